@@ -1,0 +1,111 @@
+//! Exact arithmetic on words, defined once for both engines.
+//!
+//! Every function returns `None` when the result does not fit in an `i64` or a divisor is zero;
+//! the caller turns that into an evaluation error naming the household. Rounding is always half
+//! away from zero (四舍五入) on the exact `i128` quotient.
+
+use crate::tir::{RATIO_SCALE, Word};
+
+/// Why an operation has no result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArithError {
+    /// The result does not fit in 64 bits.
+    Overflow,
+    /// A division by zero.
+    DivisionByZero,
+}
+
+/// `round(numerator / denominator)`, half away from zero, exact.
+pub fn div_round_i128(numerator: i128, denominator: i128) -> Result<Word, ArithError> {
+    if denominator == 0 {
+        return Err(ArithError::DivisionByZero);
+    }
+    let quotient = numerator / denominator;
+    let remainder = numerator % denominator;
+    // |remainder| * 2 >= |denominator| rounds away from zero. No overflow: |remainder| < |denominator| <= 2^64.
+    let rounded = if remainder.unsigned_abs() * 2 >= denominator.unsigned_abs() {
+        if (numerator < 0) != (denominator < 0) {
+            quotient - 1
+        } else {
+            quotient + 1
+        }
+    } else {
+        quotient
+    };
+    Word::try_from(rounded).map_err(|_| ArithError::Overflow)
+}
+
+/// Checked `a + b`.
+pub fn add(a: Word, b: Word) -> Result<Word, ArithError> {
+    a.checked_add(b).ok_or(ArithError::Overflow)
+}
+
+/// Checked `a - b`.
+pub fn sub(a: Word, b: Word) -> Result<Word, ArithError> {
+    a.checked_sub(b).ok_or(ArithError::Overflow)
+}
+
+/// Checked `a * b`.
+pub fn mul(a: Word, b: Word) -> Result<Word, ArithError> {
+    a.checked_mul(b).ok_or(ArithError::Overflow)
+}
+
+/// Checked `-a`.
+pub fn neg(a: Word) -> Result<Word, ArithError> {
+    a.checked_neg().ok_or(ArithError::Overflow)
+}
+
+/// `round(a × b / 10⁹)`: money × ratio rounded to the fen; ratio × ratio rounded to 9 decimals.
+pub fn mul_scaled(a: Word, b: Word) -> Result<Word, ArithError> {
+    div_round_i128(i128::from(a) * i128::from(b), i128::from(RATIO_SCALE))
+}
+
+/// `round(a / b)`: money ÷ int rounded to the fen.
+pub fn div_round(a: Word, b: Word) -> Result<Word, ArithError> {
+    div_round_i128(i128::from(a), i128::from(b))
+}
+
+/// `round(a × 10⁹ / b)`: money ÷ ratio, money ÷ money, int ÷ int.
+pub fn div_scaled(a: Word, b: Word) -> Result<Word, ArithError> {
+    div_round_i128(i128::from(a) * i128::from(RATIO_SCALE), i128::from(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fen and ratio words for readable tests.
+    fn ratio(percent_times_100: i64) -> Word {
+        percent_times_100 * RATIO_SCALE / 10_000
+    }
+
+    #[test]
+    fn spec_rounding_examples() {
+        // 387.50 × 15% = 58.125 → 58.13
+        assert_eq!(mul_scaled(38_750, ratio(1_500)), Ok(5_813));
+        // 4,760 ÷ 12 = 396.666… → 396.67
+        assert_eq!(div_round(476_000, 12), Ok(39_667));
+        // 396.67 × 15% = 59.5005 → 59.50
+        assert_eq!(mul_scaled(39_667, ratio(1_500)), Ok(5_950));
+    }
+
+    #[test]
+    fn rounds_half_away_from_zero_both_signs() {
+        assert_eq!(div_round(5, 2), Ok(3));
+        assert_eq!(div_round(-5, 2), Ok(-3));
+        assert_eq!(div_round(5, -2), Ok(-3));
+        assert_eq!(div_round(-5, -2), Ok(3));
+        assert_eq!(div_round(4, 3), Ok(1));
+        assert_eq!(div_round(-4, 3), Ok(-1));
+    }
+
+    #[test]
+    fn overflow_and_zero_are_errors() {
+        assert_eq!(add(Word::MAX, 1), Err(ArithError::Overflow));
+        assert_eq!(mul(Word::MAX / 2, 3), Err(ArithError::Overflow));
+        assert_eq!(div_round(1, 0), Err(ArithError::DivisionByZero));
+        assert_eq!(div_scaled(Word::MAX, 1), Err(ArithError::Overflow));
+        assert_eq!(neg(Word::MIN), Err(ArithError::Overflow));
+        assert_eq!(div_round(Word::MIN, -1), Err(ArithError::Overflow));
+    }
+}

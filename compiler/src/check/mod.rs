@@ -1,0 +1,1 @@
+//! The type checker: untyped AST to typed IR, every error reported.

@@ -1,0 +1,203 @@
+//! The interface shared by the two engines: columnar batches in, rule columns and per-household
+//! outcomes out.
+//!
+//! A [`Batch`] holds households, their persons and their cases as columns of [`Word`]s (struct
+//! of arrays). Persons and cases are grouped by household: the persons of household `h` are rows
+//! `person_offsets[h]..person_offsets[h + 1]`. An [`Engine`] evaluates every rule of
+//! [`Program::order`] for every household and writes one column per rule into a
+//! [`BatchResult`]. The interpreter ([`crate::interp`]) defines the semantics; the JIT
+//! ([`crate::jit`]) must produce the same words and the same outcomes.
+
+use crate::tir::{Program, RuleId, Word};
+use pol_grammar::Span;
+
+/// Columns of one entity: `columns[c][row]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Columns {
+    /// Number of rows.
+    pub len: usize,
+    /// One column per schema column, each `len` long.
+    pub columns: Vec<Vec<Word>>,
+}
+
+impl Columns {
+    /// Empty columns for a schema of `n_columns`.
+    pub fn with_columns(n_columns: usize) -> Columns {
+        Columns { len: 0, columns: vec![Vec::new(); n_columns] }
+    }
+
+    /// Appends a row (one word per column).
+    pub fn push_row(&mut self, row: &[Word]) {
+        for (column, word) in self.columns.iter_mut().zip(row) {
+            column.push(*word);
+        }
+        self.len += 1;
+    }
+
+    /// One cell.
+    pub fn get(&self, column: usize, row: usize) -> Option<Word> {
+        self.columns.get(column)?.get(row).copied()
+    }
+}
+
+/// A batch of households with their persons and cases.
+///
+/// INVARIANT (checked by [`Batch::validate`] before any engine runs): every column of an entity
+/// has that entity's `len` rows; the offsets are non-decreasing, start at 0, end at the persons'
+/// (cases') `len`, and have `households.len + 1` entries; the household county column holds
+/// indices below the county table's length.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Batch {
+    /// Household columns, in the schema's order.
+    pub households: Columns,
+    /// Person columns, grouped by household.
+    pub persons: Columns,
+    /// `households.len + 1` offsets into the person rows.
+    pub person_offsets: Vec<u32>,
+    /// Case columns, grouped by household.
+    pub cases: Columns,
+    /// `households.len + 1` offsets into the case rows.
+    pub case_offsets: Vec<u32>,
+    /// Texts of input cells; batch text handles index this table.
+    pub texts: Vec<String>,
+}
+
+/// Parameter values and jurisdiction attributes per county, resolved for one as-of date.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CountyTable {
+    /// Words per county: the program's parameters in order, then its attributes in order.
+    pub width: usize,
+    /// `n_counties × width` words, county by county.
+    pub words: Vec<Word>,
+    /// Jurisdiction texts; jurisdiction text handles index this table.
+    pub texts: Vec<String>,
+    /// The as-of date the parameters were resolved for.
+    pub as_of: Word,
+}
+
+impl CountyTable {
+    /// Number of counties.
+    pub fn len(&self) -> usize {
+        self.words.len().checked_div(self.width).unwrap_or(0)
+    }
+
+    /// Whether there is no county.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The words of one county.
+    pub fn row(&self, county: usize) -> Option<&[Word]> {
+        let start = county.checked_mul(self.width)?;
+        self.words.get(start..start.checked_add(self.width)?)
+    }
+}
+
+/// Why an evaluation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EvalErrorKind {
+    /// A result beyond the 64-bit range.
+    Overflow,
+    /// A division by zero.
+    DivisionByZero,
+    /// `max`, `min` or `first` over no member.
+    EmptyAggregate,
+}
+
+/// An evaluation error of one household: what, where in the policy, in which rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EvalError {
+    /// What went wrong.
+    pub kind: EvalErrorKind,
+    /// The operation that failed.
+    pub span: Span,
+    /// The rule being evaluated.
+    pub rule: RuleId,
+    /// The person or case row within the household (0 for a household rule).
+    pub member: u32,
+}
+
+/// How a household came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Every rule has a value.
+    Ok,
+    /// A validation rule was false: the household is rejected. `member` is the person or case
+    /// row within the household (0 for a household validation).
+    Invalid {
+        /// The validation rule.
+        rule: RuleId,
+        /// The row within the household.
+        member: u32,
+    },
+    /// Evaluation failed; rule values of this household are unspecified.
+    Error(EvalError),
+}
+
+/// What an engine writes for a batch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchResult {
+    /// One column per household rule (by slot), `households.len` rows.
+    pub household: Vec<Vec<Word>>,
+    /// One column per person rule (by slot), `persons.len` rows.
+    pub person: Vec<Vec<Word>>,
+    /// One column per case rule (by slot), `cases.len` rows.
+    pub case: Vec<Vec<Word>>,
+    /// One outcome per household.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// An evaluator of checked programs over batches.
+pub trait Engine: Send + Sync {
+    /// The engine's name, `interp` or `jit`.
+    fn name(&self) -> &'static str;
+
+    /// Evaluates every rule for every household of a batch that satisfies its invariant.
+    fn evaluate(&self, batch: &Batch, counties: &CountyTable) -> BatchResult;
+}
+
+/// A batch that breaks its invariant.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("internal error: malformed batch ({0}); please report this")]
+pub struct BatchShapeError(pub String);
+
+impl Batch {
+    /// Checks the batch invariant against a program and county table. Engines call this first:
+    /// generated code reads nothing outside a batch that passed.
+    pub fn validate(&self, program: &Program, counties: &CountyTable) -> Result<(), BatchShapeError> {
+        let entity_checks = [
+            ("household", &self.households, program.household.columns.len()),
+            ("person", &self.persons, program.person.columns.len()),
+            ("case", &self.cases, program.case.columns.len()),
+        ];
+        for (name, columns, expected) in entity_checks {
+            if columns.columns.len() != expected {
+                return Err(BatchShapeError(format!("{name} has {} columns, not {expected}", columns.columns.len())));
+            }
+            if columns.columns.iter().any(|column| column.len() != columns.len) {
+                return Err(BatchShapeError(format!("{name} columns differ in length")));
+            }
+        }
+        for (name, offsets, rows) in [("person", &self.person_offsets, self.persons.len), ("case", &self.case_offsets, self.cases.len)] {
+            let well_formed = offsets.len() == self.households.len + 1
+                && offsets.first() == Some(&0)
+                && offsets.last().map(|last| *last as usize) == Some(rows)
+                && offsets.windows(2).all(|pair| matches!(pair, [a, b] if a <= b));
+            if !well_formed {
+                return Err(BatchShapeError(format!("{name} offsets do not partition the rows")));
+            }
+        }
+        if let Some(county) = program.household.county {
+            let n_counties = counties.len() as Word;
+            let column = self.households.columns.get(county.0 as usize);
+            if column.is_some_and(|column| column.iter().any(|c| *c < 0 || *c >= n_counties)) {
+                return Err(BatchShapeError("county index out of range".into()));
+            }
+        }
+        let expected_width = program.params.len() + program.jurisdiction.attrs.len();
+        if counties.width != expected_width {
+            return Err(BatchShapeError(format!("county table width {} is not {expected_width}", counties.width)));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! The cranelift JIT: a checked program compiled into a native batch evaluator.

@@ -1,0 +1,1 @@
+//! Parameters: province values and local parameter files, layered and checked.

@@ -1,0 +1,144 @@
+//! Text values as handles.
+//!
+//! Both engines carry text as a [`Word`] handle, never as a string, so that their results
+//! compare bit for bit. A handle says where the text lives and whether it is masked:
+//!
+//! ```text
+//! bit 62      masked (mask(t) sets it; masking twice is masking once)
+//! bits 60–61  origin: 0 program literal, 1 batch text, 2 jurisdiction text
+//! bits 0–31   index in that origin's table
+//! ```
+
+use crate::tir::Word;
+
+/// Where a text lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextOrigin {
+    /// `Program::texts`.
+    Literal,
+    /// The batch's text table (input cells).
+    Batch,
+    /// The jurisdiction table's texts.
+    Jurisdiction,
+}
+
+/// A decoded text handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TextHandle {
+    /// Which table.
+    pub origin: TextOrigin,
+    /// Index in it.
+    pub index: u32,
+    /// Whether the text is shown masked.
+    pub masked: bool,
+}
+
+/// The masked bit.
+pub const MASK_BIT: Word = 1 << 62;
+const ORIGIN_SHIFT: u32 = 60;
+
+impl TextHandle {
+    /// An unmasked handle.
+    pub fn new(origin: TextOrigin, index: u32) -> TextHandle {
+        TextHandle { origin, index, masked: false }
+    }
+
+    /// The word for this handle.
+    pub fn to_word(self) -> Word {
+        let origin: Word = match self.origin {
+            TextOrigin::Literal => 0,
+            TextOrigin::Batch => 1,
+            TextOrigin::Jurisdiction => 2,
+        };
+        let masked = if self.masked { MASK_BIT } else { 0 };
+        masked | (origin << ORIGIN_SHIFT) | Word::from(self.index)
+    }
+
+    /// The handle a word holds (any word decodes; an unknown origin reads as a literal).
+    pub fn from_word(word: Word) -> TextHandle {
+        let origin = match (word >> ORIGIN_SHIFT) & 3 {
+            1 => TextOrigin::Batch,
+            2 => TextOrigin::Jurisdiction,
+            _ => TextOrigin::Literal,
+        };
+        TextHandle { origin, index: (word & 0xFFFF_FFFF) as u32, masked: word & MASK_BIT != 0 }
+    }
+}
+
+/// `mask(t)` on a handle word.
+pub fn mask_word(word: Word) -> Word {
+    word | MASK_BIT
+}
+
+/// The three tables a handle can point into.
+#[derive(Debug, Clone, Copy)]
+pub struct TextTables<'a> {
+    /// Program literals.
+    pub literals: &'a [String],
+    /// The batch's input texts.
+    pub batch: &'a [String],
+    /// Jurisdiction texts.
+    pub jurisdiction: &'a [String],
+}
+
+impl<'a> TextTables<'a> {
+    /// The raw (unmasked) text of a handle; empty for a dangling index.
+    pub fn raw(&self, word: Word) -> &'a str {
+        let handle = TextHandle::from_word(word);
+        let table = match handle.origin {
+            TextOrigin::Literal => self.literals,
+            TextOrigin::Batch => self.batch,
+            TextOrigin::Jurisdiction => self.jurisdiction,
+        };
+        table.get(handle.index as usize).map_or("", String::as_str)
+    }
+
+    /// The text as shown: masked when the handle says so.
+    pub fn render(&self, word: Word) -> std::borrow::Cow<'a, str> {
+        let raw = self.raw(word);
+        if TextHandle::from_word(word).masked {
+            std::borrow::Cow::Owned(mask(raw))
+        } else {
+            std::borrow::Cow::Borrowed(raw)
+        }
+    }
+
+    /// Whether two handles show the same text.
+    pub fn equal(&self, a: Word, b: Word) -> bool {
+        self.render(a) == self.render(b)
+    }
+}
+
+/// Keeps the first code point and replaces every other by `*` (王建国 → 王**).
+pub fn mask(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out = String::with_capacity(text.len());
+    if let Some(first) = chars.next() {
+        out.push(first);
+    }
+    out.extend(chars.map(|_| '*'));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_code_points() {
+        assert_eq!(mask("王建国"), "王**");
+        assert_eq!(mask("李四"), "李*");
+        assert_eq!(mask("A"), "A");
+        assert_eq!(mask(""), "");
+    }
+
+    #[test]
+    fn handles_round_trip() {
+        for origin in [TextOrigin::Literal, TextOrigin::Batch, TextOrigin::Jurisdiction] {
+            for masked in [false, true] {
+                let handle = TextHandle { origin, index: 123_456, masked };
+                assert_eq!(TextHandle::from_word(handle.to_word()), handle);
+            }
+        }
+    }
+}

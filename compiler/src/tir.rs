@@ -1,0 +1,534 @@
+//! The typed IR: a checked policy, every node typed and spanned.
+//!
+//! The checker (`check`) is the only producer; the interpreter (`interp`) and the JIT (`jit`) are
+//! the consumers, and they accept nothing else. Error nodes never appear here: a `Program` exists
+//! only when checking found no error.
+//!
+//! # Values are words
+//!
+//! Every value of every type is one [`Word`] (`i64`), the same in both engines, so that their
+//! outputs can be compared bit for bit:
+//!
+//! | type | word |
+//! |---|---|
+//! | `bool` | 0 or 1 |
+//! | `int` | the integer |
+//! | money (any period) | a count of fen |
+//! | `ratio` | the decimal × 10⁹ ([`RATIO_SCALE`]) |
+//! | `date` | days since 1970-01-01 ([`crate::date`]) |
+//! | enum | the variant's index in its declaration |
+//! | `text` | a handle ([`crate::text::TextHandle`]) |
+//!
+//! # Records and scopes
+//!
+//! A policy is evaluated one household at a time: the household's own columns, its persons
+//! (`members`) and its cases. Each rule belongs to one entity. An expression is evaluated in a
+//! *scope*: the household, one person or one case. In a person or case scope, household columns
+//! and rules are reached through [`ExprKind::Column`] / [`ExprKind::Rule`] naming a household
+//! column or rule. Inside an aggregate's filter and value the scope is the member being visited.
+
+use pol_grammar::Span;
+use pol_grammar::ast::{EntityKind, Level, Period};
+
+/// One value of any type; see the module documentation.
+pub type Word = i64;
+
+/// The fixed-point scale of ratios: a ratio `r` is held as `r × 10⁹`.
+pub const RATIO_SCALE: i64 = 1_000_000_000;
+
+/// Identifies an enum of [`Program::enums`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct EnumId(pub u32);
+
+/// Identifies a parameter of [`Program::params`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ParamId(pub u32);
+
+/// Identifies a jurisdiction attribute (a column of `jurisdictions.csv` other than the key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AttrId(pub u32);
+
+/// Identifies a rule of [`Program::rules`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub u32);
+
+/// Identifies an input column of one entity's schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ColumnId(pub u32);
+
+/// The type of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ty {
+    /// `bool`
+    Bool,
+    /// `int`
+    Int,
+    /// `ratio`
+    Ratio,
+    /// `元`, `元/月`, `元/年`
+    Money(Period),
+    /// `date`
+    Date,
+    /// `text`
+    Text,
+    /// A declared enum.
+    Enum(EnumId),
+}
+
+/// A checked policy: everything a backend needs, nothing it must re-check.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    /// Enums in declaration order.
+    pub enums: Vec<EnumDef>,
+    /// The columns of `jurisdictions.csv`.
+    pub jurisdiction: JurisdictionSchema,
+    /// The household schema.
+    pub household: EntitySchema,
+    /// The person schema.
+    pub person: EntitySchema,
+    /// The case schema (may have no columns when the policy declares no cases).
+    pub case: EntitySchema,
+    /// Parameters in declaration order.
+    pub params: Vec<ParamDef>,
+    /// Rules, including validation conditions and hidden rules made for output expressions.
+    pub rules: Vec<Rule>,
+    /// The evaluation order: every rule once, each after all the rules it uses. Validation rules
+    /// come first. Both engines evaluate in this order; for a person or case rule, all members
+    /// (cases) of the household in input order before the next rule.
+    pub order: Vec<RuleId>,
+    /// Output tables in declaration order.
+    pub outputs: Vec<Output>,
+    /// The report, if declared.
+    pub report: Option<Report>,
+    /// Tests in declaration order.
+    pub tests: Vec<Test>,
+    /// Text literals; a literal text handle indexes this table.
+    pub texts: Vec<String>,
+}
+
+/// An enum's name and variants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumDef {
+    /// Its name.
+    pub name: String,
+    /// Variant names; a value is an index into this list.
+    pub variants: Vec<String>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// The schema of `jurisdictions.csv`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JurisdictionSchema {
+    /// The key column (county code).
+    pub key: Option<String>,
+    /// The city column.
+    pub city: Option<String>,
+    /// Every column, key and city included (as text), readable as `county.NAME`; an [`AttrId`]
+    /// indexes this list.
+    pub attrs: Vec<Attr>,
+}
+
+/// A jurisdiction attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attr {
+    /// Column name.
+    pub name: String,
+    /// Its type (`text` for the city column when it is read as `county.city_code`).
+    pub ty: Ty,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// The input schema of one entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntitySchema {
+    /// Which entity.
+    pub kind: EntityKind,
+    /// Columns in declaration order (the order of the output of a batch reader); a [`ColumnId`]
+    /// indexes this list.
+    pub columns: Vec<Column>,
+    /// The `key` column.
+    pub key: Option<ColumnId>,
+    /// The `household` column (persons and cases).
+    pub household_ref: Option<ColumnId>,
+    /// The `county` column (households).
+    pub county: Option<ColumnId>,
+    /// Whether the policy declared this entity.
+    pub declared: bool,
+}
+
+/// An input column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// The header name.
+    pub name: String,
+    /// What the column holds.
+    pub ty: ColumnTy,
+    /// Inclusive bounds for an `int` column.
+    pub range: Option<(i64, i64)>,
+    /// The default for tests.
+    pub default: Option<Word>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// What an input column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnTy {
+    /// A unique identifier; its word is a text handle.
+    Key,
+    /// A county code; its word is the county's index in the jurisdiction table.
+    County,
+    /// The id of the household a person or case belongs to; its word is a text handle.
+    HouseholdRef,
+    /// A value of this type.
+    Value(Ty),
+}
+
+impl ColumnTy {
+    /// The type of the column's words as seen by expressions.
+    pub fn value_ty(self) -> Ty {
+        match self {
+            ColumnTy::Key | ColumnTy::HouseholdRef => Ty::Text,
+            // A county reference reads as an int (the county's index); expressions use
+            // `county.X` instead.
+            ColumnTy::County => Ty::Int,
+            ColumnTy::Value(ty) => ty,
+        }
+    }
+}
+
+/// A parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamDef {
+    /// Its (dotted) name.
+    pub name: String,
+    /// Its type.
+    pub ty: Ty,
+    /// Levels below the province that may set it.
+    pub set_by: Vec<Level>,
+    /// Province values in force from a day on (`None` = from the beginning), in date order.
+    pub values: Vec<(Option<Word>, Expr)>,
+    /// Constraints checked on the province and every local file.
+    pub requires: Vec<Constraint>,
+    /// Doc comment.
+    pub doc: Vec<String>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// A `require` on a parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constraint {
+    /// A bool expression over parameters (with [`ExprKind::LastYear`] and
+    /// [`ExprKind::Province`]).
+    pub cond: Expr,
+    /// The rule's text.
+    pub message: Option<String>,
+    /// The `require` line.
+    pub span: Span,
+}
+
+/// What a rule is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RuleRole {
+    /// A named rule written by the drafter.
+    Named,
+    /// A validation condition (`require` in an entity): the household is rejected when it is
+    /// false; the message says why, `field` names the first column the condition reads.
+    Validation {
+        /// The message.
+        message: Option<String>,
+        /// The column reported in `rejects.csv`.
+        field: Option<String>,
+    },
+    /// A value computed for an output column or filter written as an expression.
+    Hidden,
+}
+
+/// A rule: one value per record of its entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    /// The rule's name (hidden rules: `output.column`).
+    pub name: String,
+    /// The entity it is computed for.
+    pub entity: EntityKind,
+    /// Its index among the rules of its entity: the rule's column in a [`crate::engine::BatchResult`].
+    pub slot: u32,
+    /// Its type.
+    pub ty: Ty,
+    /// Its definition.
+    pub body: Expr,
+    /// What the rule is for.
+    pub role: RuleRole,
+    /// Doc comment.
+    pub doc: Vec<String>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// A typed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    /// What it computes.
+    pub kind: ExprKind,
+    /// Its type.
+    pub ty: Ty,
+    /// Its source.
+    pub span: Span,
+}
+
+/// Unary operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnOp {
+    /// Boolean not.
+    Not,
+    /// Checked negation (`-i64::MIN` overflows).
+    Neg,
+}
+
+/// Binary operations on words. The checker picks the operation from the operand types; the
+/// arithmetic is defined once, in [`crate::arith`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    /// Checked `a + b` (int, money, ratio).
+    Add,
+    /// Checked `a - b`.
+    Sub,
+    /// Checked `a * b` (int × int, money × int, int × ratio).
+    Mul,
+    /// `round(a × b / 10⁹)`: money × ratio (to the fen), ratio × ratio.
+    MulScaled,
+    /// `round(a / b)`: money ÷ int, and year → month conversion (÷ 12).
+    DivRound,
+    /// `round(a × 10⁹ / b)`: money ÷ ratio, money ÷ money → ratio, int ÷ int → ratio.
+    DivScaled,
+    /// `min(a, b)` (signed).
+    Min,
+    /// `max(a, b)` (signed).
+    Max,
+    /// Word equality (every type but text).
+    Eq,
+    /// Word inequality.
+    Ne,
+    /// Signed `<`.
+    Lt,
+    /// Signed `<=`.
+    Le,
+    /// Signed `>`.
+    Gt,
+    /// Signed `>=`.
+    Ge,
+    /// Text equality (compares the texts, masked or not, not the handles).
+    TextEq,
+    /// Text inequality.
+    TextNe,
+    /// Short-circuit and.
+    And,
+    /// Short-circuit or.
+    Or,
+    /// Full years from the first date to the second (29 February counts on 1 March).
+    YearsBetween,
+}
+
+/// An arm pattern, after checking (enum variants are their indices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pat {
+    /// Equal to this word.
+    Eq(Word),
+    /// `lo <= x` and, when present, `x <= hi`.
+    Range(Word, Option<Word>),
+    /// Anything.
+    Any,
+}
+
+/// Aggregates over a household's members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AggKind {
+    /// Number of members passing the filter (int).
+    Count,
+    /// Checked sum of the value (0 when none).
+    Sum,
+    /// Whether the value holds for some member (false when none).
+    Any,
+    /// Whether the value holds for every member (true when none).
+    All,
+    /// Largest value; an error when no member passes the filter.
+    Max,
+    /// Smallest value; an error when no member passes the filter.
+    Min,
+    /// The value of the first member (input order) passing the filter; an error when none.
+    First,
+}
+
+/// The kinds of typed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// A constant word.
+    Const(Word),
+    /// An input column of `entity`: the current record's if `entity` is the scope's entity,
+    /// else (from a person or case scope) the household's.
+    Column(EntityKind, ColumnId),
+    /// A rule: the current record's if its entity is the scope's, else the household's.
+    Rule(RuleId),
+    /// A parameter's value for the household's county on the as-of date.
+    Param(ParamId),
+    /// A jurisdiction attribute of the household's county.
+    CountyAttr(AttrId),
+    /// The run's as-of date.
+    AsOf,
+    /// A unary operation.
+    Unary(UnOp, Box<Expr>),
+    /// A binary operation.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `if c { a } else { b }`: only the taken branch is evaluated.
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A match: the first arm whose pattern holds; the checker guarantees one does.
+    Match(Box<Expr>, Vec<(Pat, Expr)>),
+    /// An aggregate over the household's persons; filter and value are in person scope.
+    Aggregate {
+        /// Which aggregate.
+        kind: AggKind,
+        /// Members for which this is false are skipped.
+        filter: Option<Box<Expr>>,
+        /// The value aggregated (`None` only for `Count`, and `Any` meaning "some member").
+        value: Option<Box<Expr>>,
+    },
+    /// `mask(t)`: the text with every code point after the first replaced by `*`.
+    Mask(Box<Expr>),
+    /// In a parameter constraint only: the parameter's value one year earlier in the same
+    /// jurisdiction (the constraint is skipped when there is none).
+    LastYear(ParamId),
+    /// In a parameter constraint only: the province's value of the parameter.
+    Province(ParamId),
+}
+
+/// An output table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// The table's name (file `NAME.csv`).
+    pub name: String,
+    /// One row per record of this entity.
+    pub entity: EntityKind,
+    /// A bool rule of the same entity; rows where it is false are left out.
+    pub filter: Option<RuleId>,
+    /// Columns: header name and the rule (of the same entity) giving the value.
+    pub columns: Vec<(String, RuleId)>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// The report over one output table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Index into [`Program::outputs`] (a household table).
+    pub table: usize,
+    /// Grouping levels, in order.
+    pub levels: Vec<pol_grammar::ast::ReportLevel>,
+    /// Output column indices counted per value.
+    pub counts: Vec<usize>,
+    /// Output column indices summed.
+    pub sums: Vec<usize>,
+    /// Budget lines: column index, label, annual amount in fen.
+    pub budgets: Vec<(usize, String, Word)>,
+    /// Rate indicators.
+    pub rates: Vec<Rate>,
+}
+
+/// A rate indicator of the report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rate {
+    /// Its name.
+    pub name: String,
+    /// Output column index summed for the numerator.
+    pub numerator: usize,
+    /// Output column index summed for the denominator.
+    pub denominator: usize,
+    /// Which counties count: an expression over `county.X` attributes and constants only.
+    pub filter: Option<Expr>,
+    /// Flag when the rate is below this ratio word.
+    pub below: Option<Word>,
+}
+
+/// A test: one household built from literals, and what must come out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Test {
+    /// Its name.
+    pub name: String,
+    /// The as-of date, if written.
+    pub as_of: Option<Word>,
+    /// The household row, one word per household column (defaults filled in).
+    pub household: Vec<Word>,
+    /// Person rows.
+    pub persons: Vec<Vec<Word>>,
+    /// Case rows.
+    pub cases: Vec<Vec<Word>>,
+    /// Expectations in order.
+    pub expectations: Vec<Expectation>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// What a test expects.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expectation {
+    /// A rule or column of a record has this word.
+    Value {
+        /// Which entity.
+        entity: EntityKind,
+        /// Index of the person or case (0 for the household).
+        index: usize,
+        /// What is read.
+        source: ValueSource,
+        /// The expected word.
+        expected: Word,
+        /// Its type, to print it.
+        ty: Ty,
+        /// The `expect` line.
+        span: Span,
+    },
+    /// A validation fails (with this message, if given).
+    Rejected(Option<String>, Span),
+    /// Evaluation fails.
+    Error(Span),
+}
+
+/// A rule or an input column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueSource {
+    /// A rule.
+    Rule(RuleId),
+    /// An input column.
+    Column(ColumnId),
+}
+
+impl Program {
+    /// The schema of an entity.
+    pub fn schema(&self, kind: EntityKind) -> &EntitySchema {
+        match kind {
+            EntityKind::Household => &self.household,
+            EntityKind::Person => &self.person,
+            EntityKind::Case => &self.case,
+        }
+    }
+
+    /// The rules of one entity, in slot order.
+    pub fn rules_of(&self, kind: EntityKind) -> impl Iterator<Item = (RuleId, &Rule)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .filter(move |(_, rule)| rule.entity == kind)
+            .map(|(index, rule)| (RuleId(index as u32), rule))
+    }
+
+    /// How many rules the entity has (its number of result columns).
+    pub fn n_rules(&self, kind: EntityKind) -> usize {
+        self.rules.iter().filter(|rule| rule.entity == kind).count()
+    }
+
+    /// A rule by id.
+    pub fn rule(&self, id: RuleId) -> Option<&Rule> {
+        self.rules.get(id.0 as usize)
+    }
+}

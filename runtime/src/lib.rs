@@ -1,0 +1,2 @@
+//! The pol runtime: columnar batches, readers and writers, parallel execution, reports.
+pub mod synth;
