@@ -106,6 +106,18 @@ impl Diagnostic {
     }
 }
 
+/// Renders a diagnostic as plain text (unicode, no colour, 80 columns): the form snapshot tests
+/// store and `--error-format plain` prints.
+pub fn render_plain(sources: &Sources, diagnostic: Diagnostic) -> String {
+    let report = sources.report(diagnostic);
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(80);
+    let mut out = String::new();
+    if handler.render_report(&mut out, report.as_ref()).is_err() {
+        out = format!("{report}");
+    }
+    out
+}
+
 /// Sorts diagnostics by file and position, as every stage reports them.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by_key(|diagnostic| (diagnostic.source, diagnostic.offset));

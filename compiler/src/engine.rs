@@ -102,6 +102,11 @@ pub enum EvalErrorKind {
     DivisionByZero,
     /// `max`, `min` or `first` over no member.
     EmptyAggregate,
+    /// A `match` with no arm for the value (the checker rejects such matches; kept so that
+    /// generated programs cannot make an engine misbehave).
+    NoMatchingArm,
+    /// The batch broke its invariant ([`Batch::validate`]): an internal error of the caller.
+    MalformedBatch,
 }
 
 /// An evaluation error of one household: what, where in the policy, in which rule.
