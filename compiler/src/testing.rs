@@ -1,0 +1,181 @@
+//! Running a policy's `test` blocks on an engine: one household built from literals, evaluated,
+//! compared with what the test expects. No IO: the caller resolves the county table for the
+//! test's as-of date and prints the results.
+
+use crate::engine::{Batch, BatchResult, Columns, CountyTable, Engine, EvalError, Outcome};
+use crate::format::word_to_string;
+use crate::text::TextTables;
+use crate::tir::{Expectation, Program, RuleRole, Test, Ty, ValueSource, Word};
+use pol_grammar::Span;
+use pol_grammar::ast::EntityKind;
+
+/// Why a test failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TestFailure {
+    /// A value differs.
+    Mismatch {
+        /// The `expect` line.
+        span: Span,
+        /// What was read, e.g. ``person 2 `topup` ``.
+        what: String,
+        /// The expected value as shown.
+        expected: String,
+        /// The value computed, as shown.
+        actual: String,
+    },
+    /// The household failed a validation the test did not expect.
+    Rejected {
+        /// The validation's message.
+        message: String,
+    },
+    /// Evaluation failed although the test expected values.
+    Error(EvalError),
+    /// The test expected a rejection (with this message) and got none or another.
+    NotRejected {
+        /// The `expect rejected` line.
+        span: Span,
+        /// What happened instead.
+        actual: String,
+    },
+    /// The test expected an evaluation error and got none.
+    NoError {
+        /// The `expect error` line.
+        span: Span,
+    },
+    /// The test could not run: its parameters could not be resolved.
+    Setup(String),
+}
+
+/// The household batch a test describes.
+pub fn test_batch(program: &Program, test: &Test) -> Batch {
+    let mut batch = Batch {
+        households: Columns::with_columns(program.household.columns.len()),
+        persons: Columns::with_columns(program.person.columns.len()),
+        cases: Columns::with_columns(program.case.columns.len()),
+        person_offsets: vec![0],
+        case_offsets: vec![0],
+        texts: Vec::new(),
+    };
+    batch.households.push_row(&test.household);
+    for person in &test.persons {
+        batch.persons.push_row(person);
+    }
+    for case in &test.cases {
+        batch.cases.push_row(case);
+    }
+    batch.person_offsets.push(test.persons.len() as u32);
+    batch.case_offsets.push(test.cases.len() as u32);
+    batch
+}
+
+/// Runs one test on an engine with the county table for the test's as-of date; an empty list
+/// means it passed.
+pub fn run_test(program: &Program, test: &Test, counties: &CountyTable, engine: &dyn Engine) -> Vec<TestFailure> {
+    let batch = test_batch(program, test);
+    let result = engine.evaluate(&batch, counties);
+    let texts = TextTables { literals: &program.texts, batch: &batch.texts, jurisdiction: &counties.texts };
+    let outcome = result.outcomes.first().copied().unwrap_or(Outcome::Ok);
+    let mut failures = Vec::new();
+    let expects_rejection = test.expectations.iter().any(|e| matches!(e, Expectation::Rejected(..)));
+    let expects_error = test.expectations.iter().any(|e| matches!(e, Expectation::Error(_)));
+    match outcome {
+        Outcome::Invalid { rule, .. } if !expects_rejection => {
+            failures.push(TestFailure::Rejected { message: validation_message(program, rule) });
+        }
+        Outcome::Error(error) if !expects_error => failures.push(TestFailure::Error(error)),
+        _ => {}
+    }
+    for expectation in &test.expectations {
+        if let Some(failure) = check_expectation(program, &texts, (&batch, &result), outcome, expectation) {
+            failures.push(failure);
+        }
+    }
+    failures
+}
+
+fn validation_message(program: &Program, rule: crate::tir::RuleId) -> String {
+    match program.rule(rule).map(|rule| (&rule.role, &rule.name)) {
+        Some((RuleRole::Validation { message: Some(message), .. }, _)) => message.clone(),
+        Some((_, name)) => format!("`{name}` does not hold"),
+        None => "a validation failed".into(),
+    }
+}
+
+fn check_expectation(
+    program: &Program,
+    texts: &TextTables<'_>,
+    (batch, result): (&Batch, &BatchResult),
+    outcome: Outcome,
+    expectation: &Expectation,
+) -> Option<TestFailure> {
+    match expectation {
+        Expectation::Rejected(message, span) => {
+            let actual = match outcome {
+                Outcome::Invalid { rule, .. } => validation_message(program, rule),
+                Outcome::Ok => return Some(TestFailure::NotRejected { span: *span, actual: "accepted".into() }),
+                Outcome::Error(_) => return Some(TestFailure::NotRejected { span: *span, actual: "evaluation error".into() }),
+            };
+            match message {
+                Some(expected) if *expected != actual => Some(TestFailure::NotRejected { span: *span, actual: format!("rejected: {actual}") }),
+                _ => None,
+            }
+        }
+        Expectation::Error(span) => match outcome {
+            Outcome::Error(_) => None,
+            _ => Some(TestFailure::NoError { span: *span }),
+        },
+        Expectation::Value { entity, index, source, expected, ty, span } => {
+            if outcome != Outcome::Ok {
+                return None; // Already reported as Rejected or Error.
+            }
+            let actual = read_value(program, batch, result, *entity, *index, *source)?;
+            let same = match ty {
+                Ty::Text => texts.equal(actual, *expected),
+                _ => actual == *expected,
+            };
+            if same {
+                return None;
+            }
+            Some(TestFailure::Mismatch {
+                span: *span,
+                what: describe(program, *entity, *index, *source),
+                expected: word_to_string(program, texts, *ty, *expected),
+                actual: word_to_string(program, texts, *ty, actual),
+            })
+        }
+    }
+}
+
+fn read_value(program: &Program, batch: &Batch, result: &BatchResult, entity: EntityKind, index: usize, source: ValueSource) -> Option<Word> {
+    match source {
+        ValueSource::Rule(rule) => {
+            let rule = program.rule(rule)?;
+            let columns = match rule.entity {
+                EntityKind::Household => &result.household,
+                EntityKind::Person => &result.person,
+                EntityKind::Case => &result.case,
+            };
+            columns.get(rule.slot as usize)?.get(index).copied()
+        }
+        ValueSource::Column(column) => {
+            let columns = match entity {
+                EntityKind::Household => &batch.households,
+                EntityKind::Person => &batch.persons,
+                EntityKind::Case => &batch.cases,
+            };
+            columns.get(column.0 as usize, index)
+        }
+    }
+}
+
+fn describe(program: &Program, entity: EntityKind, index: usize, source: ValueSource) -> String {
+    let name = match source {
+        ValueSource::Rule(rule) => program.rule(rule).map_or("?", |rule| rule.name.as_str()),
+        ValueSource::Column(column) => program.schema(entity).columns.get(column.0 as usize).map_or("?", |c| c.name.as_str()),
+    };
+    match entity {
+        EntityKind::Household => format!("`{name}`"),
+        EntityKind::Person => format!("person {} `{name}`", index + 1),
+        EntityKind::Case => format!("case {} `{name}`", index + 1),
+    }
+}
