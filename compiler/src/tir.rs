@@ -434,6 +434,11 @@ pub struct Report {
     pub budgets: Vec<(usize, String, Word)>,
     /// Rate indicators.
     pub rates: Vec<Rate>,
+    /// Household rules the report reads that its table does not show (the doc's `sum
+    /// covered_persons` where `covered_persons` is no column of the table): a column index
+    /// `n + i` in `counts`, `sums`, `budgets` and `rates`, `n` being the table's number of
+    /// columns, names `extra_columns[i]`.
+    pub extra_columns: Vec<(String, RuleId)>,
 }
 
 /// A rate indicator of the report.

@@ -1,1 +1,184 @@
 //! The type checker: untyped AST to typed IR, every error reported.
+//!
+//! # Approach
+//!
+//! [`ast_to_tir`] reads a policy in passes, each over all files, so that the order of files
+//! and declarations never matters:
+//!
+//! 1. **Collect** (`decls`): every enum, jurisdiction column, entity column, parameter and rule
+//!    gets its id and declared type; duplicates are reported pointing at both. The rules of the
+//!    future program are planned here: entity `require`s first (validation rules), then named
+//!    rules in declaration order, then hidden rules for output columns and filters.
+//! 2. **Jurisdictions**: `jurisdictions.csv` is read against the `jurisdictions` block
+//!    ([`crate::jurisdictions::parse_csv`]), because test records name counties by code.
+//! 3. **Order** (`order`): the names in each rule body are resolved (`resolve`, the same lookup
+//!    the checker uses) into a dependency graph. Its topological order is the order rules are
+//!    checked in, so a rule without a written type is typed before any rule that uses it, and
+//!    it is also [`Program::order`]. What is left over lies on a cycle, reported with its path.
+//! 4. **Check** (`expr`, `ops`, `calls`, `patterns`, `literal`): every expression becomes a
+//!    typed [`tir::Expr`]; then parameters, outputs, the report and tests (`items`, `report`,
+//!    `tests_build`).
+//!
+//! # Modes
+//!
+//! Checking is bidirectional. `infer(expr, hint)` computes an expression's own type; the hint
+//! (the type the context wants) is used only by what cannot decide alone: an untyped number takes
+//! the hinted money period or ratio (`gap > 0`: the `0` is `元/月`), and a bare variant the
+//! hinted enum (`labor_capacity == none`). Binary operators infer the operand that can decide
+//! first and hint the other with its type. `check(expr, want)` infers with `want` as hint and
+//! reports a mismatch. Every scope (`resolve::Scope`) decides what names mean and may be used: an
+//! entity's rules (columns, rules, household access, parameters, `county.X`, aggregates), a
+//! parameter's values and `require`s (parameters only, plus `last_year`/`province` in
+//! `require`), literal values (defaults, test values) and report filters (`county.X` only).
+//! Aggregates (`count(members …)`, …) are allowed in every entity scope, household, person,
+//! case, and inside another aggregate, and always range over the persons of the household
+//! being evaluated; their filter and value are checked in person scope. A `county` column reads
+//! as the county's code (`county.KEY`, text), so that it compares with `"610802"` and prints as
+//! the code.
+//!
+//! # Errors
+//!
+//! An error is recorded and the failing expression becomes `None`; an operation with a `None`
+//! operand reports nothing more, so one mistake gives one message, and checking goes on to find
+//! the others. A [`Program`] is returned only when there is no error at all, so no error node
+//! ever reaches an engine. Expressions nested deeper than 64 levels are reported, not walked.
+//!
+//! # What is rejected, and why
+//!
+//! - Money of different periods in one operation (`元/月 + 元/年`): the conversion rounds, so
+//!   it must be written (`x as 元/月`), and the reader sees where the fen is rounded.
+//! - Money × money, int ÷ ratio, ordering enums or texts: no meaning a drafter would intend.
+//! - A `match` that leaves a value without an arm, and an arm that can never be used: the
+//!   interpreter then never fails to match, and dead arms are usually typos.
+//! - Literals with more decimals than their unit holds (`0.125 元`): money is exact to the fen.
+//! - Rules that depend on themselves, directly or through other rules; parameter values that
+//!   follow each other in a circle.
+//!
+//! # Example
+//!
+//! ```text
+//! param dibao_standard: 元/年 { = 4860 }
+//! household annual_income: 元/年            (a column)
+//! household monthly_standard: 元/月 = dibao_standard as 元/月
+//! household gap = monthly_standard - annual_income
+//! ```
+//!
+//! `dibao_standard as 元/月` becomes `DivRound(Param(dibao_standard), Const 12)`: `元/月`. `gap`
+//! has no written type, so it is checked after `monthly_standard`, and fails:
+//! `cannot subtract 元/月 and 元/年`, with a label on each side and the help
+//! ``convert with `annual_income as 元/月` ``.
+
+mod calls;
+mod context;
+mod decls;
+pub mod error;
+mod expr;
+mod items;
+mod literal;
+mod ops;
+mod order;
+mod patterns;
+mod report;
+mod resolve;
+mod tests_build;
+mod types;
+
+use crate::diagnostic::{self, Diagnostic};
+use crate::jurisdictions::{self, JurisdictionTable};
+use crate::tir::{self, Program, RuleId};
+use context::Checker;
+use decls::Decls;
+use error::TypeError;
+use order::CycleKind;
+use pol_grammar::ast;
+use pol_grammar::{SourceId, Span};
+
+/// Checks a policy's files as one program, with its `jurisdictions.csv` text if there is one.
+///
+/// On success, the typed program and the county table; otherwise every error found, sorted by
+/// file and position (never an empty list).
+pub fn ast_to_tir(
+    files: &[(SourceId, ast::File)],
+    jurisdictions_csv: Option<(SourceId, &str)>,
+) -> Result<(Program, JurisdictionTable), Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let decls = decls::collect(files, &mut diags);
+    let table = read_jurisdictions(&decls, jurisdictions_csv, &mut diags);
+    let mut checker = Checker::new(&decls, table, diags);
+    let program = build_program(&mut checker);
+    let Checker { mut diags, table, .. } = checker;
+    match program {
+        Some(program) if diags.is_empty() => Ok((program, table)),
+        _ => {
+            if diags.is_empty() {
+                let error =
+                    TypeError::Internal { message: "a declaration failed without a message".into(), span: None };
+                diags.push(Diagnostic::new(None, error));
+            }
+            diagnostic::sort(&mut diags);
+            Err(diags)
+        }
+    }
+}
+
+/// The county table: the CSV read against the `jurisdictions` block, or empty without a CSV.
+fn read_jurisdictions(
+    decls: &Decls<'_>,
+    csv: Option<(SourceId, &str)>,
+    diags: &mut Vec<Diagnostic>,
+) -> JurisdictionTable {
+    let Some((source, text)) = csv else { return JurisdictionTable::default() };
+    if decls.jurisdictions.is_none() {
+        let header_end = text.find('\n').unwrap_or(text.len());
+        let span = Span::new(source, 0, header_end);
+        diags.push(Diagnostic::new(Some(span), jurisdictions::JurisdictionsError::Undeclared { span }));
+        return JurisdictionTable::default();
+    }
+    match jurisdictions::parse_csv(&decls.schema, &decls.enums, source, text) {
+        Ok(table) => table,
+        Err(errors) => {
+            diags.extend(errors);
+            JurisdictionTable::default()
+        }
+    }
+}
+
+/// Every pass after collection; `None` when some part failed (and was reported).
+fn build_program(checker: &mut Checker<'_>) -> Option<Program> {
+    let decls = checker.decls;
+    let schemas = checker.schemas();
+    let graph = order::rule_graph(decls);
+    let (order, left) = order::topological(&graph);
+    let rule_name = |id: usize| decls.rules.get(id).map(|plan| (plan.name.clone(), plan.name_span)).unwrap_or_default();
+    order::report_cycles(CycleKind::Rule, &graph, &order::cycles(&graph, &left), &rule_name, &mut checker.diags);
+    let param_graph = order::param_graph(decls);
+    let (_, params_left) = order::topological(&param_graph);
+    let param_name =
+        |id: usize| decls.params.get(id).map(|info| (info.name.clone(), info.decl.name.span)).unwrap_or_default();
+    let param_cycles = order::cycles(&param_graph, &params_left);
+    order::report_cycles(CycleKind::Param, &param_graph, &param_cycles, &param_name, &mut checker.diags);
+
+    let check_order: Vec<usize> = order.iter().chain(&left).copied().collect();
+    let rules = checker.check_rules(&check_order);
+    let params = checker.check_params();
+    let outputs = checker.build_outputs();
+    let report = checker.build_report(&outputs);
+    let tests = checker.build_tests(&schemas);
+    let has_report = !decls.reports.is_empty();
+    let [household, person, case] = schemas;
+    let program = Program {
+        enums: decls.enums.clone(),
+        jurisdiction: decls.schema.clone(),
+        household,
+        person,
+        case,
+        params: params.into_iter().collect::<Option<Vec<_>>>()?,
+        rules: rules.into_iter().collect::<Option<Vec<tir::Rule>>>()?,
+        order: order.into_iter().map(|id| RuleId(id as u32)).collect(),
+        outputs,
+        report: if has_report { Some(report?) } else { None },
+        tests: tests.into_iter().collect::<Option<Vec<_>>>()?,
+        texts: std::mem::take(&mut checker.texts.texts),
+    };
+    left.is_empty().then_some(program)
+}

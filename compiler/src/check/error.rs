@@ -1,0 +1,526 @@
+//! The checker's errors: one enum, one variant per kind of mistake, each with a stable code.
+//!
+//! Variants hold [`Span`]s and already-formatted names (types are shown as the drafter writes
+//! them: `元/月`, `ratio`, `LaborCapacity`). A secondary label is `None` when its span lies in
+//! another file than the primary one (a rendered report shows one file).
+
+use miette::{Diagnostic, LabeledSpan};
+use pol_grammar::Span;
+use thiserror::Error;
+
+/// A mistake found by the checker.
+#[derive(Debug, Error, Diagnostic)]
+pub enum TypeError {
+    /// A name that is not declared (or not visible here).
+    #[error("unknown {what} `{name}`")]
+    #[diagnostic(code("pol::name::unknown"))]
+    UnknownName {
+        /// `name`, `function`, `column`, `parameter`, `output table`, …
+        what: &'static str,
+        /// The name as written.
+        name: String,
+        /// Where.
+        #[label("expected {expected}")]
+        span: Span,
+        /// What would have been found here.
+        expected: String,
+        /// The nearest name, or how to declare it.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Two declarations of one name.
+    #[error("`{name}` is declared twice")]
+    #[diagnostic(code("pol::name::duplicate"))]
+    Duplicate {
+        /// The name.
+        name: String,
+        /// The second declaration.
+        #[label("this {what} is declared again here")]
+        span: Span,
+        /// `rule`, `column`, `parameter`, …
+        what: &'static str,
+        /// The first declaration, when in the same file.
+        #[label("first declared here")]
+        first: Option<Span>,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A bare enum variant where no enum type is expected.
+    #[error("cannot tell which enum `{name}` belongs to")]
+    #[diagnostic(code("pol::name::no_enum_context"))]
+    NoEnumContext {
+        /// The variant.
+        name: String,
+        /// Where.
+        #[label("no enum type is expected here")]
+        span: Span,
+        /// The qualified spelling.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// `members` outside an aggregate.
+    #[error("`members` can only be used inside an aggregate")]
+    #[diagnostic(
+        code("pol::name::members"),
+        help("aggregate the members, e.g. `count(members where …)` or `sum(members, …)`")
+    )]
+    MembersOutsideAggregate {
+        /// Where.
+        #[label("not inside `count`, `sum`, `any`, `all`, `max`, `min` or `first`")]
+        span: Span,
+    },
+
+    /// Something valid elsewhere that this place does not allow.
+    #[error("{what} cannot be used in {place}")]
+    #[diagnostic(code("pol::scope::not_allowed"))]
+    NotAllowed {
+        /// What was used: "the rule `x`", "`as_of`", "an aggregate".
+        what: String,
+        /// Where it was used: "a parameter value", "a literal value".
+        place: &'static str,
+        /// Where.
+        #[label("not allowed here")]
+        span: Span,
+        /// What is allowed instead.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A value of one type where another is needed.
+    #[error("expected {expected}, found `{found}`")]
+    #[diagnostic(code("pol::type::mismatch"))]
+    Mismatch {
+        /// The expected type(s), formatted.
+        expected: String,
+        /// The type found.
+        found: String,
+        /// The offending expression.
+        #[label("this is `{found}`")]
+        span: Span,
+        /// What made the expectation.
+        #[label("expected because of this")]
+        because: Option<Span>,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Money of one period where another period is needed.
+    #[error("expected `{expected}`, found `{found}`")]
+    #[diagnostic(code("pol::unit::mismatch"))]
+    PeriodMismatch {
+        /// The expected money type.
+        expected: String,
+        /// The money type found.
+        found: String,
+        /// The offending expression.
+        #[label("this is `{found}`")]
+        span: Span,
+        /// What made the expectation.
+        #[label("this is `{expected}`")]
+        because: Option<Span>,
+        /// The conversion to write.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Two money operands of different periods.
+    #[error("cannot {verb} `{left}` and `{right}`")]
+    #[diagnostic(code("pol::unit::mismatch"))]
+    UnitMismatch {
+        /// `add`, `subtract`, `compare`, `divide`, …
+        verb: &'static str,
+        /// The left operand's type.
+        left: String,
+        /// The right operand's type.
+        right: String,
+        /// The right operand (primary).
+        #[label(primary, "this is `{right}`")]
+        right_span: Span,
+        /// The left operand.
+        #[label("this is `{left}`")]
+        left_span: Option<Span>,
+        /// The conversion to write.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// An operator applied to types it does not take.
+    #[error("cannot apply `{op}` to `{left}` and `{right}`")]
+    #[diagnostic(code("pol::type::operator"))]
+    BadOperands {
+        /// The operator.
+        op: &'static str,
+        /// The left operand's type.
+        left: String,
+        /// The right operand's type.
+        right: String,
+        /// The whole operation.
+        #[label(primary, "this is `{right}`")]
+        right_span: Span,
+        /// The left operand.
+        #[label("this is `{left}`")]
+        left_span: Option<Span>,
+        /// What the operator takes.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A unary operator applied to a type it does not take.
+    #[error("cannot apply `{op}` to `{ty}`")]
+    #[diagnostic(code("pol::type::operator"))]
+    BadUnary {
+        /// `not` or `-`.
+        op: &'static str,
+        /// The operand's type.
+        ty: String,
+        /// The operand.
+        #[label("this is `{ty}`")]
+        span: Span,
+        /// What the operator takes.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// An `as` conversion that does not exist.
+    #[error("cannot convert `{from}` to `{to}`")]
+    #[diagnostic(code("pol::type::conversion"))]
+    BadConversion {
+        /// The operand's type.
+        from: String,
+        /// The target type.
+        to: String,
+        /// The conversion.
+        #[label("no conversion from `{from}` to `{to}`")]
+        span: Span,
+        /// The conversions that exist.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A number literal with more decimals than its unit holds.
+    #[error("a {kind} has at most {max} decimals")]
+    #[diagnostic(code("pol::literal::precision"))]
+    Precision {
+        /// `money amount`, `ratio`, `percentage`.
+        kind: &'static str,
+        /// The most decimals allowed.
+        max: u32,
+        /// The literal.
+        #[label("{found} decimals")]
+        span: Span,
+        /// How many it has.
+        found: u32,
+        /// Why.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A number literal too large for its unit.
+    #[error("number too large for `{ty}`")]
+    #[diagnostic(
+        code("pol::literal::overflow"),
+        help("values must lie within ±9,223,372,036,854,775,807 in their unit's smallest step (fen, 10⁻⁹ for ratios)")
+    )]
+    LiteralOverflow {
+        /// The literal's type.
+        ty: String,
+        /// The literal.
+        #[label("does not fit")]
+        span: Span,
+    },
+
+    /// An expression where a literal value is needed.
+    #[error("{place} must be a literal value")]
+    #[diagnostic(
+        code("pol::literal::not_constant"),
+        help("write a number, `true`/`false`, a date, a text or an enum variant")
+    )]
+    NotConstant {
+        /// "a default", "an expected value", …
+        place: &'static str,
+        /// The expression.
+        #[label("not a literal")]
+        span: Span,
+    },
+
+    /// A range whose end is before its start.
+    #[error("empty range `{low}..{high}`")]
+    #[diagnostic(code("pol::literal::empty_range"), help("write the smaller bound first: ranges include both ends"))]
+    EmptyRange {
+        /// Start.
+        low: i64,
+        /// End.
+        high: i64,
+        /// The range.
+        #[label("matches nothing")]
+        span: Span,
+    },
+
+    /// A `match` with values no arm covers.
+    #[error("`match` does not cover {missing}")]
+    #[diagnostic(code("pol::match::non_exhaustive"))]
+    NonExhaustive {
+        /// The uncovered values, formatted.
+        missing: String,
+        /// The scrutinee.
+        #[label("some values of this have no arm")]
+        span: Span,
+        /// How to complete it.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A `match` arm that earlier arms already cover.
+    #[error("this arm is never used")]
+    #[diagnostic(
+        code("pol::match::unreachable"),
+        help("earlier arms match every value this pattern matches; remove the arm or move it up")
+    )]
+    UnreachableArm {
+        /// The pattern.
+        #[label("already covered by the arms above")]
+        span: Span,
+    },
+
+    /// A call with the wrong number or kind of arguments.
+    #[error("`{name}` takes {expected}")]
+    #[diagnostic(code("pol::call::arity"))]
+    Arity {
+        /// The function or aggregate.
+        name: String,
+        /// What it takes.
+        expected: &'static str,
+        /// The call.
+        #[label("found {found}")]
+        span: Span,
+        /// What was given.
+        found: String,
+        /// An example.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// Rules that depend on each other.
+    #[error("rule `{name}` depends on itself: {cycle}")]
+    #[diagnostic(
+        code("pol::rule::cycle"),
+        help("a rule cannot use its own value, directly or through other rules; break the cycle")
+    )]
+    RuleCycle {
+        /// The first rule of the cycle.
+        name: String,
+        /// `a → b → a`.
+        cycle: String,
+        /// The first rule's name.
+        #[label(primary, "this rule")]
+        span: Span,
+        /// Each use along the cycle.
+        #[label(collection)]
+        uses: Vec<LabeledSpan>,
+    },
+
+    /// Parameters whose values depend on each other.
+    #[error("parameter `{name}` depends on itself: {cycle}")]
+    #[diagnostic(
+        code("pol::param::cycle"),
+        help("a parameter's value cannot follow itself, directly or through other parameters")
+    )]
+    ParamCycle {
+        /// The first parameter of the cycle.
+        name: String,
+        /// `a → b → a`.
+        cycle: String,
+        /// The first parameter's name.
+        #[label(primary, "this parameter")]
+        span: Span,
+        /// Each use along the cycle.
+        #[label(collection)]
+        uses: Vec<LabeledSpan>,
+    },
+
+    /// An expression nested beyond the checker's limit.
+    #[error("expression nested too deeply")]
+    #[diagnostic(code("pol::expr::too_deep"), help("split it into several rules"))]
+    TooDeep {
+        /// The expression at the limit.
+        #[label("more than {limit} levels of nesting")]
+        span: Span,
+        /// The limit.
+        limit: u32,
+    },
+
+    /// A column type that does not belong in this block.
+    #[error("a `{block}` column cannot be of type `{ty}`")]
+    #[diagnostic(code("pol::schema::column"))]
+    BadColumnType {
+        /// `household`, `person`, `case`, `jurisdictions`.
+        block: &'static str,
+        /// The type written.
+        ty: String,
+        /// Where.
+        #[label("not allowed here")]
+        span: Span,
+        /// What belongs here.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A default on a column whose value is generated.
+    #[error("column `{name}` cannot have a default")]
+    #[diagnostic(
+        code("pol::schema::default"),
+        help("tests generate keys and links to the household; remove the default")
+    )]
+    GeneratedDefault {
+        /// The column.
+        name: String,
+        /// The default.
+        #[label("not allowed on a `key` or `household` column")]
+        span: Span,
+    },
+
+    /// A `jurisdictions` block without a key column.
+    #[error("the `jurisdictions` block has no `key` column")]
+    #[diagnostic(
+        code("pol::schema::key"),
+        help("mark the column holding the county code with `: key`, e.g. `county_code: key`")
+    )]
+    MissingKey {
+        /// The block.
+        #[label("needs a `key` column")]
+        span: Span,
+    },
+
+    /// The report summarises an unsuitable table or column.
+    #[error("{message}")]
+    #[diagnostic(code("pol::report::invalid"))]
+    Report {
+        /// What is wrong.
+        message: String,
+        /// Where.
+        #[label("{label}")]
+        span: Span,
+        /// The label text.
+        label: String,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A test record without a value for a column that has no default.
+    #[error("{entity} record has no value for `{column}`")]
+    #[diagnostic(code("pol::test::missing_column"))]
+    MissingColumn {
+        /// `household`, `person`, `case`.
+        entity: &'static str,
+        /// The column.
+        column: String,
+        /// The record.
+        #[label("`{column}` is missing and has no default")]
+        span: Span,
+        /// How to fix it.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A county code not in `jurisdictions.csv`.
+    #[error("unknown county code `{code}`")]
+    #[diagnostic(code("pol::test::unknown_county"))]
+    UnknownCounty {
+        /// The code.
+        code: String,
+        /// Where.
+        #[label("not a county of jurisdictions.csv")]
+        span: Span,
+        /// The nearest code.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// `expect person N` beyond the records of the test.
+    #[error("the test has no {entity} {index}")]
+    #[diagnostic(
+        code("pol::test::no_record"),
+        help("`person N` and `case N` count from 1 in the order the records are written")
+    )]
+    NoRecord {
+        /// `person` or `case`.
+        entity: &'static str,
+        /// N as written.
+        index: u32,
+        /// Where.
+        #[label("there are {count} {entity} records")]
+        span: Span,
+        /// How many there are.
+        count: usize,
+    },
+
+    /// A test sets a column the test fills in itself.
+    #[error("`{column}` is filled in by the test")]
+    #[diagnostic(
+        code("pol::test::generated_field"),
+        help("leave it out: the test links persons and cases to its household")
+    )]
+    GeneratedField {
+        /// The column.
+        column: String,
+        /// Where.
+        #[label("remove this field")]
+        span: Span,
+    },
+
+    /// A second household record in one test.
+    #[error("a test has exactly one household")]
+    #[diagnostic(code("pol::test::household"), help("write one test per household"))]
+    SecondHousehold {
+        /// The second record.
+        #[label("second household")]
+        span: Span,
+        /// The first.
+        #[label("first household")]
+        first: Option<Span>,
+    },
+
+    /// An int value outside its column's declared range.
+    #[error("`{value}` is outside the range of `{column}`")]
+    #[diagnostic(code("pol::test::out_of_range"))]
+    OutOfRange {
+        /// The column.
+        column: String,
+        /// The value.
+        value: i64,
+        /// Where.
+        #[label("`{column}` is between {low} and {high}")]
+        span: Span,
+        /// Lower bound.
+        low: i64,
+        /// Upper bound.
+        high: i64,
+    },
+
+    /// A bug in the checker.
+    #[error("internal error in the checker: {message}; please report this")]
+    #[diagnostic(code("pol::internal"))]
+    Internal {
+        /// What went wrong.
+        message: String,
+        /// Where the checker was.
+        #[label("while checking this")]
+        span: Option<Span>,
+    },
+}
+
+/// `other` when it lies in the same file as `primary`: a report shows only the primary's file.
+pub(crate) fn same_file(primary: Span, other: Span) -> Option<Span> {
+    (primary.source == other.source).then_some(other)
+}
+
+/// A labelled span for a collection label.
+pub(crate) fn labeled(text: impl Into<String>, span: Span) -> LabeledSpan {
+    LabeledSpan::new_with_span(Some(text.into()), span)
+}

@@ -1,0 +1,226 @@
+//! Checking declarations: column defaults, rules, parameters and outputs, into typed IR.
+
+use super::context::Checker;
+use super::decls::{PlanRole, PlanTy, entity_index};
+use super::error::{TypeError, same_file};
+use super::resolve::Scope;
+use crate::tir::{self, ColumnTy, Constraint, EntitySchema, ExprKind, ParamDef, RuleRole, Ty, Word};
+use pol_grammar::Span;
+use pol_grammar::ast::{self, EntityKind, Level};
+
+impl Checker<'_> {
+    /// The entity schemas with their defaults checked and filled in.
+    pub(super) fn schemas(&mut self) -> [EntitySchema; 3] {
+        let decls = self.decls;
+        if let (Some(block), None) = (decls.jurisdictions, &decls.schema.key) {
+            self.error(block.span, TypeError::MissingKey { span: block.span });
+        }
+        [EntityKind::Household, EntityKind::Person, EntityKind::Case].map(|kind| {
+            let info = decls.entities.get(entity_index(kind));
+            let mut schema = info.map(|info| info.schema.clone()).unwrap_or_else(|| EntitySchema {
+                kind,
+                columns: Vec::new(),
+                key: None,
+                household_ref: None,
+                county: None,
+                declared: false,
+            });
+            let column_decls = info.and_then(|info| info.decl).map(|decl| decl.columns.as_slice()).unwrap_or_default();
+            for column in &mut schema.columns {
+                let Some(decl) = column_decls.iter().find(|decl| decl.name.name == column.name) else { continue };
+                let Some(default) = &decl.default else { continue };
+                if matches!(column.ty, ColumnTy::Key | ColumnTy::HouseholdRef) {
+                    let error = TypeError::GeneratedDefault { name: column.name.clone(), span: default.span };
+                    self.error(default.span, error);
+                    continue;
+                }
+                column.default = self.column_value("a default", column, default);
+            }
+            schema
+        })
+    }
+
+    /// Checks every planned rule, in `order` (each rule after the rules it uses).
+    pub(super) fn check_rules(&mut self, order: &[usize]) -> Vec<Option<tir::Rule>> {
+        let mut rules: Vec<Option<tir::Rule>> = vec![None; self.decls.rules.len()];
+        for id in order {
+            let rule = self.check_rule(*id);
+            if let Some(slot) = rules.get_mut(*id) {
+                *slot = rule;
+            }
+        }
+        assign_slots(&mut rules);
+        rules
+    }
+
+    fn check_rule(&mut self, id: usize) -> Option<tir::Rule> {
+        let decls = self.decls;
+        let plan = decls.rules.get(id)?;
+        let want = match plan.ty {
+            PlanTy::Declared(ty) => Some(ty),
+            PlanTy::Infer | PlanTy::Broken => None,
+        };
+        if plan.ty == PlanTy::Broken {
+            // The type names nothing (reported): check what the body can say alone.
+            self.scope = Scope::Entity(plan.entity);
+            if !self.needs_context(&plan.body) {
+                self.check_root(Scope::Entity(plan.entity), &plan.body, None, None);
+            }
+            return None;
+        }
+        let body = self.check_root(Scope::Entity(plan.entity), &plan.body, want, plan.ty_span)?;
+        let ty = body.ty;
+        if let Some(slot) = self.rule_types.get_mut(id) {
+            *slot = Some(ty);
+        }
+        let role = match &plan.role {
+            PlanRole::Named => RuleRole::Named,
+            PlanRole::Hidden => RuleRole::Hidden,
+            PlanRole::Validation(message) => {
+                RuleRole::Validation { message: message.clone(), field: self.first_column(&body) }
+            }
+        };
+        Some(tir::Rule {
+            name: plan.name.clone(),
+            entity: plan.entity,
+            slot: 0,
+            ty,
+            body,
+            role,
+            doc: plan.doc.clone(),
+            span: plan.span,
+        })
+    }
+
+    /// The name of the first input column an expression reads (left to right).
+    fn first_column(&self, expr: &tir::Expr) -> Option<String> {
+        let (entity, column) = first_column_read(expr)?;
+        let info = self.decls.entities.get(entity_index(entity))?;
+        Some(info.schema.columns.get(column.0 as usize)?.name.clone())
+    }
+
+    /// Checks every parameter.
+    pub(super) fn check_params(&mut self) -> Vec<Option<ParamDef>> {
+        let decls = self.decls;
+        decls.params.iter().map(|info| self.check_param(info.decl, info.name.clone(), info.ty)).collect()
+    }
+
+    fn check_param(&mut self, decl: &ast::ParamDecl, name: String, ty: Option<Ty>) -> Option<ParamDef> {
+        let errors_before = self.n_errors();
+        let mut values: Vec<(Option<Word>, tir::Expr)> = Vec::new();
+        let mut seen: Vec<(Option<Word>, Span)> = Vec::new();
+        for dated in &decl.values {
+            let from = dated.from.and_then(|date| crate::date::from_ymd(i64::from(date.year), date.month, date.day));
+            self.scope = Scope::ParamValue;
+            let value = if ty.is_none() && self.needs_context(&dated.value) {
+                None
+            } else {
+                self.check_root(Scope::ParamValue, &dated.value, ty, Some(decl.ty.span()))
+            };
+            let line = dated.from.map_or(dated.span, |date| date.span);
+            if let Some((_, first)) = seen.iter().find(|(known, _)| *known == from) {
+                let name = dated.from.map_or_else(
+                    || "= …".to_string(),
+                    |date| format!("from {:04}-{:02}-{:02}", date.year, date.month, date.day),
+                );
+                let help = Some("a parameter has one value per date; remove one of them".into());
+                let error =
+                    TypeError::Duplicate { name, span: line, what: "value", first: same_file(line, *first), help };
+                self.error(line, error);
+            }
+            seen.push((from, line));
+            values.extend(value.map(|value| (from, value)));
+        }
+        values.sort_by_key(|(from, _)| *from);
+        let requires: Vec<Option<Constraint>> = decl
+            .requires
+            .iter()
+            .map(|require| {
+                let cond = self.check_root(Scope::ParamRequire, &require.cond, Some(Ty::Bool), None)?;
+                let message = require.message.as_ref().map(|message| message.value.clone());
+                Some(Constraint { cond, message, span: require.span })
+            })
+            .collect();
+        if self.n_errors() > errors_before {
+            return None;
+        }
+        let mut set_by: Vec<Level> =
+            decl.set_by.iter().map(|(level, _)| *level).filter(|level| *level != Level::Province).collect();
+        set_by.sort();
+        set_by.dedup();
+        Some(ParamDef {
+            name,
+            ty: ty?,
+            set_by,
+            values,
+            requires: requires.into_iter().collect::<Option<Vec<_>>>()?,
+            doc: decl.doc.clone(),
+            span: decl.span,
+        })
+    }
+
+    /// The outputs; a filter that is a rule must be a `bool` rule.
+    pub(super) fn build_outputs(&mut self) -> Vec<tir::Output> {
+        let decls = self.decls;
+        let mut outputs = Vec::with_capacity(decls.outputs.len());
+        for plan in &decls.outputs {
+            if let (Some(filter), Some(expr)) = (plan.filter, &plan.decl.filter) {
+                let ty = self.rule_types.get(filter.0 as usize).copied().flatten();
+                if let Some(ty) = ty.filter(|ty| *ty != Ty::Bool) {
+                    let error = TypeError::Mismatch {
+                        expected: "`bool`".into(),
+                        found: self.ty_name(ty),
+                        span: expr.span,
+                        because: None,
+                        help: Some("an output's `where` keeps the rows for which it is true".into()),
+                    };
+                    self.error(expr.span, error);
+                }
+            }
+            outputs.push(tir::Output {
+                name: plan.decl.name.name.clone(),
+                entity: plan.decl.entity,
+                filter: plan.filter,
+                columns: plan.columns.clone(),
+                span: plan.decl.span,
+            });
+        }
+        outputs
+    }
+}
+
+/// Numbers the rules of each entity in id order.
+fn assign_slots(rules: &mut [Option<tir::Rule>]) {
+    let mut next = [0_u32; 3];
+    for rule in rules.iter_mut().flatten() {
+        if let Some(slot) = next.get_mut(entity_index(rule.entity)) {
+            rule.slot = *slot;
+            *slot += 1;
+        }
+    }
+}
+
+/// The first input column read by an expression, left to right (operands, then arms).
+fn first_column_read(expr: &tir::Expr) -> Option<(EntityKind, tir::ColumnId)> {
+    match &expr.kind {
+        ExprKind::Column(entity, column) => Some((*entity, *column)),
+        ExprKind::Const(_)
+        | ExprKind::Rule(_)
+        | ExprKind::Param(_)
+        | ExprKind::CountyAttr(_)
+        | ExprKind::AsOf
+        | ExprKind::LastYear(_)
+        | ExprKind::Province(_) => None,
+        ExprKind::Unary(_, operand) | ExprKind::Mask(operand) => first_column_read(operand),
+        ExprKind::Binary(_, left, right) => first_column_read(left).or_else(|| first_column_read(right)),
+        ExprKind::If(cond, then, otherwise) => {
+            first_column_read(cond).or_else(|| first_column_read(then)).or_else(|| first_column_read(otherwise))
+        }
+        ExprKind::Match(scrutinee, arms) => {
+            first_column_read(scrutinee).or_else(|| arms.iter().find_map(|(_, value)| first_column_read(value)))
+        }
+        ExprKind::Aggregate { filter, value, .. } => {
+            filter.as_deref().and_then(first_column_read).or_else(|| value.as_deref().and_then(first_column_read))
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! `test` blocks to rows of words and resolved expectations.
+//!
+//! A test's records become rows in schema column order: written fields, then defaults. Keys
+//! the test does not write are generated as text literals: `<test name>#H` for the household,
+//! `#P1`, `#P2`, … for persons and `#C1`, … for cases; every person and case is linked to the
+//! household's key. A `county` field's code becomes the county's index in jurisdictions.csv.
+
+use super::context::Checker;
+use super::decls::entity_index;
+use super::error::{TypeError, same_file};
+use super::types::did_you_mean;
+use crate::tir::{self, ColumnTy, EntitySchema, Expectation, ValueSource, Word};
+use pol_grammar::Span;
+use pol_grammar::ast::{self, EntityKind, ExpectTarget, RecordLit, TestDecl};
+
+/// The records of one test by entity, in the order written.
+struct Records<'t> {
+    household: Option<&'t RecordLit>,
+    persons: Vec<&'t RecordLit>,
+    cases: Vec<&'t RecordLit>,
+}
+
+impl Checker<'_> {
+    /// Every test; `None` for a test with errors.
+    pub(super) fn build_tests(&mut self, schemas: &[EntitySchema; 3]) -> Vec<Option<tir::Test>> {
+        let decls = self.decls;
+        decls.tests.iter().map(|test| self.build_test(test, schemas)).collect()
+    }
+
+    fn build_test(&mut self, test: &TestDecl, schemas: &[EntitySchema; 3]) -> Option<tir::Test> {
+        let errors_before = self.n_errors();
+        let records = self.split_records(test);
+        let [household_schema, person_schema, case_schema] = schemas;
+        let name = &test.name.value;
+        let mut household_key = self.texts.word(&format!("{name}#H"));
+        let fallback_span = test.name.span;
+        let household = self.record_row(household_schema, records.household, format!("{name}#H"), None, fallback_span);
+        if let (Some(row), Some(key)) = (&household, household_schema.key) {
+            household_key = row.get(key.0 as usize).copied().unwrap_or(household_key);
+        }
+        let mut persons = Vec::with_capacity(records.persons.len());
+        for (index, record) in records.persons.iter().enumerate() {
+            let key = format!("{name}#P{}", index + 1);
+            persons.push(self.record_row(person_schema, Some(record), key, Some(household_key), record.span));
+        }
+        let mut cases = Vec::with_capacity(records.cases.len());
+        for (index, record) in records.cases.iter().enumerate() {
+            let key = format!("{name}#C{}", index + 1);
+            cases.push(self.record_row(case_schema, Some(record), key, Some(household_key), record.span));
+        }
+        let counts = (records.persons.len(), records.cases.len());
+        let expectations: Vec<Option<Expectation>> =
+            test.expectations.iter().map(|expectation| self.expectation(expectation, schemas, counts)).collect();
+        if self.n_errors() > errors_before {
+            return None;
+        }
+        Some(tir::Test {
+            name: name.clone(),
+            as_of: test.as_of.and_then(|date| crate::date::from_ymd(i64::from(date.year), date.month, date.day)),
+            household: household?,
+            persons: persons.into_iter().collect::<Option<Vec<_>>>()?,
+            cases: cases.into_iter().collect::<Option<Vec<_>>>()?,
+            expectations: expectations.into_iter().collect::<Option<Vec<_>>>()?,
+            span: test.span,
+        })
+    }
+
+    fn split_records<'t>(&mut self, test: &'t TestDecl) -> Records<'t> {
+        let mut records = Records { household: None, persons: Vec::new(), cases: Vec::new() };
+        for record in &test.records {
+            match record.kind {
+                EntityKind::Household => match records.household {
+                    Some(first) => {
+                        let error =
+                            TypeError::SecondHousehold { span: record.span, first: same_file(record.span, first.span) };
+                        self.error(record.span, error);
+                    }
+                    None => records.household = Some(record),
+                },
+                EntityKind::Person => records.persons.push(record),
+                EntityKind::Case => records.cases.push(record),
+            }
+        }
+        records
+    }
+
+    /// One record's row: written fields, generated key and household link, then defaults.
+    fn record_row(
+        &mut self,
+        schema: &EntitySchema,
+        record: Option<&RecordLit>,
+        key: String,
+        household_key: Option<Word>,
+        span: Span,
+    ) -> Option<Vec<Word>> {
+        let mut row: Vec<Option<Word>> = vec![None; schema.columns.len()];
+        let mut failed = false;
+        let mut written: Vec<(&str, Span)> = Vec::new();
+        // Columns written (even wrongly) or meant by a misspelt field: not reported as missing.
+        let mut claimed: Vec<String> = Vec::new();
+        for (field, value) in record.map(|record| record.fields.as_slice()).unwrap_or_default() {
+            if let Some((_, first)) = written.iter().find(|(name, _)| *name == field.name) {
+                let error = TypeError::Duplicate {
+                    name: field.name.clone(),
+                    span: field.span,
+                    what: "field",
+                    first: Some(*first),
+                    help: None,
+                };
+                self.error(field.span, error);
+                failed = true;
+                continue;
+            }
+            written.push((&field.name, field.span));
+            claimed.push(field.name.clone());
+            if !schema.columns.iter().any(|column| column.name == field.name) {
+                let names = schema.columns.iter().map(|column| column.name.as_str());
+                claimed.extend(super::types::nearest(&field.name, names).map(str::to_string));
+            }
+            let word = self.field_value(schema, field, value);
+            failed |= word.is_none();
+            if let (Some(word), Some(id)) = (word, schema.columns.iter().position(|column| column.name == field.name))
+                && let Some(cell) = row.get_mut(id)
+            {
+                *cell = Some(word);
+            }
+        }
+        let span = record.map_or(span, |record| record.span);
+        let mut cells = Vec::with_capacity(row.len());
+        for (column, cell) in schema.columns.iter().zip(row) {
+            let word = match (cell, column.ty) {
+                (Some(word), _) => Some(word),
+                (None, ColumnTy::Key) => Some(self.texts.word(&key)),
+                (None, ColumnTy::HouseholdRef) => household_key,
+                (None, _) => column.default,
+            };
+            match word {
+                Some(word) => cells.push(word),
+                None if claimed.contains(&column.name) => failed = true,
+                None => {
+                    self.missing_column(schema.kind, &column.name, span);
+                    failed = true;
+                }
+            }
+        }
+        if failed { None } else { Some(cells) }
+    }
+
+    fn missing_column(&mut self, entity: EntityKind, column: &str, span: Span) {
+        let help = Some(format!(
+            "add `{column}: …` to the record, or give the column a default in the `{}` block",
+            entity.keyword()
+        ));
+        let error = TypeError::MissingColumn { entity: entity.keyword(), column: column.into(), span, help };
+        self.error(span, error);
+    }
+
+    /// The word of one written field.
+    fn field_value(&mut self, schema: &EntitySchema, field: &ast::Ident, value: &ast::Expr) -> Option<Word> {
+        let Some(column) = schema.columns.iter().find(|column| column.name == field.name) else {
+            let help = did_you_mean(&field.name, schema.columns.iter().map(|column| column.name.as_str()));
+            let expected = format!("a column of the `{}` block", schema.kind.keyword());
+            let error =
+                TypeError::UnknownName { what: "column", name: field.name.clone(), span: field.span, expected, help };
+            self.error(field.span, error);
+            return None;
+        };
+        if column.ty == ColumnTy::HouseholdRef {
+            self.error(field.span, TypeError::GeneratedField { column: field.name.clone(), span: field.span });
+            return None;
+        }
+        self.column_value("a test value", column, value)
+    }
+
+    /// One `expect` line, resolved.
+    fn expectation(
+        &mut self,
+        expectation: &ast::Expectation,
+        schemas: &[EntitySchema; 3],
+        counts: (usize, usize),
+    ) -> Option<Expectation> {
+        let (target, name, value, span) = match expectation {
+            ast::Expectation::Rejected(message, span) => {
+                return Some(Expectation::Rejected(message.as_ref().map(|message| message.value.clone()), *span));
+            }
+            ast::Expectation::Error(span) => return Some(Expectation::Error(*span)),
+            ast::Expectation::Value { target, name, value, span } => (target, name, value, *span),
+        };
+        let (entity, index) = self.expect_target(target, counts)?;
+        let schema = schemas.get(entity_index(entity))?;
+        let (source, ty, expected) = match schema.columns.iter().position(|column| column.name == name.name) {
+            Some(id) => {
+                let column = schema.columns.get(id)?;
+                let expected = self.column_value("an expected value", column, value)?;
+                (ValueSource::Column(tir::ColumnId(id as u32)), column.ty.value_ty(), expected)
+            }
+            None => {
+                let rule = self.expected_rule(entity, name)?;
+                let ty = self.rule_types.get(rule.0 as usize).copied().flatten()?;
+                let because = self.decls.rules.get(rule.0 as usize).and_then(|plan| plan.ty_span);
+                let expected = self.literal_value(
+                    "an expected value",
+                    value,
+                    ty,
+                    because.and_then(|because| same_file(value.span, because)),
+                )?;
+                (ValueSource::Rule(rule), ty, expected)
+            }
+        };
+        Some(Expectation::Value { entity, index, source, expected, ty, span })
+    }
+
+    /// The entity and 0-based index an `expect` looks at.
+    fn expect_target(
+        &mut self,
+        target: &ExpectTarget,
+        (n_persons, n_cases): (usize, usize),
+    ) -> Option<(EntityKind, usize)> {
+        let (entity, number, span, count) = match target {
+            ExpectTarget::Household => return Some((EntityKind::Household, 0)),
+            ExpectTarget::Person(number, span) => (EntityKind::Person, *number, *span, n_persons),
+            ExpectTarget::Case(number, span) => (EntityKind::Case, *number, *span, n_cases),
+        };
+        let index = (number as usize).checked_sub(1).filter(|index| *index < count);
+        if index.is_none() {
+            self.error(span, TypeError::NoRecord { entity: entity.keyword(), index: number, span, count });
+        }
+        Some((entity, index?))
+    }
+
+    /// The named rule of `entity` an expectation reads.
+    fn expected_rule(&mut self, entity: EntityKind, name: &ast::Ident) -> Option<tir::RuleId> {
+        let info = self.decls.entities.get(entity_index(entity))?;
+        if let Some(rule) = info.rule_by_name.get(&name.name) {
+            return Some(*rule);
+        }
+        let candidates = info.rule_by_name.keys().chain(info.column_by_name.keys()).map(String::as_str);
+        let help = did_you_mean(&name.name, candidates);
+        let expected = format!("a `{}` rule or column", entity.keyword());
+        let error = TypeError::UnknownName { what: "rule", name: name.name.clone(), span: name.span, expected, help };
+        self.error(name.span, error);
+        None
+    }
+}

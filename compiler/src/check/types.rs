@@ -1,0 +1,131 @@
+//! Types as the drafter writes them, written types to [`Ty`], and nearest-name suggestions.
+
+use super::error::TypeError;
+use crate::diagnostic::Diagnostic;
+use crate::tir::{EnumDef, EnumId, Ty};
+use pol_grammar::Span;
+use pol_grammar::ast::{Period, TypeExpr};
+use std::collections::HashMap;
+
+/// Adds a checker error to a list of diagnostics, `span` being its primary label.
+pub(super) fn push(diags: &mut Vec<Diagnostic>, span: Span, error: TypeError) {
+    diags.push(Diagnostic::new(Some(span), error));
+}
+
+/// `元`, `元/月`, `元/年`.
+pub(super) fn period_name(period: Period) -> &'static str {
+    match period {
+        Period::Lump => "元",
+        Period::Month => "元/月",
+        Period::Year => "元/年",
+    }
+}
+
+/// A type as written in a policy: `元/月`, `ratio`, `LaborCapacity`.
+pub(super) fn ty_name(enums: &[EnumDef], ty: Ty) -> String {
+    match ty {
+        Ty::Bool => "bool".into(),
+        Ty::Int => "int".into(),
+        Ty::Ratio => "ratio".into(),
+        Ty::Money(period) => period_name(period).into(),
+        Ty::Date => "date".into(),
+        Ty::Text => "text".into(),
+        Ty::Enum(id) => enums.get(id.0 as usize).map_or_else(|| "enum".into(), |def| def.name.clone()),
+    }
+}
+
+/// Whether values of the type can be added, summed and ordered as numbers.
+pub(super) fn is_numeric(ty: Ty) -> bool {
+    matches!(ty, Ty::Int | Ty::Ratio | Ty::Money(_))
+}
+
+/// The type a written type names; an unknown enum name is reported and gives `None`.
+pub(super) fn resolve_type(
+    enum_by_name: &HashMap<String, EnumId>,
+    written: &TypeExpr,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Ty> {
+    Some(match written {
+        TypeExpr::Money(period, _) => Ty::Money(*period),
+        TypeExpr::Ratio(_) => Ty::Ratio,
+        TypeExpr::Int(_) => Ty::Int,
+        TypeExpr::Bool(_) => Ty::Bool,
+        TypeExpr::Date(_) => Ty::Date,
+        TypeExpr::Text(_) => Ty::Text,
+        TypeExpr::Named(ident) => {
+            if let Some(id) = enum_by_name.get(&ident.name) {
+                return Some(Ty::Enum(*id));
+            }
+            let suggestion = nearest(&ident.name, enum_by_name.keys().map(String::as_str));
+            let help = Some(match suggestion {
+                Some(near) => format!("did you mean `{near}`?"),
+                None => "declare it with `enum NAME { a, b }`, or use `元`, `元/月`, `元/年`, `ratio`, `int`, `bool`, `date` or `text`".into(),
+            });
+            let error = TypeError::UnknownName {
+                what: "type",
+                name: ident.name.clone(),
+                span: ident.span,
+                expected: "a unit or an enum".into(),
+                help,
+            };
+            push(diags, ident.span, error);
+            return None;
+        }
+    })
+}
+
+/// The Levenshtein distance between two names, counted in code points.
+pub(super) fn edit_distance(a: &str, b: &str) -> usize {
+    let b_chars: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b_chars.len()).collect();
+    for (i, a_char) in a.chars().enumerate() {
+        let mut current = Vec::with_capacity(b_chars.len() + 1);
+        current.push(i + 1);
+        for (j, b_char) in b_chars.iter().enumerate() {
+            let substitute = previous.get(j).copied().unwrap_or(0) + usize::from(a_char != *b_char);
+            let delete = previous.get(j + 1).copied().unwrap_or(0) + 1;
+            let insert = current.last().copied().unwrap_or(0) + 1;
+            current.push(substitute.min(delete).min(insert));
+        }
+        previous = current;
+    }
+    previous.last().copied().unwrap_or(0)
+}
+
+/// The candidate nearest to `name`, if near enough to be a likely typo (a third of its length,
+/// at least one edit). Ties go to the alphabetically first, so suggestions are deterministic.
+pub(super) fn nearest<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<&'n str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .filter(|candidate| *candidate != name)
+        .map(|candidate| (edit_distance(name, candidate), candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, candidate)| candidate)
+}
+
+/// `did you mean `x`?` for the nearest candidate.
+pub(super) fn did_you_mean<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<String> {
+    nearest(name, candidates).map(|near| format!("did you mean `{near}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distances_count_code_points() {
+        assert_eq!(edit_distance("dibao_standard", "dibao_standrd"), 1);
+        assert_eq!(edit_distance("低保标准", "低保标准"), 0);
+        assert_eq!(edit_distance("低保标准", "低保准"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
+
+    #[test]
+    fn suggests_only_near_names() {
+        let names = ["dibao_standard", "poverty_line", "gap"];
+        assert_eq!(nearest("dibao_standrd", names.into_iter()), Some("dibao_standard"));
+        assert_eq!(nearest("gp", names.into_iter()), Some("gap"));
+        assert_eq!(nearest("income", names.into_iter()), None);
+    }
+}

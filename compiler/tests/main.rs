@@ -1,0 +1,4 @@
+//! Integration tests of the compiler through its library API.
+
+mod check;
+mod params;
