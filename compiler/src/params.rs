@@ -1,1 +1,0 @@
-//! Parameters: province values and local parameter files, layered and checked.

@@ -1,0 +1,442 @@
+//! Parameters: province values and local parameter files, layered and checked.
+//!
+//! # Design
+//!
+//! A parameter has three layers. The policy (`param` declarations, checked into
+//! [`tir::ParamDef`](crate::tir::ParamDef)) gives the province's values, each in force from a
+//! day on (`from 2019-01-01 = 3218`) or from the beginning (`= dibao_min_standard`). A city may
+//! publish a TOML file with its own dated values; so may a county-level unit, which then overrides
+//! its city. The value of `p` for jurisdiction `J` on day `d` is:
+//!
+//! 1. `J`'s own file's latest value of `p` dated on or before `d`, if `J` is a county with a file;
+//! 2. else its city's file's latest such value;
+//! 3. else the province's value in force on `d`, *evaluated in `J` on `d`*: a default such as
+//!    `dibao_standard = dibao_min_standard` follows whatever `dibao_min_standard` is for `J` on
+//!    `d`, so a city that raises a parameter raises everything defined from it.
+//!
+//! ```toml
+//! jurisdiction = "610800"     # 榆林市
+//!
+//! [2018-01-01]
+//! dibao_standard = 4500
+//!
+//! [2019-01-01]
+//! dibao_standard = "4860 元/年"
+//! ```
+//!
+//! With this file, a county of 榆林 with no file of its own (榆阳区), or with one that does not
+//! set `dibao_standard`, gets 4,860.00 on 2019-07-01 and 4,500.00 on 2018-07-01; 神木, whose own
+//! file sets 5,880 from 2019-01-01, gets 5,880.00; a county of a city without a file gets the
+//! province's value, `dibao_min_standard` on that day.
+//!
+//! ## Loading
+//!
+//! [`load`] reads every file with `toml_edit`, keeping spans, and reports *every* mistake of every
+//! file, each at its TOML line: syntax; a missing or unknown `jurisdiction`; two files for one
+//! jurisdiction; a table header that is not a real day; an unknown parameter (with the nearest
+//! name); a parameter the file's level may not set (`set by`); a value of another unit or type, or
+//! with more decimals than its type holds. Numbers are read from their decimal text, never through
+//! `f64`: money becomes fen, ratios ×10⁹ words, as in the language. A file with a syntax error or
+//! no valid jurisdiction is left out; a bad entry is left out of an otherwise good file, so that
+//! the constraint check still runs on the rest.
+//!
+//! ## Constraints
+//!
+//! Every `require` of every parameter is checked for the province and for each jurisdiction
+//! that has a file, on each day on which a value it depends on takes effect there: a dated value
+//! of a parameter it reads, or that their province values read, in the province or in the
+//! jurisdiction's files. A day on which a parameter it reads has no value yet is skipped.
+//! `last_year(p)` is `p` in the same jurisdiction one year earlier (29 February → 28 February),
+//! and the check is skipped when there was none; `province(p)` is the province's value that day.
+//! A constraint that depends on a value a file meant to set but could not (a bad unit, a bad date
+//! header) is not checked where that file applies: the mistake is reported once, not again as
+//! the breach its absence causes. A broken constraint is reported once per offending value, with
+//! its numbers, e.g.
+//!
+//! ```text
+//! breaks rule "提高不低于8%": `dibao_standard` must be at least 1.08 × 2018's 4,500.00 元/年
+//! (= 4,860.00) but is 4,815.00
+//! ```
+//!
+//! at the line that set the value (a county inheriting its city's value is reported at the
+//! city's line; a province default that follows a local value, at that value's line; a broken
+//! province value, in the policy), with the `require` in the help: a diagnostic labels one file
+//! only.
+//!
+//! ## Resolution
+//!
+//! Values are computed lazily by a small evaluator over parameter expressions (constants,
+//! parameters, unary and binary operations with [`crate::arith`]'s exact rounding, `if`,
+//! `match`, `min`/`max`; `last_year` and `province` in constraints), memoised per
+//! (jurisdiction chain, day, parameter). A value that depends on itself is reported as
+//! `pol::params::cycle`, not followed forever (the checker reports such cycles first). An as-of
+//! day before a parameter's first value is `pol::params::before_first_value`.
+//!
+//! [`ParamSet::county_table`] resolves every parameter for every county on one as-of day into
+//! the engines' [`CountyTable`]; [`ParamSet::value`] and [`ParamSet::explain`] answer for one
+//! parameter, the latter with the file and line (or the province's value) it comes from.
+//!
+//! ## Rejected alternatives
+//!
+//! - Deserialising with serde into a fixed struct: the set of keys is the policy's, and serde
+//!   loses the raw text of decimals.
+//! - Evaluating province defaults once, at the province: `dibao_standard = dibao_min_standard`
+//!   would then ignore a city's own `dibao_min_standard` (were it settable), and a chain of
+//!   defaults would not follow a local change.
+//! - Stopping at the first error of a file: drafters fix files in one round trip.
+
+mod constraint;
+mod error;
+mod file;
+mod literal;
+mod resolve;
+
+pub use error::ParamsError;
+
+use crate::date;
+use crate::diagnostic::{self, Diagnostic};
+use crate::engine::CountyTable;
+use crate::jurisdictions::{County, JurisdictionTable};
+use crate::tir::{ParamId, Program, Word};
+use file::{LocalFile, Reader};
+use pol_grammar::ast::Level;
+use pol_grammar::{SourceId, Span};
+use resolve::{Chain, Env, Fail, OriginRef};
+
+/// The loaded, checked local parameter files of a policy; resolves any parameter for any
+/// jurisdiction on any day. Build it with [`load`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSet {
+    /// The files, in the order given (one per jurisdiction).
+    files: Vec<LocalFile>,
+    /// The jurisdiction texts followed by the text values of local files; local text handles
+    /// index this table.
+    texts: Vec<String>,
+}
+
+/// Where a parameter's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A value of a local parameter file.
+    Local {
+        /// The TOML file.
+        source: SourceId,
+        /// The file's `jurisdiction` code.
+        jurisdiction: String,
+        /// Whether it is a city's or a county's file.
+        level: Level,
+        /// The date table it is under.
+        from: Word,
+        /// The value as written in the file.
+        span: Span,
+    },
+    /// The province's value, in the policy.
+    Province {
+        /// `from DATE`, or `None` for a value in force from the beginning.
+        from: Option<Word>,
+        /// The value's expression in the `.pol` file.
+        span: Span,
+    },
+}
+
+/// A parameter's value for one jurisdiction on one day, with where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The value.
+    pub word: Word,
+    /// Its origin (for a province value that follows other parameters: the province's value
+    /// itself, not theirs).
+    pub origin: Origin,
+}
+
+/// A loaded local file, as listed by [`ParamSet::local_files`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalFileInfo<'a> {
+    /// The TOML file.
+    pub source: SourceId,
+    /// Its `jurisdiction` code.
+    pub jurisdiction: &'a str,
+    /// Whether it is a city's or a county's file.
+    pub level: Level,
+}
+
+/// Reads and checks the local parameter files of a policy (TOML texts, with the source ids the
+/// caller gave them) against the checked program and its jurisdictions. Returns every error of
+/// every file, and every broken constraint, sorted by file and position.
+pub fn load(
+    program: &Program,
+    jurisdictions: &JurisdictionTable,
+    files: &[(SourceId, &str)],
+) -> Result<ParamSet, Vec<Diagnostic>> {
+    let mut reader = Reader::new(program, jurisdictions);
+    let mut errors = Vec::new();
+    let mut loaded: Vec<LocalFile> = Vec::new();
+    for (source, text) in files {
+        let Some(file) = reader.read(*source, text, &mut errors) else { continue };
+        if loaded.iter().any(|other| other.code == file.code) {
+            file::push(
+                &mut errors,
+                ParamsError::DuplicateJurisdiction { code: file.code.clone(), span: file.code_span },
+            );
+            continue;
+        }
+        loaded.push(file);
+    }
+    let mut texts = jurisdictions.texts.clone();
+    texts.append(&mut reader.texts);
+    let mut env = Env::new(program, &loaded, &texts);
+    errors.extend(constraint::check_all(program, jurisdictions, &mut env));
+    if errors.is_empty() {
+        Ok(ParamSet { files: loaded, texts })
+    } else {
+        diagnostic::sort(&mut errors);
+        Err(errors)
+    }
+}
+
+impl ParamSet {
+    /// Every parameter resolved for every county on `as_of`, then the county's attributes: the
+    /// table both engines read. `jurisdictions` must be the table given to [`load`].
+    pub fn county_table(
+        &self,
+        program: &Program,
+        jurisdictions: &JurisdictionTable,
+        as_of: Word,
+    ) -> Result<CountyTable, Diagnostic> {
+        let mut env = Env::new(program, &self.files, &self.texts);
+        let width = program.params.len() + program.jurisdiction.attrs.len();
+        let mut words = Vec::with_capacity(width.saturating_mul(jurisdictions.counties.len()));
+        for county in &jurisdictions.counties {
+            let chain = chain_of_county(&self.files, county);
+            for param_index in 0..program.params.len() {
+                let param = ParamId(param_index as u32);
+                match env.resolve(chain, Some(as_of), param) {
+                    Ok(found) => words.push(found.word),
+                    Err(fail) => {
+                        return Err(self.resolution_error(
+                            program,
+                            param,
+                            chain,
+                            &format!("`{}`", county.code),
+                            as_of,
+                            fail,
+                        ));
+                    }
+                }
+            }
+            if county.attrs.len() != program.jurisdiction.attrs.len() {
+                let message = format!(
+                    "county `{}` has {} attributes, not {}",
+                    county.code,
+                    county.attrs.len(),
+                    program.jurisdiction.attrs.len()
+                );
+                return Err(ParamsError::Internal { message, span: None }.into_diagnostic());
+            }
+            words.extend_from_slice(&county.attrs);
+        }
+        Ok(CountyTable { width, words, texts: self.texts.clone(), as_of })
+    }
+
+    /// The value of `param` for a county or city (by code) on `date`; `None` before its first
+    /// value. An unknown code or a value that cannot be computed is an error.
+    pub fn value(
+        &self,
+        program: &Program,
+        jurisdictions: &JurisdictionTable,
+        param: ParamId,
+        jurisdiction_code: &str,
+        date: Word,
+    ) -> Result<Option<Word>, Diagnostic> {
+        Ok(self.explain(program, jurisdictions, param, jurisdiction_code, date)?.map(|resolved| resolved.word))
+    }
+
+    /// The province's own value of `param` on `date`; `None` before its first value.
+    pub fn province_value(&self, program: &Program, param: ParamId, date: Word) -> Result<Option<Word>, Diagnostic> {
+        Ok(self.resolve(program, param, Chain::PROVINCE, "the province", date)?.map(|resolved| resolved.word))
+    }
+
+    /// The value of `param` for a county or city on `date` with where it comes from (a file's
+    /// line or the province's value), for `pol explain`.
+    pub fn explain(
+        &self,
+        program: &Program,
+        jurisdictions: &JurisdictionTable,
+        param: ParamId,
+        jurisdiction_code: &str,
+        date: Word,
+    ) -> Result<Option<Resolved>, Diagnostic> {
+        let Some(chain) = chain_of_code(&self.files, jurisdictions, jurisdiction_code) else {
+            return Err(ParamsError::UnknownPlace { code: jurisdiction_code.to_string() }.into_diagnostic());
+        };
+        self.resolve(program, param, chain, &format!("`{jurisdiction_code}`"), date)
+    }
+
+    /// The loaded files, in the order given to [`load`].
+    pub fn local_files(&self) -> impl Iterator<Item = LocalFileInfo<'_>> {
+        self.files.iter().map(|file| LocalFileInfo { source: file.source, jurisdiction: &file.code, level: file.level })
+    }
+
+    /// Resolves in a chain; `place` names it in errors (`` `610802` `` or `the province`).
+    fn resolve(
+        &self,
+        program: &Program,
+        param: ParamId,
+        chain: Chain,
+        place: &str,
+        date: Word,
+    ) -> Result<Option<Resolved>, Diagnostic> {
+        let mut env = Env::new(program, &self.files, &self.texts);
+        match env.resolve(chain, Some(date), param) {
+            Ok(found) => Ok(self.origin(program, found.origin).map(|origin| Resolved { word: found.word, origin })),
+            Err(Fail::Missing(_)) => Ok(None),
+            Err(fail) => Err(self.resolution_error(program, param, chain, place, date, fail)),
+        }
+    }
+
+    fn origin(&self, program: &Program, origin: OriginRef) -> Option<Origin> {
+        match origin {
+            OriginRef::Local(local) => {
+                let file = self.files.get(local.file)?;
+                let value = file.values.get(local.param.0 as usize)?.get(local.index)?;
+                Some(Origin::Local {
+                    source: file.source,
+                    jurisdiction: file.code.clone(),
+                    level: file.level,
+                    from: value.from,
+                    span: value.span,
+                })
+            }
+            OriginRef::Province(param, index) => {
+                let (from, expr) = program.params.get(param.0 as usize)?.values.get(index)?;
+                Some(Origin::Province { from: *from, span: expr.span })
+            }
+        }
+    }
+
+    fn resolution_error(
+        &self,
+        program: &Program,
+        param: ParamId,
+        chain: Chain,
+        place: &str,
+        date: Word,
+        fail: Fail,
+    ) -> Diagnostic {
+        let name = program.params.get(param.0 as usize).map_or("?", |def| def.name.as_str());
+        let day = date::format_iso(date);
+        let Fail::Missing(missing) = fail else {
+            return constraint::fail_to_error(program, name, &format!(" for {place} on {day}"), fail).into_diagnostic();
+        };
+        let Some(def) = program.params.get(missing.0 as usize) else {
+            return ParamsError::Internal { message: format!("no parameter #{}", missing.0), span: None }
+                .into_diagnostic();
+        };
+        let local_days = [chain.county, chain.city]
+            .into_iter()
+            .flatten()
+            .filter_map(|file| self.files.get(file)?.values.get(missing.0 as usize)?.first().map(|value| value.from));
+        let first = def.values.iter().filter_map(|(from, _)| *from).chain(local_days).min();
+        // Point at the province's first dated value, else at the declaration.
+        let span = def
+            .values
+            .iter()
+            .filter(|(from, _)| from.is_some())
+            .min_by_key(|(from, _)| *from)
+            .map_or(def.span, |(_, expr)| expr.span);
+        let (label, help) = match first {
+            Some(first) => {
+                let first = date::format_iso(first);
+                (
+                    format!("first value from {first}"),
+                    format!(
+                        "use an as-of date on or after {first}, or give `{}` a value from an earlier date",
+                        def.name
+                    ),
+                )
+            }
+            None => (
+                format!("no value for {place}"),
+                format!("give `{}` a province value, or set it in the local file of {place}", def.name),
+            ),
+        };
+        ParamsError::BeforeFirstValue { name: def.name.clone(), date: day, span, label, help }.into_diagnostic()
+    }
+}
+
+/// The chain of a county: its own file, then its city's.
+fn chain_of_county(files: &[LocalFile], county: &County) -> Chain {
+    Chain { county: find_file(files, &county.code, Level::County), city: find_file(files, &county.city, Level::City) }
+}
+
+/// The chain of a file's jurisdiction.
+pub(crate) fn chain_of_file(files: &[LocalFile], jurisdictions: &JurisdictionTable, index: usize) -> Chain {
+    match files.get(index) {
+        Some(file) if file.level == Level::County => {
+            let city = jurisdictions
+                .index_of(&file.code)
+                .and_then(|county| jurisdictions.counties.get(county))
+                .and_then(|county| find_file(files, &county.city, Level::City));
+            Chain { county: Some(index), city }
+        }
+        Some(_) => Chain { county: None, city: Some(index) },
+        None => Chain::PROVINCE,
+    }
+}
+
+/// The chain of a city or county code (a city first, as the files' `jurisdiction` is read).
+fn chain_of_code(files: &[LocalFile], jurisdictions: &JurisdictionTable, code: &str) -> Option<Chain> {
+    if jurisdictions.is_city(code) {
+        return Some(Chain { county: None, city: find_file(files, code, Level::City) });
+    }
+    let county = jurisdictions.counties.get(jurisdictions.index_of(code)?)?;
+    Some(chain_of_county(files, county))
+}
+
+fn find_file(files: &[LocalFile], code: &str, level: Level) -> Option<usize> {
+    files.iter().position(|file| file.level == level && file.code == code)
+}
+
+/// The candidate nearest to `name` by edit distance, if near enough to be a likely typo.
+pub(crate) fn nearest<'c>(name: &str, candidates: impl Iterator<Item = &'c str>) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).clamp(1, 3);
+    candidates
+        .map(|candidate| (edit_distance(name, candidate), candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, a_char) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, b_char) in b.iter().enumerate() {
+            let substitute =
+                previous.get(j).copied().unwrap_or(usize::MAX).saturating_add(usize::from(a_char != *b_char));
+            let delete = previous.get(j + 1).copied().unwrap_or(usize::MAX).saturating_add(1);
+            let insert = current.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
+            if let Some(cell) = current.get_mut(j + 1) {
+                *cell = substitute.min(delete).min(insert);
+            }
+        }
+        previous = current;
+    }
+    previous.last().copied().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_names() {
+        let names = ["dibao_standard", "dibao_min_standard", "poverty_line", "topup.child"];
+        assert_eq!(nearest("dibao_standerd", names.iter().copied()), Some("dibao_standard"));
+        assert_eq!(nearest("topup.chlid", names.iter().copied()), Some("topup.child"));
+        assert_eq!(nearest("unrelated", names.iter().copied()), None);
+        assert_eq!(edit_distance("低保标准", "低保标"), 1);
+    }
+}

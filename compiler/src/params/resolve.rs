@@ -1,0 +1,313 @@
+//! A parameter's value in one jurisdiction on one day: the layering and the small evaluator.
+//!
+//! A *chain* is the list of local files a jurisdiction reads, most local first: a county's own
+//! file and its city's file, a city's file, or none for the province. [`Env::resolve`] looks
+//! for the latest value dated on or before the day in each file of the chain, then falls back to
+//! the province's value in force, evaluated as an expression over other parameters in the same
+//! chain on the same day. Results are memoised per (chain, day, parameter): this keeps the work
+//! linear when values refer to each other, and an entry still in progress when it is asked for
+//! again is a cycle, reported instead of recursing forever.
+//!
+//! Besides the word, resolution keeps where the value comes from ([`OriginRef`]) and the most
+//! local file value it depends on ([`Found::blame`]): a constraint broken by a province default
+//! that follows a city's value is reported at the city's line.
+
+use super::file::LocalFile;
+use crate::arith::{self, ArithError};
+use crate::date;
+use crate::text::TextTables;
+use crate::tir::{BinOp, Expr, ExprKind, ParamId, Pat, Program, UnOp, Word};
+use pol_grammar::Span;
+use pol_grammar::ast::Level;
+use std::collections::HashMap;
+
+/// Expressions and parameter references nested deeper than this are refused.
+const MAX_DEPTH: u32 = 256;
+
+/// The local files a jurisdiction reads, most local first (indices into the loaded files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Chain {
+    /// The county's own file.
+    pub county: Option<usize>,
+    /// The city's file.
+    pub city: Option<usize>,
+}
+
+impl Chain {
+    /// The province: no local file.
+    pub const PROVINCE: Chain = Chain { county: None, city: None };
+}
+
+/// A value of one local file: file index, parameter, index in its dated list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LocalRef {
+    /// Index of the file.
+    pub file: usize,
+    /// The parameter.
+    pub param: ParamId,
+    /// Index in the file's values of the parameter.
+    pub index: usize,
+}
+
+/// Where a resolved value comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OriginRef {
+    /// A local file's value.
+    Local(LocalRef),
+    /// The province's value: the parameter and the index in its `values`.
+    Province(ParamId, usize),
+}
+
+/// A resolved value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Found {
+    /// The value.
+    pub word: Word,
+    /// Where it comes from.
+    pub origin: OriginRef,
+    /// The most local file value it depends on (itself, for a local value).
+    pub blame: Option<LocalRef>,
+}
+
+/// Why a value could not be computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fail {
+    /// This parameter has no value on the day.
+    Missing(ParamId),
+    /// `last_year(p)` has no value (or there is no previous year).
+    NoLastYear,
+    /// Overflow or division by zero at this operation.
+    Arith(ArithError, Span),
+    /// The parameter's value depends on itself; the reference that closes the loop, once known.
+    Cycle(ParamId, Option<Span>),
+    /// An expression kind that has no meaning for parameters (the checker lets none through).
+    Unsupported(Span),
+    /// Nesting beyond [`MAX_DEPTH`].
+    TooDeep(Span),
+}
+
+enum Slot {
+    InProgress,
+    Done(Result<Found, Fail>),
+}
+
+/// The evaluation environment: the policy, the loaded files and the memo.
+pub(crate) struct Env<'a> {
+    program: &'a Program,
+    files: &'a [LocalFile],
+    texts: TextTables<'a>,
+    memo: HashMap<(Chain, Option<Word>, ParamId), Slot>,
+}
+
+impl<'a> Env<'a> {
+    /// An environment over loaded files; `jurisdiction_texts` resolves text handles of local values.
+    pub fn new(program: &'a Program, files: &'a [LocalFile], jurisdiction_texts: &'a [String]) -> Env<'a> {
+        let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: jurisdiction_texts };
+        Env { program, files, texts, memo: HashMap::new() }
+    }
+
+    /// The loaded files.
+    pub fn files(&self) -> &'a [LocalFile] {
+        self.files
+    }
+
+    /// The value of `param` in `chain` on `day` (`None`: at the very beginning, before any date).
+    pub fn resolve(&mut self, chain: Chain, day: Option<Word>, param: ParamId) -> Result<Found, Fail> {
+        self.resolve_at_depth(chain, day, param, 0)
+    }
+
+    fn resolve_at_depth(&mut self, chain: Chain, day: Option<Word>, param: ParamId, depth: u32) -> Result<Found, Fail> {
+        let key = (chain, day, param);
+        match self.memo.get(&key) {
+            Some(Slot::InProgress) => return Err(Fail::Cycle(param, None)),
+            Some(Slot::Done(result)) => return *result,
+            None => {}
+        }
+        if let Some(found) = self.local(chain, day, param) {
+            return Ok(found);
+        }
+        let Some(def) = self.program.params.get(param.0 as usize) else { return Err(Fail::Missing(param)) };
+        // The latest province value in force: an undated value is in force from the beginning.
+        let in_force = def
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(_, (from, _))| match (from, day) {
+                (None, _) => true,
+                (Some(from), Some(day)) => *from <= day,
+                (Some(_), None) => false,
+            })
+            .max_by_key(|(index, (from, _))| (*from, *index));
+        let Some((index, (_, expr))) = in_force else { return Err(Fail::Missing(param)) };
+        self.memo.insert(key, Slot::InProgress);
+        let mut blame = None;
+        let result = self.eval_at_depth(chain, day, expr, &mut blame, depth + 1).map(|word| Found {
+            word,
+            origin: OriginRef::Province(param, index),
+            blame,
+        });
+        self.memo.insert(key, Slot::Done(result));
+        result
+    }
+
+    /// The chain's most local value of `param` dated on or before `day`.
+    fn local(&self, chain: Chain, day: Option<Word>, param: ParamId) -> Option<Found> {
+        let day = day?;
+        [chain.county, chain.city].into_iter().flatten().find_map(|file_index| {
+            let values = self.files.get(file_index)?.values.get(param.0 as usize)?;
+            let index = values.iter().rposition(|value| value.from <= day)?;
+            let value = values.get(index)?;
+            let local = LocalRef { file: file_index, param, index };
+            Some(Found { word: value.word, origin: OriginRef::Local(local), blame: Some(local) })
+        })
+    }
+
+    /// Evaluates a parameter expression (a province value or a constraint) in `chain` on `day`.
+    /// `blame` collects the most local file value read on that day (not through `last_year` or
+    /// `province`).
+    pub fn eval(
+        &mut self,
+        chain: Chain,
+        day: Option<Word>,
+        expr: &Expr,
+        blame: &mut Option<LocalRef>,
+    ) -> Result<Word, Fail> {
+        self.eval_at_depth(chain, day, expr, blame, 0)
+    }
+
+    fn eval_at_depth(
+        &mut self,
+        chain: Chain,
+        day: Option<Word>,
+        expr: &Expr,
+        blame: &mut Option<LocalRef>,
+        depth: u32,
+    ) -> Result<Word, Fail> {
+        if depth > MAX_DEPTH {
+            return Err(Fail::TooDeep(expr.span));
+        }
+        let depth = depth + 1;
+        match &expr.kind {
+            ExprKind::Const(word) => Ok(*word),
+            ExprKind::Param(param) => {
+                let found = self.resolve_at_depth(chain, day, *param, depth).map_err(|fail| match fail {
+                    Fail::Cycle(looped, None) => Fail::Cycle(looped, Some(expr.span)),
+                    other => other,
+                })?;
+                self.merge_blame(blame, found.blame);
+                Ok(found.word)
+            }
+            ExprKind::LastYear(param) => {
+                let earlier = day.and_then(one_year_before).ok_or(Fail::NoLastYear)?;
+                match self.resolve_at_depth(chain, Some(earlier), *param, depth) {
+                    Ok(found) => Ok(found.word),
+                    Err(Fail::Missing(_)) => Err(Fail::NoLastYear),
+                    Err(other) => Err(other),
+                }
+            }
+            ExprKind::Province(param) => Ok(self.resolve_at_depth(Chain::PROVINCE, day, *param, depth)?.word),
+            ExprKind::Unary(op, operand) => {
+                let value = self.eval_at_depth(chain, day, operand, blame, depth)?;
+                match op {
+                    UnOp::Not => Ok(Word::from(value == 0)),
+                    UnOp::Neg => arith::neg(value).map_err(|error| Fail::Arith(error, expr.span)),
+                }
+            }
+            ExprKind::Binary(op, left, right) => {
+                let a = self.eval_at_depth(chain, day, left, blame, depth)?;
+                match op {
+                    BinOp::And if a == 0 => return Ok(0),
+                    BinOp::Or if a != 0 => return Ok(1),
+                    _ => {}
+                }
+                let b = self.eval_at_depth(chain, day, right, blame, depth)?;
+                self.binary(*op, a, b).map_err(|error| Fail::Arith(error, expr.span))
+            }
+            ExprKind::If(cond, then, otherwise) => {
+                let taken = if self.eval_at_depth(chain, day, cond, blame, depth)? != 0 { then } else { otherwise };
+                self.eval_at_depth(chain, day, taken, blame, depth)
+            }
+            ExprKind::Match(scrutinee, arms) => {
+                let value = self.eval_at_depth(chain, day, scrutinee, blame, depth)?;
+                let arm = arms.iter().find(|(pattern, _)| pattern_holds(*pattern, value));
+                match arm {
+                    Some((_, arm_value)) => self.eval_at_depth(chain, day, arm_value, blame, depth),
+                    None => Err(Fail::Unsupported(expr.span)),
+                }
+            }
+            ExprKind::Column(..)
+            | ExprKind::Rule(_)
+            | ExprKind::CountyAttr(_)
+            | ExprKind::AsOf
+            | ExprKind::Aggregate { .. }
+            | ExprKind::Mask(_) => Err(Fail::Unsupported(expr.span)),
+        }
+    }
+
+    fn binary(&self, op: BinOp, a: Word, b: Word) -> Result<Word, ArithError> {
+        Ok(match op {
+            BinOp::Add => arith::add(a, b)?,
+            BinOp::Sub => arith::sub(a, b)?,
+            BinOp::Mul => arith::mul(a, b)?,
+            BinOp::MulScaled => arith::mul_scaled(a, b)?,
+            BinOp::DivRound => arith::div_round(a, b)?,
+            BinOp::DivScaled => arith::div_scaled(a, b)?,
+            BinOp::Min => a.min(b),
+            BinOp::Max => a.max(b),
+            BinOp::Eq => Word::from(a == b),
+            BinOp::Ne => Word::from(a != b),
+            BinOp::Lt => Word::from(a < b),
+            BinOp::Le => Word::from(a <= b),
+            BinOp::Gt => Word::from(a > b),
+            BinOp::Ge => Word::from(a >= b),
+            BinOp::TextEq => Word::from(self.texts.equal(a, b)),
+            BinOp::TextNe => Word::from(!self.texts.equal(a, b)),
+            BinOp::And | BinOp::Or => Word::from(b != 0),
+            BinOp::YearsBetween => date::years_between(a, b),
+        })
+    }
+
+    /// Keeps the more local of two blamed values (a county's file before a city's).
+    fn merge_blame(&self, blame: &mut Option<LocalRef>, other: Option<LocalRef>) {
+        let rank = |local: &LocalRef| match self.files.get(local.file).map(|file| file.level) {
+            Some(Level::County) => 2,
+            Some(Level::City) => 1,
+            _ => 0,
+        };
+        if let Some(other) = other
+            && blame.as_ref().is_none_or(|current| rank(&other) > rank(current))
+        {
+            *blame = Some(other);
+        }
+    }
+}
+
+/// Whether a match pattern holds for a word.
+fn pattern_holds(pattern: Pat, value: Word) -> bool {
+    match pattern {
+        Pat::Eq(word) => value == word,
+        Pat::Range(low, high) => value >= low && high.is_none_or(|high| value <= high),
+        Pat::Any => true,
+    }
+}
+
+/// The same day one year earlier; 29 February becomes 28 February.
+pub(crate) fn one_year_before(day: Word) -> Option<Word> {
+    let (year, month, day_of_month) = date::to_ymd(day);
+    let day_of_month = if month == 2 && day_of_month == 29 { 28 } else { day_of_month };
+    date::from_ymd(year - 1, month, day_of_month)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_year_before_handles_leap_days() {
+        let day = |text: &str| date::parse_iso(text).unwrap_or(Word::MIN);
+        assert_eq!(one_year_before(day("2019-01-01")), Some(day("2018-01-01")));
+        assert_eq!(one_year_before(day("2020-02-29")), Some(day("2019-02-28")));
+        assert_eq!(one_year_before(day("2021-03-01")), Some(day("2020-03-01")));
+        assert_eq!(one_year_before(day("0001-06-01")), None);
+    }
+}
