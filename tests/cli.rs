@@ -1,0 +1,372 @@
+//! The `pol` command line, run as a process: what it prints and its exit code, snapshotted.
+//!
+//! Every command runs with its working directory set to the repository root or to a temporary
+//! directory holding a copy of the policy, and is given relative paths, so what it prints names
+//! no machine path; [`Run::render`] also replaces the repository root and the temporary directory
+//! by `[REPO]` and `[TMP]`, should one slip through. Diagnostics are printed with
+//! `--error-format plain` (no colour), the format the snapshots store.
+
+use crate::support::{TempDir, copy_dir, read_text, repo_root, shaanxi_dir};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What one `pol` process printed, and how it ended.
+#[derive(Debug)]
+struct Run {
+    args: Vec<String>,
+    code: i32,
+    stdout: String,
+    stderr: String,
+    /// The temporary directory it ran in, if any (filtered out of the rendering).
+    tmp: Option<PathBuf>,
+}
+
+impl Run {
+    /// The command line, exit code, stdout and stderr as one text for a snapshot.
+    fn render(&self) -> String {
+        let text = format!(
+            "$ pol {}\nexit code: {}\n--- stdout\n{}--- stderr\n{}",
+            self.args.join(" "),
+            self.code,
+            self.stdout,
+            self.stderr
+        );
+        self.filter(&text)
+    }
+
+    /// Only the last line of stdout and the exit code, for long outputs.
+    fn render_last_line(&self) -> String {
+        let last = self.stdout.lines().last().unwrap_or("");
+        self.filter(&format!("$ pol {}\nexit code: {}\nlast line: {last}\n", self.args.join(" "), self.code))
+    }
+
+    fn filter(&self, text: &str) -> String {
+        let mut text = text.to_string();
+        if let Some(tmp) = &self.tmp {
+            text = text.replace(&tmp.display().to_string(), "[TMP]");
+        }
+        text.replace(&repo_root().display().to_string(), "[REPO]")
+    }
+}
+
+/// Runs the built `pol` binary in `dir` with `args`.
+fn pol(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run pol {args:?}: {error}"));
+    Run {
+        args: args.iter().map(|arg| arg.to_string()).collect(),
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        tmp: (dir != repo_root()).then(|| dir.to_path_buf()),
+    }
+}
+
+/// A temporary directory holding a copy of the Shaanxi policy as `shaanxi/`.
+fn shaanxi_copy(label: &str) -> TempDir {
+    let tmp = TempDir::new(label);
+    copy_dir(&shaanxi_dir(), &tmp.path().join("shaanxi"));
+    tmp
+}
+
+// ---------------------------------------------------------------------------------------------
+// pol check
+
+#[test]
+fn check_shaanxi_passes() {
+    let run = pol(repo_root(), &["check", "policies/shaanxi"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    insta::assert_snapshot!(run.render());
+}
+
+/// What a broken fixture's header comment says: the file it stands in for and the line the
+/// diagnostic must point at.
+#[derive(Debug)]
+struct FixtureHeader {
+    /// E.g. `params/610881_shenmu.toml`.
+    replaces: String,
+    /// The 1-based line of the offending value in the fixture.
+    line: usize,
+}
+
+/// Reads `stands in for params/X.toml` and `(line N)` from a fixture's header comment.
+fn fixture_header(text: &str) -> FixtureHeader {
+    let replaces = text
+        .split("stands in for ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no `stands in for` in the header:\n{text}"))
+        .to_string();
+    let line = text
+        .split("(line ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("no `(line N)` in the header:\n{text}"));
+    FixtureHeader { replaces, line }
+}
+
+/// The broken local parameter files of `tests/fixtures/params/`, sorted by name.
+fn param_fixtures() -> Vec<PathBuf> {
+    let dir = repo_root().join("tests").join("fixtures").join("params");
+    let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", dir.display()))
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    fixtures.sort();
+    fixtures
+}
+
+/// A copy of the policy with the fixture in place of the file it stands in for.
+fn policy_with_fixture(fixture: &Path) -> (TempDir, FixtureHeader, String) {
+    let stem = fixture.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
+    let text = read_text(fixture);
+    let header = fixture_header(&text);
+    let tmp = shaanxi_copy(&stem);
+    let target = tmp.path().join("shaanxi").join(&header.replaces);
+    assert!(target.is_file(), "{stem}: {} is not a file of the policy", header.replaces);
+    std::fs::write(&target, &text).unwrap_or_else(|error| panic!("cannot write {}: {error}", target.display()));
+    (tmp, header, stem)
+}
+
+/// Every broken local file: exit 1, one diagnostic at the line its header names, snapshotted.
+#[test]
+fn check_rejects_each_broken_param_file() {
+    let fixtures = param_fixtures();
+    assert!(fixtures.len() >= 16, "expected the 16 broken fixtures, found {}", fixtures.len());
+    for fixture in &fixtures {
+        let (tmp, header, stem) = policy_with_fixture(fixture);
+        let run = pol(tmp.path(), &["check", "--error-format", "plain", "shaanxi"]);
+        let rendered = run.render();
+        assert_eq!(run.code, 1, "{stem}: expected exit 1\n{rendered}");
+        let location = format!("[{}:{}:", header.replaces, header.line);
+        assert!(run.stderr.contains(&location), "{stem}: the diagnostic should point at {location}\n{rendered}");
+        assert!(run.stderr.contains("error: 1 error found"), "{stem}: expected exactly one error\n{rendered}");
+        insta::with_settings!({ description => format!("tests/fixtures/params/{stem}.toml in place of {}", header.replaces) }, {
+            insta::assert_snapshot!(format!("check_param_{stem}"), rendered);
+        });
+    }
+}
+
+/// The JSON form of one parameter diagnostic: one object per line with file, code and the
+/// label's 1-based line.
+#[test]
+fn check_broken_param_file_as_json() {
+    let fixture = repo_root().join("tests/fixtures/params/dibao_rise_7_percent.toml");
+    let (tmp, header, _) = policy_with_fixture(&fixture);
+    let run = pol(tmp.path(), &["check", "--error-format", "json", "shaanxi"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one JSON object per diagnostic:\n{}", run.stderr);
+    let value: serde_json::Value = serde_json::from_str(lines.first().copied().unwrap_or(""))
+        .unwrap_or_else(|error| panic!("not JSON ({error}):\n{}", run.stderr));
+    assert_eq!(value["file"], header.replaces.as_str());
+    assert_eq!(value["code"], "pol::params::constraint");
+    assert_eq!(value["labels"][0]["line"], header.line);
+    insta::assert_snapshot!(run.render());
+}
+
+/// Writes `text` as an extra `.pol` file into a copy of the policy and checks it.
+fn check_with_extra_pol(label: &str, text: &str) -> Run {
+    let tmp = shaanxi_copy(label);
+    let path = tmp.path().join("shaanxi").join("2019").join("99_extra.pol");
+    std::fs::write(&path, text).unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+    let run = pol(tmp.path(), &["check", "--error-format", "plain", "shaanxi"]);
+    drop(tmp);
+    run
+}
+
+/// Adding money per month to money per year is a type error, pointed at in the `.pol` file.
+#[test]
+fn check_reports_a_unit_mismatch() {
+    let source = "\
+// 月标准与年标准相加:单位不同
+household wrong_sum: 元/月 = monthly_standard + dibao_standard
+";
+    let run = check_with_extra_pol("unit_mismatch", source);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(run.stderr.contains("[2019/99_extra.pol:2:"), "{}", run.render());
+    insta::assert_snapshot!(format!("--- 2019/99_extra.pol\n{source}{}", run.render()));
+}
+
+/// A syntax error is reported at its place, with exit code 1.
+#[test]
+fn check_reports_a_parse_error() {
+    let source = "\
+/// 未写完的规则
+household unfinished: 元/月 = monthly_standard *
+
+household next_rule: int = 1
+";
+    let run = check_with_extra_pol("parse_error", source);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(run.stderr.contains("2019/99_extra.pol:"), "{}", run.render());
+    insta::assert_snapshot!(format!("--- 2019/99_extra.pol\n{source}{}", run.render()));
+}
+
+#[test]
+fn check_of_a_missing_directory_cannot_run() {
+    let run = pol(repo_root(), &["check", "--error-format", "plain", "policies/no_such_policy"]);
+    assert_eq!(run.code, 2, "{}", run.render());
+    insta::assert_snapshot!(run.render());
+}
+
+// ---------------------------------------------------------------------------------------------
+// pol test, pol explain
+
+#[test]
+fn test_runs_all_84_policy_tests() {
+    let run = pol(repo_root(), &["test", "policies/shaanxi"]);
+    assert_eq!(run.stdout.lines().last(), Some("84 passed, 0 failed"), "{}", run.render());
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert_eq!(run.stdout.lines().filter(|line| line.ends_with(" ... ok")).count(), 84, "{}", run.render());
+    insta::assert_snapshot!(run.render_last_line());
+}
+
+#[test]
+fn explain_a_policy_test() {
+    let run = pol(repo_root(), &["explain", "policies/shaanxi", "--test", "两口之家无收入,整户纳入低保"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    insta::assert_snapshot!(run.render());
+}
+
+// ---------------------------------------------------------------------------------------------
+// pol fmt
+
+/// A small file in the canonical layout (it is `pol fmt`'s own output, checked below to be a
+/// fixed point) and the same policy written carelessly.
+const WELL_FORMATTED: &str = "\
+// 临时救助审批权限
+
+/// 审批层级
+enum Level { township, district, joint_meeting }
+
+/// 乡镇审批额度
+param limit: 元 {
+  = 1000
+  require limit >= 0 \"额度不低于0\"
+}
+";
+
+const BADLY_FORMATTED: &str = "\
+// 临时救助审批权限
+
+/// 审批层级
+enum   Level {township,district,   joint_meeting}
+/// 乡镇审批额度
+param limit : 元 {
+      = 1000
+  require limit>=0    \"额度不低于0\"
+}
+";
+
+#[test]
+fn fmt_check_accepts_a_formatted_file() {
+    let tmp = TempDir::new("fmt_ok");
+    std::fs::write(tmp.path().join("ok.pol"), WELL_FORMATTED).unwrap_or_else(|error| panic!("{error}"));
+    let run = pol(tmp.path(), &["fmt", "--check", "ok.pol"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    insta::assert_snapshot!(run.render());
+}
+
+/// `--check` reports a badly laid-out file and leaves it alone; `pol fmt` then rewrites it into
+/// the canonical layout (comments kept), after which `--check` passes.
+#[test]
+fn fmt_check_reports_then_fmt_fixes_a_badly_formatted_file() {
+    let tmp = TempDir::new("fmt_bad");
+    let path = tmp.path().join("bad.pol");
+    std::fs::write(&path, BADLY_FORMATTED).unwrap_or_else(|error| panic!("{error}"));
+    let check = pol(tmp.path(), &["fmt", "--check", "bad.pol"]);
+    assert_eq!(check.code, 1, "{}", check.render());
+    assert_eq!(read_text(&path), BADLY_FORMATTED, "--check must not rewrite the file");
+    let fix = pol(tmp.path(), &["fmt", "bad.pol"]);
+    assert_eq!(fix.code, 0, "{}", fix.render());
+    let formatted = read_text(&path);
+    let again = pol(tmp.path(), &["fmt", "--check", "bad.pol"]);
+    assert_eq!(again.code, 0, "formatting must be a fixed point\n{}\n{formatted}", again.render());
+    assert_eq!(formatted, WELL_FORMATTED, "the canonical layout of the careless file");
+    insta::assert_snapshot!(format!("{}\n{}\n--- bad.pol after `pol fmt`\n{formatted}", check.render(), fix.render()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// pol gen, pol run
+
+/// The numbers of a `read N households: A accepted, R rejected` line.
+fn read_counts(stdout: &str, table: &str) -> (u64, u64, u64) {
+    let line = stdout
+        .lines()
+        .find(|line| line.starts_with("read ") && line.contains(&format!(" {table}: ")))
+        .unwrap_or_else(|| panic!("no `read N {table}` line in:\n{stdout}"));
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse().unwrap_or(u64::MAX))
+        .collect();
+    match numbers.as_slice() {
+        [read, accepted, rejected] => (*read, *accepted, *rejected),
+        _ => panic!("cannot read the counts of `{line}`"),
+    }
+}
+
+/// Number of data rows (header excluded) of a CSV file.
+fn data_rows(path: &Path) -> u64 {
+    let text = read_text(path);
+    text.lines().count().saturating_sub(1) as u64
+}
+
+#[test]
+fn gen_then_run_writes_six_files_and_counts_every_row() {
+    let tmp = shaanxi_copy("gen_run");
+    let generate = pol(
+        tmp.path(),
+        &["gen", "shaanxi", "--households", "400", "--seed", "3", "--bad-rate", "0.05", "--out", "data"],
+    );
+    assert_eq!(generate.code, 0, "{}", generate.render());
+    let run = pol(
+        tmp.path(),
+        &[
+            "run",
+            "shaanxi",
+            "--households",
+            "data/households.csv",
+            "--persons",
+            "data/persons.csv",
+            "--cases",
+            "data/cases.csv",
+            "--out",
+            "out",
+            "--threads",
+            "2",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.render());
+    let out = tmp.path().join("out");
+    for name in
+        ["household_results.csv", "case_results.csv", "publication.csv", "rejects.csv", "report.md", "report.json"]
+    {
+        assert!(out.join(name).is_file(), "pol run did not write {name}\n{}", run.render());
+    }
+    let mut rejected_rows = 0;
+    for (table, file) in [("households", "households.csv"), ("persons", "persons.csv"), ("cases", "cases.csv")] {
+        let (read, accepted, rejected) = read_counts(&run.stdout, table);
+        assert_eq!(accepted + rejected, read, "{table}: A + R = N\n{}", run.render());
+        assert_eq!(read, data_rows(&tmp.path().join("data").join(file)), "{table}: every row read");
+        rejected_rows += rejected;
+    }
+    assert!(read_counts(&run.stdout, "households").2 > 0, "bad rows at 5% should be rejected");
+    assert_eq!(data_rows(&out.join("rejects.csv")), rejected_rows, "one rejects.csv row per rejected row");
+    assert_eq!(
+        data_rows(&out.join("household_results.csv")),
+        read_counts(&run.stdout, "households").1,
+        "one household_results row per accepted household"
+    );
+    let report: serde_json::Value = serde_json::from_str(&read_text(&out.join("report.json")))
+        .unwrap_or_else(|error| panic!("report.json is not JSON: {error}"));
+    assert!(report.is_object(), "report.json: {report}");
+    insta::assert_snapshot!(format!("{}\n{}", generate.render(), run.render()));
+}

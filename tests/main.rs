@@ -1,0 +1,13 @@
+//! The end-to-end tests of `pol`, in one integration test binary (STYLE rule 33).
+//!
+//! - [`cli`] runs the built `pol` binary on the Shaanxi policy, on temporary copies of it with a
+//!   broken local parameter file or `.pol` file, and on generated data, and snapshots what it
+//!   prints (machine paths filtered out) with its exit code.
+//! - [`oracle`] is the differential test of the whole product: synthetic data sets run through
+//!   `pol run` (JIT and interpreter, one and two threads) must give byte-identical output tables
+//!   to the independent hand-written oracle in `support/shaanxi_oracle.rs`, and the same rejects.
+//! - [`support`] holds the oracle and the helpers (temporary directories, paths).
+
+mod cli;
+mod oracle;
+mod support;
