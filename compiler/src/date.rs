@@ -36,9 +36,13 @@ pub fn from_ymd(year: i64, month: u32, day: u32) -> Option<Word> {
     Some(era * 146_097 + doe - 719_468)
 }
 
-/// The year, month and day of a day number.
+/// Day numbers are clamped to this range (about ±2.7 million years) before calendar arithmetic,
+/// so that every word has a calendar day and no computation overflows.
+const DAY_LIMIT: Word = 1_000_000_000;
+
+/// The year, month and day of a day number (clamped to ±[`DAY_LIMIT`]).
 pub fn to_ymd(days: Word) -> (i64, u32, u32) {
-    let z = days + 719_468;
+    let z = days.clamp(-DAY_LIMIT, DAY_LIMIT) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -79,6 +83,7 @@ pub fn format_iso(days: Word) -> String {
 /// 29 February has their anniversary on 1 March in years without one. Negative when `to` is
 /// before `from`.
 pub fn years_between(from: Word, to: Word) -> Word {
+    let (from, to) = (from.clamp(-DAY_LIMIT, DAY_LIMIT), to.clamp(-DAY_LIMIT, DAY_LIMIT));
     if to < from {
         return -years_between(to, from);
     }
@@ -123,5 +128,13 @@ mod tests {
         assert_eq!(years_between(day("2016-02-29"), day("2018-03-01")), 2);
         assert_eq!(years_between(day("2016-02-29"), day("2020-02-29")), 4);
         assert_eq!(years_between(day("2016-02-29"), day("2020-02-28")), 3);
+    }
+
+    #[test]
+    fn every_word_has_an_age_without_overflow() {
+        for (from, to) in [(Word::MIN, Word::MAX), (Word::MAX, Word::MIN), (0, Word::MAX), (Word::MIN, 0)] {
+            let years = years_between(from, to);
+            assert_eq!(years, -years_between(to, from));
+        }
     }
 }

@@ -1,0 +1,247 @@
+//! The boundary between Rust and generated code: the context layout generated code reads, the
+//! helpers it calls back, and the one call into it.
+//!
+//! This is the only module of the crate allowed `unsafe`. Everything here is small on purpose:
+//! the layouts are `#[repr(C)]` and their field offsets are handed to the code generator with
+//! `offset_of!`; the helpers are `extern "C"` functions that never unwind; [`CompiledCode::run`]
+//! is the single call into generated code, and it builds every pointer it passes from references
+//! to a batch that has just passed [`Batch::validate`].
+#![expect(unsafe_code, reason = "the JIT call shim, the helpers called from generated code, and freeing the code")]
+
+use std::ffi::c_void;
+use std::sync::Mutex;
+
+use cranelift_codegen::ir::{AbiParam, Signature, types};
+use cranelift_jit::JITModule;
+use cranelift_module::{FuncId, Module};
+
+use crate::arith::{self, ArithError};
+use crate::engine::{Batch, BatchShapeError, CountyTable};
+use crate::text::TextTables;
+use crate::tir::{Program, Word};
+
+/// What generated code reads for a batch. Built only by [`CompiledCode::run`].
+///
+/// INVARIANT: every pointer points into a live buffer of the batch, county table or result that
+/// `run` borrows for the duration of the call; column pointer arrays have one entry per schema
+/// column (result arrays one per rule slot), each column as long as its entity's rows.
+#[repr(C)]
+pub(super) struct RawContext {
+    /// One pointer per household column.
+    pub household_columns: *const *const Word,
+    /// One pointer per person column.
+    pub person_columns: *const *const Word,
+    /// One pointer per case column.
+    pub case_columns: *const *const Word,
+    /// `n_households + 1` person offsets.
+    pub person_offsets: *const u32,
+    /// `n_households + 1` case offsets.
+    pub case_offsets: *const u32,
+    /// One pointer per household rule slot.
+    pub household_results: *const *mut Word,
+    /// One pointer per person rule slot.
+    pub person_results: *const *mut Word,
+    /// One pointer per case rule slot.
+    pub case_results: *const *mut Word,
+    /// The county table's words, county by county.
+    pub county_words: *const Word,
+    /// Bytes per county row (`width × 8`).
+    pub county_stride: i64,
+    /// The as-of date.
+    pub as_of: Word,
+    /// One outcome per household.
+    pub outcomes: *mut RawOutcome,
+    /// The [`TextTables`] text comparisons read.
+    pub texts: *const c_void,
+}
+
+/// How one household came out, as generated code writes it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct RawOutcome {
+    /// 0 when every rule has a value, else a failure code (see [`super::codes`]).
+    pub code: i64,
+    /// The rule that failed.
+    pub rule: i64,
+}
+
+/// Status of a helper: the result is in `*out`.
+pub(super) const HELPER_OK: i32 = 0;
+/// Status of a helper: the result does not fit in 64 bits.
+pub(super) const HELPER_OVERFLOW: i32 = 1;
+/// Status of a helper: a division by zero.
+pub(super) const HELPER_DIVISION_BY_ZERO: i32 = 2;
+
+/// The entry point: evaluates households `start..end`.
+type Entry = unsafe extern "C" fn(ctx: *const RawContext, start: i64, end: i64);
+
+/// The signature generated code declares for [`Entry`].
+pub(super) fn entry_signature(module: &JITModule) -> Signature {
+    let pointer = module.target_config().pointer_type();
+    let mut signature = module.make_signature();
+    signature.params.extend([AbiParam::new(pointer), AbiParam::new(types::I64), AbiParam::new(types::I64)]);
+    signature
+}
+
+/// Finalized generated code and the module that owns its memory.
+pub(super) struct CompiledCode {
+    /// Owns the code; only touched again to free it.
+    module: Mutex<Option<JITModule>>,
+    /// The entry point, inside the module's memory.
+    entry: Entry,
+}
+
+impl CompiledCode {
+    /// Takes ownership of a finalized module whose function `entry_id` was declared with
+    /// [`entry_signature`]; `None` when it was declared with another signature.
+    pub(super) fn new(module: JITModule, entry_id: FuncId) -> Option<CompiledCode> {
+        let declared = &module.declarations().get_function_decl(entry_id).signature;
+        if *declared != entry_signature(&module) {
+            return None;
+        }
+        let code = module.get_finalized_function(entry_id);
+        // SAFETY: `code` is the finalized machine code of a function declared (checked above)
+        // with exactly the parameters of `Entry` and the host's default call convention.
+        let entry = unsafe { std::mem::transmute::<*const u8, Entry>(code) };
+        Some(CompiledCode { module: Mutex::new(Some(module)), entry })
+    }
+
+    /// Runs the generated code over every household of `batch`, writing rule values into
+    /// `results` (`[household, person, case]` columns by slot) and one outcome per household.
+    ///
+    /// # Safety
+    ///
+    /// This function is safe to call; it is the one place that calls generated code, and its
+    /// soundness rests on these facts, established here or at compile time:
+    /// - the batch passed [`Batch::validate`] against the program the code was compiled from
+    ///   (checked here): every column has its entity's length, the offsets partition the rows,
+    ///   county indices are below the table's length and the table has the program's width;
+    /// - the result columns have one column per rule slot of each entity, each as long as the
+    ///   entity's rows, and `outcomes` has one entry per household (checked here);
+    /// - the generated code reads column `c` only for `c` below the schema's length, result slot
+    ///   `s` only for `s` below the entity's rule count, county word `w` only for `w` below the
+    ///   table width, and rows only within `0..n` or the household's offset range (checked by
+    ///   the code generator, which refuses programs that break it);
+    /// - the generated code contains no trapping instruction, and the helpers never unwind.
+    pub(super) fn run(
+        &self,
+        program: &Program,
+        batch: &Batch,
+        counties: &CountyTable,
+        results: [&mut Vec<Vec<Word>>; 3],
+        outcomes: &mut [RawOutcome],
+    ) -> Result<(), BatchShapeError> {
+        batch.validate(program, counties)?;
+        let [household, person, case] = results;
+        check_results(household, program.n_rules(pol_grammar::ast::EntityKind::Household), batch.households.len)?;
+        check_results(person, program.n_rules(pol_grammar::ast::EntityKind::Person), batch.persons.len)?;
+        check_results(case, program.n_rules(pol_grammar::ast::EntityKind::Case), batch.cases.len)?;
+        if outcomes.len() != batch.households.len {
+            return Err(BatchShapeError("outcome buffer length".into()));
+        }
+        // Generated code skips households whose outcome is not 0 (they failed).
+        outcomes.fill(RawOutcome::default());
+        let county_fallback = vec![0; counties.width.max(1)];
+        // Without a county column every household reads row 0, which may not exist: then, like
+        // the interpreter, parameters read as 0.
+        let county_words = if counties.words.len() < counties.width.max(1) {
+            county_fallback.as_ptr()
+        } else {
+            counties.words.as_ptr()
+        };
+        let texts = TextTables { literals: &program.texts, batch: &batch.texts, jurisdiction: &counties.texts };
+        let pointers = |columns: &Vec<Vec<Word>>| columns.iter().map(|column| column.as_ptr()).collect::<Vec<_>>();
+        let mut_pointers =
+            |columns: &mut Vec<Vec<Word>>| columns.iter_mut().map(|column| column.as_mut_ptr()).collect::<Vec<_>>();
+        let household_columns = pointers(&batch.households.columns);
+        let person_columns = pointers(&batch.persons.columns);
+        let case_columns = pointers(&batch.cases.columns);
+        let household_results = mut_pointers(household);
+        let person_results = mut_pointers(person);
+        let case_results = mut_pointers(case);
+        let context = RawContext {
+            household_columns: household_columns.as_ptr(),
+            person_columns: person_columns.as_ptr(),
+            case_columns: case_columns.as_ptr(),
+            person_offsets: batch.person_offsets.as_ptr(),
+            case_offsets: batch.case_offsets.as_ptr(),
+            household_results: household_results.as_ptr(),
+            person_results: person_results.as_ptr(),
+            case_results: case_results.as_ptr(),
+            county_words,
+            county_stride: (counties.width as i64).saturating_mul(8),
+            as_of: counties.as_of,
+            outcomes: outcomes.as_mut_ptr(),
+            texts: std::ptr::from_ref(&texts).cast(),
+        };
+        let n_households =
+            i64::try_from(batch.households.len).map_err(|_| BatchShapeError("too many households".into()))?;
+        // SAFETY: see the function's `# Safety` section; every buffer the context points into
+        // outlives this call (the locals above and the borrowed arguments).
+        unsafe { (self.entry)(&context, 0, n_households) };
+        Ok(())
+    }
+}
+
+/// Checks that result columns have the shape generated code writes.
+fn check_results(columns: &[Vec<Word>], n_slots: usize, n_rows: usize) -> Result<(), BatchShapeError> {
+    if columns.len() != n_slots || columns.iter().any(|column| column.len() != n_rows) {
+        return Err(BatchShapeError("result buffer shape".into()));
+    }
+    Ok(())
+}
+
+impl Drop for CompiledCode {
+    fn drop(&mut self) {
+        let module = match self.module.get_mut() {
+            Ok(module) => module.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(module) = module {
+            // SAFETY: `entry` is the only pointer into the module's memory, it is private to
+            // this value, and `run` borrows `self`, so no call can be in progress or start later.
+            unsafe { module.free_memory() };
+        }
+    }
+}
+
+/// Writes a helper's result, returning its status.
+///
+/// # Safety
+/// `out` is a valid, aligned pointer to one `i64` (a stack slot of the calling generated code).
+unsafe fn write_result(result: Result<Word, ArithError>, out: *mut Word) -> i32 {
+    match result {
+        Ok(value) => {
+            // SAFETY: the caller's contract.
+            unsafe { out.write(value) };
+            HELPER_OK
+        }
+        Err(ArithError::Overflow) => HELPER_OVERFLOW,
+        Err(ArithError::DivisionByZero) => HELPER_DIVISION_BY_ZERO,
+    }
+}
+
+/// `round(a × b / 10⁹)` when `a × b` does not fit in 64 bits (the slow path of `MulScaled`).
+pub(super) extern "C" fn pol_jit_mul_scaled(a: Word, b: Word, out: *mut Word) -> i32 {
+    // SAFETY: generated code passes the address of its own 8-byte stack slot.
+    unsafe { write_result(arith::mul_scaled(a, b), out) }
+}
+
+/// `round(a × 10⁹ / b)` when `a × 10⁹` does not fit in 64 bits (the slow path of `DivScaled`).
+pub(super) extern "C" fn pol_jit_div_scaled(a: Word, b: Word, out: *mut Word) -> i32 {
+    // SAFETY: generated code passes the address of its own 8-byte stack slot.
+    unsafe { write_result(arith::div_scaled(a, b), out) }
+}
+
+/// Full years from one date to another ([`crate::date::years_between`], total over all words).
+pub(super) extern "C" fn pol_jit_years_between(from: Word, to: Word) -> Word {
+    crate::date::years_between(from, to)
+}
+
+/// Whether two text handles show the same text: 1 or 0.
+pub(super) extern "C" fn pol_jit_text_eq(texts: *const c_void, a: Word, b: Word) -> i8 {
+    // SAFETY: generated code passes `RawContext::texts`, which `run` set to a `TextTables` that
+    // lives for the whole call.
+    let texts = unsafe { &*texts.cast::<TextTables<'_>>() };
+    std::panic::catch_unwind(|| i8::from(texts.equal(a, b))).unwrap_or(0)
+}

@@ -1,0 +1,509 @@
+//! Typed expressions to cranelift IR: the [`FunctionTranslator`], with one `translate_<node>`
+//! method per expression kind or operator family, and `emit_<part>` methods (in `rule`) for
+//! the parts of a group function that are not expressions (loops, stores, failure exits).
+//!
+//! Every value is an `i64` cranelift value holding the word. Control flow (`if`, `match`,
+//! `and`/`or`, aggregates) uses merge blocks with one block parameter; loop counters and
+//! accumulators are frontend [`Variable`]s. A failing operation branches to its rule's cold
+//! failure block with its failure code (see [`super::codes`]) and the rule's row.
+
+use std::collections::HashMap;
+use std::mem::offset_of;
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::types::I64;
+use cranelift_codegen::ir::{Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Type, Value};
+use cranelift_frontend::FunctionBuilder;
+use pol_grammar::Span;
+use pol_grammar::ast::EntityKind;
+
+mod aggregate;
+mod arithmetic;
+mod rule;
+
+use super::abi::RawContext;
+use super::codes;
+use super::error::JitError;
+use crate::text::MASK_BIT;
+use crate::tir::{AttrId, BinOp, ColumnId, Expr, ExprKind, ParamId, Pat, Program, RuleId, UnOp, Word};
+
+/// The helpers a function may call, imported into it.
+pub(super) struct HelperRefs {
+    /// `pol_jit_mul_scaled(a, b, out) -> status`.
+    pub mul_scaled: FuncRef,
+    /// `pol_jit_div_scaled(a, b, out) -> status`.
+    pub div_scaled: FuncRef,
+    /// `pol_jit_years_between(from, to) -> years`.
+    pub years_between: FuncRef,
+    /// `pol_jit_text_eq(texts, a, b) -> 0 | 1`.
+    pub text_eq: FuncRef,
+}
+
+/// The record an expression is evaluated for.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Scope {
+    /// Its entity.
+    pub entity: EntityKind,
+    /// Its row in the entity's columns.
+    pub row: Value,
+}
+
+/// The parameters of a group function: `fn(ctx, first, end)` computes its rules for households
+/// `first..end` that have not failed yet.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RuleParams {
+    /// `*const RawContext`.
+    pub ctx: Value,
+    /// The first household.
+    pub first: Value,
+    /// One past the last household.
+    pub end: Value,
+}
+
+/// Translates one rule into the body of its function.
+pub(super) struct FunctionTranslator<'a, 'f> {
+    builder: FunctionBuilder<'f>,
+    program: &'a Program,
+    helpers: HelperRefs,
+    sites: &'a mut Vec<Span>,
+    pointer: Type,
+    params: RuleParams,
+    /// The household being computed (a value of the household loop's body).
+    household: Value,
+    /// Its county row, when the rule reads parameters or attributes.
+    county_row: Option<Value>,
+    /// The record being visited (changes inside aggregates).
+    scope: Scope,
+    /// The row the rule is being computed for; failures report it.
+    rule_row: Value,
+    /// The cold failure exit of the rule being translated: parameters `(code, rule_row)`.
+    fail: Option<Block>,
+    /// Values loaded once in the entry block, or once per household (see
+    /// [`FunctionTranslator::emit_preloads`]).
+    preloaded: HashMap<Preload, Value>,
+}
+
+/// A load hoisted into the entry block of a group function (or the start of a household).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Preload {
+    /// A field of the context, by byte offset.
+    Field(usize),
+    /// Column pointer `index` of the table in context field `field`.
+    Column(usize, usize),
+    /// The household's first row of an entity (`person_offsets[h]`).
+    RangeStart(EntityKind),
+    /// The household's end row of an entity.
+    RangeEnd(EntityKind),
+    /// The household's county row (per household; the marker that the rule needs it).
+    CountyRow,
+}
+
+/// Flags for loads of the context and its pointer tables: valid, aligned, never written during
+/// a call.
+fn table_flags() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly().with_can_move()
+}
+
+/// Flags for input columns and county words: valid, aligned, never written during a call.
+fn input_flags() -> MemFlagsData {
+    MemFlagsData::trusted().with_readonly()
+}
+
+/// The byte offset of word `index`, as a load offset.
+fn word_offset(index: usize) -> Result<i32, JitError> {
+    index
+        .checked_mul(8)
+        .and_then(|offset| i32::try_from(offset).ok())
+        .ok_or_else(|| JitError::codegen("offset beyond 2 GiB"))
+}
+
+/// The context field holding an entity's input column pointers.
+fn columns_field(entity: EntityKind) -> usize {
+    match entity {
+        EntityKind::Household => offset_of!(RawContext, household_columns),
+        EntityKind::Person => offset_of!(RawContext, person_columns),
+        EntityKind::Case => offset_of!(RawContext, case_columns),
+    }
+}
+
+/// The context field holding an entity's result column pointers.
+fn results_field(entity: EntityKind) -> usize {
+    match entity {
+        EntityKind::Household => offset_of!(RawContext, household_results),
+        EntityKind::Person => offset_of!(RawContext, person_results),
+        EntityKind::Case => offset_of!(RawContext, case_results),
+    }
+}
+
+/// The byte offset of an outcome field, as a store offset.
+fn outcome_field(offset: usize) -> i32 {
+    i32::try_from(offset).unwrap_or(0)
+}
+
+/// The comparison a binary operator performs, if it is one.
+fn comparison(op: BinOp) -> Option<IntCC> {
+    Some(match op {
+        BinOp::Eq => IntCC::Equal,
+        BinOp::Ne => IntCC::NotEqual,
+        BinOp::Lt => IntCC::SignedLessThan,
+        BinOp::Le => IntCC::SignedLessThanOrEqual,
+        BinOp::Gt => IntCC::SignedGreaterThan,
+        BinOp::Ge => IntCC::SignedGreaterThanOrEqual,
+        _ => return None,
+    })
+}
+
+impl<'a, 'f> FunctionTranslator<'a, 'f> {
+    /// A translator positioned in the entry block (already filled with nothing but its
+    /// parameters).
+    pub(super) fn new(
+        builder: FunctionBuilder<'f>,
+        program: &'a Program,
+        helpers: HelperRefs,
+        sites: &'a mut Vec<Span>,
+        params: RuleParams,
+    ) -> Self {
+        let household = params.first;
+        let scope = Scope { entity: EntityKind::Household, row: household };
+        FunctionTranslator {
+            builder,
+            program,
+            helpers,
+            sites,
+            pointer: I64,
+            params,
+            household,
+            county_row: None,
+            scope,
+            rule_row: household,
+            fail: None,
+            preloaded: HashMap::new(),
+        }
+    }
+
+    /// The builder, to finish the function.
+    pub(super) fn into_builder(self) -> FunctionBuilder<'f> {
+        self.builder
+    }
+
+    // ---- failures and memory --------------------------------------------------------------
+
+    /// Branches to the failure exit when `failed` is nonzero, reporting `kind` at `span`.
+    pub(super) fn fail_if(&mut self, failed: Value, kind: i64, span: Span) -> Result<(), JitError> {
+        self.fail_if_any(&[(failed, kind)], span)
+    }
+
+    /// Branches to the failure exit when any condition holds, reporting the kind of the first
+    /// that does: one branch (one block) for several checks of one operation.
+    pub(super) fn fail_if_any(&mut self, conditions: &[(Value, i64)], span: Span) -> Result<(), JitError> {
+        let Some(((last_failed, last_kind), earlier)) = conditions.split_last() else { return Ok(()) };
+        let code = self.site_code(*last_kind, span)?;
+        let (mut failed, mut code) = (*last_failed, self.builder.ins().iconst(I64, code));
+        for (condition, kind) in earlier.iter().rev() {
+            let kind_code = self.site_code(*kind, span)?;
+            let kind_code = self.builder.ins().iconst(I64, kind_code);
+            code = self.builder.ins().select(*condition, kind_code, code);
+            failed = self.builder.ins().bor(failed, *condition);
+        }
+        let fail = self.fail.ok_or_else(|| JitError::codegen("a failure outside a rule"))?;
+        let next = self.builder.create_block();
+        let args = [BlockArg::Value(code), BlockArg::Value(self.rule_row)];
+        self.builder.ins().brif(failed, fail, &args, next, &[]);
+        self.builder.switch_to_block(next);
+        Ok(())
+    }
+
+    /// Ends the current block with a jump to the failure exit.
+    fn fail_always(&mut self, kind: i64, span: Span) -> Result<(), JitError> {
+        let code = self.site_code(kind, span)?;
+        let code = self.builder.ins().iconst(I64, code);
+        let fail = self.fail.ok_or_else(|| JitError::codegen("a failure outside a rule"))?;
+        self.builder.ins().jump(fail, &[BlockArg::Value(code), BlockArg::Value(self.rule_row)]);
+        Ok(())
+    }
+
+    /// A failure code: `kind` at a new site remembering `span`.
+    fn site_code(&mut self, kind: i64, span: Span) -> Result<i64, JitError> {
+        let site = self.sites.len();
+        if site >= codes::MAX_SITES {
+            return Err(JitError::codegen("too many operations that can fail"));
+        }
+        self.sites.push(span);
+        Ok(kind | ((site as i64) << codes::SITE_SHIFT))
+    }
+
+    /// A field of the context.
+    fn load_context(&mut self, field: usize, ty: Type) -> Value {
+        if let Some(value) = self.preloaded.get(&Preload::Field(field)) {
+            return *value;
+        }
+        let offset = i32::try_from(field).unwrap_or(0);
+        self.builder.ins().load(ty, table_flags(), self.params.ctx, offset)
+    }
+
+    /// The pointer to column `index` of the pointer table in context field `field`.
+    fn column_pointer(&mut self, field: usize, index: usize) -> Result<Value, JitError> {
+        if let Some(value) = self.preloaded.get(&Preload::Column(field, index)) {
+            return Ok(*value);
+        }
+        let table = self.load_context(field, self.pointer);
+        let offset = word_offset(index)?;
+        Ok(self.builder.ins().load(self.pointer, table_flags(), table, offset))
+    }
+
+    /// One word of a column.
+    fn load_cell(&mut self, column: Value, row: Value, flags: MemFlagsData) -> Value {
+        let offset = self.builder.ins().ishl_imm_u(row, 3);
+        let address = self.builder.ins().iadd(column, offset);
+        self.builder.ins().load(I64, flags, address, 0)
+    }
+
+    /// The row of `entity` seen from the current scope: the scope's own row, or its household's.
+    fn row_of(&self, entity: EntityKind, span: Span) -> Result<Value, JitError> {
+        if entity == self.scope.entity {
+            Ok(self.scope.row)
+        } else if entity == EntityKind::Household {
+            Ok(self.household)
+        } else {
+            let what = format!("a {} value read for a {}", entity.keyword(), self.scope.entity.keyword());
+            Err(JitError::untranslatable(what, span))
+        }
+    }
+
+    // ---- expressions ----------------------------------------------------------------------
+
+    /// The word an expression computes.
+    pub(super) fn translate(&mut self, expr: &Expr) -> Result<Value, JitError> {
+        match &expr.kind {
+            ExprKind::Const(word) => Ok(self.builder.ins().iconst(I64, *word)),
+            ExprKind::Column(entity, column) => self.translate_column(*entity, *column, expr.span),
+            ExprKind::Rule(rule) => self.translate_rule(*rule, expr.span),
+            // `last_year` and `province` only occur in parameter constraints; like the
+            // interpreter, read them as the parameter.
+            ExprKind::Param(param) | ExprKind::LastYear(param) | ExprKind::Province(param) => {
+                self.translate_param(*param, expr.span)
+            }
+            ExprKind::CountyAttr(attr) => self.translate_county_attr(*attr, expr.span),
+            ExprKind::AsOf => Ok(self.load_context(offset_of!(RawContext, as_of), I64)),
+            ExprKind::Unary(op, operand) => self.translate_unary(*op, operand, expr.span),
+            ExprKind::Binary(op, left, right) => self.translate_binary(*op, left, right, expr.span),
+            ExprKind::If(cond, then, otherwise) => self.translate_if(cond, then, otherwise),
+            ExprKind::Match(scrutinee, arms) => self.translate_match(scrutinee, arms, expr.span),
+            ExprKind::Aggregate { kind, filter, value } => {
+                self.translate_aggregate(*kind, filter.as_deref(), value.as_deref(), expr.span)
+            }
+            ExprKind::Mask(text) => self.translate_mask(text),
+        }
+    }
+
+    /// An input column of the scope's record or its household.
+    fn translate_column(&mut self, entity: EntityKind, column: ColumnId, span: Span) -> Result<Value, JitError> {
+        let row = self.row_of(entity, span)?;
+        if column.0 as usize >= self.program.schema(entity).columns.len() {
+            return Err(JitError::untranslatable(format!("column {} of the {}", column.0, entity.keyword()), span));
+        }
+        let pointer = self.column_pointer(columns_field(entity), column.0 as usize)?;
+        Ok(self.load_cell(pointer, row, input_flags()))
+    }
+
+    /// A rule's value for the scope's record or its household.
+    fn translate_rule(&mut self, id: RuleId, span: Span) -> Result<Value, JitError> {
+        let Some(rule) = self.program.rule(id) else {
+            return Err(JitError::untranslatable(format!("rule {}", id.0), span));
+        };
+        let row = self.row_of(rule.entity, span)?;
+        let pointer = self.column_pointer(results_field(rule.entity), rule.slot as usize)?;
+        Ok(self.load_cell(pointer, row, MemFlagsData::trusted()))
+    }
+
+    /// A parameter: word `param` of the household's county row.
+    fn translate_param(&mut self, param: ParamId, span: Span) -> Result<Value, JitError> {
+        if param.0 as usize >= self.program.params.len() {
+            return Err(JitError::untranslatable(format!("parameter {}", param.0), span));
+        }
+        self.load_county_word(param.0 as usize)
+    }
+
+    /// A jurisdiction attribute: the words after the parameters in the county row.
+    fn translate_county_attr(&mut self, attr: AttrId, span: Span) -> Result<Value, JitError> {
+        if attr.0 as usize >= self.program.jurisdiction.attrs.len() {
+            return Err(JitError::untranslatable(format!("jurisdiction attribute {}", attr.0), span));
+        }
+        self.load_county_word(self.program.params.len() + attr.0 as usize)
+    }
+
+    /// Word `index` of the household's county row.
+    fn load_county_word(&mut self, index: usize) -> Result<Value, JitError> {
+        let offset = word_offset(index)?;
+        let row = self.county_row.ok_or_else(|| JitError::codegen("a county read the rule was not scanned for"))?;
+        Ok(self.builder.ins().load(I64, input_flags(), row, offset))
+    }
+
+    /// `not x` (1 when the word is 0) and checked `-x`.
+    fn translate_unary(&mut self, op: UnOp, operand: &Expr, span: Span) -> Result<Value, JitError> {
+        let value = self.translate(operand)?;
+        match op {
+            UnOp::Not => {
+                let is_false = self.builder.ins().icmp_imm_s(IntCC::Equal, value, 0);
+                Ok(self.builder.ins().uextend(I64, is_false))
+            }
+            UnOp::Neg => {
+                let zero = self.builder.ins().iconst(I64, 0);
+                let (negated, overflow) = self.builder.ins().ssub_overflow(zero, value);
+                self.fail_if(overflow, codes::OVERFLOW, span)?;
+                Ok(negated)
+            }
+        }
+    }
+
+    /// `mask(t)`: the handle with its masked bit set.
+    fn translate_mask(&mut self, text: &Expr) -> Result<Value, JitError> {
+        let handle = self.translate(text)?;
+        Ok(self.builder.ins().bor_imm_s(handle, MASK_BIT))
+    }
+
+    /// A binary operation: `and`/`or` short-circuit, every other evaluates left then right.
+    fn translate_binary(&mut self, op: BinOp, left: &Expr, right: &Expr, span: Span) -> Result<Value, JitError> {
+        if let BinOp::And | BinOp::Or = op {
+            return self.translate_logic(op == BinOp::And, left, right);
+        }
+        let a = self.translate(left)?;
+        let b = self.translate(right)?;
+        if let Some(condition) = comparison(op) {
+            let holds = self.builder.ins().icmp(condition, a, b);
+            return Ok(self.builder.ins().uextend(I64, holds));
+        }
+        match op {
+            BinOp::Add | BinOp::Sub | BinOp::Mul => self.translate_checked(op, a, b, span),
+            BinOp::MulScaled => self.translate_mul_scaled(a, b, span),
+            BinOp::DivRound => self.translate_div_round(a, b, constant(right), span),
+            BinOp::DivScaled => self.translate_div_scaled(a, b, span),
+            BinOp::Min => Ok(self.builder.ins().smin(a, b)),
+            BinOp::Max => Ok(self.builder.ins().smax(a, b)),
+            BinOp::TextEq => Ok(self.translate_text_eq(a, b)),
+            BinOp::TextNe => {
+                let equal = self.translate_text_eq(a, b);
+                Ok(self.builder.ins().bxor_imm_u(equal, 1))
+            }
+            BinOp::YearsBetween => Ok(self.translate_years_between(a, b)),
+            _ => Err(JitError::untranslatable(format!("the operator {op:?}"), span)),
+        }
+    }
+
+    /// Text equality: equal handles are equal texts; otherwise the helper renders both.
+    fn translate_text_eq(&mut self, a: Value, b: Value) -> Value {
+        let same = self.builder.ins().icmp(IntCC::Equal, a, b);
+        let (slow, merge) = (self.builder.create_block(), self.builder.create_block());
+        let result = self.builder.append_block_param(merge, I64);
+        let one = self.builder.ins().iconst(I64, 1);
+        self.builder.ins().brif(same, merge, &[BlockArg::Value(one)], slow, &[]);
+        self.builder.switch_to_block(slow);
+        let texts = self.load_context(offset_of!(RawContext, texts), self.pointer);
+        let call = self.builder.ins().call(self.helpers.text_eq, &[texts, a, b]);
+        let equal = self.builder.inst_results(call).first().copied().unwrap_or(one);
+        let equal = self.builder.ins().uextend(I64, equal);
+        self.builder.ins().jump(merge, &[BlockArg::Value(equal)]);
+        self.builder.switch_to_block(merge);
+        result
+    }
+
+    /// Full years between two dates, by the helper.
+    fn translate_years_between(&mut self, from: Value, to: Value) -> Value {
+        let call = self.builder.ins().call(self.helpers.years_between, &[from, to]);
+        self.builder.inst_results(call).first().copied().unwrap_or(from)
+    }
+
+    /// `a and b` is 0 when `a` does not hold, else whether `b` holds (0 or 1); `a or b` is 1
+    /// when `a` holds, else whether `b` holds.
+    fn translate_logic(&mut self, is_and: bool, left: &Expr, right: &Expr) -> Result<Value, JitError> {
+        let a = self.translate(left)?;
+        let (rhs, merge) = (self.builder.create_block(), self.builder.create_block());
+        let result = self.builder.append_block_param(merge, I64);
+        if is_and {
+            let zero = self.builder.ins().iconst(I64, 0);
+            self.builder.ins().brif(a, rhs, &[], merge, &[BlockArg::Value(zero)]);
+        } else {
+            let one = self.builder.ins().iconst(I64, 1);
+            self.builder.ins().brif(a, merge, &[BlockArg::Value(one)], rhs, &[]);
+        }
+        self.builder.switch_to_block(rhs);
+        let b = self.translate(right)?;
+        let holds = self.builder.ins().icmp_imm_s(IntCC::NotEqual, b, 0);
+        let holds = self.builder.ins().uextend(I64, holds);
+        self.builder.ins().jump(merge, &[BlockArg::Value(holds)]);
+        self.builder.switch_to_block(merge);
+        Ok(result)
+    }
+
+    /// `if c { a } else { b }`: only the taken branch runs.
+    fn translate_if(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr) -> Result<Value, JitError> {
+        let condition = self.translate(cond)?;
+        let (then_block, else_block, merge) =
+            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
+        let result = self.builder.append_block_param(merge, I64);
+        self.builder.ins().brif(condition, then_block, &[], else_block, &[]);
+        self.builder.switch_to_block(then_block);
+        let value = self.translate(then)?;
+        self.builder.ins().jump(merge, &[BlockArg::Value(value)]);
+        self.builder.switch_to_block(else_block);
+        let value = self.translate(otherwise)?;
+        self.builder.ins().jump(merge, &[BlockArg::Value(value)]);
+        self.builder.switch_to_block(merge);
+        Ok(result)
+    }
+
+    /// A match: the scrutinee once, then each arm's pattern in order; no arm holding is a
+    /// failure (the checker rules it out).
+    fn translate_match(&mut self, scrutinee: &Expr, arms: &[(Pat, Expr)], span: Span) -> Result<Value, JitError> {
+        let value = self.translate(scrutinee)?;
+        let merge = self.builder.create_block();
+        let result = self.builder.append_block_param(merge, I64);
+        let mut exhaustive = false;
+        for (pattern, arm) in arms {
+            if *pattern == Pat::Any {
+                let arm_value = self.translate(arm)?;
+                self.builder.ins().jump(merge, &[BlockArg::Value(arm_value)]);
+                exhaustive = true;
+                break;
+            }
+            let holds = self.pattern_holds(value, *pattern);
+            let (body, next) = (self.builder.create_block(), self.builder.create_block());
+            self.builder.ins().brif(holds, body, &[], next, &[]);
+            self.builder.switch_to_block(body);
+            let arm_value = self.translate(arm)?;
+            self.builder.ins().jump(merge, &[BlockArg::Value(arm_value)]);
+            self.builder.switch_to_block(next);
+        }
+        if !exhaustive {
+            self.fail_always(codes::NO_MATCHING_ARM, span)?;
+        }
+        self.builder.switch_to_block(merge);
+        Ok(result)
+    }
+
+    /// Whether a pattern holds for a word (an `i8` condition).
+    fn pattern_holds(&mut self, value: Value, pattern: Pat) -> Value {
+        match pattern {
+            Pat::Eq(word) => self.builder.ins().icmp_imm_s(IntCC::Equal, value, word),
+            Pat::Range(low, high) => {
+                let above = self.builder.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, value, low);
+                match high {
+                    Some(high) => {
+                        let below = self.builder.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, value, high);
+                        self.builder.ins().band(above, below)
+                    }
+                    None => above,
+                }
+            }
+            Pat::Any => self.builder.ins().iconst(cranelift_codegen::ir::types::I8, 1),
+        }
+    }
+}
+
+/// The word of a constant expression.
+fn constant(expr: &Expr) -> Option<Word> {
+    match expr.kind {
+        ExprKind::Const(word) => Some(word),
+        _ => None,
+    }
+}
