@@ -1,1 +1,224 @@
-fn main() {}
+//! `pol`: check, test, format, explain and run social-assistance policies.
+//!
+//! This binary only parses arguments and dispatches: each subcommand is one call into
+//! `pol_runtime::commands`.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use pol_runtime::commands::{self, EngineChoice, ErrorFormat, Status};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The evaluation date used when none is given (the Shaanxi plan's reference date).
+const DEFAULT_AS_OF: &str = "2019-07-01";
+
+#[derive(Debug, Parser)]
+#[command(name = "pol", version, about = "The pol policy language: check, test, format, explain and run policies")]
+struct Cli {
+    /// How diagnostics are printed.
+    #[arg(long, value_enum, global = true, default_value = "human")]
+    error_format: ErrorFormatArg,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse and type-check a policy directory and validate its local parameter files.
+    Check {
+        /// The policy directory (its .pol files, jurisdictions.csv and params/).
+        policy: PathBuf,
+    },
+    /// Run the policy's tests on the interpreter and the JIT.
+    Test {
+        /// The policy directory.
+        policy: PathBuf,
+        /// Run only tests whose name contains this text.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Which engines run the tests.
+        #[arg(long, value_enum, default_value = "both")]
+        engine: EngineArg,
+        /// The as-of date for tests that do not give one.
+        #[arg(long, default_value = DEFAULT_AS_OF, value_parser = parse_date)]
+        as_of: i64,
+    },
+    /// Rewrite .pol files in the canonical layout (comments kept).
+    Fmt {
+        /// Files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Only report files that would change; exit 1 if any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Show how one household's amounts are computed, rule by rule.
+    Explain {
+        /// The policy directory.
+        policy: PathBuf,
+        /// Explain this test's household.
+        #[arg(long, conflicts_with = "household")]
+        test: Option<String>,
+        /// Explain this household of the data files.
+        #[arg(long, requires = "households", requires = "persons")]
+        household: Option<String>,
+        /// Households file (CSV, JSON lines or Parquet).
+        #[arg(long)]
+        households: Option<PathBuf>,
+        /// Persons file.
+        #[arg(long)]
+        persons: Option<PathBuf>,
+        /// Cases file.
+        #[arg(long)]
+        cases: Option<PathBuf>,
+        /// The evaluation date.
+        #[arg(long, default_value = DEFAULT_AS_OF, value_parser = parse_date)]
+        as_of: i64,
+    },
+    /// Evaluate the policy over households and persons files and write the outputs.
+    Run(RunArgs),
+    /// Write synthetic households, persons and cases (CSV) for tests and benchmarks.
+    Gen {
+        /// The policy directory (for its jurisdictions.csv).
+        policy: PathBuf,
+        /// How many households.
+        #[arg(long, default_value_t = 1000)]
+        households: u64,
+        /// Random seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 2019)]
+        seed: u64,
+        /// Share of households given one deliberately bad field.
+        #[arg(long, default_value_t = 0.0)]
+        bad_rate: f64,
+        /// Output directory.
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The policy directory.
+    policy: PathBuf,
+    /// Households file (.csv, .jsonl or .parquet).
+    #[arg(long)]
+    households: PathBuf,
+    /// Persons file.
+    #[arg(long)]
+    persons: PathBuf,
+    /// Temporary-assistance cases file.
+    #[arg(long)]
+    cases: Option<PathBuf>,
+    /// The evaluation date: parameters in force on that day, ages on that day.
+    #[arg(long, default_value = DEFAULT_AS_OF, value_parser = parse_date)]
+    as_of: i64,
+    /// Output directory.
+    #[arg(long, default_value = "out")]
+    out: PathBuf,
+    /// Which engine evaluates.
+    #[arg(long, value_enum, default_value = "jit")]
+    engine: RunEngineArg,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print the time spent reading, evaluating and writing.
+    #[arg(long)]
+    timings: bool,
+    /// Format of the output tables.
+    #[arg(long, value_enum, default_value = "csv")]
+    output_format: OutputFormatArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ErrorFormatArg {
+    Human,
+    Plain,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum EngineArg {
+    Jit,
+    Interp,
+    Both,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RunEngineArg {
+    Jit,
+    Interp,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputFormatArg {
+    Csv,
+    Jsonl,
+    Parquet,
+}
+
+fn parse_date(text: &str) -> Result<i64, String> {
+    pol_compiler::date::parse_iso(text).ok_or_else(|| format!("`{text}` is not a date written YYYY-MM-DD"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let format = match cli.error_format {
+        ErrorFormatArg::Human => ErrorFormat::Human,
+        ErrorFormatArg::Plain => ErrorFormat::Plain,
+        ErrorFormatArg::Json => ErrorFormat::Json,
+    };
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let status: Status = match cli.command {
+        Command::Check { policy } => commands::check::check(&policy, format, &mut out, &mut err),
+        Command::Test { policy, filter, engine, as_of } => {
+            let engine = match engine {
+                EngineArg::Jit => EngineChoice::Jit,
+                EngineArg::Interp => EngineChoice::Interp,
+                EngineArg::Both => EngineChoice::Both,
+            };
+            let options = commands::test::TestOptions { filter, engine, default_as_of: as_of };
+            commands::test::test(&policy, &options, format, &mut out, &mut err)
+        }
+        Command::Fmt { paths, check } => commands::fmt::fmt(&paths, check, format, &mut out, &mut err),
+        Command::Explain { policy, test, household, households, persons, cases, as_of } => {
+            let target = match (test, household, households, persons) {
+                (Some(test), _, _, _) => commands::explain::Target::Test(test),
+                (None, Some(id), Some(households), Some(persons)) => {
+                    commands::explain::Target::Household { id, households, persons, cases }
+                }
+                _ => {
+                    eprintln!("error: give --test NAME, or --household ID with --households and --persons");
+                    return ExitCode::from(2);
+                }
+            };
+            commands::explain::explain(&policy, &target, as_of, format, &mut out, &mut err)
+        }
+        Command::Run(args) => {
+            let engine = match args.engine {
+                RunEngineArg::Jit => EngineChoice::Jit,
+                RunEngineArg::Interp => EngineChoice::Interp,
+            };
+            let output_format = match args.output_format {
+                OutputFormatArg::Csv => commands::run::OutputFormat::Csv,
+                OutputFormatArg::Jsonl => commands::run::OutputFormat::Jsonl,
+                OutputFormatArg::Parquet => commands::run::OutputFormat::Parquet,
+            };
+            let options = commands::run::RunCommand {
+                policy: args.policy,
+                households: args.households,
+                persons: args.persons,
+                cases: args.cases,
+                as_of: args.as_of,
+                out: args.out,
+                engine,
+                threads: args.threads,
+                timings: args.timings,
+                output_format,
+            };
+            commands::run::run(&options, format, &mut out, &mut err)
+        }
+        Command::Gen { policy, households, seed, bad_rate, out: dir } => {
+            commands::gen_data::gen_data(&policy, households, seed, bad_rate, &dir, &mut out, &mut err)
+        }
+    };
+    ExitCode::from(status.code())
+}

@@ -5,3 +5,61 @@
 //! Sources ──parse──▶ Vec<ast::File> ──check──▶ (tir::Program, JurisdictionTable)
 //!         ──params──▶ ParamSet ──county_table(as_of)──▶ engine::CountyTable
 //! ```
+//!
+//! Each stage runs only when the one before it succeeded, but reports every error it finds.
+
+use crate::diagnostic::{self, Diagnostic, SourceKind, Sources};
+use crate::engine::CountyTable;
+use crate::jurisdictions::JurisdictionTable;
+use crate::params::{self, ParamSet};
+use crate::tir::{Program, Word};
+use pol_grammar::ast;
+
+/// A checked policy with its jurisdictions and parameters: everything needed to evaluate it.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The checked program.
+    pub program: Program,
+    /// The counties.
+    pub jurisdictions: JurisdictionTable,
+    /// Province values and local parameter files.
+    pub params: ParamSet,
+}
+
+/// Parses, checks and loads a policy; on failure, every diagnostic found, sorted.
+pub fn compile(sources: &Sources) -> Result<Policy, Vec<Diagnostic>> {
+    let files = parse_all(sources)?;
+    let jurisdictions_csv = sources
+        .of_kind(SourceKind::Jurisdictions)
+        .next()
+        .map(|(id, file)| (id, file.text.as_str()));
+    let (program, jurisdictions) = crate::check::ast_to_tir(&files, jurisdictions_csv)?;
+    let param_files: Vec<_> = sources.of_kind(SourceKind::Params).map(|(id, file)| (id, file.text.as_str())).collect();
+    let params = params::load(&program, &jurisdictions, &param_files)?;
+    Ok(Policy { program, jurisdictions, params })
+}
+
+/// Parses every `.pol` file, collecting the errors of all of them.
+fn parse_all(sources: &Sources) -> Result<Vec<(pol_grammar::SourceId, ast::File)>, Vec<Diagnostic>> {
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    for (id, file) in sources.of_kind(SourceKind::Pol) {
+        match pol_grammar::parse_file(id, &file.text) {
+            Ok(ast) => files.push((id, ast)),
+            Err(parse_errors) => errors.extend(parse_errors.into_iter().map(|error| Diagnostic::new(Some(error.span()), error))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        diagnostic::sort(&mut errors);
+        Err(errors)
+    }
+}
+
+impl Policy {
+    /// Parameter values and jurisdiction attributes of every county on `as_of`.
+    pub fn county_table(&self, as_of: Word) -> Result<CountyTable, Diagnostic> {
+        self.params.county_table(&self.program, &self.jurisdictions, as_of)
+    }
+}

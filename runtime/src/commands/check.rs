@@ -1,0 +1,30 @@
+//! `pol check DIR`: parse and type-check every `.pol` file, read the jurisdictions and check
+//! every local parameter file against the policy's constraints.
+
+use super::{ErrorFormat, Status, load_and_compile};
+use pol_compiler::diagnostic::SourceKind;
+use std::io::Write;
+use std::path::Path;
+
+/// Checks the policy in `dir`; prints a one-line summary on success, diagnostics otherwise.
+pub fn check(dir: &Path, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    let (sources, policy) = match load_and_compile(dir, format, err) {
+        Ok(loaded) => loaded,
+        Err(status) => return status,
+    };
+    let n_pol = sources.of_kind(SourceKind::Pol).count();
+    let n_params = sources.of_kind(SourceKind::Params).count();
+    let program = &policy.program;
+    if format != ErrorFormat::Json {
+        let _ = writeln!(
+            out,
+            "checked {}: {n_pol} policy files, {} rules, {} parameters, {} counties, {n_params} local parameter files, {} tests: no errors",
+            dir.display(),
+            program.rules.iter().filter(|rule| rule.role == pol_compiler::tir::RuleRole::Named).count(),
+            program.params.len(),
+            policy.jurisdictions.counties.len(),
+            program.tests.len(),
+        );
+    }
+    Status::Success
+}

@@ -1,0 +1,240 @@
+//! `pol explain`: one household's computation, rule by rule, for a drafter or an official who
+//! must answer "why does this family get this amount?".
+//!
+//! It prints the parameters in force for the household's county with the file and line each comes
+//! from, then every rule of the household and of each member in evaluation order, with its value,
+//! its definition as written and the first line of its doc comment, and finally the outcome.
+//! Values come from the reference interpreter: the explanation is the semantics.
+
+use super::{ErrorFormat, Status, load_and_compile};
+use pol_compiler::diagnostic::Sources;
+use pol_compiler::engine::{Batch, BatchResult, CountyTable, Engine, Outcome};
+use pol_compiler::format::word_to_string;
+use pol_compiler::interp::Interpreter;
+use pol_compiler::params::Origin;
+use pol_compiler::policy::Policy;
+use pol_compiler::text::TextTables;
+use pol_compiler::tir::{Program, RuleRole, Ty, Word};
+use pol_grammar::Span;
+use pol_grammar::ast::{EntityKind, Period};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Which household to explain.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// The household of a policy test (by name, or a unique part of it).
+    Test(String),
+    /// A household of data files, by id.
+    Household {
+        /// Its `household_id`.
+        id: String,
+        /// Households file.
+        households: PathBuf,
+        /// Persons file.
+        persons: PathBuf,
+        /// Cases file.
+        cases: Option<PathBuf>,
+    },
+}
+
+/// Explains one household; `as_of` applies unless the test gives its own.
+pub fn explain(dir: &std::path::Path, target: &Target, as_of: Word, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    let (sources, policy) = match load_and_compile(dir, format, err) {
+        Ok(loaded) => loaded,
+        Err(status) => return status,
+    };
+    let (title, batch, as_of) = match household_batch(&policy, target, as_of) {
+        Ok(found) => found,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            return Status::Error;
+        }
+    };
+    let counties = match policy.county_table(as_of) {
+        Ok(counties) => counties,
+        Err(diagnostic) => {
+            super::print_diagnostics(&sources, vec![diagnostic], format, err);
+            return Status::Failure;
+        }
+    };
+    let result = Interpreter::new(&policy.program).evaluate(&batch, &counties);
+    let explainer = Explainer { sources: &sources, policy: &policy, batch: &batch, counties: &counties, result: &result };
+    let text = explainer.render(&title, as_of);
+    let _ = out.write_all(text.as_bytes());
+    Status::Success
+}
+
+/// Finds the household and builds its one-household batch.
+fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(String, Batch, Word), String> {
+    match target {
+        Target::Test(name) => {
+            let tests = &policy.program.tests;
+            let test = tests
+                .iter()
+                .find(|test| test.name == *name)
+                .or_else(|| {
+                    let mut matching = tests.iter().filter(|test| test.name.contains(name.as_str()));
+                    let first = matching.next();
+                    if matching.next().is_some() { None } else { first }
+                })
+                .ok_or_else(|| format!("no test named `{name}` (or more than one contains it); `pol test` lists them"))?;
+            let batch = pol_compiler::testing::test_batch(&policy.program, test);
+            Ok((format!("test `{}`", test.name), batch, test.as_of.unwrap_or(as_of)))
+        }
+        Target::Household { id, households, persons, cases } => {
+            let batch = crate::single::read_household(&policy.program, &policy.jurisdictions, id, households, persons, cases.as_deref())
+                .map_err(|error| error.to_string())?;
+            Ok((format!("household `{id}`"), batch, as_of))
+        }
+    }
+}
+
+/// Everything the rendering reads.
+struct Explainer<'a> {
+    sources: &'a Sources,
+    policy: &'a Policy,
+    batch: &'a Batch,
+    counties: &'a CountyTable,
+    result: &'a BatchResult,
+}
+
+impl Explainer<'_> {
+    fn program(&self) -> &Program {
+        &self.policy.program
+    }
+
+    fn texts(&self) -> TextTables<'_> {
+        TextTables { literals: &self.program().texts, batch: &self.batch.texts, jurisdiction: &self.counties.texts }
+    }
+
+    fn render(&self, title: &str, as_of: Word) -> String {
+        let mut out = String::new();
+        let county = self.county_index().and_then(|index| self.policy.jurisdictions.counties.get(index));
+        let place = county.map_or_else(String::new, |county| format!(" · county {} (city {})", county.code, county.city));
+        out.push_str(&format!("explain {title} as of {}{place}\n", pol_compiler::date::format_iso(as_of)));
+        if let Some(county) = county {
+            self.render_params(&mut out, &county.code, as_of);
+        }
+        self.render_entity(&mut out, EntityKind::Household, 0, "household".to_string());
+        let n_persons = self.batch.persons.len;
+        for person in 0..n_persons {
+            self.render_entity(&mut out, EntityKind::Person, person, format!("person {}", person + 1));
+        }
+        for case in 0..self.batch.cases.len {
+            self.render_entity(&mut out, EntityKind::Case, case, format!("case {}", case + 1));
+        }
+        out.push_str(&format!("\noutcome: {}\n", self.outcome()));
+        out
+    }
+
+    fn county_index(&self) -> Option<usize> {
+        let column = self.program().household.county?;
+        usize::try_from(self.batch.households.get(column.0 as usize, 0)?).ok()
+    }
+
+    fn render_params(&self, out: &mut String, code: &str, as_of: Word) {
+        out.push_str("\nparameters in force\n");
+        let program = self.program();
+        for (index, param) in program.params.iter().enumerate() {
+            let id = pol_compiler::tir::ParamId(index as u32);
+            let resolved = self.policy.params.explain(program, &self.policy.jurisdictions, id, code, as_of);
+            let (value, origin) = match resolved {
+                Ok(Some(resolved)) => (self.show(param.ty, resolved.word), self.origin(&resolved.origin)),
+                Ok(None) => ("—".to_string(), "no value on this date".to_string()),
+                Err(_) => ("—".to_string(), "could not be resolved".to_string()),
+            };
+            out.push_str(&format!("  {:<34} {:>16}  {origin}\n", param.name, value));
+        }
+    }
+
+    fn origin(&self, origin: &Origin) -> String {
+        match origin {
+            Origin::Local { source, jurisdiction, from, span, .. } => {
+                format!("{} (local file of {jurisdiction}, from {})", self.location(*source, *span), pol_compiler::date::format_iso(*from))
+            }
+            Origin::Province { from, span } => {
+                let since = from.map_or_else(|| "always".to_string(), |from| format!("from {}", pol_compiler::date::format_iso(from)));
+                format!("{} (province, {since})", self.location(span.source, *span))
+            }
+        }
+    }
+
+    fn location(&self, source: pol_grammar::SourceId, span: Span) -> String {
+        let name = self.sources.get(source).map_or("?", |file| file.name.as_str());
+        let (line, _) = self.sources.line_col(source, span.start);
+        format!("{name}:{line}")
+    }
+
+    fn render_entity(&self, out: &mut String, entity: EntityKind, row: usize, heading: String) {
+        let program = self.program();
+        let person_offset = match entity {
+            EntityKind::Household => 0,
+            EntityKind::Person | EntityKind::Case => row,
+        };
+        out.push_str(&format!("\n{heading}\n"));
+        for &rule_id in &program.order {
+            let Some(rule) = program.rule(rule_id) else { continue };
+            if rule.entity != entity || rule.role == RuleRole::Hidden {
+                continue;
+            }
+            let columns = match entity {
+                EntityKind::Household => &self.result.household,
+                EntityKind::Person => &self.result.person,
+                EntityKind::Case => &self.result.case,
+            };
+            let Some(word) = columns.get(rule.slot as usize).and_then(|column| column.get(person_offset)) else { continue };
+            let name = match &rule.role {
+                RuleRole::Validation { message, .. } => format!("require {}", message.as_deref().unwrap_or("")),
+                _ => rule.name.clone(),
+            };
+            let definition = self.source_text(rule.body.span);
+            let doc = rule.doc.first().map_or(String::new(), |doc| format!("  // {}", doc.trim()));
+            out.push_str(&format!("  {:<28} {:>16}  = {definition}{doc}\n", name, self.show(rule.ty, *word)));
+        }
+    }
+
+    /// A span's source text on one line (runs of white space folded), shortened to 72 characters.
+    fn source_text(&self, span: Span) -> String {
+        let text = self
+            .sources
+            .get(span.source)
+            .and_then(|file| file.text.get(span.start as usize..span.end as usize))
+            .unwrap_or("");
+        let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if folded.chars().count() <= 72 {
+            return folded;
+        }
+        let mut shown: String = folded.chars().take(71).collect();
+        shown.push('…');
+        shown
+    }
+
+    fn show(&self, ty: Ty, word: Word) -> String {
+        let value = word_to_string(self.program(), &self.texts(), ty, word);
+        match ty {
+            Ty::Money(Period::Month) => format!("{value} 元/月"),
+            Ty::Money(Period::Year) => format!("{value} 元/年"),
+            Ty::Money(Period::Lump) => format!("{value} 元"),
+            _ => value,
+        }
+    }
+
+    fn outcome(&self) -> String {
+        let program = self.program();
+        match self.result.outcomes.first() {
+            Some(Outcome::Ok) | None => "ok".to_string(),
+            Some(Outcome::Invalid { rule, member }) => {
+                let message = match program.rule(*rule).map(|rule| &rule.role) {
+                    Some(RuleRole::Validation { message: Some(message), .. }) => message.clone(),
+                    _ => "a validation failed".to_string(),
+                };
+                format!("rejected ({message}; member {})", member + 1)
+            }
+            Some(Outcome::Error(error)) => {
+                let rule = program.rule(error.rule).map_or("?", |rule| rule.name.as_str());
+                format!("evaluation error {:?} in `{rule}` at {}", error.kind, self.location(error.span.source, error.span))
+            }
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The library side of each `pol` subcommand: the CLI parses arguments and calls one function
+//! here per subcommand; these do the IO, call the compiler and the runtime, and print.
+//!
+//! Every function writes human output to the writers it is given (so tests can capture it) and
+//! returns a [`Status`], which the CLI turns into the exit code: 0 success, 1 the policy or data
+//! has errors (diagnostics, failed tests), 2 the command could not run (unreadable paths).
+
+pub mod check;
+pub mod gen_data;
+pub mod explain;
+pub mod fmt;
+pub mod render;
+pub mod run;
+pub mod test;
+
+use pol_compiler::diagnostic::{Diagnostic, Sources};
+use pol_compiler::policy::Policy;
+use std::io::Write;
+use std::path::Path;
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything passed.
+    Success,
+    /// The input has errors (reported).
+    Failure,
+    /// The command could not run (reported).
+    Error,
+}
+
+impl Status {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Status::Success => 0,
+            Status::Failure => 1,
+            Status::Error => 2,
+        }
+    }
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ErrorFormat {
+    /// Graphical, with colour when the terminal supports it.
+    #[default]
+    Human,
+    /// Graphical without colour (what snapshots store).
+    Plain,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Loads and compiles the policy in `dir`, printing diagnostics on failure.
+pub fn load_and_compile(dir: &Path, format: ErrorFormat, err: &mut dyn Write) -> Result<(Sources, Policy), Status> {
+    let sources = match crate::load::load_policy_dir(dir) {
+        Ok(sources) => sources,
+        Err(error) => {
+            render::print_report(err, format, miette::Report::new(error));
+            return Err(Status::Error);
+        }
+    };
+    match pol_compiler::policy::compile(&sources) {
+        Ok(policy) => Ok((sources, policy)),
+        Err(diagnostics) => {
+            print_diagnostics(&sources, diagnostics, format, err);
+            Err(Status::Failure)
+        }
+    }
+}
+
+/// Prints diagnostics and a closing count line (`error: could not check … due to N errors`).
+pub fn print_diagnostics(sources: &Sources, diagnostics: Vec<Diagnostic>, format: ErrorFormat, err: &mut dyn Write) {
+    let count = diagnostics.len();
+    for diagnostic in diagnostics {
+        render::print_diagnostic(err, format, sources, diagnostic);
+    }
+    if format != ErrorFormat::Json {
+        let plural = if count == 1 { "" } else { "s" };
+        let _ = writeln!(err, "error: {count} error{plural} found");
+    }
+}
+
+/// Which engine evaluates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngineChoice {
+    /// The cranelift JIT.
+    Jit,
+    /// The reference interpreter.
+    Interp,
+    /// Both (tests only): every test must pass on each.
+    #[default]
+    Both,
+}
+
+/// The engines for a choice, interpreter first.
+pub fn make_engines(
+    program: &pol_compiler::tir::Program,
+    choice: EngineChoice,
+) -> Result<Vec<Box<dyn pol_compiler::engine::Engine>>, miette::Report> {
+    let mut engines: Vec<Box<dyn pol_compiler::engine::Engine>> = Vec::new();
+    if matches!(choice, EngineChoice::Interp | EngineChoice::Both) {
+        engines.push(Box::new(pol_compiler::interp::Interpreter::new(program)));
+    }
+    if matches!(choice, EngineChoice::Jit | EngineChoice::Both) {
+        let jit = pol_compiler::jit::JitEngine::compile(program).map_err(miette::Report::new)?;
+        engines.push(Box::new(jit));
+    }
+    Ok(engines)
+}

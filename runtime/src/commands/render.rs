@@ -1,0 +1,77 @@
+//! Printing diagnostics: graphical (with or without colour) or JSON lines.
+
+use super::ErrorFormat;
+use pol_compiler::diagnostic::{Diagnostic, Sources, render_plain};
+use std::io::{IsTerminal, Write};
+
+/// Prints one diagnostic of a policy's sources.
+pub fn print_diagnostic(out: &mut dyn Write, format: ErrorFormat, sources: &Sources, diagnostic: Diagnostic) {
+    match format {
+        ErrorFormat::Plain => {
+            let _ = write!(out, "{}", render_plain(sources, diagnostic));
+        }
+        ErrorFormat::Json => {
+            let value = diagnostic_json(sources, &diagnostic);
+            let _ = writeln!(out, "{value}");
+        }
+        ErrorFormat::Human => print_report(out, format, sources.report(diagnostic)),
+    }
+}
+
+/// Prints a report that is not tied to a policy's sources (IO errors and the like).
+pub fn print_report(out: &mut dyn Write, format: ErrorFormat, report: miette::Report) {
+    match format {
+        ErrorFormat::Json => {
+            let value = serde_json::json!({
+                "code": report.code().map(|code| code.to_string()),
+                "severity": "error",
+                "message": report.to_string(),
+                "help": report.help().map(|help| help.to_string()),
+                "labels": [],
+            });
+            let _ = writeln!(out, "{value}");
+        }
+        ErrorFormat::Human | ErrorFormat::Plain => {
+            let colour = format == ErrorFormat::Human && std::io::stderr().is_terminal();
+            let theme = if colour { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+            let handler = miette::GraphicalReportHandler::new_themed(theme);
+            let mut text = String::new();
+            if handler.render_report(&mut text, report.as_ref()).is_err() {
+                text = format!("error: {report}\n");
+            }
+            let _ = write!(out, "{text}");
+        }
+    }
+}
+
+/// The JSON form of a diagnostic: code, message, help, file and the labels with 1-based lines
+/// and columns (columns in characters) and byte offsets.
+pub fn diagnostic_json(sources: &Sources, diagnostic: &Diagnostic) -> serde_json::Value {
+    let error = &diagnostic.error;
+    let file = diagnostic.source.and_then(|id| sources.get(id));
+    let labels: Vec<serde_json::Value> = error
+        .labels()
+        .into_iter()
+        .flatten()
+        .map(|label| {
+            let start = label.offset() as u32;
+            let (line, column) = diagnostic.source.map_or((0, 0), |id| sources.line_col(id, start));
+            serde_json::json!({
+                "label": label.label(),
+                "line": line,
+                "column": column,
+                "start": label.offset(),
+                "end": label.offset() + label.len(),
+                "primary": label.primary(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "code": error.code().map(|code| code.to_string()),
+        "severity": "error",
+        "message": error.to_string(),
+        "help": error.help().map(|help| help.to_string()),
+        "file": file.map(|file| file.name.clone()),
+        "labels": labels,
+    })
+}

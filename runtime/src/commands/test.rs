@@ -1,0 +1,121 @@
+//! `pol test DIR`: run every `test` block of the policy on the interpreter and the JIT, and
+//! print `N passed, N failed`.
+
+use super::{EngineChoice, ErrorFormat, Status, load_and_compile, make_engines};
+use pol_compiler::diagnostic::{Diagnostic, Sources};
+use pol_compiler::engine::CountyTable;
+use pol_compiler::policy::Policy;
+use pol_compiler::testing::{TestFailure, run_test};
+use pol_compiler::tir::Word;
+use pol_grammar::Span;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+/// A failed expectation, shown at its `expect` line (or the test's declaration).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("test `{test}` failed on the {engine} engine: {summary}")]
+#[diagnostic(code(pol::test::failed))]
+struct TestFailed {
+    test: String,
+    engine: &'static str,
+    summary: String,
+    #[label("{label}")]
+    span: miette::SourceSpan,
+    label: String,
+    #[help]
+    help: Option<String>,
+}
+
+/// Options of `pol test`.
+#[derive(Debug, Clone, Default)]
+pub struct TestOptions {
+    /// Run only tests whose name contains this.
+    pub filter: Option<String>,
+    /// Which engines.
+    pub engine: EngineChoice,
+    /// The as-of date for tests that do not give one.
+    pub default_as_of: Word,
+}
+
+/// Runs the policy's tests; prints one line per test and the totals.
+pub fn test(dir: &Path, options: &TestOptions, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    let (sources, policy) = match load_and_compile(dir, format, err) {
+        Ok(loaded) => loaded,
+        Err(status) => return status,
+    };
+    let engines = match make_engines(&policy.program, options.engine) {
+        Ok(engines) => engines,
+        Err(report) => {
+            super::render::print_report(err, format, report);
+            return Status::Error;
+        }
+    };
+    let mut tables: BTreeMap<Word, Result<CountyTable, String>> = BTreeMap::new();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for test in &policy.program.tests {
+        if options.filter.as_ref().is_some_and(|filter| !test.name.contains(filter.as_str())) {
+            continue;
+        }
+        let as_of = test.as_of.unwrap_or(options.default_as_of);
+        let table = tables.entry(as_of).or_insert_with(|| county_table(&sources, &policy, as_of));
+        let mut diagnostics = Vec::new();
+        for engine in &engines {
+            let failures = match table {
+                Ok(table) => run_test(&policy.program, test, table, engine.as_ref()),
+                Err(message) => vec![TestFailure::Setup(message.clone())],
+            };
+            diagnostics.extend(failures.into_iter().map(|failure| failure_diagnostic(&policy, &test.name, test.span, engine.name(), failure)));
+        }
+        if diagnostics.is_empty() {
+            passed += 1;
+            let _ = writeln!(out, "test {} ... ok", test.name);
+        } else {
+            failed += 1;
+            let _ = writeln!(out, "test {} ... FAILED", test.name);
+            for diagnostic in diagnostics {
+                super::render::print_diagnostic(err, format, &sources, diagnostic);
+            }
+        }
+    }
+    let _ = writeln!(out, "{passed} passed, {failed} failed");
+    if failed == 0 { Status::Success } else { Status::Failure }
+}
+
+fn county_table(sources: &Sources, policy: &Policy, as_of: Word) -> Result<CountyTable, String> {
+    policy.county_table(as_of).map_err(|diagnostic| {
+        let rendered = pol_compiler::diagnostic::render_plain(sources, diagnostic);
+        rendered.trim_end().to_string()
+    })
+}
+
+fn failure_diagnostic(policy: &Policy, test: &str, test_span: Span, engine: &'static str, failure: TestFailure) -> Diagnostic {
+    let (span, summary, label, help) = match failure {
+        TestFailure::Mismatch { span, what, expected, actual } => {
+            (span, format!("{what} is {actual}, expected {expected}"), format!("expected {expected}, got {actual}"), None)
+        }
+        TestFailure::Rejected { message } => (
+            test_span,
+            format!("the household was rejected: {message}"),
+            "this household fails a validation".to_string(),
+            Some("add `expect rejected` if the rejection is intended".to_string()),
+        ),
+        TestFailure::Error(error) => {
+            let rule = policy.program.rule(error.rule).map_or("?", |rule| rule.name.as_str());
+            (
+                error.span,
+                format!("evaluation error in `{rule}`: {:?}", error.kind),
+                "evaluation failed here".to_string(),
+                Some("add `expect error` if the error is intended".to_string()),
+            )
+        }
+        TestFailure::NotRejected { span, actual } => {
+            (span, format!("expected a rejection, the household was {actual}"), "expected a rejection".to_string(), None)
+        }
+        TestFailure::NoError { span } => {
+            (span, "expected an evaluation error, there was none".to_string(), "expected an error".to_string(), None)
+        }
+        TestFailure::Setup(message) => (test_span, "its parameters could not be resolved".to_string(), "this test".to_string(), Some(message)),
+    };
+    Diagnostic::new(Some(span), TestFailed { test: test.to_string(), engine, summary, span: span.into(), label, help })
+}
