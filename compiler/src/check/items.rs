@@ -77,7 +77,7 @@ impl Checker<'_> {
             PlanRole::Named => RuleRole::Named,
             PlanRole::Hidden => RuleRole::Hidden,
             PlanRole::Validation(message) => {
-                RuleRole::Validation { message: message.clone(), field: self.first_column(&body) }
+                RuleRole::Validation { message: message.clone(), field: self.first_column(plan.entity, &body) }
             }
         };
         Some(tir::Rule {
@@ -92,9 +92,14 @@ impl Checker<'_> {
         })
     }
 
-    /// The name of the first input column an expression reads (left to right).
-    fn first_column(&self, expr: &tir::Expr) -> Option<String> {
-        let (entity, column) = first_column_read(expr)?;
+    /// The column a failed validation names in `rejects.csv`: the first input column the
+    /// condition reads (left to right), else the entity's key column (a condition such as
+    /// `count(members) > 0` is about the record as a whole).
+    fn first_column(&self, entity: EntityKind, expr: &tir::Expr) -> Option<String> {
+        let (entity, column) = first_column_read(expr).or_else(|| {
+            let info = self.decls.entities.get(entity_index(entity))?;
+            Some((entity, info.schema.key?))
+        })?;
         let info = self.decls.entities.get(entity_index(entity))?;
         Some(info.schema.columns.get(column.0 as usize)?.name.clone())
     }

@@ -49,11 +49,13 @@ pub fn print_report(out: &mut dyn Write, format: ErrorFormat, report: miette::Re
 pub fn diagnostic_json(sources: &Sources, diagnostic: &Diagnostic) -> serde_json::Value {
     let error = &diagnostic.error;
     let file = diagnostic.source.and_then(|id| sources.get(id));
-    let labels: Vec<serde_json::Value> = error
-        .labels()
-        .into_iter()
-        .flatten()
-        .map(|label| {
+    let all_labels: Vec<miette::LabeledSpan> = error.labels().into_iter().flatten().collect();
+    // miette marks a label primary only when asked to; the first label is the primary one.
+    let any_primary = all_labels.iter().any(miette::LabeledSpan::primary);
+    let labels: Vec<serde_json::Value> = all_labels
+        .iter()
+        .enumerate()
+        .map(|(index, label)| {
             let start = label.offset() as u32;
             let (line, column) = diagnostic.source.map_or((0, 0), |id| sources.line_col(id, start));
             serde_json::json!({
@@ -62,7 +64,7 @@ pub fn diagnostic_json(sources: &Sources, diagnostic: &Diagnostic) -> serde_json
                 "column": column,
                 "start": label.offset(),
                 "end": label.offset() + label.len(),
-                "primary": label.primary(),
+                "primary": label.primary() || (!any_primary && index == 0),
             })
         })
         .collect();
