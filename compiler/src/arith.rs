@@ -24,11 +24,7 @@ pub fn div_round_i128(numerator: i128, denominator: i128) -> Result<Word, ArithE
     let remainder = numerator % denominator;
     // |remainder| * 2 >= |denominator| rounds away from zero. No overflow: |remainder| < |denominator| <= 2^64.
     let rounded = if remainder.unsigned_abs() * 2 >= denominator.unsigned_abs() {
-        if (numerator < 0) != (denominator < 0) {
-            quotient - 1
-        } else {
-            quotient + 1
-        }
+        if (numerator < 0) != (denominator < 0) { quotient - 1 } else { quotient + 1 }
     } else {
         quotient
     };

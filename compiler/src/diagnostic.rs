@@ -97,7 +97,11 @@ impl Diagnostic {
     where
         E: miette::Diagnostic + Send + Sync + 'static,
     {
-        Diagnostic { source: span.map(|span| span.source), offset: span.map_or(0, |span| span.start), error: Box::new(error) }
+        Diagnostic {
+            source: span.map(|span| span.source),
+            offset: span.map_or(0, |span| span.start),
+            error: Box::new(error),
+        }
     }
 
     /// The stable code, e.g. `pol::type::mismatch`.

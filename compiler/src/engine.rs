@@ -183,7 +183,9 @@ impl Batch {
                 return Err(BatchShapeError(format!("{name} columns differ in length")));
             }
         }
-        for (name, offsets, rows) in [("person", &self.person_offsets, self.persons.len), ("case", &self.case_offsets, self.cases.len)] {
+        for (name, offsets, rows) in
+            [("person", &self.person_offsets, self.persons.len), ("case", &self.case_offsets, self.cases.len)]
+        {
             let well_formed = offsets.len() == self.households.len + 1
                 && offsets.first() == Some(&0)
                 && offsets.last().map(|last| *last as usize) == Some(rows)

@@ -116,11 +116,8 @@ struct HouseholdEval<'a> {
 
 impl<'a> HouseholdEval<'a> {
     fn new(program: &'a Program, batch: &'a Batch, counties: &'a CountyTable, household: usize) -> HouseholdEval<'a> {
-        let county = program
-            .household
-            .county
-            .and_then(|column| batch.households.get(column.0 as usize, household))
-            .unwrap_or(0);
+        let county =
+            program.household.county.and_then(|column| batch.households.get(column.0 as usize, household)).unwrap_or(0);
         let range = |offsets: &[u32]| {
             let start = offsets.get(household).copied().unwrap_or(0) as usize;
             let end = offsets.get(household + 1).copied().unwrap_or(0) as usize;
@@ -144,8 +141,14 @@ impl<'a> HouseholdEval<'a> {
             let Some(rule) = self.program.rule(rule_id) else { continue };
             let scopes: Vec<(Scope, usize, u32)> = match rule.entity {
                 EntityKind::Household => vec![(Scope::Household, self.household, 0)],
-                EntityKind::Person => self.persons.clone().map(|row| (Scope::Person(row), row, (row - self.persons.start) as u32)).collect(),
-                EntityKind::Case => self.cases.clone().map(|row| (Scope::Case(row), row, (row - self.cases.start) as u32)).collect(),
+                EntityKind::Person => self
+                    .persons
+                    .clone()
+                    .map(|row| (Scope::Person(row), row, (row - self.persons.start) as u32))
+                    .collect(),
+                EntityKind::Case => {
+                    self.cases.clone().map(|row| (Scope::Case(row), row, (row - self.cases.start) as u32)).collect()
+                }
             };
             for (scope, row, member) in scopes {
                 let value = match self.eval(&rule.body, scope, result) {
@@ -205,7 +208,15 @@ impl<'a> HouseholdEval<'a> {
         }
     }
 
-    fn eval_binary(&self, op: BinOp, left: &Expr, right: &Expr, span: Span, scope: Scope, result: &BatchResult) -> Result<Word, Fail> {
+    fn eval_binary(
+        &self,
+        op: BinOp,
+        left: &Expr,
+        right: &Expr,
+        span: Span,
+        scope: Scope,
+        result: &BatchResult,
+    ) -> Result<Word, Fail> {
         let a = self.eval(left, scope, result)?;
         match op {
             BinOp::And if a == 0 => return Ok(0),
@@ -236,15 +247,22 @@ impl<'a> HouseholdEval<'a> {
         }
     }
 
-    fn eval_aggregate(&self, kind: AggKind, filter: Option<&Expr>, value: Option<&Expr>, span: Span, result: &BatchResult) -> Result<Word, Fail> {
+    fn eval_aggregate(
+        &self,
+        kind: AggKind,
+        filter: Option<&Expr>,
+        value: Option<&Expr>,
+        span: Span,
+        result: &BatchResult,
+    ) -> Result<Word, Fail> {
         let mut count: Word = 0;
         let mut accumulator: Option<Word> = None;
         for row in self.persons.clone() {
             let scope = Scope::Person(row);
-            if let Some(filter) = filter {
-                if self.eval(filter, scope, result)? == 0 {
-                    continue;
-                }
+            if let Some(filter) = filter
+                && self.eval(filter, scope, result)? == 0
+            {
+                continue;
             }
             count += 1;
             let Some(value) = value else {
@@ -352,7 +370,13 @@ mod tests {
             kind,
             columns: columns
                 .iter()
-                .map(|(name, ty)| Column { name: (*name).into(), ty: ColumnTy::Value(*ty), range: None, default: None, span: span(0) })
+                .map(|(name, ty)| Column {
+                    name: (*name).into(),
+                    ty: ColumnTy::Value(*ty),
+                    range: None,
+                    default: None,
+                    span: span(0),
+                })
                 .collect(),
             key: None,
             household_ref: None,
@@ -375,19 +399,39 @@ mod tests {
         let severe = expr(
             ExprKind::Binary(
                 BinOp::And,
-                Box::new(expr(ExprKind::Binary(BinOp::Ge, Box::new(grade.clone()), Box::new(expr(ExprKind::Const(1), Ty::Int, 11))), Ty::Bool, 12)),
-                Box::new(expr(ExprKind::Binary(BinOp::Le, Box::new(grade), Box::new(expr(ExprKind::Const(2), Ty::Int, 13))), Ty::Bool, 14)),
+                Box::new(expr(
+                    ExprKind::Binary(
+                        BinOp::Ge,
+                        Box::new(grade.clone()),
+                        Box::new(expr(ExprKind::Const(1), Ty::Int, 11)),
+                    ),
+                    Ty::Bool,
+                    12,
+                )),
+                Box::new(expr(
+                    ExprKind::Binary(BinOp::Le, Box::new(grade), Box::new(expr(ExprKind::Const(2), Ty::Int, 13))),
+                    Ty::Bool,
+                    14,
+                )),
             ),
             Ty::Bool,
             15,
         );
         let n_severe = expr(
-            ExprKind::Aggregate { kind: AggKind::Count, filter: Some(Box::new(expr(ExprKind::Rule(RuleId(0)), Ty::Bool, 20))), value: None },
+            ExprKind::Aggregate {
+                kind: AggKind::Count,
+                filter: Some(Box::new(expr(ExprKind::Rule(RuleId(0)), Ty::Bool, 20))),
+                value: None,
+            },
             Ty::Int,
             21,
         );
         let income = expr(ExprKind::Column(EntityKind::Household, ColumnId(0)), money, 30);
-        let monthly = expr(ExprKind::Binary(BinOp::DivRound, Box::new(income), Box::new(expr(ExprKind::Const(12), Ty::Int, 31))), Ty::Money(Period::Month), 32);
+        let monthly = expr(
+            ExprKind::Binary(BinOp::DivRound, Box::new(income), Box::new(expr(ExprKind::Const(12), Ty::Int, 31))),
+            Ty::Money(Period::Month),
+            32,
+        );
         let has_members = expr(
             ExprKind::Binary(
                 BinOp::Gt,
@@ -417,7 +461,14 @@ mod tests {
                 rule("severe", EntityKind::Person, 0, Ty::Bool, severe, RuleRole::Named),
                 rule("n_severe", EntityKind::Household, 0, Ty::Int, n_severe, RuleRole::Named),
                 rule("monthly", EntityKind::Household, 1, Ty::Money(Period::Month), monthly, RuleRole::Named),
-                rule("has_members", EntityKind::Household, 2, Ty::Bool, has_members, RuleRole::Validation { message: None, field: None }),
+                rule(
+                    "has_members",
+                    EntityKind::Household,
+                    2,
+                    Ty::Bool,
+                    has_members,
+                    RuleRole::Validation { message: None, field: None },
+                ),
                 rule("per_severe", EntityKind::Household, 3, Ty::Money(Period::Month), per_severe, RuleRole::Named),
             ],
             order: vec![RuleId(3), RuleId(0), RuleId(1), RuleId(2), RuleId(4)],
@@ -468,11 +519,17 @@ mod tests {
     #[test]
     fn validation_and_errors_stop_only_their_household() {
         let program = program();
-        let result = Interpreter::new(&program).evaluate(&batch(&[(100, &[]), (120_000, &[0]), (120_000, &[2])]), &counties());
+        let result =
+            Interpreter::new(&program).evaluate(&batch(&[(100, &[]), (120_000, &[0]), (120_000, &[2])]), &counties());
         assert_eq!(result.outcomes[0], Outcome::Invalid { rule: RuleId(3), member: 0 });
         assert_eq!(
             result.outcomes[1],
-            Outcome::Error(EvalError { kind: EvalErrorKind::DivisionByZero, span: span(52), rule: RuleId(4), member: 0 })
+            Outcome::Error(EvalError {
+                kind: EvalErrorKind::DivisionByZero,
+                span: span(52),
+                rule: RuleId(4),
+                member: 0
+            })
         );
         assert_eq!(result.outcomes[2], Outcome::Ok);
         assert_eq!(result.household[3][2], 10_000);

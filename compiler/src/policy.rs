@@ -29,10 +29,8 @@ pub struct Policy {
 /// Parses, checks and loads a policy; on failure, every diagnostic found, sorted.
 pub fn compile(sources: &Sources) -> Result<Policy, Vec<Diagnostic>> {
     let files = parse_all(sources)?;
-    let jurisdictions_csv = sources
-        .of_kind(SourceKind::Jurisdictions)
-        .next()
-        .map(|(id, file)| (id, file.text.as_str()));
+    let jurisdictions_csv =
+        sources.of_kind(SourceKind::Jurisdictions).next().map(|(id, file)| (id, file.text.as_str()));
     let (program, jurisdictions) = crate::check::ast_to_tir(&files, jurisdictions_csv)?;
     let param_files: Vec<_> = sources.of_kind(SourceKind::Params).map(|(id, file)| (id, file.text.as_str())).collect();
     let params = params::load(&program, &jurisdictions, &param_files)?;
@@ -46,7 +44,9 @@ fn parse_all(sources: &Sources) -> Result<Vec<(pol_grammar::SourceId, ast::File)
     for (id, file) in sources.of_kind(SourceKind::Pol) {
         match pol_grammar::parse_file(id, &file.text) {
             Ok(ast) => files.push((id, ast)),
-            Err(parse_errors) => errors.extend(parse_errors.into_iter().map(|error| Diagnostic::new(Some(error.span()), error))),
+            Err(parse_errors) => {
+                errors.extend(parse_errors.into_iter().map(|error| Diagnostic::new(Some(error.span()), error)))
+            }
         }
     }
     if errors.is_empty() {

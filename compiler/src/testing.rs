@@ -113,10 +113,14 @@ fn check_expectation(
             let actual = match outcome {
                 Outcome::Invalid { rule, .. } => validation_message(program, rule),
                 Outcome::Ok => return Some(TestFailure::NotRejected { span: *span, actual: "accepted".into() }),
-                Outcome::Error(_) => return Some(TestFailure::NotRejected { span: *span, actual: "evaluation error".into() }),
+                Outcome::Error(_) => {
+                    return Some(TestFailure::NotRejected { span: *span, actual: "evaluation error".into() });
+                }
             };
             match message {
-                Some(expected) if *expected != actual => Some(TestFailure::NotRejected { span: *span, actual: format!("rejected: {actual}") }),
+                Some(expected) if *expected != actual => {
+                    Some(TestFailure::NotRejected { span: *span, actual: format!("rejected: {actual}") })
+                }
                 _ => None,
             }
         }
@@ -146,7 +150,14 @@ fn check_expectation(
     }
 }
 
-fn read_value(program: &Program, batch: &Batch, result: &BatchResult, entity: EntityKind, index: usize, source: ValueSource) -> Option<Word> {
+fn read_value(
+    program: &Program,
+    batch: &Batch,
+    result: &BatchResult,
+    entity: EntityKind,
+    index: usize,
+    source: ValueSource,
+) -> Option<Word> {
     match source {
         ValueSource::Rule(rule) => {
             let rule = program.rule(rule)?;
@@ -171,7 +182,9 @@ fn read_value(program: &Program, batch: &Batch, result: &BatchResult, entity: En
 fn describe(program: &Program, entity: EntityKind, index: usize, source: ValueSource) -> String {
     let name = match source {
         ValueSource::Rule(rule) => program.rule(rule).map_or("?", |rule| rule.name.as_str()),
-        ValueSource::Column(column) => program.schema(entity).columns.get(column.0 as usize).map_or("?", |c| c.name.as_str()),
+        ValueSource::Column(column) => {
+            program.schema(entity).columns.get(column.0 as usize).map_or("?", |c| c.name.as_str())
+        }
     };
     match entity {
         EntityKind::Household => format!("`{name}`"),

@@ -19,20 +19,12 @@ pub struct SourceId(pub u32);
 impl Span {
     /// A span from byte offsets in `source`.
     pub fn new(source: SourceId, start: usize, end: usize) -> Span {
-        Span {
-            start: u32::try_from(start).unwrap_or(u32::MAX),
-            end: u32::try_from(end).unwrap_or(u32::MAX),
-            source,
-        }
+        Span { start: u32::try_from(start).unwrap_or(u32::MAX), end: u32::try_from(end).unwrap_or(u32::MAX), source }
     }
 
     /// The smallest span covering both (which must be in the same source).
     pub fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-            source: self.source,
-        }
+        Span { start: self.start.min(other.start), end: self.end.max(other.end), source: self.source }
     }
 
     /// The length in bytes.

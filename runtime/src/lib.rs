@@ -1,2 +1,34 @@
-//! The pol runtime: columnar batches, readers and writers, parallel execution, reports.
+//! The pol runtime: reading input files, validating rows, evaluating batches in parallel,
+//! writing output tables, `rejects.csv` and the report — `pol run` — and loading policy
+//! directories.
+//!
+//! The entry points are [`load::load_policy_dir`] (a policy directory into
+//! [`pol_compiler::diagnostic::Sources`]) and [`run::run`] (a checked program over households,
+//! persons and cases files). The design of the batch scheduler is described in [`run`]; input
+//! formats in [`input`]; field rules in `fields`; output formats in [`output`]; the report in
+//! [`report`].
+//!
+//! This crate does not parse or check policies (that is `pol-compiler`) and does not parse
+//! command lines (that is the `pol` binary). Tests: unit tests beside each module, integration
+//! tests in `runtime/tests/` (one binary, `main.rs`). No feature flags.
+
+mod cases;
+mod chunk;
+pub mod commands;
+pub mod error;
+mod fields;
+pub mod format;
+mod hash;
+pub mod input;
+pub mod load;
+pub mod output;
+pub mod report;
+pub mod run;
+pub mod single;
 pub mod synth;
+mod typing;
+
+pub use error::RuntimeError;
+pub use input::InputFormat;
+pub use output::OutputFormat;
+pub use run::{RowCounts, RunOptions, RunSummary, Timings, run};

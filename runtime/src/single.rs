@@ -43,7 +43,10 @@ pub enum SingleError {
     },
     /// A field of the household's rows is malformed.
     #[error("`{file}` line {line}: bad `{column}`: {reason}")]
-    #[diagnostic(code(pol::explain::bad_field), help("`pol run` would reject this household; fix the field to explain it"))]
+    #[diagnostic(
+        code(pol::explain::bad_field),
+        help("`pol run` would reject this household; fix the field to explain it")
+    )]
     BadField {
         /// The file.
         file: String,
@@ -77,7 +80,9 @@ pub fn read_household(
     batch.persons = read_rows(&typer, &program.person, persons, person_link, id, &mut batch.texts)?;
     batch.person_offsets.push(batch.persons.len as u32);
     batch.cases = match (cases, program.case.household_ref) {
-        (Some(path), Some(link)) => read_rows(&typer, &program.case, path, Some(link.0 as usize), id, &mut batch.texts)?,
+        (Some(path), Some(link)) => {
+            read_rows(&typer, &program.case, path, Some(link.0 as usize), id, &mut batch.texts)?
+        }
         _ => Columns::with_columns(program.case.columns.len()),
     };
     batch.case_offsets.push(batch.cases.len as u32);
@@ -126,7 +131,12 @@ fn read_rows(
         let mut row = Vec::with_capacity(schema.columns.len());
         for (column, position) in schema.columns.iter().zip(&positions) {
             let cell = record.get(*position).map_or(Cell::Missing, Cell::Text);
-            let bad = |reason: String| SingleError::BadField { file: file.clone(), line, column: column.name.clone(), reason };
+            let bad = |reason: String| SingleError::BadField {
+                file: file.clone(),
+                line,
+                column: column.name.clone(),
+                reason,
+            };
             let word = match typer.type_cell(column, cell).map_err(bad)? {
                 Typed::Word(word) => word,
                 Typed::Text => {

@@ -39,7 +39,14 @@ pub enum Target {
 }
 
 /// Explains one household; `as_of` applies unless the test gives its own.
-pub fn explain(dir: &std::path::Path, target: &Target, as_of: Word, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+pub fn explain(
+    dir: &std::path::Path,
+    target: &Target,
+    as_of: Word,
+    format: ErrorFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Status {
     let (sources, policy) = match load_and_compile(dir, format, err) {
         Ok(loaded) => loaded,
         Err(status) => return status,
@@ -59,7 +66,8 @@ pub fn explain(dir: &std::path::Path, target: &Target, as_of: Word, format: Erro
         }
     };
     let result = Interpreter::new(&policy.program).evaluate(&batch, &counties);
-    let explainer = Explainer { sources: &sources, policy: &policy, batch: &batch, counties: &counties, result: &result };
+    let explainer =
+        Explainer { sources: &sources, policy: &policy, batch: &batch, counties: &counties, result: &result };
     let text = explainer.render(&title, as_of);
     let _ = out.write_all(text.as_bytes());
     Status::Success
@@ -78,13 +86,22 @@ fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(Str
                     let first = matching.next();
                     if matching.next().is_some() { None } else { first }
                 })
-                .ok_or_else(|| format!("no test named `{name}` (or more than one contains it); `pol test` lists them"))?;
+                .ok_or_else(|| {
+                    format!("no test named `{name}` (or more than one contains it); `pol test` lists them")
+                })?;
             let batch = pol_compiler::testing::test_batch(&policy.program, test);
             Ok((format!("test `{}`", test.name), batch, test.as_of.unwrap_or(as_of)))
         }
         Target::Household { id, households, persons, cases } => {
-            let batch = crate::single::read_household(&policy.program, &policy.jurisdictions, id, households, persons, cases.as_deref())
-                .map_err(|error| error.to_string())?;
+            let batch = crate::single::read_household(
+                &policy.program,
+                &policy.jurisdictions,
+                id,
+                households,
+                persons,
+                cases.as_deref(),
+            )
+            .map_err(|error| error.to_string())?;
             Ok((format!("household `{id}`"), batch, as_of))
         }
     }
@@ -111,7 +128,8 @@ impl Explainer<'_> {
     fn render(&self, title: &str, as_of: Word) -> String {
         let mut out = String::new();
         let county = self.county_index().and_then(|index| self.policy.jurisdictions.counties.get(index));
-        let place = county.map_or_else(String::new, |county| format!(" · county {} (city {})", county.code, county.city));
+        let place =
+            county.map_or_else(String::new, |county| format!(" · county {} (city {})", county.code, county.city));
         out.push_str(&format!("explain {title} as of {}{place}\n", pol_compiler::date::format_iso(as_of)));
         if let Some(county) = county {
             self.render_params(&mut out, &county.code, as_of);
@@ -151,10 +169,17 @@ impl Explainer<'_> {
     fn origin(&self, origin: &Origin) -> String {
         match origin {
             Origin::Local { source, jurisdiction, from, span, .. } => {
-                format!("{} (local file of {jurisdiction}, from {})", self.location(*source, *span), pol_compiler::date::format_iso(*from))
+                format!(
+                    "{} (local file of {jurisdiction}, from {})",
+                    self.location(*source, *span),
+                    pol_compiler::date::format_iso(*from)
+                )
             }
             Origin::Province { from, span } => {
-                let since = from.map_or_else(|| "always".to_string(), |from| format!("from {}", pol_compiler::date::format_iso(from)));
+                let since = from.map_or_else(
+                    || "always".to_string(),
+                    |from| format!("from {}", pol_compiler::date::format_iso(from)),
+                );
                 format!("{} (province, {since})", self.location(span.source, *span))
             }
         }
@@ -183,7 +208,9 @@ impl Explainer<'_> {
                 EntityKind::Person => &self.result.person,
                 EntityKind::Case => &self.result.case,
             };
-            let Some(word) = columns.get(rule.slot as usize).and_then(|column| column.get(person_offset)) else { continue };
+            let Some(word) = columns.get(rule.slot as usize).and_then(|column| column.get(person_offset)) else {
+                continue;
+            };
             let name = match &rule.role {
                 RuleRole::Validation { message, .. } => format!("require {}", message.as_deref().unwrap_or("")),
                 _ => rule.name.clone(),
@@ -233,7 +260,11 @@ impl Explainer<'_> {
             }
             Some(Outcome::Error(error)) => {
                 let rule = program.rule(error.rule).map_or("?", |rule| rule.name.as_str());
-                format!("evaluation error {:?} in `{rule}` at {}", error.kind, self.location(error.span.source, error.span))
+                format!(
+                    "evaluation error {:?} in `{rule}` at {}",
+                    error.kind,
+                    self.location(error.span.source, error.span)
+                )
             }
         }
     }

@@ -7,7 +7,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Formats the `.pol` files at `paths` (files, or directories searched recursively).
-pub fn fmt(paths: &[PathBuf], check_only: bool, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+pub fn fmt(
+    paths: &[PathBuf],
+    check_only: bool,
+    format: ErrorFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Status {
     let mut files = Vec::new();
     for path in paths {
         if let Err(error) = crate::load::collect_pol_files(path, &mut files) {
@@ -32,7 +38,13 @@ pub fn fmt(paths: &[PathBuf], check_only: bool, format: ErrorFormat, out: &mut d
 }
 
 /// Formats one file; `Ok(true)` when it changed (or would change).
-fn format_one(path: &Path, check_only: bool, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Result<bool, Status> {
+fn format_one(
+    path: &Path,
+    check_only: bool,
+    format: ErrorFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<bool, Status> {
     let text = crate::load::read_utf8(path).map_err(|error| {
         super::render::print_report(err, format, miette::Report::new(error));
         Status::Error

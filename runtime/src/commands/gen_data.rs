@@ -8,7 +8,15 @@ use std::io::Write;
 use std::path::Path;
 
 /// Writes `households.csv`, `persons.csv` and `cases.csv` into `out_dir`.
-pub fn gen_data(policy: &Path, households: u64, seed: u64, bad_rate: f64, out_dir: &Path, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+pub fn gen_data(
+    policy: &Path,
+    households: u64,
+    seed: u64,
+    bad_rate: f64,
+    out_dir: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Status {
     let result = (|| -> std::io::Result<crate::synth::SynthCounts> {
         let jurisdictions = std::fs::read_to_string(policy.join("jurisdictions.csv"))?;
         let codes = county_codes_from_csv(&jurisdictions);

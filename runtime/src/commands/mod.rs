@@ -6,9 +6,9 @@
 //! has errors (diagnostics, failed tests), 2 the command could not run (unreadable paths).
 
 pub mod check;
-pub mod gen_data;
 pub mod explain;
 pub mod fmt;
+pub mod gen_data;
 pub mod render;
 pub mod run;
 pub mod test;

@@ -33,7 +33,8 @@ pub fn print_report(out: &mut dyn Write, format: ErrorFormat, report: miette::Re
         }
         ErrorFormat::Human | ErrorFormat::Plain => {
             let colour = format == ErrorFormat::Human && std::io::stderr().is_terminal();
-            let theme = if colour { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
+            let theme =
+                if colour { miette::GraphicalTheme::unicode() } else { miette::GraphicalTheme::unicode_nocolor() };
             let handler = miette::GraphicalReportHandler::new_themed(theme);
             let mut text = String::new();
             if handler.render_report(&mut text, report.as_ref()).is_err() {

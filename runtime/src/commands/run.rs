@@ -55,7 +55,8 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
             return Status::Error;
         }
     };
-    let mut options = RunOptions::new(command.households.clone(), command.persons.clone(), command.out.clone(), command.as_of);
+    let mut options =
+        RunOptions::new(command.households.clone(), command.persons.clone(), command.out.clone(), command.as_of);
     options.cases = command.cases.clone();
     options.output_format = command.output_format;
     options.threads = command.threads;
@@ -64,8 +65,14 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
     options.sources = Some(&sources);
     match crate::run::run(&policy.program, &counties, &policy.jurisdictions, &options, engine.as_ref()) {
         Ok(summary) => {
-            for (name, counts) in [("households", summary.households), ("persons", summary.persons), ("cases", summary.cases)] {
-                let _ = writeln!(out, "read {} {name}: {} accepted, {} rejected", counts.read, counts.accepted, counts.rejected);
+            for (name, counts) in
+                [("households", summary.households), ("persons", summary.persons), ("cases", summary.cases)]
+            {
+                let _ = writeln!(
+                    out,
+                    "read {} {name}: {} accepted, {} rejected",
+                    counts.read, counts.accepted, counts.rejected
+                );
             }
             if command.timings {
                 let _ = write!(err, "{}", summary.timings);

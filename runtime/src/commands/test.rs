@@ -39,7 +39,13 @@ pub struct TestOptions {
 }
 
 /// Runs the policy's tests; prints one line per test and the totals.
-pub fn test(dir: &Path, options: &TestOptions, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+pub fn test(
+    dir: &Path,
+    options: &TestOptions,
+    format: ErrorFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Status {
     let (sources, policy) = match load_and_compile(dir, format, err) {
         Ok(loaded) => loaded,
         Err(status) => return status,
@@ -65,7 +71,11 @@ pub fn test(dir: &Path, options: &TestOptions, format: ErrorFormat, out: &mut dy
                 Ok(table) => run_test(&policy.program, test, table, engine.as_ref()),
                 Err(message) => vec![TestFailure::Setup(message.clone())],
             };
-            diagnostics.extend(failures.into_iter().map(|failure| failure_diagnostic(&policy, &test.name, test.span, engine.name(), failure)));
+            diagnostics.extend(
+                failures
+                    .into_iter()
+                    .map(|failure| failure_diagnostic(&policy, &test.name, test.span, engine.name(), failure)),
+            );
         }
         if diagnostics.is_empty() {
             passed += 1;
@@ -89,11 +99,20 @@ fn county_table(sources: &Sources, policy: &Policy, as_of: Word) -> Result<Count
     })
 }
 
-fn failure_diagnostic(policy: &Policy, test: &str, test_span: Span, engine: &'static str, failure: TestFailure) -> Diagnostic {
+fn failure_diagnostic(
+    policy: &Policy,
+    test: &str,
+    test_span: Span,
+    engine: &'static str,
+    failure: TestFailure,
+) -> Diagnostic {
     let (span, summary, label, help) = match failure {
-        TestFailure::Mismatch { span, what, expected, actual } => {
-            (span, format!("{what} is {actual}, expected {expected}"), format!("expected {expected}, got {actual}"), None)
-        }
+        TestFailure::Mismatch { span, what, expected, actual } => (
+            span,
+            format!("{what} is {actual}, expected {expected}"),
+            format!("expected {expected}, got {actual}"),
+            None,
+        ),
         TestFailure::Rejected { message } => (
             test_span,
             format!("the household was rejected: {message}"),
@@ -109,13 +128,18 @@ fn failure_diagnostic(policy: &Policy, test: &str, test_span: Span, engine: &'st
                 Some("add `expect error` if the error is intended".to_string()),
             )
         }
-        TestFailure::NotRejected { span, actual } => {
-            (span, format!("expected a rejection, the household was {actual}"), "expected a rejection".to_string(), None)
-        }
+        TestFailure::NotRejected { span, actual } => (
+            span,
+            format!("expected a rejection, the household was {actual}"),
+            "expected a rejection".to_string(),
+            None,
+        ),
         TestFailure::NoError { span } => {
             (span, "expected an evaluation error, there was none".to_string(), "expected an error".to_string(), None)
         }
-        TestFailure::Setup(message) => (test_span, "its parameters could not be resolved".to_string(), "this test".to_string(), Some(message)),
+        TestFailure::Setup(message) => {
+            (test_span, "its parameters could not be resolved".to_string(), "this test".to_string(), Some(message))
+        }
     };
     Diagnostic::new(Some(span), TestFailed { test: test.to_string(), engine, summary, span: span.into(), label, help })
 }

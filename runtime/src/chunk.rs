@@ -1,0 +1,950 @@
+//! The work on one chunk, done by a worker thread: type the rows, decide which households are
+//! rejected, build the [`Batch`], evaluate it, and format the chunk's output rows, rejects and
+//! report totals. Chunks are independent, so any number of them run at once; the writer puts
+//! their results back in order.
+//!
+//! Within a chunk, a household is rejected, first reason first:
+//! 1. its row is malformed (wrong number of CSV fields, a JSON line that is not an object);
+//! 2. a field of its own is bad (the first bad column in declaration order);
+//! 3. its `household_id` occurs twice in the file;
+//! 4. one of its persons has a problem of its own (first such person in file order): a bad row
+//!    or field, or a `person_id` that occurs twice;
+//! 5. the engine says so: a validation rule failed ([`Outcome::Invalid`]) or the evaluation
+//!    failed ([`Outcome::Error`]).
+//!
+//! The row that caused the rejection gets the precise reason (`bad birth_date: `2019-02-30` is
+//! not a real day written YYYY-MM-DD`); every other row of the household (its own row, its
+//! persons, its cases) gets `household rejected: person P0001 bad birth_date`. A person whose
+//! household does not exist gets `unknown household `H9``.
+
+use crate::cases::CaseStore;
+use crate::error::RuntimeError;
+use crate::fields::FieldTyper;
+use crate::format;
+use crate::hash::{BuildIdentity, hash_bytes};
+use crate::input::{Layout, RawTable};
+use crate::output::{PartBuilder, TablePart, TablePlan};
+use crate::report::{ReportAcc, ReportPlan};
+use crate::run::RowCounts;
+use crate::typing::{TextSink, type_table};
+use pol_compiler::diagnostic::Sources;
+use pol_compiler::engine::{Batch, BatchResult, CountyTable, Engine, EvalError, EvalErrorKind, Outcome};
+use pol_compiler::text::{TextHandle, TextOrigin, TextTables};
+use pol_compiler::tir::{ColumnTy, EntitySchema, Program, RuleId, RuleRole, Ty, Word};
+use pol_grammar::Span;
+use pol_grammar::ast::EntityKind;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// [`RawChunk::person_household`] of a person whose household is not in the chunk.
+pub(crate) const ORPHAN: u32 = u32::MAX;
+
+/// Ids (or household references) of a chunk's rows, with their hashes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeyList {
+    bytes: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+    hashes: Vec<u64>,
+    present: Vec<bool>,
+}
+
+impl KeyList {
+    /// Appends a key (or its absence) and returns its hash.
+    pub(crate) fn push(&mut self, key: Option<&[u8]>) -> u64 {
+        let start = self.bytes.len();
+        let hash = match key {
+            Some(key) => {
+                self.bytes.extend_from_slice(key);
+                hash_bytes(key)
+            }
+            None => 0,
+        };
+        self.spans.push((start, self.bytes.len()));
+        self.hashes.push(hash);
+        self.present.push(key.is_some());
+        hash
+    }
+
+    /// Key `index`, if present.
+    pub(crate) fn get(&self, index: usize) -> Option<&[u8]> {
+        if !self.present.get(index).copied().unwrap_or(false) {
+            return None;
+        }
+        let (start, end) = *self.spans.get(index)?;
+        self.bytes.get(start..end)
+    }
+
+    /// The hash of key `index` (0 when absent).
+    pub(crate) fn hash(&self, index: usize) -> u64 {
+        self.hashes.get(index).copied().unwrap_or(0)
+    }
+
+    /// Key `index` as text (empty when absent).
+    pub(crate) fn text(&self, index: usize) -> String {
+        self.get(index).map_or_else(String::new, |key| String::from_utf8_lossy(key).into_owned())
+    }
+
+    /// Number of keys.
+    pub(crate) fn len(&self) -> usize {
+        self.hashes.len()
+    }
+}
+
+/// Households with their persons, as read: the unit of parallel work.
+#[derive(Debug, Default)]
+pub(crate) struct RawChunk {
+    /// Position in the run (results are written in this order).
+    pub index: usize,
+    /// Household rows in file order.
+    pub households: RawTable,
+    /// Their `household_id`s.
+    pub household_keys: KeyList,
+    /// Person rows (file order when the persons file is grouped).
+    pub persons: RawTable,
+    /// Their household references.
+    pub person_refs: KeyList,
+    /// For each person, the index of its household in this chunk, or [`ORPHAN`].
+    pub person_household: Vec<u32>,
+}
+
+/// How one entity's file is read.
+#[derive(Debug, Clone)]
+pub(crate) struct EntityPlan {
+    /// The file's name.
+    pub file_name: String,
+    /// Where its columns are.
+    pub layout: Layout,
+    /// Whether some rule reads each column (text columns not read are not stored).
+    pub used: Vec<bool>,
+}
+
+/// Exactly the ids that occur more than once, with their lines.
+#[derive(Debug, Default)]
+pub(crate) struct Duplicates {
+    /// Duplicated household ids.
+    pub households: HashMap<Vec<u8>, Vec<u64>>,
+    /// Duplicated person ids.
+    pub persons: HashMap<Vec<u8>, Vec<u64>>,
+    household_hashes: HashSet<u64, BuildIdentity>,
+    person_hashes: HashSet<u64, BuildIdentity>,
+}
+
+impl Duplicates {
+    /// Indexes the duplicated ids.
+    pub(crate) fn new(households: HashMap<Vec<u8>, Vec<u64>>, persons: HashMap<Vec<u8>, Vec<u64>>) -> Duplicates {
+        let household_hashes = households.keys().map(|key| hash_bytes(key)).collect();
+        let person_hashes = persons.keys().map(|key| hash_bytes(key)).collect();
+        Duplicates { households, persons, household_hashes, person_hashes }
+    }
+
+    /// Whether there is none.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.households.is_empty() && self.persons.is_empty()
+    }
+
+    /// The lines of a duplicated household id.
+    pub(crate) fn household(&self, hash: u64, key: &[u8]) -> Option<&[u64]> {
+        if !self.household_hashes.contains(&hash) {
+            return None;
+        }
+        self.households.get(key).map(Vec::as_slice)
+    }
+
+    /// The lines of a duplicated person id.
+    pub(crate) fn person(&self, hash: u64, key: &[u8]) -> Option<&[u64]> {
+        if !self.person_hashes.contains(&hash) {
+            return None;
+        }
+        self.persons.get(key).map(Vec::as_slice)
+    }
+}
+
+/// Why a row is rejected on its own account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Problem {
+    /// The column named in `rejects.csv`.
+    pub field: String,
+    /// The reason written for the row.
+    pub reason: String,
+    /// A short form for the other rows of its household, e.g. `bad birth_date`.
+    pub short: String,
+}
+
+impl Problem {
+    /// A bad field: `bad FIELD: REASON`.
+    pub(crate) fn bad_field(field: &str, reason: &str) -> Problem {
+        Problem { field: field.to_string(), reason: format!("bad {field}: {reason}"), short: format!("bad {field}") }
+    }
+
+    /// A malformed row.
+    pub(crate) fn bad_row(field: &str, reason: String) -> Problem {
+        Problem { field: field.to_string(), reason, short: "bad row".to_string() }
+    }
+}
+
+/// What every worker shares.
+pub(crate) struct Shared<'a> {
+    /// The program.
+    pub program: &'a Program,
+    /// Parameters and attributes per county.
+    pub counties: &'a CountyTable,
+    /// The engine.
+    pub engine: &'a dyn Engine,
+    /// The policy's sources, for locations in evaluation errors.
+    pub sources: Option<&'a Sources>,
+    /// Field typing.
+    pub typer: &'a FieldTyper<'a>,
+    /// The households file.
+    pub households: &'a EntityPlan,
+    /// The persons file.
+    pub persons: &'a EntityPlan,
+    /// Every case.
+    pub cases: &'a CaseStore,
+    /// Duplicated ids (empty in a first pass).
+    pub duplicates: &'a Duplicates,
+    /// Output tables.
+    pub tables: &'a [TablePlan],
+    /// The report.
+    pub report: Option<&'a ReportPlan>,
+    /// Whether person rows carry sort keys (persons not grouped).
+    pub persons_keyed: bool,
+    /// Whether to return person-id hashes (first pass).
+    pub collect_person_hashes: bool,
+    /// Batches to reuse.
+    pub batches: Mutex<Vec<Batch>>,
+}
+
+/// A case's fate, decided by the worker of its household.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CaseDecision {
+    /// Evaluated with its household.
+    Accepted,
+    /// Rejected with its household.
+    Rejected {
+        /// The column named.
+        field: String,
+        /// The reason.
+        reason: String,
+    },
+}
+
+/// Time spent per stage (summed over threads).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct StageTimes {
+    /// Splitting, typing, validating, building the batch.
+    pub parse: Duration,
+    /// The engine.
+    pub evaluate: Duration,
+    /// Formatting output rows, rejects and report totals.
+    pub format: Duration,
+}
+
+/// What a worker returns for a chunk.
+#[derive(Debug)]
+pub(crate) struct ChunkOutput {
+    /// Household rows.
+    pub households: RowCounts,
+    /// Person rows.
+    pub persons: RowCounts,
+    /// `rejects.csv` rows of households, in order.
+    pub household_rejects: Vec<u8>,
+    /// `rejects.csv` rows of persons (keyed when persons are not grouped).
+    pub person_rejects: TablePart,
+    /// Decisions on the cases of the chunk's households.
+    pub case_decisions: Vec<(u32, CaseDecision)>,
+    /// One part per output table.
+    pub tables: Vec<TablePart>,
+    /// Report totals.
+    pub report: Option<ReportAcc>,
+    /// Hashes of the person ids (first pass).
+    pub person_hashes: Vec<u64>,
+    /// Time per stage.
+    pub times: StageTimes,
+}
+
+/// Why a household is rejected.
+#[derive(Debug, Clone)]
+struct Cause {
+    field: String,
+    /// Reason on the household's own row.
+    own: String,
+    /// The rest of the reason of the household's other rows, after `household rejected: `.
+    summary: String,
+    /// A person or case row that gets its own reason.
+    member: Option<(EntityKind, usize, String)>,
+}
+
+impl Cause {
+    fn from_problem(problem: &Problem) -> Cause {
+        Cause {
+            field: problem.field.clone(),
+            own: problem.reason.clone(),
+            summary: problem.short.clone(),
+            member: None,
+        }
+    }
+}
+
+/// Whether a column holds text (its word is a text handle).
+pub(crate) fn is_text(ty: ColumnTy) -> bool {
+    matches!(ty, ColumnTy::Key | ColumnTy::HouseholdRef | ColumnTy::Value(Ty::Text))
+}
+
+/// Fails with a diagnostic naming the file, line and column when a CSV row is not UTF-8.
+pub(crate) fn check_utf8(layout: &Layout, table: &RawTable, index: usize, file_name: &str) -> Result<(), RuntimeError> {
+    let bytes = table.row_bytes(index);
+    let Err(error) = std::str::from_utf8(bytes) else { return Ok(()) };
+    let line = table.rows.get(index).map_or(0, |row| row.line);
+    let offset = error.valid_up_to();
+    let place = match layout {
+        Layout::Csv { header, .. } => {
+            let position = bytes.get(..offset).map_or(0, |before| before.iter().filter(|byte| **byte == b',').count());
+            match header.get(position) {
+                Some(name) => format!("column `{name}`"),
+                None => format!("column {}", position + 1),
+            }
+        }
+        Layout::Cells => format!("byte {}", offset + 1),
+    };
+    Err(RuntimeError::NotUtf8 { file: file_name.to_string(), line, place })
+}
+
+/// The problem of a CSV row whose number of fields differs from the header's.
+pub(crate) fn width_problem(
+    layout: &Layout,
+    schema: &EntitySchema,
+    mismatch: Option<(usize, usize)>,
+) -> Option<Problem> {
+    let (width, expected) = mismatch?;
+    let field = match layout {
+        Layout::Csv { positions, .. } => positions
+            .iter()
+            .zip(&schema.columns)
+            .find(|(position, _)| **position >= width)
+            .map(|(_, column)| column.name.clone()),
+        Layout::Cells => None,
+    };
+    Some(Problem::bad_row(field.as_deref().unwrap_or(""), format!("row has {width} fields, header has {expected}")))
+}
+
+/// The handle of a text column nobody reads.
+pub(crate) fn unused_text() -> Word {
+    TextHandle::new(TextOrigin::Batch, u32::MAX).to_word()
+}
+
+/// The typed rows of a chunk and the households' causes of rejection.
+struct TypedChunk {
+    causes: Vec<Option<Box<Cause>>>,
+    person_problems: Vec<Option<Box<Problem>>>,
+    person_ids: KeyList,
+    person_hashes: Vec<u64>,
+}
+
+/// Where the chunk's rows are in the batch.
+#[derive(Debug, Default)]
+struct Placement {
+    /// Batch row of each household, or `u32::MAX`.
+    batch_of_household: Vec<u32>,
+    /// Chunk index of each batch household.
+    accepted: Vec<usize>,
+    /// Batch row of each person, or `u32::MAX`.
+    batch_of_person: Vec<u32>,
+    /// Chunk index of each batch person.
+    person_at_row: Vec<u32>,
+    /// Case row (in the case store) of each batch case.
+    case_at_row: Vec<u32>,
+}
+
+/// Processes one chunk.
+pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutput, RuntimeError> {
+    let started = Instant::now();
+    let mut batch = shared.batches.lock().ok().and_then(|mut pool| pool.pop()).unwrap_or_default();
+    reset_batch(&mut batch, shared.program);
+    let mut texts = std::mem::take(&mut batch.texts);
+    let mut sink = TextSink { texts: &mut texts, len: 0 };
+    let mut typed = type_chunk(shared, chunk, &mut batch, &mut sink)?;
+    let placement = build_batch(shared, chunk, &typed, &mut batch, &mut sink);
+    batch.texts = texts;
+    let parsed = Instant::now();
+
+    let result = if placement.accepted.is_empty() {
+        BatchResult::default()
+    } else {
+        let result = shared.engine.evaluate(&batch, shared.counties);
+        if result.outcomes.len() != placement.accepted.len() {
+            let message = format!(
+                "the {} engine returned {} outcomes for {} households",
+                shared.engine.name(),
+                result.outcomes.len(),
+                placement.accepted.len()
+            );
+            return Err(RuntimeError::internal(message));
+        }
+        result
+    };
+    let evaluated = Instant::now();
+    for (batch_index, outcome) in result.outcomes.iter().enumerate() {
+        let Some(household) = placement.accepted.get(batch_index) else { continue };
+        let members =
+            Members { shared, batch: &batch, placement: &placement, person_ids: &typed.person_ids, batch_index };
+        let cause = match outcome {
+            Outcome::Ok => continue,
+            Outcome::Invalid { rule, member } => members.invalid_cause(*rule, *member as usize),
+            Outcome::Error(error) => members.error_cause(error)?,
+        };
+        if let Some(slot) = typed.causes.get_mut(*household) {
+            *slot = Some(Box::new(cause));
+        }
+    }
+
+    let mut output = emit(shared, chunk, &typed, &placement, &batch, &result)?;
+    output.person_hashes = std::mem::take(&mut typed.person_hashes);
+    if let Ok(mut pool) = shared.batches.lock() {
+        pool.push(batch);
+    }
+    let finished = Instant::now();
+    output.times = StageTimes { parse: parsed - started, evaluate: evaluated - parsed, format: finished - evaluated };
+    Ok(output)
+}
+
+/// Types every household and person row into the batch's columns (in chunk order) and finds
+/// the households' own causes of rejection.
+fn type_chunk(
+    shared: &Shared<'_>,
+    chunk: &RawChunk,
+    batch: &mut Batch,
+    sink: &mut TextSink<'_>,
+) -> Result<TypedChunk, RuntimeError> {
+    let program = shared.program;
+    let n_households = chunk.households.len();
+    let plan = shared.households;
+    let household_problems = type_table(
+        shared.typer,
+        &program.household,
+        &plan.layout,
+        &plan.file_name,
+        &plan.used,
+        &chunk.households,
+        &mut batch.households.columns,
+        sink,
+        None,
+    )?;
+    let mut causes: Vec<Option<Box<Cause>>> = Vec::with_capacity(n_households);
+    for (index, problem) in household_problems.iter().enumerate() {
+        let mut cause = problem.as_deref().map(Cause::from_problem);
+        if cause.is_none()
+            && let Some(key) = chunk.household_keys.get(index)
+            && let Some(lines) = shared.duplicates.household(chunk.household_keys.hash(index), key)
+        {
+            let name = key_name(&program.household);
+            cause = Some(Cause {
+                field: name.clone(),
+                own: format!("duplicate {name} `{}` (lines {})", String::from_utf8_lossy(key), join_lines(lines)),
+                summary: format!("duplicate {name}"),
+                member: None,
+            });
+        }
+        causes.push(cause.map(Box::new));
+    }
+    batch.households.len = n_households;
+    let n_persons = chunk.persons.len();
+    let plan = shared.persons;
+    let mut person_ids = KeyList::default();
+    let mut person_problems = type_table(
+        shared.typer,
+        &program.person,
+        &plan.layout,
+        &plan.file_name,
+        &plan.used,
+        &chunk.persons,
+        &mut batch.persons.columns,
+        sink,
+        Some(&mut person_ids),
+    )?;
+    let mut person_hashes = Vec::new();
+    for (index, slot) in person_problems.iter_mut().enumerate() {
+        if let Some(id) = person_ids.get(index) {
+            let hash = person_ids.hash(index);
+            if shared.collect_person_hashes {
+                person_hashes.push(hash);
+            }
+            if slot.is_none()
+                && let Some(lines) = shared.duplicates.person(hash, id)
+            {
+                let name = key_name(&program.person);
+                let reason =
+                    format!("duplicate {name} `{}` (lines {})", String::from_utf8_lossy(id), join_lines(lines));
+                *slot = Some(Box::new(Problem { field: name.clone(), reason, short: format!("duplicate {name}") }));
+            }
+        }
+        if let Some(problem) = slot.as_deref()
+            && let Some(household) = chunk.person_household.get(index).filter(|household| **household != ORPHAN)
+            && let Some(cause) = causes.get_mut(*household as usize)
+            && cause.is_none()
+        {
+            let summary = format!("person {} {}", person_ids.text(index), problem.short);
+            *cause = Some(Box::new(Cause {
+                field: problem.field.clone(),
+                own: format!("household rejected: {summary}"),
+                summary,
+                member: None,
+            }));
+        }
+    }
+    batch.persons.len = n_persons;
+    Ok(TypedChunk { causes, person_problems, person_ids, person_hashes })
+}
+
+/// Keeps `indices` of every column, in that order.
+fn gather(columns: &mut [Vec<Word>], indices: &[u32], scratch: &mut Vec<Word>) {
+    for column in columns {
+        scratch.clear();
+        scratch.extend(indices.iter().map(|index| column.get(*index as usize).copied().unwrap_or(0)));
+        std::mem::swap(column, scratch);
+    }
+}
+
+/// Keeps in the batch the households not rejected so far, their persons (grouped, in file
+/// order within a household) and their cases. The columns were typed in chunk order; in the
+/// usual case (every household kept, persons already grouped in order) nothing moves.
+fn build_batch(
+    shared: &Shared<'_>,
+    chunk: &RawChunk,
+    typed: &TypedChunk,
+    batch: &mut Batch,
+    sink: &mut TextSink<'_>,
+) -> Placement {
+    let program = shared.program;
+    let n_households = typed.causes.len();
+    let mut placement = Placement { batch_of_household: vec![u32::MAX; n_households], ..Placement::default() };
+    for (index, cause) in typed.causes.iter().enumerate() {
+        if cause.is_none() {
+            if let Some(slot) = placement.batch_of_household.get_mut(index) {
+                *slot = placement.accepted.len() as u32;
+            }
+            placement.accepted.push(index);
+        }
+    }
+    // Persons: counted per batch household, then placed (stable: file order within a household).
+    let n_persons = chunk.persons.len();
+    let batch_household_of = |person: usize| -> Option<usize> {
+        let household = *chunk.person_household.get(person)?;
+        let row = *placement.batch_of_household.get(household as usize)?;
+        (row != u32::MAX).then_some(row as usize)
+    };
+    let mut offsets = vec![0u32; placement.accepted.len() + 1];
+    for person in 0..n_persons {
+        if let Some(row) = batch_household_of(person)
+            && let Some(count) = offsets.get_mut(row + 1)
+        {
+            *count += 1;
+        }
+    }
+    for index in 1..offsets.len() {
+        let previous = offsets.get(index - 1).copied().unwrap_or(0);
+        if let Some(slot) = offsets.get_mut(index) {
+            *slot += previous;
+        }
+    }
+    let n_batch_persons = offsets.last().copied().unwrap_or(0) as usize;
+    let mut next_slot = offsets.clone();
+    let mut batch_of_person = vec![u32::MAX; n_persons];
+    let mut person_at_row = vec![0u32; n_batch_persons];
+    for (person, row_of_person) in batch_of_person.iter_mut().enumerate() {
+        if let Some(row) = batch_household_of(person)
+            && let Some(slot) = next_slot.get_mut(row)
+        {
+            if let Some(at) = person_at_row.get_mut(*slot as usize) {
+                *at = person as u32;
+            }
+            *row_of_person = *slot;
+            *slot += 1;
+        }
+    }
+    let mut scratch = Vec::new();
+    if placement.accepted.len() != n_households {
+        let kept: Vec<u32> = placement.accepted.iter().map(|index| *index as u32).collect();
+        gather(&mut batch.households.columns, &kept, &mut scratch);
+    }
+    batch.households.len = placement.accepted.len();
+    let in_place =
+        n_batch_persons == n_persons && person_at_row.iter().enumerate().all(|(row, person)| *person as usize == row);
+    if !in_place {
+        gather(&mut batch.persons.columns, &person_at_row, &mut scratch);
+    }
+    batch.persons.len = n_batch_persons;
+    batch.person_offsets = offsets;
+    placement.batch_of_person = batch_of_person;
+    placement.person_at_row = person_at_row;
+    // Cases of each batch household, in file order.
+    batch.case_offsets.push(0);
+    for household in &placement.accepted {
+        if let Some(key) = chunk.household_keys.get(*household) {
+            for case in shared.cases.of_household(chunk.household_keys.hash(*household), key) {
+                if shared.cases.has_problem(case) {
+                    continue;
+                }
+                let words = shared.cases.row_words(case);
+                for (column_index, column) in batch.cases.columns.iter_mut().enumerate() {
+                    let word = words.get(column_index).copied().unwrap_or(0);
+                    let word = if shared.cases.text_columns.get(column_index).copied().unwrap_or(false) {
+                        sink.push(shared.cases.text_cell(word))
+                    } else if program.case.columns.get(column_index).is_some_and(|column| is_text(column.ty)) {
+                        unused_text()
+                    } else {
+                        word
+                    };
+                    column.push(word);
+                }
+                placement.case_at_row.push(case);
+            }
+        }
+        batch.case_offsets.push(placement.case_at_row.len() as u32);
+    }
+    batch.cases.len = placement.case_at_row.len();
+    placement
+}
+
+/// Formats the chunk's output rows, rejects and report totals.
+fn emit(
+    shared: &Shared<'_>,
+    chunk: &RawChunk,
+    typed: &TypedChunk,
+    placement: &Placement,
+    batch: &Batch,
+    result: &BatchResult,
+) -> Result<ChunkOutput, RuntimeError> {
+    let program = shared.program;
+    let text_tables =
+        TextTables { literals: &program.texts, batch: &batch.texts, jurisdiction: &shared.counties.texts };
+    let mut parts: Vec<PartBuilder> = shared
+        .tables
+        .iter()
+        .map(|plan| match plan.entity {
+            EntityKind::Household => PartBuilder::with_rows(plan, placement.accepted.len()),
+            EntityKind::Person => PartBuilder::with_rows(plan, placement.person_at_row.len()),
+            EntityKind::Case => PartBuilder::with_rows(plan, placement.case_at_row.len()),
+        })
+        .collect();
+    let mut report = shared.report.map(|plan| ReportAcc::new(plan, shared.counties.len()));
+    let mut household_counts = RowCounts { read: chunk.households.len() as u64, ..RowCounts::default() };
+    let mut household_rejects = Vec::new();
+    let county_column = program.household.county.map(|column| column.0 as usize);
+    let report_plan = shared
+        .report
+        .filter(|plan| shared.tables.get(plan.table).is_some_and(|table| table.entity == EntityKind::Household));
+    for (index, cause) in typed.causes.iter().enumerate() {
+        let line = chunk.households.rows.get(index).map_or(0, |row| row.line);
+        if let Some(cause) = cause {
+            household_counts.rejected += 1;
+            write_reject(
+                &mut household_rejects,
+                &shared.households.file_name,
+                line,
+                &chunk.household_keys.text(index),
+                &cause.field,
+                &cause.own,
+            );
+            continue;
+        }
+        household_counts.accepted += 1;
+        let Some(row) = placement.batch_of_household.get(index).map(|row| *row as usize) else { continue };
+        for (plan, part) in shared.tables.iter().zip(parts.iter_mut()) {
+            if plan.entity == EntityKind::Household && passes(&result.household, plan.filter, row) {
+                part.push_row(plan, program, &text_tables, &result.household, row, line);
+            }
+        }
+        if let (Some(plan), Some(report)) = (report_plan, report.as_mut())
+            && passes(&result.household, plan.filter, row)
+        {
+            let county = county_column
+                .and_then(|column| batch.households.get(column, row))
+                .and_then(|word| usize::try_from(word).ok());
+            report.add(plan, county, &result.household, row, &text_tables);
+        }
+    }
+    let mut person_counts = RowCounts { read: chunk.persons.len() as u64, ..RowCounts::default() };
+    let mut person_rejects = RejectRows { keyed: shared.persons_keyed, ..RejectRows::default() };
+    for person in 0..chunk.persons.len() {
+        let line = chunk.persons.rows.get(person).map_or(0, |row| row.line);
+        if let Some((field, reason)) = person_rejection(shared, chunk, typed, person) {
+            person_counts.rejected += 1;
+            person_rejects.push(&shared.persons.file_name, line, &chunk.person_refs.text(person), &field, &reason);
+            continue;
+        }
+        person_counts.accepted += 1;
+        let Some(row) = placement.batch_of_person.get(person).map(|row| *row as usize) else { continue };
+        for (plan, part) in shared.tables.iter().zip(parts.iter_mut()) {
+            if plan.entity == EntityKind::Person && passes(&result.person, plan.filter, row) {
+                part.push_row(plan, program, &text_tables, &result.person, row, line);
+            }
+        }
+    }
+    // Cases: every case of the chunk's households is decided here, in the batch's order.
+    let mut case_decisions = Vec::new();
+    let mut case_row = 0usize;
+    for (household, cause) in typed.causes.iter().enumerate() {
+        let Some(key) = chunk.household_keys.get(household) else { continue };
+        let in_batch = placement.batch_of_household.get(household).is_some_and(|row| *row != u32::MAX);
+        for case in shared.cases.of_household(chunk.household_keys.hash(household), key) {
+            if shared.cases.has_problem(case) {
+                continue;
+            }
+            let row = in_batch.then_some(case_row);
+            if in_batch {
+                case_row += 1;
+            }
+            let Some(cause) = cause else {
+                case_decisions.push((case, CaseDecision::Accepted));
+                let Some(row) = row else { continue };
+                for (plan, part) in shared.tables.iter().zip(parts.iter_mut()) {
+                    if plan.entity == EntityKind::Case && passes(&result.case, plan.filter, row) {
+                        part.push_row(plan, program, &text_tables, &result.case, row, u64::from(case));
+                    }
+                }
+                continue;
+            };
+            let (field, reason) = match (
+                &cause.member,
+                duplicate_household(shared, &program.case, chunk.household_keys.hash(household), key),
+            ) {
+                (_, Some(rejection)) => rejection,
+                (Some((EntityKind::Case, member, reason)), None) if *member == case as usize => {
+                    (cause.field.clone(), reason.clone())
+                }
+                _ => (cause.field.clone(), format!("household rejected: {}", cause.summary)),
+            };
+            case_decisions.push((case, CaseDecision::Rejected { field, reason }));
+        }
+    }
+    let mut tables = Vec::with_capacity(parts.len());
+    for (part, plan) in parts.into_iter().zip(shared.tables) {
+        tables.push(part.finish(plan)?);
+    }
+    debug_assert_eq!(household_counts.read, household_counts.accepted + household_counts.rejected);
+    debug_assert_eq!(person_counts.read, person_counts.accepted + person_counts.rejected);
+    Ok(ChunkOutput {
+        households: household_counts,
+        persons: person_counts,
+        household_rejects,
+        person_rejects: person_rejects.finish(),
+        case_decisions,
+        tables,
+        report,
+        person_hashes: Vec::new(),
+        times: StageTimes::default(),
+    })
+}
+
+/// The rejection of a person or case row (of `schema`) whose household id is duplicated.
+fn duplicate_household(
+    shared: &Shared<'_>,
+    schema: &EntitySchema,
+    hash: u64,
+    reference: &[u8],
+) -> Option<(String, String)> {
+    shared.duplicates.household(hash, reference)?;
+    Some((household_ref_name(schema), format!("household rejected: duplicate {}", key_name(&shared.program.household))))
+}
+
+/// Why person `person` is rejected, if it is: its own problem, an unknown household, or its
+/// household's rejection.
+fn person_rejection(
+    shared: &Shared<'_>,
+    chunk: &RawChunk,
+    typed: &TypedChunk,
+    person: usize,
+) -> Option<(String, String)> {
+    if let Some(problem) = typed.person_problems.get(person).and_then(Option::as_ref) {
+        return Some((problem.field.clone(), problem.reason.clone()));
+    }
+    // A person of a duplicated household id is rejected for that, whichever of the households
+    // carrying the id it was matched with.
+    let reference = chunk.person_refs.get(person).unwrap_or(&[]);
+    if let Some(rejection) =
+        duplicate_household(shared, &shared.program.person, chunk.person_refs.hash(person), reference)
+    {
+        return Some(rejection);
+    }
+    let household = chunk.person_household.get(person).copied().unwrap_or(ORPHAN);
+    if household == ORPHAN {
+        let field = household_ref_name(&shared.program.person);
+        return Some((field, format!("unknown household `{}`", String::from_utf8_lossy(reference))));
+    }
+    let cause = typed.causes.get(household as usize)?.as_ref()?;
+    Some(match &cause.member {
+        Some((EntityKind::Person, member, reason)) if *member == person => (cause.field.clone(), reason.clone()),
+        _ => (cause.field.clone(), format!("household rejected: {}", cause.summary)),
+    })
+}
+
+/// Empties a (recycled) batch for `program`'s schemas, keeping its allocations.
+fn reset_batch(batch: &mut Batch, program: &Program) {
+    for (columns, schema) in [
+        (&mut batch.households, &program.household),
+        (&mut batch.persons, &program.person),
+        (&mut batch.cases, &program.case),
+    ] {
+        columns.columns.resize_with(schema.columns.len(), Vec::new);
+        for column in &mut columns.columns {
+            column.clear();
+        }
+        columns.len = 0;
+    }
+    batch.person_offsets.clear();
+    batch.case_offsets.clear();
+}
+
+/// Whether row `row` passes an output's filter (a bool rule's column).
+fn passes(results: &[Vec<Word>], filter: Option<usize>, row: usize) -> bool {
+    match filter {
+        Some(slot) => results.get(slot).and_then(|column| column.get(row)).is_some_and(|word| *word != 0),
+        None => true,
+    }
+}
+
+/// The name of an entity's key column (`id` if it has none).
+fn key_name(schema: &EntitySchema) -> String {
+    schema
+        .key
+        .and_then(|key| schema.columns.get(key.0 as usize))
+        .map_or_else(|| "id".to_string(), |column| column.name.clone())
+}
+
+fn household_ref_name(schema: &EntitySchema) -> String {
+    schema
+        .household_ref
+        .and_then(|column| schema.columns.get(column.0 as usize))
+        .map_or_else(|| "household_id".to_string(), |column| column.name.clone())
+}
+
+/// `4, 5`.
+fn join_lines(lines: &[u64]) -> String {
+    lines.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// One evaluated household's members, to name the member a failed rule points at.
+struct Members<'m> {
+    shared: &'m Shared<'m>,
+    batch: &'m Batch,
+    placement: &'m Placement,
+    person_ids: &'m KeyList,
+    batch_index: usize,
+}
+
+impl Members<'_> {
+    /// The member row (person or case) of a rule of `entity`, as (kind, chunk person index or
+    /// case row, its id).
+    fn member(&self, entity: EntityKind, member: usize) -> Option<(EntityKind, usize, String)> {
+        match entity {
+            EntityKind::Household => None,
+            EntityKind::Person => {
+                let row = *self.batch.person_offsets.get(self.batch_index)? as usize + member;
+                let person = *self.placement.person_at_row.get(row)? as usize;
+                Some((EntityKind::Person, person, self.person_ids.text(person)))
+            }
+            EntityKind::Case => {
+                let row = *self.batch.case_offsets.get(self.batch_index)? as usize + member;
+                let case = *self.placement.case_at_row.get(row)? as usize;
+                Some((EntityKind::Case, case, self.shared.cases.id(case).to_string()))
+            }
+        }
+    }
+
+    /// The cause of a failed validation rule.
+    fn invalid_cause(&self, rule_id: RuleId, member: usize) -> Cause {
+        let rule = self.shared.program.rule(rule_id);
+        let (message, field) = match rule.map(|rule| &rule.role) {
+            Some(RuleRole::Validation { message, field }) => (message.clone(), field.clone()),
+            _ => (None, None),
+        };
+        let message =
+            message.unwrap_or_else(|| format!("`{}` does not hold", rule.map_or("", |rule| rule.name.as_str())));
+        let field = field.unwrap_or_default();
+        let entity = rule.map_or(EntityKind::Household, |rule| rule.entity);
+        match self.member(entity, member) {
+            Some((kind, index, id)) => {
+                let summary = format!("{} {id} {message}", kind.keyword());
+                Cause {
+                    field,
+                    own: format!("household rejected: {summary}"),
+                    summary,
+                    member: Some((kind, index, message)),
+                }
+            }
+            None => Cause { field, own: message.clone(), summary: message, member: None },
+        }
+    }
+
+    /// The cause of an evaluation error: the rule, the policy location and the error.
+    fn error_cause(&self, error: &EvalError) -> Result<Cause, RuntimeError> {
+        let shared = self.shared;
+        let what = match error.kind {
+            EvalErrorKind::Overflow => "a result beyond the 64-bit range",
+            EvalErrorKind::DivisionByZero => "a division by zero",
+            EvalErrorKind::EmptyAggregate => "`max`, `min` or `first` over no member",
+            EvalErrorKind::NoMatchingArm => "a `match` with no arm for the value",
+            EvalErrorKind::MalformedBatch => {
+                return Err(RuntimeError::internal(format!(
+                    "the {} engine rejected a batch as malformed",
+                    shared.engine.name()
+                )));
+            }
+        };
+        let rule = shared.program.rule(error.rule);
+        let rule_name = rule.map_or("", |rule| rule.name.as_str());
+        let entity = rule.map_or(EntityKind::Household, |rule| rule.entity);
+        let mut reason =
+            format!("evaluation error: {what} in `{rule_name}` at {}", location(shared.sources, error.span));
+        if let Some((kind, _, id)) = self.member(entity, error.member as usize) {
+            reason.push_str(&format!(" for {} {id}", kind.keyword()));
+        }
+        Ok(Cause { field: rule_name.to_string(), own: reason.clone(), summary: reason, member: None })
+    }
+}
+
+/// `file:line:column` of a span in the policy.
+fn location(sources: Option<&Sources>, span: Span) -> String {
+    match sources.and_then(|sources| Some((sources.get(span.source)?, sources.line_col(span.source, span.start)))) {
+        Some((file, (line, column))) => format!("{}:{line}:{column}", file.name),
+        None => format!("byte {} of source {}", span.start, span.source.0),
+    }
+}
+
+/// Appends one `rejects.csv` row.
+pub(crate) fn write_reject(out: &mut Vec<u8>, file: &str, line: u64, household_id: &str, field: &str, reason: &str) {
+    format::write_csv_field(out, file.as_bytes());
+    out.push(b',');
+    format::write_int(out, line as Word);
+    out.push(b',');
+    format::write_csv_field(out, household_id.as_bytes());
+    out.push(b',');
+    format::write_csv_field(out, field.as_bytes());
+    out.push(b',');
+    format::write_csv_field(out, reason.as_bytes());
+    out.push(b'\n');
+}
+
+/// `rejects.csv` rows being collected, keyed by line when they must be sorted.
+#[derive(Debug, Default)]
+struct RejectRows {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+    keys: Vec<u64>,
+    keyed: bool,
+}
+
+impl RejectRows {
+    fn push(&mut self, file: &str, line: u64, household_id: &str, field: &str, reason: &str) {
+        write_reject(&mut self.bytes, file, line, household_id, field, reason);
+        if self.keyed {
+            self.ends.push(self.bytes.len());
+            self.keys.push(line);
+        }
+    }
+
+    fn finish(self) -> TablePart {
+        TablePart::Text { bytes: self.bytes, ends: self.ends, keys: self.keys }
+    }
+}

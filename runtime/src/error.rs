@@ -1,0 +1,193 @@
+//! The errors of the runtime: a run stops with one of these before any output is written.
+//!
+//! Row-level problems (a bad field, an unknown household, a failed validation) are not errors:
+//! they reject rows into `rejects.csv` and the run goes on. A [`RuntimeError`] is what makes the
+//! whole run impossible: an unreadable file, a missing column, a file that is not UTF-8.
+
+use miette::SourceSpan;
+use pol_compiler::diagnostic::Diagnostic;
+use pol_grammar::Span;
+
+/// Why a run (or loading a policy directory) stopped.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum RuntimeError {
+    /// A file or directory could not be read.
+    #[error("cannot read `{path}`: {message}")]
+    #[diagnostic(code(pol::run::read), help("check that the path exists and is readable"))]
+    Read {
+        /// The path as given.
+        path: String,
+        /// The system's reason.
+        message: String,
+    },
+
+    /// An output file could not be written.
+    #[error("cannot write `{path}`: {message}")]
+    #[diagnostic(code(pol::run::write), help("check that the output directory is writable and the disk has room"))]
+    Write {
+        /// The path.
+        path: String,
+        /// The system's reason.
+        message: String,
+    },
+
+    /// A policy file is not UTF-8.
+    #[error("`{file}` is not UTF-8")]
+    #[diagnostic(code(pol::load::not_utf8), help("save `{file}` as UTF-8 text"))]
+    PolicyNotUtf8 {
+        /// The file's name relative to the policy directory.
+        file: String,
+    },
+
+    /// A policy directory without any `.pol` file.
+    #[error("no `.pol` file in `{dir}`")]
+    #[diagnostic(
+        code(pol::load::no_policy),
+        help("a policy directory holds `.pol` files (in any subdirectory), `jurisdictions.csv` and `params/*.toml`")
+    )]
+    NoPolicy {
+        /// The directory as given.
+        dir: String,
+    },
+
+    /// An input file whose format cannot be told from its name.
+    #[error("cannot tell the format of `{file}`")]
+    #[diagnostic(code(pol::input::format), help("name input files `.csv`, `.jsonl`, `.ndjson` or `.parquet`"))]
+    UnknownFormat {
+        /// The file's name.
+        file: String,
+    },
+
+    /// An input file without a header (or, for JSON lines, an unreadable file).
+    #[error("`{file}` has no header row")]
+    #[diagnostic(code(pol::input::empty), help("the first line of a CSV file names its columns: {expected}"))]
+    EmptyFile {
+        /// The file's name.
+        file: String,
+        /// The columns the header must name.
+        expected: String,
+    },
+
+    /// A column the policy declares is not in the input file.
+    #[error("`{file}` has no column `{column}`")]
+    #[diagnostic(code(pol::input::missing_column), help("{help}"))]
+    MissingColumn {
+        /// The file's name.
+        file: String,
+        /// The missing column.
+        column: String,
+        /// What to do (with the nearest header name, if one is close).
+        help: String,
+        /// The column's declaration in the policy.
+        #[label("the policy declares `{column}` here")]
+        declared: Option<SourceSpan>,
+        /// The same declaration as a policy span.
+        span: Option<Span>,
+    },
+
+    /// A header naming one column twice.
+    #[error("`{file}` has two columns named `{column}`")]
+    #[diagnostic(code(pol::input::duplicate_column), help("rename or remove one of the two `{column}` columns"))]
+    DuplicateColumn {
+        /// The file's name.
+        file: String,
+        /// The column named twice.
+        column: String,
+    },
+
+    /// Input bytes that are not UTF-8.
+    #[error("`{file}` is not UTF-8: line {line}, {place}")]
+    #[diagnostic(code(pol::input::not_utf8), help("convert `{file}` to UTF-8 (for example `iconv -f GBK -t UTF-8`)"))]
+    NotUtf8 {
+        /// The file's name.
+        file: String,
+        /// The line (the header is line 1).
+        line: u64,
+        /// Where in the line: ``column `name` `` (or the byte offset when no column is known).
+        place: String,
+    },
+
+    /// A Parquet column of a type that cannot hold the column's values exactly.
+    #[error("column `{column}` of `{file}` has type {data_type}, which cannot be read exactly")]
+    #[diagnostic(
+        code(pol::input::column_type),
+        help(
+            "store text, money and dates as strings, integers as integers, money as decimals with at most 2 decimals, dates as date32, booleans as booleans"
+        )
+    )]
+    ColumnType {
+        /// The file's name.
+        file: String,
+        /// The column.
+        column: String,
+        /// The Parquet/Arrow type.
+        data_type: String,
+    },
+
+    /// A Parquet file the reader cannot decode.
+    #[error("`{file}` is not a readable Parquet file: {message}")]
+    #[diagnostic(code(pol::input::parquet), help("check that the file is complete and was written as Parquet"))]
+    Parquet {
+        /// The file's name.
+        file: String,
+        /// The decoder's reason.
+        message: String,
+    },
+
+    /// An input file for an entity the policy does not declare.
+    #[error("the policy declares no `{entity}` entity, but a {entity} file was given")]
+    #[diagnostic(
+        code(pol::run::undeclared_entity),
+        help("declare `{entity} {{ … }}` in the policy, or leave the file out")
+    )]
+    UndeclaredEntity {
+        /// `case` (or `person`).
+        entity: &'static str,
+    },
+
+    /// An entity schema without a column the runtime needs.
+    #[error("the `{entity}` entity declares no {what} column")]
+    #[diagnostic(code(pol::run::schema), help("{help}"))]
+    Schema {
+        /// The entity's keyword.
+        entity: &'static str,
+        /// Which kind of column, e.g. `key`.
+        what: &'static str,
+        /// How to declare it.
+        help: &'static str,
+    },
+
+    /// A bug: an invariant of the runtime does not hold.
+    #[error("internal error: {message}; please report this")]
+    #[diagnostic(code(pol::run::internal))]
+    Internal {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl RuntimeError {
+    /// Wraps the error as a [`Diagnostic`] pointing into the policy where it has a label there.
+    pub fn into_diagnostic(self) -> Diagnostic {
+        let span = match &self {
+            RuntimeError::MissingColumn { span, .. } => *span,
+            _ => None,
+        };
+        Diagnostic::new(span, self)
+    }
+
+    /// A read error of `path`.
+    pub(crate) fn read(path: &std::path::Path, error: &std::io::Error) -> RuntimeError {
+        RuntimeError::Read { path: path.display().to_string(), message: error.to_string() }
+    }
+
+    /// A write error of `path`.
+    pub(crate) fn write(path: &std::path::Path, error: &impl std::fmt::Display) -> RuntimeError {
+        RuntimeError::Write { path: path.display().to_string(), message: error.to_string() }
+    }
+
+    /// An internal error.
+    pub(crate) fn internal(message: impl Into<String>) -> RuntimeError {
+        RuntimeError::Internal { message: message.into() }
+    }
+}

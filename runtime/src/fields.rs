@@ -1,0 +1,284 @@
+//! Typing one input cell by its column's declaration (spec section 7), the same for every input
+//! format. Fields must match exactly, with no trimming:
+//!
+//! | column type | accepted text | word |
+//! |---|---|---|
+//! | money (`元`, `元/月`, `元/年`) | `^[0-9]+(\.[0-9]{1,2})?$` yuan | fen |
+//! | `int` | `^[0-9]+$`, within the declared range (else within 64 bits) | the integer |
+//! | `ratio` | `^[0-9]+(\.[0-9]{1,9})?$` | the decimal × 10⁹ |
+//! | `bool` | `true` or `false` | 1 or 0 |
+//! | `date` | a real day `YYYY-MM-DD` | days since 1970-01-01 |
+//! | enum | one of the variant names | the variant's index |
+//! | `county` | a county code of `jurisdictions.csv` | the county's index |
+//! | `key`, `household`, `text` | any text (empty included) | a text handle |
+//!
+//! A failure is a reason such as ``` `4500元` is not an amount in yuan with at most two decimals ```,
+//! written to `rejects.csv` as `bad annual_income: …`.
+
+use crate::hash::{BuildIdentity, hash_bytes};
+use crate::input::Cell;
+use pol_compiler::date;
+use pol_compiler::jurisdictions::JurisdictionTable;
+use pol_compiler::tir::{Column, ColumnTy, Program, RATIO_SCALE, Ty, Word};
+use std::collections::HashMap;
+
+/// What a well-formed cell holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Typed {
+    /// A value.
+    Word(Word),
+    /// Text (a key, a household reference or a text column): the caller stores it.
+    Text,
+}
+
+/// Types cells against one program's columns.
+#[derive(Debug)]
+pub(crate) struct FieldTyper<'p> {
+    program: &'p Program,
+    /// County index by the hash of its code.
+    counties: HashMap<u64, usize, BuildIdentity>,
+    codes: Vec<&'p [u8]>,
+}
+
+/// What a column holds, resolved once per column for the typing loops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ColumnKind {
+    /// Any text: a key, a household reference or a text column.
+    Text,
+    /// A county code.
+    County,
+    /// Money (fen).
+    Money,
+    /// A ratio (× 10⁹).
+    Ratio,
+    /// An integer, with its inclusive range.
+    Int(Option<(i64, i64)>),
+    /// `true` or `false`.
+    Bool,
+    /// A day.
+    Date,
+    /// A variant of an enum (its index in `Program::enums`).
+    Enum(usize),
+}
+
+impl ColumnKind {
+    /// The kind of a column.
+    pub(crate) fn of(column: &Column) -> ColumnKind {
+        match column.ty {
+            ColumnTy::Key | ColumnTy::HouseholdRef | ColumnTy::Value(Ty::Text) => ColumnKind::Text,
+            ColumnTy::County => ColumnKind::County,
+            ColumnTy::Value(Ty::Money(_)) => ColumnKind::Money,
+            ColumnTy::Value(Ty::Ratio) => ColumnKind::Ratio,
+            ColumnTy::Value(Ty::Int) => ColumnKind::Int(column.range),
+            ColumnTy::Value(Ty::Bool) => ColumnKind::Bool,
+            ColumnTy::Value(Ty::Date) => ColumnKind::Date,
+            ColumnTy::Value(Ty::Enum(id)) => ColumnKind::Enum(id.0 as usize),
+        }
+    }
+}
+
+impl<'p> FieldTyper<'p> {
+    /// The word of a well-formed cell of a column of `kind` (not text), or `None` when the cell
+    /// is not well formed ([`FieldTyper::type_cell`] then says why). The fast path of typing.
+    #[inline]
+    pub(crate) fn word(&self, kind: ColumnKind, text: &[u8]) -> Option<Word> {
+        match kind {
+            ColumnKind::Bool => match text {
+                b"true" => Some(1),
+                b"false" => Some(0),
+                _ => None,
+            },
+            ColumnKind::Enum(id) => {
+                let variants = &self.program.enums.get(id)?.variants;
+                let first = text.first();
+                variants
+                    .iter()
+                    .position(|variant| {
+                        variant.len() == text.len() && variant.as_bytes().first() == first && variant.as_bytes() == text
+                    })
+                    .map(|index| index as Word)
+            }
+            ColumnKind::Money => match parse_decimal(text, 2) {
+                Decimal::Value(value) => Some(value),
+                Decimal::Shape | Decimal::TooLarge => None,
+            },
+            ColumnKind::Ratio => match parse_decimal(text, 9) {
+                Decimal::Value(value) => Some(value),
+                Decimal::Shape | Decimal::TooLarge => None,
+            },
+            ColumnKind::Int(range) => match parse_decimal(text, 0) {
+                Decimal::Value(value) if range.is_none_or(|(low, high)| (low..=high).contains(&value)) => Some(value),
+                _ => None,
+            },
+            ColumnKind::Date => parse_day(text),
+            ColumnKind::County => {
+                let index = *self.counties.get(&hash_bytes(text))?;
+                (self.codes.get(index) == Some(&text)).then_some(index as Word)
+            }
+            ColumnKind::Text => None,
+        }
+    }
+
+    /// A typer for `program` with the county codes of `jurisdictions`.
+    pub(crate) fn new(program: &'p Program, jurisdictions: &'p JurisdictionTable) -> FieldTyper<'p> {
+        let mut counties = HashMap::with_capacity_and_hasher(jurisdictions.counties.len(), BuildIdentity::default());
+        for (index, county) in jurisdictions.counties.iter().enumerate() {
+            counties.entry(hash_bytes(county.code.as_bytes())).or_insert(index);
+        }
+        let codes = jurisdictions.counties.iter().map(|county| county.code.as_bytes()).collect();
+        FieldTyper { program, counties, codes }
+    }
+
+    /// Types one cell of `column` (already checked to be UTF-8); the error is the reason.
+    pub(crate) fn type_cell(&self, column: &Column, cell: Cell<'_>) -> Result<Typed, String> {
+        let text = match cell {
+            Cell::Text(text) => text,
+            Cell::Missing => return Err("missing".to_string()),
+            Cell::NotScalar => return Err("not a string, number or boolean".to_string()),
+        };
+        let shown = || String::from_utf8_lossy(text);
+        match column.ty {
+            ColumnTy::Key | ColumnTy::HouseholdRef | ColumnTy::Value(Ty::Text) => Ok(Typed::Text),
+            ColumnTy::County => match self.counties.get(&hash_bytes(text)) {
+                Some(index) if self.codes.get(*index) == Some(&text) => Ok(Typed::Word(*index as Word)),
+                _ => Err(format!("`{}` is not a county of jurisdictions.csv", shown())),
+            },
+            ColumnTy::Value(Ty::Money(_)) => match parse_decimal(text, 2) {
+                Decimal::Value(fen) => Ok(Typed::Word(fen)),
+                Decimal::Shape => Err(format!("`{}` is not an amount in yuan with at most two decimals", shown())),
+                Decimal::TooLarge => Err(format!("`{}` is too large", shown())),
+            },
+            ColumnTy::Value(Ty::Ratio) => match parse_decimal(text, 9) {
+                Decimal::Value(word) => Ok(Typed::Word(word)),
+                Decimal::Shape => Err(format!("`{}` is not a decimal number with at most nine decimals", shown())),
+                Decimal::TooLarge => Err(format!("`{}` is too large", shown())),
+            },
+            ColumnTy::Value(Ty::Int) => match (parse_decimal(text, 0), column.range) {
+                (Decimal::Value(value), Some((low, high))) if value < low || value > high => {
+                    Err(format!("`{}` is not a whole number from {low} to {high}", shown()))
+                }
+                (Decimal::Value(value), _) => Ok(Typed::Word(value)),
+                (Decimal::TooLarge, Some((low, high))) => {
+                    Err(format!("`{}` is not a whole number from {low} to {high}", shown()))
+                }
+                (Decimal::TooLarge, None) => Err(format!("`{}` is too large", shown())),
+                (Decimal::Shape, _) => Err(format!("`{}` is not a whole number", shown())),
+            },
+            ColumnTy::Value(Ty::Bool) => match text {
+                b"true" => Ok(Typed::Word(1)),
+                b"false" => Ok(Typed::Word(0)),
+                _ => Err(format!("`{}` is not `true` or `false`", shown())),
+            },
+            ColumnTy::Value(Ty::Date) => parse_day(text)
+                .map(Typed::Word)
+                .ok_or_else(|| format!("`{}` is not a real day written YYYY-MM-DD", shown())),
+            ColumnTy::Value(Ty::Enum(id)) => {
+                let variants = self.program.enums.get(id.0 as usize).map_or(&[][..], |def| def.variants.as_slice());
+                match variants.iter().position(|variant| variant.as_bytes() == text) {
+                    Some(index) => Ok(Typed::Word(index as Word)),
+                    None => {
+                        let words: Vec<String> = variants.iter().map(|variant| format!("`{variant}`")).collect();
+                        Err(format!("`{}` is not one of {}", shown(), words.join(", ")))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads exactly `YYYY-MM-DD` (a real day), like [`date::parse_iso`], from bytes.
+fn parse_day(text: &[u8]) -> Option<Word> {
+    let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = text else { return None };
+    let digit = |byte: u8| byte.is_ascii_digit().then_some(u32::from(byte - b'0'));
+    let year = digit(y1)? * 1000 + digit(y2)? * 100 + digit(y3)? * 10 + digit(y4)?;
+    let month = digit(m1)? * 10 + digit(m2)?;
+    let day = digit(d1)? * 10 + digit(d2)?;
+    date::from_ymd(i64::from(year), month, day)
+}
+
+/// The result of reading `^[0-9]+(\.[0-9]{1,d})?$`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decimal {
+    /// The number × 10^d.
+    Value(Word),
+    /// The text does not have the pattern.
+    Shape,
+    /// It has the pattern but does not fit in 64 bits.
+    TooLarge,
+}
+
+/// Reads `^[0-9]+(\.[0-9]{1,decimals})?$` scaled by `10^decimals` (`decimals` = 0: no point).
+fn parse_decimal(text: &[u8], decimals: u32) -> Decimal {
+    let (whole, fraction) = match text.iter().position(|byte| *byte == b'.') {
+        Some(point) if decimals > 0 => (text.get(..point).unwrap_or(&[]), Some(text.get(point + 1..).unwrap_or(&[]))),
+        _ => (text, None),
+    };
+    if whole.is_empty() || !whole.iter().all(u8::is_ascii_digit) {
+        return Decimal::Shape;
+    }
+    if let Some(fraction) = fraction
+        && (fraction.is_empty() || fraction.len() > decimals as usize || !fraction.iter().all(u8::is_ascii_digit))
+    {
+        return Decimal::Shape;
+    }
+    let mut value: Word = 0;
+    for digit in whole {
+        match value.checked_mul(10).and_then(|value| value.checked_add(Word::from(digit - b'0'))) {
+            Some(next) => value = next,
+            None => return Decimal::TooLarge,
+        }
+    }
+    let fraction = fraction.unwrap_or(&[]);
+    for index in 0..decimals as usize {
+        let digit = fraction.get(index).map_or(0, |digit| Word::from(digit - b'0'));
+        match value.checked_mul(10).and_then(|value| value.checked_add(digit)) {
+            Some(next) => value = next,
+            None => return Decimal::TooLarge,
+        }
+    }
+    Decimal::Value(value)
+}
+
+const _: () = assert!(RATIO_SCALE == 1_000_000_000);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_follow_the_patterns() {
+        assert_eq!(parse_decimal(b"4500", 2), Decimal::Value(450_000));
+        assert_eq!(parse_decimal(b"4500.5", 2), Decimal::Value(450_050));
+        assert_eq!(parse_decimal(b"0.05", 2), Decimal::Value(5));
+        for bad in [&b"4523.456"[..], b"-350.00", b" 4500", b"4500 ", b"4500.", b".5", b"", b"1e3", b"4500\xe5\x85\x83"]
+        {
+            assert_eq!(parse_decimal(bad, 2), Decimal::Shape, "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(parse_decimal(b"92233720368547758.07", 2), Decimal::Value(Word::MAX));
+        assert_eq!(parse_decimal(b"92233720368547758.08", 2), Decimal::TooLarge);
+        assert_eq!(parse_decimal(b"12", 0), Decimal::Value(12));
+        assert_eq!(parse_decimal(b"1.0", 0), Decimal::Shape);
+        assert_eq!(parse_decimal(b"0.150000000", 9), Decimal::Value(150_000_000));
+        assert_eq!(parse_decimal(b"1.3", 9), Decimal::Value(1_300_000_000));
+    }
+
+    #[test]
+    fn days_parse_like_the_compiler_parses_them() {
+        for text in [
+            "2019-07-01",
+            "2000-02-29",
+            "2019-02-29",
+            "2019-13-01",
+            "2019-7-01",
+            " 2019-07-01",
+            "2019/07/01",
+            "0000-01-01",
+            "9999-12-31",
+            "2019-04-31",
+            "20190701",
+            "",
+        ] {
+            assert_eq!(parse_day(text.as_bytes()), date::parse_iso(text), "{text}");
+        }
+    }
+}

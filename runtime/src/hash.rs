@@ -1,0 +1,178 @@
+//! 64-bit hashes of ids, and finding the hashes that occur more than once.
+//!
+//! A run must know every duplicated `household_id` and `person_id` before it writes the first
+//! row, but keeping millions of ids as strings would cost gigabytes. So a run keeps one 64-bit
+//! hash per id (8 bytes a row), finds the hashes that occur twice, and confirms those exactly
+//! with a second look at the ids that have them (see `run.rs`). Hashes are spread over
+//! [`N_BUCKETS`] buckets by their top bits, each sorted on its own.
+
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A well-mixed 64-bit hash of a byte string (not cryptographic; collisions are confirmed
+/// exactly by the caller).
+pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut state: u64 = (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        state = (state ^ u64::from_le_bytes(word)).wrapping_mul(K).rotate_left(29);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut word = [0u8; 8];
+        for (slot, byte) in word.iter_mut().zip(rest) {
+            *slot = *byte;
+        }
+        state = (state ^ u64::from_le_bytes(word) ^ 0xFF).wrapping_mul(K).rotate_left(29);
+    }
+    fmix64(state)
+}
+
+/// MurmurHash3's finaliser: every input bit affects every output bit.
+fn fmix64(mut value: u64) -> u64 {
+    value ^= value >> 33;
+    value = value.wrapping_mul(0xFF51_AFD7_ED55_8CCD);
+    value ^= value >> 33;
+    value = value.wrapping_mul(0xC4CE_B9FE_1A85_EC53);
+    value ^ (value >> 33)
+}
+
+/// A hasher for keys that already are hashes.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdentityHasher(u64);
+
+impl Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+/// A `HashMap`/`HashSet` hasher for `u64` hashes.
+pub(crate) type BuildIdentity = BuildHasherDefault<IdentityHasher>;
+
+/// Number of buckets of a [`HashCollector`].
+pub(crate) const N_BUCKETS: usize = 1024;
+
+/// Hashes per segment of a bucket while collecting.
+const SEGMENT: usize = 1024;
+
+/// Every hash of one id column, in buckets by top bits. While collecting, a bucket is a list of
+/// fixed-size segments, so memory never exceeds the hashes plus one partial segment per bucket
+/// (no doubling growth); [`HashCollector::sort`] joins and sorts each bucket.
+#[derive(Debug, Clone)]
+pub(crate) struct HashCollector {
+    /// Full segments per bucket.
+    segments: Vec<Vec<Box<[u64]>>>,
+    /// The segment being filled, per bucket.
+    open: Vec<Vec<u64>>,
+    /// Sorted buckets (after `sort`).
+    sorted: Vec<Vec<u64>>,
+}
+
+impl Default for HashCollector {
+    fn default() -> Self {
+        HashCollector { segments: vec![Vec::new(); N_BUCKETS], open: vec![Vec::new(); N_BUCKETS], sorted: Vec::new() }
+    }
+}
+
+impl HashCollector {
+    /// Adds one hash.
+    pub(crate) fn push(&mut self, hash: u64) {
+        let bucket = (hash >> 54) as usize;
+        let (Some(open), Some(segments)) = (self.open.get_mut(bucket), self.segments.get_mut(bucket)) else { return };
+        if open.capacity() == 0 {
+            open.reserve_exact(SEGMENT);
+        }
+        open.push(hash);
+        if open.len() == SEGMENT {
+            segments.push(std::mem::take(open).into_boxed_slice());
+        }
+    }
+
+    /// Adds many hashes.
+    pub(crate) fn extend(&mut self, hashes: &[u64]) {
+        for hash in hashes {
+            self.push(*hash);
+        }
+    }
+
+    /// Bytes held, for measurements.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        let segments: usize = self.segments.iter().map(|bucket| bucket.len() * SEGMENT * 8).sum();
+        let open: usize = self.open.iter().map(|bucket| bucket.capacity() * 8).sum();
+        let sorted: usize = self.sorted.iter().map(|bucket| bucket.capacity() * 8).sum();
+        segments + open + sorted
+    }
+
+    /// Joins and sorts the buckets; afterwards [`HashCollector::contains`] and
+    /// [`HashCollector::repeated`] work.
+    pub(crate) fn sort(&mut self) {
+        let mut sorted = Vec::with_capacity(N_BUCKETS);
+        for (segments, open) in self.segments.iter_mut().zip(self.open.iter_mut()) {
+            let mut bucket = Vec::with_capacity(segments.len() * SEGMENT + open.len());
+            for segment in segments.drain(..) {
+                bucket.extend_from_slice(&segment);
+            }
+            bucket.append(open);
+            *open = Vec::new();
+            bucket.sort_unstable();
+            sorted.push(bucket);
+        }
+        self.sorted = sorted;
+    }
+
+    /// The hashes that occur more than once (after [`HashCollector::sort`]).
+    pub(crate) fn repeated(&self) -> Vec<u64> {
+        let mut repeated = Vec::new();
+        for bucket in &self.sorted {
+            for pair in bucket.windows(2) {
+                if let [a, b] = pair
+                    && a == b
+                    && repeated.last() != Some(a)
+                {
+                    repeated.push(*a);
+                }
+            }
+        }
+        repeated
+    }
+
+    /// Whether `hash` was collected (after [`HashCollector::sort`]).
+    pub(crate) fn contains(&self, hash: u64) -> bool {
+        self.sorted.get((hash >> 54) as usize).is_some_and(|bucket| bucket.binary_search(&hash).is_ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_differ_for_near_ids() {
+        let ids: Vec<String> = (0..100_000).map(|index| format!("H{index:07}")).collect();
+        let mut collector = HashCollector::default();
+        for id in &ids {
+            collector.push(hash_bytes(id.as_bytes()));
+        }
+        collector.push(hash_bytes(b"H0000042"));
+        collector.sort();
+        assert_eq!(collector.repeated(), vec![hash_bytes(b"H0000042")]);
+        assert!(collector.contains(hash_bytes(b"H0099999")));
+        assert!(!collector.contains(hash_bytes(b"H0100000")));
+        assert_ne!(hash_bytes(b""), hash_bytes(b"\0"));
+        assert_eq!(collector.sorted.iter().map(Vec::len).sum::<usize>(), 100_001);
+        assert!(collector.heap_bytes() >= 800_008);
+    }
+}

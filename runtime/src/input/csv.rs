@@ -1,0 +1,427 @@
+//! CSV: records found by a quote-aware newline scan, fields split from byte slices.
+//!
+//! The reader thread only finds where records end (one `memchr2` pass for `\n` and `"`); the
+//! workers split records into fields ([`split_record`]) in parallel. Records without a quote —
+//! every record of the usual export — are split at commas with no copy; a record with quotes is
+//! unquoted into a scratch buffer (RFC 4180: a field starting with `"` runs to the next lone
+//! `"`, `""` inside it is one `"`; a quote inside an unquoted field is kept as is).
+
+use super::{Layout, RawTable, RecordSource};
+use crate::error::RuntimeError;
+use pol_compiler::tir::EntitySchema;
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+
+/// Reads records (CSV with `quotes`, or plain lines) from a byte stream.
+pub(crate) struct LineReader<R> {
+    reader: R,
+    buffer: Vec<u8>,
+    /// Start of the unconsumed bytes.
+    start: usize,
+    /// End of the filled bytes.
+    end: usize,
+    /// Where the scan for the current record's end resumes.
+    scan: usize,
+    /// Whether the scan is inside a quoted field.
+    in_quotes: bool,
+    /// Line breaks inside the current record so far.
+    inner_lines: u64,
+    /// Whether the current record has a `"`.
+    has_quote: bool,
+    /// Whether the last record returned had a `"`.
+    last_quoted: bool,
+    eof: bool,
+    /// The line of the next record.
+    line: u64,
+    /// Bytes consumed.
+    consumed: u64,
+    /// Whether `"` quotes line breaks (CSV) or not (JSON lines).
+    quotes: bool,
+    started: bool,
+}
+
+const INITIAL_BUFFER: usize = 1 << 20;
+
+impl<R: Read> LineReader<R> {
+    /// A reader of records; `quotes` makes line breaks inside `"…"` part of the record.
+    pub(crate) fn new(reader: R, quotes: bool) -> LineReader<R> {
+        LineReader {
+            reader,
+            buffer: vec![0; INITIAL_BUFFER],
+            start: 0,
+            end: 0,
+            scan: 0,
+            in_quotes: false,
+            inner_lines: 0,
+            has_quote: false,
+            last_quoted: false,
+            eof: false,
+            line: 1,
+            consumed: 0,
+            quotes,
+            started: false,
+        }
+    }
+
+    /// Bytes consumed so far.
+    pub(crate) fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
+    /// Whether the record last returned holds a `"` (and so may need unquoting).
+    pub(crate) fn last_quoted(&self) -> bool {
+        self.last_quoted
+    }
+
+    /// The next non-empty record (without its line end) and its line, or `None` at the end.
+    pub(crate) fn next_record(&mut self) -> std::io::Result<Option<(&[u8], u64)>> {
+        loop {
+            if !self.started {
+                self.fill()?;
+                self.started = true;
+                if self.buffer.get(self.start..self.end).is_some_and(|bytes| bytes.starts_with(b"\xEF\xBB\xBF")) {
+                    self.start += 3;
+                    self.scan = self.start;
+                    self.consumed += 3;
+                }
+            }
+            if let Some(newline) = self.find_end() {
+                let record_start = self.start;
+                let line = self.line;
+                self.line += 1 + self.inner_lines;
+                self.consumed += (newline + 1 - record_start) as u64;
+                self.start = newline + 1;
+                self.scan = self.start;
+                self.inner_lines = 0;
+                self.in_quotes = false;
+                self.last_quoted = std::mem::take(&mut self.has_quote);
+                let mut record_end = newline;
+                if record_end > record_start && self.buffer.get(record_end - 1) == Some(&b'\r') {
+                    record_end -= 1;
+                }
+                if record_end == record_start {
+                    continue;
+                }
+                return Ok(self.buffer.get(record_start..record_end).map(|record| (record, line)));
+            }
+            if self.eof {
+                if self.start >= self.end {
+                    return Ok(None);
+                }
+                let (record_start, record_end) = (self.start, self.end);
+                let line = self.line;
+                self.last_quoted = std::mem::take(&mut self.has_quote);
+                self.consumed += (record_end - record_start) as u64;
+                self.start = self.end;
+                self.scan = self.end;
+                let trimmed_end =
+                    if self.buffer.get(record_end - 1) == Some(&b'\r') { record_end - 1 } else { record_end };
+                if trimmed_end == record_start {
+                    return Ok(None);
+                }
+                return Ok(self.buffer.get(record_start..trimmed_end).map(|record| (record, line)));
+            }
+            self.fill()?;
+        }
+    }
+
+    /// The index of the newline ending the current record, scanning from `scan`.
+    fn find_end(&mut self) -> Option<usize> {
+        let window = self.buffer.get(self.scan..self.end)?;
+        if !self.quotes {
+            let found = memchr::memchr(b'\n', window).map(|offset| self.scan + offset);
+            if found.is_none() {
+                self.scan = self.end;
+            }
+            return found;
+        }
+        for offset in memchr::memchr2_iter(b'\n', b'"', window) {
+            let index = self.scan + offset;
+            if self.buffer.get(index) == Some(&b'"') {
+                self.in_quotes = !self.in_quotes;
+                self.has_quote = true;
+            } else if self.in_quotes {
+                self.inner_lines += 1;
+            } else {
+                return Some(index);
+            }
+        }
+        self.scan = self.end;
+        None
+    }
+
+    /// Moves the unconsumed bytes to the front (growing the buffer when a record fills it) and
+    /// reads more.
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.start > 0 {
+            self.buffer.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.scan -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buffer.len() {
+            let grown = self.buffer.len() * 2;
+            self.buffer.resize(grown, 0);
+        }
+        let Some(free) = self.buffer.get_mut(self.end..) else { return Ok(()) };
+        let read = loop {
+            match self.reader.read(free) {
+                Ok(read) => break read,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            }
+        };
+        if read == 0 {
+            self.eof = true;
+        }
+        self.end += read;
+        Ok(())
+    }
+}
+
+/// Splits a CSV record into fields. Returns `false` when `fields` are spans of `record`, `true`
+/// when the record had quotes and `fields` are spans of `scratch` (the unquoted record).
+/// `quoted` says whether the record may hold a `"` (`false` only when it certainly holds none).
+pub(crate) fn split_record(
+    record: &[u8],
+    quoted: bool,
+    fields: &mut Vec<(usize, usize)>,
+    scratch: &mut Vec<u8>,
+) -> bool {
+    fields.clear();
+    if !quoted || memchr::memchr(b'"', record).is_none() {
+        let mut start = 0;
+        for_each_comma(record, |comma| {
+            fields.push((start, comma));
+            start = comma + 1;
+        });
+        fields.push((start, record.len()));
+        return false;
+    }
+    scratch.clear();
+    let mut index = 0;
+    loop {
+        let field_start = scratch.len();
+        if record.get(index) == Some(&b'"') {
+            index += 1;
+            loop {
+                match record.get(index) {
+                    None => break,
+                    Some(b'"') if record.get(index + 1) == Some(&b'"') => {
+                        scratch.push(b'"');
+                        index += 2;
+                    }
+                    Some(b'"') => {
+                        index += 1;
+                        break;
+                    }
+                    Some(byte) => {
+                        scratch.push(*byte);
+                        index += 1;
+                    }
+                }
+            }
+        }
+        // Unquoted text, or text after a closing quote, up to the next comma.
+        let rest = record.get(index..).unwrap_or(&[]);
+        let run = memchr::memchr(b',', rest).unwrap_or(rest.len());
+        scratch.extend_from_slice(rest.get(..run).unwrap_or(&[]));
+        fields.push((field_start, scratch.len()));
+        index += run;
+        if index >= record.len() {
+            break;
+        }
+        index += 1; // the comma
+    }
+    true
+}
+
+/// Calls `found` with the index of every `,` of `bytes`, in order. Fields are short, so this
+/// looks at 8 bytes at a time (SWAR: an exact per-byte equality test on a `u64`) rather than
+/// calling a search function per comma.
+#[inline]
+pub(crate) fn for_each_comma(bytes: &[u8], mut found: impl FnMut(usize)) {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const COMMAS: u64 = 0x2C2C_2C2C_2C2C_2C2C;
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for word in &mut words {
+        let mut array = [0u8; 8];
+        array.copy_from_slice(word);
+        let x = u64::from_le_bytes(array) ^ COMMAS;
+        // High bit set exactly in the bytes of `x` that are zero (no borrow between bytes).
+        let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
+        while zeros != 0 {
+            found(offset + (zeros.trailing_zeros() / 8) as usize);
+            zeros &= zeros - 1;
+        }
+        offset += 8;
+    }
+    for (index, byte) in words.remainder().iter().enumerate() {
+        if *byte == b',' {
+            found(offset + index);
+        }
+    }
+}
+
+/// Field `position` of a CSV record, if the record has it (`quoted` as in [`split_record`]).
+pub(crate) fn field(record: &[u8], position: usize, quoted: bool) -> Option<Cow<'_, [u8]>> {
+    if !quoted || memchr::memchr(b'"', record).is_none() {
+        // Ids are in the first columns: a plain scan beats a search call.
+        let mut start = 0;
+        let mut field = 0;
+        for (index, byte) in record.iter().enumerate() {
+            if *byte == b',' {
+                if field == position {
+                    return record.get(start..index).map(Cow::Borrowed);
+                }
+                field += 1;
+                start = index + 1;
+            }
+        }
+        return (field == position).then(|| record.get(start..)).flatten().map(Cow::Borrowed);
+    }
+    let mut fields = Vec::new();
+    let mut scratch = Vec::new();
+    split_record(record, true, &mut fields, &mut scratch);
+    let (start, end) = *fields.get(position)?;
+    scratch.get(start..end).map(|bytes| Cow::Owned(bytes.to_vec()))
+}
+
+/// A CSV file's records.
+pub(crate) struct CsvSource {
+    lines: LineReader<std::fs::File>,
+    path: std::path::PathBuf,
+}
+
+impl CsvSource {
+    /// Opens a CSV file and checks its header against the schema.
+    pub(crate) fn open(
+        file: std::fs::File,
+        path: &Path,
+        file_name: &str,
+        schema: &EntitySchema,
+    ) -> Result<(CsvSource, Layout), RuntimeError> {
+        let mut lines = LineReader::new(file, true);
+        let expected = || schema.columns.iter().map(|column| column.name.as_str()).collect::<Vec<_>>().join(",");
+        let header = match lines.next_record().map_err(|error| RuntimeError::read(path, &error))? {
+            Some((record, _)) => {
+                let mut fields = Vec::new();
+                let mut scratch = Vec::new();
+                let quoted = split_record(record, true, &mut fields, &mut scratch);
+                let base = if quoted { scratch.as_slice() } else { record };
+                let mut names = Vec::with_capacity(fields.len());
+                for (position, (start, end)) in fields.iter().enumerate() {
+                    let bytes = base.get(*start..*end).unwrap_or(&[]);
+                    let name = std::str::from_utf8(bytes).map_err(|_| RuntimeError::NotUtf8 {
+                        file: file_name.to_string(),
+                        line: 1,
+                        place: format!("column {}", position + 1),
+                    })?;
+                    names.push(name.to_string());
+                }
+                names
+            }
+            None => return Err(RuntimeError::EmptyFile { file: file_name.to_string(), expected: expected() }),
+        };
+        let positions = super::header_positions(&header, file_name, schema)?;
+        Ok((CsvSource { lines, path: path.to_path_buf() }, Layout::Csv { positions, header }))
+    }
+}
+
+impl RecordSource for CsvSource {
+    fn next_into(&mut self, table: &mut RawTable) -> Result<bool, RuntimeError> {
+        match self.lines.next_record() {
+            Ok(Some((record, line))) => {
+                table.push(record, &[], line, None);
+                let quoted = self.lines.last_quoted();
+                if let Some(row) = table.rows.last_mut() {
+                    row.quoted = quoted;
+                }
+                Ok(true)
+            }
+            Ok(None) => Ok(false),
+            Err(error) => Err(RuntimeError::read(&self.path, &error)),
+        }
+    }
+
+    fn position(&self) -> u64 {
+        self.lines.consumed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(text: &str) -> Vec<(String, u64)> {
+        let mut reader = LineReader::new(text.as_bytes(), true);
+        let mut out = Vec::new();
+        while let Ok(Some((record, line))) = reader.next_record() {
+            out.push((String::from_utf8_lossy(record).into_owned(), line));
+        }
+        out
+    }
+
+    fn split(record: &str) -> Vec<String> {
+        let mut fields = Vec::new();
+        let mut scratch = Vec::new();
+        let quoted = split_record(record.as_bytes(), true, &mut fields, &mut scratch);
+        let base = if quoted { scratch.as_slice() } else { record.as_bytes() };
+        fields
+            .iter()
+            .map(|(start, end)| String::from_utf8_lossy(base.get(*start..*end).unwrap_or(&[])).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn records_follow_quotes_and_count_lines() {
+        let text = "\u{feff}a,b\r\n1,\"x\ny\"\n\n2,\"q\"\"\"\n3,z";
+        assert_eq!(
+            records(text),
+            vec![("a,b".into(), 1), ("1,\"x\ny\"".into(), 2), ("2,\"q\"\"\"".into(), 5), ("3,z".into(), 6)]
+        );
+    }
+
+    #[test]
+    fn small_buffers_grow() {
+        let long = "x".repeat(3 * INITIAL_BUFFER);
+        let text = format!("h\n{long}\nend\n");
+        let found = records(&text);
+        assert_eq!(found.len(), 3);
+        assert_eq!(found.get(1).map(|(record, _)| record.len()), Some(long.len()));
+    }
+
+    #[test]
+    fn commas_are_found_eight_bytes_at_a_time() {
+        for text in [
+            "",
+            ",",
+            "a,b",
+            ",,,,,,,,,",
+            "abcdefgh,ijklmnop,",
+            "王建国,1970-03-01,true,false,0,,x",
+            "\u{2c}\u{ac}\u{12c},,\u{ff}",
+        ] {
+            let mut found = Vec::new();
+            for_each_comma(text.as_bytes(), |index| found.push(index));
+            let expected: Vec<usize> =
+                text.bytes().enumerate().filter(|(_, byte)| *byte == b',').map(|(index, _)| index).collect();
+            assert_eq!(found, expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn fields_split_with_and_without_quotes() {
+        assert_eq!(split("a,,b"), vec!["a", "", "b"]);
+        assert_eq!(split(""), vec![""]);
+        assert_eq!(split("\"a,b\",c"), vec!["a,b", "c"]);
+        assert_eq!(split("\"say \"\"hi\"\"\",x\"y"), vec!["say \"hi\"", "x\"y"]);
+        assert_eq!(split("\"ab\"cd,\"\""), vec!["abcd", ""]);
+        assert_eq!(split("a,\"unterminated"), vec!["a", "unterminated"]);
+        assert_eq!(field(b"a,b,c", 2, false).as_deref(), Some(&b"c"[..]));
+        assert_eq!(field(b"a,b", 2, true), None);
+        assert_eq!(field(b"\"a,b\",c", 0, true).as_deref(), Some(&b"a,b"[..]));
+    }
+}

@@ -1,0 +1,851 @@
+//! The report (`report.md`, `report.json`) over one household output table, per county, per
+//! city and for the province.
+//!
+//! Workers add each accepted row of the report's table to per-county accumulators
+//! ([`ReportAcc`]); the writer merges them (integer sums: the order does not matter, so the report
+//! is the same for any thread count); [`render`] turns the totals into the two files.
+//!
+//! For each group (a county, a city = the counties with that `city` code in `jurisdictions.csv`,
+//! cities in order of first appearance, or the province = every county):
+//! - `households`: rows of the table; `persons`: the sum of a `members` column when the report
+//!   sums one;
+//! - `counts`: rows per value of each `count` column (enum variants in declaration order, all of
+//!   them; `false` then `true`; other values sorted);
+//! - `sums`: each `sum` column's total, exact; money per month also as an annual total (× 12);
+//! - `rates`: Σ numerator ÷ Σ denominator over the group's counties that pass the rate's `where`
+//!   (a county is shown only if it passes), rounded to 9 decimals, shown as a percentage,
+//!   flagged when below the threshold, never flagged (and shown as `—`) when the denominator is 0;
+//! - `budgets` (province only: a budget is a province-wide figure): each budget line beside the
+//!   computed annual total of its column.
+//!
+//! `report.json` holds the same numbers: counts and `households`/`persons` as JSON integers,
+//! money and ratios as exact decimal strings.
+
+use crate::error::RuntimeError;
+use crate::format;
+use pol_compiler::arith;
+use pol_compiler::date;
+use pol_compiler::jurisdictions::JurisdictionTable;
+use pol_compiler::text::TextTables;
+use pol_compiler::tir::{BinOp, Expr, ExprKind, Pat, Program, RATIO_SCALE, Ty, UnOp, Word};
+use pol_grammar::ast::{Period, ReportLevel};
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// A counted column.
+#[derive(Debug, Clone)]
+struct CountPlan {
+    name: String,
+    slot: usize,
+    ty: Ty,
+    /// Number of values when they are small indices (enums, booleans).
+    dense: Option<usize>,
+}
+
+/// A summed column (a `sum` column, or a column a rate or budget needs).
+#[derive(Debug, Clone)]
+struct SumPlan {
+    name: String,
+    slot: usize,
+    ty: Ty,
+    /// Whether the report lists it under `sums`.
+    shown: bool,
+}
+
+/// A rate indicator.
+#[derive(Debug, Clone)]
+struct RatePlan {
+    name: String,
+    numerator: usize,
+    denominator: usize,
+    filter: Option<Expr>,
+    below: Option<Word>,
+}
+
+/// The report of a program, resolved against its output table.
+#[derive(Debug, Clone)]
+pub(crate) struct ReportPlan {
+    /// Index of the table in `Program::outputs`.
+    pub table: usize,
+    /// Slot of the table's filter rule.
+    pub filter: Option<usize>,
+    levels: Vec<ReportLevel>,
+    table_name: String,
+    counts: Vec<CountPlan>,
+    sums: Vec<SumPlan>,
+    budgets: Vec<(usize, String, Word)>,
+    rates: Vec<RatePlan>,
+    members: Option<usize>,
+}
+
+impl ReportPlan {
+    /// The plan of `program`'s report, if it declares one.
+    pub(crate) fn of_program(program: &Program) -> Result<Option<ReportPlan>, RuntimeError> {
+        let Some(report) = &program.report else { return Ok(None) };
+        let output = program
+            .outputs
+            .get(report.table)
+            .ok_or_else(|| RuntimeError::internal("the report names no output table"))?;
+        // Column `i` is the table's column `i`, or `extra_columns[i - n]` past the table's `n`.
+        let column = |index: usize| -> Result<(String, usize, Ty), RuntimeError> {
+            let (name, rule) = match output.columns.get(index) {
+                Some(column) => column,
+                None => report
+                    .extra_columns
+                    .get(index - output.columns.len())
+                    .ok_or_else(|| RuntimeError::internal("the report names a column its table lacks"))?,
+            };
+            let rule = program.rule(*rule).ok_or_else(|| RuntimeError::internal("a report column names no rule"))?;
+            Ok((name.clone(), rule.slot as usize, rule.ty))
+        };
+        let filter = match output.filter {
+            Some(rule) => Some(
+                program
+                    .rule(rule)
+                    .ok_or_else(|| RuntimeError::internal("the report table's filter names no rule"))?
+                    .slot as usize,
+            ),
+            None => None,
+        };
+        let mut counts = Vec::new();
+        for index in &report.counts {
+            let (name, slot, ty) = column(*index)?;
+            let dense = match ty {
+                Ty::Bool => Some(2),
+                Ty::Enum(id) => program.enums.get(id.0 as usize).map(|def| def.variants.len()),
+                _ => None,
+            };
+            counts.push(CountPlan { name, slot, ty, dense });
+        }
+        let mut sums: Vec<SumPlan> = Vec::new();
+        let sum_index = |index: usize, shown: bool, sums: &mut Vec<SumPlan>| -> Result<usize, RuntimeError> {
+            let (name, slot, ty) = column(index)?;
+            if let Some(found) = sums.iter().position(|sum| sum.slot == slot && sum.name == name) {
+                if let Some(sum) = sums.get_mut(found) {
+                    sum.shown |= shown;
+                }
+                return Ok(found);
+            }
+            sums.push(SumPlan { name, slot, ty, shown });
+            Ok(sums.len() - 1)
+        };
+        for index in &report.sums {
+            sum_index(*index, true, &mut sums)?;
+        }
+        let mut budgets = Vec::new();
+        for (index, label, amount) in &report.budgets {
+            budgets.push((sum_index(*index, false, &mut sums)?, label.clone(), *amount));
+        }
+        let mut rates = Vec::new();
+        for rate in &report.rates {
+            rates.push(RatePlan {
+                name: rate.name.clone(),
+                numerator: sum_index(rate.numerator, false, &mut sums)?,
+                denominator: sum_index(rate.denominator, false, &mut sums)?,
+                filter: rate.filter.clone(),
+                below: rate.below,
+            });
+        }
+        let members = sums.iter().position(|sum| sum.shown && sum.name == "members");
+        Ok(Some(ReportPlan {
+            table: report.table,
+            filter,
+            levels: report.levels.clone(),
+            table_name: output.name.clone(),
+            counts,
+            sums,
+            budgets,
+            rates,
+            members,
+        }))
+    }
+}
+
+/// A value counted by a `count` column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum CountKey {
+    Word(Word),
+    Text(String),
+}
+
+/// Rows per value of one counted column.
+#[derive(Debug, Clone)]
+enum CountAcc {
+    Dense(Vec<u64>),
+    Sparse(BTreeMap<CountKey, u64>),
+}
+
+/// The totals of one group of rows.
+#[derive(Debug, Clone)]
+struct GroupAcc {
+    households: u64,
+    counts: Vec<CountAcc>,
+    sums: Vec<i128>,
+}
+
+impl GroupAcc {
+    fn new(plan: &ReportPlan) -> GroupAcc {
+        GroupAcc {
+            households: 0,
+            counts: plan
+                .counts
+                .iter()
+                .map(|count| match count.dense {
+                    Some(n_values) => CountAcc::Dense(vec![0; n_values]),
+                    None => CountAcc::Sparse(BTreeMap::new()),
+                })
+                .collect(),
+            sums: vec![0; plan.sums.len()],
+        }
+    }
+
+    fn merge(&mut self, other: &GroupAcc) {
+        self.households += other.households;
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            match (mine, theirs) {
+                (CountAcc::Dense(mine), CountAcc::Dense(theirs)) => {
+                    for (a, b) in mine.iter_mut().zip(theirs) {
+                        *a += b;
+                    }
+                }
+                (CountAcc::Sparse(mine), CountAcc::Sparse(theirs)) => {
+                    for (key, count) in theirs {
+                        *mine.entry(key.clone()).or_insert(0) += count;
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (a, b) in self.sums.iter_mut().zip(&other.sums) {
+            *a += b;
+        }
+    }
+}
+
+/// Report totals per county (plus one group for rows without a known county).
+#[derive(Debug, Clone)]
+pub(crate) struct ReportAcc {
+    counties: Vec<GroupAcc>,
+    unknown: GroupAcc,
+}
+
+impl ReportAcc {
+    /// Empty totals for `n_counties` counties.
+    pub(crate) fn new(plan: &ReportPlan, n_counties: usize) -> ReportAcc {
+        ReportAcc { counties: vec![GroupAcc::new(plan); n_counties], unknown: GroupAcc::new(plan) }
+    }
+
+    /// Adds one row of the report's table: `results[slot][row]` are its household rule values.
+    pub(crate) fn add(
+        &mut self,
+        plan: &ReportPlan,
+        county: Option<usize>,
+        results: &[Vec<Word>],
+        row: usize,
+        texts: &TextTables<'_>,
+    ) {
+        let group = match county.and_then(|county| self.counties.get_mut(county)) {
+            Some(group) => group,
+            None => &mut self.unknown,
+        };
+        let word = |slot: usize| results.get(slot).and_then(|column| column.get(row)).copied().unwrap_or(0);
+        group.households += 1;
+        for (acc, count) in group.counts.iter_mut().zip(&plan.counts) {
+            let value = word(count.slot);
+            match acc {
+                CountAcc::Dense(values) => {
+                    let slot = usize::try_from(if count.ty == Ty::Bool { Word::from(value != 0) } else { value }).ok();
+                    match slot.and_then(|slot| values.get_mut(slot)) {
+                        Some(counter) => *counter += 1,
+                        None => {
+                            // An out-of-range word cannot come from a checked program; keep it visible.
+                            *acc = CountAcc::Sparse(dense_to_sparse(values));
+                            if let CountAcc::Sparse(map) = acc {
+                                *map.entry(CountKey::Word(value)).or_insert(0) += 1;
+                            }
+                        }
+                    }
+                }
+                CountAcc::Sparse(map) => {
+                    let key = if count.ty == Ty::Text {
+                        CountKey::Text(texts.render(value).into_owned())
+                    } else {
+                        CountKey::Word(value)
+                    };
+                    *map.entry(key).or_insert(0) += 1;
+                }
+            }
+        }
+        for (sum, plan) in group.sums.iter_mut().zip(&plan.sums) {
+            *sum += i128::from(word(plan.slot));
+        }
+    }
+
+    /// Adds another accumulator's totals.
+    pub(crate) fn merge(&mut self, other: &ReportAcc) {
+        for (mine, theirs) in self.counties.iter_mut().zip(&other.counties) {
+            mine.merge(theirs);
+        }
+        self.unknown.merge(&other.unknown);
+    }
+}
+
+fn dense_to_sparse(values: &[u64]) -> BTreeMap<CountKey, u64> {
+    values.iter().enumerate().map(|(index, count)| (CountKey::Word(index as Word), *count)).collect()
+}
+
+/// The two report files.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Rendered {
+    /// `report.md`.
+    pub markdown: String,
+    /// `report.json`.
+    pub json: String,
+}
+
+/// One group of the report, totals resolved.
+struct Group {
+    code: String,
+    name: String,
+    city: Option<String>,
+    acc: GroupAcc,
+    /// The counties of the group that pass each rate's filter: their totals.
+    rates: Vec<Option<(i128, i128)>>,
+    is_province: bool,
+}
+
+/// Renders the report from the totals.
+pub(crate) fn render(
+    plan: &ReportPlan,
+    acc: &ReportAcc,
+    program: &Program,
+    jurisdictions: &JurisdictionTable,
+    as_of: Word,
+) -> Result<Rendered, RuntimeError> {
+    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: &jurisdictions.texts };
+    let attr = |name: &str| program.jurisdiction.attrs.iter().position(|attr| attr.name == name && attr.ty == Ty::Text);
+    let (county_name_attr, city_name_attr) = (attr("county_name"), attr("city_name"));
+    let name_of = |county: usize, attr: Option<usize>| -> Option<String> {
+        let word = jurisdictions.counties.get(county)?.attrs.get(attr?)?;
+        Some(texts.render(*word).into_owned())
+    };
+    // Which counties pass each rate's filter.
+    let mut passes: Vec<Vec<bool>> = Vec::with_capacity(plan.rates.len());
+    for rate in &plan.rates {
+        let mut row = Vec::with_capacity(jurisdictions.counties.len());
+        for county in &jurisdictions.counties {
+            let pass = match &rate.filter {
+                Some(filter) => eval_county(filter, &county.attrs, &texts).map_err(RuntimeError::internal)? != 0,
+                None => true,
+            };
+            row.push(pass);
+        }
+        passes.push(row);
+    }
+    let empty = GroupAcc::new(plan);
+    let county_acc = |county: usize| acc.counties.get(county).unwrap_or(&empty);
+    let group_of = |code: String, name: String, city: Option<String>, members: &[usize], is_province: bool| -> Group {
+        let mut total = GroupAcc::new(plan);
+        for county in members {
+            total.merge(county_acc(*county));
+        }
+        let rates = plan
+            .rates
+            .iter()
+            .enumerate()
+            .map(|(rate_index, rate)| {
+                let passing: Vec<usize> = members
+                    .iter()
+                    .copied()
+                    .filter(|county| passes.get(rate_index).and_then(|row| row.get(*county)).copied().unwrap_or(false))
+                    .collect();
+                if passing.is_empty() {
+                    return None;
+                }
+                let mut numerator = 0i128;
+                let mut denominator = 0i128;
+                for county in passing {
+                    numerator += county_acc(county).sums.get(rate.numerator).copied().unwrap_or(0);
+                    denominator += county_acc(county).sums.get(rate.denominator).copied().unwrap_or(0);
+                }
+                Some((numerator, denominator))
+            })
+            .collect();
+        Group { code, name, city, acc: total, rates, is_province }
+    };
+    let mut levels: Vec<(ReportLevel, Vec<Group>)> = Vec::new();
+    for level in &plan.levels {
+        let groups = match level {
+            ReportLevel::County => jurisdictions
+                .counties
+                .iter()
+                .enumerate()
+                .map(|(index, county)| {
+                    let name = name_of(index, county_name_attr).unwrap_or_default();
+                    group_of(county.code.clone(), name, Some(county.city.clone()), &[index], false)
+                })
+                .collect(),
+            ReportLevel::City => {
+                let mut cities: Vec<(String, Vec<usize>)> = Vec::new();
+                for (index, county) in jurisdictions.counties.iter().enumerate() {
+                    match cities.iter_mut().find(|(code, _)| *code == county.city) {
+                        Some((_, members)) => members.push(index),
+                        None => cities.push((county.city.clone(), vec![index])),
+                    }
+                }
+                cities
+                    .into_iter()
+                    .map(|(code, members)| {
+                        let name =
+                            members.first().and_then(|first| name_of(*first, city_name_attr)).unwrap_or_default();
+                        group_of(code, name, None, &members, false)
+                    })
+                    .collect()
+            }
+            ReportLevel::Province => {
+                let members: Vec<usize> = (0..jurisdictions.counties.len()).collect();
+                let mut province = group_of(String::new(), String::new(), None, &members, true);
+                province.acc.merge(&acc.unknown);
+                vec![province]
+            }
+        };
+        levels.push((*level, groups));
+    }
+    let markdown = render_markdown(plan, program, &texts, as_of, &levels);
+    let json = render_json(plan, program, &texts, as_of, &levels)?;
+    Ok(Rendered { markdown, json })
+}
+
+/// The labelled values of a count column in display order.
+fn count_entries(count: &CountPlan, acc: &CountAcc, program: &Program, texts: &TextTables<'_>) -> Vec<(String, u64)> {
+    match acc {
+        CountAcc::Dense(values) => values
+            .iter()
+            .enumerate()
+            .map(|(index, n)| (format::word_to_string(program, texts, count.ty, index as Word), *n))
+            .collect(),
+        CountAcc::Sparse(map) => map
+            .iter()
+            .map(|(key, n)| {
+                let label = match key {
+                    CountKey::Word(word) => format::word_to_string(program, texts, count.ty, *word),
+                    CountKey::Text(text) => text.clone(),
+                };
+                (label, *n)
+            })
+            .collect(),
+    }
+}
+
+/// A sum as displayed: money with two decimals, others plainly.
+fn sum_text(ty: Ty, total: i128) -> String {
+    match ty {
+        Ty::Money(_) => format::money_to_string(total),
+        Ty::Ratio => {
+            let mut out = Vec::new();
+            format::write_scaled(&mut out, total, RATIO_SCALE.unsigned_abs().into(), 9);
+            String::from_utf8(out).unwrap_or_default()
+        }
+        _ => total.to_string(),
+    }
+}
+
+/// The annual total of a summed column (money: per month × 12, per year as is), if it has one.
+fn annual(ty: Ty, total: i128) -> Option<i128> {
+    match ty {
+        Ty::Money(Period::Month) => Some(total * 12),
+        Ty::Money(Period::Year) => Some(total),
+        _ => None,
+    }
+}
+
+/// A rate's value as a ratio word: `round(numerator × 10⁹ / denominator)`, `None` when the
+/// denominator is 0 (or the rate does not fit).
+fn rate_word(numerator: i128, denominator: i128) -> Option<Word> {
+    let scaled = numerator.checked_mul(i128::from(RATIO_SCALE))?;
+    arith::div_round_i128(scaled, denominator).ok()
+}
+
+fn render_markdown(
+    plan: &ReportPlan,
+    program: &Program,
+    texts: &TextTables<'_>,
+    as_of: Word,
+    levels: &[(ReportLevel, Vec<Group>)],
+) -> String {
+    let mut md = String::new();
+    let mut as_of_text = Vec::new();
+    format::write_date(&mut as_of_text, as_of);
+    let _ = writeln!(md, "# Report on `{}`\n", plan.table_name);
+    let _ = writeln!(
+        md,
+        "As of {}. Each row of `{}` is one household.\n",
+        String::from_utf8_lossy(&as_of_text),
+        plan.table_name
+    );
+    for (level, groups) in levels {
+        let title = match level {
+            ReportLevel::County => "By county",
+            ReportLevel::City => "By city",
+            ReportLevel::Province => "Province",
+        };
+        let _ = writeln!(md, "## {title}\n");
+        // Households, persons and counts.
+        let mut header = vec![level_label(*level).to_string(), "name".to_string(), "households".to_string()];
+        if plan.members.is_some() {
+            header.push("persons".to_string());
+        }
+        let labels_of = |group: &Group| -> Vec<Vec<(String, u64)>> {
+            plan.counts
+                .iter()
+                .zip(&group.acc.counts)
+                .map(|(count, acc)| count_entries(count, acc, program, texts))
+                .collect()
+        };
+        // Count columns: the union of labels over groups, in first-seen order.
+        let mut count_labels: Vec<Vec<String>> = vec![Vec::new(); plan.counts.len()];
+        for group in groups {
+            for (labels, entries) in count_labels.iter_mut().zip(labels_of(group)) {
+                for (label, _) in entries {
+                    if !labels.contains(&label) {
+                        labels.push(label);
+                    }
+                }
+            }
+        }
+        for (count, labels) in plan.counts.iter().zip(&count_labels) {
+            for label in labels {
+                header.push(format!("{} = {label}", count.name));
+            }
+        }
+        let mut rows = Vec::new();
+        for group in groups {
+            let mut row = vec![group_code(group), group.name.clone(), group.acc.households.to_string()];
+            if let Some(members) = plan.members {
+                row.push(group.acc.sums.get(members).copied().unwrap_or(0).to_string());
+            }
+            for (entries, labels) in labels_of(group).iter().zip(&count_labels) {
+                for label in labels {
+                    let n = entries.iter().find(|(seen, _)| seen == label).map_or(0, |(_, n)| *n);
+                    row.push(n.to_string());
+                }
+            }
+            rows.push(row);
+        }
+        table(&mut md, &header, &rows);
+        // Sums.
+        let shown: Vec<(usize, &SumPlan)> =
+            plan.sums.iter().enumerate().filter(|(index, sum)| sum.shown && Some(*index) != plan.members).collect();
+        if !shown.is_empty() {
+            let _ = writeln!(md, "### Sums\n");
+            let mut header = vec![level_label(*level).to_string(), "name".to_string()];
+            for (_, sum) in &shown {
+                match sum.ty {
+                    Ty::Money(Period::Month) => {
+                        header.push(format!("{} (monthly)", sum.name));
+                        header.push(format!("{} (annual)", sum.name));
+                    }
+                    Ty::Money(Period::Year) => header.push(format!("{} (annual)", sum.name)),
+                    _ => header.push(sum.name.clone()),
+                }
+            }
+            let rows: Vec<Vec<String>> = groups
+                .iter()
+                .map(|group| {
+                    let mut row = vec![group_code(group), group.name.clone()];
+                    for (index, sum) in &shown {
+                        let total = group.acc.sums.get(*index).copied().unwrap_or(0);
+                        row.push(sum_text(sum.ty, total));
+                        if sum.ty == Ty::Money(Period::Month) {
+                            row.push(sum_text(sum.ty, total * 12));
+                        }
+                    }
+                    row
+                })
+                .collect();
+            table(&mut md, &header, &rows);
+        }
+        // Rates.
+        for (rate_index, rate) in plan.rates.iter().enumerate() {
+            let _ = writeln!(md, "### Rate `{}`\n", rate.name);
+            let numerator = plan.sums.get(rate.numerator).map_or("", |sum| sum.name.as_str());
+            let denominator = plan.sums.get(rate.denominator).map_or("", |sum| sum.name.as_str());
+            let mut note = format!("Σ `{numerator}` ÷ Σ `{denominator}`");
+            if rate.filter.is_some() {
+                note.push_str(", over the counties its `where` selects");
+            }
+            if let Some(below) = rate.below {
+                let _ = write!(note, "; flagged below {}", format::percent_to_string(below));
+            }
+            let _ = writeln!(md, "{note}.\n");
+            let header = vec![
+                level_label(*level).to_string(),
+                "name".to_string(),
+                numerator.to_string(),
+                denominator.to_string(),
+                "rate".to_string(),
+                "flag".to_string(),
+            ];
+            let mut rows = Vec::new();
+            for group in groups {
+                let Some(Some((num, den))) = group.rates.get(rate_index) else { continue };
+                let (rate_text, flagged) = match rate_word(*num, *den) {
+                    Some(word) if *den != 0 => {
+                        (format::percent_to_string(word), rate.below.is_some_and(|below| word < below))
+                    }
+                    _ => ("—".to_string(), false),
+                };
+                let flag = if flagged {
+                    format!("below {}", rate.below.map(format::percent_to_string).unwrap_or_default())
+                } else {
+                    String::new()
+                };
+                let num_ty = plan.sums.get(rate.numerator).map_or(Ty::Int, |sum| sum.ty);
+                let den_ty = plan.sums.get(rate.denominator).map_or(Ty::Int, |sum| sum.ty);
+                rows.push(vec![
+                    group_code(group),
+                    group.name.clone(),
+                    sum_text(num_ty, *num),
+                    sum_text(den_ty, *den),
+                    rate_text,
+                    flag,
+                ]);
+            }
+            if rows.is_empty() {
+                let _ = writeln!(md, "No group passes the rate's `where`.\n");
+            } else {
+                table(&mut md, &header, &rows);
+            }
+        }
+        // Budgets.
+        if let Some(province) = groups.iter().find(|group| group.is_province)
+            && !plan.budgets.is_empty()
+        {
+            let _ = writeln!(md, "### Budget lines\n");
+            let header = vec![
+                "budget line".to_string(),
+                "column".to_string(),
+                "budget (annual)".to_string(),
+                "computed (annual)".to_string(),
+                "budget − computed".to_string(),
+            ];
+            let rows: Vec<Vec<String>> = plan
+                .budgets
+                .iter()
+                .map(|(sum_index, label, amount)| {
+                    let sum = plan.sums.get(*sum_index);
+                    let total = province.acc.sums.get(*sum_index).copied().unwrap_or(0);
+                    let computed = sum.and_then(|sum| annual(sum.ty, total)).unwrap_or(total);
+                    vec![
+                        label.clone(),
+                        format!("`{}`", sum.map_or("", |sum| sum.name.as_str())),
+                        format::money_to_string(i128::from(*amount)),
+                        format::money_to_string(computed),
+                        format::money_to_string(i128::from(*amount) - computed),
+                    ]
+                })
+                .collect();
+            table(&mut md, &header, &rows);
+        }
+    }
+    md
+}
+
+fn level_label(level: ReportLevel) -> &'static str {
+    match level {
+        ReportLevel::County => "county",
+        ReportLevel::City => "city",
+        ReportLevel::Province => "province",
+    }
+}
+
+fn group_code(group: &Group) -> String {
+    if group.is_province { "province".to_string() } else { group.code.clone() }
+}
+
+/// Appends a Markdown table (cells escaped for `|`).
+fn table(md: &mut String, header: &[String], rows: &[Vec<String>]) {
+    let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
+    let line =
+        |cells: &[String]| format!("| {} |", cells.iter().map(|text| cell(text)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(md, "{}", line(header));
+    let _ = writeln!(md, "|{}", "---|".repeat(header.len()));
+    for row in rows {
+        let _ = writeln!(md, "{}", line(row));
+    }
+    md.push('\n');
+}
+
+fn render_json(
+    plan: &ReportPlan,
+    program: &Program,
+    texts: &TextTables<'_>,
+    as_of: Word,
+    levels: &[(ReportLevel, Vec<Group>)],
+) -> Result<String, RuntimeError> {
+    let mut root = Map::new();
+    root.insert("table".into(), json!(plan.table_name));
+    root.insert("as_of".into(), json!(date::format_iso(as_of)));
+    for (level, groups) in levels {
+        let values: Vec<Value> = groups.iter().map(|group| group_json(plan, program, texts, group)).collect();
+        match level {
+            ReportLevel::County => root.insert("counties".into(), Value::Array(values)),
+            ReportLevel::City => root.insert("cities".into(), Value::Array(values)),
+            ReportLevel::Province => root.insert("province".into(), values.into_iter().next().unwrap_or(Value::Null)),
+        };
+    }
+    let mut text = serde_json::to_string_pretty(&Value::Object(root))
+        .map_err(|error| RuntimeError::internal(error.to_string()))?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn group_json(plan: &ReportPlan, program: &Program, texts: &TextTables<'_>, group: &Group) -> Value {
+    let mut object = Map::new();
+    if !group.is_province {
+        object.insert("code".into(), json!(group.code));
+        object.insert("name".into(), json!(group.name));
+    }
+    if let Some(city) = &group.city {
+        object.insert("city".into(), json!(city));
+    }
+    object.insert("households".into(), json!(group.acc.households));
+    if let Some(members) = plan.members {
+        object.insert(
+            "persons".into(),
+            json!(i64::try_from(group.acc.sums.get(members).copied().unwrap_or(0)).unwrap_or(i64::MAX)),
+        );
+    }
+    let mut counts = Map::new();
+    for (count, acc) in plan.counts.iter().zip(&group.acc.counts) {
+        let values: Map<String, Value> =
+            count_entries(count, acc, program, texts).into_iter().map(|(label, n)| (label, json!(n))).collect();
+        counts.insert(count.name.clone(), Value::Object(values));
+    }
+    object.insert("counts".into(), Value::Object(counts));
+    let mut sums = Map::new();
+    for (index, sum) in plan.sums.iter().enumerate() {
+        if !sum.shown {
+            continue;
+        }
+        let total = group.acc.sums.get(index).copied().unwrap_or(0);
+        let value = match sum.ty {
+            Ty::Money(Period::Month) => {
+                json!({ "monthly": sum_text(sum.ty, total), "annual": sum_text(sum.ty, total * 12) })
+            }
+            Ty::Money(Period::Year) => json!({ "annual": sum_text(sum.ty, total) }),
+            Ty::Money(Period::Lump) | Ty::Ratio => json!({ "total": sum_text(sum.ty, total) }),
+            _ => {
+                json!({ "total": i64::try_from(total).map_or_else(|_| json!(total.to_string()), |total| json!(total)) })
+            }
+        };
+        sums.insert(sum.name.clone(), value);
+    }
+    object.insert("sums".into(), Value::Object(sums));
+    let mut rates = Map::new();
+    for (rate, value) in plan.rates.iter().zip(&group.rates) {
+        let Some((num, den)) = value else { continue };
+        let word = if *den == 0 { None } else { rate_word(*num, *den) };
+        let flagged = match (word, rate.below) {
+            (Some(word), Some(below)) => word < below,
+            _ => false,
+        };
+        let num_ty = plan.sums.get(rate.numerator).map_or(Ty::Int, |sum| sum.ty);
+        let den_ty = plan.sums.get(rate.denominator).map_or(Ty::Int, |sum| sum.ty);
+        rates.insert(
+            rate.name.clone(),
+            json!({
+                "numerator": sum_text(num_ty, *num),
+                "denominator": sum_text(den_ty, *den),
+                "rate": word.map(format::ratio_to_string),
+                "percent": word.map(format::percent_to_string),
+                "below": rate.below.map(format::ratio_to_string),
+                "flagged": flagged,
+            }),
+        );
+    }
+    object.insert("rates".into(), Value::Object(rates));
+    if group.is_province && !plan.budgets.is_empty() {
+        let budgets: Vec<Value> = plan
+            .budgets
+            .iter()
+            .map(|(sum_index, label, amount)| {
+                let sum = plan.sums.get(*sum_index);
+                let total = group.acc.sums.get(*sum_index).copied().unwrap_or(0);
+                let computed = sum.and_then(|sum| annual(sum.ty, total)).unwrap_or(total);
+                json!({
+                    "label": label,
+                    "column": sum.map_or("", |sum| sum.name.as_str()),
+                    "budget_annual": format::money_to_string(i128::from(*amount)),
+                    "computed_annual": format::money_to_string(computed),
+                })
+            })
+            .collect();
+        object.insert("budgets".into(), Value::Array(budgets));
+    }
+    Value::Object(object)
+}
+
+/// Evaluates a rate's `where` over one county's attributes (constants, `county.X`, unary and
+/// binary operations, `if` and `match`).
+pub(crate) fn eval_county(expr: &Expr, attrs: &[Word], texts: &TextTables<'_>) -> Result<Word, String> {
+    let arith_error = |error: arith::ArithError| format!("a rate's `where` cannot be evaluated: {error:?}");
+    Ok(match &expr.kind {
+        ExprKind::Const(word) => *word,
+        ExprKind::CountyAttr(attr) => {
+            attrs.get(attr.0 as usize).copied().ok_or("a rate's `where` reads an unknown county attribute")?
+        }
+        ExprKind::Unary(UnOp::Not, operand) => Word::from(eval_county(operand, attrs, texts)? == 0),
+        ExprKind::Unary(UnOp::Neg, operand) => arith::neg(eval_county(operand, attrs, texts)?).map_err(arith_error)?,
+        ExprKind::Binary(BinOp::And, left, right) => {
+            Word::from(eval_county(left, attrs, texts)? != 0 && eval_county(right, attrs, texts)? != 0)
+        }
+        ExprKind::Binary(BinOp::Or, left, right) => {
+            Word::from(eval_county(left, attrs, texts)? != 0 || eval_county(right, attrs, texts)? != 0)
+        }
+        ExprKind::Binary(op, left, right) => {
+            let (a, b) = (eval_county(left, attrs, texts)?, eval_county(right, attrs, texts)?);
+            match op {
+                BinOp::Add => arith::add(a, b).map_err(arith_error)?,
+                BinOp::Sub => arith::sub(a, b).map_err(arith_error)?,
+                BinOp::Mul => arith::mul(a, b).map_err(arith_error)?,
+                BinOp::MulScaled => arith::mul_scaled(a, b).map_err(arith_error)?,
+                BinOp::DivRound => arith::div_round(a, b).map_err(arith_error)?,
+                BinOp::DivScaled => arith::div_scaled(a, b).map_err(arith_error)?,
+                BinOp::Min => a.min(b),
+                BinOp::Max => a.max(b),
+                BinOp::Eq => Word::from(a == b),
+                BinOp::Ne => Word::from(a != b),
+                BinOp::Lt => Word::from(a < b),
+                BinOp::Le => Word::from(a <= b),
+                BinOp::Gt => Word::from(a > b),
+                BinOp::Ge => Word::from(a >= b),
+                BinOp::TextEq => Word::from(texts.equal(a, b)),
+                BinOp::TextNe => Word::from(!texts.equal(a, b)),
+                BinOp::YearsBetween => date::years_between(a, b),
+                BinOp::And | BinOp::Or => Word::from(a != 0 && b != 0),
+            }
+        }
+        ExprKind::If(cond, then, otherwise) => {
+            if eval_county(cond, attrs, texts)? != 0 {
+                eval_county(then, attrs, texts)?
+            } else {
+                eval_county(otherwise, attrs, texts)?
+            }
+        }
+        ExprKind::Match(scrutinee, arms) => {
+            let value = eval_county(scrutinee, attrs, texts)?;
+            let arm = arms.iter().find(|(pattern, _)| match pattern {
+                Pat::Eq(word) => value == *word,
+                Pat::Range(low, high) => value >= *low && high.is_none_or(|high| value <= high),
+                Pat::Any => true,
+            });
+            match arm {
+                Some((_, body)) => eval_county(body, attrs, texts)?,
+                None => return Err("a rate's `where` has a `match` with no arm for a value".to_string()),
+            }
+        }
+        _ => return Err("a rate's `where` uses something other than county attributes and constants".to_string()),
+    })
+}

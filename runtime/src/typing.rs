@@ -1,0 +1,277 @@
+//! Typing a chunk's rows into batch columns, one column at a time.
+//!
+//! Rows are first split into cells (CSV records at their commas; JSON-lines and Parquet rows
+//! come split), then each schema column is typed over every row in one loop: the column's kind
+//! is resolved once, so the loop runs the same code for every row (no per-cell dispatch on the
+//! type, and branches the processor predicts). A row's first bad column, in declaration order,
+//! is its problem; later columns of that row are not typed. Problem texts come from
+//! [`FieldTyper::type_cell`], the same for every input format.
+
+use crate::chunk::{KeyList, Problem, unused_text, width_problem};
+use crate::error::RuntimeError;
+use crate::fields::{ColumnKind, FieldTyper};
+use crate::input::{Cell, CellSpan, Layout, RawTable, Splitter, csv};
+use pol_compiler::text::{TextHandle, TextOrigin};
+use pol_compiler::tir::{EntitySchema, Word};
+
+/// Batch texts being filled, reusing the strings of a recycled batch.
+pub(crate) struct TextSink<'b> {
+    /// The batch's text table.
+    pub texts: &'b mut Vec<String>,
+    /// Entries used so far.
+    pub len: usize,
+}
+
+impl TextSink<'_> {
+    /// Stores a text and returns its handle.
+    pub(crate) fn push(&mut self, text: &str) -> Word {
+        let index = self.len;
+        match self.texts.get_mut(index) {
+            Some(slot) => {
+                slot.clear();
+                slot.push_str(text);
+            }
+            None => self.texts.push(text.to_string()),
+        }
+        self.len += 1;
+        TextHandle::new(TextOrigin::Batch, u32::try_from(index).unwrap_or(u32::MAX)).to_word()
+    }
+}
+
+/// Rows typed together: small enough that a block's bytes and cells stay in the processor's
+/// cache while each column is typed over it.
+const BLOCK: usize = 64;
+
+/// A cell of a block: byte offsets into the table's bytes, or (with [`UNQUOTED`] set in
+/// `start`) into the block's unquoted copies of quoted CSV records; `end` may be [`MISSING`] or
+/// [`NOT_SCALAR`].
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+const UNQUOTED: usize = 1 << (usize::BITS - 1);
+const MISSING: usize = usize::MAX;
+const NOT_SCALAR: usize = usize::MAX - 1;
+
+/// The rows being typed and how to find their cells.
+#[derive(Clone, Copy)]
+struct Source<'s> {
+    table: &'s RawTable,
+    layout: &'s Layout,
+    schema: &'s EntitySchema,
+    /// The schema column of each CSV field.
+    columns_of_field: &'s [Option<usize>],
+}
+
+/// The cells of a block of rows, column by column (`spans[column * rows + row]`).
+#[derive(Default)]
+struct Block {
+    spans: Vec<Span>,
+    unquoted: Vec<u8>,
+    rows: usize,
+    splitter: Splitter,
+}
+
+impl Block {
+    #[inline]
+    fn get<'a>(&'a self, table: &'a RawTable, row: usize, column: usize) -> Cell<'a> {
+        let Some(span) = self.spans.get(column * self.rows + row) else { return Cell::Missing };
+        match span.end {
+            MISSING => Cell::Missing,
+            NOT_SCALAR => Cell::NotScalar,
+            end if span.start & UNQUOTED != 0 => {
+                self.unquoted.get(span.start & !UNQUOTED..end).map_or(Cell::Missing, Cell::Text)
+            }
+            end => table.bytes.get(span.start..end).map_or(Cell::Missing, Cell::Text),
+        }
+    }
+
+    /// The text of a cell as `&str`, without checking UTF-8 again when `all` (the table's
+    /// bytes, already checked) or `unquoted_text` (this block's unquoted bytes) holds it.
+    #[inline]
+    fn text<'a>(
+        &'a self,
+        all: Option<&'a str>,
+        unquoted_text: Option<&'a str>,
+        row: usize,
+        column: usize,
+    ) -> Option<&'a str> {
+        let span = self.spans.get(column * self.rows + row)?;
+        if span.end >= NOT_SCALAR {
+            return None;
+        }
+        if span.start & UNQUOTED != 0 {
+            unquoted_text?.get(span.start & !UNQUOTED..span.end)
+        } else {
+            all?.get(span.start..span.end)
+        }
+    }
+
+    /// Splits rows `first..first + rows` of `table` into cells; records rows whose reading
+    /// found a problem (a malformed row).
+    fn split(&mut self, source: &Source<'_>, first: usize, rows: usize, problems: &mut [Option<Box<Problem>>]) {
+        let Source { table, layout, schema, columns_of_field } = *source;
+        let n_columns = schema.columns.len();
+        self.rows = rows;
+        self.spans.clear();
+        self.spans.resize(rows * n_columns, Span { start: 0, end: MISSING });
+        self.unquoted.clear();
+        for offset in 0..rows {
+            let index = first + offset;
+            let Some(row) = table.rows.get(index) else { break };
+            match layout {
+                Layout::Cells => {
+                    for (column, cell) in table.row_cells(index).iter().enumerate() {
+                        let span = match cell.range() {
+                            Some((start, end)) => Span { start: row.start + start, end: row.start + end },
+                            None if *cell == CellSpan::NOT_SCALAR => Span { start: 0, end: NOT_SCALAR },
+                            None => Span { start: 0, end: MISSING },
+                        };
+                        if let Some(slot) = self.spans.get_mut(column * rows + offset) {
+                            *slot = span;
+                        }
+                    }
+                    if let (Some(problem), Some(slot)) = (table.row_problem(index), problems.get_mut(index)) {
+                        *slot = Some(Box::new(Problem::bad_row("", problem.to_string())));
+                    }
+                }
+                Layout::Csv { header, .. } => {
+                    let record = table.bytes.get(row.start..row.end).unwrap_or(&[]);
+                    let spans = &mut self.spans;
+                    let mut place = |field: usize, start: usize, end: usize| {
+                        if let Some(Some(column)) = columns_of_field.get(field)
+                            && let Some(slot) = spans.get_mut(column * rows + offset)
+                        {
+                            *slot = Span { start, end };
+                        }
+                    };
+                    let mut width = 0;
+                    if !row.quoted || memchr::memchr(b'"', record).is_none() {
+                        let mut start = 0;
+                        csv::for_each_comma(record, |comma| {
+                            place(width, row.start + start, row.start + comma);
+                            width += 1;
+                            start = comma + 1;
+                        });
+                        place(width, row.start + start, row.end);
+                        width += 1;
+                    } else {
+                        let splitter = &mut self.splitter;
+                        csv::split_record(record, true, &mut splitter.fields, &mut splitter.scratch);
+                        let base = self.unquoted.len();
+                        self.unquoted.extend_from_slice(&splitter.scratch);
+                        for (field, (start, end)) in splitter.fields.iter().enumerate() {
+                            place(field, (base + start) | UNQUOTED, base + end);
+                        }
+                        width = splitter.fields.len();
+                    }
+                    if width != header.len()
+                        && let (Some(problem), Some(slot)) =
+                            (width_problem(layout, schema, Some((width, header.len()))), problems.get_mut(index))
+                    {
+                        *slot = Some(Box::new(problem));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The table's bytes as text when every row is UTF-8, checked in one pass over all its bytes:
+/// the rows lie end to end, so they are all UTF-8 when the whole is and each starts on a
+/// character boundary.
+fn all_utf8(table: &RawTable) -> Option<&str> {
+    let boundary = |byte: &u8| !(0x80..0xC0).contains(byte);
+    let text = std::str::from_utf8(&table.bytes).ok()?;
+    table.rows.iter().all(|row| table.bytes.get(row.start).is_none_or(boundary)).then_some(text)
+}
+
+/// Types every row of `table` into `columns` (one word per row in each; 0 where the row has a
+/// problem), storing read texts in `texts` and the key column's text of each row in `keys`.
+/// Returns each row's own problem. Fails only on bytes that are not UTF-8.
+#[expect(clippy::too_many_arguments, reason = "one call site; the arguments are the chunk's parts")]
+pub(crate) fn type_table(
+    typer: &FieldTyper<'_>,
+    schema: &EntitySchema,
+    layout: &Layout,
+    file_name: &str,
+    used: &[bool],
+    table: &RawTable,
+    columns: &mut [Vec<Word>],
+    texts: &mut TextSink<'_>,
+    keys: Option<&mut KeyList>,
+) -> Result<Vec<Option<Box<Problem>>>, RuntimeError> {
+    let n_rows = table.len();
+    let all = all_utf8(table);
+    if all.is_none() && matches!(layout, Layout::Csv { .. }) {
+        for index in 0..n_rows {
+            crate::chunk::check_utf8(layout, table, index, file_name)?;
+        }
+    }
+    let mut problems: Vec<Option<Box<Problem>>> = vec![None; n_rows];
+    for column in columns.iter_mut() {
+        column.reserve(n_rows);
+    }
+    let kinds: Vec<ColumnKind> = schema.columns.iter().map(ColumnKind::of).collect();
+    let columns_of_field: Vec<Option<usize>> = match layout {
+        Layout::Csv { positions, header } => {
+            (0..header.len()).map(|field| positions.iter().position(|position| *position == field)).collect()
+        }
+        Layout::Cells => Vec::new(),
+    };
+    let unused = unused_text();
+    let mut block = Block::default();
+    let mut keys = keys;
+    for first in (0..n_rows).step_by(BLOCK) {
+        let rows = BLOCK.min(n_rows - first);
+        block.split(&Source { table, layout, schema, columns_of_field: &columns_of_field }, first, rows, &mut problems);
+        if let Some(keys) = keys.as_deref_mut() {
+            for row in 0..rows {
+                match schema.key.map(|column| block.get(table, row, column.0 as usize)) {
+                    Some(Cell::Text(text)) => keys.push(Some(text)),
+                    _ => keys.push(None),
+                };
+            }
+        }
+        let unquoted_text = std::str::from_utf8(&block.unquoted).ok();
+        let block_problems = problems.get_mut(first..first + rows).unwrap_or(&mut []);
+        for (column_index, ((column, out), kind)) in
+            schema.columns.iter().zip(columns.iter_mut()).zip(&kinds).enumerate()
+        {
+            let keep_text = used.get(column_index).copied().unwrap_or(false);
+            for (row, problem) in block_problems.iter_mut().enumerate() {
+                if problem.is_some() {
+                    out.push(0);
+                    continue;
+                }
+                let cell = block.get(table, row, column_index);
+                let word = match (*kind, cell) {
+                    (ColumnKind::Text, Cell::Text(text)) if keep_text => {
+                        let text = match block.text(all, unquoted_text, row, column_index) {
+                            Some(text) => text,
+                            None => std::str::from_utf8(text).unwrap_or(""),
+                        };
+                        Some(texts.push(text))
+                    }
+                    (ColumnKind::Text, Cell::Text(_)) => Some(unused),
+                    (kind, Cell::Text(text)) => typer.word(kind, text),
+                    (_, Cell::Missing | Cell::NotScalar) => None,
+                };
+                match word {
+                    Some(word) => out.push(word),
+                    None => {
+                        out.push(0);
+                        let reason = typer
+                            .type_cell(column, cell)
+                            .err()
+                            .unwrap_or_else(|| "not a value of its type".to_string());
+                        *problem = Some(Box::new(Problem::bad_field(&column.name, &reason)));
+                    }
+                }
+            }
+        }
+    }
+    Ok(problems)
+}

@@ -1,0 +1,172 @@
+//! Every error that stops a run, rendered as the CLI shows it, with its input.
+
+use crate::support::*;
+use pol_compiler::diagnostic::Sources;
+
+const PERSONS_OK: &str = "person_id,household_id,name,is_head,birth_date,grade,share\nP1,H1,一,true,1980-01-01,0,0\n";
+const HOUSEHOLDS_OK: &str =
+    "household_id,county_code,village,income,flag,months,kind\nH1,610102,甲村,0,false,0,plain\n";
+
+/// Runs on the given households and persons files and renders the error.
+fn error_of(households: (&str, &[u8]), persons: (&str, &[u8]), cases: Option<(&str, &[u8])>) -> String {
+    let compiled = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+    let inputs = Inputs::new();
+    inputs.write(households.0, households.1);
+    inputs.write(persons.0, persons.1);
+    if let Some((name, bytes)) = cases {
+        inputs.write(name, bytes);
+    }
+    let options = options(&compiled, &inputs, households.0, persons.0, cases.map(|(name, _)| name), "out");
+    let error = match run_with(&compiled, &options) {
+        Ok(summary) => panic!("the run should fail, got\n{summary}"),
+        Err(error) => error,
+    };
+    assert!(dir_files(&inputs.path("out")).is_empty(), "a failed run leaves no output");
+    let rendered = render_error(&compiled.sources, error);
+    rendered.replace(&inputs.dir.path().display().to_string(), "<tmp>")
+}
+
+fn snapshot(name: &str, input: &str, rendered: &str) {
+    insta::assert_snapshot!(name, format!("== input\n{input}\n== error\n{rendered}"));
+}
+
+#[test]
+fn a_missing_column_points_at_its_declaration_and_suggests_a_near_name() {
+    let persons = "person_id,household_id,name,is_head,birthdate,grade,share\nP1,H1,一,true,1980-01-01,0,0\n";
+    let rendered = error_of(("households.csv", HOUSEHOLDS_OK.as_bytes()), ("persons.csv", persons.as_bytes()), None);
+    snapshot("missing_column_near_name", persons, &rendered);
+}
+
+#[test]
+fn a_missing_column_without_a_near_name() {
+    let households = "household_id,county_code,village,flag,months,kind\nH1,610102,甲村,false,0,plain\n";
+    let rendered = error_of(("households.csv", households.as_bytes()), ("persons.csv", PERSONS_OK.as_bytes()), None);
+    snapshot("missing_column", households, &rendered);
+}
+
+#[test]
+fn a_column_named_twice() {
+    let households =
+        "household_id,county_code,village,income,flag,months,kind,income\nH1,610102,甲村,0,false,0,plain,0\n";
+    let rendered = error_of(("households.csv", households.as_bytes()), ("persons.csv", PERSONS_OK.as_bytes()), None);
+    snapshot("duplicate_column", households, &rendered);
+}
+
+#[test]
+fn an_empty_file() {
+    let rendered = error_of(("households.csv", b""), ("persons.csv", PERSONS_OK.as_bytes()), None);
+    snapshot("empty_file", "(households.csv is empty)", &rendered);
+}
+
+#[test]
+fn a_header_that_is_not_utf8() {
+    let households = b"household_id,county_code,\xc4\xe3,income,flag,months,kind\n";
+    let rendered = error_of(("households.csv", households), ("persons.csv", PERSONS_OK.as_bytes()), None);
+    snapshot("header_not_utf8", &String::from_utf8_lossy(households), &rendered);
+}
+
+#[test]
+fn a_row_that_is_not_utf8_stops_the_run_before_any_output() {
+    let mut persons = PERSONS_OK.as_bytes().to_vec();
+    persons.extend_from_slice(b"P2,H1,\xcd\xf5,false,1980-01-01,0,0\n");
+    let rendered = error_of(("households.csv", HOUSEHOLDS_OK.as_bytes()), ("persons.csv", &persons), None);
+    snapshot("row_not_utf8", &String::from_utf8_lossy(&persons), &rendered);
+}
+
+#[test]
+fn a_json_line_that_is_not_utf8() {
+    let persons = b"{\"person_id\": \"P1\", \"name\": \"\xcd\xf5\"}\n";
+    let rendered = error_of(("households.csv", HOUSEHOLDS_OK.as_bytes()), ("persons.jsonl", persons), None);
+    snapshot("jsonl_not_utf8", &String::from_utf8_lossy(persons), &rendered);
+}
+
+#[test]
+fn an_unknown_file_format() {
+    let rendered =
+        error_of(("households.xlsx", HOUSEHOLDS_OK.as_bytes()), ("persons.csv", PERSONS_OK.as_bytes()), None);
+    snapshot("unknown_format", "households.xlsx", &rendered);
+}
+
+#[test]
+fn a_cases_file_for_a_policy_without_cases() {
+    let pol = SMALL_POL
+        .replace("case {\n  case_id: key\n  household_id: household\n  amount: 元\n  urgent: bool = false\n}\n", "");
+    let pol = pol.replace("case level: int = if amount <= 1000 { 1 } else { 2 }\n", "");
+    let start = pol.find("output case_results").unwrap_or(0);
+    let end = pol.get(start..).and_then(|rest| rest.find("}\n")).map_or(start, |offset| start + offset + 2);
+    let pol = format!("{}{}", pol.get(..start).unwrap_or(""), pol.get(end..).unwrap_or(""));
+    let compiled = compile_text(&pol, SMALL_JURISDICTIONS);
+    let inputs = Inputs::new();
+    inputs.write("households.csv", HOUSEHOLDS_OK);
+    inputs.write("persons.csv", PERSONS_OK);
+    inputs.write("cases.csv", "case_id,household_id\nC1,H1\n");
+    let options = options(&compiled, &inputs, "households.csv", "persons.csv", Some("cases.csv"), "out");
+    let error = run_with(&compiled, &options).err().unwrap_or_else(|| panic!("the run should fail"));
+    snapshot("undeclared_cases", "cases.csv given, no `case` entity", &render_error(&compiled.sources, error));
+}
+
+#[test]
+fn a_parquet_float_column() {
+    use arrow::array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("household_id", Arc::new(StringArray::from(vec!["H1"]))),
+        ("county_code", Arc::new(StringArray::from(vec!["610102"]))),
+        ("village", Arc::new(StringArray::from(vec!["甲村"]))),
+        ("income", Arc::new(Float64Array::from(vec![0.1]))),
+        ("flag", Arc::new(StringArray::from(vec!["false"]))),
+        ("months", Arc::new(StringArray::from(vec!["0"]))),
+        ("kind", Arc::new(StringArray::from(vec!["plain"]))),
+    ];
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let mut bytes = Vec::new();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    let rendered = error_of(("households.parquet", &bytes), ("persons.csv", PERSONS_OK.as_bytes()), None);
+    snapshot("parquet_float", "households.parquet with `income: double`", &rendered);
+}
+
+#[test]
+fn policy_directories_without_policy_or_with_bad_text() {
+    let inputs = Inputs::new();
+    inputs.write("empty/jurisdictions.csv", SMALL_JURISDICTIONS);
+    let no_policy =
+        pol_runtime::load::load_policy_dir(&inputs.path("empty")).err().unwrap_or_else(|| panic!("should fail"));
+    inputs.write("bad/2019/a.pol", b"enum A { x }\n");
+    inputs.write("bad/2019/b.pol", b"// \xd6\xd0\xce\xc4\n");
+    let not_utf8 =
+        pol_runtime::load::load_policy_dir(&inputs.path("bad")).err().unwrap_or_else(|| panic!("should fail"));
+    let sources = Sources::default();
+    let text = [no_policy, not_utf8]
+        .into_iter()
+        .map(|error| render_error(&sources, error).replace(&inputs.dir.path().display().to_string(), "<tmp>"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("policy_dir_errors", text);
+}
+
+#[test]
+fn policy_directories_are_read_in_order() {
+    let inputs = Inputs::new();
+    inputs.write("p/b.pol", "// b\n");
+    inputs.write("p/2019/a.pol", "// a\n");
+    inputs.write("p/.hidden/c.pol", "// hidden\n");
+    inputs.write("p/jurisdictions.csv", "county_code\n");
+    inputs.write("p/params/z.toml", "jurisdiction = \"1\"\n");
+    inputs.write("p/params/city/a.toml", "jurisdiction = \"2\"\n");
+    inputs.write("p/notes.txt", "ignored\n");
+    let sources = pol_runtime::load::load_policy_dir(&inputs.path("p")).unwrap_or_else(|error| panic!("{error}"));
+    let listed: Vec<(String, String)> =
+        sources.files.iter().map(|file| (file.name.clone(), format!("{:?}", file.kind))).collect();
+    assert_eq!(
+        listed,
+        [
+            ("2019/a.pol".to_string(), "Pol".to_string()),
+            ("b.pol".to_string(), "Pol".to_string()),
+            ("jurisdictions.csv".to_string(), "Jurisdictions".to_string()),
+            ("params/city/a.toml".to_string(), "Params".to_string()),
+            ("params/z.toml".to_string(), "Params".to_string()),
+        ]
+    );
+}

@@ -1,0 +1,311 @@
+//! Input formats (CSV, JSON lines, Parquet) give the same results; output formats hold the same
+//! values.
+
+use crate::support::*;
+use arrow::array::{ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringArray};
+use std::sync::Arc;
+
+/// The rows of a CSV text (header first).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
+    reader.records().filter_map(Result::ok).map(|record| record.iter().map(str::to_string).collect()).collect()
+}
+
+/// `rest` without the `(lines 4, 5)` of duplicate reasons (line numbers differ between formats).
+pub fn strip_lines(rest: &str) -> String {
+    match (rest.find(" (lines "), rest.rfind(')')) {
+        (Some(start), Some(end)) if end > start => format!("{}{}", &rest[..start], &rest[end + 1..]),
+        _ => rest.to_string(),
+    }
+}
+
+/// The CSV as JSON lines, every value a JSON string.
+fn to_jsonl(text: &str) -> String {
+    let rows = csv_rows(text);
+    let header = rows.first().cloned().unwrap_or_default();
+    rows.iter()
+        .skip(1)
+        .map(|row| {
+            let object: serde_json::Map<String, serde_json::Value> =
+                header.iter().cloned().zip(row.iter().map(|value| serde_json::Value::String(value.clone()))).collect();
+            format!("{}\n", serde_json::Value::Object(object))
+        })
+        .collect()
+}
+
+/// The CSV as Parquet, every column a string column.
+fn to_parquet(text: &str) -> Vec<u8> {
+    let rows = csv_rows(text);
+    let header = rows.first().cloned().unwrap_or_default();
+    let columns: Vec<(String, ArrayRef)> = header
+        .iter()
+        .enumerate()
+        .map(|(index, name)| {
+            let values: Vec<Option<String>> = rows.iter().skip(1).map(|row| row.get(index).cloned()).collect();
+            (name.clone(), Arc::new(StringArray::from(values)) as ArrayRef)
+        })
+        .collect();
+    write_parquet(columns)
+}
+
+fn write_parquet(columns: Vec<(String, ArrayRef)>) -> Vec<u8> {
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let mut bytes = Vec::new();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    bytes
+}
+
+#[test]
+fn csv_jsonl_and_parquet_inputs_give_identical_outputs() {
+    let compiled = crate::shaanxi::shaanxi();
+    let inputs = Inputs::new();
+    crate::shaanxi::synthesize(&inputs, 800, 0.05, 3);
+    for name in ["households", "persons", "cases"] {
+        let text = inputs.read(&format!("{name}.csv"));
+        inputs.write(&format!("{name}.jsonl"), to_jsonl(&text));
+        inputs.write(&format!("{name}.parquet"), to_parquet(&text));
+    }
+    let mut outputs = Vec::new();
+    for extension in ["csv", "jsonl", "parquet"] {
+        let mut options = options(
+            &compiled,
+            &inputs,
+            &format!("households.{extension}"),
+            &format!("persons.{extension}"),
+            Some(&format!("cases.{extension}")),
+            extension,
+        );
+        options.chunk_households = 64;
+        let summary = run_ok(&compiled, &options);
+        assert!(summary.households.rejected > 0);
+        outputs.push((extension, summary, dir_files(&inputs.path(extension))));
+    }
+    let (_, csv_summary, csv_files) = &outputs[0];
+    for (extension, summary, files) in &outputs[1..] {
+        assert_eq!(
+            (summary.households, summary.persons, summary.cases),
+            (csv_summary.households, csv_summary.persons, csv_summary.cases)
+        );
+        for ((name, bytes), (_, expected)) in files.iter().zip(csv_files) {
+            if name == "rejects.csv" {
+                // The same rows: file names differ, and JSON lines have no header line.
+                let shift = if *extension == "jsonl" { 1 } else { 0 };
+                let normalize = |text: &str, from: &str| -> String {
+                    text.lines()
+                        .map(|line| {
+                            let mut parts = line.splitn(3, ',');
+                            let (file, number, rest) =
+                                (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+                            let rest = strip_lines(rest);
+                            match number.parse::<u64>() {
+                                Ok(number) => format!(
+                                    "{},{},{rest}\n",
+                                    file.replace(from, "csv"),
+                                    if from == "csv" { number } else { number + shift }
+                                ),
+                                Err(_) => format!("{line}\n"),
+                            }
+                        })
+                        .collect()
+                };
+                let (ours, theirs) = (
+                    normalize(&String::from_utf8_lossy(bytes), extension),
+                    normalize(&String::from_utf8_lossy(expected), "csv"),
+                );
+                let differing: Vec<(&str, &str)> =
+                    ours.lines().zip(theirs.lines()).filter(|(a, b)| a != b).take(5).collect();
+                assert!(ours == theirs, "rejects differ for {extension}: {differing:?}");
+            } else {
+                assert!(bytes == expected, "{name} differs for {extension} input");
+            }
+        }
+    }
+}
+
+#[test]
+fn typed_parquet_and_json_values_read_like_their_text() {
+    let compiled = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+    let inputs = Inputs::new();
+    inputs.write("households.csv", crate::outputs::HOUSEHOLDS);
+    inputs.write("persons.csv", crate::outputs::PERSONS);
+    inputs.write("cases.csv", crate::outputs::CASES);
+    // Households as typed Parquet: decimal income, boolean flag, int64 months.
+    let households: Vec<(String, ArrayRef)> = vec![
+        ("household_id".into(), Arc::new(StringArray::from(vec!["H1", "H2", "H3", "H4"]))),
+        ("county_code".into(), Arc::new(Int64Array::from(vec![610102, 610802, 610103, 610103]))),
+        ("village".into(), Arc::new(StringArray::from(vec!["东村", "西村", "南村,二组", "北村"]))),
+        (
+            "income".into(),
+            Arc::new(Decimal128Array::from(vec![10_000, 200_050, 0, 5]).with_precision_and_scale(12, 2).unwrap()),
+        ),
+        ("flag".into(), Arc::new(BooleanArray::from(vec![false, true, false, false]))),
+        ("months".into(), Arc::new(Int64Array::from(vec![0, 3, 12, 1]))),
+        ("kind".into(), Arc::new(StringArray::from(vec!["plain", "special", "plain", "special"]))),
+    ];
+    inputs.write("households.parquet", write_parquet(households));
+    // Persons as typed Parquet: date32 birth dates, int64 grades, decimal(10,9) shares.
+    let day = |text: &str| i32::try_from(pol_compiler::date::parse_iso(text).unwrap_or(0)).unwrap_or(0);
+    let persons: Vec<(String, ArrayRef)> = vec![
+        ("person_id".into(), Arc::new(StringArray::from(vec!["P1", "P2", "P3", "P4", "P5", "P6"]))),
+        ("household_id".into(), Arc::new(StringArray::from(vec!["H1", "H1", "H2", "H3", "H3", "H4"]))),
+        ("name".into(), Arc::new(StringArray::from(vec!["王建国", "李四", "张三", "Smith, \"J\"", "赵", "钱七"]))),
+        ("is_head".into(), Arc::new(BooleanArray::from(vec![true, false, true, true, false, true]))),
+        (
+            "birth_date".into(),
+            Arc::new(Date32Array::from(vec![
+                day("1970-03-01"),
+                day("2010-05-06"),
+                day("1950-01-01"),
+                day("2001-07-01"),
+                day("2001-07-02"),
+                day("1999-02-28"),
+            ])),
+        ),
+        ("grade".into(), Arc::new(Int64Array::from(vec![0, 1, 0, 4, 2, 0]))),
+        (
+            "share".into(),
+            Arc::new(
+                Decimal128Array::from(vec![500_000_000, 0, 1_000_000_000, 1, 0, 0])
+                    .with_precision_and_scale(12, 9)
+                    .unwrap(),
+            ),
+        ),
+    ];
+    inputs.write("persons.parquet", write_parquet(persons));
+    // Cases as JSON lines with numbers and booleans.
+    inputs.write(
+        "cases.jsonl",
+        "{\"case_id\":\"C1\",\"household_id\":\"H2\",\"amount\":800,\"urgent\":true}\n\n{\"urgent\":false,\"amount\":1500,\"household_id\":\"H1\",\"case_id\":\"C2\",\"extra\":[1]}\n{\"case_id\":\"C3\",\"household_id\":\"H1\",\"amount\":1000,\"urgent\":false}\n",
+    );
+    let csv = options(&compiled, &inputs, "households.csv", "persons.csv", Some("cases.csv"), "csv");
+    run_ok(&compiled, &csv);
+    let typed = options(&compiled, &inputs, "households.parquet", "persons.parquet", Some("cases.jsonl"), "typed");
+    run_ok(&compiled, &typed);
+    for name in [
+        "household_results.csv",
+        "people.csv",
+        "case_results.csv",
+        "paid_only.csv",
+        "report.md",
+        "report.json",
+        "rejects.csv",
+    ] {
+        assert_eq!(inputs.read(&format!("typed/{name}")), inputs.read(&format!("csv/{name}")), "{name}");
+    }
+}
+
+#[test]
+fn json_lines_problems_reject_their_rows() {
+    let compiled = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+    let inputs = Inputs::new();
+    inputs.write(
+        "households.jsonl",
+        "{\"household_id\":\"H1\",\"county_code\":\"610102\",\"village\":\"甲\",\"income\":0,\"flag\":false,\"months\":0,\"kind\":\"plain\"}\n\
+         {\"household_id\":\"H2\",\"county_code\":\"610102\",\"village\":\"乙\",\"income\":1e3,\"flag\":false,\"months\":0,\"kind\":\"plain\"}\n\
+         {\"household_id\":\"H3\",\"county_code\":\"610102\",\"village\":null,\"income\":0,\"flag\":false,\"months\":0,\"kind\":\"plain\"}\n\
+         {\"household_id\":\"H4\",\"county_code\":\"610102\",\"village\":\"丁\",\"income\":0,\"flag\":false,\"months\":0,\"kind\":\"plain\",\"kind\":\"special\"}\n\
+         [\"H5\"]\n\
+         {\"household_id\":\"H6\",\"county_code\":\"610102\",\"village\":{\"a\":1},\"income\":0,\"flag\":\"false\",\"months\":\"0\",\"kind\":\"plain\"}\n",
+    );
+    inputs.write("persons.csv", "person_id,household_id,name,is_head,birth_date,grade,share\nP1,H1,一,true,1980-01-01,0,0\nP6,H6,六,true,1980-01-01,0,0\n");
+    let options = options(&compiled, &inputs, "households.jsonl", "persons.csv", None, "out");
+    let summary = run_ok(&compiled, &options);
+    insta::assert_snapshot!("jsonl_problems", format!("{}== summary\n{summary}", inputs.read("out/rejects.csv")));
+}
+
+/// The values of an output table as text cells, whatever its format (`columns` orders JSON keys).
+fn cells(path: &std::path::Path, columns: &[String]) -> Vec<Vec<String>> {
+    let extension = path.extension().map(|ext| ext.to_string_lossy().into_owned()).unwrap_or_default();
+    match extension.as_str() {
+        "csv" => csv_rows(&std::fs::read_to_string(path).unwrap_or_default()).into_iter().skip(1).collect(),
+        "jsonl" => std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| {
+                let value: serde_json::Value = serde_json::from_str(line).unwrap();
+                let object = value.as_object().unwrap();
+                assert_eq!(object.len(), columns.len());
+                columns
+                    .iter()
+                    .map(|column| match object.get(column) {
+                        Some(serde_json::Value::String(text)) => text.clone(),
+                        Some(other) => other.to_string(),
+                        None => panic!("no key `{column}`"),
+                    })
+                    .collect()
+            })
+            .collect(),
+        _ => {
+            let file = std::fs::File::open(path).unwrap();
+            let reader =
+                parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+            let mut rows = Vec::new();
+            for batch in reader {
+                let batch = batch.unwrap();
+                let options = arrow::util::display::FormatOptions::default();
+                let formatters: Vec<_> = batch
+                    .columns()
+                    .iter()
+                    .map(|column| arrow::util::display::ArrayFormatter::try_new(column.as_ref(), &options).unwrap())
+                    .collect();
+                for row in 0..batch.num_rows() {
+                    rows.push(formatters.iter().map(|formatter| formatter.value(row).to_string()).collect());
+                }
+            }
+            rows
+        }
+    }
+}
+
+#[test]
+fn jsonl_and_parquet_outputs_hold_the_csv_values() {
+    let compiled = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+    let inputs = Inputs::new();
+    inputs.write("households.csv", crate::outputs::HOUSEHOLDS);
+    inputs.write("persons.csv", crate::outputs::PERSONS);
+    inputs.write("cases.csv", crate::outputs::CASES);
+    for format in [pol_runtime::OutputFormat::Csv, pol_runtime::OutputFormat::Jsonl, pol_runtime::OutputFormat::Parquet]
+    {
+        let mut options =
+            options(&compiled, &inputs, "households.csv", "persons.csv", Some("cases.csv"), format.extension());
+        options.output_format = format;
+        run_ok(&compiled, &options);
+    }
+    for table in ["household_results", "paid_only", "people", "case_results"] {
+        let text = inputs.read(&format!("csv/{table}.csv"));
+        let columns = csv_rows(&text).first().cloned().unwrap_or_default();
+        let expected = cells(&inputs.path(&format!("csv/{table}.csv")), &columns);
+        assert!(!expected.is_empty());
+        // Parquet decimals show every digit of their scale (`0.000000000`); compare the numbers.
+        let trim = |rows: Vec<Vec<String>>| -> Vec<Vec<String>> {
+            rows.into_iter()
+                .map(|row| {
+                    row.into_iter()
+                        .map(|cell| {
+                            if cell.contains('.') && cell.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+                            {
+                                cell.trim_end_matches('0').trim_end_matches('.').to_string()
+                            } else {
+                                cell
+                            }
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        assert_eq!(cells(&inputs.path(&format!("jsonl/{table}.jsonl")), &columns), expected, "{table}.jsonl");
+        assert_eq!(
+            trim(cells(&inputs.path(&format!("parquet/{table}.parquet")), &columns)),
+            trim(expected),
+            "{table}.parquet"
+        );
+    }
+    assert_eq!(inputs.read("jsonl/rejects.csv"), inputs.read("csv/rejects.csv"));
+    let first = std::fs::read_to_string(inputs.path("jsonl/household_results.jsonl")).unwrap_or_default();
+    assert_eq!(
+        first.lines().next().unwrap_or(""),
+        r#"{"household_id":"H1","county_code":"610102","village":"东村","n":2,"gap":"900.00","paid":"900.00","kind":"plain","head":"王**","severe":"-0.833333333"}"#
+    );
+}
