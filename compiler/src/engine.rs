@@ -10,6 +10,7 @@
 
 use crate::tir::{Program, RuleId, Word};
 use pol_grammar::Span;
+use pol_grammar::ast::EntityKind;
 
 /// Columns of one entity: `columns[c][row]`.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -150,6 +151,20 @@ pub struct BatchResult {
     pub case: Vec<Vec<Word>>,
     /// One outcome per household.
     pub outcomes: Vec<Outcome>,
+}
+
+impl BatchResult {
+    /// Zeroed rule columns for every rule of `program` over `batch`, and no outcome yet. Each
+    /// column is allocated zeroed (not cloned), so untouched pages cost nothing.
+    pub fn zeroed(program: &Program, batch: &Batch) -> BatchResult {
+        let columns = |entity, rows: usize| (0..program.n_rules(entity)).map(|_| vec![0; rows]).collect();
+        BatchResult {
+            household: columns(EntityKind::Household, batch.households.len),
+            person: columns(EntityKind::Person, batch.persons.len),
+            case: columns(EntityKind::Case, batch.cases.len),
+            outcomes: Vec::with_capacity(batch.households.len),
+        }
+    }
 }
 
 /// An evaluator of checked programs over batches.

@@ -54,12 +54,7 @@ impl Engine for Interpreter {
 
     fn evaluate(&self, batch: &Batch, counties: &CountyTable) -> BatchResult {
         let program = &self.program;
-        let mut result = BatchResult {
-            household: vec![vec![0; batch.households.len]; program.n_rules(EntityKind::Household)],
-            person: vec![vec![0; batch.persons.len]; program.n_rules(EntityKind::Person)],
-            case: vec![vec![0; batch.cases.len]; program.n_rules(EntityKind::Case)],
-            outcomes: Vec::with_capacity(batch.households.len),
-        };
+        let mut result = BatchResult::zeroed(program, batch);
         if batch.validate(program, counties).is_err() {
             // A malformed batch is an internal error of the caller; no household is evaluated.
             result.outcomes = vec![Outcome::Error(malformed_batch()); batch.households.len];

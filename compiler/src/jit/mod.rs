@@ -118,7 +118,6 @@ mod tests;
 pub use error::JitError;
 
 use pol_grammar::Span;
-use pol_grammar::ast::EntityKind;
 
 use crate::engine::{Batch, BatchResult, CountyTable, Engine, EvalError, EvalErrorKind, Outcome};
 use crate::tir::{Program, RuleId};
@@ -265,12 +264,7 @@ impl Engine for JitEngine {
 
     fn evaluate(&self, batch: &Batch, counties: &CountyTable) -> BatchResult {
         let program = &self.program;
-        let mut result = BatchResult {
-            household: vec![vec![0; batch.households.len]; program.n_rules(EntityKind::Household)],
-            person: vec![vec![0; batch.persons.len]; program.n_rules(EntityKind::Person)],
-            case: vec![vec![0; batch.cases.len]; program.n_rules(EntityKind::Case)],
-            outcomes: Vec::new(),
-        };
+        let mut result = BatchResult::zeroed(program, batch);
         let mut raw = vec![abi::RawOutcome::default(); batch.households.len];
         let results = [&mut result.household, &mut result.person, &mut result.case];
         match self.code.run(program, batch, counties, results, &mut raw) {
