@@ -83,5 +83,10 @@ fn compile(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, compile);
+criterion_group! {
+    name = benches;
+    // No plots: they add nothing to the numbers in BENCHMARKS.md and fail with --discard-baseline.
+    config = Criterion::default().without_plots();
+    targets = compile
+}
 criterion_main!(benches);

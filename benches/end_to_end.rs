@@ -124,5 +124,10 @@ fn end_to_end(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, end_to_end);
+criterion_group! {
+    name = benches;
+    // No plots: they add nothing to the numbers in BENCHMARKS.md and fail with --discard-baseline.
+    config = Criterion::default().without_plots();
+    targets = end_to_end
+}
 criterion_main!(benches);

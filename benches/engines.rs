@@ -238,5 +238,10 @@ fn engines(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engines);
+criterion_group! {
+    name = benches;
+    // No plots: they add nothing to the numbers in BENCHMARKS.md and fail with --discard-baseline.
+    config = Criterion::default().without_plots();
+    targets = engines
+}
 criterion_main!(benches);
