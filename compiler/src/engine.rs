@@ -165,6 +165,35 @@ impl BatchResult {
             outcomes: Vec::with_capacity(batch.households.len),
         }
     }
+
+    /// Gives the result the shape of `program`'s rule columns over `batch`, reusing its
+    /// buffers: a column keeps the words it had where it already had rows (new rows are 0), and
+    /// the outcomes are cleared. An engine that writes every word it must then costs no
+    /// allocation and no zeroing per batch.
+    pub fn reshape(&mut self, program: &Program, batch: &Batch) {
+        let shapes = [
+            (&mut self.household, EntityKind::Household, batch.households.len),
+            (&mut self.person, EntityKind::Person, batch.persons.len),
+            (&mut self.case, EntityKind::Case, batch.cases.len),
+        ];
+        for (columns, entity, rows) in shapes {
+            columns.resize_with(program.n_rules(entity), Vec::new);
+            for column in columns.iter_mut() {
+                column.resize(rows, 0);
+            }
+        }
+        self.outcomes.clear();
+        self.outcomes.reserve(batch.households.len);
+    }
+
+    /// [`BatchResult::reshape`], then every word 0: what [`BatchResult::zeroed`] gives, in
+    /// reused buffers.
+    pub fn reset(&mut self, program: &Program, batch: &Batch) {
+        self.reshape(program, batch);
+        for column in self.household.iter_mut().chain(&mut self.person).chain(&mut self.case) {
+            column.fill(0);
+        }
+    }
 }
 
 /// An evaluator of checked programs over batches.
@@ -173,7 +202,15 @@ pub trait Engine: Send + Sync {
     fn name(&self) -> &'static str;
 
     /// Evaluates every rule for every household of a batch that satisfies its invariant.
-    fn evaluate(&self, batch: &Batch, counties: &CountyTable) -> BatchResult;
+    fn evaluate(&self, batch: &Batch, counties: &CountyTable) -> BatchResult {
+        let mut result = BatchResult::default();
+        self.evaluate_into(batch, counties, &mut result);
+        result
+    }
+
+    /// Like [`Engine::evaluate`], into a result whose buffers are reused (whatever it held
+    /// before is replaced): the way to evaluate batch after batch.
+    fn evaluate_into(&self, batch: &Batch, counties: &CountyTable, result: &mut BatchResult);
 }
 
 /// A batch that breaks its invariant.

@@ -23,7 +23,7 @@
 
 use crate::arith::{self, ArithError};
 use crate::date;
-use crate::engine::{Batch, BatchResult, CountyTable, Engine, EvalError, EvalErrorKind, Outcome};
+use crate::engine::{Batch, BatchResult, Columns, CountyTable, Engine, EvalError, EvalErrorKind, Outcome};
 use crate::text::{TextTables, mask_word};
 use crate::tir::{AggKind, BinOp, ColumnId, Expr, ExprKind, Pat, Program, RuleId, RuleRole, UnOp, Word};
 use pol_grammar::Span;
@@ -52,20 +52,106 @@ impl Engine for Interpreter {
         "interp"
     }
 
-    fn evaluate(&self, batch: &Batch, counties: &CountyTable) -> BatchResult {
+    fn evaluate_into(&self, batch: &Batch, counties: &CountyTable, result: &mut BatchResult) {
         let program = &self.program;
-        let mut result = BatchResult::zeroed(program, batch);
+        result.reset(program, batch);
         if batch.validate(program, counties).is_err() {
             // A malformed batch is an internal error of the caller; no household is evaluated.
             result.outcomes = vec![Outcome::Error(malformed_batch()); batch.households.len];
-            return result;
+            return;
         }
         for household in 0..batch.households.len {
-            let outcome = HouseholdEval::new(program, batch, counties, household).run(&mut result);
+            let outcome = HouseholdEval::new(program, batch, counties, household).run(result);
             result.outcomes.push(outcome);
         }
-        result
     }
+}
+
+/// Evaluates household `household` of a batch that passed [`Batch::validate`] again, into a
+/// result whose rows for it may hold values from another engine: its rows are zeroed first, so
+/// that they end exactly as [`Interpreter`]'s own evaluation leaves them. The JIT calls this for
+/// the households its fast path gives up on (see [`crate::jit`]).
+pub(crate) fn reevaluate_household(
+    program: &Program,
+    batch: &Batch,
+    counties: &CountyTable,
+    household: usize,
+    result: &mut BatchResult,
+) -> Outcome {
+    let evaluation = HouseholdEval::new(program, batch, counties, household);
+    let rows = [
+        (&mut result.household, household..household + 1),
+        (&mut result.person, evaluation.persons.clone()),
+        (&mut result.case, evaluation.cases.clone()),
+    ];
+    for (columns, rows) in rows {
+        for column in columns.iter_mut() {
+            if let Some(cells) = column.get_mut(rows.clone()) {
+                cells.fill(0);
+            }
+        }
+    }
+    evaluation.run(result)
+}
+
+/// An expression that reads no record: only constants, parameters, jurisdiction attributes,
+/// the as-of date and rules made of those (see [`crate::jit`]'s county-level values).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Detached<'e> {
+    /// The expression.
+    pub expr: &'e Expr,
+    /// The entity whose scope it is written in.
+    pub entity: EntityKind,
+    /// When the expression is a rule's whole body: the rule, whose value later expressions read.
+    pub rule: Option<RuleId>,
+}
+
+/// The value of each detached expression, in order, for the households of county `county`;
+/// `None` when one of them fails (the households of the county then need the full evaluation to
+/// tell whether and where they fail). The values are the interpreter's, so they are exact.
+pub(crate) fn evaluate_detached(
+    program: &Program,
+    counties: &CountyTable,
+    county: usize,
+    items: &[Detached<'_>],
+) -> Option<Vec<Word>> {
+    // One household with one person and one case, every input 0 but the county: detached
+    // expressions read no input, and rules they read are written into row 0 as they come.
+    let columns = |n: usize| Columns { len: 1, columns: vec![vec![0]; n] };
+    let mut batch = Batch {
+        households: columns(program.household.columns.len()),
+        persons: columns(program.person.columns.len()),
+        person_offsets: vec![0, 1],
+        cases: columns(program.case.columns.len()),
+        case_offsets: vec![0, 1],
+        texts: Vec::new(),
+    };
+    if let Some(cell) = program
+        .household
+        .county
+        .and_then(|column| batch.households.columns.get_mut(column.0 as usize))
+        .and_then(|column| column.first_mut())
+    {
+        *cell = Word::try_from(county).ok()?;
+    }
+    let mut result = BatchResult::zeroed(program, &batch);
+    let mut values = Vec::with_capacity(items.len());
+    for item in items {
+        let evaluation = HouseholdEval::new(program, &batch, counties, 0);
+        let scope = match item.entity {
+            EntityKind::Household => Scope::Household,
+            EntityKind::Person => Scope::Person(0),
+            EntityKind::Case => Scope::Case(0),
+        };
+        let value = evaluation.eval(item.expr, scope, &result).ok()?;
+        if let Some(rule) = item.rule.and_then(|id| program.rule(id))
+            && let Some(cell) = column_mut(&mut result, rule.entity, rule.slot).and_then(|column| column.first_mut())
+        {
+            *cell = value;
+        }
+        values.push(value);
+    }
+    Some(values)
 }
 
 /// The outcome reported for every household of a batch that breaks its invariant.
@@ -348,7 +434,6 @@ fn column_mut(result: &mut BatchResult, entity: EntityKind, slot: u32) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Columns;
     use crate::tir::{Column, ColumnTy, EntitySchema, JurisdictionSchema, Rule, Ty};
     use pol_grammar::ast::Period;
 

@@ -536,4 +536,21 @@ impl Program {
     pub fn rule(&self, id: RuleId) -> Option<&Rule> {
         self.rules.get(id.0 as usize)
     }
+
+    /// The rules the output tables and the report read: their columns and filters, and the
+    /// report's extra columns. Each once, in first-read order.
+    pub fn output_rules(&self) -> Vec<RuleId> {
+        let mut rules = Vec::new();
+        let outputs = self
+            .outputs
+            .iter()
+            .flat_map(|output| output.filter.into_iter().chain(output.columns.iter().map(|(_, rule)| *rule)));
+        let report = self.report.iter().flat_map(|report| report.extra_columns.iter().map(|(_, rule)| *rule));
+        for rule in outputs.chain(report) {
+            if !rules.contains(&rule) {
+                rules.push(rule);
+            }
+        }
+        rules
+    }
 }

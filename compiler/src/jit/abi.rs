@@ -53,16 +53,36 @@ pub(super) struct RawContext {
     pub outcomes: *mut RawOutcome,
     /// The [`TextTables`] text comparisons read.
     pub texts: *const c_void,
+    /// The county-level values, one row per county row (see [`super::plan`]).
+    pub county_values: *const Word,
+    /// Bytes per row of county-level values.
+    pub county_values_stride: i64,
+    /// The age on the as-of date of each date `age_days` days or less before it: `age_table[d]`
+    /// for the date `d` days before.
+    pub age_table: *const u8,
+    /// The length of `age_table`.
+    pub age_days: i64,
+}
+
+/// The tables an evaluation reads beside the batch, made per county table (see
+/// [`super::Prepared`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Tables<'t> {
+    /// The county-level values: `width` words per row, one row per county (one row when the
+    /// county table is empty).
+    pub county_values: &'t [Word],
+    /// Words per row of `county_values`.
+    pub width: usize,
+    /// Ages on the as-of date by days before it.
+    pub ages: &'t [u8],
 }
 
 /// How one household came out, as generated code writes it.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct RawOutcome {
-    /// 0 when every rule has a value, else a failure code (see [`super::codes`]).
+    /// 0 when every rule has its value, 1 when the code gave the household up.
     pub code: i64,
-    /// The rule that failed.
-    pub rule: i64,
 }
 
 /// Status of a helper: the result is in `*out`.
@@ -89,12 +109,15 @@ pub(super) struct CompiledCode {
     module: Mutex<Option<JITModule>>,
     /// The entry point, inside the module's memory.
     entry: Entry,
+    /// How many words of a row of county-level values the code reads.
+    county_width: usize,
 }
 
 impl CompiledCode {
     /// Takes ownership of a finalized module whose function `entry_id` was declared with
-    /// [`entry_signature`]; `None` when it was declared with another signature.
-    pub(super) fn new(module: JITModule, entry_id: FuncId) -> Option<CompiledCode> {
+    /// [`entry_signature`] and reads `county_width` words of a row of county-level values;
+    /// `None` when it was declared with another signature.
+    pub(super) fn new(module: JITModule, entry_id: FuncId, county_width: usize) -> Option<CompiledCode> {
         let declared = &module.declarations().get_function_decl(entry_id).signature;
         if *declared != entry_signature(&module) {
             return None;
@@ -103,7 +126,7 @@ impl CompiledCode {
         // SAFETY: `code` is the finalized machine code of a function declared (checked above)
         // with exactly the parameters of `Entry` and the host's default call convention.
         let entry = unsafe { std::mem::transmute::<*const u8, Entry>(code) };
-        Some(CompiledCode { module: Mutex::new(Some(module)), entry })
+        Some(CompiledCode { module: Mutex::new(Some(module)), entry, county_width })
     }
 
     /// Runs the generated code over every household of `batch`, writing rule values into
@@ -122,16 +145,26 @@ impl CompiledCode {
     ///   `s` only for `s` below the entity's rule count, county word `w` only for `w` below the
     ///   table width, and rows only within `0..n` or the household's offset range (checked by
     ///   the code generator, which refuses programs that break it);
+    /// - the county-level values have a row of `width` words for every county row, and the code
+    ///   reads words below the width it was compiled with (checked here); it reads the age table
+    ///   only below `age_days`, its length;
     /// - the generated code contains no trapping instruction, and the helpers never unwind.
     pub(super) fn run(
         &self,
         program: &Program,
         batch: &Batch,
         counties: &CountyTable,
+        tables: Tables<'_>,
         results: [&mut Vec<Vec<Word>>; 3],
         outcomes: &mut [RawOutcome],
     ) -> Result<(), BatchShapeError> {
         batch.validate(program, counties)?;
+        let county_rows = counties.len().max(1);
+        if tables.width < self.county_width.max(1)
+            || tables.county_values.len() < county_rows.saturating_mul(tables.width)
+        {
+            return Err(BatchShapeError("county-level values shape".into()));
+        }
         let [household, person, case] = results;
         check_results(household, program.n_rules(pol_grammar::ast::EntityKind::Household), batch.households.len)?;
         check_results(person, program.n_rules(pol_grammar::ast::EntityKind::Person), batch.persons.len)?;
@@ -139,7 +172,6 @@ impl CompiledCode {
         if outcomes.len() != batch.households.len {
             return Err(BatchShapeError("outcome buffer length".into()));
         }
-        // Generated code skips households whose outcome is not 0 (they failed).
         outcomes.fill(RawOutcome::default());
         let county_fallback = vec![0; counties.width.max(1)];
         // Without a county column every household reads row 0, which may not exist: then, like
@@ -173,6 +205,10 @@ impl CompiledCode {
             as_of: counties.as_of,
             outcomes: outcomes.as_mut_ptr(),
             texts: std::ptr::from_ref(&texts).cast(),
+            county_values: tables.county_values.as_ptr(),
+            county_values_stride: (tables.width as i64).saturating_mul(8),
+            age_table: tables.ages.as_ptr(),
+            age_days: tables.ages.len() as i64,
         };
         let n_households =
             i64::try_from(batch.households.len).map_err(|_| BatchShapeError("too many households".into()))?;

@@ -2,50 +2,77 @@
 //!
 //! # Design
 //!
-//! [`JitEngine::compile`] turns a [`Program`] into machine code that does exactly what the
-//! interpreter ([`crate::interp`]) does, word for word, and [`JitEngine`] runs it over batches
-//! through the [`Engine`] trait. The interpreter is the oracle; the tests compare the two on
-//! hand-written programs for every node and on random programs and batches.
+//! [`JitEngine::compile`] turns a [`Program`] into machine code that computes what the
+//! interpreter ([`crate::interp`]) computes, word for word, and [`JitEngine`] runs it over
+//! batches through the [`Engine`] trait. The interpreter is the oracle; the tests compare the
+//! two on hand-written programs for every node, on the Shaanxi policy's tests and on random
+//! programs and batches.
+//!
+//! ## A fast path, and the interpreter for the rest
+//!
+//! The generated code is a *fast path*: it evaluates a household, and at the first operation
+//! that fails (an overflow, a division by zero, a false validation, an empty `max`, a `match`
+//! without an arm) it *gives the household up*: it marks the household and goes on with the
+//! next. After the call, the evaluator runs the interpreter on each household given up, over
+//! rows it zeroes first ([`crate::interp::reevaluate_household`]), so that the outcome, its
+//! span, rule and member, and every rule value come from the interpreter itself. Failures are
+//! rare (bad rows are rejected before evaluation), so this costs nothing in practice, and it
+//! frees the fast path from the interpreter's order of evaluation:
+//!
+//! - the fast path computes the same values as the interpreter whenever it finishes a
+//!   household: every expression is pure, and each value it computes has the operands the
+//!   interpreter gives it;
+//! - it gives up every household the interpreter finds failing: it evaluates every operation
+//!   the interpreter evaluates (and possibly more), with the same operands, so the interpreter's
+//!   first failure fails here too;
+//! - it may give up a household the interpreter does not fail, when extra work fails (an
+//!   aggregate under a branch not taken); the interpreter then finishes it correctly.
 //!
 //! ## Shape of the generated code
 //!
-//! Rules are compiled in groups: consecutive rules of [`Program::order`] up to
-//! `NODES_PER_FUNCTION` (256) expression nodes make one function. One exported driver calls the
-//! groups over blocks of `HOUSEHOLDS_PER_BLOCK` (256) households:
+//! One function evaluates households `start..end`. For each household it follows the
+//! [`plan`]: the household's rules as a few *steps*, each household rule once, and each loop
+//! over the members computing every person rule it can and accumulating every aggregate it can:
 //!
 //! ```text
-//! evaluate_batch(ctx, start, end):                     // the one exported function
-//!   for each block first..end of 256 households:
-//!     for each group in order: group_k(ctx, first, end)
-//!
-//! group_k(ctx, first, end):                            // rules r1, r2, … of the order
-//!   for h in first..end:
-//!     if outcomes[h].code != 0: continue               // failed in an earlier group
-//!     county_row = county_words + county[h] × stride   // one pointer per household
-//!     r1 (a person rule):
-//!       for row in person_offsets[h]..person_offsets[h+1]:
-//!         v = <the body, in the scope of this person>
-//!         person_results[slot][row] = v
-//!         (validation) if v == 0: fail(INVALID)
-//!     r2 …
-//!   fail(code): outcomes[h] = {code | member << 32, rule}; continue with h + 1
+//! evaluate_batch(ctx, start, end):
+//!   for h in start..end:
+//!     county_row, county_values = rows of h's county      // once per household
+//!     if county_values.failed: give up
+//!     household rules of step 0                            // values kept in registers
+//!     for row in person_offsets[h]..person_offsets[h+1]:   // step 1
+//!       person rules of step 1, stored where read later or asked for
+//!       each aggregate of step 1: if filter { acc = acc ⊕ value }
+//!     household rules of step 2 …
+//!     for row in case_offsets[h]..case_offsets[h+1]: case rules
+//!     continue
+//!   give up: outcomes[h] = 1; continue
 //! ```
 //!
-//! Households are independent (a rule reads only its own household's rows), so evaluating a
-//! block rule group by rule group instead of household by household changes no word and no
-//! outcome: each household still sees its rules in order and stops at its first failure. It
-//! lets each group stream through consecutive rows of its columns (a block's rows of 100 rule
-//! columns fit in L2), and costs one call per group and block.
+//! A household rule's value stays an SSA value for the rest of the household; a member rule's
+//! value an SSA value for the rest of its loop body; an aggregate's result an SSA value after
+//! its loop. Only person rules read back by a later loop, and the columns asked for, are
+//! stored: [`JitEngine::compile`] stores every rule (the [`Engine`] contract),
+//! [`JitEngine::compile_for_outputs`] only those the outputs and the report read.
 //!
-//! A failure code packs the kind (bits 0–7, see `codes`), a *site* (bits 8–31: the index of
-//! the failing operation's span in a table kept beside the code) and the member (bits 32–63).
-//! Each operation that can fail branches to its rule's cold failure block.
+//! Short-circuit operators, `if` and `match` whose skipped operands cannot fail and call no
+//! helper, and cost a few operations, are compiled without branches (`band`, `bor`, `select`):
+//! evaluating an operand the interpreter skips is harmless when it cannot fail.
 //!
-//! The context (`abi::RawContext`) is one `#[repr(C)]` struct of pointers: column pointer
-//! tables for the three entities' inputs and results, the offsets, the county words, the
-//! as-of date, the outcome buffer and the text tables. A group function loads every context
-//! field and column pointer it uses once, in its entry block; member ranges and the county
-//! row once per household.
+//! ## Parameters and county-level values
+//!
+//! A parameter is a load from the household's county row (`county_row + 8 × param`); the row
+//! pointer is computed once per household. Specialising parameters as constants would need one
+//! compiled copy per distinct parameter row (jurisdictions differ within one batch: Shaanxi has
+//! 107 counties in 14 parameter files). Instead, the larger expressions that read no record
+//! (`dibao_standard as 元/月`, `monthly_standard * tekun_basic_ratio`) are *county-level
+//! values*: the interpreter computes them once per county ([`crate::interp::evaluate_detached`])
+//! before the first batch of a county table, and generated code loads them from the county's row
+//! of values. A county where one of them fails is flagged, and its households are given up.
+//!
+//! Ages on the as-of date (`age(birth_date)`) read a table, made per county table, of the age
+//! on the as-of date of each of the 73,200 days (200 years) before it, computed by
+//! [`crate::date::years_between`] itself; other dates call that function.
 //!
 //! ## Arithmetic
 //!
@@ -53,63 +80,36 @@
 //! - `DivRound`: the divisor is tested for 0 and the pair for `MIN / -1` *before* `sdiv`/`srem`
 //!   (cranelift lowers them to `idiv`, which traps; cranelift-jit installs no handler, so a
 //!   trap would kill the process). The tests are left out for a constant divisor that cannot
-//!   hit them (÷ 12). Rounding half away from zero is branch-free: the truncated quotient
-//!   plus `select(2|r| >= |b| unsigned, sign, 0)`.
+//!   hit them (÷ 12), which cranelift turns into a multiplication. Rounding half away from zero
+//!   is branch-free: the truncated quotient plus `select(2|r| >= |b| unsigned, sign, 0)`.
 //! - `MulScaled`, `DivScaled`: the reference's i128 product is needed only when `a × b`
 //!   (`a × 10⁹`) does not fit in 64 bits; when it fits, the exact quotient over 64 bits equals
 //!   the one over 128, so that path is inline (`smul_overflow`, then the `DivRound` sequence by
 //!   the constant 10⁹). Otherwise a cold call to a Rust helper runs [`crate::arith`] itself and
 //!   returns a status, the value through a stack slot. Cranelift 0.135's x64 backend has no
-//!   lowering for a 128-bit `sdiv`, so an inline wide path would be a hand-written long
-//!   division for amounts beyond 92 million yuan; the helper is the reference code instead.
-//! - `years_between` and text equality call helpers ([`crate::date::years_between`],
-//!   [`crate::text::TextTables::equal`]); text equality first compares the handles inline
-//!   (equal handles are equal texts). No helper unwinds: they return statuses, and
-//!   `catch_unwind` guards the two that call library code.
-//!
-//! ## Parameters: loaded, not specialised
-//!
-//! A parameter is a load from the household's county row (`county_row + 8 × param`), the row
-//! pointer computed once per household. Specialising parameters as constants would need one
-//! compiled copy per distinct parameter row (jurisdictions differ within one batch: Shaanxi
-//! has 107 counties in 14 parameter files) or a dispatch per household, multiplying compile
-//! time (15 ms for Shaanxi, below) by up to 107 to save one L1-resident load per use; and the
-//! checks that dominate the work do not go away with constant operands (only `÷ constant`
-//! does, and that is already specialised). So parameters are loaded.
+//!   lowering for a 128-bit `sdiv`; the helper is the reference code instead.
+//! - Text equality first compares the handles inline (equal handles are equal texts), then
+//!   calls [`crate::text::TextTables::equal`]. No helper unwinds.
 //!
 //! ## Safety
 //!
 //! All `unsafe` is in the `abi` module: the call into generated code and the helpers' pointer
-//! arguments. The evaluator first runs [`Batch::validate`]; the code generator refuses a
-//! program whose column, parameter, attribute or slot numbers fall outside its schemas
-//! ([`JitError`]), so generated code reads and writes only inside the validated buffers. It
-//! contains no trapping instruction.
+//! arguments. The evaluator first runs [`Batch::validate`] and checks the shape of the result
+//! columns and of the county-level values; the code generator refuses a program whose column,
+//! parameter, attribute or slot numbers fall outside its schemas ([`JitError`]), so generated
+//! code reads and writes only inside the validated buffers. It contains no trapping
+//! instruction.
 //!
 //! ## Numbers
 //!
-//! Release build, best of 10 runs, on the 2-core development machine while other builds ran
-//! (load average 5–7, so these are upper bounds); printed by the tests in `jit::tests`
-//! (`cargo test --release -p pol-compiler --lib jit::tests -- --nocapture`):
-//!
-//! | what | compile | evaluate, ns/household (JIT vs interpreter) |
-//! |---|---|---|
-//! | Shaanxi 2019, 56 rules, 372 nodes | 12–15 ms | 290–730 vs 3,900–6,800 (8–14×) |
-//! | generated, 100 rules, 1,702 nodes | 39–66 ms | 900–3,500 vs 23,000–36,000 (10–24×) |
-//! | 100 trivial rules (`n + k`) | 4.5–7 ms | |
-//!
-//! The generated program is much denser than a policy (17 nodes a rule, nested aggregates
-//! and matches, against Shaanxi's 7), so a real 100-rule policy compiles in about 25 ms.
-//!
-//! Before rules were grouped, each rule was its own function and cranelift's fixed cost per
-//! function (about 0.25 ms: 100 trivial rules took 24 ms, now 3–7 ms) dominated: Shaanxi took
-//! 28 ms. Household-at-a-time evaluation (blocks of 1) ran Shaanxi at ~860 ns/household. Of
-//! the compile time, the verifier (kept on) is roughly a quarter to a third, the e-graph
-//! optimiser and register allocation most of the rest; `opt_level=none` or the single-pass
-//! allocator save less than the noise of the machine.
+//! `BENCHMARKS.md` has the measured figures (criterion, `benches/engines.rs` and
+//! `benches/compile.rs`). The tests in `jit::tests` also print rough timings
+//! (`cargo test --release -p pol-compiler --lib jit::tests -- --nocapture`).
 
 mod abi;
 mod codegen;
 mod error;
+mod plan;
 mod translate;
 
 #[cfg(test)]
@@ -117,44 +117,57 @@ mod tests;
 
 pub use error::JitError;
 
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use pol_grammar::Span;
+use pol_grammar::ast::EntityKind;
 
 use crate::engine::{Batch, BatchResult, CountyTable, Engine, EvalError, EvalErrorKind, Outcome};
-use crate::tir::{Program, RuleId};
-
-/// Failure codes generated code writes into outcomes.
-pub(crate) mod codes {
-    /// A validation rule was false.
-    pub const INVALID: i64 = 1;
-    /// An arithmetic overflow.
-    pub const OVERFLOW: i64 = 2;
-    /// A division by zero.
-    pub const DIVISION_BY_ZERO: i64 = 3;
-    /// `max`, `min` or `first` over no member.
-    pub const EMPTY_AGGREGATE: i64 = 4;
-    /// A `match` without an arm for the value.
-    pub const NO_MATCHING_ARM: i64 = 5;
-    /// Where the site index starts.
-    pub const SITE_SHIFT: u32 = 8;
-    /// Where the member index starts.
-    pub const MEMBER_SHIFT: u32 = 32;
-    /// How many failure sites fit between the two.
-    pub const MAX_SITES: usize = 1 << 24;
-}
+use crate::interp::{self, Detached};
+use crate::tir::{Program, RuleId, Word};
 
 /// A program compiled to native code; evaluates batches like the interpreter, faster.
 pub struct JitEngine {
-    /// The program, to validate batches against.
+    /// The program, to validate batches against and for the interpreter's part.
     program: Program,
     /// The code and the module that owns it.
     code: abi::CompiledCode,
-    /// The span of each failure site.
-    sites: Vec<Span>,
+    /// The county-level expressions (see [`plan`]).
+    county_items: Vec<plan::CountyItem>,
+    /// Words per row of county-level values.
+    county_width: usize,
+    /// Whether the code reads the table of ages on the as-of date.
+    ages_on_as_of: bool,
+    /// The result columns generated code does not write, zeroed before each batch when every
+    /// column was asked for.
+    unwritten: Vec<(EntityKind, u32)>,
+    /// The tables made for the last county table evaluated against.
+    prepared: Mutex<Option<Arc<Prepared>>>,
 }
+
+/// The tables generated code reads beside a batch, made once per county table: batches of one
+/// run share them.
+#[derive(Debug)]
+struct Prepared {
+    /// The county table they were made for.
+    counties: CountyTable,
+    /// The county-level values, [`JitEngine::county_width`] words per county row.
+    county_values: Vec<Word>,
+    /// Ages on the as-of date by days before it, when the code reads them.
+    ages: Vec<u8>,
+}
+
+/// How many days before the as-of date the table of ages covers: 200 years. An older date's
+/// age is the helper's.
+const AGE_TABLE_DAYS: Word = 200 * 366;
 
 impl std::fmt::Debug for JitEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JitEngine").field("rules", &self.program.rules.len()).field("sites", &self.sites.len()).finish()
+        f.debug_struct("JitEngine")
+            .field("rules", &self.program.rules.len())
+            .field("county_values", &self.county_items.len())
+            .finish()
     }
 }
 
@@ -162,23 +175,52 @@ impl JitEngine {
     /// Compiles a checked program. Fails only on a bug (a program the checker should not have
     /// produced, or a cranelift failure).
     pub fn compile(program: &Program) -> Result<JitEngine, JitError> {
-        JitEngine::compile_with(program, &codegen::SETTINGS)
+        JitEngine::compile_with(program, None, &codegen::SETTINGS)
     }
 
-    /// Compiles with these cranelift settings (tests compare compile times).
-    fn compile_with(program: &Program, settings: &[(&str, &str)]) -> Result<JitEngine, JitError> {
+    /// Compiles a checked program for its outputs: evaluation computes every rule and gives
+    /// every household the interpreter's outcome, but stores only the values of the rules the
+    /// outputs and the report read ([`Program::output_rules`]); the other rule columns of a
+    /// household that comes out `Ok` are unspecified. What `pol run` needs, with fewer stores.
+    pub fn compile_for_outputs(program: &Program) -> Result<JitEngine, JitError> {
+        let keep = program.output_rules().into_iter().collect();
+        JitEngine::compile_with(program, Some(&keep), &codegen::SETTINGS)
+    }
+
+    /// Compiles, storing the rules in `keep` (all when `None`), with these cranelift settings
+    /// (tests compare compile times).
+    fn compile_with(
+        program: &Program,
+        keep: Option<&HashSet<RuleId>>,
+        settings: &[(&str, &str)],
+    ) -> Result<JitEngine, JitError> {
         check_slots(program)?;
+        let plan = plan::Plan::new(program, keep)?;
+        // Columns of rules the code does not store: zeroed per batch when all were asked for
+        // (only rules missing from the order), unspecified otherwise.
+        let unwritten = if keep.is_none() {
+            program
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| !plan.stored.contains(&RuleId(*index as u32)))
+                .map(|(_, rule)| (rule.entity, rule.slot))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut codegen = codegen::Codegen::new(program, settings)?;
-        // Like the interpreter, an unknown rule in the order is skipped, and one listed twice
-        // is evaluated twice.
-        let order: Vec<RuleId> = program.order.iter().copied().filter(|rule| program.rule(*rule).is_some()).collect();
-        let mut rule_functions = Vec::new();
-        for group in rule_groups(program, &order) {
-            rule_functions.push(codegen.compile_group(group)?);
-        }
-        let entry = codegen.compile_driver(&rule_functions)?;
-        let (code, sites) = codegen.finish(entry)?;
-        Ok(JitEngine { program: program.clone(), code, sites })
+        let entry = codegen.compile_function(&plan)?;
+        let code = codegen.finish(entry, plan.county_width())?;
+        Ok(JitEngine {
+            program: program.clone(),
+            code,
+            county_width: plan.county_width(),
+            county_items: plan.county_items,
+            ages_on_as_of: plan.ages_on_as_of,
+            unwritten,
+            prepared: Mutex::new(None),
+        })
     }
 
     /// The program it evaluates.
@@ -186,61 +228,56 @@ impl JitEngine {
         &self.program
     }
 
-    /// The outcome a raw code stands for.
-    fn outcome(&self, code: i64, rule: i64) -> Outcome {
-        if code == 0 {
-            return Outcome::Ok;
+    /// The tables for a county table: the last ones made when it is the same table.
+    fn prepared(&self, counties: &CountyTable) -> Arc<Prepared> {
+        let mut cache = self.prepared.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(prepared) = cache.as_ref()
+            && prepared.counties == *counties
+        {
+            return Arc::clone(prepared);
         }
-        let rule = RuleId(u32::try_from(rule).unwrap_or(u32::MAX));
-        let member = (code >> codes::MEMBER_SHIFT) as u32;
-        let site = ((code >> codes::SITE_SHIFT) & ((1 << (codes::MEMBER_SHIFT - codes::SITE_SHIFT)) - 1)) as usize;
-        let kind = match code & 0xFF {
-            codes::INVALID => return Outcome::Invalid { rule, member },
-            codes::OVERFLOW => EvalErrorKind::Overflow,
-            codes::DIVISION_BY_ZERO => EvalErrorKind::DivisionByZero,
-            codes::EMPTY_AGGREGATE => EvalErrorKind::EmptyAggregate,
-            _ => EvalErrorKind::NoMatchingArm,
+        let prepared = Arc::new(self.prepare(counties));
+        *cache = Some(Arc::clone(&prepared));
+        prepared
+    }
+
+    /// Makes the tables for a county table: every county's county-level values, computed by the
+    /// interpreter (a county where one fails gets its flag set, and its households go to the
+    /// interpreter), and the age of each day of the 200 years before the as-of date, computed by
+    /// the very function the interpreter calls.
+    fn prepare(&self, counties: &CountyTable) -> Prepared {
+        let width = self.county_width;
+        let mut county_values = vec![0; counties.len().max(1) * width];
+        let items: Vec<Detached<'_>> = self
+            .county_items
+            .iter()
+            .map(|item| Detached { expr: &item.expr, entity: item.entity, rule: item.rule })
+            .collect();
+        for (county, row) in county_values.chunks_mut(width).enumerate() {
+            match interp::evaluate_detached(&self.program, counties, county, &items) {
+                Some(words) => {
+                    for (item, word) in self.county_items.iter().zip(words) {
+                        if let Some(cell) = item.slot.and_then(|slot| row.get_mut(slot + 1)) {
+                            *cell = word;
+                        }
+                    }
+                }
+                None => {
+                    if let Some(flag) = row.first_mut() {
+                        *flag = 1;
+                    }
+                }
+            }
+        }
+        let as_of = counties.as_of;
+        let ages = if self.ages_on_as_of {
+            (0..AGE_TABLE_DAYS)
+                .map_while(|days| u8::try_from(crate::date::years_between(as_of.checked_sub(days)?, as_of)).ok())
+                .collect()
+        } else {
+            Vec::new()
         };
-        let span = self.sites.get(site).copied().unwrap_or_default();
-        Outcome::Error(EvalError { kind, span, rule, member })
-    }
-}
-
-/// How many expression nodes a function gets, at most (a rule larger than this gets one of
-/// its own): cranelift spends about a quarter of a millisecond per function before any
-/// instruction, so rules are compiled a group at a time.
-const NODES_PER_FUNCTION: usize = 256;
-
-/// Splits the order into groups of consecutive rules of at most [`NODES_PER_FUNCTION`] nodes.
-fn rule_groups<'o>(program: &Program, order: &'o [RuleId]) -> Vec<&'o [RuleId]> {
-    let mut groups = Vec::new();
-    let (mut start, mut nodes) = (0, 0);
-    for (index, rule) in order.iter().enumerate() {
-        let size = program.rule(*rule).map_or(1, |rule| count_nodes(&rule.body));
-        if index > start && nodes + size > NODES_PER_FUNCTION {
-            groups.extend(order.get(start..index));
-            (start, nodes) = (index, 0);
-        }
-        nodes += size;
-    }
-    groups.extend(order.get(start..).filter(|rest| !rest.is_empty()));
-    groups
-}
-
-/// The number of nodes of an expression.
-fn count_nodes(expr: &crate::tir::Expr) -> usize {
-    use crate::tir::ExprKind;
-    1 + match &expr.kind {
-        ExprKind::Unary(_, operand) | ExprKind::Mask(operand) => count_nodes(operand),
-        ExprKind::Binary(_, left, right) => count_nodes(left) + count_nodes(right),
-        ExprKind::If(cond, then, otherwise) => count_nodes(cond) + count_nodes(then) + count_nodes(otherwise),
-        ExprKind::Match(scrutinee, arms) => {
-            count_nodes(scrutinee) + arms.iter().map(|(_, arm)| count_nodes(arm)).sum::<usize>()
-        }
-        ExprKind::Aggregate { filter, value, .. } => {
-            filter.as_deref().map_or(0, count_nodes) + value.as_deref().map_or(0, count_nodes)
-        }
-        _ => 0,
+        Prepared { counties: counties.clone(), county_values, ages }
     }
 }
 
@@ -262,25 +299,54 @@ impl Engine for JitEngine {
         "jit"
     }
 
-    fn evaluate(&self, batch: &Batch, counties: &CountyTable) -> BatchResult {
+    fn evaluate_into(&self, batch: &Batch, counties: &CountyTable, result: &mut BatchResult) {
+        self.evaluate_counted(batch, counties, result);
+    }
+}
+
+impl JitEngine {
+    /// [`Engine::evaluate_into`], returning how many households the generated code gave up and
+    /// the interpreter evaluated (every household that fails, and any that fails only in the
+    /// generated code's extra work; see the module documentation).
+    pub fn evaluate_counted(&self, batch: &Batch, counties: &CountyTable, result: &mut BatchResult) -> usize {
         let program = &self.program;
-        let mut result = BatchResult::zeroed(program, batch);
-        let mut raw = vec![abi::RawOutcome::default(); batch.households.len];
-        let results = [&mut result.household, &mut result.person, &mut result.case];
-        match self.code.run(program, batch, counties, results, &mut raw) {
-            Ok(()) => result.outcomes = raw.iter().map(|outcome| self.outcome(outcome.code, outcome.rule)).collect(),
-            Err(_) => {
-                // A malformed batch is an internal error of the caller; like the interpreter,
-                // evaluate nothing and say so for every household.
-                let error = EvalError {
-                    kind: EvalErrorKind::MalformedBatch,
-                    span: Span::default(),
-                    rule: RuleId(0),
-                    member: 0,
-                };
-                result.outcomes = vec![Outcome::Error(error); batch.households.len];
+        // Generated code writes every word of the columns it stores for the households it
+        // finishes; the interpreter zeroes and writes the rows of the others.
+        result.reshape(program, batch);
+        for (entity, slot) in &self.unwritten {
+            let columns = match entity {
+                EntityKind::Household => &mut result.household,
+                EntityKind::Person => &mut result.person,
+                EntityKind::Case => &mut result.case,
+            };
+            if let Some(column) = columns.get_mut(*slot as usize) {
+                column.fill(0);
             }
         }
-        result
+        let mut raw = vec![abi::RawOutcome::default(); batch.households.len];
+        let prepared = self.prepared(counties);
+        let tables =
+            abi::Tables { county_values: &prepared.county_values, width: self.county_width, ages: &prepared.ages };
+        let results = [&mut result.household, &mut result.person, &mut result.case];
+        if self.code.run(program, batch, counties, tables, results, &mut raw).is_err() {
+            // A malformed batch is an internal error of the caller; like the interpreter,
+            // evaluate nothing and say so for every household.
+            result.reset(program, batch);
+            let error =
+                EvalError { kind: EvalErrorKind::MalformedBatch, span: Span::default(), rule: RuleId(0), member: 0 };
+            result.outcomes = vec![Outcome::Error(error); batch.households.len];
+            return 0;
+        }
+        let mut given_up = 0;
+        for (household, outcome) in raw.iter().enumerate() {
+            let outcome = if outcome.code == 0 {
+                Outcome::Ok
+            } else {
+                given_up += 1;
+                interp::reevaluate_household(program, batch, counties, household, result)
+            };
+            result.outcomes.push(outcome);
+        }
+        given_up
     }
 }

@@ -1,11 +1,11 @@
 //! Typed expressions to cranelift IR: the [`FunctionTranslator`], with one `translate_<node>`
-//! method per expression kind or operator family, and `emit_<part>` methods (in `rule`) for
-//! the parts of a group function that are not expressions (loops, stores, failure exits).
+//! method per expression kind or operator family, and `emit_<part>` methods (in `household`)
+//! for the parts of the function that are not expressions (loops, stores, the way out).
 //!
 //! Every value is an `i64` cranelift value holding the word. Control flow (`if`, `match`,
-//! `and`/`or`, aggregates) uses merge blocks with one block parameter; loop counters and
-//! accumulators are frontend [`Variable`]s. A failing operation branches to its rule's cold
-//! failure block with its failure code (see [`super::codes`]) and the rule's row.
+//! `and`/`or`) uses merge blocks with one block parameter; loop counters and accumulators are
+//! frontend [`Variable`](cranelift_frontend::Variable)s. An operation that fails branches to the
+//! household's cold *give-up* block, which marks the household for the interpreter.
 
 use std::collections::HashMap;
 use std::mem::offset_of;
@@ -19,13 +19,13 @@ use pol_grammar::ast::EntityKind;
 
 mod aggregate;
 mod arithmetic;
-mod rule;
+mod household;
 
 use super::abi::RawContext;
-use super::codes;
 use super::error::JitError;
+use super::plan::{NodeKey, Plan, node_key};
 use crate::text::MASK_BIT;
-use crate::tir::{AttrId, BinOp, ColumnId, Expr, ExprKind, ParamId, Pat, Program, RuleId, UnOp, Word};
+use crate::tir::{AggKind, AttrId, BinOp, ColumnId, Expr, ExprKind, ParamId, Pat, Program, RuleId, UnOp, Word};
 
 /// The helpers a function may call, imported into it.
 pub(super) struct HelperRefs {
@@ -48,42 +48,55 @@ pub(super) struct Scope {
     pub row: Value,
 }
 
-/// The parameters of a group function: `fn(ctx, first, end)` computes its rules for households
-/// `first..end` that have not failed yet.
+/// The parameters of the function: `fn(ctx, start, end)` evaluates households `start..end`.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct RuleParams {
+pub(super) struct FunctionParams {
     /// `*const RawContext`.
     pub ctx: Value,
     /// The first household.
-    pub first: Value,
+    pub start: Value,
     /// One past the last household.
     pub end: Value,
 }
 
-/// Translates one rule into the body of its function.
+/// An aggregate's result after its loop: the value, and for `max`, `min` and `first` whether
+/// some member passed the filter (the value is an error otherwise).
+#[derive(Debug, Clone, Copy)]
+struct AggregateValue {
+    value: Value,
+    found: Option<Value>,
+}
+
+/// Translates a planned program into the body of its function.
 pub(super) struct FunctionTranslator<'a, 'f> {
     builder: FunctionBuilder<'f>,
     program: &'a Program,
+    plan: &'a Plan<'a>,
     helpers: HelperRefs,
-    sites: &'a mut Vec<Span>,
     pointer: Type,
-    params: RuleParams,
+    params: FunctionParams,
     /// The household being computed (a value of the household loop's body).
     household: Value,
-    /// Its county row, when the rule reads parameters or attributes.
+    /// Its county row (parameters, then attributes), when the program reads one.
     county_row: Option<Value>,
-    /// The record being visited (changes inside aggregates).
+    /// Its county's row of county-level values, when the plan has any.
+    county_values: Option<Value>,
+    /// The record being visited (changes inside member loops).
     scope: Scope,
-    /// The row the rule is being computed for; failures report it.
-    rule_row: Value,
-    /// The cold failure exit of the rule being translated: parameters `(code, rule_row)`.
-    fail: Option<Block>,
+    /// The household's give-up block.
+    give_up: Option<Block>,
     /// Values loaded once in the entry block, or once per household (see
     /// [`FunctionTranslator::emit_preloads`]).
     preloaded: HashMap<Preload, Value>,
+    /// The household's rules computed so far in this household's iteration.
+    household_values: HashMap<RuleId, Value>,
+    /// The member rules computed so far for the member being visited, in the current loop.
+    member_values: HashMap<RuleId, Value>,
+    /// The aggregates accumulated so far in this household's iteration.
+    aggregates: HashMap<NodeKey, AggregateValue>,
 }
 
-/// A load hoisted into the entry block of a group function (or the start of a household).
+/// A load hoisted into the entry block of the function (or the start of a household).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Preload {
     /// A field of the context, by byte offset.
@@ -94,7 +107,7 @@ enum Preload {
     RangeStart(EntityKind),
     /// The household's end row of an entity.
     RangeEnd(EntityKind),
-    /// The household's county row (per household; the marker that the rule needs it).
+    /// The household's county row (per household; the marker that the program needs it).
     CountyRow,
 }
 
@@ -104,7 +117,7 @@ fn table_flags() -> MemFlagsData {
     MemFlagsData::trusted().with_readonly().with_can_move()
 }
 
-/// Flags for input columns and county words: valid, aligned, never written during a call.
+/// Flags for input columns, county words and tables: valid, aligned, never written during a call.
 fn input_flags() -> MemFlagsData {
     MemFlagsData::trusted().with_readonly()
 }
@@ -135,11 +148,6 @@ fn results_field(entity: EntityKind) -> usize {
     }
 }
 
-/// The byte offset of an outcome field, as a store offset.
-fn outcome_field(offset: usize) -> i32 {
-    i32::try_from(offset).unwrap_or(0)
-}
-
 /// The comparison a binary operator performs, if it is one.
 fn comparison(op: BinOp) -> Option<IntCC> {
     Some(match op {
@@ -159,25 +167,28 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
     pub(super) fn new(
         builder: FunctionBuilder<'f>,
         program: &'a Program,
+        plan: &'a Plan<'a>,
         helpers: HelperRefs,
-        sites: &'a mut Vec<Span>,
-        params: RuleParams,
+        params: FunctionParams,
     ) -> Self {
-        let household = params.first;
+        let household = params.start;
         let scope = Scope { entity: EntityKind::Household, row: household };
         FunctionTranslator {
             builder,
             program,
+            plan,
             helpers,
-            sites,
             pointer: I64,
             params,
             household,
             county_row: None,
+            county_values: None,
             scope,
-            rule_row: household,
-            fail: None,
+            give_up: None,
             preloaded: HashMap::new(),
+            household_values: HashMap::new(),
+            member_values: HashMap::new(),
+            aggregates: HashMap::new(),
         }
     }
 
@@ -188,48 +199,20 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
 
     // ---- failures and memory --------------------------------------------------------------
 
-    /// Branches to the failure exit when `failed` is nonzero, reporting `kind` at `span`.
-    pub(super) fn fail_if(&mut self, failed: Value, kind: i64, span: Span) -> Result<(), JitError> {
-        self.fail_if_any(&[(failed, kind)], span)
-    }
-
-    /// Branches to the failure exit when any condition holds, reporting the kind of the first
-    /// that does: one branch (one block) for several checks of one operation.
-    pub(super) fn fail_if_any(&mut self, conditions: &[(Value, i64)], span: Span) -> Result<(), JitError> {
-        let Some(((last_failed, last_kind), earlier)) = conditions.split_last() else { return Ok(()) };
-        let code = self.site_code(*last_kind, span)?;
-        let (mut failed, mut code) = (*last_failed, self.builder.ins().iconst(I64, code));
-        for (condition, kind) in earlier.iter().rev() {
-            let kind_code = self.site_code(*kind, span)?;
-            let kind_code = self.builder.ins().iconst(I64, kind_code);
-            code = self.builder.ins().select(*condition, kind_code, code);
-            failed = self.builder.ins().bor(failed, *condition);
-        }
-        let fail = self.fail.ok_or_else(|| JitError::codegen("a failure outside a rule"))?;
+    /// Gives up on the household when `failed` (an `i8` condition) holds.
+    pub(super) fn give_up_if(&mut self, failed: Value) -> Result<(), JitError> {
+        let give_up = self.give_up.ok_or_else(|| JitError::codegen("a failure outside a household"))?;
         let next = self.builder.create_block();
-        let args = [BlockArg::Value(code), BlockArg::Value(self.rule_row)];
-        self.builder.ins().brif(failed, fail, &args, next, &[]);
+        self.builder.ins().brif(failed, give_up, &[], next, &[]);
         self.builder.switch_to_block(next);
         Ok(())
     }
 
-    /// Ends the current block with a jump to the failure exit.
-    fn fail_always(&mut self, kind: i64, span: Span) -> Result<(), JitError> {
-        let code = self.site_code(kind, span)?;
-        let code = self.builder.ins().iconst(I64, code);
-        let fail = self.fail.ok_or_else(|| JitError::codegen("a failure outside a rule"))?;
-        self.builder.ins().jump(fail, &[BlockArg::Value(code), BlockArg::Value(self.rule_row)]);
+    /// Ends the current block by giving up on the household.
+    fn give_up_always(&mut self) -> Result<(), JitError> {
+        let give_up = self.give_up.ok_or_else(|| JitError::codegen("a failure outside a household"))?;
+        self.builder.ins().jump(give_up, &[]);
         Ok(())
-    }
-
-    /// A failure code: `kind` at a new site remembering `span`.
-    fn site_code(&mut self, kind: i64, span: Span) -> Result<i64, JitError> {
-        let site = self.sites.len();
-        if site >= codes::MAX_SITES {
-            return Err(JitError::codegen("too many operations that can fail"));
-        }
-        self.sites.push(span);
-        Ok(kind | ((site as i64) << codes::SITE_SHIFT))
     }
 
     /// A field of the context.
@@ -274,6 +257,9 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
 
     /// The word an expression computes.
     pub(super) fn translate(&mut self, expr: &Expr) -> Result<Value, JitError> {
+        if let Some(slot) = self.plan.county_slots.get(&node_key(expr)) {
+            return self.load_county_value(*slot);
+        }
         match &expr.kind {
             ExprKind::Const(word) => Ok(self.builder.ins().iconst(I64, *word)),
             ExprKind::Column(entity, column) => self.translate_column(*entity, *column, expr.span),
@@ -285,13 +271,11 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             }
             ExprKind::CountyAttr(attr) => self.translate_county_attr(*attr, expr.span),
             ExprKind::AsOf => Ok(self.load_context(offset_of!(RawContext, as_of), I64)),
-            ExprKind::Unary(op, operand) => self.translate_unary(*op, operand, expr.span),
+            ExprKind::Unary(op, operand) => self.translate_unary(*op, operand),
             ExprKind::Binary(op, left, right) => self.translate_binary(*op, left, right, expr.span),
             ExprKind::If(cond, then, otherwise) => self.translate_if(cond, then, otherwise),
-            ExprKind::Match(scrutinee, arms) => self.translate_match(scrutinee, arms, expr.span),
-            ExprKind::Aggregate { kind, filter, value } => {
-                self.translate_aggregate(*kind, filter.as_deref(), value.as_deref(), expr.span)
-            }
+            ExprKind::Match(scrutinee, arms) => self.translate_match(scrutinee, arms),
+            ExprKind::Aggregate { kind, .. } => self.translate_aggregate(expr, *kind),
             ExprKind::Mask(text) => self.translate_mask(text),
         }
     }
@@ -306,12 +290,21 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
         Ok(self.load_cell(pointer, row, input_flags()))
     }
 
-    /// A rule's value for the scope's record or its household.
+    /// A rule's value for the scope's record or its household: the value computed in this
+    /// household's iteration (household rules, and member rules of the same loop), else the
+    /// one stored by an earlier loop.
     fn translate_rule(&mut self, id: RuleId, span: Span) -> Result<Value, JitError> {
         let Some(rule) = self.program.rule(id) else {
             return Err(JitError::untranslatable(format!("rule {}", id.0), span));
         };
         let row = self.row_of(rule.entity, span)?;
+        let computed = if rule.entity == EntityKind::Household { &self.household_values } else { &self.member_values };
+        if let Some(value) = computed.get(&id) {
+            return Ok(*value);
+        }
+        if rule.entity == EntityKind::Household {
+            return Err(JitError::untranslatable(format!("rule `{}` read before it is computed", rule.name), span));
+        }
         let pointer = self.column_pointer(results_field(rule.entity), rule.slot as usize)?;
         Ok(self.load_cell(pointer, row, MemFlagsData::trusted()))
     }
@@ -332,6 +325,13 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
         self.load_county_word(self.program.params.len() + attr.0 as usize)
     }
 
+    /// Slot `slot` of the household's county's row of county-level values (after the flag).
+    fn load_county_value(&mut self, slot: usize) -> Result<Value, JitError> {
+        let offset = word_offset(slot + 1)?;
+        let row = self.county_values.ok_or_else(|| JitError::codegen("a county-level value without its row"))?;
+        Ok(self.builder.ins().load(I64, input_flags(), row, offset))
+    }
+
     /// Word `index` of the household's county row.
     fn load_county_word(&mut self, index: usize) -> Result<Value, JitError> {
         let offset = word_offset(index)?;
@@ -340,7 +340,7 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
     }
 
     /// `not x` (1 when the word is 0) and checked `-x`.
-    fn translate_unary(&mut self, op: UnOp, operand: &Expr, span: Span) -> Result<Value, JitError> {
+    fn translate_unary(&mut self, op: UnOp, operand: &Expr) -> Result<Value, JitError> {
         let value = self.translate(operand)?;
         match op {
             UnOp::Not => {
@@ -350,7 +350,7 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             UnOp::Neg => {
                 let zero = self.builder.ins().iconst(I64, 0);
                 let (negated, overflow) = self.builder.ins().ssub_overflow(zero, value);
-                self.fail_if(overflow, codes::OVERFLOW, span)?;
+                self.give_up_if(overflow)?;
                 Ok(negated)
             }
         }
@@ -374,10 +374,10 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             return Ok(self.builder.ins().uextend(I64, holds));
         }
         match op {
-            BinOp::Add | BinOp::Sub | BinOp::Mul => self.translate_checked(op, a, b, span),
-            BinOp::MulScaled => self.translate_mul_scaled(a, b, span),
-            BinOp::DivRound => self.translate_div_round(a, b, constant(right), span),
-            BinOp::DivScaled => self.translate_div_scaled(a, b, span),
+            BinOp::Add | BinOp::Sub | BinOp::Mul => self.translate_checked(op, a, b),
+            BinOp::MulScaled => self.translate_mul_scaled(a, b),
+            BinOp::DivRound => self.translate_div_round(a, b, constant(right)),
+            BinOp::DivScaled => self.translate_div_scaled(a, b),
             BinOp::Min => Ok(self.builder.ins().smin(a, b)),
             BinOp::Max => Ok(self.builder.ins().smax(a, b)),
             BinOp::TextEq => Ok(self.translate_text_eq(a, b)),
@@ -385,7 +385,7 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
                 let equal = self.translate_text_eq(a, b);
                 Ok(self.builder.ins().bxor_imm_u(equal, 1))
             }
-            BinOp::YearsBetween => Ok(self.translate_years_between(a, b)),
+            BinOp::YearsBetween => Ok(self.translate_years_between(a, b, right.kind == ExprKind::AsOf)),
             _ => Err(JitError::untranslatable(format!("the operator {op:?}"), span)),
         }
     }
@@ -407,16 +407,51 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
         result
     }
 
-    /// Full years between two dates, by the helper.
-    fn translate_years_between(&mut self, from: Value, to: Value) -> Value {
+    /// Full years between two dates. To the as-of date, the age of a date up to 200 years back
+    /// is one byte of the table of ages for the as-of date (built from the same helper, so it is
+    /// the same number); any other pair of dates calls the helper.
+    fn translate_years_between(&mut self, from: Value, to: Value, to_as_of: bool) -> Value {
+        let merge = self.builder.create_block();
+        let result = self.builder.append_block_param(merge, I64);
+        if to_as_of && self.plan.ages_on_as_of {
+            let (days, overflow) = self.builder.ins().ssub_overflow(to, from);
+            let table_days = self.load_context(offset_of!(RawContext, age_days), I64);
+            let in_table = self.builder.ins().icmp(IntCC::UnsignedLessThan, days, table_days);
+            let exact = self.builder.ins().icmp_imm_s(IntCC::Equal, overflow, 0);
+            let in_table = self.builder.ins().band(in_table, exact);
+            let (table_block, helper_block) = (self.builder.create_block(), self.builder.create_block());
+            self.builder.set_cold_block(helper_block);
+            self.builder.ins().brif(in_table, table_block, &[], helper_block, &[]);
+            self.builder.switch_to_block(table_block);
+            let table = self.load_context(offset_of!(RawContext, age_table), self.pointer);
+            let address = self.builder.ins().iadd(table, days);
+            let age = self.builder.ins().uload8(I64, input_flags(), address, 0);
+            self.builder.ins().jump(merge, &[BlockArg::Value(age)]);
+            self.builder.switch_to_block(helper_block);
+        }
         let call = self.builder.ins().call(self.helpers.years_between, &[from, to]);
-        self.builder.inst_results(call).first().copied().unwrap_or(from)
+        let years = self.builder.inst_results(call).first().copied().unwrap_or(from);
+        self.builder.ins().jump(merge, &[BlockArg::Value(years)]);
+        self.builder.switch_to_block(merge);
+        result
     }
 
     /// `a and b` is 0 when `a` does not hold, else whether `b` holds (0 or 1); `a or b` is 1
     /// when `a` holds, else whether `b` holds.
     fn translate_logic(&mut self, is_and: bool, left: &Expr, right: &Expr) -> Result<Value, JitError> {
         let a = self.translate(left)?;
+        if self.speculable(right) {
+            // Branch-free: `b` cannot fail, so evaluating it when `a` decides changes nothing.
+            let b = self.translate(right)?;
+            let a_holds = self.builder.ins().icmp_imm_s(IntCC::NotEqual, a, 0);
+            let b_holds = self.builder.ins().icmp_imm_s(IntCC::NotEqual, b, 0);
+            let holds = if is_and {
+                self.builder.ins().band(a_holds, b_holds)
+            } else {
+                self.builder.ins().bor(a_holds, b_holds)
+            };
+            return Ok(self.builder.ins().uextend(I64, holds));
+        }
         let (rhs, merge) = (self.builder.create_block(), self.builder.create_block());
         let result = self.builder.append_block_param(merge, I64);
         if is_and {
@@ -438,6 +473,12 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
     /// `if c { a } else { b }`: only the taken branch runs.
     fn translate_if(&mut self, cond: &Expr, then: &Expr, otherwise: &Expr) -> Result<Value, JitError> {
         let condition = self.translate(cond)?;
+        if self.speculable(then) && self.speculable(otherwise) {
+            // Branch-free: neither branch can fail.
+            let then_value = self.translate(then)?;
+            let else_value = self.translate(otherwise)?;
+            return Ok(self.builder.ins().select(condition, then_value, else_value));
+        }
         let (then_block, else_block, merge) =
             (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
         let result = self.builder.append_block_param(merge, I64);
@@ -453,9 +494,12 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
     }
 
     /// A match: the scrutinee once, then each arm's pattern in order; no arm holding is a
-    /// failure (the checker rules it out).
-    fn translate_match(&mut self, scrutinee: &Expr, arms: &[(Pat, Expr)], span: Span) -> Result<Value, JitError> {
+    /// failure (the checker rules it out), so the household is given up.
+    fn translate_match(&mut self, scrutinee: &Expr, arms: &[(Pat, Expr)]) -> Result<Value, JitError> {
         let value = self.translate(scrutinee)?;
+        if arms.iter().all(|(_, arm)| self.speculable(arm)) {
+            return self.translate_match_select(value, arms);
+        }
         let merge = self.builder.create_block();
         let result = self.builder.append_block_param(merge, I64);
         let mut exhaustive = false;
@@ -475,10 +519,83 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             self.builder.switch_to_block(next);
         }
         if !exhaustive {
-            self.fail_always(codes::NO_MATCHING_ARM, span)?;
+            self.give_up_always()?;
         }
         self.builder.switch_to_block(merge);
         Ok(result)
+    }
+
+    /// A match whose arms cannot fail, branch-free: every arm's value, the first whose pattern
+    /// holds selected; no pattern holding gives the household up.
+    fn translate_match_select(&mut self, value: Value, arms: &[(Pat, Expr)]) -> Result<Value, JitError> {
+        let mut chosen = Vec::with_capacity(arms.len());
+        let mut exhaustive = false;
+        for (pattern, arm) in arms {
+            let holds = self.pattern_holds(value, *pattern);
+            let arm_value = self.translate(arm)?;
+            chosen.push((holds, arm_value));
+            if *pattern == Pat::Any {
+                exhaustive = true;
+                break;
+            }
+        }
+        if !exhaustive {
+            let mut any = self.builder.ins().iconst(cranelift_codegen::ir::types::I8, 0);
+            for (holds, _) in &chosen {
+                any = self.builder.ins().bor(any, *holds);
+            }
+            let none = self.builder.ins().icmp_imm_s(IntCC::Equal, any, 0);
+            self.give_up_if(none)?;
+        }
+        let Some(((_, last_value), earlier)) = chosen.split_last() else {
+            // No arm: the household was given up just above.
+            return Ok(self.builder.ins().iconst(I64, 0));
+        };
+        let mut result = *last_value;
+        for (holds, arm_value) in earlier.iter().rev() {
+            result = self.builder.ins().select(*holds, *arm_value, result);
+        }
+        Ok(result)
+    }
+
+    /// Whether an expression can be evaluated where the interpreter would not evaluate it:
+    /// it cannot fail, calls no helper, and is small (a few loads and comparisons).
+    fn speculable(&self, expr: &Expr) -> bool {
+        self.speculation_cost(expr).is_some_and(|cost| cost <= SPECULATION_BUDGET)
+    }
+
+    /// The number of operations of an expression that cannot fail and calls nothing; `None` for
+    /// one that could fail or calls a helper.
+    fn speculation_cost(&self, expr: &Expr) -> Option<u32> {
+        if self.plan.county_slots.contains_key(&node_key(expr)) {
+            return Some(1);
+        }
+        let own = match &expr.kind {
+            ExprKind::Unary(UnOp::Neg, _) => return None,
+            ExprKind::Binary(
+                BinOp::Add
+                | BinOp::Sub
+                | BinOp::Mul
+                | BinOp::MulScaled
+                | BinOp::DivRound
+                | BinOp::DivScaled
+                | BinOp::TextEq
+                | BinOp::TextNe
+                | BinOp::YearsBetween,
+                ..,
+            ) => return None,
+            ExprKind::Match(_, arms) if !arms.iter().any(|(pattern, _)| *pattern == Pat::Any) => return None,
+            // The value was accumulated already; only these three can fail where read.
+            ExprKind::Aggregate { kind, .. } => {
+                return (!matches!(kind, AggKind::Max | AggKind::Min | AggKind::First)).then_some(1);
+            }
+            _ => 1,
+        };
+        let mut cost = own;
+        for child in super::plan::children(expr) {
+            cost += self.speculation_cost(child)?;
+        }
+        Some(cost)
     }
 
     /// Whether a pattern holds for a word (an `i8` condition).
@@ -499,6 +616,10 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
         }
     }
 }
+
+/// The most operations a branch may cost to be evaluated unconditionally (see
+/// [`FunctionTranslator::speculable`]).
+const SPECULATION_BUDGET: u32 = 8;
 
 /// The word of a constant expression.
 fn constant(expr: &Expr) -> Option<Word> {

@@ -209,7 +209,6 @@ fn program(params: Vec<ParamDef>) -> Program {
         county: None,
         declared: false,
     };
-    let attr = |name: &str, ty| Attr { name: name.into(), ty, span: Span::default() };
     Program {
         enums: Vec::new(),
         jurisdiction: jurisdiction_schema(),

@@ -142,12 +142,32 @@ fn shaanxi_compiles_fast_and_agrees_on_its_tests() {
     println!("shaanxi: {} rules ({n_nodes} expression nodes), compiled in {best:.1} ms", program.rules.len());
     assert!(compiled.is_ok(), "{:?}", compiled.as_ref().err());
     let Ok(jit) = compiled else { return };
+    let outputs_jit = JitEngine::compile_for_outputs(program);
+    assert!(outputs_jit.is_ok(), "{:?}", outputs_jit.as_ref().err());
+    let Ok(outputs_jit) = outputs_jit else { return };
     let mut batches = Vec::new();
     for test in &program.tests {
         let as_of = test.as_of.unwrap_or(date("2019-07-01"));
         let Ok(counties) = policy.county_table(as_of) else { continue };
         let batch = crate::testing::test_batch(program, test);
-        agree_on(&jit, &batch, &counties);
+        let result = agree_on(&jit, &batch, &counties);
+        // The generated code finishes every household that does not fail by itself.
+        let given_up = jit.evaluate_counted(&batch, &counties, &mut BatchResult::default());
+        let failed = result.outcomes.iter().filter(|outcome| **outcome != Outcome::Ok).count();
+        assert_eq!(given_up, failed, "households given up in test {:?}", test.name);
+        // Compiled for the outputs: the same outcomes and the same values where outputs read.
+        let mut for_outputs = BatchResult::default();
+        outputs_jit.evaluate_into(&batch, &counties, &mut for_outputs);
+        assert_eq!(for_outputs.outcomes, result.outcomes, "test {:?}", test.name);
+        for rule_id in program.output_rules() {
+            let Some(rule) = program.rule(rule_id) else { continue };
+            let column = |result: &BatchResult| match rule.entity {
+                EntityKind::Household => result.household.get(rule.slot as usize).cloned(),
+                EntityKind::Person => result.person.get(rule.slot as usize).cloned(),
+                EntityKind::Case => result.case.get(rule.slot as usize).cloned(),
+            };
+            assert_eq!(column(&for_outputs), column(&result), "rule {} in test {:?}", rule.name, test.name);
+        }
         batches.push(batch);
     }
     println!("shaanxi: {} test households agree", batches.len());

@@ -1,166 +1,130 @@
-//! Aggregates over a household's persons: a loop in person scope.
+//! Aggregates over a household's persons, accumulated in the loop over the persons the plan
+//! puts them in (see [`crate::jit::plan`]) and read where they occur.
+//!
+//! The loop visits every member: `any`, `all` and `first` do not stop early, and an aggregate
+//! under a branch not taken is computed all the same. Both only add work the interpreter does
+//! not do, never change a value: a failure in that extra work gives the household up, and the
+//! interpreter then says whether it fails.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
-use cranelift_codegen::ir::{Block, InstBuilder, Value};
-use pol_grammar::Span;
-use pol_grammar::ast::EntityKind;
+use cranelift_codegen::ir::{InstBuilder, Value};
+use cranelift_frontend::Variable;
 
-use super::{FunctionTranslator, Scope};
-use crate::jit::codes;
+use super::{AggregateValue, FunctionTranslator};
 use crate::jit::error::JitError;
-use crate::tir::{AggKind, Expr};
+use crate::jit::plan::node_key;
+use crate::tir::{AggKind, Expr, ExprKind};
+
+/// The variables of one aggregate's accumulation.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Accumulator {
+    kind: AggKind,
+    value: Variable,
+    /// Whether a member passed the filter (`max`, `min`, `first`).
+    found: Variable,
+}
+
+/// The parts of an aggregate node.
+fn parts(expr: &Expr) -> Result<(AggKind, Option<&Expr>, Option<&Expr>), JitError> {
+    match &expr.kind {
+        ExprKind::Aggregate { kind, filter, value } => Ok((*kind, filter.as_deref(), value.as_deref())),
+        _ => Err(JitError::codegen("an aggregate step that is not an aggregate")),
+    }
+}
 
 impl FunctionTranslator<'_, '_> {
-    /// An aggregate over the household's persons: a loop in person scope, leaving early for
-    /// `any`, `all` and `first` once the answer is known.
-    pub(super) fn translate_aggregate(
-        &mut self,
-        kind: AggKind,
-        filter: Option<&Expr>,
-        value: Option<&Expr>,
-        span: Span,
-    ) -> Result<Value, JitError> {
-        let (start, end) = self.member_range(EntityKind::Person);
-        let index = self.builder.declare_var(I64);
-        let accumulator = self.builder.declare_var(I64);
-        let found = self.builder.declare_var(I64);
+    /// An aggregate where it occurs: its accumulated value; `max`, `min` and `first` over no
+    /// member give the household up.
+    pub(super) fn translate_aggregate(&mut self, expr: &Expr, kind: AggKind) -> Result<Value, JitError> {
+        let Some(aggregate) = self.aggregates.get(&node_key(expr)).copied() else {
+            return Err(JitError::untranslatable(format!("the {kind:?} aggregate outside its loop"), expr.span));
+        };
+        if let Some(found) = aggregate.found {
+            let empty = self.builder.ins().icmp_imm_s(IntCC::Equal, found, 0);
+            self.give_up_if(empty)?;
+        }
+        Ok(aggregate.value)
+    }
+
+    /// Before a member loop: an accumulator for an aggregate, at its initial value.
+    pub(super) fn start_aggregate(&mut self, expr: &Expr) -> Result<Accumulator, JitError> {
+        let (kind, ..) = parts(expr)?;
+        let accumulator =
+            Accumulator { kind, value: self.builder.declare_var(I64), found: self.builder.declare_var(I64) };
         let initial = self.builder.ins().iconst(I64, i64::from(kind == AggKind::All));
         let zero = self.builder.ins().iconst(I64, 0);
-        self.builder.def_var(index, start);
-        self.builder.def_var(accumulator, initial);
-        self.builder.def_var(found, zero);
-        let loop_blocks = AggregateBlocks {
-            header: self.builder.create_block(),
-            body: self.builder.create_block(),
-            next: self.builder.create_block(),
-            exit: self.builder.create_block(),
-        };
-        self.builder.ins().jump(loop_blocks.header, &[]);
-        self.builder.switch_to_block(loop_blocks.header);
-        let row = self.builder.use_var(index);
-        let more = self.builder.ins().icmp(IntCC::SignedLessThan, row, end);
-        self.builder.ins().brif(more, loop_blocks.body, &[], loop_blocks.exit, &[]);
-        self.builder.switch_to_block(loop_blocks.body);
-        let outer = self.scope;
-        self.scope = Scope { entity: EntityKind::Person, row };
+        self.builder.def_var(accumulator.value, initial);
+        self.builder.def_var(accumulator.found, zero);
+        Ok(accumulator)
+    }
+
+    /// In the loop's body, for the member in scope: the filter, then the value (evaluated
+    /// whenever present, as the interpreter does, even for `count`), folded into the accumulator.
+    pub(super) fn accumulate(&mut self, expr: &Expr, accumulator: Accumulator) -> Result<(), JitError> {
+        let (kind, filter, value) = parts(expr)?;
+        let after = self.builder.create_block();
         if let Some(filter) = filter {
             let passes = self.translate(filter)?;
             let pass = self.builder.create_block();
-            self.builder.ins().brif(passes, pass, &[], loop_blocks.next, &[]);
+            self.builder.ins().brif(passes, pass, &[], after, &[]);
             self.builder.switch_to_block(pass);
         }
-        let vars = AggregateVars { accumulator, found };
-        self.emit_accumulate(kind, value, vars, &loop_blocks, span)?;
-        self.scope = outer;
-        self.builder.switch_to_block(loop_blocks.next);
-        let row = self.builder.use_var(index);
-        let next_row = self.builder.ins().iadd_imm_u(row, 1);
-        self.builder.def_var(index, next_row);
-        self.builder.ins().jump(loop_blocks.header, &[]);
-        self.builder.switch_to_block(loop_blocks.exit);
-        if let AggKind::Max | AggKind::Min | AggKind::First = kind {
-            let seen = self.builder.use_var(found);
-            let empty = self.builder.ins().icmp_imm_s(IntCC::Equal, seen, 0);
-            self.fail_if(empty, codes::EMPTY_AGGREGATE, span)?;
-        }
-        Ok(self.builder.use_var(accumulator))
-    }
-
-    /// The body of an aggregate for one member that passed the filter; ends with a jump to
-    /// `next` or (when the answer is known) `exit`.
-    fn emit_accumulate(
-        &mut self,
-        kind: AggKind,
-        value: Option<&Expr>,
-        vars: AggregateVars,
-        blocks: &AggregateBlocks,
-        span: Span,
-    ) -> Result<(), JitError> {
-        let AggregateVars { accumulator, found } = vars;
-        // Like the interpreter: the value is evaluated whenever it is present (even for
-        // `count`); without one, `any` holds at the first member and the others skip it.
         let item = match value {
             Some(value) => Some(self.translate(value)?),
             None => None,
         };
         let one = self.builder.ins().iconst(I64, 1);
-        match (kind, item) {
-            (AggKind::Count, _) => {
-                let count = self.builder.use_var(accumulator);
-                let count = self.builder.ins().iadd(count, one);
-                self.builder.def_var(accumulator, count);
-                self.builder.ins().jump(blocks.next, &[]);
-            }
-            (AggKind::Any, None) => {
-                self.builder.def_var(accumulator, one);
-                self.builder.ins().jump(blocks.exit, &[]);
-            }
-            (_, None) => {
-                self.builder.ins().jump(blocks.next, &[]);
-            }
+        let current = self.builder.use_var(accumulator.value);
+        let found = self.builder.use_var(accumulator.found);
+        let next = match (kind, item) {
+            (AggKind::Count, _) => Some(self.builder.ins().iadd(current, one)),
+            (AggKind::Any, None) => Some(one),
+            // Without a value, `sum` stays 0 and `all` true; `max`, `min` and `first` find
+            // nothing (an error where read).
+            (_, None) => None,
             (AggKind::Sum, Some(item)) => {
-                let sum = self.builder.use_var(accumulator);
-                let (sum, overflow) = self.builder.ins().sadd_overflow(sum, item);
-                self.fail_if(overflow, codes::OVERFLOW, span)?;
-                self.builder.def_var(accumulator, sum);
-                self.builder.ins().jump(blocks.next, &[]);
+                let (sum, overflow) = self.builder.ins().sadd_overflow(current, item);
+                self.give_up_if(overflow)?;
+                Some(sum)
             }
             (AggKind::Any | AggKind::All, Some(item)) => {
-                self.emit_decide(kind == AggKind::Any, item, accumulator, blocks)
-            }
-            (AggKind::First, Some(item)) => {
-                self.builder.def_var(accumulator, item);
-                self.builder.def_var(found, one);
-                self.builder.ins().jump(blocks.exit, &[]);
-            }
-            (AggKind::Max | AggKind::Min, Some(item)) => {
-                let best = self.builder.use_var(accumulator);
-                let seen = self.builder.use_var(found);
-                let better = if kind == AggKind::Max {
-                    self.builder.ins().smax(best, item)
+                let holds = self.builder.ins().icmp_imm_s(IntCC::NotEqual, item, 0);
+                let holds = self.builder.ins().uextend(I64, holds);
+                Some(if kind == AggKind::Any {
+                    self.builder.ins().bor(current, holds)
                 } else {
-                    self.builder.ins().smin(best, item)
+                    self.builder.ins().band(current, holds)
+                })
+            }
+            (AggKind::First, Some(item)) => Some(self.builder.ins().select(found, current, item)),
+            (AggKind::Max | AggKind::Min, Some(item)) => {
+                let better = if kind == AggKind::Max {
+                    self.builder.ins().smax(current, item)
+                } else {
+                    self.builder.ins().smin(current, item)
                 };
-                let best = self.builder.ins().select(seen, better, item);
-                self.builder.def_var(accumulator, best);
-                self.builder.def_var(found, one);
-                self.builder.ins().jump(blocks.next, &[]);
+                Some(self.builder.ins().select(found, better, item))
+            }
+        };
+        if let Some(next) = next {
+            self.builder.def_var(accumulator.value, next);
+            if let (AggKind::Max | AggKind::Min | AggKind::First, Some(_)) = (kind, item) {
+                self.builder.def_var(accumulator.found, one);
             }
         }
+        self.builder.ins().jump(after, &[]);
+        self.builder.switch_to_block(after);
         Ok(())
     }
 
-    /// `any` leaves with 1 at the first member whose value holds; `all` with 0 at the first
-    /// whose value does not.
-    fn emit_decide(
-        &mut self,
-        is_any: bool,
-        item: Value,
-        accumulator: cranelift_frontend::Variable,
-        blocks: &AggregateBlocks,
-    ) {
-        let decided = self.builder.create_block();
-        let (then_block, else_block) = if is_any { (decided, blocks.next) } else { (blocks.next, decided) };
-        self.builder.ins().brif(item, then_block, &[], else_block, &[]);
-        self.builder.switch_to_block(decided);
-        let answer = self.builder.ins().iconst(I64, i64::from(is_any));
-        self.builder.def_var(accumulator, answer);
-        self.builder.ins().jump(blocks.exit, &[]);
+    /// After the loop: the aggregate's result, for the expressions that read it.
+    pub(super) fn finish_aggregate(&mut self, expr: &Expr, accumulator: Accumulator) {
+        let value = self.builder.use_var(accumulator.value);
+        let found = match accumulator.kind {
+            AggKind::Max | AggKind::Min | AggKind::First => Some(self.builder.use_var(accumulator.found)),
+            _ => None,
+        };
+        self.aggregates.insert(node_key(expr), AggregateValue { value, found });
     }
-}
-
-/// The blocks of an aggregate loop.
-struct AggregateBlocks {
-    header: Block,
-    body: Block,
-    next: Block,
-    exit: Block,
-}
-
-/// The variables of an aggregate loop.
-#[derive(Clone, Copy)]
-struct AggregateVars {
-    accumulator: cranelift_frontend::Variable,
-    found: cranelift_frontend::Variable,
 }

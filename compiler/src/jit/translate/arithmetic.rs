@@ -1,48 +1,45 @@
 //! Arithmetic that can fail: checked `+ - *`, and the rounded divisions and scaled products
 //! of [`crate::arith`], inline on their 64-bit paths.
 
+use super::FunctionTranslator;
+use crate::jit::abi::HELPER_OK;
+use crate::jit::error::JitError;
+use crate::tir::{BinOp, RATIO_SCALE, Word};
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types::I64;
 use cranelift_codegen::ir::{BlockArg, FuncRef, InstBuilder, StackSlotData, StackSlotKind, Value};
-use pol_grammar::Span;
-
-use super::FunctionTranslator;
-use crate::jit::abi::{HELPER_DIVISION_BY_ZERO, HELPER_OVERFLOW};
-use crate::jit::codes;
-use crate::jit::error::JitError;
-use crate::tir::{BinOp, RATIO_SCALE, Word};
 
 impl FunctionTranslator<'_, '_> {
     /// Checked `+`, `-`, `*`.
-    pub(super) fn translate_checked(&mut self, op: BinOp, a: Value, b: Value, span: Span) -> Result<Value, JitError> {
+    pub(super) fn translate_checked(&mut self, op: BinOp, a: Value, b: Value) -> Result<Value, JitError> {
         let (result, overflow) = match op {
             BinOp::Add => self.builder.ins().sadd_overflow(a, b),
             BinOp::Sub => self.builder.ins().ssub_overflow(a, b),
             _ => self.builder.ins().smul_overflow(a, b),
         };
-        self.fail_if(overflow, codes::OVERFLOW, span)?;
+        self.give_up_if(overflow)?;
         Ok(result)
     }
 
     /// `round(a / b)`: division by zero and `MIN / -1` are tested first (`sdiv` would trap);
     /// the tests are left out for a constant divisor that cannot hit them.
-    pub(super) fn translate_div_round(
-        &mut self,
-        a: Value,
-        b: Value,
-        divisor: Option<Word>,
-        span: Span,
-    ) -> Result<Value, JitError> {
-        let mut checks = Vec::with_capacity(2);
+    pub(super) fn translate_div_round(&mut self, a: Value, b: Value, divisor: Option<Word>) -> Result<Value, JitError> {
+        let mut failed = None;
         if divisor.is_none_or(|divisor| divisor == 0) {
-            checks.push((self.builder.ins().icmp_imm_s(IntCC::Equal, b, 0), codes::DIVISION_BY_ZERO));
+            failed = Some(self.builder.ins().icmp_imm_s(IntCC::Equal, b, 0));
         }
         if divisor.is_none_or(|divisor| divisor == -1) {
             let minimum = self.builder.ins().icmp_imm_s(IntCC::Equal, a, Word::MIN);
             let minus_one = self.builder.ins().icmp_imm_s(IntCC::Equal, b, -1);
-            checks.push((self.builder.ins().band(minimum, minus_one), codes::OVERFLOW));
+            let overflow = self.builder.ins().band(minimum, minus_one);
+            failed = Some(match failed {
+                Some(zero) => self.builder.ins().bor(zero, overflow),
+                None => overflow,
+            });
         }
-        self.fail_if_any(&checks, span)?;
+        if let Some(failed) = failed {
+            self.give_up_if(failed)?;
+        }
         Ok(self.round_quotient(a, b))
     }
 
@@ -68,7 +65,7 @@ impl FunctionTranslator<'_, '_> {
 
     /// `round(a × b / 10⁹)`: inline when `a × b` fits in 64 bits (the exact quotient is the
     /// same as over 128 bits), else the cold helper computes it over `i128`.
-    pub(super) fn translate_mul_scaled(&mut self, a: Value, b: Value, span: Span) -> Result<Value, JitError> {
+    pub(super) fn translate_mul_scaled(&mut self, a: Value, b: Value) -> Result<Value, JitError> {
         let (product, overflow) = self.builder.ins().smul_overflow(a, b);
         let (narrow, wide, merge) =
             (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
@@ -80,7 +77,7 @@ impl FunctionTranslator<'_, '_> {
         let rounded = self.round_quotient(product, scale);
         self.builder.ins().jump(merge, &[BlockArg::Value(rounded)]);
         self.builder.switch_to_block(wide);
-        let rounded = self.call_wide(self.helpers.mul_scaled, a, b, span)?;
+        let rounded = self.call_wide(self.helpers.mul_scaled, a, b)?;
         self.builder.ins().jump(merge, &[BlockArg::Value(rounded)]);
         self.builder.switch_to_block(merge);
         Ok(result)
@@ -88,9 +85,9 @@ impl FunctionTranslator<'_, '_> {
 
     /// `round(a × 10⁹ / b)`: division by zero first; inline when `a × 10⁹` fits in 64 bits
     /// (then it is a multiple of 5⁹, so never `MIN`, and `MIN / -1` cannot occur), else the helper.
-    pub(super) fn translate_div_scaled(&mut self, a: Value, b: Value, span: Span) -> Result<Value, JitError> {
+    pub(super) fn translate_div_scaled(&mut self, a: Value, b: Value) -> Result<Value, JitError> {
         let zero = self.builder.ins().icmp_imm_s(IntCC::Equal, b, 0);
-        self.fail_if(zero, codes::DIVISION_BY_ZERO, span)?;
+        self.give_up_if(zero)?;
         let scale = self.builder.ins().iconst(I64, RATIO_SCALE);
         let (numerator, overflow) = self.builder.ins().smul_overflow(a, scale);
         let (narrow, wide, merge) =
@@ -102,21 +99,20 @@ impl FunctionTranslator<'_, '_> {
         let rounded = self.round_quotient(numerator, b);
         self.builder.ins().jump(merge, &[BlockArg::Value(rounded)]);
         self.builder.switch_to_block(wide);
-        let rounded = self.call_wide(self.helpers.div_scaled, a, b, span)?;
+        let rounded = self.call_wide(self.helpers.div_scaled, a, b)?;
         self.builder.ins().jump(merge, &[BlockArg::Value(rounded)]);
         self.builder.switch_to_block(merge);
         Ok(result)
     }
 
-    /// Calls a 128-bit helper `(a, b, out) -> status` and fails on its status.
-    pub(super) fn call_wide(&mut self, helper: FuncRef, a: Value, b: Value, span: Span) -> Result<Value, JitError> {
+    /// Calls a 128-bit helper `(a, b, out) -> status` and gives up on a failed status.
+    pub(super) fn call_wide(&mut self, helper: FuncRef, a: Value, b: Value) -> Result<Value, JitError> {
         let slot = self.builder.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
         let out = self.builder.ins().stack_addr(self.pointer, slot, 0);
         let call = self.builder.ins().call(helper, &[a, b, out]);
         let status = self.first_result(call)?;
-        let overflow = self.builder.ins().icmp_imm_s(IntCC::Equal, status, i64::from(HELPER_OVERFLOW));
-        let zero = self.builder.ins().icmp_imm_s(IntCC::Equal, status, i64::from(HELPER_DIVISION_BY_ZERO));
-        self.fail_if_any(&[(overflow, codes::OVERFLOW), (zero, codes::DIVISION_BY_ZERO)], span)?;
+        let failed = self.builder.ins().icmp_imm_s(IntCC::NotEqual, status, i64::from(HELPER_OK));
+        self.give_up_if(failed)?;
         Ok(self.builder.ins().stack_load(self.pointer, I64, slot, 0))
     }
 
