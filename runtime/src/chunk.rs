@@ -213,6 +213,8 @@ pub(crate) struct Shared<'a> {
     pub collect_person_hashes: bool,
     /// Batches to reuse.
     pub batches: Mutex<Vec<Batch>>,
+    /// Results no chunk is using, reused by the next (the engine writes into their buffers).
+    pub results: Mutex<Vec<BatchResult>>,
 }
 
 /// A case's fate, decided by the worker of its household.
@@ -368,10 +370,11 @@ pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutp
     batch.texts = texts;
     let parsed = Instant::now();
 
-    let result = if placement.accepted.is_empty() {
-        BatchResult::default()
+    let mut result = shared.results.lock().ok().and_then(|mut pool| pool.pop()).unwrap_or_default();
+    if placement.accepted.is_empty() {
+        result.outcomes.clear();
     } else {
-        let result = shared.engine.evaluate(&batch, shared.counties);
+        shared.engine.evaluate_into(&batch, shared.counties, &mut result);
         if result.outcomes.len() != placement.accepted.len() {
             let message = format!(
                 "the {} engine returned {} outcomes for {} households",
@@ -381,8 +384,7 @@ pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutp
             );
             return Err(RuntimeError::internal(message));
         }
-        result
-    };
+    }
     let evaluated = Instant::now();
     for (batch_index, outcome) in result.outcomes.iter().enumerate() {
         let Some(household) = placement.accepted.get(batch_index) else { continue };
@@ -402,6 +404,9 @@ pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutp
     output.person_hashes = std::mem::take(&mut typed.person_hashes);
     if let Ok(mut pool) = shared.batches.lock() {
         pool.push(batch);
+    }
+    if let Ok(mut pool) = shared.results.lock() {
+        pool.push(result);
     }
     let finished = Instant::now();
     output.times = StageTimes { parse: parsed - started, evaluate: evaluated - parsed, format: finished - evaluated };

@@ -578,6 +578,7 @@ fn run_pass(
         persons_keyed: mode == Mode::Ungrouped,
         collect_person_hashes: collect,
         batches: Mutex::new(Vec::new()),
+        results: Mutex::new(Vec::new()),
     };
     let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)).max(1);
     let pool = rayon::ThreadPoolBuilder::new()

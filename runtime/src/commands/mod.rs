@@ -94,18 +94,31 @@ pub enum EngineChoice {
     Both,
 }
 
+/// What the engines' results are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineUse {
+    /// Every rule's value (tests read any rule).
+    AllRules,
+    /// The outputs and the report only (`pol run`): the JIT stores nothing else.
+    Outputs,
+}
+
 /// The engines for a choice, interpreter first.
 pub fn make_engines(
     program: &pol_compiler::tir::Program,
     choice: EngineChoice,
+    engine_use: EngineUse,
 ) -> Result<Vec<Box<dyn pol_compiler::engine::Engine>>, miette::Report> {
     let mut engines: Vec<Box<dyn pol_compiler::engine::Engine>> = Vec::new();
     if matches!(choice, EngineChoice::Interp | EngineChoice::Both) {
         engines.push(Box::new(pol_compiler::interp::Interpreter::new(program)));
     }
     if matches!(choice, EngineChoice::Jit | EngineChoice::Both) {
-        let jit = pol_compiler::jit::JitEngine::compile(program).map_err(miette::Report::new)?;
-        engines.push(Box::new(jit));
+        let jit = match engine_use {
+            EngineUse::AllRules => pol_compiler::jit::JitEngine::compile(program),
+            EngineUse::Outputs => pol_compiler::jit::JitEngine::compile_for_outputs(program),
+        };
+        engines.push(Box::new(jit.map_err(miette::Report::new)?));
     }
     Ok(engines)
 }

@@ -1,7 +1,7 @@
 //! `pol run DIR --households F --persons F [--cases F]`: the main job. Compiles the policy,
 //! resolves its parameters for the as-of date and hands the files to [`crate::run::run`].
 
-use super::{EngineChoice, ErrorFormat, Status, load_and_compile, make_engines};
+use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_and_compile, make_engines};
 pub use crate::output::OutputFormat;
 use crate::run::RunOptions;
 use pol_compiler::tir::Word;
@@ -47,7 +47,7 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
         }
     };
     let engine_choice = if command.engine == EngineChoice::Both { EngineChoice::Jit } else { command.engine };
-    let engine = match make_engines(&policy.program, engine_choice) {
+    let engine = match make_engines(&policy.program, engine_choice, EngineUse::Outputs) {
         Ok(mut engines) if !engines.is_empty() => engines.remove(0),
         Ok(_) => return Status::Error,
         Err(report) => {

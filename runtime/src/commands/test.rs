@@ -1,7 +1,7 @@
 //! `pol test DIR`: run every `test` block of the policy on the interpreter and the JIT, and
 //! print `N passed, N failed`.
 
-use super::{EngineChoice, ErrorFormat, Status, load_and_compile, make_engines};
+use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_and_compile, make_engines};
 use pol_compiler::diagnostic::{Diagnostic, Sources};
 use pol_compiler::engine::CountyTable;
 use pol_compiler::policy::Policy;
@@ -50,7 +50,7 @@ pub fn test(
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
-    let engines = match make_engines(&policy.program, options.engine) {
+    let engines = match make_engines(&policy.program, options.engine, EngineUse::AllRules) {
         Ok(engines) => engines,
         Err(report) => {
             super::render::print_report(err, format, report);
