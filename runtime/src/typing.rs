@@ -179,6 +179,95 @@ impl Block {
     }
 }
 
+/// Types CSV records in one pass each: the fields are found and typed in the order they come.
+/// A record it cannot type whole (quoted, of the wrong width, with a field that is not a value
+/// of its column's type) is left to the block typing, which finds its problem.
+struct RecordTyper<'t> {
+    typer: &'t FieldTyper<'t>,
+    /// For each field of the header: its schema column, the column's kind, and whether its text
+    /// is kept (for text columns the policy reads).
+    fields: Vec<Option<(usize, ColumnKind, bool)>>,
+    /// The field holding the key column, if any.
+    key_field: Option<usize>,
+    /// The table's bytes as text.
+    all: &'t str,
+}
+
+impl<'t> RecordTyper<'t> {
+    fn new(
+        typer: &'t FieldTyper<'t>,
+        schema: &EntitySchema,
+        kinds: &[ColumnKind],
+        used: &[bool],
+        header: &[String],
+        all: &'t str,
+    ) -> RecordTyper<'t> {
+        let fields = header
+            .iter()
+            .map(|name| {
+                let column = schema.columns.iter().position(|column| column.name == *name)?;
+                let kind = *kinds.get(column)?;
+                Some((column, kind, used.get(column).copied().unwrap_or(false)))
+            })
+            .collect();
+        let key_field = schema
+            .key
+            .and_then(|key| schema.columns.get(key.0 as usize))
+            .and_then(|key| header.iter().position(|name| *name == key.name));
+        RecordTyper { typer, fields, key_field, all }
+    }
+
+    /// Types row `index` into `words` (one per schema column), its kept texts into `texts` and
+    /// its key into `keys`; `false` (and nothing kept) when the row needs the block typing.
+    fn type_row(
+        &self,
+        table: &RawTable,
+        index: usize,
+        words: &mut [Word],
+        texts: &mut TextSink<'_>,
+        keys: Option<&mut KeyList>,
+    ) -> bool {
+        let Some(row) = table.rows.get(index) else { return false };
+        let Some(record) = table.bytes.get(row.start..row.end) else { return false };
+        if row.quoted && memchr::memchr(b'"', record).is_some() {
+            return false;
+        }
+        let texts_before = texts.len;
+        let (mut field, mut start, mut ok, mut key) = (0, 0, true, None);
+        let mut take = |field: usize, start: usize, end: usize| {
+            let Some(Some((column, kind, keep))) = self.fields.get(field) else { return };
+            let word = match kind {
+                ColumnKind::Text if *keep => {
+                    self.all.get(row.start + start..row.start + end).map(|text| texts.push(text))
+                }
+                ColumnKind::Text => Some(unused_text()),
+                kind => record.get(start..end).and_then(|text| self.typer.word(*kind, text)),
+            };
+            match (word, words.get_mut(*column)) {
+                (Some(word), Some(slot)) => *slot = word,
+                _ => ok = false,
+            }
+            if Some(field) == self.key_field {
+                key = Some((start, end));
+            }
+        };
+        csv::for_each_comma(record, |comma| {
+            take(field, start, comma);
+            field += 1;
+            start = comma + 1;
+        });
+        take(field, start, record.len());
+        if !ok || field + 1 != self.fields.len() {
+            texts.len = texts_before;
+            return false;
+        }
+        if let Some(keys) = keys {
+            keys.push(key.and_then(|(start, end)| record.get(start..end)));
+        }
+        true
+    }
+}
+
 /// The table's bytes as text when every row is UTF-8, checked in one pass over all its bytes:
 /// the rows lie end to end, so they are all UTF-8 when the whole is and each starts on a
 /// character boundary.
@@ -224,8 +313,34 @@ pub(crate) fn type_table(
     let unused = unused_text();
     let mut block = Block::default();
     let mut keys = keys;
-    for first in (0..n_rows).step_by(BLOCK) {
-        let rows = BLOCK.min(n_rows - first);
+    let fast = match (layout, all) {
+        (Layout::Csv { header, .. }, Some(all)) => Some(RecordTyper::new(typer, schema, &kinds, used, header, all)),
+        _ => None,
+    };
+    // Rows typed by the record typer, row by row, moved into the columns a block at a time
+    // (each column then takes a run of consecutive words).
+    let width = schema.columns.len();
+    let mut pending = RowBlock { words: vec![0; width * BLOCK], rows: 0, width };
+    let mut next = 0;
+    while next < n_rows {
+        // The usual row: one pass over the record types it whole.
+        if let Some(fast) = &fast
+            && let Some(words) = pending.next_row()
+            && fast.type_row(table, next, words, texts, keys.as_deref_mut())
+        {
+            pending.rows += 1;
+            if pending.rows == BLOCK {
+                pending.flush(columns);
+            }
+            next += 1;
+            continue;
+        }
+        pending.flush(columns);
+        // Any other row (quoted, malformed, or with a bad field), or every row when the input
+        // is not CSV: typed in blocks, column by column, finding the row's first problem.
+        let first = next;
+        let rows = if fast.is_some() { 1 } else { BLOCK.min(n_rows - first) };
+        next += rows;
         block.split(&Source { table, layout, schema, columns_of_field: &columns_of_field }, first, rows, &mut problems);
         if let Some(keys) = keys.as_deref_mut() {
             for row in 0..rows {
@@ -273,5 +388,30 @@ pub(crate) fn type_table(
             }
         }
     }
+    pending.flush(columns);
     Ok(problems)
+}
+
+/// Rows of words, row after row, waiting to be moved into their columns.
+struct RowBlock {
+    words: Vec<Word>,
+    rows: usize,
+    width: usize,
+}
+
+impl RowBlock {
+    /// The words of the next row, if the block has room.
+    fn next_row(&mut self) -> Option<&mut [Word]> {
+        let start = self.rows * self.width;
+        self.words.get_mut(start..start + self.width)
+    }
+
+    /// Appends the rows to the columns, column by column, and empties the block.
+    fn flush(&mut self, columns: &mut [Vec<Word>]) {
+        let rows = self.words.get(..self.rows * self.width).unwrap_or(&[]);
+        for (index, column) in columns.iter_mut().enumerate() {
+            column.extend(rows.iter().skip(index).step_by(self.width.max(1)));
+        }
+        self.rows = 0;
+    }
 }
