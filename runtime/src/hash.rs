@@ -121,14 +121,7 @@ impl HashCollector {
     pub(crate) fn sort(&mut self) {
         let mut sorted = Vec::with_capacity(N_BUCKETS);
         for (segments, open) in self.segments.iter_mut().zip(self.open.iter_mut()) {
-            let mut bucket = Vec::with_capacity(segments.len() * SEGMENT + open.len());
-            for segment in segments.drain(..) {
-                bucket.extend_from_slice(&segment);
-            }
-            bucket.append(open);
-            *open = Vec::new();
-            bucket.sort_unstable();
-            sorted.push(bucket);
+            sorted.push(sorted_bucket(segments, open));
         }
         self.sorted = sorted;
     }
@@ -137,14 +130,18 @@ impl HashCollector {
     pub(crate) fn repeated(&self) -> Vec<u64> {
         let mut repeated = Vec::new();
         for bucket in &self.sorted {
-            for pair in bucket.windows(2) {
-                if let [a, b] = pair
-                    && a == b
-                    && repeated.last() != Some(a)
-                {
-                    repeated.push(*a);
-                }
-            }
+            push_repeated(bucket, &mut repeated);
+        }
+        repeated
+    }
+
+    /// The hashes that occur more than once, for a collector no longer needed: each bucket is
+    /// sorted, scanned and freed in turn, so that memory never holds a second copy of the hashes
+    /// (as [`HashCollector::sort`] does while it joins the buckets).
+    pub(crate) fn into_repeated(mut self) -> Vec<u64> {
+        let mut repeated = Vec::new();
+        for (segments, open) in self.segments.iter_mut().zip(self.open.iter_mut()) {
+            push_repeated(&sorted_bucket(segments, open), &mut repeated);
         }
         repeated
     }
@@ -152,6 +149,30 @@ impl HashCollector {
     /// Whether `hash` was collected (after [`HashCollector::sort`]).
     pub(crate) fn contains(&self, hash: u64) -> bool {
         self.sorted.get((hash >> 54) as usize).is_some_and(|bucket| bucket.binary_search(&hash).is_ok())
+    }
+}
+
+/// A bucket's segments and open segment joined (and emptied) into one sorted vector.
+fn sorted_bucket(segments: &mut Vec<Box<[u64]>>, open: &mut Vec<u64>) -> Vec<u64> {
+    let mut bucket = Vec::with_capacity(segments.len() * SEGMENT + open.len());
+    for segment in segments.drain(..) {
+        bucket.extend_from_slice(&segment);
+    }
+    bucket.append(open);
+    *open = Vec::new();
+    bucket.sort_unstable();
+    bucket
+}
+
+/// Appends the values a sorted bucket holds more than once, each once.
+fn push_repeated(bucket: &[u64], repeated: &mut Vec<u64>) {
+    for pair in bucket.windows(2) {
+        if let [a, b] = pair
+            && a == b
+            && repeated.last() != Some(a)
+        {
+            repeated.push(*a);
+        }
     }
 }
 
@@ -167,6 +188,7 @@ mod tests {
             collector.push(hash_bytes(id.as_bytes()));
         }
         collector.push(hash_bytes(b"H0000042"));
+        assert_eq!(collector.clone().into_repeated(), vec![hash_bytes(b"H0000042")]);
         collector.sort();
         assert_eq!(collector.repeated(), vec![hash_bytes(b"H0000042")]);
         assert!(collector.contains(hash_bytes(b"H0099999")));

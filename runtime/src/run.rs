@@ -314,9 +314,8 @@ pub fn run(
         let Some(mut hashes) = pass.hashes.take() else { break pass };
         hash_memory = hashes.households.heap_bytes() + hashes.persons.heap_bytes();
         hashes.households.sort();
-        hashes.persons.sort();
         let repeated_households = hashes.households.repeated();
-        let repeated_persons = hashes.persons.repeated();
+        let repeated_persons = std::mem::take(&mut hashes.persons).into_repeated();
         if !repeated_households.is_empty() || !repeated_persons.is_empty() {
             let confirm_started = Instant::now();
             duplicates = confirm_duplicates(program, options, &repeated_households, &repeated_persons)?;
