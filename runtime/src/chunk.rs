@@ -50,6 +50,16 @@ pub(crate) struct KeyList {
 }
 
 impl KeyList {
+    /// An empty list with room for `keys` keys of `bytes` bytes in all.
+    pub(crate) fn with_capacity(keys: usize, bytes: usize) -> KeyList {
+        KeyList {
+            bytes: Vec::with_capacity(bytes),
+            spans: Vec::with_capacity(keys),
+            hashes: Vec::with_capacity(keys),
+            present: Vec::with_capacity(keys),
+        }
+    }
+
     /// Appends a key (or its absence) and returns its hash.
     pub(crate) fn push(&mut self, key: Option<&[u8]>) -> u64 {
         let start = self.bytes.len();
@@ -455,7 +465,8 @@ fn type_chunk(
     batch.households.len = n_households;
     let n_persons = chunk.persons.len();
     let plan = shared.persons;
-    let mut person_ids = KeyList::default();
+    // Ids are a small part of a row: a tenth of the rows' bytes is room enough for them.
+    let mut person_ids = KeyList::with_capacity(n_persons, chunk.persons.bytes.len() / 10);
     let mut person_problems = type_table(
         shared.typer,
         &program.person,

@@ -59,11 +59,22 @@ pub fn write_i128(out: &mut Vec<u8>, value: i128) {
 
 /// Appends `true` or `false` (any non-zero word is true).
 pub fn write_bool(out: &mut Vec<u8>, word: Word) {
-    out.extend_from_slice(if word != 0 { b"true" } else { b"false" });
+    // Two copies of a known length, which compile to plain stores (one copy of a length known
+    // only at run time is a call to `memcpy`).
+    if word != 0 {
+        out.extend_from_slice(b"true");
+    } else {
+        out.extend_from_slice(b"false");
+    }
 }
 
 /// Appends fen as yuan with exactly two decimals.
 pub fn write_money(out: &mut Vec<u8>, fen: Word) {
+    // Most amounts of most households are 0.
+    if fen == 0 {
+        out.extend_from_slice(b"0.00");
+        return;
+    }
     if fen < 0 {
         out.push(b'-');
     }
