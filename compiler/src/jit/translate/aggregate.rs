@@ -64,15 +64,32 @@ impl FunctionTranslator<'_, '_> {
     pub(super) fn accumulate(&mut self, expr: &Expr, accumulator: Accumulator) -> Result<(), JitError> {
         let (kind, filter, value) = parts(expr)?;
         let after = self.builder.create_block();
+        // When the value cannot fail, it is computed for every member and the filter selects
+        // whether the accumulator takes it: no branch on the filter to mispredict.
+        let branch_free = value.is_none_or(|value| self.speculable(value));
+        let mut gate = None;
         if let Some(filter) = filter {
             let passes = self.translate(filter)?;
-            let pass = self.builder.create_block();
-            self.builder.ins().brif(passes, pass, &[], after, &[]);
-            self.builder.switch_to_block(pass);
+            if branch_free {
+                gate = Some(passes);
+            } else {
+                let pass = self.builder.create_block();
+                self.builder.ins().brif(passes, pass, &[], after, &[]);
+                self.builder.switch_to_block(pass);
+            }
         }
-        let item = match value {
-            Some(value) => Some(self.translate(value)?),
-            None => None,
+        let item = match (value, gate) {
+            (Some(value), Some(passes)) => Some(self.translate_when(passes, value)?),
+            (Some(value), None) => Some(self.translate(value)?),
+            (None, _) => None,
+        };
+        // A sum adds 0 for a member the filter leaves out (so it cannot overflow on its account).
+        let item = match (kind, item, gate) {
+            (AggKind::Sum, Some(item), Some(passes)) => {
+                let zero = self.builder.ins().iconst(I64, 0);
+                Some(self.builder.ins().select(passes, item, zero))
+            }
+            (_, item, _) => item,
         };
         let one = self.builder.ins().iconst(I64, 1);
         let current = self.builder.use_var(accumulator.value);
@@ -108,9 +125,17 @@ impl FunctionTranslator<'_, '_> {
             }
         };
         if let Some(next) = next {
+            let next = match gate {
+                Some(passes) => self.builder.ins().select(passes, next, current),
+                None => next,
+            };
             self.builder.def_var(accumulator.value, next);
             if let (AggKind::Max | AggKind::Min | AggKind::First, Some(_)) = (kind, item) {
-                self.builder.def_var(accumulator.found, one);
+                let now_found = match gate {
+                    Some(passes) => self.builder.ins().select(passes, one, found),
+                    None => one,
+                };
+                self.builder.def_var(accumulator.found, now_found);
             }
         }
         self.builder.ins().jump(after, &[]);
