@@ -19,5 +19,5 @@ pub mod span;
 
 pub use error::ParseError;
 pub use fmt::{format_source, print_file};
-pub use parse::parse_file;
+pub use parse::{KEYWORDS, parse_file};
 pub use span::{SourceId, Span};

@@ -17,6 +17,8 @@
 mod expected;
 mod expr;
 
+pub use expected::KEYWORDS;
+
 use std::num::NonZeroUsize;
 
 use pest::Parser as _;

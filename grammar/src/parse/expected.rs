@@ -13,7 +13,7 @@ use crate::error::ParseError;
 use crate::span::{SourceId, Span};
 
 /// The reserved words (docs/language.md, "Lexical matters").
-pub(crate) const KEYWORDS: [&str; 39] = [
+pub const KEYWORDS: [&str; 39] = [
     "param",
     "enum",
     "jurisdictions",

@@ -67,20 +67,8 @@ impl FunctionTranslator<'_, '_> {
     /// same as over 128 bits), else the cold helper computes it over `i128`.
     pub(super) fn translate_mul_scaled(&mut self, a: Value, b: Value) -> Result<Value, JitError> {
         let (product, overflow) = self.builder.ins().smul_overflow(a, b);
-        let (narrow, wide, merge) =
-            (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
-        let result = self.builder.append_block_param(merge, I64);
-        self.builder.set_cold_block(wide);
-        self.builder.ins().brif(overflow, wide, &[], narrow, &[]);
-        self.builder.switch_to_block(narrow);
         let scale = self.builder.ins().iconst(I64, RATIO_SCALE);
-        let rounded = self.round_quotient(product, scale);
-        self.builder.ins().jump(merge, &[BlockArg::Value(rounded)]);
-        self.builder.switch_to_block(wide);
-        let rounded = self.call_wide(self.helpers.mul_scaled, a, b)?;
-        self.builder.ins().jump(merge, &[BlockArg::Value(rounded)]);
-        self.builder.switch_to_block(merge);
-        Ok(result)
+        self.narrow_or_wide(overflow, (product, scale), (self.helpers.mul_scaled, a, b))
     }
 
     /// `round(a × 10⁹ / b)`: division by zero first; inline when `a × 10⁹` fits in 64 bits
@@ -90,16 +78,27 @@ impl FunctionTranslator<'_, '_> {
         self.give_up_if(zero)?;
         let scale = self.builder.ins().iconst(I64, RATIO_SCALE);
         let (numerator, overflow) = self.builder.ins().smul_overflow(a, scale);
+        self.narrow_or_wide(overflow, (numerator, b), (self.helpers.div_scaled, a, b))
+    }
+
+    /// `round(numerator / divisor)` inline when the 64-bit product before it did not overflow,
+    /// else (a cold block) the 128-bit helper on the original operands.
+    fn narrow_or_wide(
+        &mut self,
+        overflow: Value,
+        (numerator, divisor): (Value, Value),
+        (helper, a, b): (FuncRef, Value, Value),
+    ) -> Result<Value, JitError> {
         let (narrow, wide, merge) =
             (self.builder.create_block(), self.builder.create_block(), self.builder.create_block());
         let result = self.builder.append_block_param(merge, I64);
         self.builder.set_cold_block(wide);
         self.builder.ins().brif(overflow, wide, &[], narrow, &[]);
         self.builder.switch_to_block(narrow);
-        let rounded = self.round_quotient(numerator, b);
+        let rounded = self.round_quotient(numerator, divisor);
         self.builder.ins().jump(merge, &[BlockArg::Value(rounded)]);
         self.builder.switch_to_block(wide);
-        let rounded = self.call_wide(self.helpers.div_scaled, a, b)?;
+        let rounded = self.call_wide(helper, a, b)?;
         self.builder.ins().jump(merge, &[BlockArg::Value(rounded)]);
         self.builder.switch_to_block(merge);
         Ok(result)
