@@ -178,3 +178,37 @@ fn shaanxi_compiles_fast_and_agrees_on_its_tests() {
     let all: Vec<&Batch> = (0..n_copies).flat_map(|_| batches.iter()).collect();
     generated::compare_speed("shaanxi", program, &jit, &generated::concat(&all), &counties);
 }
+
+/// The plan of the Shaanxi policy: every person rule and every aggregate in two loops over the
+/// persons (the second for what depends on the dibao status), one loop over the cases.
+#[test]
+fn shaanxi_runs_in_two_person_loops_and_one_case_loop() {
+    let policy = match shaanxi() {
+        Ok(policy) => policy,
+        Err(message) => {
+            assert!(message.is_empty(), "{message}");
+            return;
+        }
+    };
+    let program = &policy.program;
+    let plan = super::super::plan::Plan::new(program, None);
+    assert!(plan.is_ok(), "{:?}", plan.as_ref().err());
+    let Ok(plan) = plan else { return };
+    let loops: Vec<(EntityKind, usize, usize)> = plan
+        .steps
+        .iter()
+        .filter_map(|step| match step {
+            super::super::plan::Step::Members { entity, rules, aggregates } => {
+                Some((*entity, rules.len(), aggregates.len()))
+            }
+            super::super::plan::Step::Household(..) => None,
+        })
+        .collect();
+    let n_person_rules = program.n_rules(EntityKind::Person);
+    let person_loops: Vec<_> = loops.iter().filter(|(entity, ..)| *entity == EntityKind::Person).collect();
+    println!("shaanxi plan: {loops:?}, {} county-level values", plan.county_slots.len());
+    assert_eq!(person_loops.len(), 2, "{loops:?}");
+    assert_eq!(person_loops.iter().map(|(_, rules, _)| rules).sum::<usize>(), n_person_rules);
+    assert_eq!(loops.iter().filter(|(entity, ..)| *entity == EntityKind::Case).count(), 1);
+    assert!(!plan.county_slots.is_empty());
+}
