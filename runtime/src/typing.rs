@@ -1,11 +1,14 @@
-//! Typing a chunk's rows into batch columns, one column at a time.
+//! Typing a chunk's rows into batch columns.
 //!
-//! Rows are first split into cells (CSV records at their commas; JSON-lines and Parquet rows
-//! come split), then each schema column is typed over every row in one loop: the column's kind
-//! is resolved once, so the loop runs the same code for every row (no per-cell dispatch on the
-//! type, and branches the processor predicts). A row's first bad column, in declaration order,
-//! is its problem; later columns of that row are not typed. Problem texts come from
-//! [`FieldTyper::type_cell`], the same for every input format.
+//! A CSV record that is not quoted is typed in one pass ([`RecordTyper`]): its fields are found
+//! (eight bytes at a time) and typed in the order they come, into a block of rows that is moved
+//! into the columns 64 rows at a time. Any other row (quoted, of the wrong width, with a field
+//! that is not a value of its column's type), and every JSON-lines and Parquet row, goes the
+//! general way: rows are split into cells, then each schema column is typed over the block's
+//! rows in one loop. A row's first bad column, in declaration order, is its problem; later
+//! columns of that row are not typed. Problem texts come from [`FieldTyper::type_cell`], the
+//! same for every input format; both ways give the same words (the general way is what a
+//! record the one-pass typer refuses gets, so rejects are decided by one code path).
 
 use crate::chunk::{KeyList, Problem, unused_text, width_problem};
 use crate::error::RuntimeError;

@@ -123,6 +123,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use pol_grammar::Span;
 use pol_grammar::ast::EntityKind;
 
+use crate::date;
 use crate::engine::{Batch, BatchResult, CountyTable, Engine, EvalError, EvalErrorKind, Outcome};
 use crate::interp::{self, Detached};
 use crate::tir::{Program, RuleId, Word};
@@ -270,15 +271,37 @@ impl JitEngine {
             }
         }
         let as_of = counties.as_of;
-        let ages = if self.ages_on_as_of {
-            (0..AGE_TABLE_DAYS)
-                .map_while(|days| u8::try_from(crate::date::years_between(as_of.checked_sub(days)?, as_of)).ok())
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let ages = if self.ages_on_as_of { age_table(as_of) } else { Vec::new() };
         Prepared { counties: counties.clone(), county_values, ages }
     }
+}
+
+/// The age on `as_of` of each day `d` days before it, for `d` below [`AGE_TABLE_DAYS`] (ending
+/// early where a day does not exist or an age does not fit in a byte): `years_between(as_of -
+/// d, as_of)`, which never decreases as `d` grows. So the table is filled run by run: each run of
+/// one age ends where a binary search over the reference function says, about 200 runs of 9
+/// calls instead of a call per day.
+fn age_table(as_of: Word) -> Vec<u8> {
+    let age = |days: Word| as_of.checked_sub(days).and_then(|day| u8::try_from(date::years_between(day, as_of)).ok());
+    let mut table = Vec::with_capacity(AGE_TABLE_DAYS as usize);
+    let mut start = 0;
+    while start < AGE_TABLE_DAYS {
+        let Some(current) = age(start) else { break };
+        // The last day of the run: `age(low) == current`, and `age(high)` differs (or is past
+        // the table). A run is at most 366 days long, so search within that.
+        let (mut low, mut high) = (start, (start + 367).min(AGE_TABLE_DAYS));
+        if age(high - 1) == Some(current) {
+            low = high - 1;
+        } else {
+            while high - low > 1 {
+                let middle = low + (high - low) / 2;
+                if age(middle) == Some(current) { low = middle } else { high = middle }
+            }
+        }
+        table.resize(table.len() + (low + 1 - start) as usize, current);
+        start = low + 1;
+    }
+    table
 }
 
 /// Checks that every rule's slot is within its entity's result columns.

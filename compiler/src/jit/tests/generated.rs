@@ -591,3 +591,26 @@ fn the_generated_code_finishes_the_households_that_do_not_fail() {
     assert!(ok > 300, "{ok}");
     assert!(ok_given_up * 100 <= ok, "{ok_given_up} of {ok}");
 }
+
+/// The table of ages, filled run by run, is the reference function day by day.
+#[test]
+fn the_age_table_is_the_date_function_day_by_day() {
+    let as_ofs = [
+        date("2019-07-01"),
+        date("2020-02-29"),
+        date("2021-03-01"),
+        date("1900-03-01"),
+        date("0001-01-01"),
+        0,
+        -1_000_000_001,
+        1_000_000_001,
+        Word::MIN,
+        Word::MIN + 100,
+    ];
+    for as_of in as_ofs {
+        let expected: Vec<u8> = (0..super::super::AGE_TABLE_DAYS)
+            .map_while(|days| u8::try_from(crate::date::years_between(as_of.checked_sub(days)?, as_of)).ok())
+            .collect();
+        assert_eq!(super::super::age_table(as_of), expected, "as of {as_of}");
+    }
+}
