@@ -235,6 +235,87 @@ fn explain_a_policy_test() {
     insta::assert_snapshot!(run.render());
 }
 
+/// `pol explain --household` on the shipped example data.
+fn explain_example_household(households: &Path, persons: &Path, cases: &Path, id: &str) -> Run {
+    let (households, persons, cases) =
+        (households.to_string_lossy(), persons.to_string_lossy(), cases.to_string_lossy());
+    pol(
+        repo_root(),
+        &[
+            "explain",
+            "policies/shaanxi",
+            "--household",
+            id,
+            "--households",
+            &households,
+            "--persons",
+            &persons,
+            "--cases",
+            &cases,
+        ],
+    )
+}
+
+/// The example files, as they ship.
+fn example_files() -> [std::path::PathBuf; 3] {
+    ["households", "persons", "cases"].map(|name| repo_root().join(format!("examples/{name}.csv")))
+}
+
+#[test]
+fn explain_a_household_of_a_data_file() {
+    let [households, persons, cases] = example_files();
+    let run = explain_example_household(&households, &persons, &cases, "H0000001");
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(run.stdout.contains("household `H0000001`"), "{}", run.render());
+    insta::assert_snapshot!(run.render());
+}
+
+/// JSON lines (every value a string) explain the same household the same way as CSV.
+#[test]
+fn explain_reads_json_lines_like_csv() {
+    let tmp = TempDir::new("explain_jsonl");
+    let mut jsonl = Vec::new();
+    for path in example_files() {
+        let mut reader = csv::Reader::from_path(&path).unwrap_or_else(|error| panic!("{error}"));
+        let header = reader.headers().unwrap_or_else(|error| panic!("{error}")).clone();
+        let mut text = String::new();
+        for record in reader.records() {
+            let record = record.unwrap_or_else(|error| panic!("{error}"));
+            let object: serde_json::Map<String, serde_json::Value> = header
+                .iter()
+                .zip(record.iter())
+                .map(|(name, value)| (name.to_string(), serde_json::Value::String(value.to_string())))
+                .collect();
+            text.push_str(&serde_json::Value::Object(object).to_string());
+            text.push('\n');
+        }
+        let target = tmp.path().join(path.with_extension("jsonl").file_name().unwrap_or_default());
+        std::fs::write(&target, text).unwrap_or_else(|error| panic!("{error}"));
+        jsonl.push(target);
+    }
+    let [households, persons, cases] = example_files();
+    let from_csv = explain_example_household(&households, &persons, &cases, "H0000002");
+    let from_jsonl = explain_example_household(&jsonl[0], &jsonl[1], &jsonl[2], "H0000002");
+    assert_eq!(from_csv.code, 0, "{}", from_csv.render());
+    assert_eq!(from_jsonl.code, 0, "{}", from_jsonl.render());
+    assert_eq!(from_jsonl.stdout, from_csv.stdout);
+}
+
+#[test]
+fn explain_an_unknown_household() {
+    let [households, persons, cases] = example_files();
+    let run = explain_example_household(&households, &persons, &cases, "H9999999");
+    assert_eq!(run.code, 2, "{}", run.render());
+    insta::assert_snapshot!(run.render());
+}
+
+#[test]
+fn explain_an_unknown_test() {
+    let run = pol(repo_root(), &["explain", "policies/shaanxi", "--test", "整户"]);
+    assert_eq!(run.code, 2, "{}", run.render());
+    insta::assert_snapshot!(run.render());
+}
+
 // ---------------------------------------------------------------------------------------------
 // pol fmt
 

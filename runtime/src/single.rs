@@ -1,10 +1,12 @@
-//! Reading one household, with its persons and cases, from CSV data files: what `pol explain
-//! --household ID` evaluates. The rows are typed exactly as `pol run` types them
-//! ([`crate::fields`]); a bad field is an error naming the file, line and column instead of a
-//! reject, since the user asked about this household in particular.
+//! Reading one household, with its persons and cases, from data files (CSV, JSON lines or
+//! Parquet, by extension, read by the same readers as `pol run`): what `pol explain --household
+//! ID` evaluates. The rows are typed exactly as `pol run` types them ([`crate::fields`]); a bad
+//! field is an error naming the file, line and column instead of a reject, since the user asked
+//! about this household in particular.
 
+use crate::error::RuntimeError;
 use crate::fields::{FieldTyper, Typed};
-use crate::input::Cell;
+use crate::input::{self, Cell, RawTable, Splitter};
 use pol_compiler::engine::{Batch, Columns};
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::text::{TextHandle, TextOrigin};
@@ -23,23 +25,21 @@ pub enum SingleError {
         /// The households file.
         file: String,
     },
-    /// A file could not be read as CSV.
-    #[error("cannot read `{file}`: {message}")]
-    #[diagnostic(code(pol::explain::read), help("`pol explain --household` reads CSV files with a header row"))]
-    Read {
+    /// A file could not be opened or read (unknown extension, missing column, not UTF-8, …):
+    /// the same diagnostic `pol run` gives.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Input(Box<RuntimeError>),
+    /// A row of the household could not be split into its fields.
+    #[error("`{file}` line {line}: {message}")]
+    #[diagnostic(code(pol::explain::bad_row), help("`pol run` would reject this household; fix the row to explain it"))]
+    BadRow {
         /// The file.
         file: String,
-        /// The reason.
+        /// The line.
+        line: u64,
+        /// What is wrong.
         message: String,
-    },
-    /// A column the policy declares is missing.
-    #[error("`{file}` has no column `{column}`")]
-    #[diagnostic(code(pol::explain::missing_column), help("the header must name every column the policy declares"))]
-    MissingColumn {
-        /// The file.
-        file: String,
-        /// The column.
-        column: String,
     },
     /// A field of the household's rows is malformed.
     #[error("`{file}` line {line}: bad `{column}`: {reason}")]
@@ -107,30 +107,32 @@ fn read_rows(
     texts: &mut Vec<String>,
 ) -> Result<Columns, SingleError> {
     let file = path.display().to_string();
-    let read_error = |error: csv::Error| SingleError::Read { file: file.clone(), message: error.to_string() };
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_path(path).map_err(read_error)?;
-    let header = reader.byte_headers().map_err(read_error)?.clone();
-    let positions = schema
-        .columns
-        .iter()
-        .map(|column| {
-            header
-                .iter()
-                .position(|name| name == column.name.as_bytes())
-                .ok_or_else(|| SingleError::MissingColumn { file: file.clone(), column: column.name.clone() })
-        })
-        .collect::<Result<Vec<usize>, SingleError>>()?;
-    let link_position = link.and_then(|link| positions.get(link).copied());
+    let mut opened = input::open(path, schema).map_err(|error| SingleError::Input(Box::new(error)))?;
+    let n_cells = if opened.layout == input::Layout::Cells { schema.columns.len() } else { 0 };
+    let mut table = RawTable::new(n_cells);
+    let mut splitter = Splitter::default();
     let mut columns = Columns::with_columns(schema.columns.len());
-    let mut record = csv::ByteRecord::new();
-    while reader.read_byte_record(&mut record).map_err(read_error)? {
-        if link_position.and_then(|position| record.get(position)) != Some(id.as_bytes()) {
+    loop {
+        table.clear();
+        if !opened.source.next_into(&mut table).map_err(|error| SingleError::Input(Box::new(error)))? {
+            break;
+        }
+        let key = link.and_then(|link| opened.layout.cell_text(&table, 0, link));
+        if key.as_deref() != Some(id.as_bytes()) {
             continue;
         }
-        let line = record.position().map_or(0, |position| position.line());
+        let line = table.rows.first().map_or(0, |row| row.line);
+        let bad_row = |message: String| SingleError::BadRow { file: file.clone(), line, message };
+        if let Some(problem) = table.row_problem(0) {
+            return Err(bad_row(problem.to_string()));
+        }
+        let cells = opened.layout.cells(&table, 0, &mut splitter);
+        if let Some((found, expected)) = cells.width_mismatch {
+            return Err(bad_row(format!("{found} fields where the header has {expected}")));
+        }
         let mut row = Vec::with_capacity(schema.columns.len());
-        for (column, position) in schema.columns.iter().zip(&positions) {
-            let cell = record.get(*position).map_or(Cell::Missing, Cell::Text);
+        for (index, column) in schema.columns.iter().enumerate() {
+            let cell = cells.get(index);
             let bad = |reason: String| SingleError::BadField {
                 file: file.clone(),
                 line,
@@ -140,13 +142,11 @@ fn read_rows(
             let word = match typer.type_cell(column, cell).map_err(bad)? {
                 Typed::Word(word) => word,
                 Typed::Text => {
-                    let bytes = record.get(*position).unwrap_or_default();
-                    let text = std::str::from_utf8(bytes).map_err(|_| SingleError::BadField {
-                        file: file.clone(),
-                        line,
-                        column: column.name.clone(),
-                        reason: "not UTF-8".into(),
-                    })?;
+                    let bytes = match cell {
+                        Cell::Text(bytes) => bytes,
+                        Cell::Missing | Cell::NotScalar => &[],
+                    };
+                    let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8".into()))?;
                     texts.push(text.to_string());
                     TextHandle::new(TextOrigin::Batch, (texts.len() - 1) as u32).to_word()
                 }

@@ -53,8 +53,8 @@ pub fn explain(
     };
     let (title, batch, as_of) = match household_batch(&policy, target, as_of) {
         Ok(found) => found,
-        Err(message) => {
-            let _ = writeln!(err, "error: {message}");
+        Err(report) => {
+            super::render::print_report(err, format, report);
             return Status::Error;
         }
     };
@@ -73,8 +73,28 @@ pub fn explain(
     Status::Success
 }
 
+/// No test, or more than one, goes by the name given to `--test`.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("no test named `{name}`{}", if self.candidates.is_empty() { "" } else { " (more than one contains it)" })]
+#[diagnostic(code(pol::explain::no_test), help("{}", self.help()))]
+struct NoSuchTest {
+    name: String,
+    /// The tests whose names contain it, when more than one does.
+    candidates: Vec<String>,
+}
+
+impl NoSuchTest {
+    fn help(&self) -> String {
+        if self.candidates.is_empty() {
+            "`pol test` lists the policy's tests; a part of a name that only one test contains is enough".into()
+        } else {
+            format!("give the whole name of one of: {}", self.candidates.join(", "))
+        }
+    }
+}
+
 /// Finds the household and builds its one-household batch.
-fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(String, Batch, Word), String> {
+fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(String, Batch, Word), miette::Report> {
     match target {
         Target::Test(name) => {
             let tests = &policy.program.tests;
@@ -87,7 +107,12 @@ fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(Str
                     if matching.next().is_some() { None } else { first }
                 })
                 .ok_or_else(|| {
-                    format!("no test named `{name}` (or more than one contains it); `pol test` lists them")
+                    let candidates: Vec<String> = tests
+                        .iter()
+                        .filter(|test| test.name.contains(name.as_str()))
+                        .map(|test| test.name.clone())
+                        .collect();
+                    NoSuchTest { name: name.clone(), candidates }
                 })?;
             let batch = pol_compiler::testing::test_batch(&policy.program, test);
             Ok((format!("test `{}`", test.name), batch, test.as_of.unwrap_or(as_of)))
@@ -101,7 +126,7 @@ fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(Str
                 persons,
                 cases.as_deref(),
             )
-            .map_err(|error| error.to_string())?;
+            .map_err(miette::Report::new)?;
             Ok((format!("household `{id}`"), batch, as_of))
         }
     }
