@@ -413,7 +413,8 @@ impl RowBlock {
     fn flush(&mut self, columns: &mut [Vec<Word>]) {
         let rows = self.words.get(..self.rows * self.width).unwrap_or(&[]);
         for (index, column) in columns.iter_mut().enumerate() {
-            column.extend(rows.iter().skip(index).step_by(self.width.max(1)));
+            // `chunks_exact` knows its length, so `extend` reserves once and writes in a loop.
+            column.extend(rows.chunks_exact(self.width.max(1)).map(|row| row.get(index).copied().unwrap_or(0)));
         }
         self.rows = 0;
     }
