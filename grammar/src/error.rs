@@ -24,6 +24,20 @@ pub enum ParseError {
         span: Span,
     },
 
+    /// An operator at the end of a declaration, with no operand after it before the next
+    /// declaration or the end of the file (`x = a *`).
+    #[error("`{operator}` has nothing after it")]
+    #[diagnostic(code(pol::parse::dangling_operator), help("{help}"))]
+    DanglingOperator {
+        /// The operator as written.
+        operator: String,
+        /// How to fix it, naming what comes next.
+        help: String,
+        /// The operator.
+        #[label("this `{operator}` needs a value after it")]
+        span: Span,
+    },
+
     /// A string literal runs to the end of its line.
     #[error("unterminated string")]
     #[diagnostic(
@@ -192,6 +206,7 @@ impl ParseError {
     pub fn span(&self) -> Span {
         match self {
             ParseError::Unexpected { span, .. }
+            | ParseError::DanglingOperator { span, .. }
             | ParseError::UnterminatedString { span }
             | ParseError::BadEscape { span, .. }
             | ParseError::BadDate { span, .. }

@@ -80,8 +80,53 @@ pub(super) fn convert(source: SourceId, text: &str, error: &Error<Rule>) -> Pars
     let starts_line = text.get(..position).is_some_and(|before| {
         before.rsplit('\n').next().is_some_and(|line| line.chars().all(crate::lex::is_blank_or_newline))
     });
+    let ends_declaration = matches!(found, Found::End)
+        || matches!(found, Found::Word(word) if starts_line && ITEM_KEYWORDS.contains(&word));
+    if ends_declaration
+        && positives.iter().any(|&rule| rule_name(rule) == Some("an expression"))
+        && let Some((start, operator)) = operator_before(text, position)
+    {
+        let next = if matches!(found, Found::End) {
+            "the file ends after it".to_string()
+        } else {
+            format!("the next line starting with `{}` begins a new declaration", found.describe().trim_matches('`'))
+        };
+        return ParseError::DanglingOperator {
+            operator: operator.to_string(),
+            help: format!("write the value after `{operator}` on the same line, or remove the operator ({next})"),
+            span: Span::new(source, start, start + operator.len()),
+        };
+    }
     let help = help_for(positives, &found, starts_line);
     ParseError::Unexpected { expected: expected_names(positives, &found), found: found.describe(), help, span }
+}
+
+/// The operator that ends the code before `position` (comments and blank lines skipped), with
+/// its byte offset, if the code ends with one.
+fn operator_before(text: &str, position: usize) -> Option<(usize, &str)> {
+    // Longer operators first: `<=` also ends with `=`.
+    const OPERATORS: [&str; 16] =
+        ["==", "!=", "<=", ">=", "=>", "=", "<", ">", "+", "-", "*", "/", "and", "or", "not", "in"];
+    let before = text.get(..position)?;
+    let mut line_end = before.len();
+    for line in before.rsplit('\n') {
+        let line_start = line_end - line.len();
+        // The code of the line: up to a `//` comment (lines with `//` inside a string are rare
+        // enough here that a wrong guess only loses this better message).
+        let code = line.find("//").map_or(line, |comment| line.get(..comment).unwrap_or(line)).trim_end();
+        line_end = line_start.saturating_sub(1);
+        if code.is_empty() {
+            continue;
+        }
+        let operator = OPERATORS.iter().find(|operator| {
+            let Some(rest) = code.strip_suffix(**operator) else { return false };
+            // A word operator is a whole word (`main` does not end with `in`).
+            !operator.chars().all(char::is_alphabetic)
+                || rest.chars().next_back().is_none_or(|c| !c.is_alphanumeric() && c != '_')
+        })?;
+        return Some((line_start + code.len() - operator.len(), operator));
+    }
+    None
 }
 
 /// What was expected, in words: the most useful first, without the noise of optional commas.

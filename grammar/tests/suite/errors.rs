@@ -21,6 +21,14 @@ fn expression_missing_before_next_declaration() {
 }
 
 #[test]
+fn operator_dangling_before_a_comment_and_the_next_declaration() {
+    check(
+        "operator_dangling_before_a_comment_and_the_next_declaration",
+        "household a: int = 1 and // 还没写完\n\n// 下一条\nhousehold b: int = 2\n",
+    );
+}
+
+#[test]
 fn block_not_closed() {
     check("block_not_closed", "household {\n  household_id: key\n  village: text\n");
 }

@@ -619,16 +619,19 @@ household d = 1.234 元
         .iter()
         .map(|error| match error {
             ParseError::Unexpected { .. } => "unexpected",
+            ParseError::DanglingOperator { .. } => "dangling_operator",
             ParseError::EmptyEnum { .. } => "empty_enum",
             ParseError::BadDate { .. } => "bad_date",
             ParseError::BadNumber { .. } => "bad_number",
             _ => "other",
         })
         .collect();
-    assert_eq!(kinds, ["unexpected", "empty_enum", "bad_date", "unexpected", "bad_number"]);
+    assert_eq!(kinds, ["dangling_operator", "empty_enum", "bad_date", "unexpected", "bad_number"]);
     let lines: Vec<usize> =
         errors.iter().map(|error| text[..error.span().start as usize].matches('\n').count() + 1).collect();
-    assert_eq!(lines, [2, 3, 5, 8, 9]);
+    // The dangling `+` is reported where it is, on line 1; the unclosed `(` where the next
+    // declaration starts.
+    assert_eq!(lines, [1, 3, 5, 8, 9]);
 }
 
 #[test]
