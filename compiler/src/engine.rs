@@ -123,6 +123,14 @@ pub struct EvalError {
     pub member: u32,
 }
 
+impl EvalError {
+    /// The error every household of a batch that breaks its invariant gets: an internal error
+    /// of the caller, with no place in the policy.
+    pub fn malformed_batch() -> EvalError {
+        EvalError { kind: EvalErrorKind::MalformedBatch, span: Span::default(), rule: RuleId(0), member: 0 }
+    }
+}
+
 /// How a household came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
@@ -184,6 +192,24 @@ impl BatchResult {
         }
         self.outcomes.clear();
         self.outcomes.reserve(batch.households.len);
+    }
+
+    /// The rule columns of one entity, by slot.
+    pub fn columns(&self, entity: EntityKind) -> &[Vec<Word>] {
+        match entity {
+            EntityKind::Household => &self.household,
+            EntityKind::Person => &self.person,
+            EntityKind::Case => &self.case,
+        }
+    }
+
+    /// The rule columns of one entity, by slot, to write.
+    pub fn columns_mut(&mut self, entity: EntityKind) -> &mut [Vec<Word>] {
+        match entity {
+            EntityKind::Household => &mut self.household,
+            EntityKind::Person => &mut self.person,
+            EntityKind::Case => &mut self.case,
+        }
     }
 
     /// [`BatchResult::reshape`], then every word 0: what [`BatchResult::zeroed`] gives, in

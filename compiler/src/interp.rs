@@ -57,7 +57,7 @@ impl Engine for Interpreter {
         result.reset(program, batch);
         if batch.validate(program, counties).is_err() {
             // A malformed batch is an internal error of the caller; no household is evaluated.
-            result.outcomes = vec![Outcome::Error(malformed_batch()); batch.households.len];
+            result.outcomes = vec![Outcome::Error(EvalError::malformed_batch()); batch.households.len];
             return;
         }
         for household in 0..batch.households.len {
@@ -136,8 +136,8 @@ pub(crate) fn evaluate_detached(
     }
     let mut result = BatchResult::zeroed(program, &batch);
     let mut values = Vec::with_capacity(items.len());
+    let evaluation = HouseholdEval::new(program, &batch, counties, 0);
     for item in items {
-        let evaluation = HouseholdEval::new(program, &batch, counties, 0);
         let scope = match item.entity {
             EntityKind::Household => Scope::Household,
             EntityKind::Person => Scope::Person(0),
@@ -152,11 +152,6 @@ pub(crate) fn evaluate_detached(
         values.push(value);
     }
     Some(values)
-}
-
-/// The outcome reported for every household of a batch that breaks its invariant.
-fn malformed_batch() -> EvalError {
-    EvalError { kind: EvalErrorKind::MalformedBatch, span: Span::default(), rule: RuleId(0), member: 0 }
 }
 
 /// The record an expression is evaluated for.
@@ -416,19 +411,11 @@ fn fail(error: ArithError, span: Span) -> Fail {
 }
 
 fn column_ref(result: &BatchResult, entity: EntityKind, slot: u32) -> Option<&Vec<Word>> {
-    match entity {
-        EntityKind::Household => result.household.get(slot as usize),
-        EntityKind::Person => result.person.get(slot as usize),
-        EntityKind::Case => result.case.get(slot as usize),
-    }
+    result.columns(entity).get(slot as usize)
 }
 
 fn column_mut(result: &mut BatchResult, entity: EntityKind, slot: u32) -> Option<&mut Vec<Word>> {
-    match entity {
-        EntityKind::Household => result.household.get_mut(slot as usize),
-        EntityKind::Person => result.person.get_mut(slot as usize),
-        EntityKind::Case => result.case.get_mut(slot as usize),
-    }
+    result.columns_mut(entity).get_mut(slot as usize)
 }
 
 #[cfg(test)]

@@ -161,12 +161,7 @@ fn read_value(
     match source {
         ValueSource::Rule(rule) => {
             let rule = program.rule(rule)?;
-            let columns = match rule.entity {
-                EntityKind::Household => &result.household,
-                EntityKind::Person => &result.person,
-                EntityKind::Case => &result.case,
-            };
-            columns.get(rule.slot as usize)?.get(index).copied()
+            result.columns(rule.entity).get(rule.slot as usize)?.get(index).copied()
         }
         ValueSource::Column(column) => {
             let columns = match entity {

@@ -120,11 +120,10 @@ pub use error::JitError;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use pol_grammar::Span;
 use pol_grammar::ast::EntityKind;
 
 use crate::date;
-use crate::engine::{Batch, BatchResult, CountyTable, Engine, EvalError, EvalErrorKind, Outcome};
+use crate::engine::{Batch, BatchResult, CountyTable, Engine, EvalError, Outcome};
 use crate::interp::{self, Detached};
 use crate::tir::{Program, RuleId, Word};
 
@@ -337,12 +336,7 @@ impl JitEngine {
         // finishes; the interpreter zeroes and writes the rows of the others.
         result.reshape(program, batch);
         for (entity, slot) in &self.unwritten {
-            let columns = match entity {
-                EntityKind::Household => &mut result.household,
-                EntityKind::Person => &mut result.person,
-                EntityKind::Case => &mut result.case,
-            };
-            if let Some(column) = columns.get_mut(*slot as usize) {
+            if let Some(column) = result.columns_mut(*entity).get_mut(*slot as usize) {
                 column.fill(0);
             }
         }
@@ -355,9 +349,7 @@ impl JitEngine {
             // A malformed batch is an internal error of the caller; like the interpreter,
             // evaluate nothing and say so for every household.
             result.reset(program, batch);
-            let error =
-                EvalError { kind: EvalErrorKind::MalformedBatch, span: Span::default(), rule: RuleId(0), member: 0 };
-            result.outcomes = vec![Outcome::Error(error); batch.households.len];
+            result.outcomes = vec![Outcome::Error(EvalError::malformed_batch()); batch.households.len];
             return 0;
         }
         let mut given_up = 0;

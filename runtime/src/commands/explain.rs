@@ -228,12 +228,9 @@ impl Explainer<'_> {
             if rule.entity != entity || rule.role == RuleRole::Hidden {
                 continue;
             }
-            let columns = match entity {
-                EntityKind::Household => &self.result.household,
-                EntityKind::Person => &self.result.person,
-                EntityKind::Case => &self.result.case,
-            };
-            let Some(word) = columns.get(rule.slot as usize).and_then(|column| column.get(person_offset)) else {
+            let Some(word) =
+                self.result.columns(entity).get(rule.slot as usize).and_then(|column| column.get(person_offset))
+            else {
                 continue;
             };
             let name = match &rule.role {

@@ -540,18 +540,7 @@ pub(super) fn compare_speed(name: &str, program: &Program, jit: &JitEngine, batc
 }
 
 pub(super) fn count_nodes(expr: &Expr) -> usize {
-    1 + match &expr.kind {
-        ExprKind::Unary(_, operand) | ExprKind::Mask(operand) => count_nodes(operand),
-        ExprKind::Binary(_, left, right) => count_nodes(left) + count_nodes(right),
-        ExprKind::If(cond, then, otherwise) => count_nodes(cond) + count_nodes(then) + count_nodes(otherwise),
-        ExprKind::Match(scrutinee, arms) => {
-            count_nodes(scrutinee) + arms.iter().map(|(_, arm)| count_nodes(arm)).sum::<usize>()
-        }
-        ExprKind::Aggregate { filter, value, .. } => {
-            filter.as_deref().map_or(0, count_nodes) + value.as_deref().map_or(0, count_nodes)
-        }
-        _ => 0,
-    }
+    1 + crate::jit::plan::children(expr).into_iter().map(count_nodes).sum::<usize>()
 }
 
 #[test]

@@ -127,15 +127,20 @@ fn shaanxi() -> Result<crate::policy::Policy, String> {
     })
 }
 
-#[test]
-fn shaanxi_compiles_fast_and_agrees_on_its_tests() {
-    let policy = match shaanxi() {
-        Ok(policy) => policy,
+/// The compiled policy; a failure to compile it fails the test (with the first diagnostics).
+fn shaanxi_policy() -> Option<crate::policy::Policy> {
+    match shaanxi() {
+        Ok(policy) => Some(policy),
         Err(message) => {
             assert!(message.is_empty(), "{message}");
-            return;
+            None
         }
-    };
+    }
+}
+
+#[test]
+fn shaanxi_compiles_fast_and_agrees_on_its_tests() {
+    let Some(policy) = shaanxi_policy() else { return };
     let program = &policy.program;
     let (best, compiled) = generated::best_time(|| JitEngine::compile(program));
     let n_nodes: usize = program.rules.iter().map(|rule| generated::count_nodes(&rule.body)).sum();
@@ -161,11 +166,7 @@ fn shaanxi_compiles_fast_and_agrees_on_its_tests() {
         assert_eq!(for_outputs.outcomes, result.outcomes, "test {:?}", test.name);
         for rule_id in program.output_rules() {
             let Some(rule) = program.rule(rule_id) else { continue };
-            let column = |result: &BatchResult| match rule.entity {
-                EntityKind::Household => result.household.get(rule.slot as usize).cloned(),
-                EntityKind::Person => result.person.get(rule.slot as usize).cloned(),
-                EntityKind::Case => result.case.get(rule.slot as usize).cloned(),
-            };
+            let column = |result: &BatchResult| result.columns(rule.entity).get(rule.slot as usize).cloned();
             assert_eq!(column(&for_outputs), column(&result), "rule {} in test {:?}", rule.name, test.name);
         }
         batches.push(batch);
@@ -183,13 +184,7 @@ fn shaanxi_compiles_fast_and_agrees_on_its_tests() {
 /// persons (the second for what depends on the dibao status), one loop over the cases.
 #[test]
 fn shaanxi_runs_in_two_person_loops_and_one_case_loop() {
-    let policy = match shaanxi() {
-        Ok(policy) => policy,
-        Err(message) => {
-            assert!(message.is_empty(), "{message}");
-            return;
-        }
-    };
+    let Some(policy) = shaanxi_policy() else { return };
     let program = &policy.program;
     let plan = super::super::plan::Plan::new(program, None);
     assert!(plan.is_ok(), "{:?}", plan.as_ref().err());
