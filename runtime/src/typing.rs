@@ -197,26 +197,23 @@ struct RecordTyper<'t> {
 }
 
 impl<'t> RecordTyper<'t> {
+    /// A typer for records whose field `f` is schema column `columns_of_field[f]`, the key
+    /// column being field `key_field`.
     fn new(
         typer: &'t FieldTyper<'t>,
-        schema: &EntitySchema,
         kinds: &[ColumnKind],
         used: &[bool],
-        header: &[String],
+        columns_of_field: &[Option<usize>],
+        key_field: Option<usize>,
         all: &'t str,
     ) -> RecordTyper<'t> {
-        let fields = header
+        let fields = columns_of_field
             .iter()
-            .map(|name| {
-                let column = schema.columns.iter().position(|column| column.name == *name)?;
-                let kind = *kinds.get(column)?;
-                Some((column, kind, used.get(column).copied().unwrap_or(false)))
+            .map(|column| {
+                let column = (*column)?;
+                Some((column, *kinds.get(column)?, used.get(column).copied().unwrap_or(false)))
             })
             .collect();
-        let key_field = schema
-            .key
-            .and_then(|key| schema.columns.get(key.0 as usize))
-            .and_then(|key| header.iter().position(|name| *name == key.name));
         RecordTyper { typer, fields, key_field, all }
     }
 
@@ -317,7 +314,10 @@ pub(crate) fn type_table(
     let mut block = Block::default();
     let mut keys = keys;
     let fast = match (layout, all) {
-        (Layout::Csv { header, .. }, Some(all)) => Some(RecordTyper::new(typer, schema, &kinds, used, header, all)),
+        (Layout::Csv { positions, .. }, Some(all)) => {
+            let key_field = schema.key.and_then(|key| positions.get(key.0 as usize).copied());
+            Some(RecordTyper::new(typer, &kinds, used, &columns_of_field, key_field, all))
+        }
         _ => None,
     };
     // Rows typed by the record typer, row by row, moved into the columns a block at a time
