@@ -38,6 +38,96 @@ pub(crate) struct FieldTyper<'p> {
     /// County index by the hash of its code.
     counties: HashMap<u64, usize, BuildIdentity>,
     codes: Vec<&'p [u8]>,
+    /// The variants of each enum of the program, for matching cells.
+    variants: Vec<Variants<'p>>,
+}
+
+/// The first eight bytes of `base[start..end]` as a little-endian word, zero past the cell's
+/// end: one load (and a mask) when `base` has eight bytes from `start`, which it has for every
+/// cell but the last few bytes of a table.
+#[inline(always)]
+pub(crate) fn head_word(base: &[u8], start: usize, end: usize) -> u64 {
+    let len = end.saturating_sub(start);
+    let word = match base.get(start..start + 8) {
+        Some(bytes) => {
+            let mut array = [0u8; 8];
+            array.copy_from_slice(bytes);
+            u64::from_le_bytes(array)
+        }
+        None => {
+            let mut array = [0u8; 8];
+            for (slot, byte) in array.iter_mut().zip(base.get(start..end).unwrap_or(&[])) {
+                *slot = *byte;
+            }
+            u64::from_le_bytes(array)
+        }
+    };
+    word & HEAD_MASKS.get(len).copied().unwrap_or(u64::MAX)
+}
+
+/// `HEAD_MASKS[n]` keeps the low `n` bytes of a word.
+const HEAD_MASKS: [u64; 9] = [
+    0,
+    0xFF,
+    0xFFFF,
+    0xFF_FFFF,
+    0xFFFF_FFFF,
+    0xFF_FFFF_FFFF,
+    0xFFFF_FFFF_FFFF,
+    0xFF_FFFF_FFFF_FFFF,
+    u64::MAX,
+];
+
+const TRUE_WORD: u64 = u64::from_le_bytes(*b"true\0\0\0\0");
+const FALSE_WORD: u64 = u64::from_le_bytes(*b"false\0\0\0");
+
+/// `true` → 1 and `false` → 0, from the cell's [`head_word`] and length, without branching on
+/// the value.
+#[inline(always)]
+fn bool_word(head: u64, len: usize) -> Option<Word> {
+    let is_true = (head == TRUE_WORD) & (len == 4);
+    let is_false = (head == FALSE_WORD) & (len == 5);
+    (is_true | is_false).then_some(Word::from(is_true))
+}
+
+/// The variant names of one enum, matched by their first eight bytes and length.
+#[derive(Debug)]
+struct Variants<'p> {
+    names: Vec<&'p [u8]>,
+    heads: Vec<(u64, usize)>,
+    /// Whether no two variants share their length and first eight bytes (so the head decides).
+    heads_differ: bool,
+}
+
+impl<'p> Variants<'p> {
+    fn new(names: Vec<&'p [u8]>) -> Variants<'p> {
+        let heads: Vec<(u64, usize)> = names.iter().map(|name| (head_word(name, 0, name.len()), name.len())).collect();
+        let heads_differ =
+            heads.iter().enumerate().all(|(index, head)| !heads.get(..index).unwrap_or(&[]).contains(head));
+        Variants { names, heads, heads_differ }
+    }
+
+    /// The index of the variant `text` (whose [`head_word`] is `head`). Every variant is
+    /// compared, without an early exit, so the branch does not depend on which variant it is.
+    #[inline(always)]
+    fn find(&self, head: u64, text: &[u8]) -> Option<Word> {
+        if !self.heads_differ {
+            return self.names.iter().position(|name| *name == text).map(|index| index as Word);
+        }
+        let len = text.len();
+        let mut found = usize::MAX;
+        for (index, (variant_head, variant_len)) in self.heads.iter().enumerate() {
+            let hit = (*variant_head == head) & (*variant_len == len);
+            found = if hit { index } else { found };
+        }
+        if found == usize::MAX {
+            return None;
+        }
+        if len > 8 && self.names.get(found)?.get(8..) != text.get(8..) {
+            return None;
+        }
+        Some(found as Word)
+    }
 }
 
 /// What a column holds, resolved once per column for the typing loops.
@@ -78,38 +168,20 @@ impl ColumnKind {
 }
 
 impl<'p> FieldTyper<'p> {
-    /// The word of a well-formed cell of a column of `kind` (not text), or `None` when the cell
-    /// is not well formed ([`FieldTyper::type_cell`] then says why). The fast path of typing.
-    #[inline]
-    pub(crate) fn word(&self, kind: ColumnKind, text: &[u8]) -> Option<Word> {
+    /// The word of a well-formed cell of a column of `kind` (not text) whose first eight bytes
+    /// are `head` (see [`head_word`]), or `None` when the cell is not well formed
+    /// ([`FieldTyper::type_cell`] then says why). The fast path of typing: callers type a
+    /// column at a time, so `kind` is the same from call to call and its branch is predicted.
+    #[inline(always)]
+    pub(crate) fn word(&self, kind: ColumnKind, head: u64, text: &[u8]) -> Option<Word> {
         match kind {
-            ColumnKind::Bool => match text {
-                b"true" => Some(1),
-                b"false" => Some(0),
-                _ => None,
-            },
-            ColumnKind::Enum(id) => {
-                let variants = &self.program.enums.get(id)?.variants;
-                let first = text.first();
-                variants
-                    .iter()
-                    .position(|variant| {
-                        variant.len() == text.len() && variant.as_bytes().first() == first && variant.as_bytes() == text
-                    })
-                    .map(|index| index as Word)
-            }
-            ColumnKind::Money => match parse_decimal(text, 2) {
-                Decimal::Value(value) => Some(value),
-                Decimal::Shape | Decimal::TooLarge => None,
-            },
-            ColumnKind::Ratio => match parse_decimal(text, 9) {
-                Decimal::Value(value) => Some(value),
-                Decimal::Shape | Decimal::TooLarge => None,
-            },
-            ColumnKind::Int(range) => match parse_decimal(text, 0) {
-                Decimal::Value(value) if range.is_none_or(|(low, high)| (low..=high).contains(&value)) => Some(value),
-                _ => None,
-            },
+            ColumnKind::Bool => bool_word(head, text.len()),
+            ColumnKind::Enum(id) => self.variants.get(id)?.find(head, text),
+            ColumnKind::Money => parse_decimal(text, 2).value(),
+            ColumnKind::Ratio => parse_decimal(text, 9).value(),
+            ColumnKind::Int(range) => parse_decimal(text, 0)
+                .value()
+                .filter(|value| range.is_none_or(|(low, high)| (low..=high).contains(value))),
             ColumnKind::Date => parse_day(text),
             ColumnKind::County => {
                 let index = *self.counties.get(&hash_bytes(text))?;
@@ -126,7 +198,12 @@ impl<'p> FieldTyper<'p> {
             counties.entry(hash_bytes(county.code.as_bytes())).or_insert(index);
         }
         let codes = jurisdictions.counties.iter().map(|county| county.code.as_bytes()).collect();
-        FieldTyper { program, counties, codes }
+        let variants = program
+            .enums
+            .iter()
+            .map(|def| Variants::new(def.variants.iter().map(|variant| variant.as_bytes()).collect()))
+            .collect();
+        FieldTyper { program, counties, codes, variants }
     }
 
     /// Types one cell of `column` (already checked to be UTF-8); the error is the reason.
@@ -207,6 +284,17 @@ enum Decimal {
     TooLarge,
 }
 
+impl Decimal {
+    /// The value, if the text is one.
+    #[inline(always)]
+    fn value(self) -> Option<Word> {
+        match self {
+            Decimal::Value(value) => Some(value),
+            Decimal::Shape | Decimal::TooLarge => None,
+        }
+    }
+}
+
 /// Reads `^[0-9]+(\.[0-9]{1,decimals})?$` scaled by `10^decimals` (`decimals` = 0: no point).
 fn parse_decimal(text: &[u8], decimals: u32) -> Decimal {
     let (whole, fraction) = match text.iter().position(|byte| *byte == b'.') {
@@ -260,6 +348,43 @@ mod tests {
         assert_eq!(parse_decimal(b"1.0", 0), Decimal::Shape);
         assert_eq!(parse_decimal(b"0.150000000", 9), Decimal::Value(150_000_000));
         assert_eq!(parse_decimal(b"1.3", 9), Decimal::Value(1_300_000_000));
+    }
+
+    #[test]
+    fn heads_read_eight_bytes_or_fewer_anywhere() {
+        let base = b"true,false,institution";
+        assert_eq!(head_word(base, 0, 4), u64::from_le_bytes(*b"true\0\0\0\0"));
+        assert_eq!(head_word(base, 5, 10), u64::from_le_bytes(*b"false\0\0\0"));
+        // The last cell has fewer than eight bytes after its start: read without running over.
+        assert_eq!(head_word(base, 19, 22), u64::from_le_bytes(*b"ion\0\0\0\0\0"));
+        assert_eq!(head_word(base, 11, 22), u64::from_le_bytes(*b"institut"));
+        assert_eq!(head_word(base, 4, 4), 0);
+    }
+
+    #[test]
+    fn booleans_and_variants_match_exactly() {
+        let word = |text: &[u8]| bool_word(head_word(text, 0, text.len()), text.len());
+        assert_eq!(word(b"true"), Some(1));
+        assert_eq!(word(b"false"), Some(0));
+        for bad in [&b"True"[..], b"tru", b"true\0", b"falsey", b"", b"1"] {
+            assert_eq!(word(bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        let names: Vec<&[u8]> = vec![b"home", b"institution", b"institutional", "集中供养".as_bytes()];
+        let variants = Variants::new(names.clone());
+        assert!(variants.heads_differ);
+        let find = |variants: &Variants<'_>, text: &[u8]| variants.find(head_word(text, 0, text.len()), text);
+        for (index, name) in names.iter().enumerate() {
+            assert_eq!(find(&variants, name), Some(index as Word));
+        }
+        for bad in [&b"hom"[..], b"homes", b"institutiom", b"institutionaX", b"", "集中".as_bytes()] {
+            assert_eq!(find(&variants, bad), None, "{}", String::from_utf8_lossy(bad));
+        }
+        // Two variants with the same length and first eight bytes: matched by the whole name.
+        let names: Vec<&[u8]> = vec![b"category_a", b"category_b"];
+        let variants = Variants::new(names);
+        assert!(!variants.heads_differ);
+        assert_eq!(find(&variants, b"category_b"), Some(1));
+        assert_eq!(find(&variants, b"category_c"), None);
     }
 
     #[test]
