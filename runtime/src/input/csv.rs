@@ -6,6 +6,7 @@
 //! unquoted into a scratch buffer (RFC 4180: a field starting with `"` runs to the next lone
 //! `"`, `""` inside it is one `"`; a quote inside an unquoted field is kept as is).
 
+use super::mapped::MappedFile;
 use super::{Layout, RawTable, RecordSource};
 use crate::error::RuntimeError;
 use pol_compiler::tir::EntitySchema;
@@ -16,7 +17,10 @@ use std::path::Path;
 /// Reads records (CSV with `quotes`, or plain lines) from a byte stream.
 pub(crate) struct LineReader<R> {
     reader: R,
+    /// The bytes read so far (unused when the file is mapped).
     buffer: Vec<u8>,
+    /// The whole file, when it is mapped (then `end` is its length and `eof` is set).
+    mapped: Option<MappedFile>,
     /// Start of the unconsumed bytes.
     start: usize,
     /// End of the filled bytes.
@@ -49,6 +53,7 @@ impl<R: Read> LineReader<R> {
         LineReader {
             reader,
             buffer: vec![0; INITIAL_BUFFER],
+            mapped: None,
             start: 0,
             end: 0,
             scan: 0,
@@ -76,11 +81,18 @@ impl<R: Read> LineReader<R> {
 
     /// The next non-empty record (without its line end) and its line, or `None` at the end.
     pub(crate) fn next_record(&mut self) -> std::io::Result<Option<(&[u8], u64)>> {
+        if let Some(mapped) = self.mapped.as_mut() {
+            // Every record before `start` has been returned, and the caller is done with it.
+            mapped.release_before(self.start);
+        }
         loop {
             if !self.started {
                 self.fill()?;
                 self.started = true;
-                if self.buffer.get(self.start..self.end).is_some_and(|bytes| bytes.starts_with(b"\xEF\xBB\xBF")) {
+                if bytes(&self.buffer, &self.mapped)
+                    .get(self.start..self.end)
+                    .is_some_and(|bytes| bytes.starts_with(b"\xEF\xBB\xBF"))
+                {
                     self.start += 3;
                     self.scan = self.start;
                     self.consumed += 3;
@@ -97,13 +109,15 @@ impl<R: Read> LineReader<R> {
                 self.in_quotes = false;
                 self.last_quoted = std::mem::take(&mut self.has_quote);
                 let mut record_end = newline;
-                if record_end > record_start && self.buffer.get(record_end - 1) == Some(&b'\r') {
+                if record_end > record_start && bytes(&self.buffer, &self.mapped).get(record_end - 1) == Some(&b'\r') {
                     record_end -= 1;
                 }
                 if record_end == record_start {
                     continue;
                 }
-                return Ok(self.buffer.get(record_start..record_end).map(|record| (record, line)));
+                return Ok(bytes(&self.buffer, &self.mapped)
+                    .get(record_start..record_end)
+                    .map(|record| (record, line)));
             }
             if self.eof {
                 if self.start >= self.end {
@@ -115,12 +129,14 @@ impl<R: Read> LineReader<R> {
                 self.consumed += (record_end - record_start) as u64;
                 self.start = self.end;
                 self.scan = self.end;
-                let trimmed_end =
-                    if self.buffer.get(record_end - 1) == Some(&b'\r') { record_end - 1 } else { record_end };
+                let all = bytes(&self.buffer, &self.mapped);
+                let trimmed_end = if all.get(record_end - 1) == Some(&b'\r') { record_end - 1 } else { record_end };
                 if trimmed_end == record_start {
                     return Ok(None);
                 }
-                return Ok(self.buffer.get(record_start..trimmed_end).map(|record| (record, line)));
+                return Ok(bytes(&self.buffer, &self.mapped)
+                    .get(record_start..trimmed_end)
+                    .map(|record| (record, line)));
             }
             self.fill()?;
         }
@@ -128,7 +144,8 @@ impl<R: Read> LineReader<R> {
 
     /// The index of the newline ending the current record, scanning from `scan`.
     fn find_end(&mut self) -> Option<usize> {
-        let window = self.buffer.get(self.scan..self.end)?;
+        let all = bytes(&self.buffer, &self.mapped);
+        let window = all.get(self.scan..self.end)?;
         if !self.quotes {
             let found = memchr::memchr(b'\n', window).map(|offset| self.scan + offset);
             if found.is_none() {
@@ -138,7 +155,7 @@ impl<R: Read> LineReader<R> {
         }
         for offset in memchr::memchr2_iter(b'\n', b'"', window) {
             let index = self.scan + offset;
-            if self.buffer.get(index) == Some(&b'"') {
+            if all.get(index) == Some(&b'"') {
                 self.in_quotes = !self.in_quotes;
                 self.has_quote = true;
             } else if self.in_quotes {
@@ -154,6 +171,10 @@ impl<R: Read> LineReader<R> {
     /// Moves the unconsumed bytes to the front (growing the buffer when a record fills it) and
     /// reads more.
     fn fill(&mut self) -> std::io::Result<()> {
+        if self.mapped.is_some() {
+            self.eof = true;
+            return Ok(());
+        }
         if self.start > 0 {
             self.buffer.copy_within(self.start..self.end, 0);
             self.end -= self.start;
@@ -177,6 +198,30 @@ impl<R: Read> LineReader<R> {
         }
         self.end += read;
         Ok(())
+    }
+}
+
+impl LineReader<std::fs::File> {
+    /// A reader of a file's records: the file is mapped when it can be (see [`MappedFile`]),
+    /// and read otherwise.
+    pub(crate) fn open(file: std::fs::File, quotes: bool) -> LineReader<std::fs::File> {
+        let mapped = MappedFile::new(&file);
+        let mut reader = LineReader::new(file, quotes);
+        if let Some(mapped) = mapped {
+            reader.end = mapped.bytes().len();
+            reader.eof = true;
+            reader.buffer = Vec::new();
+            reader.mapped = Some(mapped);
+        }
+        reader
+    }
+}
+
+/// The bytes a [`LineReader`] finds records in: the mapped file, or its buffer.
+fn bytes<'a>(buffer: &'a [u8], mapped: &'a Option<MappedFile>) -> &'a [u8] {
+    match mapped {
+        Some(mapped) => mapped.bytes(),
+        None => buffer,
     }
 }
 
@@ -303,7 +348,7 @@ impl CsvSource {
         file_name: &str,
         schema: &EntitySchema,
     ) -> Result<(CsvSource, Layout), RuntimeError> {
-        let mut lines = LineReader::new(file, true);
+        let mut lines = LineReader::open(file, true);
         let expected = || schema.columns.iter().map(|column| column.name.as_str()).collect::<Vec<_>>().join(",");
         let header = match lines.next_record().map_err(|error| RuntimeError::read(path, &error))? {
             Some((record, _)) => {
@@ -382,6 +427,40 @@ mod tests {
             records(text),
             vec![("a,b".into(), 1), ("1,\"x\ny\"".into(), 2), ("2,\"q\"\"\"".into(), 5), ("3,z".into(), 6)]
         );
+    }
+
+    #[test]
+    fn mapped_files_give_the_records_read_files_give() {
+        let mut text = String::from("\u{feff}a,b\r\n1,\"x\ny\"\n\n");
+        // Past two release steps, so pages already read are let go while reading goes on.
+        while text.len() < 20 << 20 {
+            text.push_str("P00000001,H0000001,郑娟婷,false,2011-08-19\n");
+        }
+        text.push_str("3,\"q\"\"\"\r\nlast,z");
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        std::io::Write::write_all(&mut file, text.as_bytes()).expect("write");
+        let opened = std::fs::File::open(file.path()).expect("open");
+        let mut mapped = LineReader::open(opened, true);
+        assert!(mapped.mapped.is_some());
+        let mut read = LineReader::new(text.as_bytes(), true);
+        let mut count = 0;
+        loop {
+            let from_map = mapped.next_record().expect("mapped").map(|(record, line)| (record.to_vec(), line));
+            let from_read = read.next_record().expect("read").map(|(record, line)| (record.to_vec(), line));
+            assert_eq!(from_map, from_read);
+            assert_eq!(mapped.last_quoted(), read.last_quoted());
+            if from_map.is_none() {
+                break;
+            }
+            count += 1;
+        }
+        assert_eq!(mapped.consumed(), read.consumed());
+        assert!(count > 400_000);
+        // An empty file is read, not mapped.
+        let empty = tempfile::NamedTempFile::new().expect("temp file");
+        let mut reader = LineReader::open(std::fs::File::open(empty.path()).expect("open"), true);
+        assert!(reader.mapped.is_none());
+        assert_eq!(reader.next_record().expect("empty").map(|(record, _)| record.to_vec()), None);
     }
 
     #[test]

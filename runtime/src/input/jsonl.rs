@@ -31,7 +31,7 @@ impl JsonlSource {
     pub(crate) fn new(file: std::fs::File, path: &Path, schema: &EntitySchema) -> JsonlSource {
         let columns = schema.columns.iter().enumerate().map(|(index, column)| (column.name.clone(), index)).collect();
         JsonlSource {
-            lines: LineReader::new(file, false),
+            lines: LineReader::open(file, false),
             path: path.to_path_buf(),
             file_name: super::file_name(path),
             columns,

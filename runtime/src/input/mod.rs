@@ -22,6 +22,7 @@
 
 pub(crate) mod csv;
 pub(crate) mod jsonl;
+pub(crate) mod mapped;
 pub(crate) mod parquet;
 
 use crate::error::RuntimeError;
