@@ -287,19 +287,13 @@ pub(crate) fn split_record(
 /// calling a search function per comma.
 #[inline]
 pub(crate) fn for_each_comma(bytes: &[u8], mut found: impl FnMut(usize)) {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const COMMAS: u64 = 0x2C2C_2C2C_2C2C_2C2C;
     let mut words = bytes.chunks_exact(8);
     let mut offset = 0;
     for word in &mut words {
-        let mut array = [0u8; 8];
-        array.copy_from_slice(word);
-        let x = u64::from_le_bytes(array) ^ COMMAS;
-        // High bit set exactly in the bytes of `x` that are zero (no borrow between bytes).
-        let mut zeros = !(((x & LOW7) + LOW7) | x | LOW7);
-        while zeros != 0 {
-            found(offset + (zeros.trailing_zeros() / 8) as usize);
-            zeros &= zeros - 1;
+        let mut commas = comma_bits(word);
+        while commas != 0 {
+            found(offset + (commas.trailing_zeros() / 8) as usize);
+            commas &= commas - 1;
         }
         offset += 8;
     }
@@ -310,19 +304,46 @@ pub(crate) fn for_each_comma(bytes: &[u8], mut found: impl FnMut(usize)) {
     }
 }
 
+/// The high bit of each byte of an 8-byte `word` that is a `,` (SWAR: an exact per-byte
+/// equality test on a `u64`, with no borrow between bytes).
+#[inline(always)]
+fn comma_bits(word: &[u8]) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const COMMAS: u64 = 0x2C2C_2C2C_2C2C_2C2C;
+    let mut array = [0u8; 8];
+    array.copy_from_slice(word);
+    let x = u64::from_le_bytes(array) ^ COMMAS;
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
 /// Field `position` of a CSV record, if the record has it (`quoted` as in [`split_record`]).
 pub(crate) fn field(record: &[u8], position: usize, quoted: bool) -> Option<Cow<'_, [u8]>> {
     if !quoted || memchr::memchr(b'"', record).is_none() {
-        // Ids are in the first columns: a plain scan beats a search call.
-        let mut start = 0;
-        let mut field = 0;
-        for (index, byte) in record.iter().enumerate() {
-            if *byte == b',' {
+        // Ids are in the first columns: look for the commas around the field eight bytes at a
+        // time, stopping at the field's end.
+        let (mut field, mut start) = (0, 0);
+        let mut words = record.chunks_exact(8);
+        let mut offset = 0;
+        for word in &mut words {
+            let mut commas = comma_bits(word);
+            while commas != 0 {
+                let comma = offset + (commas.trailing_zeros() / 8) as usize;
                 if field == position {
-                    return record.get(start..index).map(Cow::Borrowed);
+                    return record.get(start..comma).map(Cow::Borrowed);
                 }
                 field += 1;
-                start = index + 1;
+                start = comma + 1;
+                commas &= commas - 1;
+            }
+            offset += 8;
+        }
+        for (index, byte) in words.remainder().iter().enumerate() {
+            if *byte == b',' {
+                if field == position {
+                    return record.get(start..offset + index).map(Cow::Borrowed);
+                }
+                field += 1;
+                start = offset + index + 1;
             }
         }
         return (field == position).then(|| record.get(start..)).flatten().map(Cow::Borrowed);
@@ -502,5 +523,24 @@ mod tests {
         assert_eq!(field(b"a,b,c", 2, false).as_deref(), Some(&b"c"[..]));
         assert_eq!(field(b"a,b", 2, true), None);
         assert_eq!(field(b"\"a,b\",c", 0, true).as_deref(), Some(&b"a,b"[..]));
+    }
+
+    #[test]
+    fn a_field_found_alone_is_the_field_split_finds() {
+        for record in [
+            "",
+            ",",
+            "P00000001,H0000001,郑娟婷,false,2011-08-19,0",
+            "abcdefgh,ijklmnop,qrstuvwx",
+            "abcdefg,,hijklmno,",
+            "a,b,c,d,e,f,g,h,i,j,k,l",
+            "\"a,b\",c,\"d\"\"e\"",
+        ] {
+            let fields = split(record);
+            for position in 0..fields.len() + 2 {
+                let found = field(record.as_bytes(), position, true).map(|bytes| bytes.into_owned());
+                assert_eq!(found, fields.get(position).map(|text| text.as_bytes().to_vec()), "{record} {position}");
+            }
+        }
     }
 }
