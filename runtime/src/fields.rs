@@ -66,17 +66,8 @@ pub(crate) fn head_word(base: &[u8], start: usize, end: usize) -> u64 {
 }
 
 /// `HEAD_MASKS[n]` keeps the low `n` bytes of a word.
-const HEAD_MASKS: [u64; 9] = [
-    0,
-    0xFF,
-    0xFFFF,
-    0xFF_FFFF,
-    0xFFFF_FFFF,
-    0xFF_FFFF_FFFF,
-    0xFFFF_FFFF_FFFF,
-    0xFF_FFFF_FFFF_FFFF,
-    u64::MAX,
-];
+const HEAD_MASKS: [u64; 9] =
+    [0, 0xFF, 0xFFFF, 0xFF_FFFF, 0xFFFF_FFFF, 0xFF_FFFF_FFFF, 0xFFFF_FFFF_FFFF, 0xFF_FFFF_FFFF_FFFF, u64::MAX];
 
 const TRUE_WORD: u64 = u64::from_le_bytes(*b"true\0\0\0\0");
 const FALSE_WORD: u64 = u64::from_le_bytes(*b"false\0\0\0");

@@ -75,6 +75,8 @@ struct Source<'s> {
 #[derive(Default)]
 struct Block {
     spans: Vec<Span>,
+    /// For each CSV field, where its row-0 cell is in `spans`.
+    field_slots: Vec<usize>,
     unquoted: Vec<u8>,
     rows: usize,
     splitter: Splitter,
@@ -124,6 +126,9 @@ impl Block {
         self.spans.clear();
         self.spans.resize(rows * n_columns, Span { start: 0, end: MISSING });
         self.unquoted.clear();
+        // Where field `f` of row 0 goes in `spans` (past the end for fields no column reads).
+        self.field_slots.clear();
+        self.field_slots.extend(columns_of_field.iter().map(|column| column.map_or(usize::MAX / 2, |c| c * rows)));
         for offset in 0..rows {
             let index = first + offset;
             let Some(row) = table.rows.get(index) else { break };
@@ -146,11 +151,11 @@ impl Block {
                 Layout::Csv { header, .. } => {
                     let record = table.bytes.get(row.start..row.end).unwrap_or(&[]);
                     let spans = &mut self.spans;
+                    let field_slots = &self.field_slots;
                     let mut place = |field: usize, start: usize, end: usize| {
-                        if let Some(Some(column)) = columns_of_field.get(field)
-                            && let Some(slot) = spans.get_mut(column * rows + offset)
-                        {
-                            *slot = Span { start, end };
+                        let slot = field_slots.get(field).map_or(usize::MAX / 2, |slot| slot + offset);
+                        if let Some(span) = spans.get_mut(slot) {
+                            *span = Span { start, end };
                         }
                     };
                     let mut width = 0;
