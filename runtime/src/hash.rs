@@ -6,6 +6,7 @@
 //! with a second look at the ids that have them (see `run.rs`). Hashes are spread over
 //! [`N_BUCKETS`] buckets by their top bits, each sorted on its own.
 
+use rayon::prelude::*;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A well-mixed 64-bit hash of a byte string (not cryptographic; collisions are confirmed
@@ -119,11 +120,12 @@ impl HashCollector {
     /// Joins and sorts the buckets; afterwards [`HashCollector::contains`] and
     /// [`HashCollector::repeated`] work.
     pub(crate) fn sort(&mut self) {
-        let mut sorted = Vec::with_capacity(N_BUCKETS);
-        for (segments, open) in self.segments.iter_mut().zip(self.open.iter_mut()) {
-            sorted.push(sorted_bucket(segments, open));
-        }
-        self.sorted = sorted;
+        self.sorted = self
+            .segments
+            .par_iter_mut()
+            .zip(self.open.par_iter_mut())
+            .map(|(segments, open)| sorted_bucket(segments, open))
+            .collect();
     }
 
     /// The hashes that occur more than once (after [`HashCollector::sort`]).
@@ -139,11 +141,17 @@ impl HashCollector {
     /// sorted, scanned and freed in turn, so that memory never holds a second copy of the hashes
     /// (as [`HashCollector::sort`] does while it joins the buckets).
     pub(crate) fn into_repeated(mut self) -> Vec<u64> {
-        let mut repeated = Vec::new();
-        for (segments, open) in self.segments.iter_mut().zip(self.open.iter_mut()) {
-            push_repeated(&sorted_bucket(segments, open), &mut repeated);
-        }
-        repeated
+        let per_bucket: Vec<Vec<u64>> = self
+            .segments
+            .par_iter_mut()
+            .zip(self.open.par_iter_mut())
+            .map(|(segments, open)| {
+                let mut repeated = Vec::new();
+                push_repeated(&sorted_bucket(segments, open), &mut repeated);
+                repeated
+            })
+            .collect();
+        per_bucket.concat()
     }
 
     /// Whether `hash` was collected (after [`HashCollector::sort`]).

@@ -200,6 +200,8 @@ pub struct Timings {
     pub format: Duration,
     /// Writing files, sorting keyed tables, the report (the writer).
     pub write: Duration,
+    /// Finding the id hashes that repeat, after the first pass.
+    pub ids: Duration,
     /// Confirming duplicated ids (only when hashes repeat).
     pub confirm: Duration,
     /// The whole run.
@@ -214,6 +216,9 @@ impl fmt::Display for Timings {
         writeln!(formatter, "eval    {:8.3} s (summed over workers)", seconds(self.evaluate))?;
         writeln!(formatter, "format  {:8.3} s (summed over workers)", seconds(self.format))?;
         writeln!(formatter, "write   {:8.3} s (writer)", seconds(self.write))?;
+        if !self.ids.is_zero() {
+            writeln!(formatter, "ids     {:8.3} s (finding repeated ids)", seconds(self.ids))?;
+        }
         if !self.confirm.is_zero() {
             writeln!(formatter, "confirm {:8.3} s (duplicate ids)", seconds(self.confirm))?;
         }
@@ -282,7 +287,13 @@ pub fn run(
         None => CaseStore::empty(&program.case),
     };
     let report = ReportPlan::of_program(program)?;
+    let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)).max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|error| RuntimeError::internal(error.to_string()))?;
     let context = PassContext {
+        pool: &pool,
         program,
         counties,
         jurisdictions,
@@ -313,9 +324,12 @@ pub fn run(
         add_times(&mut timings, &pass.timings);
         let Some(mut hashes) = pass.hashes.take() else { break pass };
         hash_memory = hashes.households.heap_bytes() + hashes.persons.heap_bytes();
-        hashes.households.sort();
-        let repeated_households = hashes.households.repeated();
-        let repeated_persons = std::mem::take(&mut hashes.persons).into_repeated();
+        let ids_started = Instant::now();
+        let (repeated_households, repeated_persons) = pool.install(|| {
+            hashes.households.sort();
+            (hashes.households.repeated(), std::mem::take(&mut hashes.persons).into_repeated())
+        });
+        timings.ids += ids_started.elapsed();
         if !repeated_households.is_empty() || !repeated_persons.is_empty() {
             let confirm_started = Instant::now();
             duplicates = confirm_duplicates(program, options, &repeated_households, &repeated_persons)?;
@@ -462,6 +476,8 @@ enum Mode {
 
 /// What every pass shares.
 struct PassContext<'a> {
+    /// The workers (`--threads`).
+    pool: &'a rayon::ThreadPool,
     program: &'a Program,
     counties: &'a CountyTable,
     jurisdictions: &'a JurisdictionTable,
@@ -579,12 +595,8 @@ fn run_pass(
         batches: Mutex::new(Vec::new()),
         results: Mutex::new(Vec::new()),
     };
-    let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)).max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|error| RuntimeError::internal(error.to_string()))?;
-    let outcome = pipeline(&pool, threads + 1, &mut reader, &shared, &mut writer);
+    let threads = context.pool.current_num_threads();
+    let outcome = pipeline(context.pool, threads + 1, &mut reader, &shared, &mut writer);
     progress.finish_and_clear();
     let read_time = reader.read_time();
     outcome?;
