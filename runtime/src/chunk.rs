@@ -62,18 +62,20 @@ impl KeyList {
 
     /// Appends a key (or its absence) and returns its hash.
     pub(crate) fn push(&mut self, key: Option<&[u8]>) -> u64 {
+        let hash = key.map_or(0, hash_bytes);
+        self.push_hashed(key, hash);
+        hash
+    }
+
+    /// Appends a key whose [`hash_bytes`] the caller has (0 for an absent key).
+    pub(crate) fn push_hashed(&mut self, key: Option<&[u8]>, hash: u64) {
         let start = self.bytes.len();
-        let hash = match key {
-            Some(key) => {
-                self.bytes.extend_from_slice(key);
-                hash_bytes(key)
-            }
-            None => 0,
-        };
+        if let Some(key) = key {
+            self.bytes.extend_from_slice(key);
+        }
         self.spans.push((start, self.bytes.len()));
         self.hashes.push(hash);
         self.present.push(key.is_some());
-        hash
     }
 
     /// Key `index`, if present.

@@ -882,7 +882,7 @@ impl GroupedReader {
             if let Some(key) = reference.as_deref() {
                 let hash = hash_bytes(key);
                 if let Some(found) = find_household(current, self.cursor, hash, key) {
-                    current.person_refs.push(Some(key));
+                    current.person_refs.push_hashed(Some(key), hash);
                     current.person_household.push(found as u32);
                     self.cursor = found;
                     drop(reference);
@@ -894,7 +894,7 @@ impl GroupedReader {
                 if let Some(next) = self.next.as_mut()
                     && let Some(found) = find_household(next, 0, hash, key)
                 {
-                    next.person_refs.push(Some(key));
+                    next.person_refs.push_hashed(Some(key), hash);
                     next.person_household.push(found as u32);
                     drop(reference);
                     current.persons.pop_into(&mut next.persons);
@@ -902,7 +902,7 @@ impl GroupedReader {
                     self.cursor = found;
                     return Ok(emitted);
                 }
-                current.person_refs.push(Some(key));
+                current.person_refs.push_hashed(Some(key), hash);
                 self.deferred.push(hash);
                 if self.deferred.len() > MAX_DEFERRED {
                     self.gave_up = true;
@@ -1041,7 +1041,7 @@ impl UngroupedReader {
                             *flag = true;
                         }
                         chunk.persons.push_from(&self.persons, person);
-                        chunk.person_refs.push(Some(key));
+                        chunk.person_refs.push_hashed(Some(key), hash);
                         chunk.person_household.push(household as u32);
                     }
                 }

@@ -1,5 +1,8 @@
 //! Input files as rows of text cells: CSV, JSON lines and Parquet, chosen by file extension.
 //!
+//! CSV and JSON-lines files are mapped into memory when they can be ([`mapped`]), so records
+//! are found in the page cache rather than in a copy of it.
+//!
 //! Every reader turns its file into the same thing, a [`RawTable`]: the rows' bytes and line
 //! numbers, with each cell still text. Typing a cell (money, dates, enums…) is one function for
 //! every format ([`crate::fields`]), so a value is accepted or rejected the same way whatever
