@@ -13,22 +13,47 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// exactly by the caller).
 pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut state: u64 = (bytes.len() as u64).wrapping_mul(K);
+    let len = bytes.len();
+    let mut state: u64 = (len as u64).wrapping_mul(K);
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        state = (state ^ u64::from_le_bytes(word)).wrapping_mul(K).rotate_left(29);
+        state = (state ^ word_at(chunk, 0)).wrapping_mul(K).rotate_left(29);
     }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut word = [0u8; 8];
-        for (slot, byte) in word.iter_mut().zip(rest) {
-            *slot = *byte;
+    // The bytes after the last full word, read with loads that may overlap bytes already read
+    // (every byte is still read, and the length is in the state), not one byte at a time.
+    let tail = match chunks.remainder().len() {
+        0 => None,
+        _ if len >= 8 => Some(word_at(bytes, len - 8)),
+        4.. => Some(u64::from(half_at(bytes, 0)) | (u64::from(half_at(bytes, len - 4)) << 32)),
+        _ => {
+            let byte = |index: usize| u64::from(bytes.get(index).copied().unwrap_or(0));
+            Some(byte(0) | (byte(len / 2) << 8) | (byte(len - 1) << 16))
         }
-        state = (state ^ u64::from_le_bytes(word) ^ 0xFF).wrapping_mul(K).rotate_left(29);
+    };
+    if let Some(tail) = tail {
+        state = (state ^ tail ^ 0xFF).wrapping_mul(K).rotate_left(29);
     }
     fmix64(state)
+}
+
+/// The 8 bytes of `bytes` from `at` as a little-endian word (0 if there are not 8).
+#[inline(always)]
+fn word_at(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    if let Some(source) = bytes.get(at..at + 8) {
+        word.copy_from_slice(source);
+    }
+    u64::from_le_bytes(word)
+}
+
+/// The 4 bytes of `bytes` from `at` as a little-endian word (0 if there are not 4).
+#[inline(always)]
+fn half_at(bytes: &[u8], at: usize) -> u32 {
+    let mut word = [0u8; 4];
+    if let Some(source) = bytes.get(at..at + 4) {
+        word.copy_from_slice(source);
+    }
+    u32::from_le_bytes(word)
 }
 
 /// MurmurHash3's finaliser: every input bit affects every output bit.
@@ -202,6 +227,19 @@ mod tests {
         assert!(collector.contains(hash_bytes(b"H0099999")));
         assert!(!collector.contains(hash_bytes(b"H0100000")));
         assert_ne!(hash_bytes(b""), hash_bytes(b"\0"));
+        // Every length of tail (no full word, a short tail, an overlapping last word) tells
+        // ids apart that differ in any one byte.
+        let base = b"P0000000123456789";
+        for len in 0..=base.len() {
+            let id = &base[..len];
+            let mut seen = std::collections::HashSet::new();
+            assert!(seen.insert(hash_bytes(id)));
+            for position in 0..len {
+                let mut other = id.to_vec();
+                other[position] ^= 1;
+                assert!(seen.insert(hash_bytes(&other)), "{len} {position}");
+            }
+        }
         assert_eq!(collector.sorted.iter().map(Vec::len).sum::<usize>(), 100_001);
         assert!(collector.heap_bytes() >= 800_008);
     }
