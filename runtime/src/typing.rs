@@ -313,6 +313,7 @@ impl Cells<'_> {
         let Block { spans, unquoted, rows, .. } = self.block;
         let spans = spans.get(self.column * rows..(self.column + 1) * rows).unwrap_or(&[]);
         let cells = spans.iter().zip(words.iter_mut()).enumerate();
+        let base = Bases { table: &self.table.bytes, unquoted };
         match kind {
             ColumnKind::Text if keep_text => {
                 for (row, (span, word)) in cells {
@@ -338,21 +339,50 @@ impl Cells<'_> {
                     }
                 }
             }
-            kind => {
-                for (row, (span, word)) in cells {
-                    let (base, start) = match span.start & UNQUOTED {
-                        0 => (self.table.bytes.as_slice(), span.start),
-                        _ => (unquoted.as_slice(), span.start & !UNQUOTED),
-                    };
-                    let typed = base
-                        .get(start..span.end)
-                        .and_then(|text| typer.word(kind, head_word(base, start, span.end), text));
-                    match typed {
-                        Some(typed) => *word = typed,
-                        None => failed.push(row),
-                    }
-                }
+            // One loop per kind, each with its own copy of `FieldTyper::word` for that kind (the
+            // compiler does not take the `match` out of the loop by itself).
+            ColumnKind::Bool => typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Bool, head, text)),
+            ColumnKind::Enum(id) => {
+                typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Enum(id), head, text));
             }
+            ColumnKind::Date => typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Date, head, text)),
+            ColumnKind::Money => typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Money, head, text)),
+            ColumnKind::Ratio => typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Ratio, head, text)),
+            ColumnKind::Int(range) => {
+                typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Int(range), head, text));
+            }
+            ColumnKind::County => {
+                typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::County, head, text));
+            }
+        }
+    }
+}
+
+/// The bytes a [`Span`] points into: the table's, or (with [`UNQUOTED`] set) the block's
+/// unquoted copies.
+#[derive(Clone, Copy)]
+struct Bases<'a> {
+    table: &'a [u8],
+    unquoted: &'a [u8],
+}
+
+/// Types each cell with `word` (given the cell's [`head_word`] and text), writing the words and
+/// the rows that fail.
+#[inline(always)]
+fn typed_loop<'c>(
+    cells: impl Iterator<Item = (usize, (&'c Span, &'c mut Word))>,
+    bases: Bases<'_>,
+    failed: &mut Vec<usize>,
+    word: impl Fn(u64, &[u8]) -> Option<Word>,
+) {
+    for (row, (span, slot)) in cells {
+        let (base, start) = match span.start & UNQUOTED {
+            0 => (bases.table, span.start),
+            _ => (bases.unquoted, span.start & !UNQUOTED),
+        };
+        match base.get(start..span.end).and_then(|text| word(head_word(base, start, span.end), text)) {
+            Some(typed) => *slot = typed,
+            None => failed.push(row),
         }
     }
 }
