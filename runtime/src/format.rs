@@ -46,6 +46,7 @@ pub fn word_to_string(program: &Program, texts: &TextTables<'_>, ty: Ty, word: W
 }
 
 /// Appends an integer.
+#[inline]
 pub fn write_int(out: &mut Vec<u8>, value: Word) {
     let mut buffer = itoa::Buffer::new();
     out.extend_from_slice(buffer.format(value).as_bytes());
@@ -58,6 +59,7 @@ pub fn write_i128(out: &mut Vec<u8>, value: i128) {
 }
 
 /// Appends `true` or `false` (any non-zero word is true).
+#[inline]
 pub fn write_bool(out: &mut Vec<u8>, word: Word) {
     // Two copies of a known length, which compile to plain stores (one copy of a length known
     // only at run time is a call to `memcpy`).
@@ -69,6 +71,7 @@ pub fn write_bool(out: &mut Vec<u8>, word: Word) {
 }
 
 /// Appends fen as yuan with exactly two decimals.
+#[inline]
 pub fn write_money(out: &mut Vec<u8>, fen: Word) {
     // Most amounts of most households are 0.
     if fen == 0 {
@@ -195,6 +198,7 @@ pub fn write_csv_field(out: &mut Vec<u8>, field: &[u8]) {
 }
 
 /// Quotes, in place, the CSV field written at `out[start..]` if it needs quoting.
+#[inline]
 pub fn quote_csv_tail(out: &mut Vec<u8>, start: usize) {
     let needs = out.get(start..).is_some_and(needs_quotes);
     if needs {

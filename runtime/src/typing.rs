@@ -346,8 +346,12 @@ impl Cells<'_> {
                 typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Enum(id), head, text));
             }
             ColumnKind::Date => typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Date, head, text)),
-            ColumnKind::Money => typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Money, head, text)),
-            ColumnKind::Ratio => typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Ratio, head, text)),
+            ColumnKind::Money => {
+                typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Money, head, text))
+            }
+            ColumnKind::Ratio => {
+                typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Ratio, head, text))
+            }
             ColumnKind::Int(range) => {
                 typed_loop(cells, base, failed, |head, text| typer.word(ColumnKind::Int(range), head, text));
             }
