@@ -99,7 +99,7 @@ use crate::chunk::{
 use crate::error::RuntimeError;
 use crate::fields::FieldTyper;
 use crate::hash::{HashCollector, hash_bytes};
-use crate::input::{self, Layout, OpenedInput, RawTable};
+use crate::input::{self, Layout, OpenedInput, RawTable, TableSize};
 use crate::output::{OutputFormat, Staging, TablePart, TablePlan, TableSink};
 use crate::report::{ReportAcc, ReportPlan};
 use pol_compiler::diagnostic::Sources;
@@ -520,7 +520,7 @@ struct ReaderInput {
     /// The key column (households) or household reference column (persons).
     key_column: usize,
     /// An empty table sized like the last chunk's, for the next chunk.
-    last: Option<RawTable>,
+    last: TableSize,
 }
 
 impl ReaderInput {
@@ -539,7 +539,7 @@ fn open_input(
     key_column: Option<pol_compiler::tir::ColumnId>,
 ) -> Result<ReaderInput, RuntimeError> {
     let opened = input::open(path, schema)?;
-    Ok(ReaderInput { opened, key_column: key_column.map_or(0, |column| column.0 as usize), last: None })
+    Ok(ReaderInput { opened, key_column: key_column.map_or(0, |column| column.0 as usize), last: TableSize::default() })
 }
 
 /// One pass over the input: everything written into a new staging directory.
@@ -759,11 +759,10 @@ fn read_households(
     size: usize,
     hashes: Option<&mut HashCollector>,
 ) -> Result<RawChunk, RuntimeError> {
-    let households = match &input.last {
-        Some(last) => RawTable::sized_like(last),
-        None => input.table(schema),
-    };
-    let mut chunk = RawChunk { households, ..RawChunk::default() };
+    let mut households = input.table(schema);
+    households.reserve(input.last);
+    let household_keys = KeyList::with_capacity(size, input.last.rows * 16);
+    let mut chunk = RawChunk { households, household_keys, ..RawChunk::default() };
     let mut hashes = hashes;
     while chunk.households.len() < size {
         if !input.opened.source.next_into(&mut chunk.households)? {
@@ -776,7 +775,7 @@ fn read_households(
             collector.push(hash);
         }
     }
-    input.last = Some(RawTable::sized_like(&chunk.households));
+    input.last = chunk.households.size();
     Ok(chunk)
 }
 
@@ -793,7 +792,9 @@ struct GroupedReader {
     households_done: bool,
     persons_done: bool,
     /// An empty table sized like the last emitted chunk's persons.
-    person_hint: RawTable,
+    person_hint: TableSize,
+    /// Cells per person row (0 for CSV records).
+    person_n_cells: usize,
     household_hashes: HashCollector,
     collect: bool,
     deferred: Vec<u64>,
@@ -823,7 +824,8 @@ impl GroupedReader {
             cursor: 0,
             households_done: false,
             persons_done: false,
-            person_hint: RawTable::new(person_n_cells),
+            person_hint: TableSize::default(),
+            person_n_cells,
             household_hashes: HashCollector::default(),
             collect,
             deferred: Vec::new(),
@@ -835,19 +837,26 @@ impl GroupedReader {
 
     /// A chunk without households (for persons after the last household).
     fn empty_chunk(&self) -> RawChunk {
-        RawChunk { persons: self.person_table(), ..RawChunk::default() }
+        let mut chunk = RawChunk::default();
+        self.make_room_for_persons(&mut chunk);
+        chunk
     }
 
-    /// An empty persons table, sized like the last emitted chunk's persons.
-    fn person_table(&self) -> RawTable {
-        RawTable::sized_like(&self.person_hint)
+    /// Gives `chunk` an empty persons table, and lists, with room for as many persons as the
+    /// last emitted chunk had.
+    fn make_room_for_persons(&self, chunk: &mut RawChunk) {
+        let hint = self.person_hint;
+        chunk.persons = RawTable::new(self.person_n_cells);
+        chunk.persons.reserve(hint);
+        chunk.person_refs = KeyList::with_capacity(hint.rows + hint.rows / 8, hint.rows * 12);
+        chunk.person_household = Vec::with_capacity(hint.rows + hint.rows / 8);
     }
 
     /// Reads a chunk of households; marks the households done when it is not full.
     fn read_chunk(&mut self) -> Result<RawChunk, RuntimeError> {
         let hashes = if self.collect { Some(&mut self.household_hashes) } else { None };
         let mut chunk = read_households(&mut self.households, &self.household_schema, self.chunk_size, hashes)?;
-        chunk.persons = self.person_table();
+        self.make_room_for_persons(&mut chunk);
         if chunk.households.len() < self.chunk_size {
             self.households_done = true;
         }
@@ -931,7 +940,7 @@ impl GroupedReader {
     fn emit(&mut self, index: usize) -> Result<Option<RawChunk>, RuntimeError> {
         let current = self.current.take();
         if let Some(chunk) = &current {
-            self.person_hint = RawTable::sized_like(&chunk.persons);
+            self.person_hint = chunk.persons.size();
         }
         self.current = Some(match self.next.take() {
             Some(next) => next,

@@ -151,17 +151,18 @@ impl RawTable {
         RawTable { n_cells, ..RawTable::default() }
     }
 
-    /// An empty table sized like `other` (to avoid regrowing for every chunk).
-    pub(crate) fn sized_like(other: &RawTable) -> RawTable {
-        let bytes = other.bytes.len() + other.bytes.len() / 8;
-        let rows = other.rows.len() + other.rows.len() / 8;
-        RawTable {
-            bytes: Vec::with_capacity(bytes),
-            rows: Vec::with_capacity(rows),
-            cells: Vec::with_capacity(rows * other.n_cells),
-            n_cells: other.n_cells,
-            problems: Vec::new(),
-        }
+    /// How many rows and bytes the table holds (to make room for as many in the next one).
+    pub(crate) fn size(&self) -> TableSize {
+        TableSize { rows: self.rows.len(), bytes: self.bytes.len() }
+    }
+
+    /// Makes room for `size` and an eighth more, so that a chunk like the last one is read
+    /// without growing (and copying) its buffers.
+    pub(crate) fn reserve(&mut self, size: TableSize) {
+        let rows = size.rows + size.rows / 8;
+        self.bytes.reserve(size.bytes + size.bytes / 8);
+        self.rows.reserve(rows);
+        self.cells.reserve(rows * self.n_cells);
     }
 
     /// Number of rows.
@@ -240,6 +241,15 @@ impl RawTable {
             }
         }
     }
+}
+
+/// The number of rows and bytes of a [`RawTable`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct TableSize {
+    /// Rows.
+    pub rows: usize,
+    /// Bytes of the rows.
+    pub bytes: usize,
 }
 
 /// How the schema's columns are found in a file's rows.
