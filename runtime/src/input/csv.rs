@@ -484,6 +484,78 @@ mod tests {
         assert_eq!(reader.next_record().expect("empty").map(|(record, _)| record.to_vec()), None);
     }
 
+    /// Records as the format defines them, one byte at a time: a line break ends a record
+    /// unless inside quotes; empty records are skipped; a `\r` before the break is dropped.
+    fn records_byte_by_byte(text: &[u8]) -> Vec<(Vec<u8>, u64)> {
+        let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+        let (mut out, mut current, mut in_quotes, mut line, mut first_line) = (Vec::new(), Vec::new(), false, 1, 1);
+        let mut finish = |current: &mut Vec<u8>, first_line: u64| {
+            if current.last() == Some(&b'\r') {
+                current.pop();
+            }
+            if !current.is_empty() {
+                out.push((std::mem::take(current), first_line));
+            }
+            current.clear();
+        };
+        for &byte in text {
+            match byte {
+                b'"' => {
+                    in_quotes = !in_quotes;
+                    current.push(byte);
+                }
+                b'\n' if in_quotes => {
+                    line += 1;
+                    current.push(byte);
+                }
+                b'\n' => {
+                    finish(&mut current, first_line);
+                    line += 1;
+                    first_line = line;
+                }
+                _ => current.push(byte),
+            }
+        }
+        finish(&mut current, first_line);
+        out
+    }
+
+    /// A reader that hands out at most `step` bytes per read.
+    struct Trickle<'a> {
+        text: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+            let count = self.step.min(buffer.len()).min(self.text.len());
+            buffer[..count].copy_from_slice(&self.text[..count]);
+            self.text = &self.text[count..];
+            Ok(count)
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn records_are_found_across_reads_and_windows(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "bc", ",", "\"", "\n", "\r\n", "\"x\ny\"", "\"\"", "王", "P00000001,H0000001,false",
+            ]), 0..400),
+            step in 1usize..5000,
+            repeat in 1usize..300,
+        ) {
+            let text: String = pieces.concat().repeat(repeat);
+            let expected = records_byte_by_byte(text.as_bytes());
+            let mut reader = LineReader::new(Trickle { text: text.as_bytes(), step }, true);
+            let mut found = Vec::new();
+            while let Some((record, line)) = reader.next_record().expect("read") {
+                found.push((record.to_vec(), line));
+            }
+            proptest::prop_assert_eq!(found, expected);
+        }
+    }
+
     #[test]
     fn small_buffers_grow() {
         let long = "x".repeat(3 * INITIAL_BUFFER);
