@@ -39,21 +39,23 @@ pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
 /// The 8 bytes of `bytes` from `at` as a little-endian word (0 if there are not 8).
 #[inline(always)]
 fn word_at(bytes: &[u8], at: usize) -> u64 {
-    let mut word = [0u8; 8];
-    if let Some(source) = bytes.get(at..at + 8) {
-        word.copy_from_slice(source);
-    }
-    u64::from_le_bytes(word)
+    u64::from_le_bytes(array_at(bytes, at))
 }
 
 /// The 4 bytes of `bytes` from `at` as a little-endian word (0 if there are not 4).
 #[inline(always)]
 fn half_at(bytes: &[u8], at: usize) -> u32 {
-    let mut word = [0u8; 4];
-    if let Some(source) = bytes.get(at..at + 4) {
-        word.copy_from_slice(source);
+    u32::from_le_bytes(array_at(bytes, at))
+}
+
+/// The `N` bytes of `bytes` from `at` (zeros if there are not `N`).
+#[inline(always)]
+fn array_at<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+    let mut array = [0u8; N];
+    if let Some(source) = bytes.get(at..at + N) {
+        array.copy_from_slice(source);
     }
-    u32::from_le_bytes(word)
+    array
 }
 
 /// MurmurHash3's finaliser: every input bit affects every output bit.
