@@ -958,10 +958,18 @@ impl GroupedReader {
 
 /// The household of `chunk` with id `key`, searched from `cursor` on and then from the start.
 fn find_household(chunk: &RawChunk, cursor: usize, hash: u64, key: &[u8]) -> Option<usize> {
-    let n = chunk.household_keys.len();
-    (cursor..n)
-        .chain(0..cursor.min(n))
-        .find(|index| chunk.household_keys.hash(*index) == hash && chunk.household_keys.get(*index) == Some(key))
+    let keys = &chunk.household_keys;
+    let is_it = |index: usize| keys.hash(index) == hash && keys.get(index) == Some(key);
+    // Grouped persons name the household at the cursor, or else the one after it: both are
+    // looked at first, in the order the full search below takes, so the result is the same.
+    if is_it(cursor) {
+        return Some(cursor);
+    }
+    if is_it(cursor + 1) {
+        return Some(cursor + 1);
+    }
+    let n = keys.len();
+    (cursor..n).chain(0..cursor.min(n)).find(|index| is_it(*index))
 }
 
 /// The reader for persons in any order: the whole persons file indexed in memory.
