@@ -12,6 +12,7 @@ use crate::error::RuntimeError;
 use pol_compiler::tir::EntitySchema;
 use std::borrow::Cow;
 use std::io::Read;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 /// Reads records (CSV with `quotes`, or plain lines) from a byte stream.
@@ -48,20 +49,22 @@ pub(crate) struct LineReader<R> {
 const INITIAL_BUFFER: usize = 1 << 20;
 
 impl<R: Read> LineReader<R> {
-    /// A reader of records; `quotes` makes line breaks inside `"…"` part of the record.
-    pub(crate) fn new(reader: R, quotes: bool) -> LineReader<R> {
+    /// A reader of the records of `mapped` when given (then `reader` is not read), else of
+    /// `reader`; `quotes` makes line breaks inside `"…"` part of the record.
+    fn new(reader: R, mapped: Option<MappedFile>, quotes: bool) -> LineReader<R> {
+        let end = mapped.as_ref().map_or(0, |mapped| mapped.bytes().len());
         LineReader {
             reader,
-            buffer: vec![0; INITIAL_BUFFER],
-            mapped: None,
+            buffer: if mapped.is_some() { Vec::new() } else { vec![0; INITIAL_BUFFER] },
+            eof: mapped.is_some(),
+            mapped,
             start: 0,
-            end: 0,
+            end,
             scan: 0,
             in_quotes: false,
             inner_lines: 0,
             has_quote: false,
             last_quoted: false,
-            eof: false,
             line: 1,
             consumed: 0,
             quotes,
@@ -134,9 +137,7 @@ impl<R: Read> LineReader<R> {
                 if trimmed_end == record_start {
                     return Ok(None);
                 }
-                return Ok(bytes(&self.buffer, &self.mapped)
-                    .get(record_start..trimmed_end)
-                    .map(|record| (record, line)));
+                return Ok(all.get(record_start..trimmed_end).map(|record| (record, line)));
             }
             self.fill()?;
         }
@@ -206,14 +207,7 @@ impl LineReader<std::fs::File> {
     /// and read otherwise.
     pub(crate) fn open(file: std::fs::File, quotes: bool) -> LineReader<std::fs::File> {
         let mapped = MappedFile::new(&file);
-        let mut reader = LineReader::new(file, quotes);
-        if let Some(mapped) = mapped {
-            reader.end = mapped.bytes().len();
-            reader.eof = true;
-            reader.buffer = Vec::new();
-            reader.mapped = Some(mapped);
-        }
-        reader
+        LineReader::new(file, mapped, quotes)
     }
 }
 
@@ -287,21 +281,32 @@ pub(crate) fn split_record(
 /// calling a search function per comma.
 #[inline]
 pub(crate) fn for_each_comma(bytes: &[u8], mut found: impl FnMut(usize)) {
+    let _: ControlFlow<()> = commas_until(bytes, |comma| {
+        found(comma);
+        ControlFlow::Continue(())
+    });
+}
+
+/// Calls `found` with the index of every `,` of `bytes`, in order, until it breaks, as
+/// [`for_each_comma`] does.
+#[inline(always)]
+fn commas_until<B>(bytes: &[u8], mut found: impl FnMut(usize) -> ControlFlow<B>) -> ControlFlow<B> {
     let mut words = bytes.chunks_exact(8);
     let mut offset = 0;
     for word in &mut words {
         let mut commas = comma_bits(word);
         while commas != 0 {
-            found(offset + (commas.trailing_zeros() / 8) as usize);
+            found(offset + (commas.trailing_zeros() / 8) as usize)?;
             commas &= commas - 1;
         }
         offset += 8;
     }
     for (index, byte) in words.remainder().iter().enumerate() {
         if *byte == b',' {
-            found(offset + index);
+            found(offset + index)?;
         }
     }
+    ControlFlow::Continue(())
 }
 
 /// The high bit of each byte of an 8-byte `word` that is a `,` (SWAR: an exact per-byte
@@ -319,34 +324,21 @@ fn comma_bits(word: &[u8]) -> u64 {
 /// Field `position` of a CSV record, if the record has it (`quoted` as in [`split_record`]).
 pub(crate) fn field(record: &[u8], position: usize, quoted: bool) -> Option<Cow<'_, [u8]>> {
     if !quoted || memchr::memchr(b'"', record).is_none() {
-        // Ids are in the first columns: look for the commas around the field eight bytes at a
-        // time, stopping at the field's end.
+        // Ids are in the first columns: the scan stops at the field's end.
         let (mut field, mut start) = (0, 0);
-        let mut words = record.chunks_exact(8);
-        let mut offset = 0;
-        for word in &mut words {
-            let mut commas = comma_bits(word);
-            while commas != 0 {
-                let comma = offset + (commas.trailing_zeros() / 8) as usize;
-                if field == position {
-                    return record.get(start..comma).map(Cow::Borrowed);
-                }
-                field += 1;
-                start = comma + 1;
-                commas &= commas - 1;
+        let range = match commas_until(record, |comma| {
+            if field == position {
+                return ControlFlow::Break(start..comma);
             }
-            offset += 8;
-        }
-        for (index, byte) in words.remainder().iter().enumerate() {
-            if *byte == b',' {
-                if field == position {
-                    return record.get(start..offset + index).map(Cow::Borrowed);
-                }
-                field += 1;
-                start = offset + index + 1;
-            }
-        }
-        return (field == position).then(|| record.get(start..)).flatten().map(Cow::Borrowed);
+            field += 1;
+            start = comma + 1;
+            ControlFlow::Continue(())
+        }) {
+            ControlFlow::Break(range) => range,
+            ControlFlow::Continue(()) if field == position => start..record.len(),
+            ControlFlow::Continue(()) => return None,
+        };
+        return record.get(range).map(Cow::Borrowed);
     }
     let mut fields = Vec::new();
     let mut scratch = Vec::new();
@@ -422,7 +414,7 @@ mod tests {
     use super::*;
 
     fn records(text: &str) -> Vec<(String, u64)> {
-        let mut reader = LineReader::new(text.as_bytes(), true);
+        let mut reader = LineReader::new(text.as_bytes(), None, true);
         let mut out = Vec::new();
         while let Ok(Some((record, line))) = reader.next_record() {
             out.push((String::from_utf8_lossy(record).into_owned(), line));
@@ -463,7 +455,7 @@ mod tests {
         let opened = std::fs::File::open(file.path()).expect("open");
         let mut mapped = LineReader::open(opened, true);
         assert!(mapped.mapped.is_some());
-        let mut read = LineReader::new(text.as_bytes(), true);
+        let mut read = LineReader::new(text.as_bytes(), None, true);
         let mut count = 0;
         loop {
             let from_map = mapped.next_record().expect("mapped").map(|(record, line)| (record.to_vec(), line));
@@ -547,7 +539,7 @@ mod tests {
         ) {
             let text: String = pieces.concat().repeat(repeat);
             let expected = records_byte_by_byte(text.as_bytes());
-            let mut reader = LineReader::new(Trickle { text: text.as_bytes(), step }, true);
+            let mut reader = LineReader::new(Trickle { text: text.as_bytes(), step }, None, true);
             let mut found = Vec::new();
             while let Some((record, line)) = reader.next_record().expect("read") {
                 found.push((record.to_vec(), line));
