@@ -519,7 +519,7 @@ struct ReaderInput {
     opened: OpenedInput,
     /// The key column (households) or household reference column (persons).
     key_column: usize,
-    /// An empty table sized like the last chunk's, for the next chunk.
+    /// The size of the last chunk's table, to make room for as much in the next.
     last: TableSize,
 }
 
@@ -764,7 +764,7 @@ fn read_households(
     hashes: Option<&mut HashCollector>,
 ) -> Result<RawChunk, RuntimeError> {
     let mut households = input.table(schema);
-    households.reserve(input.last);
+    households.reserve(input.last.with_margin());
     let household_keys = KeyList::with_capacity(size, input.last.rows * 16);
     let mut chunk = RawChunk { households, household_keys, ..RawChunk::default() };
     let mut hashes = hashes;
@@ -795,7 +795,7 @@ struct GroupedReader {
     cursor: usize,
     households_done: bool,
     persons_done: bool,
-    /// An empty table sized like the last emitted chunk's persons.
+    /// The size of the last emitted chunk's persons, to make room for as many in the next.
     person_hint: TableSize,
     /// Cells per person row (0 for CSV records).
     person_n_cells: usize,
@@ -849,11 +849,11 @@ impl GroupedReader {
     /// Gives `chunk` an empty persons table, and lists, with room for as many persons as the
     /// last emitted chunk had.
     fn make_room_for_persons(&self, chunk: &mut RawChunk) {
-        let hint = self.person_hint;
+        let room = self.person_hint.with_margin();
         chunk.persons = RawTable::new(self.person_n_cells);
-        chunk.persons.reserve(hint);
-        chunk.person_refs = KeyList::with_capacity(hint.rows + hint.rows / 8, hint.rows * 12);
-        chunk.person_household = Vec::with_capacity(hint.rows + hint.rows / 8);
+        chunk.persons.reserve(room);
+        chunk.person_refs = KeyList::with_capacity(room.rows, room.rows * 12);
+        chunk.person_household = Vec::with_capacity(room.rows);
     }
 
     /// Reads a chunk of households; marks the households done when it is not full.

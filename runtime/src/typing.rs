@@ -57,6 +57,18 @@ struct Span {
     end: usize,
 }
 
+impl Span {
+    /// The bytes the cell lies in (`table`, or with [`UNQUOTED`] set the block's `unquoted`
+    /// copies) and where in them it starts.
+    #[inline(always)]
+    fn locate<'a>(self, table: &'a [u8], unquoted: &'a [u8]) -> (&'a [u8], usize) {
+        match self.start & UNQUOTED {
+            0 => (table, self.start),
+            _ => (unquoted, self.start & !UNQUOTED),
+        }
+    }
+}
+
 const UNQUOTED: usize = 1 << (usize::BITS - 1);
 const MISSING: usize = usize::MAX;
 const NOT_SCALAR: usize = usize::MAX - 1;
@@ -89,10 +101,10 @@ impl Block {
         match span.end {
             MISSING => Cell::Missing,
             NOT_SCALAR => Cell::NotScalar,
-            end if span.start & UNQUOTED != 0 => {
-                self.unquoted.get(span.start & !UNQUOTED..end).map_or(Cell::Missing, Cell::Text)
+            end => {
+                let (base, start) = span.locate(&table.bytes, &self.unquoted);
+                base.get(start..end).map_or(Cell::Missing, Cell::Text)
             }
-            end => table.bytes.get(span.start..end).map_or(Cell::Missing, Cell::Text),
         }
     }
 
@@ -316,7 +328,7 @@ impl Cells<'_> {
         let base = Bases { table: &self.table.bytes, unquoted };
         match kind {
             ColumnKind::Text if keep_text => {
-                for (row, (span, word)) in cells {
+                for (row, (_, word)) in cells {
                     let text = match self.block.text(self.all, self.unquoted_text, row, self.column) {
                         Some(text) => Some(text),
                         None => match self.block.get(self.table, row, self.column) {
@@ -325,8 +337,8 @@ impl Cells<'_> {
                         },
                     };
                     match text {
-                        Some(text) if span.end < NOT_SCALAR => *word = texts.push(text),
-                        _ => failed.push(row),
+                        Some(text) => *word = texts.push(text),
+                        None => failed.push(row),
                     }
                 }
             }
@@ -362,8 +374,7 @@ impl Cells<'_> {
     }
 }
 
-/// The bytes a [`Span`] points into: the table's, or (with [`UNQUOTED`] set) the block's
-/// unquoted copies.
+/// The bytes a [`Span`] points into (see [`Span::locate`]).
 #[derive(Clone, Copy)]
 struct Bases<'a> {
     table: &'a [u8],
@@ -380,10 +391,7 @@ fn typed_loop<'c>(
     word: impl Fn(u64, &[u8]) -> Option<Word>,
 ) {
     for (row, (span, slot)) in cells {
-        let (base, start) = match span.start & UNQUOTED {
-            0 => (bases.table, span.start),
-            _ => (bases.unquoted, span.start & !UNQUOTED),
-        };
+        let (base, start) = span.locate(bases.table, bases.unquoted);
         match base.get(start..span.end).and_then(|text| word(head_word(base, start, span.end), text)) {
             Some(typed) => *slot = typed,
             None => failed.push(row),

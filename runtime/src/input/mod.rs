@@ -156,13 +156,11 @@ impl RawTable {
         TableSize { rows: self.rows.len(), bytes: self.bytes.len() }
     }
 
-    /// Makes room for `size` and an eighth more, so that a chunk like the last one is read
-    /// without growing (and copying) its buffers.
+    /// Makes room for `size` more rows and bytes.
     pub(crate) fn reserve(&mut self, size: TableSize) {
-        let rows = size.rows + size.rows / 8;
-        self.bytes.reserve(size.bytes + size.bytes / 8);
-        self.rows.reserve(rows);
-        self.cells.reserve(rows * self.n_cells);
+        self.bytes.reserve(size.bytes);
+        self.rows.reserve(size.rows);
+        self.cells.reserve(size.rows * self.n_cells);
     }
 
     /// Number of rows.
@@ -250,6 +248,14 @@ pub(crate) struct TableSize {
     pub rows: usize,
     /// Bytes of the rows.
     pub bytes: usize,
+}
+
+impl TableSize {
+    /// An eighth more: room enough for a chunk like the last one to be read without growing
+    /// (and copying) its buffers.
+    pub(crate) fn with_margin(self) -> TableSize {
+        TableSize { rows: self.rows + self.rows / 8, bytes: self.bytes + self.bytes / 8 }
+    }
 }
 
 /// How the schema's columns are found in a file's rows.
