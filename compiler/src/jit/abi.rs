@@ -129,6 +129,11 @@ impl CompiledCode {
         Some(CompiledCode { module: Mutex::new(Some(module)), entry, county_width })
     }
 
+    /// How many words of a row of county-level values the code reads.
+    pub(super) fn county_width(&self) -> usize {
+        self.county_width
+    }
+
     /// Runs the generated code over every household of `batch`, writing rule values into
     /// `results` (`[household, person, case]` columns by slot) and one outcome per household.
     ///

@@ -135,8 +135,6 @@ pub struct JitEngine {
     code: abi::CompiledCode,
     /// The county-level expressions (see [`plan`]).
     county_items: Vec<plan::CountyItem>,
-    /// Words per row of county-level values.
-    county_width: usize,
     /// Whether the code reads the table of ages on the as-of date.
     ages_on_as_of: bool,
     /// The result columns generated code does not write, zeroed before each batch when every
@@ -152,7 +150,7 @@ pub struct JitEngine {
 struct Prepared {
     /// The county table they were made for.
     counties: CountyTable,
-    /// The county-level values, [`JitEngine::county_width`] words per county row.
+    /// The county-level values, [`abi::CompiledCode::county_width`] words per county row.
     county_values: Vec<Word>,
     /// Ages on the as-of date by days before it, when the code reads them.
     ages: Vec<u8>,
@@ -215,7 +213,6 @@ impl JitEngine {
         Ok(JitEngine {
             program: program.clone(),
             code,
-            county_width: plan.county_width(),
             county_items: plan.county_items,
             ages_on_as_of: plan.ages_on_as_of,
             unwritten,
@@ -246,7 +243,7 @@ impl JitEngine {
     /// interpreter), and the age of each day of the 200 years before the as-of date, computed by
     /// the very function the interpreter calls.
     fn prepare(&self, counties: &CountyTable) -> Prepared {
-        let width = self.county_width;
+        let width = self.code.county_width();
         let mut county_values = vec![0; counties.len().max(1) * width];
         let items: Vec<Detached<'_>> = self
             .county_items
@@ -342,8 +339,11 @@ impl JitEngine {
         }
         let mut raw = vec![abi::RawOutcome::default(); batch.households.len];
         let prepared = self.prepared(counties);
-        let tables =
-            abi::Tables { county_values: &prepared.county_values, width: self.county_width, ages: &prepared.ages };
+        let tables = abi::Tables {
+            county_values: &prepared.county_values,
+            width: self.code.county_width(),
+            ages: &prepared.ages,
+        };
         let results = [&mut result.household, &mut result.person, &mut result.case];
         if self.code.run(program, batch, counties, tables, results, &mut raw).is_err() {
             // A malformed batch is an internal error of the caller; like the interpreter,
