@@ -554,3 +554,83 @@ impl Program {
         rules
     }
 }
+
+/// The one traversal of the IR: every walk over expressions (rule ordering, the JIT's plan,
+/// parameter dependencies, …) goes through these, so that a new [`ExprKind`] is handled here,
+/// exhaustively, and no walk can silently skip it.
+impl Expr {
+    /// Calls `visit` on each direct subexpression, in evaluation order: operands left to right,
+    /// a condition before its branches, a scrutinee before its arms (in order), an aggregate's
+    /// filter before its value.
+    pub fn for_each_child<'e>(&'e self, mut visit: impl FnMut(&'e Expr)) {
+        match &self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Column(..)
+            | ExprKind::Rule(_)
+            | ExprKind::Param(_)
+            | ExprKind::CountyAttr(_)
+            | ExprKind::AsOf
+            | ExprKind::LastYear(_)
+            | ExprKind::Province(_) => {}
+            ExprKind::Unary(_, operand) | ExprKind::Mask(operand) => visit(operand),
+            ExprKind::Binary(_, left, right) => {
+                visit(left);
+                visit(right);
+            }
+            ExprKind::If(cond, then, otherwise) => {
+                visit(cond);
+                visit(then);
+                visit(otherwise);
+            }
+            ExprKind::Match(scrutinee, arms) => {
+                visit(scrutinee);
+                for (_, arm) in arms {
+                    visit(arm);
+                }
+            }
+            ExprKind::Aggregate { kind: _, filter, value } => {
+                if let Some(filter) = filter {
+                    visit(filter);
+                }
+                if let Some(value) = value {
+                    visit(value);
+                }
+            }
+        }
+    }
+
+    /// The direct subexpressions, in the order of [`Expr::for_each_child`].
+    pub fn children(&self) -> Vec<&Expr> {
+        let mut children = Vec::new();
+        self.for_each_child(|child| children.push(child));
+        children
+    }
+
+    /// The expression and all its subexpressions, depth first, each node before its children
+    /// and children in evaluation order. Iterative: no recursion, whatever the depth.
+    pub fn preorder(&self) -> Preorder<'_> {
+        Preorder { stack: vec![self] }
+    }
+}
+
+/// The iterator of [`Expr::preorder`].
+#[derive(Debug, Clone)]
+pub struct Preorder<'e> {
+    /// Nodes still to visit, the next one last.
+    stack: Vec<&'e Expr>,
+}
+
+impl<'e> Iterator for Preorder<'e> {
+    type Item = &'e Expr;
+
+    fn next(&mut self) -> Option<&'e Expr> {
+        let expr = self.stack.pop()?;
+        let start = self.stack.len();
+        expr.for_each_child(|child| self.stack.push(child));
+        // Children were pushed in evaluation order; the first must be popped first.
+        if let Some(pushed) = self.stack.get_mut(start..) {
+            pushed.reverse();
+        }
+        Some(expr)
+    }
+}

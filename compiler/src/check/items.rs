@@ -207,7 +207,7 @@ fn assign_slots(rules: &mut [Option<tir::Rule>]) {
 
 /// The first input column read by an expression, left to right (operands, then arms).
 fn first_column_read(expr: &tir::Expr) -> Option<(EntityKind, tir::ColumnId)> {
-    match &expr.kind {
+    expr.preorder().find_map(|node| match &node.kind {
         ExprKind::Column(entity, column) => Some((*entity, *column)),
         ExprKind::Const(_)
         | ExprKind::Rule(_)
@@ -215,17 +215,12 @@ fn first_column_read(expr: &tir::Expr) -> Option<(EntityKind, tir::ColumnId)> {
         | ExprKind::CountyAttr(_)
         | ExprKind::AsOf
         | ExprKind::LastYear(_)
-        | ExprKind::Province(_) => None,
-        ExprKind::Unary(_, operand) | ExprKind::Mask(operand) => first_column_read(operand),
-        ExprKind::Binary(_, left, right) => first_column_read(left).or_else(|| first_column_read(right)),
-        ExprKind::If(cond, then, otherwise) => {
-            first_column_read(cond).or_else(|| first_column_read(then)).or_else(|| first_column_read(otherwise))
-        }
-        ExprKind::Match(scrutinee, arms) => {
-            first_column_read(scrutinee).or_else(|| arms.iter().find_map(|(_, value)| first_column_read(value)))
-        }
-        ExprKind::Aggregate { filter, value, .. } => {
-            filter.as_deref().and_then(first_column_read).or_else(|| value.as_deref().and_then(first_column_read))
-        }
-    }
+        | ExprKind::Province(_)
+        | ExprKind::Unary(..)
+        | ExprKind::Binary(..)
+        | ExprKind::If(..)
+        | ExprKind::Match(..)
+        | ExprKind::Aggregate { .. }
+        | ExprKind::Mask(_) => None,
+    })
 }

@@ -222,10 +222,21 @@ impl<'p> Timer<'p> {
                 self.aggregate_times.insert(node_key(expr), time);
                 return Ok(if reader == EntityKind::Case { 0 } else { time + 1 });
             }
-            _ => 0,
+            ExprKind::Const(_)
+            | ExprKind::Column(..)
+            | ExprKind::Param(_)
+            | ExprKind::CountyAttr(_)
+            | ExprKind::AsOf
+            | ExprKind::Unary(..)
+            | ExprKind::Binary(..)
+            | ExprKind::If(..)
+            | ExprKind::Match(..)
+            | ExprKind::Mask(_)
+            | ExprKind::LastYear(_)
+            | ExprKind::Province(_) => 0,
         };
         let mut bound = own;
-        for child in children(expr) {
+        for child in expr.children() {
             bound = bound.max(self.bound(child, reader)?);
         }
         Ok(bound)
@@ -245,36 +256,29 @@ impl Timer<'_> {
                 time
             }
             ExprKind::Aggregate { .. } => self.aggregate_times.get(&node_key(expr)).copied().unwrap_or(time),
-            _ => time,
+            ExprKind::Const(_)
+            | ExprKind::Column(..)
+            | ExprKind::Param(_)
+            | ExprKind::CountyAttr(_)
+            | ExprKind::AsOf
+            | ExprKind::Unary(..)
+            | ExprKind::Binary(..)
+            | ExprKind::If(..)
+            | ExprKind::Match(..)
+            | ExprKind::Mask(_)
+            | ExprKind::LastYear(_)
+            | ExprKind::Province(_) => time,
         };
-        for child in children(expr) {
+        for child in expr.children() {
             self.read_back(child, time, stored);
         }
     }
 }
 
-/// The direct subexpressions of an expression.
-pub(super) fn children(expr: &Expr) -> Vec<&Expr> {
-    match &expr.kind {
-        ExprKind::Unary(_, operand) | ExprKind::Mask(operand) => vec![operand],
-        ExprKind::Binary(_, left, right) => vec![left, right],
-        ExprKind::If(cond, then, otherwise) => vec![cond, then, otherwise],
-        ExprKind::Match(scrutinee, arms) => {
-            std::iter::once(&**scrutinee).chain(arms.iter().map(|(_, arm)| arm)).collect()
-        }
-        ExprKind::Aggregate { filter, value, .. } => filter.iter().chain(value.iter()).map(|expr| &**expr).collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// Whether an expression computes an age on the as-of date somewhere.
 fn ages_on_as_of(expr: &Expr) -> bool {
-    if let ExprKind::Binary(BinOp::YearsBetween, _, to) = &expr.kind
-        && to.kind == ExprKind::AsOf
-    {
-        return true;
-    }
-    children(expr).into_iter().any(ages_on_as_of)
+    expr.preorder()
+        .any(|node| matches!(&node.kind, ExprKind::Binary(BinOp::YearsBetween, _, to) if to.kind == ExprKind::AsOf))
 }
 
 /// The county-level expressions and the slots of those generated code loads.
@@ -309,7 +313,16 @@ impl CountyLevel {
             // depend on the batch (only hand-built programs have such constants).
             ExprKind::Const(word) => TextHandle::from_word(*word).origin != TextOrigin::Batch,
             ExprKind::Rule(id) => self.rules.contains(id),
-            _ => children(expr).into_iter().all(|child| self.is_county_level(child)),
+            ExprKind::Param(_)
+            | ExprKind::CountyAttr(_)
+            | ExprKind::AsOf
+            | ExprKind::Unary(..)
+            | ExprKind::Binary(..)
+            | ExprKind::If(..)
+            | ExprKind::Match(..)
+            | ExprKind::Mask(_)
+            | ExprKind::LastYear(_)
+            | ExprKind::Province(_) => expr.children().into_iter().all(|child| self.is_county_level(child)),
         }
     }
 
@@ -330,7 +343,7 @@ impl CountyLevel {
             return;
         }
         let inner = if let ExprKind::Aggregate { .. } = expr.kind { EntityKind::Person } else { scope };
-        for child in children(expr) {
+        for child in expr.children() {
             self.collect(child, inner);
         }
     }
@@ -339,5 +352,5 @@ impl CountyLevel {
 /// Whether an expression is a single read (a constant, a parameter, an attribute, the as-of date,
 /// a rule): as cheap to read where it is as from a county's row of values.
 fn is_leaf(expr: &Expr) -> bool {
-    children(expr).is_empty() && !matches!(expr.kind, ExprKind::Aggregate { .. })
+    expr.children().is_empty() && !matches!(expr.kind, ExprKind::Aggregate { .. })
 }

@@ -639,10 +639,22 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             ExprKind::Match(_, arms) if !arms.iter().any(|(pattern, _)| *pattern == Pat::Any) => return None,
             // The value was accumulated already; reading it costs nothing.
             ExprKind::Aggregate { .. } => return Some(1),
-            _ => 1,
+            ExprKind::Const(_)
+            | ExprKind::Column(..)
+            | ExprKind::Rule(_)
+            | ExprKind::Param(_)
+            | ExprKind::CountyAttr(_)
+            | ExprKind::AsOf
+            | ExprKind::Unary(UnOp::Not, _)
+            | ExprKind::Binary(..)
+            | ExprKind::If(..)
+            | ExprKind::Match(..)
+            | ExprKind::Mask(_)
+            | ExprKind::LastYear(_)
+            | ExprKind::Province(_) => 1,
         };
         let mut cost = own;
-        for child in super::plan::children(expr) {
+        for child in expr.children() {
             cost += self.speculation_cost(child)?;
         }
         Some(cost)

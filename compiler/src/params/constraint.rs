@@ -268,25 +268,20 @@ fn relevant_days(files: &[LocalFile], check: &Check<'_>, depends_on: &[ParamId])
 
 /// Pushes every parameter an expression reads (directly, through `last_year` or `province`).
 fn reads(expr: &Expr, out: &mut Vec<ParamId>) {
-    let mut stack = vec![expr];
-    while let Some(expr) = stack.pop() {
-        match &expr.kind {
+    for node in expr.preorder() {
+        match &node.kind {
             ExprKind::Param(param) | ExprKind::LastYear(param) | ExprKind::Province(param) => out.push(*param),
-            ExprKind::Unary(_, operand) | ExprKind::Mask(operand) => stack.push(operand),
-            ExprKind::Binary(_, left, right) => stack.extend([&**left, &**right]),
-            ExprKind::If(cond, then, otherwise) => stack.extend([&**cond, &**then, &**otherwise]),
-            ExprKind::Match(scrutinee, arms) => {
-                stack.push(scrutinee);
-                stack.extend(arms.iter().map(|(_, arm)| arm));
-            }
-            ExprKind::Aggregate { filter, value, .. } => {
-                stack.extend(filter.iter().chain(value.iter()).map(|expr| &**expr))
-            }
             ExprKind::Const(_)
             | ExprKind::Column(..)
             | ExprKind::Rule(_)
             | ExprKind::CountyAttr(_)
-            | ExprKind::AsOf => {}
+            | ExprKind::AsOf
+            | ExprKind::Unary(..)
+            | ExprKind::Binary(..)
+            | ExprKind::If(..)
+            | ExprKind::Match(..)
+            | ExprKind::Aggregate { .. }
+            | ExprKind::Mask(_) => {}
         }
     }
 }

@@ -12,7 +12,7 @@ use pol_grammar::ast::EntityKind;
 use super::{FunctionTranslator, Preload, Scope, columns_field, input_flags, results_field};
 use crate::jit::abi::{RawContext, RawOutcome};
 use crate::jit::error::JitError;
-use crate::jit::plan::{Plan, Step, children, node_key};
+use crate::jit::plan::{Plan, Step, node_key};
 use crate::tir::{BinOp, Expr, ExprKind, Program, Rule, RuleId, RuleRole};
 
 impl FunctionTranslator<'_, '_> {
@@ -300,9 +300,16 @@ fn collect_preloads(program: &Program, plan: &Plan<'_>, expr: &Expr, needed: &mu
         ExprKind::Param(_) | ExprKind::LastYear(_) | ExprKind::Province(_) | ExprKind::CountyAttr(_) => {
             push_new(needed, Preload::CountyRow);
         }
-        _ => {}
+        ExprKind::Column(..)
+        | ExprKind::Const(_)
+        | ExprKind::Unary(..)
+        | ExprKind::Binary(..)
+        | ExprKind::If(..)
+        | ExprKind::Match(..)
+        | ExprKind::Aggregate { .. }
+        | ExprKind::Mask(_) => {}
     }
-    for child in children(expr) {
+    for child in expr.children() {
         collect_preloads(program, plan, child, needed);
     }
 }
