@@ -634,3 +634,54 @@ impl<'e> Iterator for Preorder<'e> {
         Some(expr)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(kind: ExprKind) -> Expr {
+        Expr { kind, ty: Ty::Int, span: Span::default() }
+    }
+
+    fn constant(word: Word) -> Box<Expr> {
+        Box::new(node(ExprKind::Const(word)))
+    }
+
+    /// The constants of an expression in the order a walk meets them.
+    fn constants<'e>(nodes: impl Iterator<Item = &'e Expr>) -> Vec<Word> {
+        nodes.filter_map(|expr| if let ExprKind::Const(word) = expr.kind { Some(word) } else { None }).collect()
+    }
+
+    #[test]
+    fn children_and_preorder_follow_evaluation_order() {
+        let expr = node(ExprKind::If(
+            Box::new(node(ExprKind::Binary(BinOp::Add, constant(1), constant(2)))),
+            Box::new(node(ExprKind::Match(constant(3), vec![(Pat::Eq(0), *constant(4)), (Pat::Any, *constant(5))]))),
+            Box::new(node(ExprKind::Aggregate {
+                kind: AggKind::Sum,
+                filter: Some(Box::new(node(ExprKind::Unary(UnOp::Not, constant(6))))),
+                value: Some(constant(7)),
+            })),
+        ));
+        assert_eq!(expr.children().len(), 3);
+        assert_eq!(constants(expr.preorder()), vec![1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(expr.preorder().count(), 12);
+        assert_eq!(expr.preorder().next(), Some(&expr));
+        let leaf = node(ExprKind::AsOf);
+        assert!(leaf.children().is_empty());
+        assert_eq!(leaf.preorder().count(), 1);
+        let count = node(ExprKind::Aggregate { kind: AggKind::Count, filter: None, value: None });
+        assert!(count.children().is_empty());
+    }
+
+    #[test]
+    fn preorder_walks_deep_expressions_without_recursion() {
+        let mut expr = node(ExprKind::Const(0));
+        for _ in 0..100_000 {
+            expr = node(ExprKind::Unary(UnOp::Neg, Box::new(expr)));
+        }
+        assert_eq!(expr.preorder().count(), 100_001);
+        // Dropping a 100,000-deep box chain recurses; leak it instead, the test process ends.
+        std::mem::forget(expr);
+    }
+}
