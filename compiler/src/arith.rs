@@ -1,6 +1,6 @@
 //! Exact arithmetic on words, defined once for both engines.
 //!
-//! Every function returns `None` when the result does not fit in an `i64` or a divisor is zero;
+//! Every function returns an error when the result does not fit in an `i64` or a divisor is zero;
 //! the caller turns that into an evaluation error naming the household. Rounding is always half
 //! away from zero (四舍五入) on the exact `i128` quotient.
 
@@ -66,6 +66,21 @@ pub fn div_scaled(a: Word, b: Word) -> Result<Word, ArithError> {
     div_round_i128(i128::from(a) * i128::from(RATIO_SCALE), i128::from(b))
 }
 
+/// Months in a year: a monthly amount's annual total is 12 times it.
+pub const MONTHS_PER_YEAR: i64 = 12;
+
+/// The annual total of an exact sum of monthly amounts: × [`MONTHS_PER_YEAR`], exact.
+pub fn monthly_to_annual(total: i128) -> Result<i128, ArithError> {
+    total.checked_mul(i128::from(MONTHS_PER_YEAR)).ok_or(ArithError::Overflow)
+}
+
+/// A ratio of two exact sums (a report's rate): `round(numerator × 10⁹ / denominator)`, half
+/// away from zero, as a ratio word: the same rounding as every division of the language.
+pub fn ratio_of_sums(numerator: i128, denominator: i128) -> Result<Word, ArithError> {
+    let scaled = numerator.checked_mul(i128::from(RATIO_SCALE)).ok_or(ArithError::Overflow)?;
+    div_round_i128(scaled, denominator)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,6 +108,17 @@ mod tests {
         assert_eq!(div_round(-5, -2), Ok(3));
         assert_eq!(div_round(4, 3), Ok(1));
         assert_eq!(div_round(-4, 3), Ok(-1));
+    }
+
+    #[test]
+    fn report_totals_and_rates() {
+        assert_eq!(monthly_to_annual(39_667), Ok(476_004));
+        assert_eq!(monthly_to_annual(i128::MAX / 2), Err(ArithError::Overflow));
+        // 2 ÷ 3 = 0.666666666|67 → 0.666666667; −2 ÷ 3 rounds away from zero too.
+        assert_eq!(ratio_of_sums(2, 3), Ok(666_666_667));
+        assert_eq!(ratio_of_sums(-2, 3), Ok(-666_666_667));
+        assert_eq!(ratio_of_sums(1, 0), Err(ArithError::DivisionByZero));
+        assert_eq!(ratio_of_sums(i128::MAX, 1), Err(ArithError::Overflow));
     }
 
     #[test]

@@ -106,7 +106,8 @@ pub enum EvalErrorKind {
     /// A `match` with no arm for the value (the checker rejects such matches; kept so that
     /// generated programs cannot make an engine misbehave).
     NoMatchingArm,
-    /// The batch broke its invariant ([`Batch::validate`]): an internal error of the caller.
+    /// The batch broke its invariant ([`Batch::validate`]), or an engine read a cell, county
+    /// row or rule column that is not there: an internal error, never a user's.
     MalformedBatch,
 }
 

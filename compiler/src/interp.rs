@@ -17,15 +17,19 @@
 //!   in order. Aggregates visit the household's persons in row order; `any` stops at the first
 //!   member for which the value holds and `all` at the first for which it does not, `first` at
 //!   the first member passing the filter.
-//! - Arithmetic is [`crate::arith`]; dates are [`crate::date`]; text is [`crate::text`].
+//! - Operators are [`crate::ops`] (arithmetic [`crate::arith`], dates [`crate::date`], text
+//!   [`crate::text`]), the one definition every evaluator of the IR calls.
+//! - A read the batch cannot satisfy (a missing cell, county row or rule column) breaks the
+//!   invariant [`Batch::validate`] checked; it is an internal error
+//!   ([`EvalErrorKind::MalformedBatch`]), never a made-up word.
 //!
 //! Recursion depth is bounded by the checker's nesting limit on expressions.
 
 use crate::arith::{self, ArithError};
-use crate::date;
 use crate::engine::{Batch, BatchResult, Columns, CountyTable, Engine, EvalError, EvalErrorKind, Outcome};
+use crate::ops;
 use crate::text::{TextTables, mask_word};
-use crate::tir::{AggKind, BinOp, ColumnId, Expr, ExprKind, Pat, Program, RuleId, RuleRole, UnOp, Word};
+use crate::tir::{AggKind, BinOp, ColumnId, Expr, ExprKind, Program, RuleId, RuleRole, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::EntityKind;
 
@@ -94,6 +98,81 @@ pub(crate) fn reevaluate_household(
     evaluation.run(result)
 }
 
+/// Why [`eval_county_expr`] gives no value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountyExprError {
+    /// The expression reads a record (an input column, a rule or an aggregate at this span),
+    /// so it has no value per county.
+    ReadsRecord(Span),
+    /// The county table has no county with this index.
+    NoCounty(usize),
+    /// Evaluation failed (overflow, division by zero, a `match` without an arm) at this span.
+    Eval(EvalErrorKind, Span),
+}
+
+/// The value, for county `county` of `counties`, of an expression that reads no record: only
+/// constants, parameters, jurisdiction attributes and the as-of date, such as a report rate's
+/// `where`. It is evaluated by the same evaluator as every rule, in the scope of a household of
+/// that county, so it means exactly what it would mean in a rule.
+pub fn eval_county_expr(
+    program: &Program,
+    counties: &CountyTable,
+    county: usize,
+    expr: &Expr,
+) -> Result<Word, CountyExprError> {
+    if let Some(read) = expr.preorder().find(|node| reads_record(node)) {
+        return Err(CountyExprError::ReadsRecord(read.span));
+    }
+    let county_row = counties.row(county).ok_or(CountyExprError::NoCounty(county))?;
+    let batch = detached_batch(program, county).ok_or(CountyExprError::NoCounty(county))?;
+    let result = BatchResult::zeroed(program, &batch);
+    let mut evaluation = HouseholdEval::new(program, &batch, counties, 0);
+    // The county itself, also for a program without a county column.
+    evaluation.county_row = Some(county_row);
+    evaluation.eval(expr, Scope::Household, &result).map_err(|(kind, span)| CountyExprError::Eval(kind, span))
+}
+
+/// Whether the node itself reads a household, person or case record.
+fn reads_record(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Column(..) | ExprKind::Rule(_) | ExprKind::Aggregate { .. } => true,
+        ExprKind::Const(_)
+        | ExprKind::Param(_)
+        | ExprKind::CountyAttr(_)
+        | ExprKind::AsOf
+        | ExprKind::Unary(..)
+        | ExprKind::Binary(..)
+        | ExprKind::If(..)
+        | ExprKind::Match(..)
+        | ExprKind::Mask(_)
+        | ExprKind::LastYear(_)
+        | ExprKind::Province(_) => false,
+    }
+}
+
+/// One household with one person and one case, every input 0 but the household's county
+/// (`None` when the county index is no word): the record a detached expression is evaluated in.
+fn detached_batch(program: &Program, county: usize) -> Option<Batch> {
+    let columns = |n: usize| Columns { len: 1, columns: vec![vec![0]; n] };
+    let mut batch = Batch {
+        households: columns(program.household.columns.len()),
+        persons: columns(program.person.columns.len()),
+        person_offsets: vec![0, 1],
+        cases: columns(program.case.columns.len()),
+        case_offsets: vec![0, 1],
+        texts: Vec::new(),
+    };
+    if let Some(cell) = program
+        .household
+        .county
+        .and_then(|column| batch.households.columns.get_mut(column.0 as usize))
+        .and_then(|column| column.first_mut())
+    {
+        *cell = Word::try_from(county).ok()?;
+    }
+    Some(batch)
+}
+
 /// An expression that reads no record: only constants, parameters, jurisdiction attributes,
 /// the as-of date and rules made of those (see [`crate::jit`]'s county-level values).
 #[derive(Debug, Clone, Copy)]
@@ -115,25 +194,8 @@ pub(crate) fn evaluate_detached(
     county: usize,
     items: &[Detached<'_>],
 ) -> Option<Vec<Word>> {
-    // One household with one person and one case, every input 0 but the county: detached
-    // expressions read no input, and rules they read are written into row 0 as they come.
-    let columns = |n: usize| Columns { len: 1, columns: vec![vec![0]; n] };
-    let mut batch = Batch {
-        households: columns(program.household.columns.len()),
-        persons: columns(program.person.columns.len()),
-        person_offsets: vec![0, 1],
-        cases: columns(program.case.columns.len()),
-        case_offsets: vec![0, 1],
-        texts: Vec::new(),
-    };
-    if let Some(cell) = program
-        .household
-        .county
-        .and_then(|column| batch.households.columns.get_mut(column.0 as usize))
-        .and_then(|column| column.first_mut())
-    {
-        *cell = Word::try_from(county).ok()?;
-    }
+    // Detached expressions read no input; rules they read are written into row 0 as they come.
+    let batch = detached_batch(program, county)?;
     let mut result = BatchResult::zeroed(program, &batch);
     let mut values = Vec::with_capacity(items.len());
     let evaluation = HouseholdEval::new(program, &batch, counties, 0);
@@ -182,38 +244,63 @@ type Fail = (EvalErrorKind, Span);
 struct HouseholdEval<'a> {
     program: &'a Program,
     batch: &'a Batch,
-    county_row: &'a [Word],
+    /// The county's parameters then attributes; `None` when the batch names no county of the
+    /// table (reading it is then an internal error).
+    county_row: Option<&'a [Word]>,
     as_of: Word,
     texts: TextTables<'a>,
     household: usize,
     persons: std::ops::Range<usize>,
     cases: std::ops::Range<usize>,
+    /// Whether the household's member offsets were missing (a batch that skipped
+    /// [`Batch::validate`]): the household is then not evaluated.
+    malformed: bool,
 }
 
 impl<'a> HouseholdEval<'a> {
     fn new(program: &'a Program, batch: &'a Batch, counties: &'a CountyTable, household: usize) -> HouseholdEval<'a> {
-        let county =
-            program.household.county.and_then(|column| batch.households.get(column.0 as usize, household)).unwrap_or(0);
-        let range = |offsets: &[u32]| {
-            let start = offsets.get(household).copied().unwrap_or(0) as usize;
-            let end = offsets.get(household + 1).copied().unwrap_or(0) as usize;
-            start..end.max(start)
+        let county = match program.household.county {
+            Some(column) => {
+                batch.households.get(column.0 as usize, household).and_then(|word| usize::try_from(word).ok())
+            }
+            // A program without a county column (only hand-built ones) reads the first county.
+            None => Some(0),
         };
+        let range = |offsets: &[u32]| {
+            let start = offsets.get(household).copied()? as usize;
+            let end = offsets.get(household + 1).copied()? as usize;
+            Some(start..end.max(start))
+        };
+        let (persons, cases) = (range(&batch.person_offsets), range(&batch.case_offsets));
         HouseholdEval {
             program,
             batch,
-            county_row: counties.row(usize::try_from(county).unwrap_or(0)).unwrap_or(&[]),
+            county_row: county.and_then(|county| counties.row(county)),
             as_of: counties.as_of,
             texts: TextTables { literals: &program.texts, batch: &batch.texts, jurisdiction: &counties.texts },
             household,
-            persons: range(&batch.person_offsets),
-            cases: range(&batch.case_offsets),
+            malformed: persons.is_none() || cases.is_none(),
+            persons: persons.unwrap_or(0..0),
+            cases: cases.unwrap_or(0..0),
         }
     }
 
     /// Evaluates every rule in order; stops at the first invalid record or error.
     fn run(&self, result: &mut BatchResult) -> Outcome {
+        if self.malformed {
+            return Outcome::Error(EvalError::malformed_batch());
+        }
         for &rule_id in &self.program.order {
+            let internal = |member| {
+                Outcome::Error(EvalError {
+                    kind: EvalErrorKind::MalformedBatch,
+                    span: Span::default(),
+                    rule: rule_id,
+                    member,
+                })
+            };
+            // An id that names no rule (only hand-built programs have one) is skipped, as the JIT
+            // skips it (`jit::tests::an_order_with_unknown_or_repeated_rules_is_followed_like_the_interpreter`).
             let Some(rule) = self.program.rule(rule_id) else { continue };
             let scopes: Vec<(Scope, usize, u32)> = match rule.entity {
                 EntityKind::Household => vec![(Scope::Household, self.household, 0)],
@@ -231,8 +318,9 @@ impl<'a> HouseholdEval<'a> {
                     Ok(value) => value,
                     Err((kind, span)) => return Outcome::Error(EvalError { kind, span, rule: rule_id, member }),
                 };
-                if let Some(cell) = column_mut(result, rule.entity, rule.slot).and_then(|column| column.get_mut(row)) {
-                    *cell = value;
+                match column_mut(result, rule.entity, rule.slot).and_then(|column| column.get_mut(row)) {
+                    Some(cell) => *cell = value,
+                    None => return internal(member),
                 }
                 if matches!(rule.role, RuleRole::Validation { .. }) && value == 0 {
                     return Outcome::Invalid { rule: rule_id, member };
@@ -245,21 +333,18 @@ impl<'a> HouseholdEval<'a> {
     fn eval(&self, expr: &Expr, scope: Scope, result: &BatchResult) -> Result<Word, Fail> {
         match &expr.kind {
             ExprKind::Const(word) => Ok(*word),
-            ExprKind::Column(entity, column) => Ok(self.column(*entity, *column, scope)),
-            ExprKind::Rule(rule) => Ok(self.rule_value(*rule, scope, result)),
+            ExprKind::Column(entity, column) => self.column(*entity, *column, scope).ok_or_else(|| internal(expr.span)),
+            ExprKind::Rule(rule) => self.rule_value(*rule, scope, result).ok_or_else(|| internal(expr.span)),
             ExprKind::Param(param) | ExprKind::LastYear(param) | ExprKind::Province(param) => {
-                Ok(self.county_row.get(param.0 as usize).copied().unwrap_or(0))
+                self.county_word(param.0 as usize).ok_or_else(|| internal(expr.span))
             }
             ExprKind::CountyAttr(attr) => {
-                Ok(self.county_row.get(self.program.params.len() + attr.0 as usize).copied().unwrap_or(0))
+                self.county_word(self.program.params.len() + attr.0 as usize).ok_or_else(|| internal(expr.span))
             }
             ExprKind::AsOf => Ok(self.as_of),
             ExprKind::Unary(op, operand) => {
                 let value = self.eval(operand, scope, result)?;
-                match op {
-                    UnOp::Not => Ok(Word::from(value == 0)),
-                    UnOp::Neg => arith::neg(value).map_err(|error| fail(error, expr.span)),
-                }
+                ops::eval_unary(*op, value).map_err(|error| fail(error, expr.span))
             }
             ExprKind::Binary(op, left, right) => self.eval_binary(*op, left, right, expr.span, scope, result),
             ExprKind::If(cond, then, otherwise) => {
@@ -271,7 +356,7 @@ impl<'a> HouseholdEval<'a> {
             }
             ExprKind::Match(scrutinee, arms) => {
                 let value = self.eval(scrutinee, scope, result)?;
-                let arm = arms.iter().find(|(pattern, _)| pattern_matches(*pattern, value));
+                let arm = arms.iter().find(|(pattern, _)| ops::pattern_matches(*pattern, value));
                 match arm {
                     Some((_, arm_value)) => self.eval(arm_value, scope, result),
                     None => Err((EvalErrorKind::NoMatchingArm, expr.span)),
@@ -294,33 +379,11 @@ impl<'a> HouseholdEval<'a> {
         result: &BatchResult,
     ) -> Result<Word, Fail> {
         let a = self.eval(left, scope, result)?;
-        match op {
-            BinOp::And if a == 0 => return Ok(0),
-            BinOp::Or if a != 0 => return Ok(1),
-            _ => {}
+        if let Some(decided) = ops::short_circuit(op, a) {
+            return Ok(decided);
         }
         let b = self.eval(right, scope, result)?;
-        let arithmetic = |value: Result<Word, ArithError>| value.map_err(|error| fail(error, span));
-        match op {
-            BinOp::Add => arithmetic(arith::add(a, b)),
-            BinOp::Sub => arithmetic(arith::sub(a, b)),
-            BinOp::Mul => arithmetic(arith::mul(a, b)),
-            BinOp::MulScaled => arithmetic(arith::mul_scaled(a, b)),
-            BinOp::DivRound => arithmetic(arith::div_round(a, b)),
-            BinOp::DivScaled => arithmetic(arith::div_scaled(a, b)),
-            BinOp::Min => Ok(a.min(b)),
-            BinOp::Max => Ok(a.max(b)),
-            BinOp::Eq => Ok(Word::from(a == b)),
-            BinOp::Ne => Ok(Word::from(a != b)),
-            BinOp::Lt => Ok(Word::from(a < b)),
-            BinOp::Le => Ok(Word::from(a <= b)),
-            BinOp::Gt => Ok(Word::from(a > b)),
-            BinOp::Ge => Ok(Word::from(a >= b)),
-            BinOp::TextEq => Ok(Word::from(self.texts.equal(a, b))),
-            BinOp::TextNe => Ok(Word::from(!self.texts.equal(a, b))),
-            BinOp::And | BinOp::Or => Ok(Word::from(b != 0)),
-            BinOp::YearsBetween => Ok(date::years_between(a, b)),
-        }
+        ops::eval_binary(op, a, b, &self.texts).map_err(|error| fail(error, span))
     }
 
     fn eval_aggregate(
@@ -332,6 +395,8 @@ impl<'a> HouseholdEval<'a> {
         result: &BatchResult,
     ) -> Result<Word, Fail> {
         let mut count: Word = 0;
+        // The sum of no member is 0.
+        let mut sum: Word = 0;
         let mut accumulator: Option<Word> = None;
         for row in self.persons.clone() {
             let scope = Scope::Person(row);
@@ -350,10 +415,7 @@ impl<'a> HouseholdEval<'a> {
             let item = self.eval(value, scope, result)?;
             match kind {
                 AggKind::Count => {}
-                AggKind::Sum => {
-                    let sum = arith::add(accumulator.unwrap_or(0), item).map_err(|error| fail(error, span))?;
-                    accumulator = Some(sum);
-                }
+                AggKind::Sum => sum = arith::add(sum, item).map_err(|error| fail(error, span))?,
                 AggKind::Any if item != 0 => return Ok(1),
                 AggKind::All if item == 0 => return Ok(0),
                 AggKind::Any | AggKind::All => {}
@@ -364,42 +426,53 @@ impl<'a> HouseholdEval<'a> {
         }
         match kind {
             AggKind::Count => Ok(count),
-            AggKind::Sum => Ok(accumulator.unwrap_or(0)),
+            AggKind::Sum => Ok(sum),
             AggKind::Any => Ok(0),
             AggKind::All => Ok(1),
             AggKind::Max | AggKind::Min | AggKind::First => accumulator.ok_or((EvalErrorKind::EmptyAggregate, span)),
         }
     }
 
-    /// An input column's word for the scope's record (or its household's).
-    fn column(&self, entity: EntityKind, column: ColumnId, scope: Scope) -> Word {
+    /// An input column's word for the scope's record (or its household's); `None` when the
+    /// batch has no such cell.
+    fn column(&self, entity: EntityKind, column: ColumnId, scope: Scope) -> Option<Word> {
         let (columns, row) = match (entity, scope) {
             (EntityKind::Person, Scope::Person(row)) => (&self.batch.persons, row),
             (EntityKind::Case, Scope::Case(row)) => (&self.batch.cases, row),
-            _ => (&self.batch.households, self.household),
+            (EntityKind::Household | EntityKind::Person | EntityKind::Case, _) => {
+                (&self.batch.households, self.household)
+            }
         };
-        columns.get(column.0 as usize, row).unwrap_or(0)
+        columns.get(column.0 as usize, row)
     }
 
-    /// A rule's word for the scope's record (or its household's).
-    fn rule_value(&self, rule_id: RuleId, scope: Scope, result: &BatchResult) -> Word {
-        let Some(rule) = self.program.rule(rule_id) else { return 0 };
+    /// A rule's word for the scope's record (or its household's); `None` when the result has no
+    /// such cell.
+    fn rule_value(&self, rule_id: RuleId, scope: Scope, result: &BatchResult) -> Option<Word> {
+        let rule = self.program.rule(rule_id)?;
         let row = match (rule.entity, scope) {
             (EntityKind::Person, Scope::Person(row)) | (EntityKind::Case, Scope::Case(row)) => row,
-            _ => self.household,
+            (EntityKind::Household | EntityKind::Person | EntityKind::Case, _) => self.household,
         };
         debug_assert!(rule.entity == scope.entity() || rule.entity == EntityKind::Household);
-        column_ref(result, rule.entity, rule.slot).and_then(|column| column.get(row)).copied().unwrap_or(0)
+        column_ref(result, rule.entity, rule.slot).and_then(|column| column.get(row)).copied()
+    }
+
+    /// Word `index` of the household's county row (parameters, then attributes).
+    fn county_word(&self, index: usize) -> Option<Word> {
+        match self.county_row {
+            Some(row) => row.get(index).copied(),
+            // A program without a county column and a table without counties (only hand-built
+            // ones) reads 0, as the JIT does (`jit::tests::no_county_column_reads_row_0_or_zeros`).
+            None if self.program.household.county.is_none() => Some(0),
+            None => None,
+        }
     }
 }
 
-/// Whether a match pattern holds for a word.
-pub fn pattern_matches(pattern: Pat, value: Word) -> bool {
-    match pattern {
-        Pat::Eq(word) => value == word,
-        Pat::Range(low, high) => value >= low && high.is_none_or(|high| value <= high),
-        Pat::Any => true,
-    }
+/// A read the batch, county table or result cannot satisfy: a broken invariant.
+fn internal(span: Span) -> Fail {
+    (EvalErrorKind::MalformedBatch, span)
 }
 
 fn fail(error: ArithError, span: Span) -> Fail {

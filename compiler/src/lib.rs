@@ -20,6 +20,7 @@ pub mod format;
 pub mod interp;
 pub mod jit;
 pub mod jurisdictions;
+pub mod ops;
 pub mod params;
 pub mod policy;
 pub mod testing;

@@ -13,10 +13,11 @@
 //! that follows a city's value is reported at the city's line.
 
 use super::file::LocalFile;
-use crate::arith::{self, ArithError};
+use crate::arith::ArithError;
 use crate::date;
+use crate::ops;
 use crate::text::TextTables;
-use crate::tir::{BinOp, Expr, ExprKind, ParamId, Pat, Program, UnOp, Word};
+use crate::tir::{Expr, ExprKind, ParamId, Program, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::Level;
 use std::collections::HashMap;
@@ -208,20 +209,15 @@ impl<'a> Env<'a> {
             ExprKind::Province(param) => Ok(self.resolve_at_depth(Chain::PROVINCE, day, *param, depth)?.word),
             ExprKind::Unary(op, operand) => {
                 let value = self.eval_at_depth(chain, day, operand, blame, depth)?;
-                match op {
-                    UnOp::Not => Ok(Word::from(value == 0)),
-                    UnOp::Neg => arith::neg(value).map_err(|error| Fail::Arith(error, expr.span)),
-                }
+                ops::eval_unary(*op, value).map_err(|error| Fail::Arith(error, expr.span))
             }
             ExprKind::Binary(op, left, right) => {
                 let a = self.eval_at_depth(chain, day, left, blame, depth)?;
-                match op {
-                    BinOp::And if a == 0 => return Ok(0),
-                    BinOp::Or if a != 0 => return Ok(1),
-                    _ => {}
+                if let Some(decided) = ops::short_circuit(*op, a) {
+                    return Ok(decided);
                 }
                 let b = self.eval_at_depth(chain, day, right, blame, depth)?;
-                self.binary(*op, a, b).map_err(|error| Fail::Arith(error, expr.span))
+                ops::eval_binary(*op, a, b, &self.texts).map_err(|error| Fail::Arith(error, expr.span))
             }
             ExprKind::If(cond, then, otherwise) => {
                 let taken = if self.eval_at_depth(chain, day, cond, blame, depth)? != 0 { then } else { otherwise };
@@ -229,7 +225,7 @@ impl<'a> Env<'a> {
             }
             ExprKind::Match(scrutinee, arms) => {
                 let value = self.eval_at_depth(chain, day, scrutinee, blame, depth)?;
-                let arm = arms.iter().find(|(pattern, _)| pattern_holds(*pattern, value));
+                let arm = arms.iter().find(|(pattern, _)| ops::pattern_matches(*pattern, value));
                 match arm {
                     Some((_, arm_value)) => self.eval_at_depth(chain, day, arm_value, blame, depth),
                     None => Err(Fail::Unsupported(expr.span)),
@@ -244,29 +240,6 @@ impl<'a> Env<'a> {
         }
     }
 
-    fn binary(&self, op: BinOp, a: Word, b: Word) -> Result<Word, ArithError> {
-        Ok(match op {
-            BinOp::Add => arith::add(a, b)?,
-            BinOp::Sub => arith::sub(a, b)?,
-            BinOp::Mul => arith::mul(a, b)?,
-            BinOp::MulScaled => arith::mul_scaled(a, b)?,
-            BinOp::DivRound => arith::div_round(a, b)?,
-            BinOp::DivScaled => arith::div_scaled(a, b)?,
-            BinOp::Min => a.min(b),
-            BinOp::Max => a.max(b),
-            BinOp::Eq => Word::from(a == b),
-            BinOp::Ne => Word::from(a != b),
-            BinOp::Lt => Word::from(a < b),
-            BinOp::Le => Word::from(a <= b),
-            BinOp::Gt => Word::from(a > b),
-            BinOp::Ge => Word::from(a >= b),
-            BinOp::TextEq => Word::from(self.texts.equal(a, b)),
-            BinOp::TextNe => Word::from(!self.texts.equal(a, b)),
-            BinOp::And | BinOp::Or => Word::from(b != 0),
-            BinOp::YearsBetween => date::years_between(a, b),
-        })
-    }
-
     /// Keeps the more local of two blamed values (a county's file before a city's).
     fn merge_blame(&self, blame: &mut Option<LocalRef>, other: Option<LocalRef>) {
         let rank = |local: &LocalRef| match self.files.get(local.file).map(|file| file.level) {
@@ -279,15 +252,6 @@ impl<'a> Env<'a> {
         {
             *blame = Some(other);
         }
-    }
-}
-
-/// Whether a match pattern holds for a word.
-fn pattern_holds(pattern: Pat, value: Word) -> bool {
-    match pattern {
-        Pat::Eq(word) => value == word,
-        Pat::Range(low, high) => value >= low && high.is_none_or(|high| value <= high),
-        Pat::Any => true,
     }
 }
 
