@@ -676,6 +676,34 @@ mod tests {
     }
 
     #[test]
+    fn county_expressions_are_evaluated_per_county_by_the_same_eval() {
+        let mut program = program();
+        program.jurisdiction.attrs = vec![crate::tir::Attr { name: "population".into(), ty: Ty::Int, span: span(0) }];
+        let counties = CountyTable { width: 1, words: vec![5, 0], texts: Vec::new(), as_of: 0 };
+        let attr = || Box::new(expr(ExprKind::CountyAttr(crate::tir::AttrId(0)), Ty::Int, 60));
+        let large =
+            expr(ExprKind::Binary(BinOp::Gt, attr(), Box::new(expr(ExprKind::Const(3), Ty::Int, 61))), Ty::Bool, 62);
+        assert_eq!(eval_county_expr(&program, &counties, 0, &large), Ok(1));
+        assert_eq!(eval_county_expr(&program, &counties, 1, &large), Ok(0));
+        let per_head = expr(
+            ExprKind::Binary(BinOp::DivScaled, Box::new(expr(ExprKind::Const(1), Ty::Int, 63)), attr()),
+            Ty::Ratio,
+            64,
+        );
+        assert_eq!(eval_county_expr(&program, &counties, 0, &per_head), Ok(200_000_000));
+        assert_eq!(
+            eval_county_expr(&program, &counties, 1, &per_head),
+            Err(CountyExprError::Eval(EvalErrorKind::DivisionByZero, span(64)))
+        );
+        assert_eq!(eval_county_expr(&program, &counties, 2, &large), Err(CountyExprError::NoCounty(2)));
+        let reads_income = expr(ExprKind::Column(EntityKind::Household, ColumnId(0)), Ty::Int, 65);
+        assert_eq!(
+            eval_county_expr(&program, &counties, 0, &reads_income),
+            Err(CountyExprError::ReadsRecord(span(65)))
+        );
+    }
+
+    #[test]
     fn a_malformed_batch_evaluates_nothing() {
         let program = program();
         let mut bad = batch(&[(100, &[1])]);
