@@ -157,6 +157,28 @@ pub enum RuntimeError {
         help: &'static str,
     },
 
+    /// A rate's `where` cannot be evaluated for a county of `jurisdictions.csv`.
+    #[error("the `where` of rate `{rate}` fails for county `{county}`: {reason}")]
+    #[diagnostic(
+        code(pol::report::rate_filter),
+        help(
+            "a rate's `where` is evaluated once per county; write it so that every county's attributes give it a value"
+        )
+    )]
+    RateFilter {
+        /// The rate's name.
+        rate: String,
+        /// The county's code.
+        county: String,
+        /// What failed.
+        reason: &'static str,
+        /// The operation that failed.
+        #[label("this fails for county `{county}`")]
+        label: Option<SourceSpan>,
+        /// The same operation as a policy span.
+        span: Option<Span>,
+    },
+
     /// A bug: an invariant of the runtime does not hold.
     #[error("internal error: {message}; please report this")]
     #[diagnostic(code(pol::run::internal))]
@@ -170,7 +192,7 @@ impl RuntimeError {
     /// Wraps the error as a [`Diagnostic`] pointing into the policy where it has a label there.
     pub fn into_diagnostic(self) -> Diagnostic {
         let span = match &self {
-            RuntimeError::MissingColumn { span, .. } => *span,
+            RuntimeError::MissingColumn { span, .. } | RuntimeError::RateFilter { span, .. } => *span,
             _ => None,
         };
         Diagnostic::new(span, self)

@@ -11,23 +11,32 @@
 //!   sums one;
 //! - `counts`: rows per value of each `count` column (enum variants in declaration order, all of
 //!   them; `false` then `true`; other values sorted);
-//! - `sums`: each `sum` column's total, exact; money per month also as an annual total (× 12);
+//! - `sums`: each `sum` column's total, exact; money per month also as an annual total (× 12,
+//!   [`arith::monthly_to_annual`]);
 //! - `rates`: Σ numerator ÷ Σ denominator over the group's counties that pass the rate's `where`
-//!   (a county is shown only if it passes), rounded to 9 decimals, shown as a percentage,
-//!   flagged when below the threshold, never flagged (and shown as `—`) when the denominator is 0;
+//!   (a county is shown only if it passes), rounded to 9 decimals ([`arith::ratio_of_sums`]),
+//!   shown as a percentage, flagged when below the threshold, never flagged (and shown as `—`)
+//!   when the denominator is 0;
 //! - `budgets` (province only: a budget is a province-wide figure): each budget line beside the
 //!   computed annual total of its column.
 //!
 //! `report.json` holds the same numbers: counts and `households`/`persons` as JSON integers,
 //! money and ratios as exact decimal strings.
+//!
+//! This module evaluates no IR: the household values are the engine's result columns, a rate's
+//! `where` is evaluated per county by the interpreter ([`interp::eval_county_expr`]), and every
+//! rounding is [`arith`]'s. `docs/language.md` ("What a report computes") is the specification;
+//! `tests/report.rs` checks it against the independent oracle.
 
 use crate::error::RuntimeError;
 use crate::format;
-use pol_compiler::arith;
+use pol_compiler::arith::{self, ArithError};
 use pol_compiler::date;
+use pol_compiler::engine::{CountyTable, EvalErrorKind};
+use pol_compiler::interp::{self, CountyExprError};
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::text::TextTables;
-use pol_compiler::tir::{BinOp, Expr, ExprKind, Pat, Program, RATIO_SCALE, Ty, UnOp, Word};
+use pol_compiler::tir::{Expr, Program, RATIO_SCALE, Ty, Word};
 use pol_grammar::ast::{Period, ReportLevel};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -80,6 +89,11 @@ pub(crate) struct ReportPlan {
 }
 
 impl ReportPlan {
+    /// Sum `index` of the plan.
+    fn sum(&self, index: usize) -> Result<&SumPlan, RuntimeError> {
+        self.sums.get(index).ok_or_else(|| RuntimeError::internal("the report names a sum it does not plan"))
+    }
+
     /// The plan of `program`'s report, if it declares one.
     pub(crate) fn of_program(program: &Program) -> Result<Option<ReportPlan>, RuntimeError> {
         let Some(report) = &program.report else { return Ok(None) };
@@ -185,6 +199,11 @@ struct GroupAcc {
 }
 
 impl GroupAcc {
+    /// The total of sum `index` of the plan.
+    fn sum(&self, index: usize) -> Result<i128, RuntimeError> {
+        self.sums.get(index).copied().ok_or_else(|| RuntimeError::internal("a report sum has no total"))
+    }
+
     fn new(plan: &ReportPlan) -> GroupAcc {
         GroupAcc {
             households: 0,
@@ -214,9 +233,26 @@ impl GroupAcc {
                         *mine.entry(key.clone()).or_insert(0) += count;
                     }
                 }
-                _ => {}
+                (mine @ CountAcc::Dense(_), CountAcc::Sparse(theirs)) => {
+                    // The other side saw an out-of-range word (see `ReportAcc::add`).
+                    let mut merged = match mine {
+                        CountAcc::Dense(values) => dense_to_sparse(values),
+                        CountAcc::Sparse(map) => std::mem::take(map),
+                    };
+                    for (key, count) in theirs {
+                        *merged.entry(key.clone()).or_insert(0) += count;
+                    }
+                    *mine = CountAcc::Sparse(merged);
+                }
+                (CountAcc::Sparse(mine), CountAcc::Dense(theirs)) => {
+                    for (key, count) in dense_to_sparse(theirs) {
+                        *mine.entry(key).or_insert(0) += count;
+                    }
+                }
             }
         }
+        // INVARIANT: each sum adds at most one `i64` word per household; fewer than 2⁶⁴ households
+        // cannot overflow an `i128`.
         for (a, b) in self.sums.iter_mut().zip(&other.sums) {
             *a += b;
         }
@@ -228,12 +264,15 @@ impl GroupAcc {
 pub(crate) struct ReportAcc {
     counties: Vec<GroupAcc>,
     unknown: GroupAcc,
+    /// Whether a row lacked a result cell the plan reads (a broken invariant of the engine's
+    /// result): rendering then fails with an internal error instead of counting a made-up 0.
+    missing_cell: bool,
 }
 
 impl ReportAcc {
     /// Empty totals for `n_counties` counties.
     pub(crate) fn new(plan: &ReportPlan, n_counties: usize) -> ReportAcc {
-        ReportAcc { counties: vec![GroupAcc::new(plan); n_counties], unknown: GroupAcc::new(plan) }
+        ReportAcc { counties: vec![GroupAcc::new(plan); n_counties], unknown: GroupAcc::new(plan), missing_cell: false }
     }
 
     /// Adds one row of the report's table: `results[slot][row]` are its household rule values.
@@ -249,7 +288,14 @@ impl ReportAcc {
             Some(group) => group,
             None => &mut self.unknown,
         };
-        let word = |slot: usize| results.get(slot).and_then(|column| column.get(row)).copied().unwrap_or(0);
+        let mut missing_cell = false;
+        let mut word = |slot: usize| match results.get(slot).and_then(|column| column.get(row)) {
+            Some(word) => *word,
+            None => {
+                missing_cell = true;
+                0
+            }
+        };
         group.households += 1;
         for (acc, count) in group.counts.iter_mut().zip(&plan.counts) {
             let value = word(count.slot);
@@ -280,6 +326,7 @@ impl ReportAcc {
         for (sum, plan) in group.sums.iter_mut().zip(&plan.sums) {
             *sum += i128::from(word(plan.slot));
         }
+        self.missing_cell |= missing_cell;
     }
 
     /// Adds another accumulator's totals.
@@ -288,6 +335,7 @@ impl ReportAcc {
             mine.merge(theirs);
         }
         self.unknown.merge(&other.unknown);
+        self.missing_cell |= other.missing_cell;
     }
 }
 
@@ -315,14 +363,19 @@ struct Group {
     is_province: bool,
 }
 
-/// Renders the report from the totals.
+/// Renders the report from the totals; `counties` is the county table the run evaluated with
+/// (a rate's `where` is evaluated over it).
 pub(crate) fn render(
     plan: &ReportPlan,
     acc: &ReportAcc,
     program: &Program,
     jurisdictions: &JurisdictionTable,
+    counties: &CountyTable,
     as_of: Word,
 ) -> Result<Rendered, RuntimeError> {
+    if acc.missing_cell {
+        return Err(RuntimeError::internal("a report row lacks a value of its table"));
+    }
     let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: &jurisdictions.texts };
     let attr = |name: &str| program.jurisdiction.attrs.iter().position(|attr| attr.name == name && attr.ty == Ty::Text);
     let (county_name_attr, city_name_attr) = (attr("county_name"), attr("city_name"));
@@ -334,45 +387,54 @@ pub(crate) fn render(
     let mut passes: Vec<Vec<bool>> = Vec::with_capacity(plan.rates.len());
     for rate in &plan.rates {
         let mut row = Vec::with_capacity(jurisdictions.counties.len());
-        for county in &jurisdictions.counties {
+        for (index, county) in jurisdictions.counties.iter().enumerate() {
             let pass = match &rate.filter {
-                Some(filter) => eval_county(filter, &county.attrs, &texts).map_err(RuntimeError::internal)? != 0,
+                Some(filter) => rate_filter(program, counties, index, filter, &rate.name, &county.code)? != 0,
                 None => true,
             };
             row.push(pass);
         }
         passes.push(row);
     }
-    let empty = GroupAcc::new(plan);
-    let county_acc = |county: usize| acc.counties.get(county).unwrap_or(&empty);
-    let group_of = |code: String, name: String, city: Option<String>, members: &[usize], is_province: bool| -> Group {
+    if acc.counties.len() != jurisdictions.counties.len() {
+        return Err(RuntimeError::internal("the report's totals and the jurisdictions differ in counties"));
+    }
+    let county_acc = |county: usize| {
+        acc.counties.get(county).ok_or_else(|| RuntimeError::internal("a report group names an unknown county"))
+    };
+    let group_of = |code: String,
+                    name: String,
+                    city: Option<String>,
+                    members: &[usize],
+                    is_province: bool|
+     -> Result<Group, RuntimeError> {
         let mut total = GroupAcc::new(plan);
         for county in members {
-            total.merge(county_acc(*county));
+            total.merge(county_acc(*county)?);
         }
-        let rates = plan
-            .rates
-            .iter()
-            .enumerate()
-            .map(|(rate_index, rate)| {
-                let passing: Vec<usize> = members
-                    .iter()
-                    .copied()
-                    .filter(|county| passes.get(rate_index).and_then(|row| row.get(*county)).copied().unwrap_or(false))
-                    .collect();
-                if passing.is_empty() {
-                    return None;
+        let mut rates = Vec::with_capacity(plan.rates.len());
+        for (rate, passes) in plan.rates.iter().zip(&passes) {
+            let mut passing = Vec::new();
+            for county in members {
+                match passes.get(*county) {
+                    Some(true) => passing.push(*county),
+                    Some(false) => {}
+                    None => return Err(RuntimeError::internal("a rate's `where` was not evaluated for a county")),
                 }
-                let mut numerator = 0i128;
-                let mut denominator = 0i128;
-                for county in passing {
-                    numerator += county_acc(county).sums.get(rate.numerator).copied().unwrap_or(0);
-                    denominator += county_acc(county).sums.get(rate.denominator).copied().unwrap_or(0);
-                }
-                Some((numerator, denominator))
-            })
-            .collect();
-        Group { code, name, city, acc: total, rates, is_province }
+            }
+            if passing.is_empty() {
+                rates.push(None);
+                continue;
+            }
+            let mut numerator = 0i128;
+            let mut denominator = 0i128;
+            for county in passing {
+                numerator += county_acc(county)?.sum(rate.numerator)?;
+                denominator += county_acc(county)?.sum(rate.denominator)?;
+            }
+            rates.push(Some((numerator, denominator)));
+        }
+        Ok(Group { code, name, city, acc: total, rates, is_province })
     };
     let mut levels: Vec<(ReportLevel, Vec<Group>)> = Vec::new();
     for level in &plan.levels {
@@ -382,10 +444,11 @@ pub(crate) fn render(
                 .iter()
                 .enumerate()
                 .map(|(index, county)| {
+                    // A policy without a `county_name` column has no names: shown empty.
                     let name = name_of(index, county_name_attr).unwrap_or_default();
                     group_of(county.code.clone(), name, Some(county.city.clone()), &[index], false)
                 })
-                .collect(),
+                .collect::<Result<_, _>>()?,
             ReportLevel::City => {
                 let mut cities: Vec<(String, Vec<usize>)> = Vec::new();
                 for (index, county) in jurisdictions.counties.iter().enumerate() {
@@ -397,22 +460,23 @@ pub(crate) fn render(
                 cities
                     .into_iter()
                     .map(|(code, members)| {
+                        // A policy without a `city_name` column has no names: shown empty.
                         let name =
                             members.first().and_then(|first| name_of(*first, city_name_attr)).unwrap_or_default();
                         group_of(code, name, None, &members, false)
                     })
-                    .collect()
+                    .collect::<Result<_, _>>()?
             }
             ReportLevel::Province => {
                 let members: Vec<usize> = (0..jurisdictions.counties.len()).collect();
-                let mut province = group_of(String::new(), String::new(), None, &members, true);
+                let mut province = group_of(String::new(), String::new(), None, &members, true)?;
                 province.acc.merge(&acc.unknown);
                 vec![province]
             }
         };
         levels.push((*level, groups));
     }
-    let markdown = render_markdown(plan, program, &texts, as_of, &levels);
+    let markdown = render_markdown(plan, program, &texts, as_of, &levels)?;
     let json = render_json(plan, program, &texts, as_of, &levels)?;
     Ok(Rendered { markdown, json })
 }
@@ -451,20 +515,61 @@ fn sum_text(ty: Ty, total: i128) -> String {
     }
 }
 
-/// The annual total of a summed column (money: per month × 12, per year as is), if it has one.
-fn annual(ty: Ty, total: i128) -> Option<i128> {
+/// The annual total of a summed money column per month (× 12).
+fn monthly_to_annual(total: i128) -> Result<i128, RuntimeError> {
+    arith::monthly_to_annual(total).map_err(|_| RuntimeError::internal("a report's annual total overflows"))
+}
+
+/// The figure a budget line is compared with: the annual total of its column (money per month
+/// × 12, per year as is), or the column's plain total for any other type.
+fn budget_total(ty: Ty, total: i128) -> Result<i128, RuntimeError> {
     match ty {
-        Ty::Money(Period::Month) => Some(total * 12),
-        Ty::Money(Period::Year) => Some(total),
-        _ => None,
+        Ty::Money(Period::Month) => monthly_to_annual(total),
+        Ty::Money(Period::Year | Period::Lump) | Ty::Bool | Ty::Int | Ty::Ratio | Ty::Date | Ty::Text | Ty::Enum(_) => {
+            Ok(total)
+        }
     }
 }
 
-/// A rate's value as a ratio word: `round(numerator × 10⁹ / denominator)`, `None` when the
-/// denominator is 0 (or the rate does not fit).
+/// A rate's value as a ratio word ([`arith::ratio_of_sums`]), `None` when the denominator is 0
+/// (the rate is then shown as `—` and never flagged) or the rate does not fit in a word.
 fn rate_word(numerator: i128, denominator: i128) -> Option<Word> {
-    let scaled = numerator.checked_mul(i128::from(RATIO_SCALE))?;
-    arith::div_round_i128(scaled, denominator).ok()
+    match arith::ratio_of_sums(numerator, denominator) {
+        Ok(word) => Some(word),
+        Err(ArithError::DivisionByZero | ArithError::Overflow) => None,
+    }
+}
+
+/// Whether county `county` passes a rate's `where`, evaluated by the interpreter.
+fn rate_filter(
+    program: &Program,
+    counties: &CountyTable,
+    county: usize,
+    filter: &Expr,
+    rate: &str,
+    code: &str,
+) -> Result<Word, RuntimeError> {
+    interp::eval_county_expr(program, counties, county, filter).map_err(|error| match error {
+        CountyExprError::Eval(kind, span) => {
+            let reason = match kind {
+                EvalErrorKind::Overflow => "a result beyond the 64-bit range",
+                EvalErrorKind::DivisionByZero => "a division by zero",
+                EvalErrorKind::EmptyAggregate | EvalErrorKind::NoMatchingArm | EvalErrorKind::MalformedBatch => {
+                    return RuntimeError::internal(format!("a rate's `where` failed: {kind:?}"));
+                }
+            };
+            RuntimeError::RateFilter {
+                rate: rate.to_string(),
+                county: code.to_string(),
+                reason,
+                label: Some(span.into()),
+                span: Some(span),
+            }
+        }
+        CountyExprError::ReadsRecord(_) | CountyExprError::NoCounty(_) => {
+            RuntimeError::internal(format!("a rate's `where` cannot be evaluated per county: {error:?}"))
+        }
+    })
 }
 
 fn render_markdown(
@@ -473,7 +578,7 @@ fn render_markdown(
     texts: &TextTables<'_>,
     as_of: Word,
     levels: &[(ReportLevel, Vec<Group>)],
-) -> String {
+) -> Result<String, RuntimeError> {
     let mut md = String::new();
     let mut as_of_text = Vec::new();
     format::write_date(&mut as_of_text, as_of);
@@ -523,7 +628,7 @@ fn render_markdown(
         for group in groups {
             let mut row = vec![group_code(group), group.name.clone(), group.acc.households.to_string()];
             if let Some(members) = plan.members {
-                row.push(group.acc.sums.get(members).copied().unwrap_or(0).to_string());
+                row.push(group.acc.sum(members)?.to_string());
             }
             for (entries, labels) in labels_of(group).iter().zip(&count_labels) {
                 for label in labels {
@@ -550,27 +655,25 @@ fn render_markdown(
                     _ => header.push(sum.name.clone()),
                 }
             }
-            let rows: Vec<Vec<String>> = groups
-                .iter()
-                .map(|group| {
-                    let mut row = vec![group_code(group), group.name.clone()];
-                    for (index, sum) in &shown {
-                        let total = group.acc.sums.get(*index).copied().unwrap_or(0);
-                        row.push(sum_text(sum.ty, total));
-                        if sum.ty == Ty::Money(Period::Month) {
-                            row.push(sum_text(sum.ty, total * 12));
-                        }
+            let mut rows: Vec<Vec<String>> = Vec::with_capacity(groups.len());
+            for group in groups {
+                let mut row = vec![group_code(group), group.name.clone()];
+                for (index, sum) in &shown {
+                    let total = group.acc.sum(*index)?;
+                    row.push(sum_text(sum.ty, total));
+                    if sum.ty == Ty::Money(Period::Month) {
+                        row.push(sum_text(sum.ty, monthly_to_annual(total)?));
                     }
-                    row
-                })
-                .collect();
+                }
+                rows.push(row);
+            }
             table(&mut md, &header, &rows);
         }
         // Rates.
         for (rate_index, rate) in plan.rates.iter().enumerate() {
             let _ = writeln!(md, "### Rate `{}`\n", rate.name);
-            let numerator = plan.sums.get(rate.numerator).map_or("", |sum| sum.name.as_str());
-            let denominator = plan.sums.get(rate.denominator).map_or("", |sum| sum.name.as_str());
+            let (numerator_sum, denominator_sum) = (plan.sum(rate.numerator)?, plan.sum(rate.denominator)?);
+            let (numerator, denominator) = (numerator_sum.name.as_str(), denominator_sum.name.as_str());
             let mut note = format!("Σ `{numerator}` ÷ Σ `{denominator}`");
             if rate.filter.is_some() {
                 note.push_str(", over the counties its `where` selects");
@@ -590,24 +693,17 @@ fn render_markdown(
             let mut rows = Vec::new();
             for group in groups {
                 let Some(Some((num, den))) = group.rates.get(rate_index) else { continue };
-                let (rate_text, flagged) = match rate_word(*num, *den) {
-                    Some(word) if *den != 0 => {
-                        (format::percent_to_string(word), rate.below.is_some_and(|below| word < below))
-                    }
-                    _ => ("—".to_string(), false),
+                let word = rate_word(*num, *den);
+                let rate_text = word.map_or_else(|| "—".to_string(), format::percent_to_string);
+                let flag = match flagged_below(word, rate.below) {
+                    Some(below) => format!("below {}", format::percent_to_string(below)),
+                    None => String::new(),
                 };
-                let flag = if flagged {
-                    format!("below {}", rate.below.map(format::percent_to_string).unwrap_or_default())
-                } else {
-                    String::new()
-                };
-                let num_ty = plan.sums.get(rate.numerator).map_or(Ty::Int, |sum| sum.ty);
-                let den_ty = plan.sums.get(rate.denominator).map_or(Ty::Int, |sum| sum.ty);
                 rows.push(vec![
                     group_code(group),
                     group.name.clone(),
-                    sum_text(num_ty, *num),
-                    sum_text(den_ty, *den),
+                    sum_text(numerator_sum.ty, *num),
+                    sum_text(denominator_sum.ty, *den),
                     rate_text,
                     flag,
                 ]);
@@ -630,26 +726,22 @@ fn render_markdown(
                 "computed (annual)".to_string(),
                 "budget − computed".to_string(),
             ];
-            let rows: Vec<Vec<String>> = plan
-                .budgets
-                .iter()
-                .map(|(sum_index, label, amount)| {
-                    let sum = plan.sums.get(*sum_index);
-                    let total = province.acc.sums.get(*sum_index).copied().unwrap_or(0);
-                    let computed = sum.and_then(|sum| annual(sum.ty, total)).unwrap_or(total);
-                    vec![
-                        label.clone(),
-                        format!("`{}`", sum.map_or("", |sum| sum.name.as_str())),
-                        format::money_to_string(i128::from(*amount)),
-                        format::money_to_string(computed),
-                        format::money_to_string(i128::from(*amount) - computed),
-                    ]
-                })
-                .collect();
+            let mut rows: Vec<Vec<String>> = Vec::with_capacity(plan.budgets.len());
+            for (sum_index, label, amount) in &plan.budgets {
+                let sum = plan.sum(*sum_index)?;
+                let computed = budget_total(sum.ty, province.acc.sum(*sum_index)?)?;
+                rows.push(vec![
+                    label.clone(),
+                    format!("`{}`", sum.name),
+                    format::money_to_string(i128::from(*amount)),
+                    format::money_to_string(computed),
+                    format::money_to_string(i128::from(*amount) - computed),
+                ]);
+            }
             table(&mut md, &header, &rows);
         }
     }
-    md
+    Ok(md)
 }
 
 fn level_label(level: ReportLevel) -> &'static str {
@@ -688,7 +780,8 @@ fn render_json(
     root.insert("table".into(), json!(plan.table_name));
     root.insert("as_of".into(), json!(date::format_iso(as_of)));
     for (level, groups) in levels {
-        let values: Vec<Value> = groups.iter().map(|group| group_json(plan, program, texts, group)).collect();
+        let values: Vec<Value> =
+            groups.iter().map(|group| group_json(plan, program, texts, group)).collect::<Result<_, _>>()?;
         match level {
             ReportLevel::County => root.insert("counties".into(), Value::Array(values)),
             ReportLevel::City => root.insert("cities".into(), Value::Array(values)),
@@ -701,7 +794,12 @@ fn render_json(
     Ok(text)
 }
 
-fn group_json(plan: &ReportPlan, program: &Program, texts: &TextTables<'_>, group: &Group) -> Value {
+fn group_json(
+    plan: &ReportPlan,
+    program: &Program,
+    texts: &TextTables<'_>,
+    group: &Group,
+) -> Result<Value, RuntimeError> {
     let mut object = Map::new();
     if !group.is_province {
         object.insert("code".into(), json!(group.code));
@@ -712,10 +810,7 @@ fn group_json(plan: &ReportPlan, program: &Program, texts: &TextTables<'_>, grou
     }
     object.insert("households".into(), json!(group.acc.households));
     if let Some(members) = plan.members {
-        object.insert(
-            "persons".into(),
-            json!(i64::try_from(group.acc.sums.get(members).copied().unwrap_or(0)).unwrap_or(i64::MAX)),
-        );
+        object.insert("persons".into(), json_integer(group.acc.sum(members)?));
     }
     let mut counts = Map::new();
     for (count, acc) in plan.counts.iter().zip(&group.acc.counts) {
@@ -729,16 +824,14 @@ fn group_json(plan: &ReportPlan, program: &Program, texts: &TextTables<'_>, grou
         if !sum.shown {
             continue;
         }
-        let total = group.acc.sums.get(index).copied().unwrap_or(0);
+        let total = group.acc.sum(index)?;
         let value = match sum.ty {
             Ty::Money(Period::Month) => {
-                json!({ "monthly": sum_text(sum.ty, total), "annual": sum_text(sum.ty, total * 12) })
+                json!({ "monthly": sum_text(sum.ty, total), "annual": sum_text(sum.ty, monthly_to_annual(total)?) })
             }
             Ty::Money(Period::Year) => json!({ "annual": sum_text(sum.ty, total) }),
             Ty::Money(Period::Lump) | Ty::Ratio => json!({ "total": sum_text(sum.ty, total) }),
-            _ => {
-                json!({ "total": i64::try_from(total).map_or_else(|_| json!(total.to_string()), |total| json!(total)) })
-            }
+            Ty::Bool | Ty::Int | Ty::Date | Ty::Text | Ty::Enum(_) => json!({ "total": json_integer(total) }),
         };
         sums.insert(sum.name.clone(), value);
     }
@@ -746,18 +839,13 @@ fn group_json(plan: &ReportPlan, program: &Program, texts: &TextTables<'_>, grou
     let mut rates = Map::new();
     for (rate, value) in plan.rates.iter().zip(&group.rates) {
         let Some((num, den)) = value else { continue };
-        let word = if *den == 0 { None } else { rate_word(*num, *den) };
-        let flagged = match (word, rate.below) {
-            (Some(word), Some(below)) => word < below,
-            _ => false,
-        };
-        let num_ty = plan.sums.get(rate.numerator).map_or(Ty::Int, |sum| sum.ty);
-        let den_ty = plan.sums.get(rate.denominator).map_or(Ty::Int, |sum| sum.ty);
+        let word = rate_word(*num, *den);
+        let flagged = flagged_below(word, rate.below).is_some();
         rates.insert(
             rate.name.clone(),
             json!({
-                "numerator": sum_text(num_ty, *num),
-                "denominator": sum_text(den_ty, *den),
+                "numerator": sum_text(plan.sum(rate.numerator)?.ty, *num),
+                "denominator": sum_text(plan.sum(rate.denominator)?.ty, *den),
                 "rate": word.map(format::ratio_to_string),
                 "percent": word.map(format::percent_to_string),
                 "below": rate.below.map(format::ratio_to_string),
@@ -767,85 +855,32 @@ fn group_json(plan: &ReportPlan, program: &Program, texts: &TextTables<'_>, grou
     }
     object.insert("rates".into(), Value::Object(rates));
     if group.is_province && !plan.budgets.is_empty() {
-        let budgets: Vec<Value> = plan
-            .budgets
-            .iter()
-            .map(|(sum_index, label, amount)| {
-                let sum = plan.sums.get(*sum_index);
-                let total = group.acc.sums.get(*sum_index).copied().unwrap_or(0);
-                let computed = sum.and_then(|sum| annual(sum.ty, total)).unwrap_or(total);
-                json!({
-                    "label": label,
-                    "column": sum.map_or("", |sum| sum.name.as_str()),
-                    "budget_annual": format::money_to_string(i128::from(*amount)),
-                    "computed_annual": format::money_to_string(computed),
-                })
-            })
-            .collect();
+        let mut budgets: Vec<Value> = Vec::with_capacity(plan.budgets.len());
+        for (sum_index, label, amount) in &plan.budgets {
+            let sum = plan.sum(*sum_index)?;
+            let computed = budget_total(sum.ty, group.acc.sum(*sum_index)?)?;
+            budgets.push(json!({
+                "label": label,
+                "column": sum.name,
+                "budget_annual": format::money_to_string(i128::from(*amount)),
+                "computed_annual": format::money_to_string(computed),
+            }));
+        }
         object.insert("budgets".into(), Value::Array(budgets));
     }
-    Value::Object(object)
+    Ok(Value::Object(object))
 }
 
-/// Evaluates a rate's `where` over one county's attributes (constants, `county.X`, unary and
-/// binary operations, `if` and `match`).
-pub(crate) fn eval_county(expr: &Expr, attrs: &[Word], texts: &TextTables<'_>) -> Result<Word, String> {
-    let arith_error = |error: arith::ArithError| format!("a rate's `where` cannot be evaluated: {error:?}");
-    Ok(match &expr.kind {
-        ExprKind::Const(word) => *word,
-        ExprKind::CountyAttr(attr) => {
-            attrs.get(attr.0 as usize).copied().ok_or("a rate's `where` reads an unknown county attribute")?
-        }
-        ExprKind::Unary(UnOp::Not, operand) => Word::from(eval_county(operand, attrs, texts)? == 0),
-        ExprKind::Unary(UnOp::Neg, operand) => arith::neg(eval_county(operand, attrs, texts)?).map_err(arith_error)?,
-        ExprKind::Binary(BinOp::And, left, right) => {
-            Word::from(eval_county(left, attrs, texts)? != 0 && eval_county(right, attrs, texts)? != 0)
-        }
-        ExprKind::Binary(BinOp::Or, left, right) => {
-            Word::from(eval_county(left, attrs, texts)? != 0 || eval_county(right, attrs, texts)? != 0)
-        }
-        ExprKind::Binary(op, left, right) => {
-            let (a, b) = (eval_county(left, attrs, texts)?, eval_county(right, attrs, texts)?);
-            match op {
-                BinOp::Add => arith::add(a, b).map_err(arith_error)?,
-                BinOp::Sub => arith::sub(a, b).map_err(arith_error)?,
-                BinOp::Mul => arith::mul(a, b).map_err(arith_error)?,
-                BinOp::MulScaled => arith::mul_scaled(a, b).map_err(arith_error)?,
-                BinOp::DivRound => arith::div_round(a, b).map_err(arith_error)?,
-                BinOp::DivScaled => arith::div_scaled(a, b).map_err(arith_error)?,
-                BinOp::Min => a.min(b),
-                BinOp::Max => a.max(b),
-                BinOp::Eq => Word::from(a == b),
-                BinOp::Ne => Word::from(a != b),
-                BinOp::Lt => Word::from(a < b),
-                BinOp::Le => Word::from(a <= b),
-                BinOp::Gt => Word::from(a > b),
-                BinOp::Ge => Word::from(a >= b),
-                BinOp::TextEq => Word::from(texts.equal(a, b)),
-                BinOp::TextNe => Word::from(!texts.equal(a, b)),
-                BinOp::YearsBetween => date::years_between(a, b),
-                BinOp::And | BinOp::Or => Word::from(a != 0 && b != 0),
-            }
-        }
-        ExprKind::If(cond, then, otherwise) => {
-            if eval_county(cond, attrs, texts)? != 0 {
-                eval_county(then, attrs, texts)?
-            } else {
-                eval_county(otherwise, attrs, texts)?
-            }
-        }
-        ExprKind::Match(scrutinee, arms) => {
-            let value = eval_county(scrutinee, attrs, texts)?;
-            let arm = arms.iter().find(|(pattern, _)| match pattern {
-                Pat::Eq(word) => value == *word,
-                Pat::Range(low, high) => value >= *low && high.is_none_or(|high| value <= high),
-                Pat::Any => true,
-            });
-            match arm {
-                Some((_, body)) => eval_county(body, attrs, texts)?,
-                None => return Err("a rate's `where` has a `match` with no arm for a value".to_string()),
-            }
-        }
-        _ => return Err("a rate's `where` uses something other than county attributes and constants".to_string()),
-    })
+/// An exact total as a JSON integer, or as a decimal string when it does not fit in 64 bits.
+fn json_integer(total: i128) -> Value {
+    i64::try_from(total).map_or_else(|_| json!(total.to_string()), |total| json!(total))
+}
+
+/// The threshold a rate is flagged below, if it is: a rate without a value (denominator 0) is
+/// never flagged.
+fn flagged_below(rate: Option<Word>, below: Option<Word>) -> Option<Word> {
+    match (rate, below) {
+        (Some(rate), Some(below)) if rate < below => Some(below),
+        _ => None,
+    }
 }

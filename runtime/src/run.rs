@@ -1299,8 +1299,14 @@ impl Writer {
             sink.finish(plan)?;
         }
         if let (Some(plan), Some(total)) = (context.report, self.report.as_ref()) {
-            let rendered =
-                crate::report::render(plan, total, context.program, context.jurisdictions, context.options.as_of)?;
+            let rendered = crate::report::render(
+                plan,
+                total,
+                context.program,
+                context.jurisdictions,
+                context.counties,
+                context.options.as_of,
+            )?;
             for (name, text) in [("report.md", rendered.markdown), ("report.json", rendered.json)] {
                 let path = staging.file(name);
                 std::fs::write(&path, text).map_err(|error| RuntimeError::write(&path, &error))?;

@@ -170,3 +170,21 @@ fn policy_directories_are_read_in_order() {
         ]
     );
 }
+
+#[test]
+fn a_rate_filter_that_fails_for_a_county() {
+    // `and` stops at `county.deep` for 新城区; 碑林区 is deep, so its division by zero is evaluated.
+    let pol = SMALL_POL.replace("where county.deep below", "where county.deep and 2 / 0 > 1 below");
+    let compiled = compile_text(&pol, SMALL_JURISDICTIONS);
+    let inputs = Inputs::new();
+    inputs.write("households.csv", HOUSEHOLDS_OK);
+    inputs.write("persons.csv", PERSONS_OK);
+    let options = options(&compiled, &inputs, "households.csv", "persons.csv", None, "out");
+    let error = run_with(&compiled, &options).err().unwrap_or_else(|| panic!("the run should fail"));
+    assert!(dir_files(&inputs.path("out")).is_empty(), "a failed run leaves no output");
+    snapshot(
+        "rate_filter",
+        "rate adult_share = n / n where county.deep and 2 / 0 > 1",
+        &render_error(&compiled.sources, error),
+    );
+}
