@@ -30,7 +30,7 @@
 
 use crate::error::RuntimeError;
 use crate::format;
-use pol_compiler::arith::{self, ArithError};
+use pol_compiler::arith;
 use pol_compiler::date;
 use pol_compiler::engine::{CountyTable, EvalErrorKind};
 use pol_compiler::interp::{self, CountyExprError};
@@ -534,10 +534,7 @@ fn budget_total(ty: Ty, total: i128) -> Result<i128, RuntimeError> {
 /// A rate's value as a ratio word ([`arith::ratio_of_sums`]), `None` when the denominator is 0
 /// (the rate is then shown as `—` and never flagged) or the rate does not fit in a word.
 fn rate_word(numerator: i128, denominator: i128) -> Option<Word> {
-    match arith::ratio_of_sums(numerator, denominator) {
-        Ok(word) => Some(word),
-        Err(ArithError::DivisionByZero | ArithError::Overflow) => None,
-    }
+    arith::ratio_of_sums(numerator, denominator).ok()
 }
 
 /// Whether county `county` passes a rate's `where`, evaluated by the interpreter.
