@@ -509,9 +509,10 @@ fn sum_text(ty: Ty, total: i128) -> String {
         Ty::Ratio => {
             let mut out = Vec::new();
             format::write_scaled(&mut out, total, RATIO_SCALE.unsigned_abs().into(), 9);
-            String::from_utf8(out).unwrap_or_default()
+            // The digits, sign and point are ASCII: nothing is lost.
+            String::from_utf8_lossy(&out).into_owned()
         }
-        _ => total.to_string(),
+        Ty::Bool | Ty::Int | Ty::Date | Ty::Text | Ty::Enum(_) => total.to_string(),
     }
 }
 
