@@ -16,9 +16,6 @@
 //! POL_BENCH_HOUSEHOLDS=1000000 cargo bench --bench engines
 //! ```
 
-#[path = "../tests/support/shaanxi_oracle.rs"]
-#[expect(dead_code, reason = "the bench uses the oracle's core, not its file driver")]
-mod shaanxi_oracle;
 mod support;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -26,8 +23,8 @@ use pol_compiler::engine::{Batch, BatchResult, Engine, Outcome};
 use pol_compiler::interp::Interpreter;
 use pol_compiler::jit::JitEngine;
 use pol_grammar::ast::EntityKind;
+use pol_testkit::shaanxi_oracle as oracle;
 use rayon::prelude::*;
-use shaanxi_oracle as oracle;
 use std::hint::black_box;
 use std::time::Duration;
 use support::{HouseholdRows, Shaanxi, parse_decimal};

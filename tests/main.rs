@@ -5,8 +5,8 @@
 //!   prints (machine paths filtered out) with its exit code.
 //! - [`oracle`] is the differential test of the whole product: synthetic data sets run through
 //!   `pol run` (JIT and interpreter, one and two threads) must give byte-identical output tables
-//!   to the independent hand-written oracle in `support/shaanxi_oracle.rs`, and the same rejects.
-//! - [`support`] holds the oracle and the helpers (temporary directories, paths).
+//!   to the independent hand-written oracle `pol_testkit::shaanxi_oracle`, and the same rejects.
+//! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
 mod oracle;

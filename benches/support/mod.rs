@@ -18,7 +18,7 @@ use pol_compiler::engine::{Batch, Columns, CountyTable};
 use pol_compiler::policy::Policy;
 use pol_compiler::text::{TextHandle, TextOrigin};
 use pol_compiler::tir::{Column, ColumnTy, EntitySchema, Ty, Word};
-use pol_runtime::synth::{SynthConfig, county_codes_from_csv, generate};
+use pol_testkit::synth::{SynthConfig, county_codes_from_csv, generate};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

@@ -18,6 +18,7 @@ pub mod commands;
 pub mod error;
 mod fields;
 pub mod format;
+pub mod generate;
 mod hash;
 pub mod input;
 pub mod load;
@@ -25,7 +26,6 @@ pub mod output;
 pub mod report;
 pub mod run;
 pub mod single;
-pub mod synth;
 mod typing;
 
 pub use error::RuntimeError;

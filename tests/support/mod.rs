@@ -1,7 +1,4 @@
-//! Helpers shared by the end-to-end tests, and the independent oracle.
-
-#[expect(dead_code, reason = "the oracle's API also serves the benches; the tests do not call all of it")]
-pub mod shaanxi_oracle;
+//! Helpers shared by the end-to-end tests (the independent oracle is in `pol-testkit`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

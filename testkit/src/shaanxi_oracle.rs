@@ -1,10 +1,10 @@
 //! Hand-written reference implementation ("oracle") of the Shaanxi 2019 rural safety-net rules.
 //!
 //! This file encodes `shared/spec/shaanxi-2019.md` in plain Rust, independently of the `pol`
-//! compiler, so that the compiled policy can be checked against it to the fen. It is included
-//! with `#[path = "support/shaanxi_oracle.rs"] mod shaanxi_oracle;` by the integration tests (as
-//! the oracle) and by the benches (as the hand-written speed-of-light baseline). It depends on
-//! `std` and the `csv` crate only, and uses no floating point anywhere.
+//! compiler, so that the compiled policy can be checked against it to the fen. It is a module of
+//! the unpublished `pol-testkit` crate, used by the integration tests (as the oracle) and by the
+//! benches (as the hand-written speed-of-light baseline). It depends on `std` and the `csv` crate
+//! only, and uses no floating point anywhere.
 //!
 //! The file reads top-down as the spec does:
 //! - numbers and time (spec section 1): [`Fen`], [`Ratio`], [`div_fen`], [`mul_ratio`], [`Date`];
