@@ -5,6 +5,7 @@
 mod atomicity;
 mod diagnostics;
 mod formats;
+mod generate;
 mod invariance;
 mod outputs;
 mod shaanxi;

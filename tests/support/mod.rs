@@ -13,6 +13,12 @@ pub fn shaanxi_dir() -> PathBuf {
     repo_root().join("policies").join("shaanxi")
 }
 
+/// The second policy of the repository, a small pension top-up (`tests/policies/pension_topup`):
+/// the tools must work on a policy that is not Shaanxi's.
+pub fn pension_topup_dir() -> PathBuf {
+    repo_root().join("tests").join("policies").join("pension_topup")
+}
+
 /// A fresh directory under the system's temporary directory, removed (with its contents) when
 /// dropped, also when a test fails. Set `POL_E2E_KEEP=1` to keep it for a post-mortem.
 #[derive(Debug)]

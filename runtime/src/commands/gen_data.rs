@@ -45,12 +45,12 @@ pub fn gen_data(command: &GenCommand, format: ErrorFormat, out: &mut dyn Write, 
     let config = GenerateConfig { households: command.households, seed: command.seed, bad_row_rate: command.bad_rate };
     match write_files(&policy, &counties, &config, &command.out) {
         Ok(counts) => {
+            let cases = if policy.program.case.declared { format!(", {} cases", counts.cases) } else { String::new() };
             let _ = writeln!(
                 out,
-                "wrote {} households, {} persons, {} cases to {}",
+                "wrote {} households, {} persons{cases} to {}",
                 counts.households,
                 counts.persons,
-                counts.cases,
                 command.out.display()
             );
             if counts.bad_households > 0 {
@@ -63,8 +63,18 @@ pub fn gen_data(command: &GenCommand, format: ErrorFormat, out: &mut dyn Write, 
             Status::Success
         }
         Err(error) => {
+            // The policy or the arguments cannot give data (1); the files cannot be written (2).
+            let status = match error {
+                GenerateError::Write { .. } | GenerateError::Internal { .. } => Status::Error,
+                GenerateError::Unsatisfiable { .. }
+                | GenerateError::Evaluation { .. }
+                | GenerateError::UnwritableColumn { .. }
+                | GenerateError::NoCounty { .. }
+                | GenerateError::BadRate { .. }
+                | GenerateError::NoBadField => Status::Failure,
+            };
             print_error(&sources, error, format, err);
-            Status::Failure
+            status
         }
     }
 }
