@@ -438,6 +438,8 @@ fn a_second_policy_checks_tests_generates_and_runs_with_no_reject() {
     assert_eq!(check.code, 0, "{}", check.render());
     let test = pol(tmp.path(), &["test", "pension_topup"]);
     assert_eq!(test.code, 0, "{}", test.render());
+    let fmt = pol(tmp.path(), &["fmt", "--check", "pension_topup"]);
+    assert_eq!(fmt.code, 0, "the policy is in the canonical layout\n{}", fmt.render());
     let generate = pol(tmp.path(), &["gen", "pension_topup", "--households", "2000", "--seed", "11", "--out", "data"]);
     assert_eq!(generate.code, 0, "{}", generate.render());
     let data = tmp.path().join("data");
