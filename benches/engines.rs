@@ -3,8 +3,8 @@
 //! speed-of-light baseline.
 //!
 //! Only evaluation is timed: the batches are built in memory beforehand. The data is the seeded
-//! output of `pol gen` (100,000 households by default; set `POL_BENCH_HOUSEHOLDS=1000000` for
-//! the 1M figure), read from CSV and typed as `pol run` types it, cut into chunks of
+//! Shaanxi-shaped output of `pol_testkit::synth` (100,000 households by default; set
+//! `POL_BENCH_HOUSEHOLDS=1000000` for the 1M figure), read from CSV and typed as `pol run` types it, cut into chunks of
 //! [`CHUNK_HOUSEHOLDS`] households. Every engine evaluates the same chunks; the oracle evaluates
 //! the same households converted into its own `Input`, and also decides the approval level of
 //! each temporary-assistance case, as the policy's case rules do. Before timing, the setup

@@ -11,7 +11,7 @@
 //! declared range (0–99 without one), ratios 0–1 in hundredths, dates in the hundred years up to
 //! the as-of date, and money up to twice the largest parameter of the same period any county has
 //! on the as-of date, so that the policy's thresholds fall inside the range. A column with a
-//! default takes it half of the time. Text columns take words like `village_12`.
+//! default takes it half of the time. Text columns take short words (`t1` to `t50`).
 //!
 //! A policy's `require` lines in its entities (a household needs exactly one head; a birth date
 //! is on or before the as-of date) are not read here: the generator does not evaluate a single
