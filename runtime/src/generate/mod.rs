@@ -310,7 +310,10 @@ fn column_draw(
         ColumnTy::Value(Ty::Ratio) => Draw::Ratio(default),
         ColumnTy::Value(Ty::Date) => Draw::Date(counties.as_of.saturating_sub(DATE_SPAN_DAYS), counties.as_of, default),
         ColumnTy::Value(Ty::Enum(id)) => {
-            let n_variants = program.enums.get(id.0 as usize).map_or(0, |def| def.variants.len());
+            let Some(def) = program.enums.get(id.0 as usize) else {
+                return Err(GenerateError::Internal { message: format!("column `{}` has no enum", column.name) });
+            };
+            let n_variants = def.variants.len();
             if n_variants == 0 {
                 return Err(unwritable("the enum has no variant to write; declare at least one"));
             }
@@ -544,15 +547,15 @@ impl TableWriter<'_, '_, '_> {
     ) -> Result<(), GenerateError> {
         let plan = self.plan;
         let bad_column = |record: usize| bad.filter(|bad| bad.record == record).map(|bad| bad.column);
-        format_row(plan, &plan.household, &candidate.household, bad_column(0), &mut self.row);
+        format_row(plan, &plan.household, &candidate.household, bad_column(0), &mut self.row)?;
         write_row(&mut self.households, &self.row)?;
         for (index, person) in candidate.persons.iter().enumerate() {
-            format_row(plan, &plan.person, person, bad_column(index + 1), &mut self.row);
+            format_row(plan, &plan.person, person, bad_column(index + 1), &mut self.row)?;
             write_row(&mut self.persons, &self.row)?;
         }
         if let Some(sink) = &mut self.cases {
             for case in &candidate.cases {
-                format_row(plan, &plan.case, case, None, &mut self.row);
+                format_row(plan, &plan.case, case, None, &mut self.row)?;
                 write_row(sink, &self.row)?;
             }
         }
@@ -596,7 +599,13 @@ fn write_error(path: &Path, error: &std::io::Error) -> GenerateError {
 }
 
 /// Formats one record as a CSV line (with its `\n`); the cell at `bad_column` gets a `?`.
-fn format_row(plan: &Plan<'_>, draws: &[Draw], cells: &[Cell], bad_column: Option<usize>, row: &mut String) {
+fn format_row(
+    plan: &Plan<'_>,
+    draws: &[Draw],
+    cells: &[Cell],
+    bad_column: Option<usize>,
+    row: &mut String,
+) -> Result<(), GenerateError> {
     row.clear();
     let schema_columns = draws.iter().zip(cells);
     for (index, (draw, cell)) in schema_columns.enumerate() {
@@ -606,8 +615,11 @@ fn format_row(plan: &Plan<'_>, draws: &[Draw], cells: &[Cell], bad_column: Optio
         match (draw, cell) {
             (_, Cell::Text(text)) => push_field(row, text),
             (Draw::County(_), Cell::Word(word)) => {
-                let code = usize::try_from(*word).ok().and_then(|index| plan.jurisdictions.counties.get(index));
-                push_field(row, code.map_or("", |county| county.code.as_str()));
+                let county = usize::try_from(*word).ok().and_then(|index| plan.jurisdictions.counties.get(index));
+                let Some(county) = county else {
+                    return Err(GenerateError::Internal { message: format!("county index {word} was drawn") });
+                };
+                push_field(row, &county.code);
             }
             (draw, Cell::Word(word)) => {
                 let texts = TextTables { literals: &[], batch: &[], jurisdiction: &[] };
@@ -621,6 +633,7 @@ fn format_row(plan: &Plan<'_>, draws: &[Draw], cells: &[Cell], bad_column: Optio
         }
     }
     row.push('\n');
+    Ok(())
 }
 
 /// The type a word of `draw` is written as.
