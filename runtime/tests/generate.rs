@@ -178,3 +178,15 @@ output results for household {
     assert_eq!(data_rows(&tables.households), 5);
     assert!(tables.cases.is_none(), "no cases declared, no cases table");
 }
+
+#[test]
+fn an_int_column_with_only_negative_values_cannot_be_written() {
+    let pol = SMALL_POL.replace("  months: int = 0\n", "  months: int = 0\n  debt: int -5..-1\n");
+    insta::assert_snapshot!("generate_unwritable_column", error_of(&pol, SMALL_JURISDICTIONS, &config(5, 1, 0.0)));
+}
+
+#[test]
+fn a_county_column_needs_a_county() {
+    let jurisdictions = "county_code,county_name,city_code,city_name,deep\n";
+    insta::assert_snapshot!("generate_no_county", error_of(SMALL_POL, jurisdictions, &config(5, 1, 0.0)));
+}
