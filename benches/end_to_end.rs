@@ -1,9 +1,9 @@
 //! `pol run` CSV to CSV: reading the three input files, typing, validating, evaluating and
 //! writing every output table, the rejects and the report.
 //!
-//! The data is the seeded output of `pol gen` (100,000 households by default, about 355,000
-//! persons; `POL_BENCH_HOUSEHOLDS` overrides), written once into a fresh directory under the
-//! system's temporary directory. Two ways of running it are timed:
+//! The data is the seeded Shaanxi-shaped output of `pol_testkit::synth` (what the `gen-shaanxi`
+//! binary writes; 100,000 households by default, about 355,000 persons; `POL_BENCH_HOUSEHOLDS`
+//! overrides), written once into a fresh directory under the system's temporary directory. Two ways of running it are timed:
 //!
 //! - `binary_jit_{1,2}threads`: the built `pol` binary as a user runs it, process start, policy
 //!   compilation and JIT included (`pol run policies/shaanxi … --engine jit --threads N`);

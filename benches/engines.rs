@@ -3,8 +3,8 @@
 //! speed-of-light baseline.
 //!
 //! Only evaluation is timed: the batches are built in memory beforehand. The data is the seeded
-//! output of `pol gen` (100,000 households by default; set `POL_BENCH_HOUSEHOLDS=1000000` for
-//! the 1M figure), read from CSV and typed as `pol run` types it, cut into chunks of
+//! Shaanxi-shaped output of `pol_testkit::synth` (100,000 households by default; set
+//! `POL_BENCH_HOUSEHOLDS=1000000` for the 1M figure), read from CSV and typed as `pol run` types it, cut into chunks of
 //! [`CHUNK_HOUSEHOLDS`] households. Every engine evaluates the same chunks; the oracle evaluates
 //! the same households converted into its own `Input`, and also decides the approval level of
 //! each temporary-assistance case, as the policy's case rules do. Before timing, the setup
@@ -16,9 +16,6 @@
 //! POL_BENCH_HOUSEHOLDS=1000000 cargo bench --bench engines
 //! ```
 
-#[path = "../tests/support/shaanxi_oracle.rs"]
-#[expect(dead_code, reason = "the bench uses the oracle's core, not its file driver")]
-mod shaanxi_oracle;
 mod support;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -26,8 +23,8 @@ use pol_compiler::engine::{Batch, BatchResult, Engine, Outcome};
 use pol_compiler::interp::Interpreter;
 use pol_compiler::jit::JitEngine;
 use pol_grammar::ast::EntityKind;
+use pol_testkit::shaanxi_oracle as oracle;
 use rayon::prelude::*;
-use shaanxi_oracle as oracle;
 use std::hint::black_box;
 use std::time::Duration;
 use support::{HouseholdRows, Shaanxi, parse_decimal};

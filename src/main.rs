@@ -76,9 +76,10 @@ enum Command {
     },
     /// Evaluate the policy over households and persons files and write the outputs.
     Run(RunArgs),
-    /// Write synthetic households, persons and cases (CSV) for tests and benchmarks.
+    /// Write seeded synthetic households, persons and cases (CSV) drawn from the policy's
+    /// declarations, every household accepted by its `require` lines.
     Gen {
-        /// The policy directory (for its jurisdictions.csv).
+        /// The policy directory.
         policy: PathBuf,
         /// How many households.
         #[arg(long, default_value_t = 1000)]
@@ -86,9 +87,12 @@ enum Command {
         /// Random seed: the same seed gives the same files.
         #[arg(long, default_value_t = 2019)]
         seed: u64,
-        /// Share of households given one deliberately bad field.
+        /// Share of households given one deliberately malformed cell (`pol run` rejects them).
         #[arg(long, default_value_t = 0.0)]
         bad_rate: f64,
+        /// The evaluation date: parameters in force on that day, dates up to that day.
+        #[arg(long, default_value = DEFAULT_AS_OF, value_parser = parse_date)]
+        as_of: i64,
         /// Output directory.
         #[arg(long, default_value = "data")]
         out: PathBuf,
@@ -216,8 +220,9 @@ fn main() -> ExitCode {
             };
             commands::run::run(&options, format, &mut out, &mut err)
         }
-        Command::Gen { policy, households, seed, bad_rate, out: dir } => {
-            commands::gen_data::gen_data(&policy, households, seed, bad_rate, &dir, &mut out, &mut err)
+        Command::Gen { policy, households, seed, bad_rate, as_of, out: dir } => {
+            let command = commands::gen_data::GenCommand { policy, households, seed, bad_rate, as_of, out: dir };
+            commands::gen_data::gen_data(&command, format, &mut out, &mut err)
         }
     };
     ExitCode::from(status.code())

@@ -6,7 +6,7 @@
 //! by `[REPO]` and `[TMP]`, should one slip through. Diagnostics are printed with
 //! `--error-format plain` (no colour), the format the snapshots store.
 
-use crate::support::{TempDir, copy_dir, read_text, repo_root, shaanxi_dir};
+use crate::support::{TempDir, copy_dir, pension_topup_dir, read_text, repo_root, shaanxi_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -400,6 +400,91 @@ fn data_rows(path: &Path) -> u64 {
     text.lines().count().saturating_sub(1) as u64
 }
 
+/// The numbers of `pol gen`'s `N households carry a malformed cell: … P persons and C cases`
+/// line, `(0, 0, 0)` without one.
+fn malformed_counts(stdout: &str) -> (u64, u64, u64) {
+    let Some(line) = stdout.lines().find(|line| line.contains("carry a malformed cell")) else {
+        return (0, 0, 0);
+    };
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|part| !part.is_empty())
+        .map(|part| part.parse().unwrap_or(u64::MAX))
+        .collect();
+    match numbers.as_slice() {
+        [households, persons, cases] => (*households, *persons, *cases),
+        _ => panic!("cannot read the counts of `{line}`"),
+    }
+}
+
+/// `pol run POLICY` over `data/` (with `data/cases.csv` when `cases`), into `out/`.
+fn run_generated(dir: &Path, policy: &str, cases: bool) -> Run {
+    let mut args = vec!["run", policy, "--households", "data/households.csv", "--persons", "data/persons.csv"];
+    if cases {
+        args.extend(["--cases", "data/cases.csv"]);
+    }
+    args.extend(["--out", "out", "--threads", "2"]);
+    pol(dir, &args)
+}
+
+/// The test of `pol gen` on a policy that is not Shaanxi's: `pol check` and `pol test`
+/// pass on it, `pol gen` writes its two tables (it declares no cases) with its own headers, and
+/// `pol run` accepts every row.
+#[test]
+fn a_second_policy_checks_tests_generates_and_runs_with_no_reject() {
+    let tmp = TempDir::new("pension");
+    copy_dir(&pension_topup_dir(), &tmp.path().join("pension_topup"));
+    let check = pol(tmp.path(), &["check", "pension_topup"]);
+    assert_eq!(check.code, 0, "{}", check.render());
+    let test = pol(tmp.path(), &["test", "pension_topup"]);
+    assert_eq!(test.code, 0, "{}", test.render());
+    let fmt = pol(tmp.path(), &["fmt", "--check", "pension_topup"]);
+    assert_eq!(fmt.code, 0, "the policy is in the canonical layout\n{}", fmt.render());
+    let generate = pol(tmp.path(), &["gen", "pension_topup", "--households", "2000", "--seed", "11", "--out", "data"]);
+    assert_eq!(generate.code, 0, "{}", generate.render());
+    let data = tmp.path().join("data");
+    assert!(!data.join("cases.csv").exists(), "the policy declares no cases");
+    let households = read_text(&data.join("households.csv"));
+    assert_eq!(households.lines().next(), Some("household_id,county_code,residence,monthly_income,owns_home"));
+    let persons = read_text(&data.join("persons.csv"));
+    assert_eq!(
+        persons.lines().next(),
+        Some("person_id,household_id,name,is_applicant,birth_date,marital,years_contributed")
+    );
+    let run = run_generated(tmp.path(), "pension_topup", false);
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert_eq!(read_counts(&run.stdout, "households"), (2000, 2000, 0), "{}", run.render());
+    let (persons_read, _, persons_rejected) = read_counts(&run.stdout, "persons");
+    assert_eq!((persons_read, persons_rejected), (data_rows(&data.join("persons.csv")), 0));
+    let out = tmp.path().join("out");
+    assert_eq!(data_rows(&out.join("rejects.csv")), 0);
+    assert_eq!(data_rows(&out.join("topups.csv")), 2000);
+    // The drawn values reach the policy's branches: some households are paid, some are not.
+    let topups = read_text(&out.join("topups.csv"));
+    let paid = topups.lines().skip(1).filter(|line| !line.ends_with(",0.00")).count();
+    assert!((200..=1800).contains(&paid), "{paid} of 2000 households paid");
+    insta::assert_snapshot!(format!("{}\n{}\n{}\n{}", check.render(), test.render(), generate.render(), run.render()));
+}
+
+/// The general generator on Shaanxi: its households, persons and cases all pass `pol run`
+/// (one head each, no birth after as_of, every evaluation defined).
+#[test]
+fn gen_on_shaanxi_writes_data_pol_run_accepts_whole() {
+    let tmp = shaanxi_copy("gen_clean");
+    let generate = pol(tmp.path(), &["gen", "shaanxi", "--households", "1500", "--seed", "5", "--out", "data"]);
+    assert_eq!(generate.code, 0, "{}", generate.render());
+    let run = run_generated(tmp.path(), "shaanxi", true);
+    assert_eq!(run.code, 0, "{}", run.render());
+    for (table, file) in [("households", "households.csv"), ("persons", "persons.csv"), ("cases", "cases.csv")] {
+        let (read, _, rejected) = read_counts(&run.stdout, table);
+        assert_eq!(read, data_rows(&tmp.path().join("data").join(file)), "{table}: every row read");
+        assert_eq!(rejected, 0, "{table}: no row rejected\n{}", run.render());
+    }
+    assert_eq!(read_counts(&run.stdout, "households").0, 1500);
+    assert!(read_counts(&run.stdout, "cases").0 > 0, "some households have cases");
+    assert_eq!(data_rows(&tmp.path().join("out").join("rejects.csv")), 0);
+}
+
 #[test]
 fn gen_then_run_writes_six_files_and_counts_every_row() {
     let tmp = shaanxi_copy("gen_run");
@@ -440,6 +525,14 @@ fn gen_then_run_writes_six_files_and_counts_every_row() {
         rejected_rows += rejected;
     }
     assert!(read_counts(&run.stdout, "households").2 > 0, "bad rows at 5% should be rejected");
+    let (bad_households, bad_persons, bad_cases) = malformed_counts(&generate.stdout);
+    assert_eq!(
+        [bad_households, bad_persons, bad_cases],
+        ["households", "persons", "cases"].map(|table| read_counts(&run.stdout, table).2),
+        "pol run rejects exactly the rows pol gen made malformed\n{}\n{}",
+        generate.render(),
+        run.render()
+    );
     assert_eq!(data_rows(&out.join("rejects.csv")), rejected_rows, "one rejects.csv row per rejected row");
     assert_eq!(
         data_rows(&out.join("household_results.csv")),

@@ -5,10 +5,10 @@
 //!   prints (machine paths filtered out) with its exit code.
 //! - [`oracle`] is the differential test of the whole product: synthetic data sets run through
 //!   `pol run` (JIT and interpreter, one and two threads) must give byte-identical output tables
-//!   to the independent hand-written oracle in `support/shaanxi_oracle.rs`, and the same rejects.
+//!   to the independent hand-written oracle `pol_testkit::shaanxi_oracle`, and the same rejects.
 //! - [`report`] recomputes every figure of `report.json` (per county, city and province: counts,
 //!   sums, annual totals, the rate, the budget line) from the oracle's rows and compares.
-//! - [`support`] holds the oracle and the helpers (temporary directories, paths).
+//! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
 mod oracle;

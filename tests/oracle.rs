@@ -1,7 +1,7 @@
 //! Differential testing of the whole product against the independent oracle.
 //!
-//! Each test generates one synthetic data set with `pol_runtime::synth::generate`, runs the
-//! oracle (`support/shaanxi_oracle.rs`, a hand-written encoding of the spec that shares no code
+//! Each test generates one synthetic data set with `pol_testkit::synth::generate`, runs the
+//! oracle (`pol_testkit::shaanxi_oracle`, a hand-written encoding of the spec that shares no code
 //! with `pol`) over it, and runs `pol run` over it in several configurations: the whole command
 //! (`pol_runtime::commands::run::run`, as the CLI calls it) and the batch scheduler
 //! (`pol_runtime::run::run`) with small chunks so that one and two threads really split the work,
@@ -15,13 +15,13 @@
 //!
 //! A failure prints, per configuration, the first differing rows with their header.
 
-use crate::support::shaanxi_oracle as oracle;
 use crate::support::{TempDir, read_text, shaanxi_dir};
 use pol_compiler::diagnostic::Sources;
 use pol_compiler::engine::{CountyTable, Engine};
 use pol_compiler::policy::Policy;
 use pol_runtime::commands::{self, EngineChoice, ErrorFormat, Status};
-use pol_runtime::synth::{SynthConfig, SynthCounts, county_codes_from_csv, generate};
+use pol_testkit::shaanxi_oracle as oracle;
+use pol_testkit::synth::{SynthConfig, SynthCounts, county_codes_from_csv, generate};
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;

@@ -1,7 +1,7 @@
 //! The report's figures against the independent oracle.
 //!
 //! `pol run` writes `report.json`; this test recomputes every figure of it from the oracle's own
-//! `household_results.csv` (`support/shaanxi_oracle.rs`, which shares no code with `pol`), the
+//! `household_results.csv` (`pol_testkit::shaanxi_oracle`, which shares no code with `pol`), the
 //! input files and `jurisdictions.csv`, following `docs/language.md` ("What a report computes")
 //! and the spec, with its own arithmetic. Nothing here calls `pol`'s report, arithmetic or
 //! formatting code:
@@ -16,10 +16,10 @@
 //!   rounded half away from zero to nine decimals, over the deep-poverty counties only;
 //! - annual totals (× 12) and the province's budget line.
 
-use crate::support::shaanxi_oracle as oracle;
 use crate::support::{TempDir, read_text, shaanxi_dir};
 use pol_runtime::commands::{self, EngineChoice, ErrorFormat, Status};
-use pol_runtime::synth::{SynthConfig, county_codes_from_csv, generate};
+use pol_testkit::shaanxi_oracle as oracle;
+use pol_testkit::synth::{SynthConfig, county_codes_from_csv, generate};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;

@@ -1,7 +1,7 @@
 //! Setup shared by the benches: the Shaanxi policy, synthetic data and in-memory batches.
 //!
 //! Nothing here is measured. A bench calls [`Shaanxi::load`] once, generates its data with
-//! [`generate_csv`] (the seeded generator behind `pol gen`, into memory) and, for the compute
+//! [`generate_csv`] (the Shaanxi-shaped seeded generator `pol_testkit::synth`, into memory) and, for the compute
 //! benches, turns the CSV text into [`Batch`]es with [`Shaanxi::batch`], chunk by chunk
 //! ([`for_each_chunk`]). Cells are typed the way `pol run` types them (runtime `fields.rs`: money
 //! in fen, dates in days, enums by variant index, counties by index, texts as batch handles); the
@@ -18,7 +18,7 @@ use pol_compiler::engine::{Batch, Columns, CountyTable};
 use pol_compiler::policy::Policy;
 use pol_compiler::text::{TextHandle, TextOrigin};
 use pol_compiler::tir::{Column, ColumnTy, EntitySchema, Ty, Word};
-use pol_runtime::synth::{SynthConfig, county_codes_from_csv, generate};
+use pol_testkit::synth::{SynthConfig, county_codes_from_csv, generate};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -224,7 +224,7 @@ pub struct Csv {
     pub n_cases: u64,
 }
 
-/// The seeded synthetic data of `pol gen policies/shaanxi --households N` (clean: no bad row).
+/// The seeded synthetic data of `gen-shaanxi policies/shaanxi --households N` (clean: no bad row).
 pub fn generate_csv(n_households: u64) -> Csv {
     let jurisdictions =
         std::fs::read_to_string(shaanxi_dir().join("jurisdictions.csv")).expect("jurisdictions.csv is readable");

@@ -10,7 +10,7 @@
 
 use pol_compiler::diagnostic::{SourceKind, Sources, render_plain};
 use pol_compiler::engine::Engine;
-use pol_runtime::synth::{SynthConfig, county_codes_from_csv, generate};
+use pol_testkit::synth::{SynthConfig, county_codes_from_csv, generate};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -6,7 +6,7 @@
 //! [`pol_compiler::diagnostic::Sources`]) and [`run::run`] (a checked program over households,
 //! persons and cases files). The design of the batch scheduler is described in [`run`]; input
 //! formats in [`input`]; field rules in `fields`; output formats in [`output`]; the report in
-//! [`report`].
+//! [`report`]; synthetic data for any policy (`pol gen`) in [`generate`].
 //!
 //! This crate does not parse or check policies (that is `pol-compiler`) and does not parse
 //! command lines (that is the `pol` binary). Tests: unit tests beside each module, integration
@@ -18,6 +18,7 @@ pub mod commands;
 pub mod error;
 mod fields;
 pub mod format;
+pub mod generate;
 mod hash;
 pub mod input;
 pub mod load;
@@ -25,7 +26,6 @@ pub mod output;
 pub mod report;
 pub mod run;
 pub mod single;
-pub mod synth;
 mod typing;
 
 pub use error::RuntimeError;

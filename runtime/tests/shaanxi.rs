@@ -1,9 +1,9 @@
 //! End to end on the Shaanxi 2019 policy: synthetic data through `pol run`, compared with the
 //! independent hand-written oracle of the spec, to the byte.
 
-use crate::shaanxi_oracle;
 use crate::support::*;
-use pol_runtime::synth::{SynthConfig, county_codes_from_csv, generate};
+use pol_testkit::shaanxi_oracle;
+use pol_testkit::synth::{SynthConfig, county_codes_from_csv, generate};
 use std::path::Path;
 
 pub fn shaanxi() -> Compiled {
@@ -18,7 +18,7 @@ fn jurisdictions_csv() -> String {
 }
 
 /// Writes synthetic households, persons and cases into `inputs`.
-pub fn synthesize(inputs: &Inputs, households: u64, bad_row_rate: f64, seed: u64) -> pol_runtime::synth::SynthCounts {
+pub fn synthesize(inputs: &Inputs, households: u64, bad_row_rate: f64, seed: u64) -> pol_testkit::synth::SynthCounts {
     let config = SynthConfig { households, seed, bad_row_rate, ..SynthConfig::default() };
     let codes = county_codes_from_csv(&jurisdictions_csv());
     let (mut h, mut p, mut c) = (Vec::new(), Vec::new(), Vec::new());

@@ -1,7 +1,4 @@
-//! Helpers shared by the end-to-end tests, and the independent oracle.
-
-#[expect(dead_code, reason = "the oracle's API also serves the benches; the tests do not call all of it")]
-pub mod shaanxi_oracle;
+//! Helpers shared by the end-to-end tests (the independent oracle is in `pol-testkit`).
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,6 +11,12 @@ pub fn repo_root() -> &'static Path {
 /// The Shaanxi policy directory of the repository.
 pub fn shaanxi_dir() -> PathBuf {
     repo_root().join("policies").join("shaanxi")
+}
+
+/// The second policy of the repository, a small pension top-up (`tests/policies/pension_topup`):
+/// the tools must work on a policy that is not Shaanxi's.
+pub fn pension_topup_dir() -> PathBuf {
+    repo_root().join("tests").join("policies").join("pension_topup")
 }
 
 /// A fresh directory under the system's temporary directory, removed (with its contents) when

@@ -188,8 +188,9 @@ pub struct SynthCounts {
 
 impl SynthCounts {
     /// Defects of one kind injected.
+    #[expect(clippy::indexing_slicing, reason = "`injected` has one slot per kind, `BadKind::COUNT`")]
     pub fn injected_of(&self, kind: BadKind) -> u64 {
-        self.injected.get(kind as usize).copied().unwrap_or(0)
+        self.injected[kind as usize]
     }
 
     /// Defects injected, all kinds together (the number of households chosen for a defect).
@@ -197,10 +198,9 @@ impl SynthCounts {
         self.injected.iter().sum()
     }
 
+    #[expect(clippy::indexing_slicing, reason = "`injected` has one slot per kind, `BadKind::COUNT`")]
     fn add_injected(&mut self, kind: BadKind) {
-        if let Some(slot) = self.injected.get_mut(kind as usize) {
-            *slot += 1;
-        }
+        self.injected[kind as usize] += 1;
     }
 }
 
@@ -328,23 +328,28 @@ impl Rng {
         ((self.next_u64() >> 11) as f64) * (1.0 / 9_007_199_254_740_992.0) < p
     }
 
-    /// One of `items`, with probability proportional to its weight.
-    fn choose<T: Copy + Default>(&mut self, items: &[(u32, T)]) -> T {
+    /// One of `items` (a non-empty literal list with a positive total weight), with probability
+    /// proportional to its weight.
+    fn choose<T: Copy, const N: usize>(&mut self, items: &[(u32, T); N]) -> T {
         let total: u64 = items.iter().map(|&(w, _)| u64::from(w)).sum();
         let mut r = self.below(total);
-        for &(w, item) in items {
+        // INVARIANT: `r < total`, so some item's weight covers it; the index is its position.
+        let mut index = 0;
+        for (position, &(w, _)) in items.iter().enumerate() {
+            index = position;
             if r < u64::from(w) {
-                return item;
+                break;
             }
             r -= u64::from(w);
         }
-        T::default()
+        #[expect(clippy::indexing_slicing, reason = "`index` is a position of `items`, which is non-empty")]
+        items[index].1
     }
 
-    /// One of `items`, uniformly.
-    fn pick<T: Copy + Default>(&mut self, items: &[T]) -> T {
-        let i = self.below(items.len() as u64) as usize;
-        items.get(i).copied().unwrap_or_default()
+    /// One of `items` (a non-empty literal list), uniformly.
+    #[expect(clippy::indexing_slicing, reason = "`below(len)` is below the length of the non-empty list")]
+    fn pick<T: Copy, const N: usize>(&mut self, items: &[T; N]) -> T {
+        items[self.below(N as u64) as usize]
     }
 
     /// An index in `0..n`, skewed towards the front (the minimum of two uniforms).
@@ -424,6 +429,12 @@ const GIVEN_FEMALE: [&str; 40] = [
     "雪", "婷", "慧", "颖", "倩", "欣", "悦", "佳", "雨", "怡", "琪", "梦", "瑶", "珍", "凤", "琴", "花", "翠", "巧",
     "月", "香",
 ];
+
+/// `list[index % N]`: a word of a non-empty literal list.
+#[expect(clippy::indexing_slicing, reason = "`index % N` is below `N`, the list's length")]
+fn cycle<const N: usize>(list: &[&'static str; N], index: usize) -> &'static str {
+    list[index % N]
+}
 
 const VILLAGE_PREFIX: [&str; 32] = [
     "王家", "李家", "张家", "刘家", "赵家", "马家", "杨家", "高家", "冯家", "薛家", "柳树", "杏树", "枣林", "石", "东",
@@ -706,12 +717,15 @@ struct House {
 }
 
 impl House {
+    // INVARIANT: `len <= members.len()` (members are only added through the array's slots).
+    #[expect(clippy::indexing_slicing, reason = "the INVARIANT above")]
     fn members(&self) -> &[Member] {
-        self.members.get(..self.len).unwrap_or(&[])
+        &self.members[..self.len]
     }
 
+    #[expect(clippy::indexing_slicing, reason = "the INVARIANT above")]
     fn members_mut(&mut self) -> &mut [Member] {
-        self.members.get_mut(..self.len).unwrap_or(&mut [])
+        &mut self.members[..self.len]
     }
 
     fn push(&mut self, m: Member) -> usize {
@@ -1294,7 +1308,8 @@ fn push_padded(buf: &mut Vec<u8>, n: u64, width: usize) {
         }
     }
     let first = first.min(tmp.len().saturating_sub(width));
-    buf.extend_from_slice(tmp.get(first..).unwrap_or(&[]));
+    #[expect(clippy::indexing_slicing, reason = "`first` is at most `tmp.len()`")]
+    buf.extend_from_slice(&tmp[first..]);
 }
 
 impl<W: Write> Out<W> {
@@ -1427,11 +1442,8 @@ impl<H: Write, P: Write, C: Write> Generator<'_, '_, H, P, C> {
         out.s(county.map_or("", |c| c.code));
         out.sep();
         let v = h.village;
-        out.s(VILLAGE_PREFIX.get(v as usize % VILLAGE_PREFIX.len()).copied().unwrap_or(""));
-        out.s(VILLAGE_SUFFIX
-            .get((v as usize / VILLAGE_PREFIX.len() + v as usize * 7) % VILLAGE_SUFFIX.len())
-            .copied()
-            .unwrap_or(""));
+        out.s(cycle(&VILLAGE_PREFIX, v as usize));
+        out.s(cycle(&VILLAGE_SUFFIX, v as usize / VILLAGE_PREFIX.len() + v as usize * 7));
         out.s("村");
         out.sep();
         out.money(h.income_fen, rng.below(10));
@@ -1630,8 +1642,12 @@ impl<H: Write, P: Write, C: Write> Generator<'_, '_, H, P, C> {
             BadKind::PersonUnknownHousehold => h.stray_person = true,
             BadKind::CaseUnknownHousehold => h.stray_case = true,
             BadKind::UnknownCounty => {
-                let code = rng.pick(&self.ctx.bad_codes);
-                h.override_field = Some((Row::Household, 1, code.as_bytes().to_vec()));
+                // INVARIANT: `bad_codes` is not empty (the kind is swapped for `BadMoney` above
+                // when it is).
+                let index = rng.below(self.ctx.bad_codes.len() as u64) as usize;
+                if let Some(code) = self.ctx.bad_codes.get(index) {
+                    h.override_field = Some((Row::Household, 1, code.as_bytes().to_vec()));
+                }
             }
         }
         self.counts.add_injected(kind);
@@ -1652,10 +1668,11 @@ fn write_person<W: Write>(
     out.sep();
     out.id(b'H', hid, 7);
     out.sep();
-    out.s(SURNAMES.get(usize::from(m.surname)).copied().unwrap_or("王"));
-    let given: &[&str] = if m.female { &GIVEN_FEMALE } else { &GIVEN_MALE };
+    // Surname and given-name indices are drawn below their list's length, so `cycle` is plain
+    // indexing here.
+    out.s(cycle(&SURNAMES, usize::from(m.surname)));
     for &g in m.given.iter().take(usize::from(m.given_len)) {
-        out.s(given.get(usize::from(g)).copied().unwrap_or(""));
+        out.s(if m.female { cycle(&GIVEN_FEMALE, usize::from(g)) } else { cycle(&GIVEN_MALE, usize::from(g)) });
     }
     out.sep();
     out.b(m.head);

@@ -1,10 +1,10 @@
 //! Hand-written reference implementation ("oracle") of the Shaanxi 2019 rural safety-net rules.
 //!
 //! This file encodes `shared/spec/shaanxi-2019.md` in plain Rust, independently of the `pol`
-//! compiler, so that the compiled policy can be checked against it to the fen. It is included
-//! with `#[path = "support/shaanxi_oracle.rs"] mod shaanxi_oracle;` by the integration tests (as
-//! the oracle) and by the benches (as the hand-written speed-of-light baseline). It depends on
-//! `std` and the `csv` crate only, and uses no floating point anywhere.
+//! compiler, so that the compiled policy can be checked against it to the fen. It is a module of
+//! the unpublished `pol-testkit` crate, used by the integration tests (as the oracle) and by the
+//! benches (as the hand-written speed-of-light baseline). It depends on `std` and the `csv` crate
+//! only, and uses no floating point anywhere.
 //!
 //! The file reads top-down as the spec does:
 //! - numbers and time (spec section 1): [`Fen`], [`Ratio`], [`div_fen`], [`mul_ratio`], [`Date`];
@@ -126,9 +126,12 @@ impl Date {
                 .get(range)
                 .map_or(0, |digits| digits.iter().fold(0_u16, |value, digit| value * 10 + u16::from(digit - b'0')))
         };
-        let month = u8::try_from(number(5..7)).unwrap_or(0);
-        let day = u8::try_from(number(8..10)).unwrap_or(0);
-        Date::from_ymd(number(0..4), month, day).ok_or_else(|| format!("`{text}` is not a real day"))
+        let not_a_day = || format!("`{text}` is not a real day");
+        // Two digits always fit a `u8`; the conversion cannot fail, but is not assumed to.
+        let (Ok(month), Ok(day)) = (u8::try_from(number(5..7)), u8::try_from(number(8..10))) else {
+            return Err(not_a_day());
+        };
+        Date::from_ymd(number(0..4), month, day).ok_or_else(not_a_day)
     }
 
     /// The year (1 to 9999).
@@ -1949,8 +1952,8 @@ fn parse_person<'t>(fields: &Fields<'t>, as_of: Date) -> Result<PersonRow<'t>, F
         });
     }
     let grade_text = fields.text("disability_grade")?;
-    let disability_grade = match parse_integer(grade_text) {
-        Ok(grade @ 0..=4) => u8::try_from(grade).unwrap_or(0),
+    let disability_grade = match parse_integer(grade_text).map(u8::try_from) {
+        Ok(Ok(grade @ 0..=4)) => grade,
         Ok(_) | Err(NumberError::TooLarge) => {
             let reason = format!("`{grade_text}` is not a grade from 0 to 4");
             return Err(FieldError::bad("disability_grade", reason));
