@@ -404,10 +404,16 @@ pub enum ExprKind {
     Province(ParamId),
 }
 
+/// Names an output may not take, because `pol run` writes a file of that stem itself: the stem
+/// and the files (in backticks). The checker rejects them (ignoring ASCII case); the runtime's writers rely on it.
+pub const RESERVED_OUTPUT_NAMES: &[(&str, &str)] =
+    &[("rejects", "`rejects.csv`"), ("report", "`report.md` and `report.json`")];
+
 /// An output table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
-    /// The table's name (file `NAME.csv`).
+    /// The table's name (file `NAME.csv`, `NAME.jsonl` or `NAME.parquet`); never one of
+    /// [`RESERVED_OUTPUT_NAMES`].
     pub name: String,
     /// One row per record of this entity.
     pub entity: EntityKind,

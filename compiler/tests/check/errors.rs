@@ -267,6 +267,13 @@ fn output_filter_must_be_bool_and_report_columns_must_fit() {
 }
 
 #[test]
+fn outputs_named_like_the_files_pol_run_writes_itself() {
+    assert_snapshot!(with_schema(
+        "output rejects for household { household_id }\noutput Report for person { person_id }\noutput reports for household { household_id }"
+    ));
+}
+
+#[test]
 fn report_over_a_person_table_or_no_table() {
     assert_snapshot!(with_schema("output people for person { person_id }\nreport for people { sum grade }"));
     assert_snapshot!(with_schema("output people for person { person_id }\nreport for peple { sum grade }"));
