@@ -129,6 +129,19 @@ pub struct JurisdictionSchema {
     pub attrs: Vec<Attr>,
 }
 
+/// The jurisdiction attribute that says which counties set their own parameters: when the
+/// policy declares a `bool` column of this name, a local parameter file for a county is accepted
+/// only when the county's value is true (see `docs/language.md`, "Local parameter files").
+pub const OWN_PARAMETERS_ATTR: &str = "sets_own_parameters";
+
+impl JurisdictionSchema {
+    /// The attribute [`OWN_PARAMETERS_ATTR`], when the policy declares it as a `bool` column.
+    pub fn own_parameters_attr(&self) -> Option<AttrId> {
+        let index = self.attrs.iter().position(|attr| attr.name == OWN_PARAMETERS_ATTR && attr.ty == Ty::Bool)?;
+        Some(AttrId(u32::try_from(index).ok()?))
+    }
+}
+
 /// A jurisdiction attribute.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attr {

@@ -12,7 +12,7 @@ use crate::date;
 use crate::diagnostic::Diagnostic;
 use crate::jurisdictions::JurisdictionTable;
 use crate::text::{TextHandle, TextOrigin};
-use crate::tir::{ParamDef, ParamId, Program, Ty, Word};
+use crate::tir::{OWN_PARAMETERS_ATTR, ParamDef, ParamId, Program, Ty, Word};
 use pol_grammar::ast::{Level, Period};
 use pol_grammar::{SourceId, Span};
 use std::collections::HashMap;
@@ -183,8 +183,8 @@ impl<'a> Reader<'a> {
         if self.jurisdictions.is_city(code) {
             return Some((code.to_string(), Level::City, span));
         }
-        if self.jurisdictions.index_of(code).is_some() {
-            return Some((code.to_string(), Level::County, span));
+        if let Some(index) = self.jurisdictions.index_of(code) {
+            return self.county_sets_own(index, code, span, errors).then(|| (code.to_string(), Level::County, span));
         }
         let mut candidates: Vec<&str> = self
             .jurisdictions
@@ -205,6 +205,27 @@ impl<'a> Reader<'a> {
             ParamsError::UnknownJurisdiction { message: format!("unknown jurisdiction `{code}`"), span, help },
         );
         None
+    }
+
+    /// Whether the county at `index` may have its own file: always, unless the policy's
+    /// jurisdictions declare the attribute [`OWN_PARAMETERS_ATTR`] and it is false for the county
+    /// (reported at the file's `jurisdiction`).
+    fn county_sets_own(&self, index: usize, code: &str, span: Span, errors: &mut Vec<Diagnostic>) -> bool {
+        let Some(attr) = self.program.jurisdiction.own_parameters_attr() else { return true };
+        let county = self.jurisdictions.counties.get(index);
+        match county.map(|county| (county.attrs.get(attr.0 as usize), county.line)) {
+            Some((Some(&sets_own), _)) if sets_own != 0 => true,
+            Some((Some(_), line)) => {
+                let attr = OWN_PARAMETERS_ATTR;
+                push(errors, ParamsError::CountyNotOwn { code: code.to_string(), attr, line, span });
+                false
+            }
+            Some((None, _)) | None => {
+                let message = format!("county `{code}` has no value of `{OWN_PARAMETERS_ATTR}`");
+                push(errors, ParamsError::Internal { message, span: Some(span) });
+                false
+            }
+        }
     }
 
     /// Checks one entry: a known parameter, settable at this level, with a value of its type.
