@@ -308,9 +308,12 @@ fn a_cycle_through_ten_thousand_rules_is_one_error() {
     let started = std::time::Instant::now();
     let checked = super::check_files(&[&pol], None);
     let checking = started.elapsed();
-    let Ok(Err(diagnostics)) = checked.result else { panic!("expected checker errors") };
-    let codes: Vec<String> = diagnostics.iter().filter_map(pol_compiler::diagnostic::Diagnostic::code).collect();
+    let codes: Vec<String> = match &checked.result {
+        Ok(Err(diagnostics)) => diagnostics.iter().filter_map(pol_compiler::diagnostic::Diagnostic::code).collect(),
+        Ok(Ok(_)) | Err(_) => Vec::new(),
+    };
     assert_eq!(codes, vec!["pol::rule::cycle".to_string()]);
+    let Ok(Err(diagnostics)) = checked.result else { return };
     let rendered = super::render_all(&checked.sources, diagnostics);
     eprintln!("a {n_rules}-rule cycle: checked in {checking:?}, rendered in {:?}", started.elapsed() - checking);
     assert!(rendered.contains("depends on itself: `r0` → `r1` → `r2`"), "{rendered}");
