@@ -76,6 +76,13 @@ pub enum Ty {
 }
 
 /// A checked policy: everything a backend needs, nothing it must re-check.
+///
+/// The checker builds it with [`Program::new`], which establishes the invariants below (tests
+/// may build programs field by field; engines still check what they rely on).
+///
+/// INVARIANT: a rule's `slot` is its index among the rules of its entity; `order` names every
+/// rule exactly once; output filters and columns, and the report's extra columns, name rules of
+/// their table's entity; the report's table is an output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
     /// Enums in declaration order.
@@ -527,7 +534,112 @@ pub enum ValueSource {
     Column(ColumnId),
 }
 
+/// The parts of a [`Program`], before [`Program::new`] checks that they fit together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramParts {
+    /// See [`Program::enums`].
+    pub enums: Vec<EnumDef>,
+    /// See [`Program::jurisdiction`].
+    pub jurisdiction: JurisdictionSchema,
+    /// See [`Program::household`].
+    pub household: EntitySchema,
+    /// See [`Program::person`].
+    pub person: EntitySchema,
+    /// See [`Program::case`].
+    pub case: EntitySchema,
+    /// See [`Program::params`].
+    pub params: Vec<ParamDef>,
+    /// See [`Program::rules`].
+    pub rules: Vec<Rule>,
+    /// See [`Program::order`].
+    pub order: Vec<RuleId>,
+    /// See [`Program::outputs`].
+    pub outputs: Vec<Output>,
+    /// See [`Program::report`].
+    pub report: Option<Report>,
+    /// See [`Program::tests`].
+    pub tests: Vec<Test>,
+    /// See [`Program::texts`].
+    pub texts: Vec<String>,
+}
+
+/// Parts that do not make a program: a bug of whoever built them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ProgramInvariantError(pub String);
+
 impl Program {
+    /// A program of these parts, when they keep [`Program`]'s invariants.
+    pub fn new(parts: ProgramParts) -> Result<Program, ProgramInvariantError> {
+        let fail = |message: String| Err(ProgramInvariantError(message));
+        let (mut household_slots, mut person_slots, mut case_slots) = (0u32, 0u32, 0u32);
+        for rule in &parts.rules {
+            let next = match rule.entity {
+                EntityKind::Household => &mut household_slots,
+                EntityKind::Person => &mut person_slots,
+                EntityKind::Case => &mut case_slots,
+            };
+            if rule.slot != *next {
+                return fail(format!("rule `{}` has slot {}, not {next}", rule.name, rule.slot));
+            }
+            *next += 1;
+        }
+        let mut placed = vec![false; parts.rules.len()];
+        for id in &parts.order {
+            match placed.get_mut(id.0 as usize) {
+                Some(seen) if !*seen => *seen = true,
+                Some(_) => return fail(format!("rule {} is twice in the order", id.0)),
+                None => return fail(format!("the order names rule {}, which does not exist", id.0)),
+            }
+        }
+        if let Some(missing) = placed.iter().position(|seen| !seen) {
+            return fail(format!("rule {missing} is not in the order"));
+        }
+        let entity_of = |id: RuleId| parts.rules.get(id.0 as usize).map(|rule| rule.entity);
+        for output in &parts.outputs {
+            let rules = output.filter.into_iter().chain(output.columns.iter().map(|(_, rule)| *rule));
+            if let Some(id) = rules.clone().find(|id| entity_of(*id) != Some(output.entity)) {
+                return fail(format!("output `{}` reads rule {} of another entity", output.name, id.0));
+            }
+        }
+        if let Some(report) = &parts.report {
+            let Some(table) = parts.outputs.get(report.table) else {
+                return fail(format!("the report reads output {}, which does not exist", report.table));
+            };
+            if report.extra_columns.iter().any(|(_, id)| entity_of(*id) != Some(table.entity)) {
+                return fail(format!("the report reads a rule that is not of its table `{}`", table.name));
+            }
+        }
+        let ProgramParts {
+            enums,
+            jurisdiction,
+            household,
+            person,
+            case,
+            params,
+            rules,
+            order,
+            outputs,
+            report,
+            tests,
+            texts,
+        } = parts;
+        Ok(Program {
+            enums,
+            jurisdiction,
+            household,
+            person,
+            case,
+            params,
+            rules,
+            order,
+            outputs,
+            report,
+            tests,
+            texts,
+        })
+    }
+
     /// The schema of an entity.
     pub fn schema(&self, kind: EntityKind) -> &EntitySchema {
         match kind {

@@ -85,7 +85,7 @@ mod types;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::jurisdictions::{self, JurisdictionTable};
-use crate::tir::{self, Program, RuleId};
+use crate::tir::{self, Program, ProgramParts, RuleId};
 use context::Checker;
 use decls::Decls;
 use error::TypeError;
@@ -166,7 +166,7 @@ fn build_program(checker: &mut Checker<'_>) -> Option<Program> {
     let tests = checker.build_tests(&schemas);
     let has_report = !decls.reports.is_empty();
     let [household, person, case] = schemas;
-    let program = Program {
+    let parts = ProgramParts {
         enums: decls.enums.clone(),
         jurisdiction: decls.schema.clone(),
         household,
@@ -180,5 +180,15 @@ fn build_program(checker: &mut Checker<'_>) -> Option<Program> {
         tests: tests.into_iter().collect::<Option<Vec<_>>>()?,
         texts: std::mem::take(&mut checker.texts.texts),
     };
-    left.is_empty().then_some(program)
+    if !left.is_empty() {
+        return None;
+    }
+    match Program::new(parts) {
+        Ok(program) => Some(program),
+        Err(error) => {
+            let error = TypeError::Internal { message: error.to_string(), span: None };
+            checker.diags.push(Diagnostic::new(None, error));
+            None
+        }
+    }
 }
