@@ -149,6 +149,8 @@ fn build_program(checker: &mut Checker<'_>) -> Option<Program> {
     let schemas = checker.schemas();
     let graph = order::rule_graph(decls);
     let (order, left) = order::topological(&graph);
+    // Graph nodes are indices of `decls.rules` (and of `decls.params` below), so a name is
+    // always found; the empty fallback only keeps a broken graph from panicking.
     let rule_name = |id: usize| decls.rules.get(id).map(|plan| (plan.name.clone(), plan.name_span)).unwrap_or_default();
     order::report_cycles(CycleKind::Rule, &graph, &order::cycles(&graph, &left), &rule_name, &mut checker.diags);
     let param_graph = order::param_graph(decls);

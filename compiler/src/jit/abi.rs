@@ -86,6 +86,16 @@ pub(super) struct RawOutcome {
     pub code: i64,
 }
 
+/// A byte offset into [`RawContext`] or [`RawOutcome`] as the `i32` a cranelift load or store
+/// takes. Both structs are a few hundred bytes at most (asserted at compile time below), so no
+/// offset into them is cut short.
+pub(super) const fn field_offset(offset: usize) -> i32 {
+    offset as i32
+}
+
+// Every field offset of the layouts generated code reads fits `field_offset`.
+const _: () = assert!(size_of::<RawContext>() <= i32::MAX as usize && size_of::<RawOutcome>() <= i32::MAX as usize);
+
 /// Status of a helper: the result is in `*out`.
 pub(super) const HELPER_OK: i32 = 0;
 /// Status of a helper: the result does not fit in 64 bits.

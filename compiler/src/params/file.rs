@@ -87,6 +87,7 @@ impl<'a> Reader<'a> {
         let document = match toml_edit::Document::parse(text) {
             Ok(document) => document,
             Err(error) => {
+                // A TOML error without a place is shown at the start of the file.
                 let range = error.span().unwrap_or(0..0);
                 push(errors, ParamsError::Syntax { message: error.message().to_string(), span: span(range) });
                 return None;
@@ -493,9 +494,10 @@ fn bad_date(header: &str, span: Span) -> ParamsError {
         [year, month, day]
             if [year, month, day].iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())) =>
         {
-            let (year, month) = (year.parse::<i64>().unwrap_or(0), month.parse::<u32>().unwrap_or(0));
-            match date::days_in_month(year, month) {
-                Some(days) if header.len() == 10 => (
+            let year_month = year.parse::<i64>().ok().zip(month.parse::<u32>().ok());
+            let days = year_month.and_then(|(year, month)| Some((year, month, date::days_in_month(year, month)?)));
+            match days {
+                Some((year, month, days)) if header.len() == 10 => (
                     "not a real day".to_string(),
                     format!("{year:04}-{month:02} has {days} days; a table header is the day its values take effect"),
                 ),
