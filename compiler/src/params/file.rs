@@ -348,9 +348,12 @@ impl<'a> Reader<'a> {
             }
             Ty::Text => match value.as_str() {
                 Some(string) => {
-                    let index = self.text_base + self.texts.len();
+                    // A handle holds a 32-bit index: beyond that, a text could not be told apart.
+                    let Ok(index) = u32::try_from(self.text_base + self.texts.len()) else {
+                        return Err(bad("one text too many".into(), "parameter files hold at most 2³² texts".into()));
+                    };
                     self.texts.push(string.to_string());
-                    Ok(TextHandle::new(TextOrigin::Jurisdiction, u32::try_from(index).unwrap_or(u32::MAX)).to_word())
+                    Ok(TextHandle::new(TextOrigin::Jurisdiction, index).to_word())
                 }
                 None => Err(bad(found, format!("write `{name} = \"…\"`"))),
             },
