@@ -14,7 +14,7 @@
 
 use pol_compiler::date;
 use pol_compiler::diagnostic::Sources;
-use pol_compiler::engine::{Batch, Columns, CountyTable};
+use pol_compiler::engine::{Batch, CountyTable};
 use pol_compiler::policy::Policy;
 use pol_compiler::text::{TextHandle, TextOrigin};
 use pol_compiler::tir::{Column, ColumnTy, EntitySchema, Ty, Word};
@@ -84,14 +84,7 @@ impl Shaanxi {
     /// The columnar batch of a group of households, typed against the program's schemas.
     pub fn batch(&self, data: &Csv, group: &[HouseholdRows]) -> Batch {
         let program = &self.policy.program;
-        let mut batch = Batch {
-            households: Columns::with_columns(program.household.columns.len()),
-            persons: Columns::with_columns(program.person.columns.len()),
-            cases: Columns::with_columns(program.case.columns.len()),
-            person_offsets: vec![0],
-            case_offsets: vec![0],
-            texts: Vec::new(),
-        };
+        let mut batch = Batch::empty(program);
         let household_positions = positions(&program.household, &data.household_header);
         let person_positions = positions(&program.person, &data.person_header);
         let case_positions = positions(&program.case, &data.case_header);
@@ -107,8 +100,7 @@ impl Shaanxi {
                 self.type_row(&program.case, &case_positions, case, &mut batch.texts, &mut row);
                 batch.cases.push_row(&row);
             }
-            batch.person_offsets.push(u32::try_from(batch.persons.len).expect("fewer than 4G persons a batch"));
-            batch.case_offsets.push(u32::try_from(batch.cases.len).expect("fewer than 4G cases a batch"));
+            batch.end_household().expect("fewer than 4G persons and cases a batch");
         }
         batch.validate(program, &self.counties).expect("the bench builds well-formed batches");
         batch

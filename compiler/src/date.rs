@@ -92,7 +92,7 @@ pub fn years_between(from: Word, to: Word) -> Word {
     let mut years = y2 - y1;
     // (m2, d2) < (m1, d1) means the anniversary has not come yet this year. For 29 February in
     // a year without it, 28 February is before (2, 29) and 1 March is not: the anniversary is
-    // on 1 March, as the spec says.
+    // on 1 March, as `policies/shaanxi/README.md` ("Numbers and time") says.
     if (m2, d2) < (m1, d1) {
         years -= 1;
     }

@@ -43,11 +43,15 @@ impl Columns {
 
 /// A batch of households with their persons and cases.
 ///
+/// Build one with [`Batch::empty`] and [`Batch::push_household`] (or push rows into the columns
+/// and close each household with [`Batch::end_household`]), which keep the invariant below; there
+/// is no `Default`, because a batch without its `[0]` offsets breaks it.
+///
 /// INVARIANT (checked by [`Batch::validate`] before any engine runs): every column of an entity
 /// has that entity's `len` rows; the offsets are non-decreasing, start at 0, end at the persons'
 /// (cases') `len`, and have `households.len + 1` entries; the household county column holds
 /// indices below the county table's length.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Batch {
     /// Household columns, in the schema's order.
     pub households: Columns,
@@ -79,6 +83,8 @@ pub struct CountyTable {
 impl CountyTable {
     /// Number of counties.
     pub fn len(&self) -> usize {
+        // A table of width 0 (a program with no parameter and no attribute) has no words, and
+        // so no county row to read: 0 is its length by definition.
         self.words.len().checked_div(self.width).unwrap_or(0)
     }
 
@@ -246,6 +252,48 @@ pub trait Engine: Send + Sync {
 pub struct BatchShapeError(pub String);
 
 impl Batch {
+    /// A batch of no household for `program`'s schemas: one empty column per schema column and
+    /// the offsets `[0]`.
+    pub fn empty(program: &Program) -> Batch {
+        Batch {
+            households: Columns::with_columns(program.household.columns.len()),
+            persons: Columns::with_columns(program.person.columns.len()),
+            person_offsets: vec![0],
+            cases: Columns::with_columns(program.case.columns.len()),
+            case_offsets: vec![0],
+            texts: Vec::new(),
+        }
+    }
+
+    /// Appends a household row with its persons' and cases' rows (one word per schema column
+    /// each), and closes it ([`Batch::end_household`]).
+    pub fn push_household<'r>(
+        &mut self,
+        household: &[Word],
+        persons: impl IntoIterator<Item = &'r [Word]>,
+        cases: impl IntoIterator<Item = &'r [Word]>,
+    ) -> Result<(), BatchShapeError> {
+        self.households.push_row(household);
+        for person in persons {
+            self.persons.push_row(person);
+        }
+        for case in cases {
+            self.cases.push_row(case);
+        }
+        self.end_household()
+    }
+
+    /// Closes the household pushed last: its persons and cases are the rows pushed since the
+    /// previous household was closed. Fails when a batch holds 2³² persons or cases or more
+    /// (offsets are `u32`).
+    pub fn end_household(&mut self) -> Result<(), BatchShapeError> {
+        let offset = |rows: usize| u32::try_from(rows).map_err(|_| BatchShapeError("more than 2³² rows".into()));
+        let (persons, cases) = (offset(self.persons.len)?, offset(self.cases.len)?);
+        self.person_offsets.push(persons);
+        self.case_offsets.push(cases);
+        Ok(())
+    }
+
     /// Checks the batch invariant against a program and county table. Engines call this first:
     /// generated code reads nothing outside a batch that passed.
     pub fn validate(&self, program: &Program, counties: &CountyTable) -> Result<(), BatchShapeError> {

@@ -2,7 +2,7 @@
 //! compared with what the test expects. No IO: the caller resolves the county table for the
 //! test's as-of date and prints the results.
 
-use crate::engine::{Batch, BatchResult, Columns, CountyTable, Engine, EvalError, Outcome};
+use crate::engine::{Batch, BatchResult, BatchShapeError, CountyTable, Engine, EvalError, Outcome};
 use crate::format::word_to_string;
 use crate::text::TextTables;
 use crate::tir::{Expectation, Program, RuleRole, Test, Ty, ValueSource, Word};
@@ -46,35 +46,29 @@ pub enum TestFailure {
     Setup(String),
 }
 
-/// The household batch a test describes.
-pub fn test_batch(program: &Program, test: &Test) -> Batch {
-    let mut batch = Batch {
-        households: Columns::with_columns(program.household.columns.len()),
-        persons: Columns::with_columns(program.person.columns.len()),
-        cases: Columns::with_columns(program.case.columns.len()),
-        person_offsets: vec![0],
-        case_offsets: vec![0],
-        texts: Vec::new(),
-    };
-    batch.households.push_row(&test.household);
-    for person in &test.persons {
-        batch.persons.push_row(person);
-    }
-    for case in &test.cases {
-        batch.cases.push_row(case);
-    }
-    batch.person_offsets.push(test.persons.len() as u32);
-    batch.case_offsets.push(test.cases.len() as u32);
-    batch
+/// The household batch a test describes (an error only for a test of 2³² persons or more).
+pub fn test_batch(program: &Program, test: &Test) -> Result<Batch, BatchShapeError> {
+    let mut batch = Batch::empty(program);
+    let persons = test.persons.iter().map(Vec::as_slice);
+    let cases = test.cases.iter().map(Vec::as_slice);
+    batch.push_household(&test.household, persons, cases)?;
+    Ok(batch)
 }
 
 /// Runs one test on an engine with the county table for the test's as-of date; an empty list
 /// means it passed.
 pub fn run_test(program: &Program, test: &Test, counties: &CountyTable, engine: &dyn Engine) -> Vec<TestFailure> {
-    let batch = test_batch(program, test);
+    let batch = match test_batch(program, test) {
+        Ok(batch) => batch,
+        Err(error) => return vec![TestFailure::Setup(error.to_string())],
+    };
     let result = engine.evaluate(&batch, counties);
     let texts = TextTables { literals: &program.texts, batch: &batch.texts, jurisdiction: &counties.texts };
-    let outcome = result.outcomes.first().copied().unwrap_or(Outcome::Ok);
+    // INVARIANT: an engine returns one outcome per household of the batch, here one.
+    let Some(outcome) = result.outcomes.first().copied() else {
+        let message = format!("internal error: the {} engine returned no outcome; please report this", engine.name());
+        return vec![TestFailure::Setup(message)];
+    };
     let mut failures = Vec::new();
     let expects_rejection = test.expectations.iter().any(|e| matches!(e, Expectation::Rejected(..)));
     let expects_error = test.expectations.iter().any(|e| matches!(e, Expectation::Error(_)));

@@ -76,6 +76,13 @@ pub enum Ty {
 }
 
 /// A checked policy: everything a backend needs, nothing it must re-check.
+///
+/// The checker builds it with [`Program::new`], which establishes the invariants below (tests
+/// may build programs field by field; engines still check what they rely on).
+///
+/// INVARIANT: a rule's `slot` is its index among the rules of its entity; `order` names every
+/// rule exactly once; output filters and columns, and the report's extra columns, name rules of
+/// their table's entity; the report's table is an output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
     /// Enums in declaration order.
@@ -127,6 +134,19 @@ pub struct JurisdictionSchema {
     /// Every column, key and city included (as text), readable as `county.NAME`; an [`AttrId`]
     /// indexes this list.
     pub attrs: Vec<Attr>,
+}
+
+/// The jurisdiction attribute that says which counties set their own parameters: when the
+/// policy declares a `bool` column of this name, a local parameter file for a county is accepted
+/// only when the county's value is true (see `docs/language.md`, "Local parameter files").
+pub const OWN_PARAMETERS_ATTR: &str = "sets_own_parameters";
+
+impl JurisdictionSchema {
+    /// The attribute [`OWN_PARAMETERS_ATTR`], when the policy declares it as a `bool` column.
+    pub fn own_parameters_attr(&self) -> Option<AttrId> {
+        let index = self.attrs.iter().position(|attr| attr.name == OWN_PARAMETERS_ATTR && attr.ty == Ty::Bool)?;
+        Some(AttrId(u32::try_from(index).ok()?))
+    }
 }
 
 /// A jurisdiction attribute.
@@ -404,10 +424,16 @@ pub enum ExprKind {
     Province(ParamId),
 }
 
+/// Names an output may not take, because `pol run` writes a file of that stem itself: the stem
+/// and the files (in backticks). The checker rejects them (ignoring ASCII case); the runtime's writers rely on it.
+pub const RESERVED_OUTPUT_NAMES: &[(&str, &str)] =
+    &[("rejects", "`rejects.csv`"), ("report", "`report.md` and `report.json`")];
+
 /// An output table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
-    /// The table's name (file `NAME.csv`).
+    /// The table's name (file `NAME.csv`, `NAME.jsonl` or `NAME.parquet`); never one of
+    /// [`RESERVED_OUTPUT_NAMES`].
     pub name: String,
     /// One row per record of this entity.
     pub entity: EntityKind,
@@ -508,7 +534,112 @@ pub enum ValueSource {
     Column(ColumnId),
 }
 
+/// The parts of a [`Program`], before [`Program::new`] checks that they fit together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramParts {
+    /// See [`Program::enums`].
+    pub enums: Vec<EnumDef>,
+    /// See [`Program::jurisdiction`].
+    pub jurisdiction: JurisdictionSchema,
+    /// See [`Program::household`].
+    pub household: EntitySchema,
+    /// See [`Program::person`].
+    pub person: EntitySchema,
+    /// See [`Program::case`].
+    pub case: EntitySchema,
+    /// See [`Program::params`].
+    pub params: Vec<ParamDef>,
+    /// See [`Program::rules`].
+    pub rules: Vec<Rule>,
+    /// See [`Program::order`].
+    pub order: Vec<RuleId>,
+    /// See [`Program::outputs`].
+    pub outputs: Vec<Output>,
+    /// See [`Program::report`].
+    pub report: Option<Report>,
+    /// See [`Program::tests`].
+    pub tests: Vec<Test>,
+    /// See [`Program::texts`].
+    pub texts: Vec<String>,
+}
+
+/// Parts that do not make a program: a bug of whoever built them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ProgramInvariantError(pub String);
+
 impl Program {
+    /// A program of these parts, when they keep [`Program`]'s invariants.
+    pub fn new(parts: ProgramParts) -> Result<Program, ProgramInvariantError> {
+        let fail = |message: String| Err(ProgramInvariantError(message));
+        let (mut household_slots, mut person_slots, mut case_slots) = (0u32, 0u32, 0u32);
+        for rule in &parts.rules {
+            let next = match rule.entity {
+                EntityKind::Household => &mut household_slots,
+                EntityKind::Person => &mut person_slots,
+                EntityKind::Case => &mut case_slots,
+            };
+            if rule.slot != *next {
+                return fail(format!("rule `{}` has slot {}, not {next}", rule.name, rule.slot));
+            }
+            *next += 1;
+        }
+        let mut placed = vec![false; parts.rules.len()];
+        for id in &parts.order {
+            match placed.get_mut(id.0 as usize) {
+                Some(seen) if !*seen => *seen = true,
+                Some(_) => return fail(format!("rule {} is twice in the order", id.0)),
+                None => return fail(format!("the order names rule {}, which does not exist", id.0)),
+            }
+        }
+        if let Some(missing) = placed.iter().position(|seen| !seen) {
+            return fail(format!("rule {missing} is not in the order"));
+        }
+        let entity_of = |id: RuleId| parts.rules.get(id.0 as usize).map(|rule| rule.entity);
+        for output in &parts.outputs {
+            let rules = output.filter.into_iter().chain(output.columns.iter().map(|(_, rule)| *rule));
+            if let Some(id) = rules.clone().find(|id| entity_of(*id) != Some(output.entity)) {
+                return fail(format!("output `{}` reads rule {} of another entity", output.name, id.0));
+            }
+        }
+        if let Some(report) = &parts.report {
+            let Some(table) = parts.outputs.get(report.table) else {
+                return fail(format!("the report reads output {}, which does not exist", report.table));
+            };
+            if report.extra_columns.iter().any(|(_, id)| entity_of(*id) != Some(table.entity)) {
+                return fail(format!("the report reads a rule that is not of its table `{}`", table.name));
+            }
+        }
+        let ProgramParts {
+            enums,
+            jurisdiction,
+            household,
+            person,
+            case,
+            params,
+            rules,
+            order,
+            outputs,
+            report,
+            tests,
+            texts,
+        } = parts;
+        Ok(Program {
+            enums,
+            jurisdiction,
+            household,
+            person,
+            case,
+            params,
+            rules,
+            order,
+            outputs,
+            report,
+            tests,
+            texts,
+        })
+    }
+
     /// The schema of an entity.
     pub fn schema(&self, kind: EntityKind) -> &EntitySchema {
         match kind {

@@ -29,6 +29,8 @@ pub(crate) struct Comment {
 impl Comment {
     /// The comment's text including the slashes, without trailing blanks.
     pub(crate) fn text<'t>(&self, text: &'t str) -> &'t str {
+        // Comments are found in `text` itself, so the range is always in it; empty text keeps a
+        // comment of another text from panicking the formatter.
         text.get(self.start..self.end).unwrap_or("")
     }
 

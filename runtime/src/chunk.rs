@@ -373,7 +373,8 @@ struct Placement {
 /// Processes one chunk.
 pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutput, RuntimeError> {
     let started = Instant::now();
-    let mut batch = shared.batches.lock().ok().and_then(|mut pool| pool.pop()).unwrap_or_default();
+    let pooled = shared.batches.lock().ok().and_then(|mut pool| pool.pop());
+    let mut batch = pooled.unwrap_or_else(|| Batch::empty(shared.program));
     reset_batch(&mut batch, shared.program);
     let mut texts = std::mem::take(&mut batch.texts);
     let mut sink = TextSink { texts: &mut texts, len: 0 };

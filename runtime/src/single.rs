@@ -69,7 +69,7 @@ pub fn read_household(
     cases: Option<&Path>,
 ) -> Result<Batch, SingleError> {
     let typer = FieldTyper::new(program, jurisdictions);
-    let mut batch = Batch { person_offsets: vec![0], case_offsets: vec![0], ..Batch::default() };
+    let mut batch = Batch::empty(program);
     let household_key = program.household.key.map(|key| key.0 as usize);
     batch.households = read_rows(&typer, &program.household, households, household_key, id, &mut batch.texts)?;
     if batch.households.len == 0 {

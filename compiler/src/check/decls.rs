@@ -9,7 +9,8 @@ use super::error::{TypeError, same_file};
 use super::types::{push, resolve_type};
 use crate::diagnostic::Diagnostic;
 use crate::tir::{
-    Attr, AttrId, Column, ColumnId, ColumnTy, EntitySchema, EnumDef, EnumId, JurisdictionSchema, ParamId, RuleId, Ty,
+    self, Attr, AttrId, Column, ColumnId, ColumnTy, EntitySchema, EnumDef, EnumId, JurisdictionSchema, ParamId, RuleId,
+    Ty,
 };
 use pol_grammar::ast::{
     self, ColumnType, EntityDecl, EntityKind, Expr, ExprKind, Ident, Item, JurisdictionsDecl, OutputDecl, ParamDecl,
@@ -430,6 +431,7 @@ impl<'a> Decls<'a> {
         let mut names = Namespace::default();
         for decl in decls {
             names.declare(&decl.name.name, decl.name.span, "output", diags);
+            check_output_name(&decl.name, diags);
             let filter = decl
                 .filter
                 .as_ref()
@@ -486,6 +488,18 @@ impl<'a> Decls<'a> {
             super::resolve::Resolved::Rule(id) if self.rules.get(id.0 as usize)?.entity == entity => Some(id),
             _ => None,
         }
+    }
+}
+
+/// Reports an output named like a file `pol run` writes for itself. Names are compared without
+/// regard to ASCII case, so that the files stay apart on case-insensitive file systems too.
+fn check_output_name(name: &Ident, diags: &mut Vec<Diagnostic>) {
+    let reserved = tir::RESERVED_OUTPUT_NAMES.iter().find(|(stem, _)| stem.eq_ignore_ascii_case(&name.name));
+    if let Some((_, file)) = reserved {
+        let all: Vec<String> = tir::RESERVED_OUTPUT_NAMES.iter().map(|(stem, _)| format!("`{stem}`")).collect();
+        let error =
+            TypeError::ReservedOutput { name: name.name.clone(), span: name.span, file, reserved: all.join(", ") };
+        push(diags, name.span, error);
     }
 }
 

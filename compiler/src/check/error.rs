@@ -48,6 +48,24 @@ pub enum TypeError {
         help: Option<String>,
     },
 
+    /// An output whose file would be one `pol run` writes for itself.
+    #[error("output `{name}` would overwrite {file}")]
+    #[diagnostic(
+        code("pol::name::reserved_output"),
+        help("`pol run` writes {file} itself; rename the output (reserved names: {reserved})")
+    )]
+    ReservedOutput {
+        /// The output's name.
+        name: String,
+        /// The name.
+        #[label("this name is reserved for {file}")]
+        span: Span,
+        /// The files `pol run` writes under that name, in backticks.
+        file: &'static str,
+        /// Every reserved name, in backticks.
+        reserved: String,
+    },
+
     /// A bare enum variant where no enum type is expected.
     #[error("cannot tell which enum `{name}` belongs to")]
     #[diagnostic(code("pol::name::no_enum_context"))]

@@ -85,7 +85,7 @@ mod types;
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::jurisdictions::{self, JurisdictionTable};
-use crate::tir::{self, Program, RuleId};
+use crate::tir::{self, Program, ProgramParts, RuleId};
 use context::Checker;
 use decls::Decls;
 use error::TypeError;
@@ -149,6 +149,8 @@ fn build_program(checker: &mut Checker<'_>) -> Option<Program> {
     let schemas = checker.schemas();
     let graph = order::rule_graph(decls);
     let (order, left) = order::topological(&graph);
+    // Graph nodes are indices of `decls.rules` (and of `decls.params` below), so a name is
+    // always found; the empty fallback only keeps a broken graph from panicking.
     let rule_name = |id: usize| decls.rules.get(id).map(|plan| (plan.name.clone(), plan.name_span)).unwrap_or_default();
     order::report_cycles(CycleKind::Rule, &graph, &order::cycles(&graph, &left), &rule_name, &mut checker.diags);
     let param_graph = order::param_graph(decls);
@@ -166,7 +168,7 @@ fn build_program(checker: &mut Checker<'_>) -> Option<Program> {
     let tests = checker.build_tests(&schemas);
     let has_report = !decls.reports.is_empty();
     let [household, person, case] = schemas;
-    let program = Program {
+    let parts = ProgramParts {
         enums: decls.enums.clone(),
         jurisdiction: decls.schema.clone(),
         household,
@@ -180,5 +182,15 @@ fn build_program(checker: &mut Checker<'_>) -> Option<Program> {
         tests: tests.into_iter().collect::<Option<Vec<_>>>()?,
         texts: std::mem::take(&mut checker.texts.texts),
     };
-    left.is_empty().then_some(program)
+    if !left.is_empty() {
+        return None;
+    }
+    match Program::new(parts) {
+        Ok(program) => Some(program),
+        Err(error) => {
+            let error = TypeError::Internal { message: error.to_string(), span: None };
+            checker.diags.push(Diagnostic::new(None, error));
+            None
+        }
+    }
 }

@@ -90,29 +90,46 @@ pub(super) fn topological(graph: &Graph) -> (Vec<usize>, Vec<usize>) {
 
 /// The distinct cycles among the nodes left out of the order: from each (in id order), follow
 /// the first use that is also left out until a node repeats.
+///
+/// Linear in the nodes and uses: each walk stops at a node an earlier walk visited (whose cycle,
+/// if any, is already found), and a node's place on the current path is looked up, not searched.
 pub(super) fn cycles(graph: &Graph, left: &[usize]) -> Vec<Vec<usize>> {
     let mut is_left = vec![false; graph.len()];
     mark(&mut is_left, left);
-    let mut in_reported = vec![false; graph.len()];
+    let mut visited = vec![false; graph.len()];
+    // `position_on_path[n]` is `n`'s index in the current walk's path, if it is on it.
+    let mut position_on_path: Vec<Option<usize>> = vec![None; graph.len()];
     let mut found = Vec::new();
     for start in left {
-        let mut path: Vec<usize> = vec![*start];
+        if visited.get(*start) != Some(&false) {
+            continue;
+        }
+        let mut path: Vec<usize> = Vec::new();
         let mut current = *start;
         loop {
+            if let Some(flag) = visited.get_mut(current) {
+                *flag = true;
+            }
+            if let Some(slot) = position_on_path.get_mut(current) {
+                *slot = Some(path.len());
+            }
+            path.push(current);
             let next =
                 graph.get(current).and_then(|uses| uses.iter().find(|(node, _)| is_left.get(*node) == Some(&true)));
             let Some((next, _)) = next else { break };
-            if in_reported.get(*next) == Some(&true) {
+            if let Some(Some(position)) = position_on_path.get(*next) {
+                found.push(path.split_off(*position));
                 break;
             }
-            if let Some(position) = path.iter().position(|node| node == next) {
-                let cycle: Vec<usize> = path.split_off(position);
-                mark(&mut in_reported, &cycle);
-                found.push(cycle);
+            if visited.get(*next) != Some(&false) {
                 break;
             }
-            path.push(*next);
             current = *next;
+        }
+        for node in path.iter().chain(found.last().into_iter().flatten()) {
+            if let Some(slot) = position_on_path.get_mut(*node) {
+                *slot = None;
+            }
         }
     }
     found
@@ -134,7 +151,13 @@ pub(super) enum CycleKind {
     Param,
 }
 
-/// Reports each cycle, naming its path and labelling each use along it.
+/// How many steps of a cycle its error names and labels; a longer cycle is shown by its first
+/// steps and the count of the others (a report with thousands of labels takes minutes to render
+/// and is no help).
+const MAX_SHOWN_STEPS: usize = 12;
+
+/// Reports each cycle, naming its path and labelling each use along it (the first
+/// [`MAX_SHOWN_STEPS`] of a long one).
 pub(super) fn report_cycles(
     kind: CycleKind,
     graph: &Graph,
@@ -144,14 +167,21 @@ pub(super) fn report_cycles(
 ) {
     for cycle in cycles {
         let Some(first) = cycle.iter().min() else { continue };
-        let rotation = cycle.iter().position(|node| node == first).unwrap_or(0);
+        let Some(rotation) = cycle.iter().position(|node| node == first) else { continue };
         let mut ordered = cycle.clone();
         ordered.rotate_left(rotation);
         let (name, span) = name_of(*first);
-        let mut names: Vec<String> = ordered.iter().map(|node| format!("`{}`", name_of(*node).0)).collect();
+        let shown = ordered.get(..MAX_SHOWN_STEPS).unwrap_or(&ordered);
+        let mut names: Vec<String> = shown.iter().map(|node| format!("`{}`", name_of(*node).0)).collect();
+        let n_hidden = ordered.len() - shown.len();
+        if n_hidden > 0 {
+            let last = ordered.last().map_or_else(String::new, |node| name_of(*node).0);
+            names.push(format!("… {} more …", n_hidden - 1));
+            names.push(format!("`{last}`"));
+        }
         names.push(format!("`{name}`"));
         let mut uses = Vec::new();
-        for (index, node) in ordered.iter().enumerate() {
+        for (index, node) in shown.iter().enumerate() {
             let next = ordered.get(index + 1).unwrap_or(first);
             let edge = graph.get(*node).and_then(|edges| edges.iter().find(|(used, _)| used == next));
             if let Some((_, use_span)) = edge

@@ -114,10 +114,12 @@ impl Checker<'_> {
     /// The words the scrutinee can take.
     fn domain(&self, scrutinee: &tir::Expr) -> (Word, Word) {
         match scrutinee.ty {
-            Ty::Enum(id) => {
-                let n_variants = self.decls.enums.get(id.0 as usize).map_or(0, |def| def.variants.len());
-                (0, n_variants as Word - 1)
-            }
+            Ty::Enum(id) => match self.decls.enums.get(id.0 as usize) {
+                Some(def) => (0, def.variants.len() as Word - 1),
+                // An enum the checker did not declare (a broken invariant): the widest domain, so
+                // that no match over it passes as exhaustive.
+                None => (Word::MIN, Word::MAX),
+            },
             Ty::Bool => (0, 1),
             Ty::Int => self.column_range(scrutinee).unwrap_or((Word::MIN, Word::MAX)),
             _ => (Word::MIN, Word::MAX),

@@ -42,8 +42,10 @@ impl Checker<'_> {
         let errors_before = self.n_errors();
         let table = self.report_table(&decl.table, outputs);
         let output = table.and_then(|index| outputs.get(index));
+        // `table` is set below, once the entries are checked: a report whose table is unknown
+        // (reported) is checked for its other mistakes, then dropped.
         let mut report = tir::Report {
-            table: table.unwrap_or(0),
+            table: usize::MAX,
             levels: Vec::new(),
             counts: Vec::new(),
             sums: Vec::new(),
@@ -54,6 +56,7 @@ impl Checker<'_> {
         for entry in &decl.entries {
             self.report_entry(entry, output, &mut report);
         }
+        report.table = table?;
         (self.n_errors() == errors_before).then_some(report)
     }
 

@@ -98,6 +98,8 @@ impl Checker<'_> {
         let mut written: Vec<(&str, Span)> = Vec::new();
         // Columns written (even wrongly) or meant by a misspelt field: not reported as missing.
         let mut claimed: Vec<String> = Vec::new();
+        // No record (a test without this entity's block) means no field: every column takes its
+        // default, and a column without one is reported below.
         for (field, value) in record.map(|record| record.fields.as_slice()).unwrap_or_default() {
             if let Some((_, first)) = written.iter().find(|(name, _)| *name == field.name) {
                 let error = TypeError::Duplicate {

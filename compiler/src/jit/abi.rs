@@ -3,7 +3,8 @@
 //!
 //! This is the only module of the crate allowed `unsafe`. Everything here is small on purpose:
 //! the layouts are `#[repr(C)]` and their field offsets are handed to the code generator with
-//! `offset_of!`; the helpers are `extern "C"` functions that never unwind; [`CompiledCode::run`]
+//! `offset_of!`; the helpers are `extern "C"` functions that never unwind, `unsafe` when they
+//! dereference a pointer generated code passes (each states its `# Safety` contract); [`CompiledCode::run`]
 //! is the single call into generated code, and it builds every pointer it passes from references
 //! to a batch that has just passed [`Batch::validate`].
 #![expect(unsafe_code, reason = "the JIT call shim, the helpers called from generated code, and freeing the code")]
@@ -84,6 +85,16 @@ pub(super) struct RawOutcome {
     /// 0 when every rule has its value, 1 when the code gave the household up.
     pub code: i64,
 }
+
+/// A byte offset into [`RawContext`] or [`RawOutcome`] as the `i32` a cranelift load or store
+/// takes. Both structs are a few hundred bytes at most (asserted at compile time below), so no
+/// offset into them is cut short.
+pub(super) const fn field_offset(offset: usize) -> i32 {
+    offset as i32
+}
+
+// Every field offset of the layouts generated code reads fits `field_offset`.
+const _: () = assert!(size_of::<RawContext>() <= i32::MAX as usize && size_of::<RawOutcome>() <= i32::MAX as usize);
 
 /// Status of a helper: the result is in `*out`.
 pub(super) const HELPER_OK: i32 = 0;
@@ -263,26 +274,45 @@ unsafe fn write_result(result: Result<Word, ArithError>, out: *mut Word) -> i32 
 }
 
 /// `round(a × b / 10⁹)` when `a × b` does not fit in 64 bits (the slow path of `MulScaled`).
-pub(super) extern "C" fn pol_jit_mul_scaled(a: Word, b: Word, out: *mut Word) -> i32 {
-    // SAFETY: generated code passes the address of its own 8-byte stack slot.
+///
+/// # Safety
+///
+/// `out` must be a valid, aligned, writable pointer to one `i64`. Generated code passes the
+/// address of its own 8-byte stack slot; nothing else calls this function.
+pub(super) unsafe extern "C" fn pol_jit_mul_scaled(a: Word, b: Word, out: *mut Word) -> i32 {
+    // SAFETY: this function's contract is `write_result`'s.
     unsafe { write_result(arith::mul_scaled(a, b), out) }
 }
 
 /// `round(a × 10⁹ / b)` when `a × 10⁹` does not fit in 64 bits (the slow path of `DivScaled`).
-pub(super) extern "C" fn pol_jit_div_scaled(a: Word, b: Word, out: *mut Word) -> i32 {
-    // SAFETY: generated code passes the address of its own 8-byte stack slot.
+///
+/// # Safety
+///
+/// `out` must be a valid, aligned, writable pointer to one `i64`. Generated code passes the
+/// address of its own 8-byte stack slot; nothing else calls this function.
+pub(super) unsafe extern "C" fn pol_jit_div_scaled(a: Word, b: Word, out: *mut Word) -> i32 {
+    // SAFETY: this function's contract is `write_result`'s.
     unsafe { write_result(arith::div_scaled(a, b), out) }
 }
 
 /// Full years from one date to another ([`crate::date::years_between`], total over all words).
+/// It reads no pointer, so it is safe.
 pub(super) extern "C" fn pol_jit_years_between(from: Word, to: Word) -> Word {
     crate::date::years_between(from, to)
 }
 
-/// Whether two text handles show the same text: 1 or 0.
-pub(super) extern "C" fn pol_jit_text_eq(texts: *const c_void, a: Word, b: Word) -> i8 {
-    // SAFETY: generated code passes `RawContext::texts`, which `run` set to a `TextTables` that
-    // lives for the whole call.
+/// Whether two text handles show the same text: 1 or 0 (the interpreter's
+/// [`TextTables::equal`]).
+///
+/// # Safety
+///
+/// `texts` must point to a live [`TextTables`] for the whole call. Generated code passes
+/// `RawContext::texts`, which [`CompiledCode::run`] sets to a `TextTables` on its own stack
+/// that outlives the call into generated code; nothing else calls this function.
+pub(super) unsafe extern "C" fn pol_jit_text_eq(texts: *const c_void, a: Word, b: Word) -> i8 {
+    // SAFETY: this function's contract.
     let texts = unsafe { &*texts.cast::<TextTables<'_>>() };
+    // Unwinding across `extern "C"` aborts, so a panic is caught; `TextTables::equal` does not
+    // panic, so the 0 is never produced by a catch.
     std::panic::catch_unwind(|| i8::from(texts.equal(a, b))).unwrap_or(0)
 }

@@ -132,6 +132,7 @@ impl<'p> Plan<'p> {
         }
         let mut steps = Vec::new();
         let last = timed.iter().map(|(time, ..)| *time).chain(timer.aggregates.iter().map(|(time, _)| *time));
+        // No timed rule or aggregate: the single time 0 has no step.
         let last = last.max().unwrap_or(0);
         for time in 0..=last {
             if time % 2 == 0 {

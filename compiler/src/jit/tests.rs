@@ -200,8 +200,7 @@ fn batch(households: &[Household]) -> Batch {
         for case in &household.cases {
             batch.cases.push_row(case);
         }
-        batch.person_offsets.push(batch.persons.len as u32);
-        batch.case_offsets.push(batch.cases.len as u32);
+        assert!(batch.end_household().is_ok());
     }
     batch
 }

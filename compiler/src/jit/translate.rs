@@ -21,7 +21,7 @@ mod aggregate;
 mod arithmetic;
 mod household;
 
-use super::abi::RawContext;
+use super::abi::{self, RawContext};
 use super::error::JitError;
 use super::plan::{NodeKey, Plan, node_key};
 use crate::text::MASK_BIT;
@@ -259,7 +259,7 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
         if let Some(value) = self.preloaded.get(&Preload::Field(field)) {
             return *value;
         }
-        let offset = i32::try_from(field).unwrap_or(0);
+        let offset = abi::field_offset(field);
         self.builder.ins().load(ty, table_flags(), self.params.ctx, offset)
     }
 

@@ -67,6 +67,26 @@ pub enum ParamsError {
         span: Span,
     },
 
+    /// A county file for a county that `jurisdictions.csv` says does not set its own values.
+    #[error("county `{code}` does not set its own parameters")]
+    #[diagnostic(
+        code(pol::params::county_not_own),
+        help(
+            "line {line} of jurisdictions.csv has `{attr}` = false for `{code}`, so its city's values apply; put these values in the city's file, or set `{attr}` to true for `{code}`"
+        )
+    )]
+    CountyNotOwn {
+        /// The county's code.
+        code: String,
+        /// The attribute that decides (`sets_own_parameters`).
+        attr: &'static str,
+        /// The county's line in `jurisdictions.csv`.
+        line: usize,
+        /// The `jurisdiction` value of the file.
+        #[label("this county takes its city's values")]
+        span: Span,
+    },
+
     /// A value outside any date table.
     #[error("`{name}` has no date")]
     #[diagnostic(
@@ -289,6 +309,7 @@ impl ParamsError {
             | ParamsError::MissingJurisdiction { span }
             | ParamsError::UnknownJurisdiction { span, .. }
             | ParamsError::DuplicateJurisdiction { span, .. }
+            | ParamsError::CountyNotOwn { span, .. }
             | ParamsError::UndatedValue { span, .. }
             | ParamsError::BadDate { span, .. }
             | ParamsError::UnknownParam { span, .. }

@@ -12,7 +12,7 @@ use crate::date;
 use crate::diagnostic::Diagnostic;
 use crate::jurisdictions::JurisdictionTable;
 use crate::text::{TextHandle, TextOrigin};
-use crate::tir::{ParamDef, ParamId, Program, Ty, Word};
+use crate::tir::{OWN_PARAMETERS_ATTR, ParamDef, ParamId, Program, Ty, Word};
 use pol_grammar::ast::{Level, Period};
 use pol_grammar::{SourceId, Span};
 use std::collections::HashMap;
@@ -87,6 +87,7 @@ impl<'a> Reader<'a> {
         let document = match toml_edit::Document::parse(text) {
             Ok(document) => document,
             Err(error) => {
+                // A TOML error without a place is shown at the start of the file.
                 let range = error.span().unwrap_or(0..0);
                 push(errors, ParamsError::Syntax { message: error.message().to_string(), span: span(range) });
                 return None;
@@ -183,8 +184,8 @@ impl<'a> Reader<'a> {
         if self.jurisdictions.is_city(code) {
             return Some((code.to_string(), Level::City, span));
         }
-        if self.jurisdictions.index_of(code).is_some() {
-            return Some((code.to_string(), Level::County, span));
+        if let Some(index) = self.jurisdictions.index_of(code) {
+            return self.county_sets_own(index, code, span, errors).then(|| (code.to_string(), Level::County, span));
         }
         let mut candidates: Vec<&str> = self
             .jurisdictions
@@ -205,6 +206,27 @@ impl<'a> Reader<'a> {
             ParamsError::UnknownJurisdiction { message: format!("unknown jurisdiction `{code}`"), span, help },
         );
         None
+    }
+
+    /// Whether the county at `index` may have its own file: always, unless the policy's
+    /// jurisdictions declare the attribute [`OWN_PARAMETERS_ATTR`] and it is false for the county
+    /// (reported at the file's `jurisdiction`).
+    fn county_sets_own(&self, index: usize, code: &str, span: Span, errors: &mut Vec<Diagnostic>) -> bool {
+        let Some(attr) = self.program.jurisdiction.own_parameters_attr() else { return true };
+        let county = self.jurisdictions.counties.get(index);
+        match county.map(|county| (county.attrs.get(attr.0 as usize), county.line)) {
+            Some((Some(&sets_own), _)) if sets_own != 0 => true,
+            Some((Some(_), line)) => {
+                let attr = OWN_PARAMETERS_ATTR;
+                push(errors, ParamsError::CountyNotOwn { code: code.to_string(), attr, line, span });
+                false
+            }
+            Some((None, _)) | None => {
+                let message = format!("county `{code}` has no value of `{OWN_PARAMETERS_ATTR}`");
+                push(errors, ParamsError::Internal { message, span: Some(span) });
+                false
+            }
+        }
     }
 
     /// Checks one entry: a known parameter, settable at this level, with a value of its type.
@@ -326,9 +348,12 @@ impl<'a> Reader<'a> {
             }
             Ty::Text => match value.as_str() {
                 Some(string) => {
-                    let index = self.text_base + self.texts.len();
+                    // A handle holds a 32-bit index: beyond that, a text could not be told apart.
+                    let Ok(index) = u32::try_from(self.text_base + self.texts.len()) else {
+                        return Err(bad("one text too many".into(), "parameter files hold at most 2³² texts".into()));
+                    };
                     self.texts.push(string.to_string());
-                    Ok(TextHandle::new(TextOrigin::Jurisdiction, u32::try_from(index).unwrap_or(u32::MAX)).to_word())
+                    Ok(TextHandle::new(TextOrigin::Jurisdiction, index).to_word())
                 }
                 None => Err(bad(found, format!("write `{name} = \"…\"`"))),
             },
@@ -472,9 +497,10 @@ fn bad_date(header: &str, span: Span) -> ParamsError {
         [year, month, day]
             if [year, month, day].iter().all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())) =>
         {
-            let (year, month) = (year.parse::<i64>().unwrap_or(0), month.parse::<u32>().unwrap_or(0));
-            match date::days_in_month(year, month) {
-                Some(days) if header.len() == 10 => (
+            let year_month = year.parse::<i64>().ok().zip(month.parse::<u32>().ok());
+            let days = year_month.and_then(|(year, month)| Some((year, month, date::days_in_month(year, month)?)));
+            match days {
+                Some((year, month, days)) if header.len() == 10 => (
                     "not a real day".to_string(),
                     format!("{year:04}-{month:02} has {days} days; a table header is the day its values take effect"),
                 ),

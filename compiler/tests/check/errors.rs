@@ -267,6 +267,13 @@ fn output_filter_must_be_bool_and_report_columns_must_fit() {
 }
 
 #[test]
+fn outputs_named_like_the_files_pol_run_writes_itself() {
+    assert_snapshot!(with_schema(
+        "output rejects for household { household_id }\noutput Report for person { person_id }\noutput reports for household { household_id }"
+    ));
+}
+
+#[test]
 fn report_over_a_person_table_or_no_table() {
     assert_snapshot!(with_schema("output people for person { person_id }\nreport for people { sum grade }"));
     assert_snapshot!(with_schema("output people for person { person_id }\nreport for peple { sum grade }"));
@@ -287,4 +294,29 @@ fn every_error_once_and_no_cascade() {
         vec!["pol::name::unknown", "pol::name::unknown", "pol::literal::precision"]
     );
     assert_snapshot!(with_schema(pol));
+}
+
+/// A cycle through 10,000 rules is one error, found and rendered in time linear in the rules
+/// (finding it took seconds when each step searched the path walked so far).
+#[test]
+fn a_cycle_through_ten_thousand_rules_is_one_error() {
+    let n_rules = 10_000;
+    let mut pol = String::from("household {\n  household_id: key\n}\n");
+    for index in 0..n_rules {
+        pol.push_str(&format!("household r{index}: int = r{} + 1\n", (index + 1) % n_rules));
+    }
+    let started = std::time::Instant::now();
+    let checked = super::check_files(&[&pol], None);
+    let checking = started.elapsed();
+    let codes: Vec<String> = match &checked.result {
+        Ok(Err(diagnostics)) => diagnostics.iter().filter_map(pol_compiler::diagnostic::Diagnostic::code).collect(),
+        Ok(Ok(_)) | Err(_) => Vec::new(),
+    };
+    assert_eq!(codes, vec!["pol::rule::cycle".to_string()]);
+    let Ok(Err(diagnostics)) = checked.result else { return };
+    let rendered = super::render_all(&checked.sources, diagnostics);
+    eprintln!("a {n_rules}-rule cycle: checked in {checking:?}, rendered in {:?}", started.elapsed() - checking);
+    assert!(rendered.contains("depends on itself: `r0` → `r1` → `r2`"), "{rendered}");
+    assert!(rendered.contains("`r11` → … 9987 more … → `r9999` → `r0`"), "{rendered}");
+    assert!(rendered.len() < 10_000, "{rendered}");
 }

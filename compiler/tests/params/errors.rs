@@ -1,7 +1,7 @@
 //! One snapshot per diagnostic kind of a local file (input files, then every diagnostic), and
 //! checks of the codes, so that a test fails if a kind stops being reported.
 
-use super::support::{World, shaanxi};
+use super::support::{World, shaanxi, shaanxi_with_date_and_bool};
 
 /// The snapshot of loading `files` into the Shaanxi world, and the codes reported.
 fn check(files: &[(&str, &str)]) -> (String, Vec<String>) {
@@ -73,8 +73,15 @@ fn unknown_parameter_without_near_name() {
 
 #[test]
 fn city_only_parameter_in_a_county_file() {
+    // The Shaanxi policy lets counties set every local parameter; here one is the city's only.
+    let pol = "/// 省级补助比例\nparam provincial_share: ratio {\n  set by city\n  = 60%\n}\n";
     let text = "jurisdiction = \"610881\"   # 神木市\n\n[2019-01-01]\nprovincial_share = \"70%\"\n";
-    insta::assert_snapshot!(one_file("params/610881_shenmu.toml", text, &["pol::params::not_settable"]));
+    let files = [("params/610881_shenmu.toml", text)];
+    let mut world = World::new("2019/funding.pol", pol);
+    let codes: Vec<String> = world.load_err(&files).iter().filter_map(|diagnostic| diagnostic.code()).collect();
+    let snapshot = world.snapshot(&files);
+    assert_eq!(codes, ["pol::params::not_settable"], "{snapshot}");
+    insta::assert_snapshot!(snapshot);
 }
 
 #[test]
@@ -110,7 +117,12 @@ fn percentage_with_too_many_decimals() {
 #[test]
 fn values_of_the_wrong_kind() {
     let text = "jurisdiction = \"610100\"\n\n[2019-01-01]\ndibao_standard = true\n\"topup.child\" = \"twelve percent\"\ncentralised_first = 1\n\"topup.start\" = \"2019-02-30\"\n\"care.semi\" = [15, 20]\n";
-    insta::assert_snapshot!(one_file("params/610100_xian.toml", text, &["pol::params::bad_value"; 5]));
+    let files = [("params/610100_xian.toml", text)];
+    let mut world = shaanxi_with_date_and_bool();
+    let codes: Vec<String> = world.load_err(&files).iter().filter_map(|diagnostic| diagnostic.code()).collect();
+    let snapshot = world.snapshot(&files);
+    assert_eq!(codes, ["pol::params::bad_value"; 5], "{snapshot}");
+    insta::assert_snapshot!(snapshot);
 }
 
 #[test]
@@ -192,4 +204,19 @@ fn a_default_following_a_broken_city_value_is_reported_at_the_city() {
         "--- params/610700_hanzhong.toml\n{city}=== diagnostics\n{}",
         world.render(errors)
     ));
+}
+
+#[test]
+fn a_file_for_a_county_that_takes_its_city_values() {
+    // 榆阳区 is a county of 榆林 whose row in jurisdictions.csv has `sets_own_parameters` false.
+    let text = "jurisdiction = \"610802\"   # 榆阳区\n\n[2019-01-01]\ndibao_standard = 4900\n";
+    insta::assert_snapshot!(one_file("params/610802_yuyang.toml", text, &["pol::params::county_not_own"]));
+}
+
+#[test]
+fn without_the_attribute_every_county_may_set_its_own_values() {
+    let pol = "param x: 元/年 {\n  set by city, county\n  = 100\n}\n";
+    let csv = "county_code,city_code\n610802,610800\n";
+    let mut world = World::with_jurisdictions("jurisdictions {\n  county_code: key\n  city_code: city\n}\n", csv, pol);
+    world.load_ok(&[("params/610802_yuyang.toml", "jurisdiction = \"610802\"\n\n[2019-01-01]\nx = 200\n")]);
 }

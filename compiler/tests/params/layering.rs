@@ -1,13 +1,18 @@
 //! Layering county → city → province, dated values, the county table, origins for `pol
 //! explain`, and the value forms a file may use.
 
-use super::support::{GOOD_FILES, World, day, percent, shaanxi, yuan};
+use super::support::{
+    GOOD_FILES, SHAANXI_PARAMS_POL, World, day, line_containing, percent, shaanxi, shaanxi_with_date_and_bool, yuan,
+};
 use pol_compiler::params::{Origin, ParamSet};
 use pol_compiler::tir::{RATIO_SCALE, Word};
 use pol_grammar::ast::Level;
 
 fn loaded(files: &[(&str, &str)]) -> (World, ParamSet) {
-    let mut world = shaanxi();
+    loaded_into(shaanxi(), files)
+}
+
+fn loaded_into(mut world: World, files: &[(&str, &str)]) -> (World, ParamSet) {
     let set = world.load_ok(files);
     (world, set)
 }
@@ -68,8 +73,13 @@ fn a_county_own_value_wins() {
 
 #[test]
 fn dated_values_switch_on_the_exact_day() {
-    let (world, set) = loaded(GOOD_FILES);
-    // 西安's child top-up rises from 2019-05-01 (a bare dotted key in its file).
+    // 西安's file, with a child top-up that rises from 2019-05-01 (a bare dotted key).
+    let xian = format!("{}\n[2019-05-01]\ntopup.child = \"12%\"\n", file("610100_xian").1);
+    let files: Vec<(&str, &str)> = GOOD_FILES
+        .iter()
+        .map(|(name, text)| if name.contains("610100_xian") { (*name, xian.as_str()) } else { (*name, *text) })
+        .collect();
+    let (world, set) = loaded(&files);
     assert_eq!(value(&world, &set, "topup.child", "610102", "2019-04-30"), Some(percent(10)));
     assert_eq!(value(&world, &set, "topup.child", "610102", "2019-05-01"), Some(percent(12)));
     // The province's minimum wage changes the same day.
@@ -99,17 +109,17 @@ fn no_value_before_the_first_one() {
 
 #[test]
 fn the_county_table_resolves_every_parameter_for_every_county() {
-    let (world, set) = loaded(GOOD_FILES);
+    let (world, set) = loaded_into(shaanxi_with_date_and_bool(), GOOD_FILES);
     let table = match set.county_table(&world.program, &world.jurisdictions, day("2019-07-01")) {
         Ok(table) => table,
         Err(error) => panic!("{}", world.render(vec![error])),
     };
     let n_params = world.program.params.len();
-    assert_eq!(table.width, n_params + 2);
+    assert_eq!(table.width, n_params + world.program.jurisdiction.attrs.len());
     assert_eq!(table.len(), world.jurisdictions.counties.len());
     assert_eq!(table.as_of, day("2019-07-01"));
     assert_eq!(table.texts, world.jurisdictions.texts);
-    let shenmu = world.jurisdictions.index_of("610881").unwrap_or(usize::MAX);
+    let shenmu = world.jurisdictions.index_of("610881").unwrap_or_else(|| panic!("no 神木"));
     let row = table.row(shenmu).unwrap_or(&[]);
     let at = |name: &str| row.get(world.param(name).0 as usize).copied();
     assert_eq!(at("dibao_standard"), Some(yuan("5880")));
@@ -122,8 +132,10 @@ fn the_county_table_resolves_every_parameter_for_every_county() {
     assert_eq!(at("centralised_first"), Some(0));
     // The attributes follow the parameters.
     assert_eq!(row.get(n_params..), Some(&world.jurisdictions.counties[shenmu].attrs[..]));
-    let ankang = world.jurisdictions.index_of("610902").unwrap_or(usize::MAX);
-    assert_eq!(table.row(ankang).and_then(|row| row.get(n_params + 1)).copied(), Some(1));
+    let deep_poverty = n_params + world.attr("deep_poverty");
+    let ziyang = world.jurisdictions.index_of("610924").unwrap_or_else(|| panic!("no 紫阳县"));
+    assert_eq!(table.row(ziyang).and_then(|row| row.get(deep_poverty)).copied(), Some(1));
+    assert_eq!(row.get(deep_poverty).copied(), Some(0));
 }
 
 #[test]
@@ -147,12 +159,16 @@ fn origins_name_the_file_and_line_or_the_province() {
     };
     assert_eq!(world.sources.get(source).map(|file| file.name.as_str()), Some("params/610800_yulin.toml"));
     assert_eq!((jurisdiction.as_str(), level, from), ("610800", Level::City, day("2018-01-01")));
-    assert_eq!(world.sources.line_col(source, span.start), (6, 20));
+    let yulin = file("yulin").1;
+    assert_eq!(world.sources.line_col(source, span.start), (line_containing(yulin, "\"high_age.age70\" = 60"), 20));
 
     let resolved = explain("poverty_line", "610902", "2019-07-01");
     let Origin::Province { from, span } = resolved.origin else { panic!("{:?}", resolved.origin) };
     assert_eq!(from, Some(day("2019-01-01")));
-    assert_eq!(world.sources.line_col(span.source, span.start), (8, 21));
+    let line = line_containing(SHAANXI_PARAMS_POL, "from 2019-01-01 = 3218");
+    let column = SHAANXI_PARAMS_POL.lines().nth(line - 1).and_then(|text| text.find("3218")).map(|at| at + 1);
+    assert_eq!(world.sources.get(span.source).map(|file| file.name.as_str()), Some("2019/10_params.pol"));
+    assert_eq!(Some(world.sources.line_col(span.source, span.start)), column.map(|column| (line, column)));
 
     let before =
         set.explain(&world.program, &world.jurisdictions, world.param("dibao_standard"), "610902", day("1990-01-01"));
@@ -194,7 +210,7 @@ full_care = "30%"
 dibao_standard = 5_770.25
 "high_age.age70" = "55 元/月"
 "#;
-    let (world, set) = loaded(&[("params/610100_xian.toml", text)]);
+    let (world, set) = loaded_into(shaanxi_with_date_and_bool(), &[("params/610100_xian.toml", text)]);
     let at = |name: &str, date: &str| value(&world, &set, name, "610102", date);
     assert_eq!(at("dibao_standard", "2019-01-01"), Some(576_050));
     assert_eq!(at("dibao_standard", "2019-02-01"), Some(577_025));
@@ -244,19 +260,22 @@ fn last_year_of_29_february_is_28_february() {
 
 #[test]
 fn a_cycle_is_reported_not_followed() {
+    // The checker finds it before any value is resolved, even when a city file could set one of
+    // the parameters (the resolver's own cycle check is a second line of defence).
     let pol = "param a: int {\n  set by city\n  = b\n}\n\nparam b: int {\n  = a + 1\n}\n";
-    let mut world = World::new("2019/cycle.pol", pol);
-    let set = world.load_ok(&[]);
-    let error = match set.county_table(&world.program, &world.jurisdictions, day("2019-07-01")) {
-        Ok(_) => panic!("a cycle resolved"),
-        Err(error) => error,
-    };
-    assert_eq!(error.code().as_deref(), Some("pol::params::cycle"));
-    insta::assert_snapshot!(world.render(vec![error]));
-    // A city value breaks the cycle for the city.
+    let mut sources = pol_compiler::diagnostic::Sources::default();
+    sources.add("2019/cycle.pol", pol, pol_compiler::diagnostic::SourceKind::Pol);
     let city = "jurisdiction = \"610800\"\n\n[2019-01-01]\na = 5\n";
-    let set = world.load_ok(&[("params/610800_yulin.toml", city)]);
-    assert_eq!(value(&world, &set, "b", "610802", "2019-07-01"), Some(6));
+    sources.add("params/610800_yulin.toml", city, pol_compiler::diagnostic::SourceKind::Params);
+    let errors = match pol_compiler::policy::compile(&sources) {
+        Ok(_) => panic!("a cycle compiled"),
+        Err(errors) => errors,
+    };
+    let codes: Vec<String> = errors.iter().filter_map(|error| error.code()).collect();
+    assert_eq!(codes, ["pol::param::cycle"]);
+    let rendered: Vec<String> =
+        errors.into_iter().map(|error| pol_compiler::diagnostic::render_plain(&sources, error)).collect();
+    insta::assert_snapshot!(rendered.join("\n"));
 }
 
 #[test]

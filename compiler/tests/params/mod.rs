@@ -3,7 +3,6 @@
 
 #![expect(clippy::panic, clippy::indexing_slicing, reason = "a test fails by panicking")]
 
-mod checker;
 mod errors;
 mod layering;
 mod spec_files;

@@ -1,26 +1,42 @@
-//! The spec's broken parameter files (`tests/fixtures/params/` of the workspace, copied into
-//! `fixtures/`): each, loaded in place of the good file of its jurisdiction, must be rejected
-//! with exactly one error, on the line its header comment names, in that file.
+//! The broken parameter files of the workspace's `tests/fixtures/params/` (the ones `pol check`
+//! is tested with end to end): each, loaded in place of the policy's good file of its
+//! jurisdiction, must be rejected with exactly one error, on the line its header comment names,
+//! in that file.
 
 use super::support::{GOOD_FILES, shaanxi};
 
 const BROKEN: &[(&str, &str)] = &[
-    ("care_ratio_below_10_percent", include_str!("fixtures/care_ratio_below_10_percent.toml")),
-    ("city_sets_gradual_exit_months", include_str!("fixtures/city_sets_gradual_exit_months.toml")),
-    ("county_sets_province_only_min_wage", include_str!("fixtures/county_sets_province_only_min_wage.toml")),
-    ("dibao_below_min_standard", include_str!("fixtures/dibao_below_min_standard.toml")),
-    ("dibao_rise_7_percent", include_str!("fixtures/dibao_rise_7_percent.toml")),
-    ("disabled_exit_shorter_than_general", include_str!("fixtures/disabled_exit_shorter_than_general.toml")),
-    ("high_age_below_province", include_str!("fixtures/high_age_below_province.toml")),
-    ("orphan_home_below_province", include_str!("fixtures/orphan_home_below_province.toml")),
-    ("province_only_poverty_line", include_str!("fixtures/province_only_poverty_line.toml")),
-    ("provincial_share_above_100_percent", include_str!("fixtures/provincial_share_above_100_percent.toml")),
-    ("tekun_ratio_below_1_3", include_str!("fixtures/tekun_ratio_below_1_3.toml")),
-    ("topup_above_100_percent", include_str!("fixtures/topup_above_100_percent.toml")),
-    ("township_limit_above_county_limit", include_str!("fixtures/township_limit_above_county_limit.toml")),
-    ("unknown_parameter_typo", include_str!("fixtures/unknown_parameter_typo.toml")),
-    ("wrong_unit_monthly_standard", include_str!("fixtures/wrong_unit_monthly_standard.toml")),
-    ("wrong_unit_ratio_as_money", include_str!("fixtures/wrong_unit_ratio_as_money.toml")),
+    ("care_ratio_below_10_percent", include_str!("../../../tests/fixtures/params/care_ratio_below_10_percent.toml")),
+    (
+        "city_sets_gradual_exit_months",
+        include_str!("../../../tests/fixtures/params/city_sets_gradual_exit_months.toml"),
+    ),
+    (
+        "county_sets_province_only_min_wage",
+        include_str!("../../../tests/fixtures/params/county_sets_province_only_min_wage.toml"),
+    ),
+    ("dibao_below_min_standard", include_str!("../../../tests/fixtures/params/dibao_below_min_standard.toml")),
+    ("dibao_rise_7_percent", include_str!("../../../tests/fixtures/params/dibao_rise_7_percent.toml")),
+    (
+        "disabled_exit_shorter_than_general",
+        include_str!("../../../tests/fixtures/params/disabled_exit_shorter_than_general.toml"),
+    ),
+    ("high_age_below_province", include_str!("../../../tests/fixtures/params/high_age_below_province.toml")),
+    ("orphan_home_below_province", include_str!("../../../tests/fixtures/params/orphan_home_below_province.toml")),
+    ("province_only_poverty_line", include_str!("../../../tests/fixtures/params/province_only_poverty_line.toml")),
+    (
+        "provincial_share_above_100_percent",
+        include_str!("../../../tests/fixtures/params/provincial_share_above_100_percent.toml"),
+    ),
+    ("tekun_ratio_below_1_3", include_str!("../../../tests/fixtures/params/tekun_ratio_below_1_3.toml")),
+    ("topup_above_100_percent", include_str!("../../../tests/fixtures/params/topup_above_100_percent.toml")),
+    (
+        "township_limit_above_county_limit",
+        include_str!("../../../tests/fixtures/params/township_limit_above_county_limit.toml"),
+    ),
+    ("unknown_parameter_typo", include_str!("../../../tests/fixtures/params/unknown_parameter_typo.toml")),
+    ("wrong_unit_monthly_standard", include_str!("../../../tests/fixtures/params/wrong_unit_monthly_standard.toml")),
+    ("wrong_unit_ratio_as_money", include_str!("../../../tests/fixtures/params/wrong_unit_ratio_as_money.toml")),
 ];
 
 /// The jurisdiction a fixture stands in for, from its `params/CODE_name.toml` comment.
@@ -34,7 +50,7 @@ fn replaced_file(text: &str) -> &str {
 fn flagged_line(text: &str) -> usize {
     let start = text.find("(line ").unwrap_or_else(|| panic!("no flagged line in:\n{text}")) + "(line ".len();
     let digits: String = text[start..].chars().take_while(char::is_ascii_digit).collect();
-    digits.parse().unwrap_or(0)
+    digits.parse().unwrap_or_else(|_| panic!("no line number in:\n{text}"))
 }
 
 #[test]

@@ -461,7 +461,10 @@ fn build_number(cx: &Ctx<'_>, pair: Pair<'_, Rule>) -> Result<(ast::Number, ast:
     match unit {
         ast::NumberUnit::Money(_) if number.scale > 2 => Err(bad(
             "money has at most two decimals (fen)",
-            format!("round the amount to the fen: `{}`", round_to_fen(whole, fraction, unit)),
+            match round_to_fen(whole, fraction, unit) {
+                Some(rounded) => format!("round the amount to the fen: `{rounded}`"),
+                None => "round the amount to the fen (two decimals)".into(),
+            },
         )),
         ast::NumberUnit::Percent if number.scale > 7 => Err(bad(
             "a percentage has at most seven decimals",
@@ -475,10 +478,12 @@ fn build_number(cx: &Ctx<'_>, pair: Pair<'_, Rule>) -> Result<(ast::Number, ast:
     }
 }
 
-/// A money literal rounded to two decimals, half away from zero: `1.005 元` → `1.01 元`.
-fn round_to_fen(whole: &str, fraction: &str, unit: ast::NumberUnit) -> String {
-    let digit = |index: usize| fraction.as_bytes().get(index).map_or(0, |byte| u128::from(byte - b'0'));
-    let whole: u128 = whole.parse().unwrap_or(0);
+/// A money literal rounded to two decimals, half away from zero: `1.005 元` → `1.01 元`; `None`
+/// when the whole part is not a number of at most 38 digits.
+fn round_to_fen(whole: &str, fraction: &str, unit: ast::NumberUnit) -> Option<String> {
+    // A missing digit of the fraction is a 0 by definition (`1.5` is `1.50`).
+    let digit = |index: usize| fraction.as_bytes().get(index).map_or(0, |byte| u128::from(byte.wrapping_sub(b'0')));
+    let whole: u128 = whole.parse().ok()?;
     let mut fen = whole * 100 + digit(0) * 10 + digit(1);
     if digit(2) >= 5 {
         fen += 1;
@@ -488,7 +493,7 @@ fn round_to_fen(whole: &str, fraction: &str, unit: ast::NumberUnit) -> String {
         ast::NumberUnit::Money(ast::Period::Year) => " 元/年",
         _ => " 元",
     };
-    format!("{}.{:02}{unit}", fen / 100, fen % 100)
+    Some(format!("{}.{:02}{unit}", fen / 100, fen % 100))
 }
 
 /// A `signed_int` or `uint` pair as an `i64`.

@@ -114,7 +114,8 @@ fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(Str
                         .collect();
                     NoSuchTest { name: name.clone(), candidates }
                 })?;
-            let batch = pol_compiler::testing::test_batch(&policy.program, test);
+            let batch = pol_compiler::testing::test_batch(&policy.program, test)
+                .map_err(|error| crate::RuntimeError::internal(error.to_string()))?;
             Ok((format!("test `{}`", test.name), batch, test.as_of.unwrap_or(as_of)))
         }
         Target::Household { id, households, persons, cases } => {

@@ -407,9 +407,10 @@ fn batches_of_many_households_agree() {
         let batches: Vec<(Batch, CountyTable)> = tapes.iter().map(|tape| batch_from(tape, false)).collect();
         let all: Vec<&Batch> = batches.iter().map(|(batch, _)| batch).collect();
         let batch = concat(&all);
+        assert!(batch.is_some() && !batches.is_empty());
+        let (Some(batch), Some((_, counties))) = (batch, batches.first()) else { return };
         assert!(batch.households.len > 500);
-        let counties = batches.first().map(|(_, counties)| counties.clone()).unwrap_or_default();
-        let result = agree(&program, &batch, &counties);
+        let result = agree(&program, &batch, counties);
         assert_eq!(result.outcomes.len(), batch.households.len);
     }
 }
@@ -484,12 +485,16 @@ fn throughput_of_a_generated_program() {
 
 /// The batch repeated `n` times.
 fn repeat(batch: &Batch, n: usize) -> Batch {
-    concat(&vec![batch; n])
+    match concat(&vec![batch; n]) {
+        Some(batch) => batch,
+        None => batch.clone(),
+    }
 }
 
-/// Batches one after the other (the texts of the first: callers pass batches sharing them).
-pub(super) fn concat(batches: &[&Batch]) -> Batch {
-    let Some(first) = batches.first() else { return Batch::default() };
+/// Batches one after the other (the texts of the first: callers pass batches sharing them), or
+/// `None` for no batch.
+pub(super) fn concat(batches: &[&Batch]) -> Option<Batch> {
+    let first = batches.first()?;
     let mut out = Batch {
         households: Columns::with_columns(first.households.columns.len()),
         persons: Columns::with_columns(first.persons.columns.len()),
@@ -510,12 +515,13 @@ pub(super) fn concat(batches: &[&Batch]) -> Batch {
             }
             target.len += source.len;
         }
-        let persons = out.person_offsets.last().copied().unwrap_or(0);
-        let cases = out.case_offsets.last().copied().unwrap_or(0);
+        // INVARIANT: `out` starts with the offsets `[0]` and only grows.
+        let persons = out.person_offsets.last().copied()?;
+        let cases = out.case_offsets.last().copied()?;
         out.person_offsets.extend(batch.person_offsets.iter().skip(1).map(|offset| offset + persons));
         out.case_offsets.extend(batch.case_offsets.iter().skip(1).map(|offset| offset + cases));
     }
-    out
+    Some(out)
 }
 
 /// Times both engines on a batch (best of [`TIMING_RUNS`]), checks they agree, prints ns per

@@ -155,6 +155,8 @@ fn shaanxi_compiles_fast_and_agrees_on_its_tests() {
         let as_of = test.as_of.unwrap_or(date("2019-07-01"));
         let Ok(counties) = policy.county_table(as_of) else { continue };
         let batch = crate::testing::test_batch(program, test);
+        assert!(batch.is_ok(), "test {:?}: {:?}", test.name, batch.as_ref().err());
+        let Ok(batch) = batch else { return };
         let result = agree_on(&jit, &batch, &counties);
         // The generated code finishes every household that does not fail by itself.
         let given_up = jit.evaluate_counted(&batch, &counties, &mut BatchResult::default());
@@ -177,7 +179,10 @@ fn shaanxi_compiles_fast_and_agrees_on_its_tests() {
     let Ok(counties) = policy.county_table(date("2019-07-01")) else { return };
     let n_copies = if cfg!(debug_assertions) { 5 } else { 500 };
     let all: Vec<&Batch> = (0..n_copies).flat_map(|_| batches.iter()).collect();
-    generated::compare_speed("shaanxi", program, &jit, &generated::concat(&all), &counties);
+    let all = generated::concat(&all);
+    assert!(all.is_some());
+    let Some(all) = all else { return };
+    generated::compare_speed("shaanxi", program, &jit, &all, &counties);
 }
 
 /// The plan of the Shaanxi policy: every person rule and every aggregate in two loops over the

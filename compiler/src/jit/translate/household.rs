@@ -10,7 +10,7 @@ use cranelift_codegen::ir::{InstBuilder, MemFlagsData, Value};
 use pol_grammar::ast::EntityKind;
 
 use super::{FunctionTranslator, Preload, Scope, columns_field, input_flags, results_field};
-use crate::jit::abi::{RawContext, RawOutcome};
+use crate::jit::abi::{self, RawContext, RawOutcome};
 use crate::jit::error::JitError;
 use crate::jit::plan::{Plan, Step, node_key};
 use crate::tir::{BinOp, Expr, ExprKind, Program, Rule, RuleId, RuleRole};
@@ -56,7 +56,7 @@ impl FunctionTranslator<'_, '_> {
         let household = self.builder.use_var(index);
         let outcome = self.outcome_address(household);
         let one = self.builder.ins().iconst(I64, 1);
-        let code = i32::try_from(offset_of!(RawOutcome, code)).unwrap_or(0);
+        let code = abi::field_offset(offset_of!(RawOutcome, code));
         self.builder.ins().store(MemFlagsData::trusted(), one, outcome, code);
         self.builder.ins().jump(next, &[]);
 
