@@ -10,6 +10,7 @@ mod atomicity;
 mod diagnostics;
 mod formats;
 mod invariance;
+mod modules;
 mod outputs;
 mod shaanxi;
 mod support;
