@@ -42,7 +42,7 @@ pub fn write_word(out: &mut Vec<u8>, program: &Program, texts: &TextTables<'_>, 
 pub fn word_to_string(program: &Program, texts: &TextTables<'_>, ty: Ty, word: Word) -> String {
     let mut out = Vec::new();
     write_word(&mut out, program, texts, ty, word);
-    String::from_utf8(out).unwrap_or_default()
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Appends an integer.
@@ -156,14 +156,14 @@ pub fn write_date(out: &mut Vec<u8>, days: Word) {
 pub fn money_to_string(fen: i128) -> String {
     let mut out = Vec::new();
     write_money_i128(&mut out, fen);
-    String::from_utf8(out).unwrap_or_default()
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A ratio word as a new string.
 pub fn ratio_to_string(word: Word) -> String {
     let mut out = Vec::new();
     write_ratio(&mut out, word);
-    String::from_utf8(out).unwrap_or_default()
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A ratio word as a percentage, the shortest exact decimal (`0.5` → `50%`, `1/3` → `33.3333333%`).
@@ -171,7 +171,7 @@ pub fn percent_to_string(word: Word) -> String {
     let mut out = Vec::new();
     write_scaled(&mut out, i128::from(word), 10_000_000, 7);
     out.push(b'%');
-    String::from_utf8(out).unwrap_or_default()
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Whether a CSV field must be quoted: it holds a comma, a quote or a line break, or starts or
@@ -236,7 +236,7 @@ mod tests {
     fn text(write: impl FnOnce(&mut Vec<u8>)) -> String {
         let mut out = Vec::new();
         write(&mut out);
-        String::from_utf8(out).unwrap_or_default()
+        String::from_utf8_lossy(&out).into_owned()
     }
 
     #[test]
@@ -274,7 +274,7 @@ mod tests {
         let mut out = b"x,".to_vec();
         out.extend_from_slice(b"line\nbreak");
         quote_csv_tail(&mut out, 2);
-        assert_eq!(String::from_utf8(out).unwrap_or_default(), "x,\"line\nbreak\"");
+        assert_eq!(String::from_utf8_lossy(&out).into_owned(), "x,\"line\nbreak\"");
     }
 
     /// Reads back a decimal text (with optional sign) scaled by `10^decimals`.

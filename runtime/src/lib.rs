@@ -3,8 +3,8 @@
 //! directories.
 //!
 //! The entry points are [`load::load_policy_dir`] (a policy directory into
-//! [`pol_compiler::diagnostic::Sources`]) and [`run::run`] (a checked program over households,
-//! persons and cases files). The design of the batch scheduler is described in [`run`]; input
+//! [`pol_compiler::diagnostic::Sources`]) and [`pipeline::run`] (a checked program over households,
+//! persons and cases files). The design of the batch scheduler is described in [`pipeline`]; input
 //! formats in [`input`]; field rules in `fields`; output formats in [`output`]; the report in
 //! [`report`]; synthetic data for any policy (`pol gen`) in [`generate`].
 //!
@@ -12,8 +12,6 @@
 //! command lines (that is the `pol` binary). Tests: unit tests beside each module, integration
 //! tests in `runtime/tests/` (one binary, `main.rs`). No feature flags.
 
-mod cases;
-mod chunk;
 pub mod commands;
 pub mod error;
 mod fields;
@@ -23,12 +21,13 @@ mod hash;
 pub mod input;
 pub mod load;
 pub mod output;
+pub mod pipeline;
 pub mod report;
-pub mod run;
 pub mod single;
-mod typing;
 
 pub use error::RuntimeError;
 pub use input::InputFormat;
 pub use output::OutputFormat;
-pub use run::{RowCounts, RunOptions, RunSummary, Timings, run};
+/// The pipeline under its former name: `pol_runtime::run::{run, RunOptions, …}` still works.
+pub use pipeline as run;
+pub use pipeline::{RowCounts, RunOptions, RunSummary, Timings, run};

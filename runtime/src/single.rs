@@ -121,7 +121,7 @@ fn read_rows(
         if key.as_deref() != Some(id.as_bytes()) {
             continue;
         }
-        let line = table.rows.first().map_or(0, |row| row.line);
+        let line = table.line(0).map_err(|error| SingleError::Input(Box::new(error)))?;
         let bad_row = |message: String| SingleError::BadRow { file: file.clone(), line, message };
         if let Some(problem) = table.row_problem(0) {
             return Err(bad_row(problem.to_string()));

@@ -7,6 +7,7 @@ mod diagnostics;
 mod formats;
 mod generate;
 mod invariance;
+mod modules;
 mod outputs;
 mod shaanxi;
 mod support;

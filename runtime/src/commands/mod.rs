@@ -13,6 +13,8 @@ pub mod render;
 pub mod run;
 pub mod test;
 
+pub use render::ErrorFormat;
+
 use pol_compiler::diagnostic::{Diagnostic, Sources};
 use pol_compiler::policy::Policy;
 use std::io::Write;
@@ -38,18 +40,6 @@ impl Status {
             Status::Error => 2,
         }
     }
-}
-
-/// How diagnostics are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ErrorFormat {
-    /// Graphical, with colour when the terminal supports it.
-    #[default]
-    Human,
-    /// Graphical without colour (what snapshots store).
-    Plain,
-    /// One JSON object per line.
-    Json,
 }
 
 /// Loads and compiles the policy in `dir`, printing diagnostics on failure.

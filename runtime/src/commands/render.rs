@@ -1,8 +1,19 @@
 //! Printing diagnostics: graphical (with or without colour) or JSON lines.
 
-use super::ErrorFormat;
 use pol_compiler::diagnostic::{Diagnostic, Sources, render_plain};
 use std::io::{IsTerminal, Write};
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ErrorFormat {
+    /// Graphical, with colour when the terminal supports it.
+    #[default]
+    Human,
+    /// Graphical without colour (what snapshots store).
+    Plain,
+    /// One JSON object per line.
+    Json,
+}
 
 /// Prints one diagnostic of a policy's sources.
 pub fn print_diagnostic(out: &mut dyn Write, format: ErrorFormat, sources: &Sources, diagnostic: Diagnostic) {

@@ -1,9 +1,9 @@
 //! `pol run DIR --households F --persons F [--cases F]`: the main job. Compiles the policy,
-//! resolves its parameters for the as-of date and hands the files to [`crate::run::run`].
+//! resolves its parameters for the as-of date and hands the files to [`crate::pipeline::run`].
 
 use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_and_compile, make_engines};
 pub use crate::output::OutputFormat;
-use crate::run::RunOptions;
+use crate::pipeline::RunOptions;
 use pol_compiler::tir::Word;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -63,7 +63,7 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
     options.progress = std::io::stderr().is_terminal();
     options.timings = command.timings;
     options.sources = Some(&sources);
-    match crate::run::run(&policy.program, &counties, &policy.jurisdictions, &options, engine.as_ref()) {
+    match crate::pipeline::run(&policy.program, &counties, &policy.jurisdictions, &options, engine.as_ref()) {
         Ok(summary) => {
             for (name, counts) in
                 [("households", summary.households), ("persons", summary.persons), ("cases", summary.cases)]

@@ -6,8 +6,9 @@
 //! unquoted into a scratch buffer (RFC 4180: a field starting with `"` runs to the next lone
 //! `"`, `""` inside it is one `"`; a quote inside an unquoted field is kept as is).
 
+use super::header::header_positions;
 use super::mapped::MappedFile;
-use super::{Layout, RawTable, RecordSource};
+use super::table::{RawTable, RecordSource};
 use crate::error::RuntimeError;
 use pol_compiler::tir::EntitySchema;
 use std::borrow::Cow;
@@ -354,13 +355,14 @@ pub(crate) struct CsvSource {
 }
 
 impl CsvSource {
-    /// Opens a CSV file and checks its header against the schema.
+    /// Opens a CSV file and checks its header against the schema: returns the reader, the
+    /// header position of each schema column, and the header.
     pub(crate) fn open(
         file: std::fs::File,
         path: &Path,
         file_name: &str,
         schema: &EntitySchema,
-    ) -> Result<(CsvSource, Layout), RuntimeError> {
+    ) -> Result<(CsvSource, Vec<usize>, Vec<String>), RuntimeError> {
         let mut lines = LineReader::open(file, true);
         let expected = || schema.columns.iter().map(|column| column.name.as_str()).collect::<Vec<_>>().join(",");
         let header = match lines.next_record().map_err(|error| RuntimeError::read(path, &error))? {
@@ -383,8 +385,8 @@ impl CsvSource {
             }
             None => return Err(RuntimeError::EmptyFile { file: file_name.to_string(), expected: expected() }),
         };
-        let positions = super::header_positions(&header, file_name, schema)?;
-        Ok((CsvSource { lines, path: path.to_path_buf() }, Layout::Csv { positions, header }))
+        let positions = header_positions(&header, file_name, schema)?;
+        Ok((CsvSource { lines, path: path.to_path_buf() }, positions, header))
     }
 }
 

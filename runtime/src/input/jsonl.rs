@@ -6,7 +6,7 @@
 //! are ignored. A line that is not a JSON object, or that names a column twice, is a bad row.
 
 use super::csv::LineReader;
-use super::{CellSpan, RawTable, RecordSource};
+use super::table::{CellSpan, RawTable, RecordSource, file_name};
 use crate::error::RuntimeError;
 use pol_compiler::tir::EntitySchema;
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
@@ -33,7 +33,7 @@ impl JsonlSource {
         JsonlSource {
             lines: LineReader::open(file, false),
             path: path.to_path_buf(),
-            file_name: super::file_name(path),
+            file_name: file_name(path),
             columns,
             n_columns: schema.columns.len(),
             bytes: Vec::new(),
@@ -202,9 +202,9 @@ mod tests {
         Ok(cells
             .iter()
             .map(|cell| match cell.get(&bytes) {
-                super::super::Cell::Text(text) => Some(String::from_utf8_lossy(text).into_owned()),
-                super::super::Cell::Missing => None,
-                super::super::Cell::NotScalar => Some("<not scalar>".into()),
+                crate::input::table::Cell::Text(text) => Some(String::from_utf8_lossy(text).into_owned()),
+                crate::input::table::Cell::Missing => None,
+                crate::input::table::Cell::NotScalar => Some("<not scalar>".into()),
             })
             .collect())
     }

@@ -6,7 +6,8 @@
 //! `decimal(10,2)` 4500 is `4500.00`). Floating-point columns are refused: a float cannot hold
 //! an amount in fen exactly. A null is a missing value, which rejects its row.
 
-use super::{CellSpan, RawTable, RecordSource};
+use super::header::header_positions;
+use super::table::{CellSpan, RawTable, RecordSource};
 use crate::error::RuntimeError;
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::datatypes::{
@@ -47,7 +48,7 @@ impl ParquetSource {
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
         let arrow_schema = builder.schema().clone();
         let header: Vec<String> = arrow_schema.fields().iter().map(|field| field.name().clone()).collect();
-        let positions = super::header_positions(&header, file_name, schema)?;
+        let positions = header_positions(&header, file_name, schema)?;
         for position in &positions {
             let Some(field) = arrow_schema.fields().get(*position) else { continue };
             if !supported(field.data_type()) {
@@ -196,7 +197,8 @@ fn write_cell(array: &dyn Array, row: usize, out: &mut Vec<u8>) -> bool {
         DataType::Date32 => crate::format::write_date(out, i64::from(array.as_primitive::<Date32Type>().value(row))),
         DataType::Decimal128(_, scale) => {
             let value = array.as_primitive::<Decimal128Type>().value(row);
-            let decimals = usize::try_from(*scale).unwrap_or(0);
+            // `supported` admits only scales 0 to 9.
+            let decimals = scale.unsigned_abs();
             write_decimal(out, value, decimals);
         }
         _ => return false,
@@ -205,18 +207,18 @@ fn write_cell(array: &dyn Array, row: usize, out: &mut Vec<u8>) -> bool {
 }
 
 /// Appends `value / 10^decimals` with exactly `decimals` decimals.
-fn write_decimal(out: &mut Vec<u8>, value: i128, decimals: usize) {
+fn write_decimal(out: &mut Vec<u8>, value: i128, decimals: u8) {
     if value < 0 {
         out.push(b'-');
     }
     let magnitude = value.unsigned_abs();
-    let scale = 10u128.pow(u32::try_from(decimals).unwrap_or(0));
+    let scale = 10u128.pow(u32::from(decimals));
     let mut integer = itoa::Buffer::new();
     out.extend_from_slice(integer.format(magnitude / scale).as_bytes());
     if decimals > 0 {
         out.push(b'.');
         let fraction = integer.format(magnitude % scale).as_bytes().to_vec();
-        out.extend(std::iter::repeat_n(b'0', decimals.saturating_sub(fraction.len())));
+        out.extend(std::iter::repeat_n(b'0', usize::from(decimals).saturating_sub(fraction.len())));
         out.extend_from_slice(&fraction);
     }
 }

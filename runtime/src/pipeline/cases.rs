@@ -7,7 +7,7 @@
 //! household. Texts are kept in one buffer and cases of a household are chained, so a case costs
 //! about 60 bytes of memory plus its texts.
 
-use crate::chunk::Problem;
+use super::rows::{Problem, check_utf8, is_text, width_problem};
 use crate::error::RuntimeError;
 use crate::fields::{FieldTyper, Typed};
 use crate::hash::{BuildIdentity, hash_bytes};
@@ -81,14 +81,14 @@ impl CaseStore {
         let mut store = CaseStore::empty(schema);
         store.file_name = opened.file_name.clone();
         for (index, (column, slot)) in schema.columns.iter().zip(store.text_columns.iter_mut()).enumerate() {
-            *slot = crate::chunk::is_text(column.ty) && used.get(index).copied().unwrap_or(false);
+            *slot = is_text(column.ty) && used.get(index).copied().unwrap_or(false);
         }
         let mut last: HashMap<u64, u32, BuildIdentity> = HashMap::default();
         let mut splitter = Splitter::default();
         for index in 0..table.len() {
-            let line = table.rows.get(index).map_or(0, |row| row.line);
+            let line = table.line(index)?;
             if opened.layout != Layout::Cells {
-                crate::chunk::check_utf8(&opened.layout, &table, index, &opened.file_name)?;
+                check_utf8(&opened.layout, &table, index, &opened.file_name)?;
             }
             let cells = opened.layout.cells(&table, index, &mut splitter);
             let text_of = |column: Option<ColumnId>| match column.map(|column| cells.get(column.0 as usize)) {
@@ -99,7 +99,7 @@ impl CaseStore {
             let id = store.store_text(text_of(schema.key))?;
             let mut problem = table.row_problem(index).map(|reason| Problem::bad_row("", reason.to_string()));
             if problem.is_none() {
-                problem = crate::chunk::width_problem(&opened.layout, schema, cells.width_mismatch);
+                problem = width_problem(&opened.layout, schema, cells.width_mismatch);
             }
             let start = store.words.len();
             store.words.resize(start + schema.columns.len(), 0);

@@ -17,266 +17,22 @@
 //! persons, its cases) gets `household rejected: person P0001 bad birth_date`. A person whose
 //! household does not exist gets `unknown household `H9``.
 
-use crate::cases::CaseStore;
+use super::messages::{CaseDecision, ChunkOutput, KeyList, ORPHAN, RawChunk, StageTimes};
+use super::options::RowCounts;
+use super::plan::Shared;
+use super::rejects::{RejectRows, write_reject};
+use super::rows::{Problem, is_text, unused_text};
+use super::typing::{TextSink, type_table};
 use crate::error::RuntimeError;
-use crate::fields::FieldTyper;
-use crate::format;
-use crate::hash::{BuildIdentity, hash_bytes};
-use crate::input::{Layout, RawTable};
-use crate::output::{PartBuilder, TablePart, TablePlan};
-use crate::report::{ReportAcc, ReportPlan};
-use crate::run::RowCounts;
-use crate::typing::{TextSink, type_table};
+use crate::output::PartBuilder;
+use crate::report::ReportAcc;
 use pol_compiler::diagnostic::Sources;
-use pol_compiler::engine::{Batch, BatchResult, CountyTable, Engine, EvalError, EvalErrorKind, Outcome};
-use pol_compiler::text::{TextHandle, TextOrigin, TextTables};
-use pol_compiler::tir::{ColumnTy, EntitySchema, Program, RuleId, RuleRole, Ty, Word};
+use pol_compiler::engine::{Batch, BatchResult, EvalError, EvalErrorKind, Outcome};
+use pol_compiler::text::TextTables;
+use pol_compiler::tir::{EntitySchema, Program, RuleId, RuleRole, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::EntityKind;
-use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-/// [`RawChunk::person_household`] of a person whose household is not in the chunk.
-pub(crate) const ORPHAN: u32 = u32::MAX;
-
-/// Ids (or household references) of a chunk's rows, with their hashes.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct KeyList {
-    bytes: Vec<u8>,
-    spans: Vec<(usize, usize)>,
-    hashes: Vec<u64>,
-    present: Vec<bool>,
-}
-
-impl KeyList {
-    /// An empty list with room for `keys` keys of `bytes` bytes in all.
-    pub(crate) fn with_capacity(keys: usize, bytes: usize) -> KeyList {
-        KeyList {
-            bytes: Vec::with_capacity(bytes),
-            spans: Vec::with_capacity(keys),
-            hashes: Vec::with_capacity(keys),
-            present: Vec::with_capacity(keys),
-        }
-    }
-
-    /// Appends a key (or its absence) and returns its hash.
-    pub(crate) fn push(&mut self, key: Option<&[u8]>) -> u64 {
-        let hash = key.map_or(0, hash_bytes);
-        self.push_hashed(key, hash);
-        hash
-    }
-
-    /// Appends a key whose [`hash_bytes`] the caller has (0 for an absent key).
-    pub(crate) fn push_hashed(&mut self, key: Option<&[u8]>, hash: u64) {
-        let start = self.bytes.len();
-        if let Some(key) = key {
-            self.bytes.extend_from_slice(key);
-        }
-        self.spans.push((start, self.bytes.len()));
-        self.hashes.push(hash);
-        self.present.push(key.is_some());
-    }
-
-    /// Key `index`, if present.
-    pub(crate) fn get(&self, index: usize) -> Option<&[u8]> {
-        if !self.present.get(index).copied().unwrap_or(false) {
-            return None;
-        }
-        let (start, end) = *self.spans.get(index)?;
-        self.bytes.get(start..end)
-    }
-
-    /// The hash of key `index` (0 when absent).
-    pub(crate) fn hash(&self, index: usize) -> u64 {
-        self.hashes.get(index).copied().unwrap_or(0)
-    }
-
-    /// Key `index` as text (empty when absent).
-    pub(crate) fn text(&self, index: usize) -> String {
-        self.get(index).map_or_else(String::new, |key| String::from_utf8_lossy(key).into_owned())
-    }
-
-    /// Number of keys.
-    pub(crate) fn len(&self) -> usize {
-        self.hashes.len()
-    }
-}
-
-/// Households with their persons, as read: the unit of parallel work.
-#[derive(Debug, Default)]
-pub(crate) struct RawChunk {
-    /// Position in the run (results are written in this order).
-    pub index: usize,
-    /// Household rows in file order.
-    pub households: RawTable,
-    /// Their `household_id`s.
-    pub household_keys: KeyList,
-    /// Person rows (file order when the persons file is grouped).
-    pub persons: RawTable,
-    /// Their household references.
-    pub person_refs: KeyList,
-    /// For each person, the index of its household in this chunk, or [`ORPHAN`].
-    pub person_household: Vec<u32>,
-}
-
-/// How one entity's file is read.
-#[derive(Debug, Clone)]
-pub(crate) struct EntityPlan {
-    /// The file's name.
-    pub file_name: String,
-    /// Where its columns are.
-    pub layout: Layout,
-    /// Whether some rule reads each column (text columns not read are not stored).
-    pub used: Vec<bool>,
-}
-
-/// Exactly the ids that occur more than once, with their lines.
-#[derive(Debug, Default)]
-pub(crate) struct Duplicates {
-    /// Duplicated household ids.
-    pub households: HashMap<Vec<u8>, Vec<u64>>,
-    /// Duplicated person ids.
-    pub persons: HashMap<Vec<u8>, Vec<u64>>,
-    household_hashes: HashSet<u64, BuildIdentity>,
-    person_hashes: HashSet<u64, BuildIdentity>,
-}
-
-impl Duplicates {
-    /// Indexes the duplicated ids.
-    pub(crate) fn new(households: HashMap<Vec<u8>, Vec<u64>>, persons: HashMap<Vec<u8>, Vec<u64>>) -> Duplicates {
-        let household_hashes = households.keys().map(|key| hash_bytes(key)).collect();
-        let person_hashes = persons.keys().map(|key| hash_bytes(key)).collect();
-        Duplicates { households, persons, household_hashes, person_hashes }
-    }
-
-    /// Whether there is none.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.households.is_empty() && self.persons.is_empty()
-    }
-
-    /// The lines of a duplicated household id.
-    pub(crate) fn household(&self, hash: u64, key: &[u8]) -> Option<&[u64]> {
-        if !self.household_hashes.contains(&hash) {
-            return None;
-        }
-        self.households.get(key).map(Vec::as_slice)
-    }
-
-    /// The lines of a duplicated person id.
-    pub(crate) fn person(&self, hash: u64, key: &[u8]) -> Option<&[u64]> {
-        if !self.person_hashes.contains(&hash) {
-            return None;
-        }
-        self.persons.get(key).map(Vec::as_slice)
-    }
-}
-
-/// Why a row is rejected on its own account.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Problem {
-    /// The column named in `rejects.csv`.
-    pub field: String,
-    /// The reason written for the row.
-    pub reason: String,
-    /// A short form for the other rows of its household, e.g. `bad birth_date`.
-    pub short: String,
-}
-
-impl Problem {
-    /// A bad field: `bad FIELD: REASON`.
-    pub(crate) fn bad_field(field: &str, reason: &str) -> Problem {
-        Problem { field: field.to_string(), reason: format!("bad {field}: {reason}"), short: format!("bad {field}") }
-    }
-
-    /// A malformed row.
-    pub(crate) fn bad_row(field: &str, reason: String) -> Problem {
-        Problem { field: field.to_string(), reason, short: "bad row".to_string() }
-    }
-}
-
-/// What every worker shares.
-pub(crate) struct Shared<'a> {
-    /// The program.
-    pub program: &'a Program,
-    /// Parameters and attributes per county.
-    pub counties: &'a CountyTable,
-    /// The engine.
-    pub engine: &'a dyn Engine,
-    /// The policy's sources, for locations in evaluation errors.
-    pub sources: Option<&'a Sources>,
-    /// Field typing.
-    pub typer: &'a FieldTyper<'a>,
-    /// The households file.
-    pub households: &'a EntityPlan,
-    /// The persons file.
-    pub persons: &'a EntityPlan,
-    /// Every case.
-    pub cases: &'a CaseStore,
-    /// Duplicated ids (empty in a first pass).
-    pub duplicates: &'a Duplicates,
-    /// Output tables.
-    pub tables: &'a [TablePlan],
-    /// The report.
-    pub report: Option<&'a ReportPlan>,
-    /// Whether person rows carry sort keys (persons not grouped).
-    pub persons_keyed: bool,
-    /// Whether to return person-id hashes (first pass).
-    pub collect_person_hashes: bool,
-    /// Batches to reuse.
-    pub batches: Mutex<Vec<Batch>>,
-    /// Results no chunk is using, reused by the next (the engine writes into their buffers).
-    pub results: Mutex<Vec<BatchResult>>,
-}
-
-/// A case's fate, decided by the worker of its household.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum CaseDecision {
-    /// Evaluated with its household.
-    Accepted,
-    /// Rejected with its household.
-    Rejected {
-        /// The column named.
-        field: String,
-        /// The reason.
-        reason: String,
-    },
-}
-
-/// Time spent per stage (summed over threads).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct StageTimes {
-    /// Splitting, typing, validating, building the batch.
-    pub parse: Duration,
-    /// The engine.
-    pub evaluate: Duration,
-    /// Formatting output rows, rejects and report totals.
-    pub format: Duration,
-}
-
-/// What a worker returns for a chunk.
-#[derive(Debug)]
-pub(crate) struct ChunkOutput {
-    /// Household rows.
-    pub households: RowCounts,
-    /// Person rows.
-    pub persons: RowCounts,
-    /// `rejects.csv` rows of households, in order.
-    pub household_rejects: Vec<u8>,
-    /// `rejects.csv` rows of persons (keyed when persons are not grouped).
-    pub person_rejects: TablePart,
-    /// Decisions on the cases of the chunk's households.
-    pub case_decisions: Vec<(u32, CaseDecision)>,
-    /// One part per output table.
-    pub tables: Vec<TablePart>,
-    /// Report totals.
-    pub report: Option<ReportAcc>,
-    /// Hashes of the person ids (first pass).
-    pub person_hashes: Vec<u64>,
-    /// Time per stage.
-    pub times: StageTimes,
-}
-
+use std::time::Instant;
 /// Why a household is rejected.
 #[derive(Debug, Clone)]
 struct Cause {
@@ -298,53 +54,6 @@ impl Cause {
             member: None,
         }
     }
-}
-
-/// Whether a column holds text (its word is a text handle).
-pub(crate) fn is_text(ty: ColumnTy) -> bool {
-    matches!(ty, ColumnTy::Key | ColumnTy::HouseholdRef | ColumnTy::Value(Ty::Text))
-}
-
-/// Fails with a diagnostic naming the file, line and column when a CSV row is not UTF-8.
-pub(crate) fn check_utf8(layout: &Layout, table: &RawTable, index: usize, file_name: &str) -> Result<(), RuntimeError> {
-    let bytes = table.row_bytes(index);
-    let Err(error) = std::str::from_utf8(bytes) else { return Ok(()) };
-    let line = table.rows.get(index).map_or(0, |row| row.line);
-    let offset = error.valid_up_to();
-    let place = match layout {
-        Layout::Csv { header, .. } => {
-            let position = bytes.get(..offset).map_or(0, |before| before.iter().filter(|byte| **byte == b',').count());
-            match header.get(position) {
-                Some(name) => format!("column `{name}`"),
-                None => format!("column {}", position + 1),
-            }
-        }
-        Layout::Cells => format!("byte {}", offset + 1),
-    };
-    Err(RuntimeError::NotUtf8 { file: file_name.to_string(), line, place })
-}
-
-/// The problem of a CSV row whose number of fields differs from the header's.
-pub(crate) fn width_problem(
-    layout: &Layout,
-    schema: &EntitySchema,
-    mismatch: Option<(usize, usize)>,
-) -> Option<Problem> {
-    let (width, expected) = mismatch?;
-    let field = match layout {
-        Layout::Csv { positions, .. } => positions
-            .iter()
-            .zip(&schema.columns)
-            .find(|(position, _)| **position >= width)
-            .map(|(_, column)| column.name.clone()),
-        Layout::Cells => None,
-    };
-    Some(Problem::bad_row(field.as_deref().unwrap_or(""), format!("row has {width} fields, header has {expected}")))
-}
-
-/// The handle of a text column nobody reads.
-pub(crate) fn unused_text() -> Word {
-    TextHandle::new(TextOrigin::Batch, u32::MAX).to_word()
 }
 
 /// The typed rows of a chunk and the households' causes of rejection.
@@ -379,7 +88,7 @@ pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutp
     let mut texts = std::mem::take(&mut batch.texts);
     let mut sink = TextSink { texts: &mut texts, len: 0 };
     let mut typed = type_chunk(shared, chunk, &mut batch, &mut sink)?;
-    let placement = build_batch(shared, chunk, &typed, &mut batch, &mut sink);
+    let placement = build_batch(shared, chunk, &typed, &mut batch, &mut sink)?;
     batch.texts = texts;
     let parsed = Instant::now();
 
@@ -516,12 +225,19 @@ fn type_chunk(
 }
 
 /// Keeps `indices` of every column, in that order.
-fn gather(columns: &mut [Vec<Word>], indices: &[u32], scratch: &mut Vec<Word>) {
+fn gather(columns: &mut [Vec<Word>], indices: &[u32], scratch: &mut Vec<Word>) -> Result<(), RuntimeError> {
     for column in columns {
         scratch.clear();
-        scratch.extend(indices.iter().map(|index| column.get(*index as usize).copied().unwrap_or(0)));
+        for index in indices {
+            // INVARIANT: `indices` are rows typed into every column of this chunk.
+            let word = column
+                .get(*index as usize)
+                .ok_or_else(|| RuntimeError::internal("a gathered row beyond its column"))?;
+            scratch.push(*word);
+        }
         std::mem::swap(column, scratch);
     }
+    Ok(())
 }
 
 /// Keeps in the batch the households not rejected so far, their persons (grouped, in file
@@ -533,7 +249,7 @@ fn build_batch(
     typed: &TypedChunk,
     batch: &mut Batch,
     sink: &mut TextSink<'_>,
-) -> Placement {
+) -> Result<Placement, RuntimeError> {
     let program = shared.program;
     let n_households = typed.causes.len();
     let mut placement = Placement { batch_of_household: vec![u32::MAX; n_households], ..Placement::default() };
@@ -560,13 +276,12 @@ fn build_batch(
             *count += 1;
         }
     }
-    for index in 1..offsets.len() {
-        let previous = offsets.get(index - 1).copied().unwrap_or(0);
-        if let Some(slot) = offsets.get_mut(index) {
-            *slot += previous;
-        }
+    let mut running = 0;
+    for slot in &mut offsets {
+        running += *slot;
+        *slot = running;
     }
-    let n_batch_persons = offsets.last().copied().unwrap_or(0) as usize;
+    let n_batch_persons = running as usize;
     let mut next_slot = offsets.clone();
     let mut batch_of_person = vec![u32::MAX; n_persons];
     let mut person_at_row = vec![0u32; n_batch_persons];
@@ -584,13 +299,13 @@ fn build_batch(
     let mut scratch = Vec::new();
     if placement.accepted.len() != n_households {
         let kept: Vec<u32> = placement.accepted.iter().map(|index| *index as u32).collect();
-        gather(&mut batch.households.columns, &kept, &mut scratch);
+        gather(&mut batch.households.columns, &kept, &mut scratch)?;
     }
     batch.households.len = placement.accepted.len();
     let in_place =
         n_batch_persons == n_persons && person_at_row.iter().enumerate().all(|(row, person)| *person as usize == row);
     if !in_place {
-        gather(&mut batch.persons.columns, &person_at_row, &mut scratch);
+        gather(&mut batch.persons.columns, &person_at_row, &mut scratch)?;
     }
     batch.persons.len = n_batch_persons;
     batch.person_offsets = offsets;
@@ -622,7 +337,7 @@ fn build_batch(
         batch.case_offsets.push(placement.case_at_row.len() as u32);
     }
     batch.cases.len = placement.case_at_row.len();
-    placement
+    Ok(placement)
 }
 
 /// Formats the chunk's output rows, rejects and report totals.
@@ -654,7 +369,7 @@ fn emit(
         .report
         .filter(|plan| shared.tables.get(plan.table).is_some_and(|table| table.entity == EntityKind::Household));
     for (index, cause) in typed.causes.iter().enumerate() {
-        let line = chunk.households.rows.get(index).map_or(0, |row| row.line);
+        let line = chunk.households.line(index)?;
         if let Some(cause) = cause {
             household_counts.rejected += 1;
             write_reject(
@@ -671,7 +386,7 @@ fn emit(
         let Some(row) = placement.batch_of_household.get(index).map(|row| *row as usize) else { continue };
         for (plan, part) in shared.tables.iter().zip(parts.iter_mut()) {
             if plan.entity == EntityKind::Household && passes(&result.household, plan.filter, row) {
-                part.push_row(plan, program, &text_tables, &result.household, row, line);
+                part.push_row(plan, program, &text_tables, &result.household, row, line)?;
             }
         }
         if let (Some(plan), Some(report)) = (report_plan, report.as_mut())
@@ -684,9 +399,9 @@ fn emit(
         }
     }
     let mut person_counts = RowCounts { read: chunk.persons.len() as u64, ..RowCounts::default() };
-    let mut person_rejects = RejectRows { keyed: shared.persons_keyed, ..RejectRows::default() };
+    let mut person_rejects = RejectRows::new(shared.persons_keyed);
     for person in 0..chunk.persons.len() {
-        let line = chunk.persons.rows.get(person).map_or(0, |row| row.line);
+        let line = chunk.persons.line(person)?;
         if let Some((field, reason)) = person_rejection(shared, chunk, typed, person) {
             person_counts.rejected += 1;
             person_rejects.push(&shared.persons.file_name, line, &chunk.person_refs.text(person), &field, &reason);
@@ -696,7 +411,7 @@ fn emit(
         let Some(row) = placement.batch_of_person.get(person).map(|row| *row as usize) else { continue };
         for (plan, part) in shared.tables.iter().zip(parts.iter_mut()) {
             if plan.entity == EntityKind::Person && passes(&result.person, plan.filter, row) {
-                part.push_row(plan, program, &text_tables, &result.person, row, line);
+                part.push_row(plan, program, &text_tables, &result.person, row, line)?;
             }
         }
     }
@@ -719,7 +434,7 @@ fn emit(
                 let Some(row) = row else { continue };
                 for (plan, part) in shared.tables.iter().zip(parts.iter_mut()) {
                     if plan.entity == EntityKind::Case && passes(&result.case, plan.filter, row) {
-                        part.push_row(plan, program, &text_tables, &result.case, row, u64::from(case));
+                        part.push_row(plan, program, &text_tables, &result.case, row, u64::from(case))?;
                     }
                 }
                 continue;
@@ -880,6 +595,7 @@ impl Members<'_> {
         };
         let message =
             message.unwrap_or_else(|| format!("`{}` does not hold", rule.map_or("", |rule| rule.name.as_str())));
+        // A validation without `field` names no column in `rejects.csv`.
         let field = field.unwrap_or_default();
         let entity = rule.map_or(EntityKind::Household, |rule| rule.entity);
         match self.member(entity, member) {
@@ -928,42 +644,5 @@ fn location(sources: Option<&Sources>, span: Span) -> String {
     match sources.and_then(|sources| Some((sources.get(span.source)?, sources.line_col(span.source, span.start)))) {
         Some((file, (line, column))) => format!("{}:{line}:{column}", file.name),
         None => format!("byte {} of source {}", span.start, span.source.0),
-    }
-}
-
-/// Appends one `rejects.csv` row.
-pub(crate) fn write_reject(out: &mut Vec<u8>, file: &str, line: u64, household_id: &str, field: &str, reason: &str) {
-    format::write_csv_field(out, file.as_bytes());
-    out.push(b',');
-    format::write_int(out, line as Word);
-    out.push(b',');
-    format::write_csv_field(out, household_id.as_bytes());
-    out.push(b',');
-    format::write_csv_field(out, field.as_bytes());
-    out.push(b',');
-    format::write_csv_field(out, reason.as_bytes());
-    out.push(b'\n');
-}
-
-/// `rejects.csv` rows being collected, keyed by line when they must be sorted.
-#[derive(Debug, Default)]
-struct RejectRows {
-    bytes: Vec<u8>,
-    ends: Vec<usize>,
-    keys: Vec<u64>,
-    keyed: bool,
-}
-
-impl RejectRows {
-    fn push(&mut self, file: &str, line: u64, household_id: &str, field: &str, reason: &str) {
-        write_reject(&mut self.bytes, file, line, household_id, field, reason);
-        if self.keyed {
-            self.ends.push(self.bytes.len());
-            self.keys.push(line);
-        }
-    }
-
-    fn finish(self) -> TablePart {
-        TablePart::Text { bytes: self.bytes, ends: self.ends, keys: self.keys }
     }
 }

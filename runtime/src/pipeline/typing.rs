@@ -13,7 +13,8 @@
 //! of the next field was then a different indirect branch each time, and column-at-a-time
 //! typing executes 14% fewer instructions, callgrind, 20k households.)
 
-use crate::chunk::{KeyList, Problem, unused_text, width_problem};
+use super::messages::KeyList;
+use super::rows::{Problem, check_utf8, unused_text, width_problem};
 use crate::error::RuntimeError;
 use crate::fields::{ColumnKind, FieldTyper, head_word};
 use crate::input::{Cell, CellSpan, Layout, RawTable, Splitter, csv};
@@ -230,7 +231,7 @@ pub(crate) fn type_table(
     let all = all_utf8(table);
     if all.is_none() && matches!(layout, Layout::Csv { .. }) {
         for index in 0..n_rows {
-            crate::chunk::check_utf8(layout, table, index, file_name)?;
+            check_utf8(layout, table, index, file_name)?;
         }
     }
     let mut problems: Vec<Option<Box<Problem>>> = vec![None; n_rows];

@@ -1,0 +1,32 @@
+//! Output tables: rows formatted by the workers, written in order by the writer, committed
+//! atomically.
+//!
+//! Each table of [`Program::outputs`](pol_compiler::tir::Program::outputs) is written as `NAME.csv` (UTF-8, no BOM, a header row),
+//! `NAME.jsonl` (one object per row, keys in column order; ints as JSON numbers, booleans as
+//! JSON booleans, everything else — money, ratios, dates, enums, text — as JSON strings, so that
+//! amounts stay exact) or `NAME.parquet` (ints `int64`, booleans `boolean`, money
+//! `decimal(19,2)`, ratios `decimal(19,9)`, dates `date32`, enums and text `utf8`), by
+//! [`OutputFormat`]. `rejects.csv` is always CSV.
+//!
+//! Workers format their chunk's rows into a [`TablePart`]; the writer appends parts in chunk
+//! order. Tables whose rows do not come in file order (cases, and persons when the persons file
+//! is not grouped by household) carry a sort key per row (the row's line) and are sorted once at
+//! the end.
+//!
+//! Everything is written into a staging directory inside the output directory and renamed into
+//! place only when the whole run succeeded ([`Staging`]); a failed run removes it and leaves no
+//! half-written file.
+
+mod csv;
+mod jsonl;
+mod parquet;
+mod part;
+mod plan;
+mod sink;
+mod staging;
+
+pub(crate) use part::PartBuilder;
+pub use plan::OutputFormat;
+pub(crate) use plan::{TablePart, TablePlan};
+pub(crate) use sink::TableSink;
+pub(crate) use staging::Staging;

@@ -1,0 +1,140 @@
+//! The messages between the stages: the reader hands a worker a [`RawChunk`] (households, their
+//! persons and their keys, as read), and the worker hands the writer a [`ChunkOutput`] (counts,
+//! formatted rows, rejects, case decisions, report totals).
+
+use super::options::RowCounts;
+use crate::hash::hash_bytes;
+use crate::input::RawTable;
+use crate::output::TablePart;
+use crate::report::ReportAcc;
+use std::time::Duration;
+/// [`RawChunk::person_household`] of a person whose household is not in the chunk.
+pub(crate) const ORPHAN: u32 = u32::MAX;
+
+/// Ids (or household references) of a chunk's rows, with their hashes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeyList {
+    bytes: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+    hashes: Vec<u64>,
+    present: Vec<bool>,
+}
+
+impl KeyList {
+    /// An empty list with room for `keys` keys of `bytes` bytes in all.
+    pub(crate) fn with_capacity(keys: usize, bytes: usize) -> KeyList {
+        KeyList {
+            bytes: Vec::with_capacity(bytes),
+            spans: Vec::with_capacity(keys),
+            hashes: Vec::with_capacity(keys),
+            present: Vec::with_capacity(keys),
+        }
+    }
+
+    /// Appends a key (or its absence) and returns its hash.
+    pub(crate) fn push(&mut self, key: Option<&[u8]>) -> u64 {
+        let hash = key.map_or(0, hash_bytes);
+        self.push_hashed(key, hash);
+        hash
+    }
+
+    /// Appends a key whose [`hash_bytes`] the caller has (0 for an absent key).
+    pub(crate) fn push_hashed(&mut self, key: Option<&[u8]>, hash: u64) {
+        let start = self.bytes.len();
+        if let Some(key) = key {
+            self.bytes.extend_from_slice(key);
+        }
+        self.spans.push((start, self.bytes.len()));
+        self.hashes.push(hash);
+        self.present.push(key.is_some());
+    }
+
+    /// Key `index`, if present.
+    pub(crate) fn get(&self, index: usize) -> Option<&[u8]> {
+        if !self.present.get(index).copied().unwrap_or(false) {
+            return None;
+        }
+        let (start, end) = *self.spans.get(index)?;
+        self.bytes.get(start..end)
+    }
+
+    /// The hash of key `index` (0 when absent).
+    pub(crate) fn hash(&self, index: usize) -> u64 {
+        self.hashes.get(index).copied().unwrap_or(0)
+    }
+
+    /// Key `index` as text (empty when absent).
+    pub(crate) fn text(&self, index: usize) -> String {
+        self.get(index).map_or_else(String::new, |key| String::from_utf8_lossy(key).into_owned())
+    }
+
+    /// Number of keys.
+    pub(crate) fn len(&self) -> usize {
+        self.hashes.len()
+    }
+}
+
+/// Households with their persons, as read: the unit of parallel work.
+#[derive(Debug, Default)]
+pub(crate) struct RawChunk {
+    /// Position in the run (results are written in this order).
+    pub index: usize,
+    /// Household rows in file order.
+    pub households: RawTable,
+    /// Their `household_id`s.
+    pub household_keys: KeyList,
+    /// Person rows (file order when the persons file is grouped).
+    pub persons: RawTable,
+    /// Their household references.
+    pub person_refs: KeyList,
+    /// For each person, the index of its household in this chunk, or [`ORPHAN`].
+    pub person_household: Vec<u32>,
+}
+
+/// A case's fate, decided by the worker of its household.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CaseDecision {
+    /// Evaluated with its household.
+    Accepted,
+    /// Rejected with its household.
+    Rejected {
+        /// The column named.
+        field: String,
+        /// The reason.
+        reason: String,
+    },
+}
+
+/// Time spent per stage (summed over threads).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct StageTimes {
+    /// Splitting, typing, validating, building the batch.
+    pub parse: Duration,
+    /// The engine.
+    pub evaluate: Duration,
+    /// Formatting output rows, rejects and report totals.
+    pub format: Duration,
+}
+
+/// What a worker returns for a chunk.
+#[derive(Debug)]
+pub(crate) struct ChunkOutput {
+    /// Household rows.
+    pub households: RowCounts,
+    /// Person rows.
+    pub persons: RowCounts,
+    /// `rejects.csv` rows of households, in order.
+    pub household_rejects: Vec<u8>,
+    /// `rejects.csv` rows of persons (keyed when persons are not grouped).
+    pub person_rejects: TablePart,
+    /// Decisions on the cases of the chunk's households.
+    pub case_decisions: Vec<(u32, CaseDecision)>,
+    /// One part per output table.
+    pub tables: Vec<TablePart>,
+    /// Report totals.
+    pub report: Option<ReportAcc>,
+    /// Hashes of the person ids (first pass).
+    pub person_hashes: Vec<u64>,
+    /// Time per stage.
+    pub times: StageTimes,
+}

@@ -1,0 +1,125 @@
+//! The writer (the calling thread): appends each chunk's output in chunk order, merges the
+//! counts and report totals, and at the end writes the sorted tables and the report.
+
+use super::messages::{CaseDecision, ChunkOutput, StageTimes};
+use super::options::{RowCounts, Timings};
+use super::plan::{Mode, PassContext};
+use super::rejects::RejectsWriter;
+use crate::error::RuntimeError;
+use crate::hash::HashCollector;
+use crate::output::{Staging, TablePlan, TableSink};
+use crate::report::ReportAcc;
+use std::time::Instant;
+/// The writer's side of a pass: files being written and totals being merged.
+pub(crate) struct Writer {
+    sinks: Vec<TableSink>,
+    rejects: RejectsWriter,
+    case_decisions: Vec<Option<CaseDecision>>,
+    report: Option<ReportAcc>,
+    /// Household rows so far.
+    pub households: RowCounts,
+    /// Person rows so far.
+    pub persons: RowCounts,
+    /// Hashes of the person ids (first pass).
+    pub person_hashes: HashCollector,
+    /// Time per stage so far.
+    pub timings: Timings,
+}
+
+impl Writer {
+    /// Creates the output tables and `rejects.csv` in `staging`.
+    pub(crate) fn create(
+        staging: &mut Staging,
+        tables: &[TablePlan],
+        context: &PassContext<'_>,
+        mode: Mode,
+    ) -> Result<Writer, RuntimeError> {
+        let mut sinks = Vec::with_capacity(tables.len());
+        for plan in tables {
+            sinks.push(TableSink::create(staging.file(&plan.file_name()), plan)?);
+        }
+        let rejects = RejectsWriter::create(staging, mode)?;
+        Ok(Writer {
+            sinks,
+            rejects,
+            case_decisions: vec![None; context.cases.len()],
+            report: context.report.map(|plan| ReportAcc::new(plan, context.counties.len())),
+            households: RowCounts::default(),
+            persons: RowCounts::default(),
+            person_hashes: HashCollector::default(),
+            timings: Timings::default(),
+        })
+    }
+
+    /// Appends one chunk's results (chunks arrive in order).
+    pub(crate) fn write_chunk(&mut self, output: ChunkOutput) -> Result<(), RuntimeError> {
+        let started = Instant::now();
+        let ChunkOutput {
+            households,
+            persons,
+            household_rejects,
+            person_rejects,
+            case_decisions,
+            tables,
+            report,
+            person_hashes,
+            times,
+            ..
+        } = output;
+        add_stage_times(&mut self.timings, times);
+        self.households.add(households);
+        self.persons.add(persons);
+        self.rejects.append(&household_rejects, person_rejects)?;
+        for (case, decision) in case_decisions {
+            if let Some(slot) = self.case_decisions.get_mut(case as usize)
+                && slot.is_none()
+            {
+                *slot = Some(decision);
+            }
+        }
+        for (sink, part) in self.sinks.iter_mut().zip(tables) {
+            sink.append(part)?;
+        }
+        if let (Some(total), Some(part)) = (self.report.as_mut(), report.as_ref()) {
+            total.merge(part);
+        }
+        self.person_hashes.extend(&person_hashes);
+        self.timings.write += started.elapsed();
+        Ok(())
+    }
+
+    /// Writes the persons' rejects, the cases' rejects, the sorted tables and the report;
+    /// returns the case counts.
+    pub(crate) fn finish(
+        &mut self,
+        staging: &mut Staging,
+        tables: &[TablePlan],
+        context: &PassContext<'_>,
+    ) -> Result<RowCounts, RuntimeError> {
+        let cases = self.rejects.finish(context.program, context.cases, &self.case_decisions)?;
+        for (sink, plan) in std::mem::take(&mut self.sinks).into_iter().zip(tables) {
+            sink.finish(plan)?;
+        }
+        if let (Some(plan), Some(total)) = (context.report, self.report.as_ref()) {
+            let rendered = crate::report::render(
+                plan,
+                total,
+                context.program,
+                context.jurisdictions,
+                context.counties,
+                context.options.as_of,
+            )?;
+            for (name, text) in [("report.md", rendered.markdown), ("report.json", rendered.json)] {
+                let path = staging.file(name);
+                std::fs::write(&path, text).map_err(|error| RuntimeError::write(&path, &error))?;
+            }
+        }
+        Ok(cases)
+    }
+}
+
+fn add_stage_times(timings: &mut Timings, times: StageTimes) {
+    timings.parse += times.parse;
+    timings.evaluate += times.evaluate;
+    timings.format += times.format;
+}
