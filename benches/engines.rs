@@ -73,7 +73,7 @@ fn workload() -> Workload {
     workload
 }
 
-/// Converts one group into the oracle's input (the oracle's own reading of spec section 4).
+/// Converts one group into the oracle's input (the oracle's own reading of the input formats).
 fn oracle_chunk(data: &support::Csv, group: &[HouseholdRows], params: &oracle::ParamTable) -> OracleChunk {
     let n_persons = group.iter().map(|household| household.persons.len()).sum();
     let mut chunk = OracleChunk { input: oracle::Input::with_capacity(group.len(), n_persons), cases: Vec::new() };

@@ -1,7 +1,7 @@
 //! Differential testing of the whole product against the independent oracle.
 //!
 //! Each test generates one synthetic data set with `pol_testkit::synth::generate`, runs the
-//! oracle (`pol_testkit::shaanxi_oracle`, a hand-written encoding of the spec that shares no code
+//! oracle (`pol_testkit::shaanxi_oracle`, a hand-written encoding of the rules in `policies/shaanxi/README.md` that shares no code
 //! with `pol`) over it, and runs `pol run` over it in several configurations: the whole command
 //! (`pol_runtime::commands::run::run`, as the CLI calls it) and the batch scheduler
 //! (`pol_runtime::run::run`) with small chunks so that one and two threads really split the work,

@@ -2,7 +2,7 @@
 //! integration tests and the benches (as a dev-dependency; never published).
 //!
 //! - [`shaanxi_oracle`]: the independent, hand-written implementation of the Shaanxi 2019 rules
-//!   (`shared/spec/shaanxi-2019.md`) that `pol run` is compared with to the fen, and the benches'
+//!   (`policies/shaanxi/README.md`) that `pol run` is compared with to the fen, and the benches'
 //!   speed-of-light baseline.
 //! - [`synth`]: the Shaanxi-shaped synthetic data generator (realistic household mixes, boundary
 //!   incomes, 14 kinds of deliberately bad rows with the exact rejections they must cause). The

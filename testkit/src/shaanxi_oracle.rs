@@ -1,7 +1,9 @@
 //! Hand-written reference implementation ("oracle") of the Shaanxi 2019 rural safety-net rules.
 //!
-//! This file encodes `shared/spec/shaanxi-2019.md` in plain Rust, independently of the `pol`
-//! compiler, so that the compiled policy can be checked against it to the fen. It is a module of
+//! This file encodes the rules stated in `policies/shaanxi/README.md` in plain Rust ("the spec"
+//! below; its section numbers are the README's sections in this order: 1 Numbers and time,
+//! 2 Jurisdictions, 3 Parameters, 4 Input data, 5 Rules, 6 Outputs and report, 7 Validation),
+//! independently of the `pol` compiler, so that the compiled policy can be checked against it to the fen. It is a module of
 //! the unpublished `pol-testkit` crate, used by the integration tests (as the oracle) and by the
 //! benches (as the hand-written speed-of-light baseline). It depends on `std` and the `csv` crate
 //! only, and uses no floating point anywhere.
@@ -2465,7 +2467,7 @@ mod tests {
 
     use super::*;
 
-    /// The rows of `shared/spec/jurisdictions.csv` that these tests use, copied verbatim.
+    /// The rows of `policies/shaanxi/jurisdictions.csv` that these tests use, copied verbatim.
     const JURISDICTIONS: &str = "\
 county_code,county_name,city_code,city_name,kind,deep_poverty,poverty_county,min_wage_tier,sets_own_parameters
 610112,未央区,610100,西安市,区,false,false,1,false

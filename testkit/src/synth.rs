@@ -1,5 +1,7 @@
 //! Seeded, deterministic synthetic rural households, persons and temporary-assistance cases in
-//! the input formats of the Shaanxi 2019 reference encoding (spec sections 4 and 7).
+//! the input formats of the Shaanxi 2019 reference encoding (spec sections 4 and 7: the
+//! «Input data» and «Validation» sections of `policies/shaanxi/README.md`; the numbering is that
+//! of [`crate::shaanxi_oracle`]'s header).
 //!
 //! [`generate`] streams three CSV tables (`households.csv`, `persons.csv`, `cases.csv`) in
 //! constant memory: each household is built, written and forgotten, so millions of households
