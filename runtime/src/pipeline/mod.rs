@@ -136,7 +136,7 @@ use messages::ChunkOutput;
 use plan::{Mode, PassContext, Shared};
 use pol_compiler::engine::{CountyTable, Engine};
 use pol_compiler::jurisdictions::JurisdictionTable;
-use pol_compiler::tir::{Expr, ExprKind, Program};
+use pol_compiler::tir::{ExprKind, Program};
 use pol_grammar::ast::EntityKind;
 use reader::{ChunkReader, GroupedReader, UngroupedReader, open_input};
 use std::collections::BTreeMap;
@@ -305,40 +305,18 @@ pub(crate) fn used_columns(program: &Program) -> [Vec<bool>; 3] {
         vec![false; program.person.columns.len()],
         vec![false; program.case.columns.len()],
     ];
-    let mut stack: Vec<&Expr> = program.rules.iter().map(|rule| &rule.body).collect();
-    while let Some(expr) = stack.pop() {
-        match &expr.kind {
-            ExprKind::Column(entity, column) => {
-                let slot = match entity {
-                    EntityKind::Household => used.get_mut(0),
-                    EntityKind::Person => used.get_mut(1),
-                    EntityKind::Case => used.get_mut(2),
-                };
-                if let Some(flag) = slot.and_then(|columns| columns.get_mut(column.0 as usize)) {
-                    *flag = true;
-                }
+    for expr in program.rules.iter().flat_map(|rule| rule.body.preorder()) {
+        if let ExprKind::Column(entity, column) = &expr.kind {
+            let columns = match entity {
+                EntityKind::Household => used.get_mut(0),
+                EntityKind::Person => used.get_mut(1),
+                EntityKind::Case => used.get_mut(2),
+            };
+            // The checker only makes references to declared columns; were one outside its
+            // schema, marking nothing leaves the engines' batch-shape check to report it.
+            if let Some(flag) = columns.and_then(|columns| columns.get_mut(column.0 as usize)) {
+                *flag = true;
             }
-            ExprKind::Unary(_, operand) | ExprKind::Mask(operand) => stack.push(operand),
-            ExprKind::Binary(_, left, right) => {
-                stack.push(left);
-                stack.push(right);
-            }
-            ExprKind::If(cond, then, otherwise) => stack.extend([cond.as_ref(), then.as_ref(), otherwise.as_ref()]),
-            ExprKind::Match(scrutinee, arms) => {
-                stack.push(scrutinee);
-                stack.extend(arms.iter().map(|(_, body)| body));
-            }
-            ExprKind::Aggregate { filter, value, .. } => {
-                stack.extend(filter.as_deref());
-                stack.extend(value.as_deref());
-            }
-            ExprKind::Const(_)
-            | ExprKind::Rule(_)
-            | ExprKind::Param(_)
-            | ExprKind::CountyAttr(_)
-            | ExprKind::AsOf
-            | ExprKind::LastYear(_)
-            | ExprKind::Province(_) => {}
         }
     }
     used
