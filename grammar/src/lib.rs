@@ -14,6 +14,7 @@ pub mod ast;
 pub mod error;
 pub mod fmt;
 mod lex;
+pub mod names;
 mod parse;
 pub mod span;
 

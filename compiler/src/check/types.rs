@@ -5,6 +5,7 @@ use crate::diagnostic::Diagnostic;
 use crate::tir::{EnumDef, EnumId, Ty};
 use pol_grammar::Span;
 use pol_grammar::ast::{Period, TypeExpr};
+use pol_grammar::names::edit_distance;
 use std::collections::HashMap;
 
 /// Adds a checker error to a list of diagnostics, `span` being its primary label.
@@ -72,24 +73,6 @@ pub(super) fn resolve_type(
             return None;
         }
     })
-}
-
-/// The Levenshtein distance between two names, counted in code points.
-pub(super) fn edit_distance(a: &str, b: &str) -> usize {
-    let b_chars: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b_chars.len()).collect();
-    for (i, a_char) in a.chars().enumerate() {
-        let mut current = Vec::with_capacity(b_chars.len() + 1);
-        current.push(i + 1);
-        for (j, b_char) in b_chars.iter().enumerate() {
-            let substitute = previous.get(j).copied().unwrap_or(0) + usize::from(a_char != *b_char);
-            let delete = previous.get(j + 1).copied().unwrap_or(0) + 1;
-            let insert = current.last().copied().unwrap_or(0) + 1;
-            current.push(substitute.min(delete).min(insert));
-        }
-        previous = current;
-    }
-    previous.last().copied().unwrap_or(0)
 }
 
 /// The candidate nearest to `name`, if near enough to be a likely typo (a third of its length,

@@ -100,6 +100,7 @@ use crate::jurisdictions::{County, JurisdictionTable};
 use crate::tir::{ParamId, Program, Word};
 use file::{LocalFile, Reader};
 use pol_grammar::ast::Level;
+use pol_grammar::names::edit_distance;
 use pol_grammar::{SourceId, Span};
 use resolve::{Chain, Env, Fail, OriginRef};
 
@@ -405,26 +406,6 @@ pub(crate) fn nearest<'c>(name: &str, candidates: impl Iterator<Item = &'c str>)
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
-}
-
-/// Levenshtein distance over characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, a_char) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, b_char) in b.iter().enumerate() {
-            let substitute =
-                previous.get(j).copied().unwrap_or(usize::MAX).saturating_add(usize::from(a_char != *b_char));
-            let delete = previous.get(j + 1).copied().unwrap_or(usize::MAX).saturating_add(1);
-            let insert = current.get(j).copied().unwrap_or(usize::MAX).saturating_add(1);
-            if let Some(cell) = current.get_mut(j + 1) {
-                *cell = substitute.min(delete).min(insert);
-            }
-        }
-        previous = current;
-    }
-    previous.last().copied().unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use super::{Ctx, MAX_NESTING, Rule, children};
 use crate::ast::{self, Expr, ExprKind};
 use crate::error::ParseError;
+use crate::names::edit_distance;
 use crate::span::Span;
 
 /// The operator table; each `op` call is one precedence level, loosest first.
@@ -415,28 +416,6 @@ fn build_period(cx: &Ctx<'_>, pair: &Pair<'_, Rule>) -> Result<ast::Period, Pars
             Err(ParseError::UnknownUnit { unit: unit.to_string(), help, span: cx.span(pair) })
         }
     }
-}
-
-/// Levenshtein distance, for suggestions.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row.first().copied().unwrap_or(0);
-        if let Some(first) = row.first_mut() {
-            *first = i + 1;
-        }
-        for (j, cb) in b.iter().enumerate() {
-            let above = row.get(j + 1).copied().unwrap_or(0);
-            let left = row.get(j).copied().unwrap_or(0);
-            let cost = if ca == *cb { diagonal } else { diagonal + 1 };
-            if let Some(cell) = row.get_mut(j + 1) {
-                *cell = cost.min(above + 1).min(left + 1);
-            }
-            diagonal = above;
-        }
-    }
-    row.last().copied().unwrap_or(0)
 }
 
 /// A `number` pair: digits, optional fraction, optional unit; checked against the unit's
