@@ -2,7 +2,7 @@
 //! drawn from its declarations and accepted by its own validation ([`crate::generate`]), as CSV
 //! files with the headers `pol run` reads.
 
-use super::{ErrorFormat, Status, load_and_compile, print_diagnostics, render};
+use super::{ErrorFormat, Status, load_for_date, print_diagnostics, render};
 use crate::generate::{GenerateConfig, GenerateCounts, GenerateError, Sink, Sinks, generate};
 use pol_compiler::diagnostic::{Diagnostic, Sources};
 use pol_compiler::policy::Policy;
@@ -31,16 +31,9 @@ pub struct GenCommand {
 /// Writes `households.csv`, `persons.csv` (and `cases.csv` when the policy declares cases) into
 /// the output directory; prints the row counts.
 pub fn gen_data(command: &GenCommand, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    let (sources, policy) = match load_and_compile(&command.policy, format, err) {
+    let (sources, policy, counties) = match load_for_date(&command.policy, command.as_of, format, err) {
         Ok(loaded) => loaded,
         Err(status) => return status,
-    };
-    let counties = match policy.county_table(command.as_of) {
-        Ok(counties) => counties,
-        Err(diagnostic) => {
-            print_diagnostics(&sources, vec![diagnostic], format, err);
-            return Status::Failure;
-        }
     };
     let config = GenerateConfig { households: command.households, seed: command.seed, bad_row_rate: command.bad_rate };
     match write_files(&policy, &counties, &config, &command.out) {

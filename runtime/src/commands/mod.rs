@@ -16,7 +16,9 @@ pub mod test;
 pub use render::ErrorFormat;
 
 use pol_compiler::diagnostic::{Diagnostic, Sources};
+use pol_compiler::engine::CountyTable;
 use pol_compiler::policy::Policy;
+use pol_compiler::tir::Word;
 use std::io::Write;
 use std::path::Path;
 
@@ -55,6 +57,24 @@ pub fn load_and_compile(dir: &Path, format: ErrorFormat, err: &mut dyn Write) ->
         Ok(policy) => Ok((sources, policy)),
         Err(diagnostics) => {
             print_diagnostics(&sources, diagnostics, format, err);
+            Err(Status::Failure)
+        }
+    }
+}
+
+/// [`load_and_compile`], then the parameters in force on `as_of` for every county; a parameter
+/// that cannot be resolved is printed as a diagnostic.
+pub fn load_for_date(
+    dir: &Path,
+    as_of: Word,
+    format: ErrorFormat,
+    err: &mut dyn Write,
+) -> Result<(Sources, Policy, CountyTable), Status> {
+    let (sources, policy) = load_and_compile(dir, format, err)?;
+    match policy.county_table(as_of) {
+        Ok(counties) => Ok((sources, policy, counties)),
+        Err(diagnostic) => {
+            print_diagnostics(&sources, vec![diagnostic], format, err);
             Err(Status::Failure)
         }
     }

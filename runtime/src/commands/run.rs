@@ -1,7 +1,7 @@
 //! `pol run DIR --households F --persons F [--cases F]`: the main job. Compiles the policy,
 //! resolves its parameters for the as-of date and hands the files to [`crate::pipeline::run`].
 
-use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_and_compile, make_engines};
+use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_for_date, make_engines};
 pub use crate::output::OutputFormat;
 use crate::pipeline::RunOptions;
 use pol_compiler::tir::Word;
@@ -35,16 +35,9 @@ pub struct RunCommand {
 
 /// Runs the policy over the files; prints the row counts (and timings when asked).
 pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    let (sources, policy) = match load_and_compile(&command.policy, format, err) {
+    let (sources, policy, counties) = match load_for_date(&command.policy, command.as_of, format, err) {
         Ok(loaded) => loaded,
         Err(status) => return status,
-    };
-    let counties = match policy.county_table(command.as_of) {
-        Ok(counties) => counties,
-        Err(diagnostic) => {
-            super::print_diagnostics(&sources, vec![diagnostic], format, err);
-            return Status::Failure;
-        }
     };
     let engine_choice = if command.engine == EngineChoice::Both { EngineChoice::Jit } else { command.engine };
     let engine = match make_engines(&policy.program, engine_choice, EngineUse::Outputs) {
