@@ -179,6 +179,98 @@ pub enum RuntimeError {
         span: Option<Span>,
     },
 
+    /// A record (a CSV record or a JSON line) longer than the limit: not a line of real data.
+    #[error("`{file}` line {line}: a record longer than {limit}")]
+    #[diagnostic(
+        code(pol::input::record_too_long),
+        help(
+            "a row of `{file}` ends at a line break and is at most {limit} long; check that the file is text with line ends, not a binary file or a device"
+        )
+    )]
+    RecordTooLong {
+        /// The file's name.
+        file: String,
+        /// The line where the record starts.
+        line: u64,
+        /// The limit, e.g. `1 MiB`.
+        limit: String,
+        /// The record's first bytes.
+        #[source_code]
+        excerpt: InputExcerpt,
+        /// The record's start.
+        #[label("no line end within {limit} of this")]
+        at: SourceSpan,
+    },
+
+    /// A quoted CSV field that is never closed (or not within the limits of a record).
+    #[error("`{file}` line {line}: a quoted field is not closed")]
+    #[diagnostic(
+        code(pol::input::unterminated_quote),
+        help(
+            "end the field with `\"` (a `\"` inside a quoted field is written `\"\"`); a quoted field may span at most {max_lines} lines"
+        )
+    )]
+    UnterminatedQuote {
+        /// The file's name.
+        file: String,
+        /// The line where the quote opens.
+        line: u64,
+        /// Why the field is taken as unclosed.
+        reason: String,
+        /// The limit on lines.
+        max_lines: u64,
+        /// The line of the quote.
+        #[source_code]
+        excerpt: InputExcerpt,
+        /// The quote.
+        #[label("{reason}")]
+        at: SourceSpan,
+    },
+
+    /// An input that can be read only once (a pipe) when the run must read it again.
+    #[error("`{file}` cannot be read a second time, and this run needs to")]
+    #[diagnostic(
+        code(pol::run::not_rereadable),
+        help(
+            "{reason} need a second pass over the inputs; write `{file}` to a regular file first (for example `cat … > {file}`) and give that file"
+        )
+    )]
+    NotRereadable {
+        /// The file's name.
+        file: String,
+        /// What needs the second pass.
+        reason: String,
+        /// The argument that named the file.
+        #[source_code]
+        argument: InputExcerpt,
+        /// The file in the argument.
+        #[label("not a regular file: {kind}")]
+        at: SourceSpan,
+        /// What the file is (a pipe, a character device, …).
+        kind: String,
+    },
+
+    /// A `--threads` value out of range.
+    #[error("cannot run on {requested} worker threads")]
+    #[diagnostic(
+        code(pol::run::threads),
+        help("give `--threads` a number from 1 to {max} (or leave it out to use every core)")
+    )]
+    Threads {
+        /// The number asked for.
+        requested: usize,
+        /// The largest number accepted.
+        max: usize,
+        /// The argument.
+        #[source_code]
+        argument: InputExcerpt,
+        /// The number in the argument.
+        #[label("{why}")]
+        at: SourceSpan,
+        /// Why the number is refused.
+        why: String,
+    },
+
     /// A bug: an invariant of the runtime does not hold.
     #[error("internal error: {message}; please report this")]
     #[diagnostic(code(pol::run::internal))]
@@ -186,6 +278,48 @@ pub enum RuntimeError {
         /// What went wrong.
         message: String,
     },
+}
+
+/// A few lines of an input file (or a command-line argument) shown under a diagnostic, with
+/// their real line numbers.
+/// (Boxed: errors stay small.)
+#[derive(Debug, Clone)]
+pub struct InputExcerpt(Box<Excerpt>);
+
+#[derive(Debug, Clone)]
+struct Excerpt {
+    name: String,
+    text: String,
+    /// The line number of the text's first line (1-based).
+    first_line: u64,
+}
+
+impl InputExcerpt {
+    /// `text`, from line `first_line` of `name`.
+    pub(crate) fn new(name: &str, text: String, first_line: u64) -> InputExcerpt {
+        InputExcerpt(Box::new(Excerpt { name: name.to_string(), text, first_line: first_line.max(1) }))
+    }
+}
+
+impl miette::SourceCode for InputExcerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let excerpt = &self.0;
+        let contents = excerpt.text.read_span(span, context_lines_before, context_lines_after)?;
+        let offset = usize::try_from(excerpt.first_line - 1).map_err(|_| miette::MietteError::OutOfBounds)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            excerpt.name.clone(),
+            contents.data(),
+            *contents.span(),
+            contents.line() + offset,
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
 }
 
 impl RuntimeError {

@@ -123,9 +123,10 @@ pub fn write_scaled(out: &mut Vec<u8>, value: i128, scale: u128, decimals: usize
         *slot = b'0' + (fraction % 10) as u8;
         fraction /= 10;
     }
-    let used = digits.get(..decimals).unwrap_or(&[]);
-    let trimmed =
-        used.iter().rposition(|digit| *digit != b'0').map_or(&[][..], |last| used.get(..=last).unwrap_or(&[]));
+    // `decimals` is at most the length of `digits`, so the slices exist; trailing zeros go.
+    let used = digits.get(..decimals).unwrap_or(&digits);
+    let n_kept = used.iter().rposition(|digit| *digit != b'0').map_or(0, |last| last + 1);
+    let trimmed = used.get(..n_kept).unwrap_or(used);
     out.push(b'.');
     out.extend_from_slice(trimmed);
 }

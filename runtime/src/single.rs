@@ -75,7 +75,7 @@ pub fn read_household(
     if batch.households.len == 0 {
         return Err(SingleError::NotFound { id: id.to_string(), file: households.display().to_string() });
     }
-    batch.households = first_row(batch.households);
+    batch.households = first_row(batch.households).map_err(|error| SingleError::Input(Box::new(error)))?;
     let person_link = program.person.household_ref.map(|column| column.0 as usize);
     batch.persons = read_rows(&typer, &program.person, persons, person_link, id, &mut batch.texts)?;
     batch.person_offsets.push(batch.persons.len as u32);
@@ -90,11 +90,12 @@ pub fn read_household(
 }
 
 /// Keeps only the first row (a duplicated id is `pol run`'s business).
-fn first_row(columns: Columns) -> Columns {
+fn first_row(columns: Columns) -> Result<Columns, RuntimeError> {
     let mut first = Columns::with_columns(columns.columns.len());
-    let row: Vec<Word> = columns.columns.iter().map(|column| column.first().copied().unwrap_or(0)).collect();
-    first.push_row(&row);
-    first
+    // INVARIANT: the caller found at least one row, so every column has a first word.
+    let row: Option<Vec<Word>> = columns.columns.iter().map(|column| column.first().copied()).collect();
+    first.push_row(&row.ok_or_else(|| RuntimeError::internal("a household column without a first row"))?);
+    Ok(first)
 }
 
 /// The rows of `path` whose `link` column equals `id`, typed against `schema`.

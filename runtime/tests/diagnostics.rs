@@ -188,3 +188,129 @@ fn a_rate_filter_that_fails_for_a_county() {
         &render_error(&compiled.sources, error),
     );
 }
+
+/// Runs on files already in `inputs` with `threads` workers and renders the error.
+fn error_in(inputs: &Inputs, households: &str, persons: &str, threads: Option<usize>) -> String {
+    let compiled = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+    let mut options = options(&compiled, inputs, households, persons, None, "out");
+    options.threads = threads;
+    let error = match run_with(&compiled, &options) {
+        Ok(summary) => panic!("the run should fail, got\n{summary}"),
+        Err(error) => error,
+    };
+    assert!(dir_files(&inputs.path("out")).is_empty(), "a failed run leaves no output");
+    render_error(&compiled.sources, error).replace(&inputs.dir.path().display().to_string(), "<tmp>")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_without_line_ends_stops_at_the_record_limit() {
+    // `/dev/zero` never ends and has no line end: the reader stops at 1 MiB instead of growing
+    // its buffer until memory runs out.
+    let inputs = Inputs::new();
+    std::os::unix::fs::symlink("/dev/zero", inputs.path("households.csv")).unwrap();
+    inputs.write("persons.csv", PERSONS_OK);
+    let rendered = error_in(&inputs, "households.csv", "persons.csv", Some(2));
+    snapshot("record_too_long", "households.csv → /dev/zero", &rendered);
+
+    let inputs = Inputs::new();
+    inputs.write("households.csv", HOUSEHOLDS_OK);
+    std::os::unix::fs::symlink("/dev/zero", inputs.path("persons.jsonl")).unwrap();
+    let rendered = error_in(&inputs, "households.csv", "persons.jsonl", Some(2));
+    snapshot("record_too_long_jsonl", "persons.jsonl → /dev/zero", &rendered);
+}
+
+#[test]
+fn an_unterminated_quote_names_the_line_where_it_opened() {
+    let households = "household_id,county_code,village,income,flag,months,kind\n\
+                      H1,610102,甲村,0,false,0,plain\n\
+                      H2,610102,\"乙村,0,false,0,plain\n\
+                      H3,610102,丙村,0,false,0,plain\n\
+                      H4,610102,丁村,0,false,0,plain\n";
+    let rendered = error_of(("households.csv", households.as_bytes()), ("persons.csv", PERSONS_OK.as_bytes()), None);
+    snapshot("unterminated_quote", households, &rendered);
+}
+
+#[test]
+fn a_quote_open_for_more_than_a_thousand_lines() {
+    let mut persons = PERSONS_OK.to_string();
+    persons.push_str("P2,H1,\"王\n");
+    for index in 0..1_100 {
+        persons.push_str(&format!("P{index},H1,一,false,1980-01-01,0,0\n"));
+    }
+    let rendered = error_of(("households.csv", HOUSEHOLDS_OK.as_bytes()), ("persons.csv", persons.as_bytes()), None);
+    snapshot("quote_open_too_long", "persons.csv: line 3 opens a quote, 1,100 lines follow", &rendered);
+}
+
+#[test]
+fn threads_out_of_range() {
+    let inputs = Inputs::new();
+    inputs.write("households.csv", HOUSEHOLDS_OK);
+    inputs.write("persons.csv", PERSONS_OK);
+    let none = error_in(&inputs, "households.csv", "persons.csv", Some(0));
+    let many = error_in(&inputs, "households.csv", "persons.csv", Some(100_000));
+    snapshot("threads", "--threads 0, then --threads 100000", &format!("{none}\n{many}"));
+    // The bounds themselves are accepted.
+    let compiled = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+    for threads in [1, pol_runtime::pipeline::MAX_THREADS] {
+        let mut options = options(&compiled, &inputs, "households.csv", "persons.csv", None, "out");
+        options.threads = Some(threads);
+        assert_eq!(run_ok(&compiled, &options).households.accepted, 1);
+    }
+}
+
+#[test]
+fn a_header_of_100000_columns_is_checked_at_once() {
+    let mut header = String::from("household_id,county_code,village,income,flag,months,kind");
+    for index in 0..100_000 {
+        header.push_str(&format!(",c{index}"));
+    }
+    header.push_str(",c99999\n");
+    let started = std::time::Instant::now();
+    let rendered = error_of(("households.csv", header.as_bytes()), ("persons.csv", PERSONS_OK.as_bytes()), None);
+    // The check was quadratic (13 s in a release build); it is now one pass over the names.
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    snapshot("duplicate_column_wide", "a header of 100,007 columns, `c99999` twice", &rendered);
+}
+
+/// Runs with the persons file given through a named pipe, written by another thread; gives up
+/// (failing the test) if the run does not end within a minute.
+#[cfg(unix)]
+fn run_with_persons_from_a_pipe(households: &str, persons: &'static str) -> Result<String, String> {
+    let inputs = Inputs::new();
+    inputs.write("households.csv", households);
+    let fifo = inputs.path("persons.csv");
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success(), "mkfifo failed");
+    let writer_path = fifo.clone();
+    std::thread::spawn(move || std::fs::write(writer_path, persons));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let dir = inputs.dir.path().to_path_buf();
+    std::thread::spawn(move || {
+        let compiled = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+        let mut options =
+            pol_runtime::RunOptions::new(dir.join("households.csv"), dir.join("persons.csv"), dir.join("out"), as_of());
+        options.threads = Some(2);
+        let outcome = run_with(&compiled, &options)
+            .map(|summary| summary.to_string())
+            .map_err(|error| render_error(&compiled.sources, error).replace(&dir.display().to_string(), "<tmp>"));
+        let _ = sender.send(outcome);
+    });
+    let outcome = receiver
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("the run did not end: it waits on the pipe"));
+    drop(inputs);
+    outcome
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_read_once_and_a_run_that_must_read_it_again_fails_at_once() {
+    // Clean data needs one pass: a pipe is fine.
+    let summary = run_with_persons_from_a_pipe(HOUSEHOLDS_OK, PERSONS_OK).unwrap();
+    assert!(summary.starts_with("read 1 households: 1 accepted, 0 rejected"), "{summary}");
+    // A duplicated household id needs a second pass.
+    let households = format!("{HOUSEHOLDS_OK}H1,610102,乙村,0,false,0,plain\n");
+    let rendered = run_with_persons_from_a_pipe(&households, PERSONS_OK).unwrap_err();
+    snapshot("not_rereadable", &format!("{households}(persons.csv is a named pipe)"), &rendered);
+}

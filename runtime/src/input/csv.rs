@@ -9,7 +9,7 @@
 use super::header::header_positions;
 use super::mapped::MappedFile;
 use super::table::{RawTable, RecordSource};
-use crate::error::RuntimeError;
+use crate::error::{InputExcerpt, RuntimeError};
 use pol_compiler::tir::EntitySchema;
 use std::borrow::Cow;
 use std::io::Read;
@@ -45,9 +45,76 @@ pub(crate) struct LineReader<R> {
     /// Whether `"` quotes line breaks (CSV) or not (JSON lines).
     quotes: bool,
     started: bool,
+    /// Where the open quote of the current record is (offset from the record's start) and its
+    /// line, while `in_quotes`.
+    quote: (usize, u64),
+    /// The longest record, in bytes ([`MAX_RECORD_BYTES`] but in tests).
+    max_bytes: usize,
+    /// The most line breaks inside one record ([`MAX_RECORD_LINES`] but in tests).
+    max_lines: u64,
 }
 
 const INITIAL_BUFFER: usize = 1 << 20;
+
+/// The longest record (a CSV record or a JSON line), in bytes: 1 MiB. A row of real data is a
+/// few hundred bytes; a file without line ends (a binary file, `/dev/zero`) would otherwise
+/// grow the read buffer until memory runs out.
+pub(crate) const MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// The most lines one CSV record may span (line breaks inside quoted fields): 1,000. A real
+/// field with line breaks (an address) spans a few; a quote left open would otherwise swallow
+/// the rest of the file as one field.
+pub(crate) const MAX_RECORD_LINES: u64 = 1_000;
+
+/// Why no next record could be read.
+#[derive(Debug)]
+pub(crate) enum RecordError {
+    /// The system's read failed.
+    Io(std::io::Error),
+    /// A record longer than the limit: its line and first bytes.
+    TooLong { line: u64, start: String },
+    /// A quote still open at the end of the file or at a limit: the quote's line, that line's
+    /// text with the quote at `column` (a byte offset in `text`), and why.
+    OpenQuote { line: u64, text: String, column: usize, reason: String },
+}
+
+impl RecordError {
+    /// The diagnostic for `file_name` (at `path`).
+    pub(crate) fn into_runtime(self, path: &Path, file_name: &str) -> RuntimeError {
+        match self {
+            RecordError::Io(error) => RuntimeError::read(path, &error),
+            RecordError::TooLong { line, start } => RuntimeError::RecordTooLong {
+                file: file_name.to_string(),
+                line,
+                limit: "1 MiB".to_string(),
+                at: (0, start.len()).into(),
+                excerpt: InputExcerpt::new(file_name, start, line),
+            },
+            RecordError::OpenQuote { line, text, column, reason } => RuntimeError::UnterminatedQuote {
+                file: file_name.to_string(),
+                line,
+                reason,
+                max_lines: MAX_RECORD_LINES,
+                at: (column, 1).into(),
+                excerpt: InputExcerpt::new(file_name, text, line),
+            },
+        }
+    }
+}
+
+impl From<std::io::Error> for RecordError {
+    fn from(error: std::io::Error) -> RecordError {
+        RecordError::Io(error)
+    }
+}
+
+/// `bytes` as text for a diagnostic: invalid UTF-8 replaced, control characters escaped.
+fn printable(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .flat_map(|c| if c.is_control() { c.escape_debug().collect::<Vec<_>>() } else { vec![c] })
+        .collect()
+}
 
 impl<R: Read> LineReader<R> {
     /// A reader of the records of `mapped` when given (then `reader` is not read), else of
@@ -70,6 +137,9 @@ impl<R: Read> LineReader<R> {
             consumed: 0,
             quotes,
             started: false,
+            quote: (0, 0),
+            max_bytes: MAX_RECORD_BYTES,
+            max_lines: MAX_RECORD_LINES,
         }
     }
 
@@ -84,7 +154,10 @@ impl<R: Read> LineReader<R> {
     }
 
     /// The next non-empty record (without its line end) and its line, or `None` at the end.
-    pub(crate) fn next_record(&mut self) -> std::io::Result<Option<(&[u8], u64)>> {
+    ///
+    /// Fails on a record longer than [`MAX_RECORD_BYTES`], and on a quoted field still open at
+    /// the end of the file or after [`MAX_RECORD_LINES`] lines.
+    pub(crate) fn next_record(&mut self) -> Result<Option<(&[u8], u64)>, RecordError> {
         if let Some(mapped) = self.mapped.as_mut() {
             // Every record before `start` has been returned, and the caller is done with it.
             mapped.release_before(self.start);
@@ -102,8 +175,11 @@ impl<R: Read> LineReader<R> {
                     self.consumed += 3;
                 }
             }
-            if let Some(newline) = self.find_end() {
+            if let Some(newline) = self.find_end()? {
                 let record_start = self.start;
+                if newline - record_start > self.max_bytes {
+                    return Err(self.too_long());
+                }
                 let line = self.line;
                 self.line += 1 + self.inner_lines;
                 self.consumed += (newline + 1 - record_start) as u64;
@@ -127,6 +203,12 @@ impl<R: Read> LineReader<R> {
                 if self.start >= self.end {
                     return Ok(None);
                 }
+                if self.in_quotes {
+                    return Err(self.open_quote("this quote is never closed".to_string()));
+                }
+                if self.end - self.start > self.max_bytes {
+                    return Err(self.too_long());
+                }
                 let (record_start, record_end) = (self.start, self.end);
                 let line = self.line;
                 self.last_quoted = std::mem::take(&mut self.has_quote);
@@ -140,34 +222,75 @@ impl<R: Read> LineReader<R> {
                 }
                 return Ok(all.get(record_start..trimmed_end).map(|record| (record, line)));
             }
+            if self.end - self.start > self.max_bytes {
+                return Err(if self.in_quotes {
+                    self.open_quote("this quote is not closed within 1 MiB".to_string())
+                } else {
+                    self.too_long()
+                });
+            }
             self.fill()?;
         }
     }
 
-    /// The index of the newline ending the current record, scanning from `scan`.
-    fn find_end(&mut self) -> Option<usize> {
+    /// The error for the current record, too long.
+    fn too_long(&self) -> RecordError {
         let all = bytes(&self.buffer, &self.mapped);
-        let window = all.get(self.scan..self.end)?;
+        let start = all.get(self.start..self.end.min(self.start + 32)).unwrap_or_default();
+        RecordError::TooLong { line: self.line, start: printable(start) }
+    }
+
+    /// The error for the current record's open quote.
+    fn open_quote(&self, reason: String) -> RecordError {
+        let all = bytes(&self.buffer, &self.mapped);
+        let record = all.get(self.start..self.end).unwrap_or_default();
+        let (quote_offset, quote_line) = self.quote;
+        // The quote's line, from at most 80 bytes before the quote to at most 40 after it.
+        let line_start = record
+            .get(..quote_offset)
+            .and_then(|before| memchr::memrchr(b'\n', before))
+            .map_or(0, |newline| newline + 1);
+        let from = line_start.max(quote_offset.saturating_sub(80));
+        let rest = record.get(quote_offset..).unwrap_or_default();
+        let to = quote_offset + memchr::memchr(b'\n', rest).unwrap_or(rest.len()).min(40);
+        let before = printable(record.get(from..quote_offset).unwrap_or_default());
+        let text = printable(record.get(from..to).unwrap_or_default());
+        RecordError::OpenQuote { line: quote_line, column: before.len(), text, reason }
+    }
+
+    /// The index of the newline ending the current record, scanning from `scan`.
+    fn find_end(&mut self) -> Result<Option<usize>, RecordError> {
+        let all = bytes(&self.buffer, &self.mapped);
+        let Some(window) = all.get(self.scan..self.end) else { return Ok(None) };
         if !self.quotes {
             let found = memchr::memchr(b'\n', window).map(|offset| self.scan + offset);
             if found.is_none() {
                 self.scan = self.end;
             }
-            return found;
+            return Ok(found);
         }
         for offset in memchr::memchr2_iter(b'\n', b'"', window) {
             let index = self.scan + offset;
             if all.get(index) == Some(&b'"') {
                 self.in_quotes = !self.in_quotes;
                 self.has_quote = true;
+                // The field's opening quote, not the second `"` of a `""` inside it.
+                if self.in_quotes && (index == self.start || all.get(index - 1) != Some(&b'"')) {
+                    self.quote = (index - self.start, self.line + self.inner_lines);
+                }
             } else if self.in_quotes {
                 self.inner_lines += 1;
+                if self.inner_lines > self.max_lines {
+                    self.scan = index;
+                    let reason = format!("this quote is not closed within {} lines", self.max_lines);
+                    return Err(self.open_quote(reason));
+                }
             } else {
-                return Some(index);
+                return Ok(Some(index));
             }
         }
         self.scan = self.end;
-        None
+        Ok(None)
     }
 
     /// Moves the unconsumed bytes to the front (growing the buffer when a record fills it) and
@@ -352,6 +475,7 @@ pub(crate) fn field(record: &[u8], position: usize, quoted: bool) -> Option<Cow<
 pub(crate) struct CsvSource {
     lines: LineReader<std::fs::File>,
     path: std::path::PathBuf,
+    file_name: String,
 }
 
 impl CsvSource {
@@ -365,7 +489,7 @@ impl CsvSource {
     ) -> Result<(CsvSource, Vec<usize>, Vec<String>), RuntimeError> {
         let mut lines = LineReader::open(file, true);
         let expected = || schema.columns.iter().map(|column| column.name.as_str()).collect::<Vec<_>>().join(",");
-        let header = match lines.next_record().map_err(|error| RuntimeError::read(path, &error))? {
+        let header = match lines.next_record().map_err(|error| error.into_runtime(path, file_name))? {
             Some((record, _)) => {
                 let mut fields = Vec::new();
                 let mut scratch = Vec::new();
@@ -386,7 +510,7 @@ impl CsvSource {
             None => return Err(RuntimeError::EmptyFile { file: file_name.to_string(), expected: expected() }),
         };
         let positions = header_positions(&header, file_name, schema)?;
-        Ok((CsvSource { lines, path: path.to_path_buf() }, positions, header))
+        Ok((CsvSource { lines, path: path.to_path_buf(), file_name: file_name.to_string() }, positions, header))
     }
 }
 
@@ -402,7 +526,7 @@ impl RecordSource for CsvSource {
                 Ok(true)
             }
             Ok(None) => Ok(false),
-            Err(error) => Err(RuntimeError::read(&self.path, &error)),
+            Err(error) => Err(error.into_runtime(&self.path, &self.file_name)),
         }
     }
 
@@ -480,7 +604,8 @@ mod tests {
 
     /// Records as the format defines them, one byte at a time: a line break ends a record
     /// unless inside quotes; empty records are skipped; a `\r` before the break is dropped.
-    fn records_byte_by_byte(text: &[u8]) -> Vec<(Vec<u8>, u64)> {
+    /// The flag says whether the last record ends inside quotes (then reading it fails).
+    fn records_byte_by_byte(text: &[u8]) -> (Vec<(Vec<u8>, u64)>, bool) {
         let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
         let (mut out, mut current, mut in_quotes, mut line, mut first_line) = (Vec::new(), Vec::new(), false, 1, 1);
         let mut finish = |current: &mut Vec<u8>, first_line: u64| {
@@ -511,7 +636,10 @@ mod tests {
             }
         }
         finish(&mut current, first_line);
-        out
+        if in_quotes {
+            out.pop();
+        }
+        (out, in_quotes)
     }
 
     /// A reader that hands out at most `step` bytes per read.
@@ -540,23 +668,100 @@ mod tests {
             repeat in 1usize..300,
         ) {
             let text: String = pieces.concat().repeat(repeat);
-            let expected = records_byte_by_byte(text.as_bytes());
+            let (expected, open_at_end) = records_byte_by_byte(text.as_bytes());
             let mut reader = LineReader::new(Trickle { text: text.as_bytes(), step }, None, true);
+            // The limits are tested on their own; here records of any size are found.
+            reader.max_bytes = usize::MAX;
+            reader.max_lines = u64::MAX;
             let mut found = Vec::new();
-            while let Some((record, line)) = reader.next_record().expect("read") {
-                found.push((record.to_vec(), line));
-            }
+            let end = loop {
+                match reader.next_record() {
+                    Ok(Some((record, line))) => found.push((record.to_vec(), line)),
+                    Ok(None) => break None,
+                    Err(error) => break Some(error),
+                }
+            };
             proptest::prop_assert_eq!(found, expected);
+            proptest::prop_assert_eq!(matches!(end, Some(RecordError::OpenQuote { .. })), open_at_end);
+            proptest::prop_assert!(open_at_end || end.is_none());
         }
     }
 
     #[test]
-    fn small_buffers_grow() {
-        let long = "x".repeat(3 * INITIAL_BUFFER);
+    fn small_buffers_grow_to_the_longest_record() {
+        let long = "x".repeat(MAX_RECORD_BYTES);
         let text = format!("h\n{long}\nend\n");
         let found = records(&text);
         assert_eq!(found.len(), 3);
         assert_eq!(found.get(1).map(|(record, _)| record.len()), Some(long.len()));
+    }
+
+    /// The first error reading `text` with the given limits, after the records before it.
+    fn first_error(text: &str, max_bytes: usize, max_lines: u64) -> (Vec<String>, Option<RecordError>) {
+        let mut reader = LineReader::new(Trickle { text: text.as_bytes(), step: 7 }, None, true);
+        reader.max_bytes = max_bytes;
+        reader.max_lines = max_lines;
+        let mut found = Vec::new();
+        loop {
+            match reader.next_record() {
+                Ok(Some((record, _))) => found.push(String::from_utf8_lossy(record).into_owned()),
+                Ok(None) => return (found, None),
+                Err(error) => return (found, Some(error)),
+            }
+        }
+    }
+
+    #[test]
+    fn a_record_longer_than_the_limit_is_an_error_at_its_line() {
+        let (found, error) = first_error("h\nshort\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\nend\n", 20, 10);
+        assert_eq!(found, ["h", "short"]);
+        match error {
+            Some(RecordError::TooLong { line, start }) => {
+                assert_eq!(line, 3);
+                // The record's first bytes (at most 32; as many as were read when it was found).
+                assert!(start.len() > 20 && start.len() <= 32 && start.chars().all(|c| c == 'x'), "{start}");
+            }
+            other => panic!("expected a record too long, got {other:?}"),
+        }
+        // A file without any line end, as `/dev/zero` is, stops at the limit.
+        let (found, error) = first_error(&"\0".repeat(200), 50, 10);
+        assert!(found.is_empty());
+        assert!(matches!(error, Some(RecordError::TooLong { line: 1, .. })), "{error:?}");
+        // A record of exactly the limit is read.
+        let (found, error) = first_error(&format!("{}\n", "y".repeat(20)), 20, 10);
+        assert_eq!((found.len(), error.is_none()), (1, true));
+    }
+
+    #[test]
+    fn an_open_quote_names_its_line_at_the_end_of_the_file_or_at_a_limit() {
+        let text = "h\nH1,x\nH2,\"unclosed, ok\nH3,y\nH4,z\n";
+        let (found, error) = first_error(text, 1 << 20, 10);
+        assert_eq!(found, ["h", "H1,x"]);
+        match error {
+            Some(RecordError::OpenQuote { line, text, column, reason }) => {
+                assert_eq!((line, text.as_str(), column), (3, "H2,\"unclosed, ok", 3));
+                assert_eq!(reason, "this quote is never closed");
+            }
+            other => panic!("expected an open quote, got {other:?}"),
+        }
+        // The field's opening quote is named, not the second quote of a `""` inside it.
+        let (_, error) = first_error("a\n\"b\"\"c\n", 1 << 20, 10);
+        assert!(matches!(error, Some(RecordError::OpenQuote { line: 2, column: 0, .. })), "{error:?}");
+        // Too many lines inside quotes, or too many bytes, stop before the end of the file.
+        let many = format!("h\n\"{}", "line\n".repeat(20));
+        let (_, error) = first_error(&many, 1 << 20, 5);
+        assert!(
+            matches!(&error, Some(RecordError::OpenQuote { line: 2, reason, .. }) if reason.contains("5 lines")),
+            "{error:?}"
+        );
+        let (_, error) = first_error(&many, 30, 1000);
+        assert!(
+            matches!(&error, Some(RecordError::OpenQuote { line: 2, reason, .. }) if reason.contains("1 MiB")),
+            "{error:?}"
+        );
+        // A quoted field with line breaks within the limits is one record.
+        let (found, error) = first_error("h\n\"a\nb\",c\n", 1 << 20, 5);
+        assert_eq!((found, error.is_none()), (vec!["h".to_string(), "\"a\nb\",c".to_string()], true));
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl RecordSource for JsonlSource {
         let (line_bytes, line) = match self.lines.next_record() {
             Ok(Some(record)) => record,
             Ok(None) => return Ok(false),
-            Err(error) => return Err(RuntimeError::read(&self.path, &error)),
+            Err(error) => return Err(error.into_runtime(&self.path, &self.file_name)),
         };
         let text = std::str::from_utf8(line_bytes).map_err(|error| RuntimeError::NotUtf8 {
             file: self.file_name.clone(),

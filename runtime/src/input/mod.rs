@@ -22,6 +22,12 @@
 //! the file (CSV: the header is line 1; a quoted field spanning lines gives its first line); for
 //! Parquet, where there are no lines, row `i` (from 0) has line `i + 2`, the line it would have
 //! in the same table written as CSV.
+//!
+//! Limits (README, "Input limits"): a CSV record or JSON line is at most 1 MiB
+//! ([`csv::MAX_RECORD_BYTES`]) and a quoted CSV field spans at most 1,000 lines
+//! ([`csv::MAX_RECORD_LINES`]); beyond them, or at a quote still open at the end of the file,
+//! the run stops with a diagnostic naming the file and the line. An input that is not a regular
+//! file (a pipe) can be read only once ([`not_rereadable`]).
 
 pub(crate) mod csv;
 mod header;
@@ -72,6 +78,29 @@ pub(crate) struct OpenedInput {
     pub file_name: String,
     /// Total bytes (CSV, JSON lines) or rows (Parquet), for progress.
     pub total: u64,
+}
+
+/// What `path` is when it is not a regular file (`a pipe`, `a character device`, …): such an
+/// input can be read only once.
+pub(crate) fn not_rereadable(path: &Path) -> Result<Option<&'static str>, RuntimeError> {
+    let file_type = std::fs::metadata(path).map_err(|error| RuntimeError::read(path, &error))?.file_type();
+    if file_type.is_file() {
+        return Ok(None);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if file_type.is_fifo() {
+            return Ok(Some("a pipe"));
+        }
+        if file_type.is_char_device() {
+            return Ok(Some("a character device"));
+        }
+        if file_type.is_socket() {
+            return Ok(Some("a socket"));
+        }
+    }
+    Ok(Some(if file_type.is_dir() { "a directory" } else { "not a regular file" }))
 }
 
 /// Opens an input file for `schema` and checks its header: every declared column present,

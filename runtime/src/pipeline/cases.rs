@@ -81,7 +81,10 @@ impl CaseStore {
         let mut store = CaseStore::empty(schema);
         store.file_name = opened.file_name.clone();
         for (index, (column, slot)) in schema.columns.iter().zip(store.text_columns.iter_mut()).enumerate() {
-            *slot = is_text(column.ty) && used.get(index).copied().unwrap_or(false);
+            // INVARIANT: `used` has one flag per case column (`used_columns`).
+            let is_used =
+                used.get(index).copied().ok_or_else(|| RuntimeError::internal("a case column without its use flag"))?;
+            *slot = is_text(column.ty) && is_used;
         }
         let mut last: HashMap<u64, u32, BuildIdentity> = HashMap::default();
         let mut splitter = Splitter::default();
@@ -91,12 +94,13 @@ impl CaseStore {
                 check_utf8(&opened.layout, &table, index, &opened.file_name)?;
             }
             let cells = opened.layout.cells(&table, index, &mut splitter);
+            // A missing id or household reference is stored empty: the row is rejected for it.
             let text_of = |column: Option<ColumnId>| match column.map(|column| cells.get(column.0 as usize)) {
-                Some(Cell::Text(text)) => std::str::from_utf8(text).unwrap_or(""),
-                _ => "",
+                Some(Cell::Text(text)) => utf8(text),
+                _ => Ok(""),
             };
-            let household = store.store_text(text_of(schema.household_ref))?;
-            let id = store.store_text(text_of(schema.key))?;
+            let household = store.store_text(text_of(schema.household_ref)?)?;
+            let id = store.store_text(text_of(schema.key)?)?;
             let mut problem = table.row_problem(index).map(|reason| Problem::bad_row("", reason.to_string()));
             if problem.is_none() {
                 problem = width_problem(&opened.layout, schema, cells.width_mismatch);
@@ -108,9 +112,10 @@ impl CaseStore {
                     let cell = cells.get(column_index);
                     let word = match typer.type_cell(column, cell) {
                         Ok(Typed::Word(word)) => word,
-                        Ok(Typed::Text) if store.text_columns.get(column_index).copied().unwrap_or(false) => {
+                        Ok(Typed::Text) if store.text_columns.get(column_index).is_some_and(|keep| *keep) => {
                             let text = match cell {
-                                Cell::Text(text) => std::str::from_utf8(text).unwrap_or(""),
+                                Cell::Text(text) => utf8(text)?,
+                                // A text column accepts no missing value: `type_cell` fails first.
                                 Cell::Missing | Cell::NotScalar => "",
                             };
                             let range = store.store_text(text)?;
@@ -132,7 +137,7 @@ impl CaseStore {
                 u32::try_from(store.rows.len()).map_err(|_| RuntimeError::internal("more than 4 billion cases"))?;
             store.next.push(END);
             if schema.household_ref.is_some() {
-                let hash = hash_bytes(text_of(schema.household_ref).as_bytes());
+                let hash = hash_bytes(text_of(schema.household_ref)?.as_bytes());
                 match last.insert(hash, row_index) {
                     Some(previous) => {
                         if let Some(slot) = store.next.get_mut(previous as usize) {
@@ -185,6 +190,7 @@ impl CaseStore {
 
     /// The cases (row indices, file order) whose household id is `key` (hash `hash`).
     pub(crate) fn of_household<'s>(&'s self, hash: u64, key: &'s [u8]) -> impl Iterator<Item = u32> + 's {
+        // No case of this household: the chain is empty.
         let mut next = self.first.get(&hash).copied().unwrap_or(END);
         std::iter::from_fn(move || {
             while next != END {
@@ -208,4 +214,10 @@ impl CaseStore {
     pub(crate) fn len(&self) -> usize {
         self.rows.len()
     }
+}
+
+/// A cell's text, checked to be UTF-8 before it is typed (CSV rows by `check_utf8`, JSON and
+/// Parquet text by their decoders).
+fn utf8(text: &[u8]) -> Result<&str, RuntimeError> {
+    std::str::from_utf8(text).map_err(|_| RuntimeError::internal("a case cell that is not UTF-8 after the check"))
 }

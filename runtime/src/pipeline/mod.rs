@@ -123,11 +123,12 @@ mod typing;
 mod worker;
 mod writer;
 
-pub use options::{DEFAULT_CHUNK_HOUSEHOLDS, RowCounts, RunOptions, RunSummary, Timings};
+pub use options::{DEFAULT_CHUNK_HOUSEHOLDS, MAX_THREADS, RowCounts, RunOptions, RunSummary, Timings};
 
-use crate::error::RuntimeError;
+use crate::error::{InputExcerpt, RuntimeError};
 use crate::fields::FieldTyper;
 use crate::hash::HashCollector;
+use crate::input;
 use crate::output::{Staging, TablePlan};
 use crate::report::ReportPlan;
 use cases::CaseStore;
@@ -158,6 +159,7 @@ pub fn run(
     engine: &dyn Engine,
 ) -> Result<RunSummary, RuntimeError> {
     let started = Instant::now();
+    let threads = options.worker_threads()?;
     check_schemas(program, options)?;
     let typer = FieldTyper::new(program, jurisdictions);
     let used = used_columns(program);
@@ -166,7 +168,6 @@ pub fn run(
         None => CaseStore::empty(&program.case),
     };
     let report = ReportPlan::of_program(program)?;
-    let threads = options.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)).max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -195,6 +196,7 @@ pub fn run(
             PassEnd::Done(pass) => *pass,
             PassEnd::Ungrouped(times) => {
                 add_times(&mut timings, &times);
+                ensure_rereadable(options, "persons not grouped by household")?;
                 mode = Mode::Ungrouped;
                 continue;
             }
@@ -210,6 +212,7 @@ pub fn run(
         });
         timings.ids += ids_started.elapsed();
         if !repeated_households.is_empty() || !repeated_persons.is_empty() {
+            ensure_rereadable(options, "ids that occur more than once")?;
             let confirm_started = Instant::now();
             duplicates = confirm_duplicates(program, options, &repeated_households, &repeated_persons)?;
             timings.confirm += confirm_started.elapsed();
@@ -223,6 +226,7 @@ pub fn run(
         }
         drop(pass);
         if !grouped_ok {
+            ensure_rereadable(options, "persons not grouped by household")?;
             mode = Mode::Ungrouped;
         }
         collect = false;
@@ -250,6 +254,24 @@ pub fn run(
         }
     }
     Ok(summary)
+}
+
+/// Fails when an input cannot be read again (a pipe) and `reason` needs another pass: reading
+/// a pipe again would wait forever for a writer.
+fn ensure_rereadable(options: &RunOptions<'_>, reason: &str) -> Result<(), RuntimeError> {
+    for (flag, path) in [("--households", &options.households), ("--persons", &options.persons)] {
+        let Some(kind) = input::not_rereadable(path)? else { continue };
+        let file = input::file_name(path);
+        let text = format!("{flag} {file}");
+        return Err(RuntimeError::NotRereadable {
+            reason: reason.to_string(),
+            at: (flag.len() + 1, file.len()).into(),
+            argument: InputExcerpt::new("arguments", text, 1),
+            kind: kind.to_string(),
+            file,
+        });
+    }
+    Ok(())
 }
 
 fn add_times(timings: &mut Timings, pass: &Timings) {

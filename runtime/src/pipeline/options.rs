@@ -2,6 +2,7 @@
 //! [`RowCounts`], [`Timings`]). A leaf: every stage may use these types, none of them is used
 //! here.
 
+use crate::error::{InputExcerpt, RuntimeError};
 use crate::output::OutputFormat;
 use pol_compiler::diagnostic::Sources;
 use pol_compiler::tir::Word;
@@ -52,6 +53,35 @@ impl<'a> RunOptions<'a> {
             chunk_households: DEFAULT_CHUNK_HOUSEHOLDS,
             sources: None,
         }
+    }
+}
+
+/// The most worker threads a run accepts: 1,024. More threads than cores only adds switching,
+/// and each in-flight chunk holds memory (a run keeps `threads + 2` chunks in flight).
+pub const MAX_THREADS: usize = 1_024;
+
+impl RunOptions<'_> {
+    /// The worker threads to run on: `threads`, or every core when it is `None` (2 when the
+    /// number of cores cannot be known). Fails on 0 and on more than [`MAX_THREADS`].
+    pub fn worker_threads(&self) -> Result<usize, RuntimeError> {
+        let Some(requested) = self.threads else {
+            // The number of cores is unknown only on unusual systems: two threads is a safe guess.
+            return Ok(std::thread::available_parallelism().map_or(2, usize::from));
+        };
+        let why = match requested {
+            0 => "a run needs at least one thread".to_string(),
+            1..=MAX_THREADS => return Ok(requested),
+            _ => format!("at most {MAX_THREADS}"),
+        };
+        let number = requested.to_string();
+        let text = format!("--threads {number}");
+        Err(RuntimeError::Threads {
+            requested,
+            max: MAX_THREADS,
+            at: (text.len() - number.len(), number.len()).into(),
+            argument: InputExcerpt::new("arguments", text, 1),
+            why,
+        })
     }
 }
 

@@ -321,8 +321,13 @@ fn build_batch(
                 }
                 let words = shared.cases.row_words(case);
                 for (column_index, column) in batch.cases.columns.iter_mut().enumerate() {
-                    let word = words.get(column_index).copied().unwrap_or(0);
-                    let word = if shared.cases.text_columns.get(column_index).copied().unwrap_or(false) {
+                    // INVARIANT: a case row has one word and one text flag per case column.
+                    let (Some(word), Some(keep_text)) =
+                        (words.get(column_index).copied(), shared.cases.text_columns.get(column_index).copied())
+                    else {
+                        return Err(RuntimeError::internal("a case row shorter than its schema"));
+                    };
+                    let word = if keep_text {
                         sink.push(shared.cases.text_cell(word))
                     } else if program.case.columns.get(column_index).is_some_and(|column| is_text(column.ty)) {
                         unused_text()
