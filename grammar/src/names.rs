@@ -38,5 +38,7 @@ mod tests {
         assert_eq!(edit_distance("", ""), 0);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("month", "mnth"), 1);
+        assert_eq!(edit_distance("birthdate", "birth_date"), 1);
+        assert_eq!(edit_distance("收入", "收人"), 1);
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::error::RuntimeError;
 use pol_compiler::tir::EntitySchema;
+use pol_grammar::names::edit_distance;
 use std::collections::HashMap;
 
 /// The position in `header` of each schema column. Fails on a name that appears twice and on a
@@ -46,44 +47,4 @@ pub(crate) fn header_positions(
         }
     }
     Ok(positions)
-}
-
-/// The Levenshtein distance between two names, counted in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    // `previous[j]`: the distance between the part of `a` done so far and `b[..j]`.
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut distance = b.len();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = Vec::with_capacity(b.len() + 1);
-        let mut left = i + 1;
-        current.push(left);
-        for ((diagonal, above), cb) in previous.iter().zip(previous.iter().skip(1)).zip(&b) {
-            left = (diagonal + usize::from(ca != *cb)).min(above + 1).min(left + 1);
-            current.push(left);
-        }
-        distance = left;
-        previous = current;
-    }
-    distance
-}
-
-#[cfg(test)]
-mod tests {
-    use super::edit_distance;
-
-    #[test]
-    fn edit_distances() {
-        for (a, b, expected) in [
-            ("", "", 0),
-            ("", "abc", 3),
-            ("abc", "", 3),
-            ("birthdate", "birth_date", 1),
-            ("kitten", "sitting", 3),
-            ("收入", "收人", 1),
-            ("income", "income", 0),
-        ] {
-            assert_eq!(edit_distance(a, b), expected, "{a} / {b}");
-        }
-    }
 }
