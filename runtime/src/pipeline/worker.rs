@@ -596,7 +596,8 @@ impl Members<'_> {
         let rule = self.shared.program.rule(rule_id);
         let (message, field) = match rule.map(|rule| &rule.role) {
             Some(RuleRole::Validation { message, field }) => (message.clone(), field.clone()),
-            _ => (None, None),
+            // Only a validation rule makes a household invalid; the others are named by the rule.
+            Some(RuleRole::Named | RuleRole::Hidden) | None => (None, None),
         };
         let message =
             message.unwrap_or_else(|| format!("`{}` does not hold", rule.map_or("", |rule| rule.name.as_str())));
