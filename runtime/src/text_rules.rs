@@ -6,6 +6,8 @@
 //! or a bidirectional override or isolate (U+202A–U+202E, U+2066–U+2069), which make a
 //! published name read differently from what it holds. Such a row is rejected at validation with
 //! the reason [`text_problem`] gives and listed in `rejects.csv`; nothing is silently altered.
+//! `rejects.csv` itself shows such a character of a rejected row's id or value as `<U+XXXX>`
+//! ([`show_forbidden`]), so that it too holds none.
 //!
 //! **CSV output.** A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (and some
 //! also after a leading tab or carriage return) as a formula, so a household named
@@ -29,6 +31,23 @@ pub(crate) fn text_problem(text: &[u8]) -> Option<String> {
     let bad = text.chars().find(|character| is_forbidden(*character))?;
     let what = if character_is_bidi(bad) { "a bidirectional control character" } else { "a control character" };
     Some(format!("holds {what} (U+{:04X})", u32::from(bad)))
+}
+
+/// `text` with each forbidden character written as `<U+XXXX>`, for `rejects.csv`, which
+/// lists the rejected rows' ids and values as they were given.
+pub(crate) fn show_forbidden(text: &str) -> std::borrow::Cow<'_, str> {
+    if text_problem(text.as_bytes()).is_none() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        if is_forbidden(character) {
+            shown.push_str(&format!("<U+{:04X}>", u32::from(character)));
+        } else {
+            shown.push(character);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
 }
 
 /// Whether `character` may not appear in an input text cell.
@@ -77,6 +96,12 @@ mod tests {
         );
         // Neighbours of the forbidden ranges are allowed.
         assert_eq!(text_problem("\u{A0}\u{2029}\u{202F}\u{2065}\u{206A}".as_bytes()), None);
+    }
+
+    #[test]
+    fn forbidden_characters_are_shown_by_code_point() {
+        assert_eq!(show_forbidden("H1"), "H1");
+        assert_eq!(show_forbidden("H\u{0}1\u{202E}"), "H<U+0000>1<U+202E>");
     }
 
     #[test]

@@ -403,7 +403,7 @@ mod tests {
 
     #[test]
     fn a_directory_where_a_file_goes_stops_the_commit_before_anything_moves() -> Result<(), RuntimeError> {
-        for blocker in ["report.md", "people.jsonl"] {
+        for blocker in ["people.parquet", "people.jsonl"] {
             let root = tempfile::tempdir().map_err(|error| RuntimeError::internal(error.to_string()))?;
             let out = root.path().join("out");
             let (_dir, staging) = prepared(root.path())?;

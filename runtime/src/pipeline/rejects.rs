@@ -29,10 +29,11 @@ pub(crate) fn write_reject(out: &mut Vec<u8>, file: &str, line: u64, household_i
     out.push(b'\n');
 }
 
-/// Appends a cell that may hold input text, made safe for spreadsheets (see `text_rules`).
+/// Appends a cell that may hold input text, its forbidden characters shown as `<U+XXXX>` and
+/// made safe for spreadsheets (see `text_rules`).
 fn write_text_field(out: &mut Vec<u8>, text: &str) {
     let start = out.len();
-    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(text_rules::show_forbidden(text).as_bytes());
     text_rules::neutralise_csv_tail(out, start);
     format::quote_csv_tail(out, start);
 }
