@@ -163,7 +163,9 @@ impl Staging {
         for name in targets {
             let path = self.out_dir.join(&name);
             match std::fs::symlink_metadata(&path) {
-                Ok(meta) if meta.is_dir() => return Err(RuntimeError::OutputTarget { path: path.display().to_string() }),
+                Ok(meta) if meta.is_dir() => {
+                    return Err(RuntimeError::OutputTarget { path: path.display().to_string() });
+                }
                 Ok(_) => replaced.push(name),
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
                 Err(error) => return Err(RuntimeError::write(&path, &error)),
@@ -342,7 +344,8 @@ mod tests {
         }
         let mut dir = OutputDir::new(&out);
         let mut staging = dir.stage()?;
-        for (name, content) in [("people.parquet", "new people"), ("rejects.csv", "new rejects"), ("report.md", "new")] {
+        for (name, content) in [("people.parquet", "new people"), ("rejects.csv", "new rejects"), ("report.md", "new")]
+        {
             let path = staging.file(name);
             std::fs::write(&path, content).map_err(|error| RuntimeError::write(&path, &error))?;
         }
@@ -411,7 +414,10 @@ mod tests {
             let before = files(&out);
             let error = staging.commit().err();
             assert!(matches!(error, Some(RuntimeError::OutputTarget { .. })), "{error:?}");
-            assert_eq!(files(&out), before.into_iter().filter(|(name, _)| !name.starts_with(STAGING_PREFIX)).collect::<Vec<_>>());
+            assert_eq!(
+                files(&out),
+                before.into_iter().filter(|(name, _)| !name.starts_with(STAGING_PREFIX)).collect::<Vec<_>>()
+            );
         }
         Ok(())
     }

@@ -349,7 +349,9 @@ impl Cells<'_> {
                 for (row, (span, word)) in cells {
                     *word = unused;
                     let (bytes, start) = span.locate(base.table, base.unquoted);
-                    if span.end >= NOT_SCALAR || bytes.get(start..span.end).is_some_and(|text| text_problem(text).is_some()) {
+                    if span.end >= NOT_SCALAR
+                        || bytes.get(start..span.end).is_some_and(|text| text_problem(text).is_some())
+                    {
                         failed.push(row);
                     }
                 }
