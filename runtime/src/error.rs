@@ -31,6 +31,29 @@ pub enum RuntimeError {
         message: String,
     },
 
+    /// Another run holds the output directory.
+    #[error("another `pol run` is writing into `{dir}`")]
+    #[diagnostic(
+        code(pol::run::locked),
+        help("wait for the other run to finish, or give this run another output directory with `--out`")
+    )]
+    Locked {
+        /// The output directory.
+        dir: String,
+    },
+
+    /// A directory where an output file must go (or where an output of the other format would
+    /// be removed).
+    #[error("`{path}` is a directory, where `pol run` writes a file")]
+    #[diagnostic(
+        code(pol::run::output_target),
+        help("remove or rename the directory; the previous outputs were left as they were")
+    )]
+    OutputTarget {
+        /// The path.
+        path: String,
+    },
+
     /// A policy file is not UTF-8.
     #[error("`{file}` is not UTF-8")]
     #[diagnostic(code(pol::load::not_utf8), help("save `{file}` as UTF-8 text"))]

@@ -206,7 +206,9 @@ impl<'p> FieldTyper<'p> {
         };
         let shown = || String::from_utf8_lossy(text);
         match column.ty {
-            ColumnTy::Key | ColumnTy::HouseholdRef | ColumnTy::Value(Ty::Text) => Ok(Typed::Text),
+            ColumnTy::Key | ColumnTy::HouseholdRef | ColumnTy::Value(Ty::Text) => {
+                crate::text_rules::text_problem(text).map_or(Ok(Typed::Text), Err)
+            }
             ColumnTy::County => match self.counties.get(&hash_bytes(text)) {
                 Some(index) if self.codes.get(*index) == Some(&text) => Ok(Typed::Word(*index as Word)),
                 _ => Err(format!("`{}` is not a county of jurisdictions.csv", shown())),

@@ -24,6 +24,7 @@ pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod single;
+mod text_rules;
 
 pub use error::RuntimeError;
 pub use input::InputFormat;

@@ -314,3 +314,39 @@ fn a_pipe_is_read_once_and_a_run_that_must_read_it_again_fails_at_once() {
     let rendered = run_with_persons_from_a_pipe(&households, PERSONS_OK).unwrap_err();
     snapshot("not_rereadable", &format!("{households}(persons.csv is a named pipe)"), &rendered);
 }
+
+/// Runs the small fixture into `out` after `prepare` and renders the error.
+fn output_error_of(prepare: impl FnOnce(&Inputs) -> Option<std::fs::File>) -> String {
+    let compiled = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+    let inputs = Inputs::new();
+    inputs.write("households.csv", HOUSEHOLDS_OK);
+    inputs.write("persons.csv", PERSONS_OK);
+    let options = options(&compiled, &inputs, "households.csv", "persons.csv", None, "out");
+    let _lock = prepare(&inputs);
+    let error = match run_with(&compiled, &options) {
+        Ok(summary) => panic!("the run should fail, got\n{summary}"),
+        Err(error) => error,
+    };
+    let rendered = render_error(&compiled.sources, error);
+    rendered.replace(&inputs.dir.path().display().to_string(), "<tmp>")
+}
+
+#[test]
+fn an_output_directory_another_run_holds() {
+    let rendered = output_error_of(|inputs| {
+        std::fs::create_dir(inputs.path("out")).unwrap();
+        let holder = std::fs::File::open(inputs.path("out")).unwrap();
+        holder.try_lock().unwrap();
+        Some(holder)
+    });
+    snapshot("output_locked", "(another run holds `out`)", &rendered);
+}
+
+#[test]
+fn a_directory_where_an_output_file_goes() {
+    let rendered = output_error_of(|inputs| {
+        std::fs::create_dir_all(inputs.path("out/household_results.csv")).unwrap();
+        None
+    });
+    snapshot("output_target", "(`out/household_results.csv` is a directory)", &rendered);
+}

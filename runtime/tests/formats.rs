@@ -309,3 +309,30 @@ fn jsonl_and_parquet_outputs_hold_the_csv_values() {
         r#"{"household_id":"H1","county_code":"610102","village":"东村","n":2,"gap":"900.00","paid":"900.00","kind":"plain","head":"王**","severe":"-0.833333333"}"#
     );
 }
+
+#[test]
+fn control_characters_in_json_strings_reject_their_rows_too() {
+    let compiled = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+    let inputs = Inputs::new();
+    inputs.write(
+        "households.jsonl",
+        "{\"household_id\":\"H1\",\"county_code\":\"610102\",\"village\":\"甲\\u0000村\",\"income\":0,\"flag\":false,\"months\":0,\"kind\":\"plain\"}\n\
+         {\"household_id\":\"H2\",\"county_code\":\"610102\",\"village\":\"乙\\u202e村\",\"income\":0,\"flag\":false,\"months\":0,\"kind\":\"plain\"}\n\
+         {\"household_id\":\"H3\",\"county_code\":\"610102\",\"village\":\"丙村\",\"income\":0,\"flag\":false,\"months\":0,\"kind\":\"plain\"}\n",
+    );
+    inputs.write(
+        "persons.csv",
+        "person_id,household_id,name,is_head,birth_date,grade,share\nP1,H1,一,true,1980-01-01,0,0\nP2,H2,二,true,1980-01-01,0,0\nP3,H3,三,true,1980-01-01,0,0\n",
+    );
+    let options = options(&compiled, &inputs, "households.jsonl", "persons.csv", None, "out");
+    let summary = run_ok(&compiled, &options);
+    assert_eq!(
+        inputs.read("out/rejects.csv"),
+        "file,line,household_id,field,reason\n\
+         households.jsonl,1,H1,village,bad village: holds a control character (U+0000)\n\
+         households.jsonl,2,H2,village,bad village: holds a bidirectional control character (U+202E)\n\
+         persons.csv,2,H1,village,household rejected: bad village\n\
+         persons.csv,3,H2,village,household rejected: bad village\n"
+    );
+    assert_eq!(summary.households.accepted, 1);
+}

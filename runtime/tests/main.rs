@@ -9,6 +9,7 @@ mod generate;
 mod invariance;
 mod modules;
 mod outputs;
+mod published;
 mod shaanxi;
 mod support;
 mod validation;

@@ -147,3 +147,67 @@ fn persons_and_cases_of_missing_households_are_rejected() {
         "read 1 households: 1 accepted, 0 rejected\nread 3 persons: 1 accepted, 2 rejected\nread 2 cases: 1 accepted, 1 rejected\n"
     );
 }
+
+#[test]
+fn every_case_with_a_duplicated_case_id_is_rejected() {
+    let compiled = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+    let inputs = Inputs::new();
+    let cases = "\
+case_id,household_id,amount,urgent
+C1,H2,800,true
+C2,H1,1500,false
+C1,H1,1000,false
+C3,H4,oops,false
+C3,H4,10,false
+C4,H3,10,false
+";
+    inputs.write("households.csv", crate::outputs::HOUSEHOLDS);
+    inputs.write("persons.csv", crate::outputs::PERSONS);
+    inputs.write("cases.csv", cases);
+    let options = options(&compiled, &inputs, "households.csv", "persons.csv", Some("cases.csv"), "out");
+    let summary = run_ok(&compiled, &options);
+    let snapshot = format!(
+        "== cases.csv\n{cases}== rejects.csv\n{}== case_results.csv\n{}== summary\n{summary}",
+        inputs.read("out/rejects.csv"),
+        inputs.read("out/case_results.csv"),
+    );
+    insta::assert_snapshot!("duplicated_case_ids", snapshot);
+    // A duplicated case does not reject its household.
+    assert_eq!((summary.households.accepted, summary.cases.accepted, summary.cases.rejected), (4, 2, 4));
+}
+
+#[test]
+fn control_and_bidirectional_characters_in_text_reject_the_row() {
+    let compiled = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+    let inputs = Inputs::new();
+    let households = "household_id,county_code,village,income,flag,months,kind\n\
+                      H1,610102,东村,100,false,0,plain\n\
+                      H2,610102,西\0村,100,false,0,plain\n\
+                      H3,610102,\"南\t村\",100,false,0,plain\n\
+                      H4,610102,北村\u{202E}abc,100,false,0,plain\n\
+                      H5\u{85},610102,中村,100,false,0,plain\n\
+                      H6,610102,\"上\r\n村\",100,false,0,plain\n";
+    let persons = "person_id,household_id,name,is_head,birth_date,grade,share\n\
+                   P1,H1,王\u{2066}建国\u{2069},true,1970-03-01,0,0\n\
+                   P2,H2,李四,true,1970-03-01,0,0\n\
+                   P3,H3,张三,true,1970-03-01,0,0\n\
+                   P4,H4,赵,true,1970-03-01,0,0\n\
+                   P5,H5\u{85},钱,true,1970-03-01,0,0\n\
+                   P6,H6,孙,true,1970-03-01,0,0\n\
+                   P7\x1b,H6,周,false,1970-03-01,0,0\n";
+    let cases = "case_id,household_id,amount,urgent\nC1\x7f,H1,1,false\nC2,H6,1,false\n";
+    inputs.write("households.csv", households);
+    inputs.write("persons.csv", persons);
+    inputs.write("cases.csv", cases);
+    let options = options(&compiled, &inputs, "households.csv", "persons.csv", Some("cases.csv"), "out");
+    let summary = run_ok(&compiled, &options);
+    let snapshot = format!(
+        "== rejects.csv\n{}== household_results.csv\n{}== summary\n{summary}",
+        inputs.read("out/rejects.csv"),
+        inputs.read("out/household_results.csv"),
+    );
+    insta::assert_snapshot!("control_characters", snapshot);
+    let rejects = inputs.read("out/rejects.csv");
+    assert!(rejects.chars().all(|character| character == '\n' || !character.is_control()), "{rejects:?}");
+    assert_eq!(summary.households.accepted, 0);
+}

@@ -36,8 +36,10 @@
 //!   than one head, and last an evaluation error. Rows rejected with their household name the
 //!   same field and say `household rejected: <why>`; a row with a problem of its own reports
 //!   that instead.
-//! - Ids, names and villages are free text (the spec gives them no pattern). A duplicate case_id
-//!   is not an error. Extra input columns are ignored; a column named twice is a bad header; a
+//! - Ids, names and villages are free text (the spec gives them no pattern) without control
+//!   characters or bidirectional overrides (a row holding one is rejected, as `pol run` rejects
+//!   it). A case_id, like the other ids, is unique: every case carrying a duplicate one is
+//!   rejected, without its household. Extra input columns are ignored; a column named twice is a bad header; a
 //!   leading UTF-8 byte-order mark is skipped. A row with more or fewer fields than the header
 //!   is a bad row.
 //! - `jurisdictions.csv` must agree with the county parameter files on `sets_own_parameters`.
@@ -1805,6 +1807,20 @@ impl<'t> Fields<'t> {
         self.raw(column).ok_or_else(|| FieldError::bad(column, "missing".to_string()))
     }
 
+    /// An id, a name or a village: any text without control characters (U+0000-U+001F,
+    /// U+007F-U+009F) or bidirectional overrides and isolates (U+202A-U+202E, U+2066-U+2069).
+    fn free_text(&self, column: &'static str) -> Result<&'t str, FieldError> {
+        let text = self.text(column)?;
+        let Some(bad) = text
+            .chars()
+            .find(|c| c.is_control() || ('\u{202A}'..='\u{202E}').contains(c) || ('\u{2066}'..='\u{2069}').contains(c))
+        else {
+            return Ok(text);
+        };
+        let what = if bad.is_control() { "a control character" } else { "a bidirectional control character" };
+        Err(FieldError::bad(column, format!("holds {what} (U+{:04X})", u32::from(bad))))
+    }
+
     fn boolean(&self, column: &'static str) -> Result<bool, FieldError> {
         match self.text(column)? {
             "true" => Ok(true),
@@ -1916,12 +1932,12 @@ struct CaseRow<'t> {
 
 fn parse_household<'t>(fields: &Fields<'t>, params: &ParamTable) -> Result<HouseholdRow<'t>, FieldError> {
     fields.check_width()?;
-    fields.text("household_id")?;
+    fields.free_text("household_id")?;
     let county_text = fields.text("county_code")?;
     let county = params.county_index(county_text).ok_or_else(|| {
         FieldError::bad("county_code", format!("`{county_text}` is not a county of jurisdictions.csv"))
     })?;
-    let village = fields.text("village")?;
+    let village = fields.free_text("village")?;
     // Fields are read in the order of the spec's columns; the first bad one is reported.
     let facts = HouseholdFacts {
         county,
@@ -1941,9 +1957,9 @@ fn parse_household<'t>(fields: &Fields<'t>, params: &ParamTable) -> Result<House
 fn parse_person<'t>(fields: &Fields<'t>, as_of: Date) -> Result<PersonRow<'t>, FieldError> {
     use LaborCapacity as Labor;
     fields.check_width()?;
-    fields.text("person_id")?;
-    fields.text("household_id")?;
-    let name = fields.text("name")?;
+    fields.free_text("person_id")?;
+    fields.free_text("household_id")?;
+    let name = fields.free_text("name")?;
     let is_head = fields.boolean("is_head")?;
     let birth_date = fields.date("birth_date")?;
     if birth_date > as_of {
@@ -1991,8 +2007,8 @@ fn parse_person<'t>(fields: &Fields<'t>, as_of: Date) -> Result<PersonRow<'t>, F
 
 fn parse_case<'t>(fields: &Fields<'t>) -> Result<CaseRow<'t>, FieldError> {
     fields.check_width()?;
-    let case_id = fields.text("case_id")?;
-    fields.text("household_id")?;
+    let case_id = fields.free_text("case_id")?;
+    fields.free_text("household_id")?;
     let amount_requested = fields.money("amount_requested")?;
     let urgent = fields.boolean("urgent")?;
     Ok(CaseRow { case_id, amount_requested, urgent })
@@ -2036,6 +2052,7 @@ struct PersonRecord<'t> {
 /// The state of one case row during validation.
 struct CaseRecord<'t> {
     line: u64,
+    id: Option<&'t str>,
     household_id: Option<&'t str>,
     row: Result<CaseRow<'t>, FieldError>,
 }
@@ -2093,7 +2110,12 @@ impl<'t> Batch<'t> {
         let cases = case_table.map_or_else(Vec::new, |table| {
             let rows = table.rows.iter().map(|(line, record)| {
                 let fields = fields(table, record);
-                CaseRecord { line: *line, household_id: fields.raw("household_id"), row: parse_case(&fields) }
+                CaseRecord {
+                    line: *line,
+                    id: fields.raw("case_id"),
+                    household_id: fields.raw("household_id"),
+                    row: parse_case(&fields),
+                }
             });
             rows.collect()
         });
@@ -2111,6 +2133,7 @@ impl<'t> Batch<'t> {
         };
         batch.reject_bad_households();
         batch.reject_duplicate_persons();
+        batch.reject_duplicate_cases();
         batch.reject_households_of_bad_persons();
         batch.reject_bad_structure();
         batch.build_input();
@@ -2149,6 +2172,29 @@ impl<'t> Batch<'t> {
 
     /// Marks every person row whose person_id occurs more than once (unless it already has a
     /// problem of its own).
+    /// Rejects every case whose case_id occurs more than once (a case with a bad field keeps
+    /// that reason); a duplicate case does not reject its household.
+    fn reject_duplicate_cases(&mut self) {
+        let mut case_lines: HashMap<&str, Vec<u64>> = HashMap::new();
+        for case in &self.cases {
+            if let Some(id) = case.id {
+                case_lines.entry(id).or_default().push(case.line);
+            }
+        }
+        for case in &mut self.cases {
+            let Some(id) = case.id else { continue };
+            let Some(lines) = case_lines.get(id).filter(|lines| lines.len() > 1) else { continue };
+            if case.row.is_ok() {
+                let lines: Vec<String> = lines.iter().map(u64::to_string).collect();
+                case.row = Err(FieldError {
+                    field: "case_id",
+                    reason: format!("duplicate case_id `{id}` (lines {})", lines.join(", ")),
+                    short: "duplicate case_id".to_string(),
+                });
+            }
+        }
+    }
+
     fn reject_duplicate_persons(&mut self) {
         let mut person_rows: HashMap<&str, Vec<usize>> = HashMap::new();
         for (person_idx, person) in self.persons.iter().enumerate() {
@@ -3281,6 +3327,25 @@ county_code,county_name,city_code,city_name,kind,deep_poverty,poverty_county,min
     }
 
     // --- Bad input --------------------------------------------------------------------------
+
+    #[test]
+    fn duplicate_case_ids_and_control_characters_reject_their_rows() -> TestResult {
+        let households = [household("X1", "610112"), household("X2", "610402").set("village", "东\u{202E}村")];
+        let persons = [person("X1a", "X1", "1984-02-02").head(), person("X2a", "X2", "1984-02-02").head()];
+        let cases = ["C1,X1,10,false", "C2,X1,10,false", "C1,X1,10,false", "C\u{0}3,X1,10,false"];
+        let output = run(&households, &persons, &cases, DEFAULT_AS_OF)?;
+        assert_eq!(
+            output.rejects,
+            "file,line,household_id,field,reason\n\
+             households.csv,3,X2,village,bad village: holds a bidirectional control character (U+202E)\n\
+             persons.csv,3,X2,village,household rejected: bad village\n\
+             cases.csv,2,X1,case_id,\"duplicate case_id `C1` (lines 2, 4)\"\n\
+             cases.csv,4,X1,case_id,\"duplicate case_id `C1` (lines 2, 4)\"\n\
+             cases.csv,5,X1,case_id,bad case_id: holds a control character (U+0000)\n"
+        );
+        assert_eq!(output.counts.cases, RowCounts { read: 4, accepted: 1, rejected: 3 });
+        Ok(())
+    }
 
     #[test]
     fn bad_rows_reject_their_whole_household() -> TestResult {

@@ -1,8 +1,10 @@
-//! CSV output tables: UTF-8, no BOM, a header row, RFC 4180 quoting.
+//! CSV output tables: UTF-8, no BOM, a header row, RFC 4180 quoting; a text cell that starts
+//! like a spreadsheet formula gets a leading `'` (see `text_rules`).
 
 use super::plan::{TablePlan, word_at};
 use crate::error::RuntimeError;
 use crate::format;
+use crate::text_rules;
 use pol_compiler::text::TextTables;
 use pol_compiler::tir::{Program, Ty, Word};
 
@@ -30,6 +32,7 @@ pub(crate) fn push_row(
             Ty::Text => {
                 let start = out.len();
                 out.extend_from_slice(texts.render(value).as_bytes());
+                text_rules::neutralise_csv_tail(out, start);
                 format::quote_csv_tail(out, start);
             }
             ty => format::write_word(out, program, texts, ty, value),

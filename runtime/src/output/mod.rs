@@ -13,9 +13,14 @@
 //! is not grouped by household) carry a sort key per row (the row's line) and are sorted once at
 //! the end.
 //!
-//! Everything is written into a staging directory inside the output directory and renamed into
-//! place only when the whole run succeeded ([`Staging`]); a failed run removes it and leaves no
-//! half-written file.
+//! Everything is written into a staging directory inside the output directory and put in place
+//! only when the whole run succeeded, as a set: a failure or a crash during the commit leaves the
+//! whole previous set or the whole new set, outputs of the other formats are removed with the
+//! commit, and the output directory is locked against another run (`staging.rs` has the
+//! protocol). A failed run removes its staging directory and leaves no half-written file.
+//!
+//! A text cell of a CSV output that starts like a spreadsheet formula gets a leading `'`
+//! (`text_rules.rs`).
 
 mod csv;
 mod jsonl;
@@ -29,4 +34,4 @@ pub(crate) use part::PartBuilder;
 pub use plan::OutputFormat;
 pub(crate) use plan::{TablePart, TablePlan};
 pub(crate) use sink::TableSink;
-pub(crate) use staging::Staging;
+pub(crate) use staging::{OutputDir, Staging};

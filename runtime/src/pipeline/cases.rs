@@ -4,7 +4,8 @@
 //! Each case row is typed once here. A case with a bad field is rejected on its own (it does not
 //! reject its household); the others are attached to their household's batch by the worker that
 //! evaluates it. A case whose household never shows up is rejected at the end as an unknown
-//! household. Texts are kept in one buffer and cases of a household are chained, so a case costs
+//! household. Every case whose `key` (`case_id`) occurs more than once in the file is rejected,
+//! as duplicated household and person ids are. Texts are kept in one buffer and cases of a household are chained, so a case costs
 //! about 60 bytes of memory plus its texts.
 
 use super::rows::{Problem, check_utf8, is_text, width_problem};
@@ -151,7 +152,43 @@ impl CaseStore {
             }
             store.rows.push(CaseRow { line, household, id, problem: problem.map(Box::new) });
         }
+        if let Some(key) = schema.key.and_then(|key| schema.columns.get(key.0 as usize)) {
+            store.reject_duplicated_ids(&key.name);
+        }
         Ok(store)
+    }
+
+    /// Rejects every case whose id (its `key` column) occurs more than once in the file, as
+    /// duplicated household and person ids are: `duplicate case_id `C1` (lines 2, 5)`. A case
+    /// rejected for a reason of its own keeps that reason (but its id still counts).
+    fn reject_duplicated_ids(&mut self, key_name: &str) {
+        let mut lines_of: HashMap<&str, Vec<u64>> = HashMap::new();
+        for row in &self.rows {
+            lines_of.entry(self.text_of(row.id)).or_default().push(row.line);
+        }
+        lines_of.retain(|_, lines| lines.len() > 1);
+        if lines_of.is_empty() {
+            return;
+        }
+        let problems: Vec<Option<Problem>> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let id = self.text_of(row.id);
+                let lines = lines_of.get(id).filter(|_| row.problem.is_none())?;
+                let lines: Vec<String> = lines.iter().map(u64::to_string).collect();
+                Some(Problem {
+                    field: key_name.to_string(),
+                    reason: format!("duplicate {key_name} `{id}` (lines {})", lines.join(", ")),
+                    short: format!("duplicate {key_name}"),
+                })
+            })
+            .collect();
+        for (row, problem) in self.rows.iter_mut().zip(problems) {
+            if let Some(problem) = problem {
+                row.problem = Some(Box::new(problem));
+            }
+        }
     }
 
     /// Appends a text to the buffer and returns its range.

@@ -64,9 +64,11 @@
 //! the end, case rejects are sorted at the end.
 //!
 //! **Atomic outputs.** Every file is written in a staging directory inside the output
-//! directory and renamed into place only when the run succeeded; a failed run (a bad header, a
-//! file that is not UTF-8 found halfway, a full disk) removes the staging directory and leaves
-//! the output directory as it was.
+//! directory and put in place, as a set, only when the run succeeded; a failed run (a bad
+//! header, a file that is not UTF-8 found halfway, a full disk) removes the staging directory
+//! and leaves the output directory as it was, and a crash during the commit leaves the previous
+//! set or the new one. The output directory is locked for the whole run
+//! (`output/staging.rs` has the protocol).
 //!
 //! **Typing** is column at a time over blocks of 64 rows (see `pipeline/typing.rs`): a block's cells are
 //! found once (commas located 8 bytes at a time), then each column is typed over the block
@@ -129,7 +131,7 @@ use crate::error::{InputExcerpt, RuntimeError};
 use crate::fields::FieldTyper;
 use crate::hash::HashCollector;
 use crate::input;
-use crate::output::{Staging, TablePlan};
+use crate::output::{OutputDir, Staging, TablePlan};
 use crate::report::ReportPlan;
 use cases::CaseStore;
 use duplicates::{Duplicates, confirm_duplicates};
@@ -190,9 +192,11 @@ pub fn run(
     let mut passes = 0;
     let mut timings = Timings::default();
     let mut hash_memory = 0;
+    // Locked from the first pass's staging until this function returns.
+    let mut out_dir = OutputDir::new(&options.out_dir);
     let finished = loop {
         passes += 1;
-        let pass = match run_pass(&context, mode, &duplicates, collect)? {
+        let pass = match run_pass(&context, &mut out_dir, mode, &duplicates, collect)? {
             PassEnd::Done(pass) => *pass,
             PassEnd::Ungrouped(times) => {
                 add_times(&mut timings, &times);
@@ -372,6 +376,7 @@ enum PassEnd {
 /// One pass over the input: everything written into a new staging directory.
 fn run_pass(
     context: &PassContext<'_>,
+    out_dir: &mut OutputDir,
     mode: Mode,
     duplicates: &Duplicates,
     collect: bool,
@@ -382,7 +387,7 @@ fn run_pass(
     let persons = open_input(&options.persons, &program.person, program.person.household_ref)?;
     let household_plan = households.plan(&context.used[0]);
     let person_plan = persons.plan(&context.used[1]);
-    let mut staging = Staging::create(&options.out_dir)?;
+    let mut staging = out_dir.stage()?;
     let tables = TablePlan::of_program(program, options.output_format, mode == Mode::Ungrouped)?;
     let mut writer = Writer::create(&mut staging, &tables, context, mode)?;
     let progress = progress_bar(options.progress, households.opened.total);

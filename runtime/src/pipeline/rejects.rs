@@ -10,6 +10,7 @@ use super::plan::Mode;
 use crate::error::RuntimeError;
 use crate::format;
 use crate::output::{Staging, TablePart};
+use crate::text_rules;
 use pol_compiler::tir::{Program, Word};
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -20,12 +21,21 @@ pub(crate) fn write_reject(out: &mut Vec<u8>, file: &str, line: u64, household_i
     out.push(b',');
     format::write_int(out, line as Word);
     out.push(b',');
-    format::write_csv_field(out, household_id.as_bytes());
+    write_text_field(out, household_id);
     out.push(b',');
     format::write_csv_field(out, field.as_bytes());
     out.push(b',');
-    format::write_csv_field(out, reason.as_bytes());
+    write_text_field(out, reason);
     out.push(b'\n');
+}
+
+/// Appends a cell that may hold input text, its forbidden characters shown as `<U+XXXX>` and
+/// made safe for spreadsheets (see `text_rules`).
+fn write_text_field(out: &mut Vec<u8>, text: &str) {
+    let start = out.len();
+    out.extend_from_slice(text_rules::show_forbidden(text).as_bytes());
+    text_rules::neutralise_csv_tail(out, start);
+    format::quote_csv_tail(out, start);
 }
 
 /// `rejects.csv` rows being collected, keyed by line when they must be sorted.

@@ -18,6 +18,7 @@ use super::rows::{Problem, check_utf8, unused_text, width_problem};
 use crate::error::RuntimeError;
 use crate::fields::{ColumnKind, FieldTyper, head_word};
 use crate::input::{Cell, CellSpan, Layout, RawTable, Splitter, csv};
+use crate::text_rules::text_problem;
 use pol_compiler::text::{TextHandle, TextOrigin};
 use pol_compiler::tir::{EntitySchema, Word};
 
@@ -338,8 +339,8 @@ impl Cells<'_> {
                         },
                     };
                     match text {
-                        Some(text) => *word = texts.push(text),
-                        None => failed.push(row),
+                        Some(text) if text_problem(text.as_bytes()).is_none() => *word = texts.push(text),
+                        Some(_) | None => failed.push(row),
                     }
                 }
             }
@@ -347,7 +348,10 @@ impl Cells<'_> {
                 let unused = unused_text();
                 for (row, (span, word)) in cells {
                     *word = unused;
-                    if span.end >= NOT_SCALAR {
+                    let (bytes, start) = span.locate(base.table, base.unquoted);
+                    if span.end >= NOT_SCALAR
+                        || bytes.get(start..span.end).is_some_and(|text| text_problem(text).is_some())
+                    {
                         failed.push(row);
                     }
                 }

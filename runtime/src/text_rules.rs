@@ -1,0 +1,126 @@
+//! The rules for text that `pol run` publishes: which characters an input text cell may hold,
+//! and how a text cell of a CSV output is made safe to open in a spreadsheet.
+//!
+//! **Input.** A text cell (a `key`, a `household` reference or a `text` column) may not hold a
+//! control character (U+0000–U+001F, U+007F, U+0080–U+009F: NUL, tab, line breaks, escape, …)
+//! or a bidirectional override or isolate (U+202A–U+202E, U+2066–U+2069), which make a
+//! published name read differently from what it holds. Such a row is rejected at validation with
+//! the reason [`text_problem`] gives and listed in `rejects.csv`; nothing is silently altered.
+//! `rejects.csv` itself shows such a character of a rejected row's id or value as `<U+XXXX>`
+//! ([`show_forbidden`]), so that it too holds none.
+//!
+//! **CSV output.** A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (and some
+//! also after a leading tab or carriage return) as a formula, so a household named
+//! `=HYPERLINK("http://x","a")` would become a link. Following OWASP's advice on CSV injection,
+//! every *text-typed* cell of every CSV output (the output tables and `rejects.csv`'s id
+//! column) that starts with one of those characters is written with a leading `'`
+//! ([`neutralise_csv_tail`]); the spreadsheet shows the text and runs nothing. Numbers, money,
+//! ratios and dates are never altered: `-12.50` is an amount, written as is. JSON lines and
+//! Parquet outputs hold typed values and are written as they are.
+//!
+//! A leaf module: it imports nothing from the crate.
+
+/// Why a text cell is rejected, or `None` when every character is allowed.
+pub(crate) fn text_problem(text: &[u8]) -> Option<String> {
+    // Every forbidden character's UTF-8 form holds a byte below 0x20, 0x7F, 0xC2 (U+0080–U+009F)
+    // or 0xE2 (U+202A–U+2069): the usual cell is scanned once without decoding.
+    if !text.iter().any(|byte| *byte < 0x20 || matches!(byte, 0x7F | 0xC2 | 0xE2)) {
+        return None;
+    }
+    let text = String::from_utf8_lossy(text);
+    let bad = text.chars().find(|character| is_forbidden(*character))?;
+    let what = if character_is_bidi(bad) { "a bidirectional control character" } else { "a control character" };
+    Some(format!("holds {what} (U+{:04X})", u32::from(bad)))
+}
+
+/// `text` with each forbidden character written as `<U+XXXX>`, for `rejects.csv`, which
+/// lists the rejected rows' ids and values as they were given.
+pub(crate) fn show_forbidden(text: &str) -> std::borrow::Cow<'_, str> {
+    if text_problem(text.as_bytes()).is_none() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for character in text.chars() {
+        if is_forbidden(character) {
+            shown.push_str(&format!("<U+{:04X}>", u32::from(character)));
+        } else {
+            shown.push(character);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
+}
+
+/// Whether `character` may not appear in an input text cell.
+fn is_forbidden(character: char) -> bool {
+    character.is_control() || character_is_bidi(character)
+}
+
+/// The bidirectional embeddings, overrides and isolates.
+fn character_is_bidi(character: char) -> bool {
+    matches!(character, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether a CSV text cell starting with `first` would be run by a spreadsheet as a formula.
+fn starts_formula(first: u8) -> bool {
+    matches!(first, b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+}
+
+/// Puts a `'` before the text cell written (unquoted) at `out[start..]` when it starts like a
+/// formula. Call it before quoting the cell.
+#[inline]
+pub(crate) fn neutralise_csv_tail(out: &mut Vec<u8>, start: usize) {
+    if out.get(start).copied().is_some_and(starts_formula) {
+        out.insert(start, b'\'');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_and_bidi_characters_are_named() {
+        assert_eq!(text_problem("王建国".as_bytes()), None);
+        assert_eq!(text_problem("Smith, \"J\" — 东村…".as_bytes()), None);
+        assert_eq!(text_problem(b"a\0b").as_deref(), Some("holds a control character (U+0000)"));
+        assert_eq!(text_problem(b"a\tb").as_deref(), Some("holds a control character (U+0009)"));
+        assert_eq!(text_problem(b"a\x7f").as_deref(), Some("holds a control character (U+007F)"));
+        assert_eq!(text_problem("a\u{85}".as_bytes()).as_deref(), Some("holds a control character (U+0085)"));
+        assert_eq!(
+            text_problem("abc\u{202E}fed".as_bytes()).as_deref(),
+            Some("holds a bidirectional control character (U+202E)")
+        );
+        assert_eq!(
+            text_problem("\u{2066}x\u{2069}".as_bytes()).as_deref(),
+            Some("holds a bidirectional control character (U+2066)")
+        );
+        // Neighbours of the forbidden ranges are allowed.
+        assert_eq!(text_problem("\u{A0}\u{2029}\u{202F}\u{2065}\u{206A}".as_bytes()), None);
+    }
+
+    #[test]
+    fn forbidden_characters_are_shown_by_code_point() {
+        assert_eq!(show_forbidden("H1"), "H1");
+        assert_eq!(show_forbidden("H\u{0}1\u{202E}"), "H<U+0000>1<U+202E>");
+    }
+
+    #[test]
+    fn formula_starts_get_a_quote_mark_and_nothing_else_changes() {
+        for (text, expected) in [
+            ("=HYPERLINK(\"http://x\",\"a\")", "'=HYPERLINK(\"http://x\",\"a\")"),
+            ("+1", "'+1"),
+            ("-x", "'-x"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("a=b", "a=b"),
+            ("王", "王"),
+            ("", ""),
+        ] {
+            let mut out = b"x,".to_vec();
+            out.extend_from_slice(text.as_bytes());
+            neutralise_csv_tail(&mut out, 2);
+            assert_eq!(String::from_utf8_lossy(&out), format!("x,{expected}"));
+        }
+    }
+}
