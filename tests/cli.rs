@@ -544,3 +544,38 @@ fn gen_then_run_writes_six_files_and_counts_every_row() {
     assert!(report.is_object(), "report.json: {report}");
     insta::assert_snapshot!(format!("{}\n{}", generate.render(), run.render()));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Exit codes of pol run: 1 for errors in the policy or the data, 2 when the command cannot run
+
+#[test]
+fn run_exit_codes_tell_bad_data_from_a_command_that_cannot_run() {
+    let tmp = TempDir::new("exit-codes");
+    let [households, persons, _] = example_files();
+    let text = std::fs::read_to_string(&households).unwrap_or_else(|error| panic!("{error}"));
+    // An open quote on the third household: the data is wrong (1).
+    let broken: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| if index == 3 { line.replacen(',', ",\"", 1) } else { line.to_string() })
+        .collect();
+    let broken_path = tmp.path().join("households.csv");
+    std::fs::write(&broken_path, broken.join("\n") + "\n").unwrap_or_else(|error| panic!("{error}"));
+    let policy = shaanxi_dir();
+    let (policy, broken_path, persons) =
+        (policy.to_str().unwrap_or(""), broken_path.to_str().unwrap_or(""), persons.to_str().unwrap_or(""));
+    let bad_data = pol(tmp.path(), &["run", policy, "--households", broken_path, "--persons", persons, "--out", "o1"]);
+    assert_eq!(bad_data.code, 1, "{}", bad_data.render());
+    assert!(bad_data.stderr.contains("pol::input::unterminated_quote"), "{}", bad_data.render());
+
+    // A missing input file and an absurd thread count: the command cannot run (2).
+    let missing = pol(tmp.path(), &["run", policy, "--households", "absent.csv", "--persons", persons, "--out", "o2"]);
+    assert_eq!(missing.code, 2, "{}", missing.render());
+    let households = households.to_str().unwrap_or("");
+    let threads = pol(
+        tmp.path(),
+        &["run", policy, "--households", households, "--persons", persons, "--threads", "100000", "--out", "o3"],
+    );
+    assert_eq!(threads.code, 2, "{}", threads.render());
+    assert!(threads.stderr.contains("pol::run::threads"), "{}", threads.render());
+}

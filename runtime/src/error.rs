@@ -355,6 +355,35 @@ impl RuntimeError {
         Diagnostic::new(span, self)
     }
 
+    /// Whether the error is in the policy or the data (exit code 1), as opposed to the command
+    /// being unable to run: a file it cannot read or write, an output directory held by another
+    /// run, an argument out of range, an internal error (exit code 2).
+    pub fn is_policy_or_data_error(&self) -> bool {
+        match self {
+            RuntimeError::NoPolicy { .. }
+            | RuntimeError::PolicyNotUtf8 { .. }
+            | RuntimeError::UnknownFormat { .. }
+            | RuntimeError::EmptyFile { .. }
+            | RuntimeError::MissingColumn { .. }
+            | RuntimeError::DuplicateColumn { .. }
+            | RuntimeError::NotUtf8 { .. }
+            | RuntimeError::ColumnType { .. }
+            | RuntimeError::Parquet { .. }
+            | RuntimeError::UndeclaredEntity { .. }
+            | RuntimeError::Schema { .. }
+            | RuntimeError::RateFilter { .. }
+            | RuntimeError::RecordTooLong { .. }
+            | RuntimeError::UnterminatedQuote { .. } => true,
+            RuntimeError::Read { .. }
+            | RuntimeError::Write { .. }
+            | RuntimeError::Locked { .. }
+            | RuntimeError::OutputTarget { .. }
+            | RuntimeError::NotRereadable { .. }
+            | RuntimeError::Threads { .. }
+            | RuntimeError::Internal { .. } => false,
+        }
+    }
+
     /// A read error of `path`.
     pub(crate) fn read(path: &std::path::Path, error: &std::io::Error) -> RuntimeError {
         RuntimeError::Read { path: path.display().to_string(), message: error.to_string() }

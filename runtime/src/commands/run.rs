@@ -73,8 +73,9 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
             Status::Success
         }
         Err(error) => {
+            let status = if error.is_policy_or_data_error() { Status::Failure } else { Status::Error };
             super::render::print_report(err, format, miette::Report::new(error));
-            Status::Failure
+            status
         }
     }
 }
