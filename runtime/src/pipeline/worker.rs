@@ -109,7 +109,9 @@ pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutp
     }
     let evaluated = Instant::now();
     for (batch_index, outcome) in result.outcomes.iter().enumerate() {
-        let Some(household) = placement.accepted.get(batch_index) else { continue };
+        let Some(household) = placement.accepted.get(batch_index) else {
+            return Err(RuntimeError::internal("an outcome for a batch row no household was placed in"));
+        };
         let members =
             Members { shared, batch: &batch, placement: &placement, person_ids: &typed.person_ids, batch_index };
         let cause = match outcome {
@@ -388,7 +390,9 @@ fn emit(
             continue;
         }
         household_counts.accepted += 1;
-        let Some(row) = placement.batch_of_household.get(index).map(|row| *row as usize) else { continue };
+        let Some(row) = placement.batch_of_household.get(index).map(|row| *row as usize) else {
+            return Err(RuntimeError::internal("an accepted household has no row in the batch"));
+        };
         for (plan, part) in shared.tables.iter().zip(parts.iter_mut()) {
             if plan.entity == EntityKind::Household && passes(&result.household, plan.filter, row) {
                 part.push_row(plan, program, &text_tables, &result.household, row, line)?;
@@ -413,7 +417,9 @@ fn emit(
             continue;
         }
         person_counts.accepted += 1;
-        let Some(row) = placement.batch_of_person.get(person).map(|row| *row as usize) else { continue };
+        let Some(row) = placement.batch_of_person.get(person).map(|row| *row as usize) else {
+            return Err(RuntimeError::internal("an accepted person has no row in the batch"));
+        };
         for (plan, part) in shared.tables.iter().zip(parts.iter_mut()) {
             if plan.entity == EntityKind::Person && passes(&result.person, plan.filter, row) {
                 part.push_row(plan, program, &text_tables, &result.person, row, line)?;
