@@ -20,17 +20,59 @@
 //!
 //! A leaf module: it imports nothing from the crate.
 
-/// Why a text cell is rejected, or `None` when every character is allowed.
+/// Why a text cell is rejected, or `None` when every character is allowed. Inlined: the usual
+/// cell is settled by the word scan alone.
+#[inline]
 pub(crate) fn text_problem(text: &[u8]) -> Option<String> {
-    // Every forbidden character's UTF-8 form holds a byte below 0x20, 0x7F, 0xC2 (U+0080–U+009F)
-    // or 0xE2 (U+202A–U+2069): the usual cell is scanned once without decoding.
-    if !text.iter().any(|byte| *byte < 0x20 || matches!(byte, 0x7F | 0xC2 | 0xE2)) {
+    if !may_hold_forbidden(text) {
         return None;
     }
+    exact_problem(text)
+}
+
+/// [`text_problem`] for a cell the word scan flagged: decoded and checked character by
+/// character.
+#[inline(never)]
+fn exact_problem(text: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(text);
     let bad = text.chars().find(|character| is_forbidden(*character))?;
     let what = if character_is_bidi(bad) { "a bidirectional control character" } else { "a control character" };
     Some(format!("holds {what} (U+{:04X})", u32::from(bad)))
+}
+
+/// Whether `text` holds a byte that starts or is part of a forbidden character's UTF-8 form: a
+/// byte below 0x20, 0x7F, 0xC2 (U+0080–U+009F) or 0xE2 (U+202A–U+2069). Most cells hold none,
+/// and are scanned eight bytes at a time without decoding; a cell that does (Chinese
+/// punctuation such as `“` starts with 0xE2) is then decoded and checked exactly.
+#[inline]
+fn may_hold_forbidden(text: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // High bits set where a byte of `word` is below `n` (n ≤ 0x80; exact as a whole: some byte
+    // is below `n` iff a high bit is set); `below(word ^ ONES * b, 1)` finds the byte `b`.
+    let below = |word: u64, n: u64| word.wrapping_sub(ONES * n) & !word;
+    let flagged = |word: u64| {
+        (below(word, 0x20)
+            | below(word ^ (ONES * 0x7F), 1)
+            | below(word ^ (ONES * 0xC2), 1)
+            | below(word ^ (ONES * 0xE2), 1))
+            & HIGHS
+            != 0
+    };
+    let mut chunks = text.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        if flagged(u64::from_le_bytes(bytes)) {
+            return true;
+        }
+    }
+    // The last 0–7 bytes, padded with spaces (which no check flags), as one more word.
+    let mut bytes = [b' '; 8];
+    for (slot, byte) in bytes.iter_mut().zip(chunks.remainder()) {
+        *slot = *byte;
+    }
+    flagged(u64::from_le_bytes(bytes))
 }
 
 /// `text` with each forbidden character written as `<U+XXXX>`, for `rejects.csv`, which
@@ -77,6 +119,32 @@ pub(crate) fn neutralise_csv_tail(out: &mut Vec<u8>, start: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_scan_finds_every_flagged_byte_at_every_position() {
+        for length in 0..20 {
+            let clean = vec![b'a'; length];
+            assert!(!may_hold_forbidden(&clean), "{length}");
+            let chinese = "赵家渠村".repeat(length);
+            assert!(!may_hold_forbidden(chinese.as_bytes()), "{length}");
+            for position in 0..length {
+                for flagged in [0x00, 0x09, 0x1F, 0x7F, 0xC2, 0xE2] {
+                    let mut bytes = clean.clone();
+                    if let Some(byte) = bytes.get_mut(position) {
+                        *byte = flagged;
+                    }
+                    assert!(may_hold_forbidden(&bytes), "{length} {position} {flagged:#x}");
+                }
+                for allowed in [0x20, 0x7E, 0x80, 0xC3, 0xE1, 0xE3, 0xFF] {
+                    let mut bytes = clean.clone();
+                    if let Some(byte) = bytes.get_mut(position) {
+                        *byte = allowed;
+                    }
+                    assert!(!may_hold_forbidden(&bytes), "{length} {position} {allowed:#x}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn control_and_bidi_characters_are_named() {
