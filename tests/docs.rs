@@ -9,6 +9,8 @@
 //!   file; `<!-- run -->` before a `sh` block runs each of its `pol …` lines, which must succeed;
 //!   `<!-- rejected-file: PATH CODE -->` before a code block puts that file into a copy of the
 //!   finished policy, where `pol check` must fail with diagnostic code `CODE`.
+//! - README's Chinese quick start (`## 快速上手`) runs as shown, and the relative links between
+//!   README and the docs (with their `#anchors`) resolve.
 
 use crate::support::{TempDir, copy_dir, read_text, repo_root};
 use std::path::Path;
@@ -218,4 +220,67 @@ fn drafting_guide_policy_checks_tests_and_runs_as_the_guide_says() {
         }
     }
     assert!(n_rejected >= 2, "the guide shows at least two rejected files");
+}
+
+#[test]
+fn readme_chinese_quick_start_commands_work() {
+    let readme = read_text(&repo_root().join("README.md"));
+    let (before, section) =
+        readme.split_once("\n## 快速上手\n").unwrap_or_else(|| panic!("README.md has no `## 快速上手` section"));
+    assert!(
+        before.starts_with("# pol\n\n```sh\ncargo run --release -- run"),
+        "the two commands must stay first in README.md"
+    );
+    let block = section
+        .split_once("```sh\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .unwrap_or_else(|| panic!("the quick start has no sh block"));
+    let out = TempDir::new("readme-quick-start");
+    let mut n_run = 0;
+    for line in block.lines() {
+        let Some(command) = line.strip_prefix("target/release/pol ") else { continue };
+        let mut args = words(command);
+        if let Some(comment) = args.iter().position(|word| word.starts_with('#')) {
+            args.truncate(comment);
+        }
+        if let Some(flag) = args.iter().position(|word| word == "--out") {
+            args.truncate(flag);
+            args.push("--out".to_string());
+            args.push(out.path().join("out").display().to_string());
+        }
+        let (code, output) = pol(repo_root(), &args);
+        assert_eq!(code, 0, "README quick start `pol {}` failed:\n{output}", args.join(" "));
+        n_run += 1;
+    }
+    for needed in ["check", "test", "explain", "run"] {
+        assert!(block.contains(&format!("target/release/pol {needed} ")), "the quick start shows no `pol {needed}`");
+    }
+    assert_eq!(n_run, 4, "the quick start's pol commands");
+    assert!(section.contains("docs/zh/drafting-guide.md") && section.contains("docs/zh/language.md"));
+}
+
+#[test]
+fn links_between_the_docs_resolve() {
+    for page in ["README.md", "docs/language.md", "docs/zh/language.md", "docs/zh/drafting-guide.md"] {
+        let path = repo_root().join(page);
+        let text = read_text(&path);
+        let base = path.parent().unwrap_or_else(|| panic!("{page} has no directory"));
+        for (_, rest) in text.match_indices("](").map(|(at, _)| text.split_at(at + 2)) {
+            let Some((target, _)) = rest.split_once(')') else { continue };
+            if target.starts_with("http") || target.contains(' ') {
+                continue;
+            }
+            let (file, anchor) = target.split_once('#').unwrap_or((target, ""));
+            let resolved = if file.is_empty() { path.clone() } else { base.join(file) };
+            assert!(resolved.exists(), "{page}: link `{target}` points at nothing");
+            if !anchor.is_empty() {
+                let anchors = read_text(&resolved);
+                assert!(
+                    anchors.contains(&format!("<a id=\"{anchor}\"></a>")),
+                    "{page}: link `{target}`: no such anchor"
+                );
+            }
+        }
+    }
 }
