@@ -8,9 +8,12 @@
 //!   to the independent hand-written oracle `pol_testkit::shaanxi_oracle`, and the same rejects.
 //! - [`report`] recomputes every figure of `report.json` (per county, city and province: counts,
 //!   sums, annual totals, the rate, the budget line) from the oracle's rows and compares.
+//! - [`docs`] checks that the Chinese language reference has every section of the English one,
+//!   and runs the Chinese drafting guide's policy, commands and rejected files as the guide shows.
 //! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
+mod docs;
 mod oracle;
 mod report;
 mod support;
