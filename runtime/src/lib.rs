@@ -13,6 +13,7 @@
 //! tests in `runtime/tests/` (one binary, `main.rs`). No feature flags.
 
 pub mod commands;
+pub mod doc;
 pub mod error;
 mod fields;
 pub mod format;
