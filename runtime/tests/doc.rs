@@ -160,3 +160,63 @@ fn text_from_the_policy_is_escaped() {
     assert!(file.html.contains("<title>policy.pol · &lt;站点&gt; &amp; &quot;标题&quot;</title>"));
     assert!(pages.iter().all(|page| !page.html.contains("<script") && !page.html.contains("<b>")));
 }
+
+/// The pages a browser opens, the screenshots it takes, and the smallest plausible size of each:
+/// a blank 1100×800 page is about 4 KB.
+const SCREENSHOTS: &[(&str, &str)] = &[("index.html", "index.png"), ("file-2019-20_dibao.html", "rule.png")];
+const MIN_SCREENSHOT_BYTES: usize = 30_000;
+
+/// The chromium to drive: `POL_CHROMIUM`, else `/usr/bin/chromium`.
+fn chromium() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("POL_CHROMIUM").map_or_else(|| "/usr/bin/chromium".into(), std::path::PathBuf::from);
+    path.exists().then_some(path)
+}
+
+/// Opens the index and a rule page of the Shaanxi site in headless chromium: each gives a
+/// non-blank screenshot of the window's size, and no page logs a console message (an error, an
+/// uncaught exception). CI sets `POL_BROWSER_TESTS=1` and installs chromium; without the
+/// variable, a machine without chromium skips this test with a notice.
+#[test]
+fn the_site_renders_in_a_headless_browser() {
+    let Some(chromium) = chromium() else {
+        assert!(
+            std::env::var_os("POL_BROWSER_TESTS").is_none(),
+            "POL_BROWSER_TESTS is set but chromium is missing (apt-get install chromium fonts-wqy-zenhei)"
+        );
+        eprintln!("skipped: no chromium (set POL_BROWSER_TESTS=1 to require it)");
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let site = work.path().join("site");
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/shaanxi");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let format = pol_runtime::commands::ErrorFormat::Plain;
+    let status = pol_runtime::commands::doc::doc(&policy, &site, as_of(), format, &mut out, &mut err);
+    assert_eq!(status, pol_runtime::commands::Status::Success, "{}", String::from_utf8_lossy(&err));
+    for (page, png) in SCREENSHOTS {
+        let profile = tempfile::tempdir().unwrap();
+        let screenshot = work.path().join(png);
+        let output = std::process::Command::new("timeout")
+            .arg("120")
+            .arg(&chromium)
+            .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            .args(["--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars"])
+            .args(["--enable-logging=stderr", "--v=0", "--window-size=1100,800"])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("--screenshot={}", screenshot.display()))
+            .arg(format!("file://{}", site.join(page).display()))
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "chromium failed on {page}: {log}");
+        let console: Vec<&str> =
+            log.lines().filter(|line| line.contains(":CONSOLE") || line.contains("Uncaught")).collect();
+        assert!(console.is_empty(), "{page} logs to the console: {console:?}");
+        let bytes = std::fs::read(&screenshot).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{png} is not a PNG");
+        let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+        let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+        assert_eq!((width, height), (1100, 800), "{png}");
+        assert!(bytes.len() >= MIN_SCREENSHOT_BYTES, "{png} looks blank: {} bytes", bytes.len());
+    }
+}

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 const CSS: &str = "\
 body{margin:0;font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"WenQuanYi Zen Hei\",\"Microsoft YaHei\",\
 \"PingFang SC\",sans-serif;line-height:1.6;color:#1d1d1f;background:#fafafa}\
-nav{background:#8b1a1a;padding:.6em 1.5em}nav a{color:#fff;margin-right:1.4em;text-decoration:none;font-weight:bold}\
+a{color:#0b4f9c;text-decoration:none}a:hover{text-decoration:underline}nav{background:#8b1a1a;padding:.6em 1.5em}nav a{color:#fff;margin-right:1.4em;text-decoration:none;font-weight:bold}\
 main{max-width:60em;margin:0 auto;padding:1em 1.5em 3em}\
 h1{font-size:1.6em;border-bottom:2px solid #8b1a1a;padding-bottom:.2em}h2{margin-top:2em;font-size:1.3em}\
 section.item{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.4em 1.2em 1em;margin:1.2em 0}\
