@@ -9,7 +9,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 fn shaanxi_site() -> (pol_compiler::policy::Policy, Vec<Page>) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/shaanxi");
+    site_of("../policies/shaanxi")
+}
+
+/// The site of the policy at `path` (relative to this crate).
+fn site_of(path: &str) -> (pol_compiler::policy::Policy, Vec<Page>) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let sources = pol_runtime::load::load_policy_dir(&dir).unwrap();
     let policy = pol_compiler::policy::compile(&sources).map_err(|errors| errors.len()).unwrap();
     let pages = generate(&sources, &policy, "shaanxi 政策文档", as_of()).unwrap();
@@ -66,10 +71,12 @@ fn check_links(pages: &[Page]) -> usize {
 }
 
 #[test]
-fn every_link_of_the_shaanxi_site_resolves() {
+fn every_link_of_the_shaanxi_and_pension_sites_resolves() {
     let (_, pages) = shaanxi_site();
     let n_links = check_links(&pages);
     assert!(n_links > 1000, "only {n_links} links");
+    let (_, pension) = site_of("../tests/policies/pension_topup");
+    assert!(check_links(&pension) > 20);
 }
 
 #[test]
