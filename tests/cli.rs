@@ -594,6 +594,8 @@ fn doc_writes_a_site_for_each_policy() {
         assert_eq!(run.stdout, format!("wrote {n_pages} pages to site\n"), "{}", run.render());
         let index = read_text(&tmp.path().join("site").join("index.html"));
         assert!(index.starts_with("<!DOCTYPE html>\n<html lang=\"zh-CN\">"), "{index}");
+        let default_title = if label == "doc_shaanxi" { "shaanxi 政策文档" } else { "pension_topup 政策文档" };
+        assert!(index.contains(&format!("<h1>{default_title}</h1>")), "{index}");
         assert_eq!(std::fs::read_dir(tmp.path().join("site")).map(Iterator::count).ok(), Some(n_pages));
     }
 }
@@ -613,4 +615,17 @@ fn doc_of_a_broken_policy_reports_and_writes_nothing() {
         run.render()
     );
     assert!(!tmp.path().join("site").exists());
+}
+
+/// `--title` names the site on every page.
+#[test]
+fn doc_takes_a_title() {
+    let tmp = TempDir::new("doc_title");
+    let policy = shaanxi_dir().display().to_string();
+    let run = pol(tmp.path(), &["doc", &policy, "--out", "site", "--title", "陕西省农村低保 <2019>"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    let index = read_text(&tmp.path().join("site").join("index.html"));
+    assert!(index.contains("<h1>陕西省农村低保 &lt;2019&gt;</h1>"), "{index}");
+    let params = read_text(&tmp.path().join("site").join("params.html"));
+    assert!(params.contains("<title>参数 · 陕西省农村低保 &lt;2019&gt;</title>"), "{params}");
 }

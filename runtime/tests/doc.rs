@@ -198,7 +198,7 @@ fn the_site_renders_in_a_headless_browser() {
     let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/shaanxi");
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let format = pol_runtime::commands::ErrorFormat::Plain;
-    let status = pol_runtime::commands::doc::doc(&policy, &site, as_of(), format, &mut out, &mut err);
+    let status = pol_runtime::commands::doc::doc(&policy, &site, as_of(), None, format, &mut out, &mut err);
     assert_eq!(status, pol_runtime::commands::Status::Success, "{}", String::from_utf8_lossy(&err));
     for (page, png) in SCREENSHOTS {
         let profile = tempfile::tempdir().unwrap();

@@ -7,11 +7,13 @@ use std::io::Write;
 use std::path::Path;
 
 /// Compiles the policy in `policy`, then writes its site into `out_dir` (created if missing;
-/// pages of the same names are replaced, other files left alone).
+/// pages of the same names are replaced, other files left alone). The site's title is `title`,
+/// or else the policy directory's name followed by 政策文档.
 pub fn doc(
     policy: &Path,
     out_dir: &Path,
     as_of: Word,
+    title: Option<&str>,
     format: ErrorFormat,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -20,7 +22,7 @@ pub fn doc(
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
-    let title = policy_title(policy);
+    let title = title.map_or_else(|| policy_title(policy), str::to_string);
     let pages = match crate::doc::generate(&sources, &compiled, &title, as_of) {
         Ok(pages) => pages,
         Err(error) => {
