@@ -97,6 +97,20 @@ enum Command {
         #[arg(long, default_value = "data")]
         out: PathBuf,
     },
+    /// Write the policy as a static web site: rules, parameters, jurisdictions and tests.
+    Doc {
+        /// The policy directory.
+        policy: PathBuf,
+        /// The directory the site is written to.
+        #[arg(long)]
+        out: PathBuf,
+        /// The day for which parameter values in force are shown and tests without `as_of` run.
+        #[arg(long, default_value = DEFAULT_AS_OF, value_parser = parse_date)]
+        as_of: i64,
+        /// The site's title (default: the directory's name and 政策文档).
+        #[arg(long)]
+        title: Option<String>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -223,6 +237,9 @@ fn main() -> ExitCode {
         Command::Gen { policy, households, seed, bad_rate, as_of, out: dir } => {
             let command = commands::gen_data::GenCommand { policy, households, seed, bad_rate, as_of, out: dir };
             commands::gen_data::gen_data(&command, format, &mut out, &mut err)
+        }
+        Command::Doc { policy, out: dir, as_of, title } => {
+            commands::doc::doc(&policy, &dir, as_of, title.as_deref(), format, &mut out, &mut err)
         }
     };
     ExitCode::from(status.code())

@@ -579,3 +579,53 @@ fn run_exit_codes_tell_bad_data_from_a_command_that_cannot_run() {
     assert_eq!(threads.code, 2, "{}", threads.render());
     assert!(threads.stderr.contains("pol::run::threads"), "{}", threads.render());
 }
+
+// ---------------------------------------------------------------------------------------------
+// pol doc (the site itself is tested in runtime/tests/doc.rs)
+
+/// `pol doc` writes one page per `.pol` file and four more, for Shaanxi and for a second policy.
+#[test]
+fn doc_writes_a_site_for_each_policy() {
+    for (label, policy, n_pages) in [("doc_shaanxi", shaanxi_dir(), 15), ("doc_pension", pension_topup_dir(), 5)] {
+        let tmp = TempDir::new(label);
+        let policy = policy.display().to_string();
+        let run = pol(tmp.path(), &["doc", &policy, "--out", "site"]);
+        assert_eq!(run.code, 0, "{}", run.render());
+        assert_eq!(run.stdout, format!("wrote {n_pages} pages to site\n"), "{}", run.render());
+        let index = read_text(&tmp.path().join("site").join("index.html"));
+        assert!(index.starts_with("<!DOCTYPE html>\n<html lang=\"zh-CN\">"), "{index}");
+        let default_title = if label == "doc_shaanxi" { "shaanxi 政策文档" } else { "pension_topup 政策文档" };
+        assert!(index.contains(&format!("<h1>{default_title}</h1>")), "{index}");
+        assert_eq!(std::fs::read_dir(tmp.path().join("site")).map(Iterator::count).ok(), Some(n_pages));
+    }
+}
+
+/// A policy with an error gets its diagnostics, exit code 1, and no site.
+#[test]
+fn doc_of_a_broken_policy_reports_and_writes_nothing() {
+    let tmp = shaanxi_copy("doc_broken");
+    let path = tmp.path().join("shaanxi").join("2019").join("99_extra.pol");
+    std::fs::write(&path, "household wrong_sum: 元/月 = monthly_standard + dibao_standard\n")
+        .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+    let run = pol(tmp.path(), &["doc", "--error-format", "plain", "shaanxi", "--out", "site"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(
+        run.stderr.contains("2019/99_extra.pol:1:") && run.stderr.ends_with("error: 1 error found\n"),
+        "{}",
+        run.render()
+    );
+    assert!(!tmp.path().join("site").exists());
+}
+
+/// `--title` names the site on every page.
+#[test]
+fn doc_takes_a_title() {
+    let tmp = TempDir::new("doc_title");
+    let policy = shaanxi_dir().display().to_string();
+    let run = pol(tmp.path(), &["doc", &policy, "--out", "site", "--title", "陕西省农村低保 <2019>"]);
+    assert_eq!(run.code, 0, "{}", run.render());
+    let index = read_text(&tmp.path().join("site").join("index.html"));
+    assert!(index.contains("<h1>陕西省农村低保 &lt;2019&gt;</h1>"), "{index}");
+    let params = read_text(&tmp.path().join("site").join("params.html"));
+    assert!(params.contains("<title>参数 · 陕西省农村低保 &lt;2019&gt;</title>"), "{params}");
+}

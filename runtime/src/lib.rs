@@ -6,13 +6,15 @@
 //! [`pol_compiler::diagnostic::Sources`]) and [`pipeline::run`] (a checked program over households,
 //! persons and cases files). The design of the batch scheduler is described in [`pipeline`]; input
 //! formats in [`input`]; field rules in `fields`; output formats in [`output`]; the report in
-//! [`report`]; synthetic data for any policy (`pol gen`) in [`generate`].
+//! [`report`]; synthetic data for any policy (`pol gen`) in [`generate`]; the policy as a static
+//! site (`pol doc`) in [`doc`].
 //!
 //! This crate does not parse or check policies (that is `pol-compiler`) and does not parse
 //! command lines (that is the `pol` binary). Tests: unit tests beside each module, integration
 //! tests in `runtime/tests/` (one binary, `main.rs`). No feature flags.
 
 pub mod commands;
+pub mod doc;
 pub mod error;
 mod fields;
 pub mod format;

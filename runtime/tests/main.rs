@@ -4,6 +4,7 @@
 
 mod atomicity;
 mod diagnostics;
+mod doc;
 mod formats;
 mod generate;
 mod invariance;

@@ -161,6 +161,17 @@ pub struct LocalFileInfo<'a> {
     pub level: Level,
 }
 
+/// One dated value a local file sets, as listed by [`ParamSet::local_values`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalSetting {
+    /// The day from which it is in force (the file's date table).
+    pub from: Word,
+    /// The value.
+    pub word: Word,
+    /// The value as written in the TOML file.
+    pub span: Span,
+}
+
 /// Reads and checks the local parameter files of a policy (TOML texts, with the source ids the
 /// caller gave them) against the checked program and its jurisdictions. Returns every error of
 /// every file, and every broken constraint, sorted by file and position.
@@ -276,6 +287,29 @@ impl ParamSet {
     /// The loaded files, in the order given to [`load`].
     pub fn local_files(&self) -> impl Iterator<Item = LocalFileInfo<'_>> {
         self.files.iter().map(|file| LocalFileInfo { source: file.source, jurisdiction: &file.code, level: file.level })
+    }
+
+    /// The values each local file sets for `param`, in date order, for the files that set it
+    /// (in the order given to [`load`]).
+    pub fn local_values(&self, param: ParamId) -> Vec<(LocalFileInfo<'_>, Vec<LocalSetting>)> {
+        let mut found = Vec::new();
+        for file in &self.files {
+            let Some(values) = file.values.get(param.0 as usize) else { continue };
+            if values.is_empty() {
+                continue;
+            }
+            let info = LocalFileInfo { source: file.source, jurisdiction: &file.code, level: file.level };
+            let settings =
+                values.iter().map(|value| LocalSetting { from: value.from, word: value.word, span: value.span });
+            found.push((info, settings.collect()));
+        }
+        found
+    }
+
+    /// The text table a local value of type `text` indexes as its jurisdiction table (the
+    /// jurisdiction texts, then the local files' texts), for formatting values.
+    pub fn texts(&self) -> &[String] {
+        &self.texts
     }
 
     /// Resolves in a chain; `place` names it in errors (`` `610802` `` or `the province`).

@@ -1,0 +1,147 @@
+//! The parameters page: each parameter's values by date in the province and in every local
+//! file that sets it, the constraints each value must meet, and what it reads and is read by.
+
+use super::html::{anchor, code_link, escape, page};
+use super::pages::{doc_and_seed_html, formatted, refs_html, ty_html};
+use super::refs::Ref;
+use super::site::Site;
+use pol_compiler::date::format_iso;
+use pol_compiler::format::word_to_string;
+use pol_compiler::text::TextTables;
+use pol_compiler::tir::{ParamDef, ParamId};
+use pol_grammar::ast::{Item, Level};
+use std::fmt::Write as _;
+
+/// Every parameter, in declaration order.
+pub(super) fn params_html(site: &Site<'_>) -> String {
+    let mut body = String::from("<h1>参数</h1>\n");
+    let _ = writeln!(
+        body,
+        "<p>省级取值写在政策文件中;设区市、县(区)的参数文件(<code>params/*.toml</code>)可按日期设定自己的取值。\
+         县级取值依次取本县文件、所在市文件、省级取值。每个取值都须满足参数的约束(<code>require</code>)。\
+         “当日取值”为该日期省级生效的值。</p>"
+    );
+    for (index, param) in site.policy.program.params.iter().enumerate() {
+        body.push_str(&param_html(site, index, param));
+    }
+    page(site.title, "参数", &body)
+}
+
+fn param_html(site: &Site<'_>, index: usize, param: &ParamDef) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<section class=\"item\" id=\"{}\">\n<h3>param {}</h3>",
+        escape(&anchor("param", &param.name)),
+        escape(&param.name)
+    );
+    let decl = site.files.iter().find_map(|file| {
+        file.ast.items.iter().find_map(|item| match item {
+            Item::Param(decl) if decl.span == param.span => Some((file, decl)),
+            Item::Param(_)
+            | Item::Enum(_)
+            | Item::Jurisdictions(_)
+            | Item::Entity(_)
+            | Item::Rule(_)
+            | Item::Output(_)
+            | Item::Report(_)
+            | Item::Test(_) => None,
+        })
+    });
+    if let Some((file, decl)) = decl {
+        out.push_str(&doc_and_seed_html(file, &decl.doc, decl.span));
+        let _ = writeln!(out, "<p><span class=\"label\">声明于</span>{}</p>", code_link(&file.page, file.name));
+    }
+    let _ = writeln!(out, "<p><span class=\"label\">类型</span>{}</p>", ty_html(site, param.ty));
+    let mut levels = vec!["省"];
+    levels.extend(param.set_by.iter().map(|level| level_name(*level)));
+    let _ = writeln!(out, "<p><span class=\"label\">设定层级</span>{}</p>", levels.join("、"));
+    out.push_str(&province_values_html(site, index, param));
+    out.push_str(&local_values_html(site, index, param));
+    if !param.requires.is_empty() {
+        out.push_str("<p class=\"label\">约束(每个取值都须满足)</p>\n<ul>\n");
+        for require in &param.requires {
+            let message = require.message.as_deref().map(|m| format!(":{}", escape(m))).unwrap_or_default();
+            let _ = writeln!(out, "<li><code>require {}</code>{message}</li>", escape(site.text_of(require.cond.span)));
+        }
+        out.push_str("</ul>\n");
+    }
+    if let Some((_, decl)) = decl {
+        let _ =
+            writeln!(out, "<p class=\"label\">声明</p>\n<pre>{}</pre>", escape(&formatted(&Item::Param(decl.clone()))));
+    }
+    out.push_str(&refs_html(site, "读取", site.refs.param_reads.get(index)));
+    out.push_str(&refs_html(site, "被引用", site.refs.read_by.get(&Ref::Param(index))));
+    out.push_str("</section>\n");
+    out
+}
+
+/// The province's values: from which day, as written, and the value in force that day.
+fn province_values_html(site: &Site<'_>, index: usize, param: &ParamDef) -> String {
+    let program = &site.policy.program;
+    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: site.policy.params.texts() };
+    let mut out = String::from(
+        "<p class=\"label\">省级取值</p>\n<table>\n<tr><th>起始日期</th><th>取值(原文)</th><th>当日取值</th></tr>\n",
+    );
+    for (from, expr) in &param.values {
+        let day = from.unwrap_or(site.as_of);
+        let value = match site.policy.params.province_value(program, ParamId(index as u32), day) {
+            Ok(Some(word)) => escape(&word_to_string(program, &texts, param.ty, word)),
+            Ok(None) | Err(_) => "—".into(),
+        };
+        let (from_text, day_text) = match from {
+            Some(from) => (format_iso(*from), String::new()),
+            None => ("自始".to_string(), format!("(<code>{}</code>)", format_iso(day))),
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{value}{day_text}</td></tr>",
+            escape(&from_text),
+            escape(site.text_of(expr.span))
+        );
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+/// The values local files set: file, jurisdiction, from which day, as written and as read.
+fn local_values_html(site: &Site<'_>, index: usize, param: &ParamDef) -> String {
+    let program = &site.policy.program;
+    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: site.policy.params.texts() };
+    let files = site.policy.params.local_values(ParamId(index as u32));
+    if files.is_empty() {
+        return "<p><span class=\"label\">市县参数文件</span>无(各地执行省级取值)</p>\n".into();
+    }
+    let mut out = String::from(
+        "<p class=\"label\">市县参数文件中的取值</p>\n<table>\n\
+         <tr><th>参数文件</th><th>辖区</th><th>起始日期</th><th>取值(原文)</th><th>取值</th></tr>\n",
+    );
+    for (file, settings) in files {
+        let place = format!(
+            "{} {}",
+            level_name(file.level),
+            code_link(&format!("jurisdictions.html#{}", anchor("j", file.jurisdiction)), file.jurisdiction)
+        );
+        for setting in settings {
+            let line = site.sources.line_col(setting.span.source, setting.span.start).0;
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code> 第 {line} 行</td><td>{place}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                escape(site.source_name(file.source)),
+                format_iso(setting.from),
+                escape(site.text_of(setting.span)),
+                escape(&word_to_string(program, &texts, param.ty, setting.word))
+            );
+        }
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Province => "省",
+        Level::City => "市",
+        Level::County => "县",
+    }
+}
