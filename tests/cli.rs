@@ -653,3 +653,58 @@ fn run_exit_codes_tell_bad_data_from_a_command_that_cannot_run() {
     assert_eq!(threads.code, 2, "{}", threads.render());
     assert!(threads.stderr.contains("pol::run::threads"), "{}", threads.render());
 }
+
+/// In Chinese, `report.md` labels its columns with their rules' doc comments (`/// 基本低保金…`);
+/// every figure is the English report's, and the English report is unchanged by the option.
+#[test]
+fn report_in_chinese_labels_columns_with_doc_comments() {
+    let root = repo_root();
+    let tmp = TempDir::new("report_zh");
+    let run_in = |lang: &str, out: &Path| {
+        let out = out.to_string_lossy().into_owned();
+        let args = [
+            "run",
+            "policies/shaanxi",
+            "--households",
+            "examples/households.csv",
+            "--persons",
+            "examples/persons.csv",
+            "--cases",
+            "examples/cases.csv",
+            "--out",
+            out.as_str(),
+            "--lang",
+            lang,
+        ];
+        let run = pol(root, &args);
+        assert_eq!(run.code, 0, "{}", run.render());
+        read_text(&Path::new(&out).join("report.md"))
+    };
+    let english = run_in("en", &tmp.path().join("en"));
+    let chinese = run_in("zh", &tmp.path().join("zh"));
+    assert!(english.contains("| dibao_monthly (monthly) |"), "{english}");
+    assert!(!english.contains("基本低保金"), "{english}");
+    let header = chinese
+        .lines()
+        .find(|line| line.starts_with("| county | name | dibao_base_monthly") || line.contains("基本低保金"));
+    assert!(header.is_some_and(|line| line.contains("基本低保金")), "{chinese}");
+    // The same lines, and the same figures on every line that is not a header.
+    assert_eq!(english.lines().count(), chinese.lines().count());
+    let (mut differing, mut rows) = (0, 0);
+    for (en_line, zh_line) in english.lines().zip(chinese.lines()) {
+        if en_line != zh_line {
+            differing += 1;
+            let cells = |line: &str| line.split('|').count();
+            assert_eq!(cells(en_line), cells(zh_line), "{en_line}\n{zh_line}");
+            assert!(
+                en_line.starts_with("| county |")
+                    || en_line.starts_with("| city |")
+                    || en_line.starts_with("| province |"),
+                "only headers differ:\n{en_line}\n{zh_line}"
+            );
+        } else if en_line.starts_with("| ") {
+            rows += 1;
+        }
+    }
+    assert!(differing > 0 && rows > 0);
+}

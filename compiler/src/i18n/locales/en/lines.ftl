@@ -75,3 +75,15 @@ phrase-close-paren = close the parenthesis with `)`, or separate arguments with 
 phrase-join-values = two values must be joined by an operator such as `+` or `and`; a new entry starts on its own line or after a comma
 phrase-declaration-starts = a declaration starts with `param`, `enum`, `jurisdictions`, `household`, `person`, `case`, `output`, `report` or `test`; entries inside `{"{"} {"}"}` are separated by newlines or commas
 phrase-write-dates = write dates as `YYYY-MM-DD`, e.g. `2019-05-01`
+
+# The words of report.md's table headers (runtime/src/report.rs).
+line-report-county = county
+line-report-city = city
+line-report-province = province
+line-report-name = name
+line-report-households = households
+line-report-persons = persons
+line-report-monthly = (monthly)
+line-report-annual = (annual)
+line-report-rate = rate
+line-report-flag = flag

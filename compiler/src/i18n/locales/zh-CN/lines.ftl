@@ -75,3 +75,15 @@ phrase-close-paren = 请用 `)` 闭合括号，或用 `,` 分隔参数
 phrase-join-values = 两个值之间要用运算符连接，例如 `+` 或 `and`；新的条目另起一行或写在逗号之后
 phrase-declaration-starts = 声明以 `param`、`enum`、`jurisdictions`、`household`、`person`、`case`、`output`、`report` 或 `test` 开头；`{"{"} {"}"}` 内的条目用换行或逗号分隔
 phrase-write-dates = 日期请写作 `YYYY-MM-DD`，例如 `2019-05-01`
+
+# report.md 表头用词（runtime/src/report.rs）。
+line-report-county = 县区
+line-report-city = 市
+line-report-province = 省
+line-report-name = 名称
+line-report-households = 户数
+line-report-persons = 人数
+line-report-monthly = （月）
+line-report-annual = （年）
+line-report-rate = 比率
+line-report-flag = 标记
