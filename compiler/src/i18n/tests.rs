@@ -224,3 +224,17 @@ fn every_word_of_a_report_has_both_languages() {
         assert!(parsed(Lang::En).entries.contains_key(&id) && parsed(Lang::Zh).entries.contains_key(&id), "{id}");
     }
 }
+
+#[test]
+fn an_unknown_name_is_translated_with_its_kind_and_suggestion() {
+    let error = crate::check::error::TypeError::UnknownName {
+        what: "parameter",
+        name: "dibao_standrd".into(),
+        span: pol_grammar::Span::new(pol_grammar::SourceId(0), 0, 13),
+        expected: "a parameter".into(),
+        help: Some("did you mean `dibao_standard`?".into()),
+    };
+    let localized = localize(Lang::Zh, Box::new(error));
+    assert_eq!(localized.to_string(), "未知的参数 `dibao_standrd`");
+    assert_eq!(localized.help().map(|help| help.to_string()).as_deref(), Some("是否想写 `dibao_standard`？"));
+}

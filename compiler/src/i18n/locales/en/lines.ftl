@@ -87,3 +87,27 @@ line-report-monthly = (monthly)
 line-report-annual = (annual)
 line-report-rate = rate
 line-report-flag = flag
+
+# Computed helps of the checker and the parameter files.
+phrase-did-you-mean-quoted = did you mean `"{ $name }"`?
+phrase-convert-int-as-ratio = convert the `int` with `as ratio` first
+phrase-add-arms = add arms for them, or end the match with `_ => …`
+phrase-money-exact = money is exact to the fen (0.01 元)
+phrase-money-amount = money amount
+phrase-write-it-as = write it as `{ $a }` or `{ $b }`
+phrase-write-either = write `{ $a }` or `{ $b }`
+phrase-no-param-of-this-name = the policy declares no parameter of this name; check the spelling against its `param` declarations
+phrase-set-by-province-only = remove it from this file: `{ $param }` is `set by province`, only the policy gives its value
+phrase-as-of-too-early = use an as-of date on or after { $first }, or give `{ $param }` a value from an earlier date
+phrase-first-declaration-elsewhere = the first declaration is in another file; rename one of them
+phrase-write-digits-only = write digits only, e.g. `{ $example }`
+phrase-write-amount-to-fen = write the amount to the fen, e.g. `{ $example }`
+phrase-write-exact-number = write the exact number in decimal digits, e.g. `{ $example }`
+phrase-write-real-day-as = write a real day as `{ $example }`
+phrase-write-literal-value = write a literal value: a number, a date, a text or an enum variant
+phrase-report-counts-households = a report counts households per county: summarise an `output … for household`
+phrase-count-groups = `count` groups by categories; `sum`, `rate` and `budget` add up numbers or money
+phrase-a-whole-number = a whole number
+phrase-a-parameter = a parameter
+phrase-a-rule = a rule
+phrase-a-column = a column

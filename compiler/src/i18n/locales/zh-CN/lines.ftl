@@ -87,3 +87,27 @@ line-report-monthly = （月）
 line-report-annual = （年）
 line-report-rate = 比率
 line-report-flag = 标记
+
+# 检查器和参数文件计算生成的帮助。
+phrase-did-you-mean-quoted = 是否想写 `"{ $name }"`？
+phrase-convert-int-as-ratio = 请先用 `as ratio` 转换这个 `int`
+phrase-add-arms = 请为它们添加分支，或以 `_ => …` 结束这个 match
+phrase-money-exact = 金额精确到分（0.01 元）
+phrase-money-amount = 金额
+phrase-write-it-as = 请写作 `{ $a }` 或 `{ $b }`
+phrase-write-either = 请写 `{ $a }` 或 `{ $b }`
+phrase-no-param-of-this-name = 政策中没有这个名称的参数；请对照 `param` 声明检查拼写
+phrase-set-by-province-only = 请从本文件中删除它：`{ $param }` 是 `set by province`，只由政策给出取值
+phrase-as-of-too-early = 请使用 { $first } 当天或之后的计算日期，或为 `{ $param }` 设定一个更早日期起的值
+phrase-first-declaration-elsewhere = 第一次声明在另一个文件中；请给其中一个改名
+phrase-write-digits-only = 请只写数字，例如 `{ $example }`
+phrase-write-amount-to-fen = 金额请写到分，例如 `{ $example }`
+phrase-write-exact-number = 请用十进制数字写出精确的数，例如 `{ $example }`
+phrase-write-real-day-as = 请写一个真实存在的日期，例如 `{ $example }`
+phrase-write-literal-value = 请写一个字面值：数字、日期、文本或枚举值
+phrase-report-counts-households = 报表按县区统计户数：请汇总一个 `output … for household`
+phrase-count-groups = `count` 按类别分组计数；`sum`、`rate` 和 `budget` 对数字或金额求和
+phrase-a-whole-number = 整数
+phrase-a-parameter = 参数
+phrase-a-rule = 规则
+phrase-a-column = 列
