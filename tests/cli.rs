@@ -708,3 +708,23 @@ fn report_in_chinese_labels_columns_with_doc_comments() {
     }
     assert!(differing > 0 && rows > 0);
 }
+
+/// `pol gen` says what it wrote in the chosen language; the files are the same.
+#[test]
+fn gen_reports_in_chinese() {
+    let tmp = shaanxi_copy("gen_zh");
+    let args = |out: &'static str, lang: &'static str| {
+        ["gen", "shaanxi", "--households", "40", "--seed", "5", "--bad-rate", "0.1", "--out", out, "--lang", lang]
+    };
+    let english = pol(tmp.path(), &args("en", "en"));
+    let chinese = pol(tmp.path(), &args("zh", "zh"));
+    assert_eq!((english.code, chinese.code), (0, 0), "{}\n{}", english.render(), chinese.render());
+    insta::assert_snapshot!(format!("{}{}", english.render(), chinese.render()));
+    for file in ["households.csv", "persons.csv", "cases.csv"] {
+        assert_eq!(
+            read_text(&tmp.path().join("en").join(file)),
+            read_text(&tmp.path().join("zh").join(file)),
+            "{file}"
+        );
+    }
+}

@@ -111,3 +111,8 @@ phrase-a-whole-number = a whole number
 phrase-a-parameter = a parameter
 phrase-a-rule = a rule
 phrase-a-column = a column
+
+# pol gen.
+line-gen-wrote = wrote { $households } households, { $persons } persons to { $dir }
+line-gen-wrote-with-cases = wrote { $households } households, { $persons } persons, { $cases } cases to { $dir }
+line-gen-malformed = { $bad } households carry a malformed cell: `pol run` rejects them with { $persons } persons and { $cases } cases

@@ -111,3 +111,8 @@ phrase-a-whole-number = 整数
 phrase-a-parameter = 参数
 phrase-a-rule = 规则
 phrase-a-column = 列
+
+# pol gen。
+line-gen-wrote = 已写出 { $households } 户、{ $persons } 人到 { $dir }
+line-gen-wrote-with-cases = 已写出 { $households } 户、{ $persons } 人、{ $cases } 个临时救助个案到 { $dir }
+line-gen-malformed = { $bad } 户含有一个格式错误的单元格：`pol run` 会拒收这些家庭及其 { $persons } 名成员和 { $cases } 个个案
