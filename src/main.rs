@@ -4,6 +4,7 @@
 //! `pol_runtime::commands`.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use pol_compiler::i18n::Lang;
 use pol_runtime::commands::{self, EngineChoice, ErrorFormat, Status};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +18,10 @@ struct Cli {
     /// How diagnostics are printed.
     #[arg(long, value_enum, global = true, default_value = "human")]
     error_format: ErrorFormatArg,
+    /// The language of diagnostics and messages (default: from LC_ALL, LC_MESSAGES or LANG;
+    /// a value starting with `zh` is Chinese, anything else English).
+    #[arg(long, value_enum, global = true)]
+    lang: Option<LangArg>,
     #[command(subcommand)]
     command: Command,
 }
@@ -154,6 +159,12 @@ enum ErrorFormatArg {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+enum LangArg {
+    Zh,
+    En,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 enum EngineArg {
     Jit,
     Interp,
@@ -179,6 +190,15 @@ fn parse_date(text: &str) -> Result<i64, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let lang = match cli.lang {
+        Some(LangArg::Zh) => Lang::Zh,
+        Some(LangArg::En) => Lang::En,
+        None => {
+            let var = |name| std::env::var(name).ok();
+            Lang::from_env(var("LC_ALL").as_deref(), var("LC_MESSAGES").as_deref(), var("LANG").as_deref())
+        }
+    };
+    commands::render::set_lang(lang);
     let format = match cli.error_format {
         ErrorFormatArg::Human => ErrorFormat::Human,
         ErrorFormatArg::Plain => ErrorFormat::Plain,

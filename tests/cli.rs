@@ -51,10 +51,20 @@ impl Run {
 
 /// Runs the built `pol` binary in `dir` with `args`.
 fn pol(dir: &Path, args: &[&str]) -> Run {
+    pol_with_env(dir, args, &[])
+}
+
+/// [`pol`] with environment variables set (after the locale variables are cleared).
+fn pol_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_pol"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // English unless a test asks for Chinese: the machine's locale must not change the snapshots.
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .envs(env.iter().copied())
         .output()
         .unwrap_or_else(|error| panic!("cannot run pol {args:?}: {error}"));
     Run {
@@ -169,6 +179,70 @@ fn check_broken_param_file_as_json() {
     assert_eq!(value["code"], "pol::params::constraint");
     assert_eq!(value["labels"][0]["line"], header.line);
     insta::assert_snapshot!(run.render());
+}
+
+/// A policy broken three ways, one per stage that stops checking: a parse error, a type error
+/// (each in an extra `.pol` file) and a parameter file below the provincial floor.
+fn broken_three_ways(label: &str) -> Vec<(&'static str, TempDir)> {
+    let parse = shaanxi_copy(&format!("{label}_parse"));
+    let extra = |tmp: &TempDir, text: &str| {
+        let path = tmp.path().join("shaanxi").join("2019").join("99_extra.pol");
+        std::fs::write(&path, text).unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+    };
+    extra(
+        &parse,
+        "/// 未写完的规则\nhousehold unfinished: 元/月 = monthly_standard *\n\nhousehold next_rule: int = 1\n",
+    );
+    let types = shaanxi_copy(&format!("{label}_type"));
+    extra(&types, "// 月标准与年标准相加:单位不同\nhousehold wrong_sum: 元/月 = monthly_standard + dibao_standard\n");
+    let fixture = repo_root().join("tests/fixtures/params/dibao_below_min_standard.toml");
+    let (params, _, _) = policy_with_fixture(&fixture);
+    vec![("parse error", parse), ("type error", types), ("parameter below the floor", params)]
+}
+
+/// `LANG=zh_CN.UTF-8 pol check` prints every diagnostic in Chinese (names and values quoted
+/// from the policy stay in backticks), with the same codes and places as in English.
+#[test]
+fn check_in_chinese_from_lang() {
+    let mut rendered = String::new();
+    for (what, tmp) in broken_three_ways("zh") {
+        let run =
+            pol_with_env(tmp.path(), &["check", "--error-format", "plain", "shaanxi"], &[("LANG", "zh_CN.UTF-8")]);
+        assert_eq!(run.code, 1, "{}", run.render());
+        assert!(run.stderr.contains("错误：发现"), "{}", run.render());
+        rendered.push_str(&format!("=== {what}\n{}", run.render()));
+    }
+    insta::assert_snapshot!(rendered);
+}
+
+/// `--lang en` overrides a Chinese locale; the output is the English one, byte for byte.
+#[test]
+fn check_lang_en_overrides_a_chinese_locale() {
+    for (what, tmp) in broken_three_ways("en") {
+        let english = pol(tmp.path(), &["check", "--error-format", "plain", "shaanxi"]);
+        let forced = pol_with_env(
+            tmp.path(),
+            &["check", "--error-format", "plain", "--lang", "en", "shaanxi"],
+            &[("LC_ALL", "zh_CN.UTF-8")],
+        );
+        assert_eq!(forced.stderr, english.stderr, "{what}");
+        assert!(english.stderr.contains("error: 1 error found"), "{}", english.render());
+    }
+}
+
+/// `--lang zh --error-format json` keeps the stable codes and the places (columns counted in
+/// characters) and carries the Chinese message, labels and help.
+#[test]
+fn check_json_in_chinese() {
+    let mut rendered = String::new();
+    for (what, tmp) in broken_three_ways("json") {
+        let run = pol(tmp.path(), &["check", "--error-format", "json", "--lang", "zh", "shaanxi"]);
+        assert_eq!(run.code, 1, "{}", run.render());
+        rendered.push_str(&format!("=== {what}\n{}", run.render()));
+    }
+    assert!(rendered.contains("\"code\":\"pol::unit::mismatch\""), "{rendered}");
+    assert!(rendered.contains("\"column\":47,"), "the type error's column in characters:\n{rendered}");
+    insta::assert_snapshot!(rendered);
 }
 
 /// Writes `text` as an extra `.pol` file into a copy of the policy and checks it.
@@ -628,4 +702,79 @@ fn doc_takes_a_title() {
     assert!(index.contains("<h1>陕西省农村低保 &lt;2019&gt;</h1>"), "{index}");
     let params = read_text(&tmp.path().join("site").join("params.html"));
     assert!(params.contains("<title>参数 · 陕西省农村低保 &lt;2019&gt;</title>"), "{params}");
+}
+
+/// In Chinese, `report.md` labels its columns with their rules' doc comments (`/// 基本低保金…`);
+/// every figure is the English report's, and the English report is unchanged by the option.
+#[test]
+fn report_in_chinese_labels_columns_with_doc_comments() {
+    let root = repo_root();
+    let tmp = TempDir::new("report_zh");
+    let run_in = |lang: &str, out: &Path| {
+        let out = out.to_string_lossy().into_owned();
+        let args = [
+            "run",
+            "policies/shaanxi",
+            "--households",
+            "examples/households.csv",
+            "--persons",
+            "examples/persons.csv",
+            "--cases",
+            "examples/cases.csv",
+            "--out",
+            out.as_str(),
+            "--lang",
+            lang,
+        ];
+        let run = pol(root, &args);
+        assert_eq!(run.code, 0, "{}", run.render());
+        read_text(&Path::new(&out).join("report.md"))
+    };
+    let english = run_in("en", &tmp.path().join("en"));
+    let chinese = run_in("zh", &tmp.path().join("zh"));
+    assert!(english.contains("| dibao_monthly (monthly) |"), "{english}");
+    assert!(!english.contains("基本低保金"), "{english}");
+    let header = chinese
+        .lines()
+        .find(|line| line.starts_with("| county | name | dibao_base_monthly") || line.contains("基本低保金"));
+    assert!(header.is_some_and(|line| line.contains("基本低保金")), "{chinese}");
+    // The same lines, and the same figures on every line that is not a header.
+    assert_eq!(english.lines().count(), chinese.lines().count());
+    let (mut differing, mut rows) = (0, 0);
+    for (en_line, zh_line) in english.lines().zip(chinese.lines()) {
+        if en_line != zh_line {
+            differing += 1;
+            let cells = |line: &str| line.split('|').count();
+            assert_eq!(cells(en_line), cells(zh_line), "{en_line}\n{zh_line}");
+            assert!(
+                en_line.starts_with("| county |")
+                    || en_line.starts_with("| city |")
+                    || en_line.starts_with("| province |"),
+                "only headers differ:\n{en_line}\n{zh_line}"
+            );
+        } else if en_line.starts_with("| ") {
+            rows += 1;
+        }
+    }
+    assert!(differing > 0 && rows > 0);
+}
+
+/// `pol gen` says what it wrote in the chosen language; the files are the same.
+#[test]
+fn gen_reports_in_chinese() {
+    let tmp = shaanxi_copy("gen_zh");
+    let args = |out: &'static str, lang: &'static str| {
+        ["gen", "shaanxi", "--households", "40", "--seed", "5", "--bad-rate", "0.1", "--out", out, "--lang", lang]
+    };
+    let english = pol(tmp.path(), &args("en", "en"));
+    let chinese = pol(tmp.path(), &args("zh", "zh"));
+    assert_eq!((english.code, chinese.code), (0, 0), "{}\n{}", english.render(), chinese.render());
+    insta::assert_snapshot!(format!("{}{}", english.render(), chinese.render()));
+    for file in ["households.csv", "persons.csv", "cases.csv"] {
+        assert_eq!(
+            read_text(&tmp.path().join("en").join(file)),
+            read_text(&tmp.path().join("zh").join(file)),
+            "{file}"
+        );
+    }
 }

@@ -62,7 +62,9 @@ impl Sources {
         let source = diagnostic.source.and_then(|id| self.get(id));
         let report = miette::Report::new_boxed(diagnostic.error);
         match source {
-            Some(file) => report.with_source_code(miette::NamedSource::new(file.name.clone(), file.text.clone())),
+            Some(file) => {
+                report.with_source_code(CharColumns(miette::NamedSource::new(file.name.clone(), file.text.clone())))
+            }
             None => report,
         }
     }
@@ -77,6 +79,40 @@ impl Sources {
         let line_start = before.rfind('\n').map_or(0, |index| index + 1);
         let column = before.get(line_start..).map_or(0, |text| text.chars().count()) + 1;
         (line, column)
+    }
+}
+
+/// A named source whose spans report their column in characters, not bytes: miette counts
+/// bytes, so the `[file:line:col]` header of a diagnostic on a line with Chinese text before it
+/// would name a column three times too far.
+#[derive(Debug)]
+struct CharColumns(miette::NamedSource<String>);
+
+impl miette::SourceCode for CharColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents = self.0.read_span(span, context_lines_before, context_lines_after)?;
+        if contents.column() == 0 {
+            return Ok(contents);
+        }
+        // The column is the span's start within its line: count the characters before it.
+        let text = self.0.inner().as_str();
+        let start = span.offset().min(text.len());
+        let before = text.get(..start).unwrap_or("");
+        let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+        let column = before.get(line_start..).map_or(0, |line| line.chars().count());
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.0.name().to_string(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
     }
 }
 

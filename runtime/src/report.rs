@@ -46,6 +46,8 @@ use std::fmt::Write as _;
 #[derive(Debug, Clone)]
 struct CountPlan {
     name: String,
+    /// The column's rule's doc comment (its label in Chinese reports).
+    doc: Option<String>,
     slot: usize,
     ty: Ty,
     /// Number of values when they are small indices (enums, booleans).
@@ -56,6 +58,8 @@ struct CountPlan {
 #[derive(Debug, Clone)]
 struct SumPlan {
     name: String,
+    /// The column's rule's doc comment (its label in Chinese reports).
+    doc: Option<String>,
     slot: usize,
     ty: Ty,
     /// Whether the report lists it under `sums`.
@@ -102,7 +106,7 @@ impl ReportPlan {
             .get(report.table)
             .ok_or_else(|| RuntimeError::internal("the report names no output table"))?;
         // Column `i` is the table's column `i`, or `extra_columns[i - n]` past the table's `n`.
-        let column = |index: usize| -> Result<(String, usize, Ty), RuntimeError> {
+        let column = |index: usize| -> Result<(String, usize, Ty, Option<String>), RuntimeError> {
             let (name, rule) = match output.columns.get(index) {
                 Some(column) => column,
                 None => report
@@ -111,7 +115,12 @@ impl ReportPlan {
                     .ok_or_else(|| RuntimeError::internal("the report names a column its table lacks"))?,
             };
             let rule = program.rule(*rule).ok_or_else(|| RuntimeError::internal("a report column names no rule"))?;
-            Ok((name.clone(), rule.slot as usize, rule.ty))
+            // The doc comment's title: its first line up to a colon (`基本低保金:整户为差额…`).
+            let doc = rule.doc.iter().map(|line| line.trim()).find(|line| !line.is_empty()).map(|line| {
+                let title = line.split([':', '：']).next().unwrap_or(line).trim();
+                if title.is_empty() { line.to_string() } else { title.to_string() }
+            });
+            Ok((name.clone(), rule.slot as usize, rule.ty, doc))
         };
         let filter = match output.filter {
             Some(rule) => Some(
@@ -124,24 +133,24 @@ impl ReportPlan {
         };
         let mut counts = Vec::new();
         for index in &report.counts {
-            let (name, slot, ty) = column(*index)?;
+            let (name, slot, ty, doc) = column(*index)?;
             let dense = match ty {
                 Ty::Bool => Some(2),
                 Ty::Enum(id) => program.enums.get(id.0 as usize).map(|def| def.variants.len()),
                 _ => None,
             };
-            counts.push(CountPlan { name, slot, ty, dense });
+            counts.push(CountPlan { name, doc, slot, ty, dense });
         }
         let mut sums: Vec<SumPlan> = Vec::new();
         let sum_index = |index: usize, shown: bool, sums: &mut Vec<SumPlan>| -> Result<usize, RuntimeError> {
-            let (name, slot, ty) = column(index)?;
+            let (name, slot, ty, doc) = column(index)?;
             if let Some(found) = sums.iter().position(|sum| sum.slot == slot && sum.name == name) {
                 if let Some(sum) = sums.get_mut(found) {
                     sum.shown |= shown;
                 }
                 return Ok(found);
             }
-            sums.push(SumPlan { name, slot, ty, shown });
+            sums.push(SumPlan { name, doc, slot, ty, shown });
             Ok(sums.len() - 1)
         };
         for index in &report.sums {
@@ -577,6 +586,25 @@ fn render_markdown(
     as_of: Word,
     levels: &[(ReportLevel, Vec<Group>)],
 ) -> Result<String, RuntimeError> {
+    // In Chinese, a column is labelled with its rule's doc comment (`/// 月低保金`), else its name.
+    let chinese = crate::commands::render::lang() == pol_compiler::i18n::Lang::Zh;
+    // The report's own words (level, `name`, `households`, …) in the chosen language.
+    let word = |english: &str| -> String {
+        if chinese {
+            let id = format!("line-report-{}", english.trim_matches(['(', ')']));
+            pol_compiler::i18n::line(pol_compiler::i18n::Lang::Zh, &id, &[])
+        } else {
+            english.to_string()
+        }
+    };
+    // ` (monthly)` after a name in English, `（月）` in Chinese.
+    let suffix = |english: &str| -> String { if chinese { word(english) } else { format!(" {english}") } };
+    let column_label = |name: &str, doc: &Option<String>| -> String {
+        match doc {
+            Some(doc) if chinese => doc.clone(),
+            Some(_) | None => name.to_string(),
+        }
+    };
     let mut md = String::new();
     let mut as_of_text = Vec::new();
     format::write_date(&mut as_of_text, as_of);
@@ -595,9 +623,9 @@ fn render_markdown(
         };
         let _ = writeln!(md, "## {title}\n");
         // Households, persons and counts.
-        let mut header = vec![level_label(*level).to_string(), "name".to_string(), "households".to_string()];
+        let mut header = vec![word(level_label(*level)), word("name"), word("households")];
         if plan.members.is_some() {
-            header.push("persons".to_string());
+            header.push(word("persons"));
         }
         let labels_of = |group: &Group| -> Vec<Vec<(String, u64)>> {
             plan.counts
@@ -619,7 +647,7 @@ fn render_markdown(
         }
         for (count, labels) in plan.counts.iter().zip(&count_labels) {
             for label in labels {
-                header.push(format!("{} = {label}", count.name));
+                header.push(format!("{} = {label}", column_label(&count.name, &count.doc)));
             }
         }
         let mut rows = Vec::new();
@@ -642,15 +670,16 @@ fn render_markdown(
             plan.sums.iter().enumerate().filter(|(index, sum)| sum.shown && Some(*index) != plan.members).collect();
         if !shown.is_empty() {
             let _ = writeln!(md, "### Sums\n");
-            let mut header = vec![level_label(*level).to_string(), "name".to_string()];
+            let mut header = vec![word(level_label(*level)), word("name")];
             for (_, sum) in &shown {
+                let name = column_label(&sum.name, &sum.doc);
                 match sum.ty {
                     Ty::Money(Period::Month) => {
-                        header.push(format!("{} (monthly)", sum.name));
-                        header.push(format!("{} (annual)", sum.name));
+                        header.push(format!("{name}{}", suffix("(monthly)")));
+                        header.push(format!("{name}{}", suffix("(annual)")));
                     }
-                    Ty::Money(Period::Year) => header.push(format!("{} (annual)", sum.name)),
-                    _ => header.push(sum.name.clone()),
+                    Ty::Money(Period::Year) => header.push(format!("{name}{}", suffix("(annual)"))),
+                    _ => header.push(name),
                 }
             }
             let mut rows: Vec<Vec<String>> = Vec::with_capacity(groups.len());
@@ -683,10 +712,10 @@ fn render_markdown(
             let header = vec![
                 level_label(*level).to_string(),
                 "name".to_string(),
-                numerator.to_string(),
-                denominator.to_string(),
-                "rate".to_string(),
-                "flag".to_string(),
+                column_label(numerator, &numerator_sum.doc),
+                column_label(denominator, &denominator_sum.doc),
+                word("rate"),
+                word("flag"),
             ];
             let mut rows = Vec::new();
             for group in groups {

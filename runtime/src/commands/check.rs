@@ -16,15 +16,18 @@ pub fn check(dir: &Path, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn
     let n_params = sources.of_kind(SourceKind::Params).count();
     let program = &policy.program;
     if format != ErrorFormat::Json {
-        let _ = writeln!(
-            out,
-            "checked {}: {n_pol} policy files, {} rules, {} parameters, {} counties, {n_params} local parameter files, {} tests: no errors",
-            dir.display(),
-            program.rules.iter().filter(|rule| rule.role == pol_compiler::tir::RuleRole::Named).count(),
-            program.params.len(),
-            policy.jurisdictions.counties.len(),
-            program.tests.len(),
-        );
+        let rules = program.rules.iter().filter(|rule| rule.role == pol_compiler::tir::RuleRole::Named).count();
+        let args = [
+            ("dir", dir.display().to_string()),
+            ("pol", n_pol.to_string()),
+            ("rules", rules.to_string()),
+            ("params", program.params.len().to_string()),
+            ("counties", policy.jurisdictions.counties.len().to_string()),
+            ("local", n_params.to_string()),
+            ("tests", program.tests.len().to_string()),
+        ];
+        let args: Vec<(&str, &str)> = args.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        let _ = writeln!(out, "{}", pol_compiler::i18n::line(super::render::lang(), "line-checked", &args));
     }
     Status::Success
 }

@@ -38,20 +38,27 @@ pub fn gen_data(command: &GenCommand, format: ErrorFormat, out: &mut dyn Write, 
     let config = GenerateConfig { households: command.households, seed: command.seed, bad_row_rate: command.bad_rate };
     match write_files(&policy, &counties, &config, &command.out) {
         Ok(counts) => {
-            let cases = if policy.program.case.declared { format!(", {} cases", counts.cases) } else { String::new() };
-            let _ = writeln!(
-                out,
-                "wrote {} households, {} persons{cases} to {}",
-                counts.households,
-                counts.persons,
-                command.out.display()
-            );
+            let lang = super::render::lang();
+            let (households, persons, cases) =
+                (counts.households.to_string(), counts.persons.to_string(), counts.cases.to_string());
+            let dir = command.out.display().to_string();
+            let mut args =
+                vec![("households", households.as_str()), ("persons", persons.as_str()), ("dir", dir.as_str())];
+            let id = if policy.program.case.declared {
+                args.push(("cases", cases.as_str()));
+                "line-gen-wrote-with-cases"
+            } else {
+                "line-gen-wrote"
+            };
+            let _ = writeln!(out, "{}", pol_compiler::i18n::line(lang, id, &args));
             if counts.bad_households > 0 {
-                let _ = writeln!(
-                    out,
-                    "{} households carry a malformed cell: `pol run` rejects them with {} persons and {} cases",
-                    counts.bad_households, counts.rejected_persons, counts.rejected_cases
+                let (bad, persons, cases) = (
+                    counts.bad_households.to_string(),
+                    counts.rejected_persons.to_string(),
+                    counts.rejected_cases.to_string(),
                 );
+                let args = [("bad", bad.as_str()), ("persons", persons.as_str()), ("cases", cases.as_str())];
+                let _ = writeln!(out, "{}", pol_compiler::i18n::line(lang, "line-gen-malformed", &args));
             }
             Status::Success
         }

@@ -88,8 +88,8 @@ pub fn print_diagnostics(sources: &Sources, diagnostics: Vec<Diagnostic>, format
         render::print_diagnostic(err, format, sources, diagnostic);
     }
     if format != ErrorFormat::Json {
-        let plural = if count == 1 { "" } else { "s" };
-        let _ = writeln!(err, "error: {count} error{plural} found");
+        let id = if count == 1 { "line-errors-found-one" } else { "line-errors-found" };
+        let _ = writeln!(err, "{}", pol_compiler::i18n::line(render::lang(), id, &[("count", &count.to_string())]));
     }
 }
 

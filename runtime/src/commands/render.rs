@@ -1,7 +1,24 @@
 //! Printing diagnostics: graphical (with or without colour) or JSON lines.
 
 use pol_compiler::diagnostic::{Diagnostic, Sources, render_plain};
+use pol_compiler::i18n::{Lang, localize};
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether diagnostics and person-facing lines are printed in Chinese. The CLI sets it once,
+/// from `--lang` or the environment, before running a command; it is process-wide like the
+/// terminal it describes, and English unless set.
+static CHINESE: AtomicBool = AtomicBool::new(false);
+
+/// Sets the language everything printed for a person is in.
+pub fn set_lang(lang: Lang) {
+    CHINESE.store(lang == Lang::Zh, Ordering::Relaxed);
+}
+
+/// The language set by [`set_lang`] (English by default).
+pub fn lang() -> Lang {
+    if CHINESE.load(Ordering::Relaxed) { Lang::Zh } else { Lang::En }
+}
 
 /// How diagnostics are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -17,6 +34,7 @@ pub enum ErrorFormat {
 
 /// Prints one diagnostic of a policy's sources.
 pub fn print_diagnostic(out: &mut dyn Write, format: ErrorFormat, sources: &Sources, diagnostic: Diagnostic) {
+    let diagnostic = Diagnostic { error: localize(lang(), diagnostic.error), ..diagnostic };
     match format {
         ErrorFormat::Plain => {
             let _ = write!(out, "{}", render_plain(sources, diagnostic));
@@ -31,6 +49,13 @@ pub fn print_diagnostic(out: &mut dyn Write, format: ErrorFormat, sources: &Sour
 
 /// Prints a report that is not tied to a policy's sources (IO errors and the like).
 pub fn print_report(out: &mut dyn Write, format: ErrorFormat, report: miette::Report) {
+    let report = match lang() {
+        Lang::En => report,
+        Lang::Zh => {
+            let error: Box<dyn miette::Diagnostic + Send + Sync + 'static> = report.into();
+            miette::Report::new_boxed(localize(Lang::Zh, error))
+        }
+    };
     match format {
         ErrorFormat::Json => {
             let value = serde_json::json!({

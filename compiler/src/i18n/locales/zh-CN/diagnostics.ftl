@@ -1,0 +1,397 @@
+# 每条诊断的中文文本，以诊断代码为键（`pol::a::b` → `pol-a-b`），与英文目录一一对应。
+# 政策中引用的名称、代码和数值放在反引号中，其余为中文。
+
+pol-parse-unexpected = 此处应为 { $expected }，实际是 { $found }
+    .label = 此处不应出现
+    .help = { $help }
+
+pol-parse-dangling-operator = `{ $operator }` 后面缺少内容
+    .label = 这个 `{ $operator }` 后面需要一个值
+    .help = { $help }
+
+pol-parse-unterminated-string = 字符串没有结束
+    .label = 这个字符串缺少结尾的 `"`
+    .help = 请在同一行用 `"` 结束字符串；字符串中的换行写作 `\n`
+
+pol-parse-bad-escape = 字符串中有未知的转义 `{ $escape }`
+    .label = 未知的转义
+    .help = 可用的转义有 `\"`、`\\`、`\n`、`\t`、`\r` 和 `\u{"{"}4E00{"}"}`；反斜杠本身写作 `\\`
+
+pol-parse-bad-date = `{ $text }` 不是有效的日期
+    .label = { $reason }
+    .help = 请按 `YYYY-MM-DD` 写一个真实存在的日期，例如 `2019-05-01`
+
+pol-parse-bad-number = 无效的数字 `{ $text }`
+    .label = { $reason }
+    .help = { $help }
+
+pol-parse-keyword-as-name = `{ $keyword }` 是关键字，不能用作名称
+    .label = 此处应为名称
+    .help = 请换一个名称，例如 `{ $keyword }_value`；保留字见 docs/language.md
+
+pol-parse-nesting-too-deep = 表达式嵌套过深
+    .label = 此处嵌套超过 64 层
+    .help = 请拆分表达式：把其中的部分写成单独的规则，再按名称引用
+
+pol-parse-too-complex = 文件的这一部分过于复杂，无法解析
+    .label = 解析器在此处放弃
+    .help = 请简化：把长表达式拆成几条规则，并检查括号是否配对
+
+pol-parse-unknown-unit = 未知的单位 `{ $unit }`
+    .label = 不是单位
+    .help = { $help }
+
+pol-parse-empty-enum = 枚举 `{ $name }` 没有枚举值
+    .label = 没有枚举值
+    .help = 请在花括号内列出枚举值，例如 `enum { $name } {"{"} yes, no {"}"}`
+
+pol-parse-aggregate = { $message }
+    .label = 此处
+    .help = { $help }
+
+pol-parse-duplicate = `{ $what }` 给出了两次
+    .label = 此处再次给出
+    .label-2 = 第一次在此给出
+    .help = 只保留一个 `{ $what }`
+
+pol-parse-internal = 解析器内部错误：{ $detail }
+    .label = 解析此处时出错
+    .help = 这是 pol 的缺陷，不是政策文件的问题；请连同引发错误的文件一起报告
+
+pol-jurisdictions-undeclared = 提供了 jurisdictions.csv，但政策没有声明 `jurisdictions` 块
+    .label = 这些列没有声明
+    .help = 请在 `.pol` 文件中声明它的列：`jurisdictions {"{"} county_code: key, city_code: city, … {"}"}`
+
+pol-jurisdictions-empty = jurisdictions.csv 是空文件
+    .label = 没有表头行
+    .help = 第一行写列名，之后每行一个县区
+
+pol-jurisdictions-missing-column = jurisdictions.csv 缺少列 `{ $column }`
+    .label = 表头中缺少 `{ $column }`
+    .help = 请添加该列，或从 `jurisdictions` 块中删除它
+
+pol-jurisdictions-extra-column = jurisdictions.csv 有未声明的列 `{ $column }`
+    .label = 不在 `jurisdictions` 块中
+    .help = 请在 `jurisdictions` 块中声明它，或从文件中删除该列
+
+pol-jurisdictions-duplicate-column = jurisdictions.csv 中列 `{ $column }` 出现了两次
+    .label = 此处再次出现
+    .label-2 = 第一次在此出现
+    .help = 请删除其中一个
+
+pol-jurisdictions-field-count = 第 { $line } 行有 { $found } 个字段，表头有 { $expected } 个
+    .label = { $found } 个字段
+    .help = 每行的字段数与表头的列数相同，用逗号分隔
+
+pol-jurisdictions-bad-value = `{ $value }` 不是有效的 `{ $column }`
+    .label = 此处应为 { $expected }
+
+pol-jurisdictions-duplicate-code = 县区 `{ $code }` 列出了两次
+    .label = 此处再次列出
+    .label-2 = 第一次列于第 { $first_line } 行
+    .help = 每个县区只占一行；请删除其中一行
+
+pol-jurisdictions-quote = 第 { $line } 行的字段引号有误
+    .label = 在下一个逗号或行尾之前引号没有闭合
+    .help = 带引号的字段在下一个逗号前以 `"` 结束；字段内的引号写作 `""`
+
+pol-params-syntax = TOML 格式错误：{ $message }
+    .label = 此处
+    .help = 参数文件先写 `jurisdiction = "CODE"`，再写以日期为表头（如 `[2019-01-01]`）的若干 `name = value` 行
+
+pol-params-missing-jurisdiction = 参数文件没有 `jurisdiction`
+    .label = 文件中没有 `jurisdiction = "…"`
+    .help = 请在第一个日期表之前加上 `jurisdiction = "610800"`（市代码，或自行制定参数的县区代码）
+
+pol-params-unknown-jurisdiction = { $message }
+    .label = 不是市或县区代码
+
+pol-params-duplicate-jurisdiction = `{ $code }` 有第二个参数文件
+    .label = 另一个文件已经设定了 `{ $code }` 的参数值
+    .help = 每个市或县区只发布一个参数文件；请把参数值合并到一个按日期分表的文件中
+
+pol-params-county-not-own = 县区 `{ $code }` 不自行制定参数
+    .label = 该县区执行所在市的参数值
+    .help = jurisdictions.csv 第 { $line } 行中 `{ $code }` 的 `{ $attr }` 为 false，因此执行所在市的参数值；请把这些参数值写入市的文件，或把 `{ $code }` 的 `{ $attr }` 改为 true
+
+pol-params-undated-value = `{ $name }` 没有日期
+    .label = 不在日期表头之下
+    .help = 请把它放在注明生效日期的表头之下，例如 `[2019-01-01]`
+
+pol-params-bad-date = `{ $header }` 不是日期
+    .label = { $label }
+
+pol-params-unknown-param = 未知的参数 `{ $name }`
+    .label = 政策中没有这个参数
+
+pol-params-not-settable = { $message }
+    .label = { $label }
+
+pol-params-wrong-unit = `{ $name }` 应为 { $expected }，而不是 { $found }
+    .label = { $found }
+
+pol-params-precision = { $message }
+    .label = { $label }
+
+pol-params-bad-value = `{ $name }` 必须是 { $expected }
+    .label = { $label }
+
+pol-params-duplicate-value = `{ $name }` 在 { $date } 设定了两次
+    .label = 此处再次设定
+    .label-2 = 第一次在此设定
+    .help = 两个值只保留一个
+
+pol-params-constraint = { $message }
+    .label = { $label }
+
+pol-params-eval = 无法计算 `{ $name }`{ $place }：{ $reason }
+    .label = { $reason }
+
+pol-params-cycle = `{ $name }` 的值依赖于它自己
+    .label = 计算 `{ $name }` 时在此处又用到了它
+    .help = 参数的值可以引用其他参数，但不能经由它们引用自己
+
+pol-params-before-first-value = `{ $name }` 在 { $date } 没有值
+    .label = { $label }
+
+pol-params-unknown-place = 未知的行政区划 `{ $code }`
+    .help = 请使用 jurisdictions.csv 中的县区代码或市代码
+
+pol-params-internal = 内部错误：{ $message }；请报告此问题
+    .label = 此处
+
+pol-jit-internal = 内部错误：编译引擎无法翻译 { $what }；请报告此问题
+    .label = 此处无法编译
+    .help = 请改用解释器计算（`--engine interp`），并连同政策一起报告此问题
+
+pol-jit-codegen = 内部错误：生成机器码失败（{ $arg0 }）；请报告此问题
+    .help = 请改用解释器计算（`--engine interp`），并连同政策一起报告此问题
+
+pol-name-unknown = 未知的{ $what } `{ $name }`
+    .label = 此处应为 { $expected }
+
+pol-name-duplicate = `{ $name }` 声明了两次
+    .label = 此{ $what }在此处再次声明
+    .label-2 = 第一次在此声明
+
+pol-name-reserved-output = 输出 `{ $name }` 会覆盖 { $file }
+    .label = 这个名称保留给 { $file }
+    .help = `pol run` 自己写入 { $file }；请给输出改名（保留的名称：{ $reserved }）
+
+pol-name-no-enum-context = 无法判断 `{ $name }` 属于哪个枚举
+    .label = 此处不需要枚举类型
+
+pol-name-members = `members` 只能在聚合中使用
+    .label = 不在 `count`、`sum`、`any`、`all`、`max`、`min` 或 `first` 之内
+    .help = 请对家庭成员做聚合，例如 `count(members where …)` 或 `sum(members, …)`
+
+pol-scope-not-allowed = { $what } 不能用在 { $place }
+    .label = 此处不允许
+
+pol-type-mismatch = 此处应为 { $expected }，实际是 `{ $found }`
+    .label = 这是 `{ $found }`
+    .label-2 = 因为这里而要求该类型
+
+pol-unit-mismatch = 此处应为 `{ $expected }`，实际是 `{ $found }`
+    .label = 这是 `{ $found }`
+    .label-2 = 这是 `{ $expected }`
+
+pol-unit-mismatch--2 = 不能把 `{ $left }` 和 `{ $right }` { $verb }
+    .label = 这是 `{ $right }`
+    .label-2 = 这是 `{ $left }`
+
+pol-type-operator = 不能对 `{ $left }` 和 `{ $right }` 使用 `{ $op }`
+    .label = 这是 `{ $right }`
+    .label-2 = 这是 `{ $left }`
+
+pol-type-operator--2 = 不能对 `{ $ty }` 使用 `{ $op }`
+    .label = 这是 `{ $ty }`
+
+pol-type-conversion = 不能把 `{ $from }` 转换为 `{ $to }`
+    .label = 没有从 `{ $from }` 到 `{ $to }` 的转换
+
+pol-literal-precision = { $kind }最多有 { $max } 位小数
+    .label = { $found } 位小数
+
+pol-literal-overflow = 数字超出 `{ $ty }` 的范围
+    .label = 放不下
+    .help = 数值以其单位的最小步长计（分；比率为 10⁻⁹），必须在 ±9,223,372,036,854,775,807 之内
+
+pol-literal-not-constant = { $place } 必须是字面值
+    .label = 不是字面值
+    .help = 请写一个数字、`true`/`false`、日期、文本或枚举值
+
+pol-literal-empty-range = 空范围 `{ $low }..{ $high }`
+    .label = 不匹配任何值
+    .help = 请先写较小的边界：范围包含两端
+
+pol-match-non-exhaustive = `match` 没有覆盖 { $missing }
+    .label = 它的某些取值没有对应的分支
+
+pol-match-unreachable = 这个分支永远不会用到
+    .label = 已被上面的分支覆盖
+    .help = 前面的分支已匹配这个模式的所有取值；请删除该分支或把它上移
+
+pol-call-arity = `{ $name }` 接受 { $expected }
+    .label = 实际是 { $found }
+
+pol-rule-cycle = 规则 `{ $name }` 依赖于它自己：{ $cycle }
+    .label = 这条规则
+    .help = 规则不能直接或经由其他规则使用自己的值；请打破循环
+
+pol-param-cycle = 参数 `{ $name }` 依赖于它自己：{ $cycle }
+    .label = 这个参数
+    .help = 参数的值不能直接或经由其他参数取决于它自己
+
+pol-expr-too-deep = 表达式嵌套过深
+    .label = 嵌套超过 { $limit } 层
+    .help = 请把它拆成几条规则
+
+pol-schema-column = `{ $block }` 中的列不能是 `{ $ty }` 类型
+    .label = 此处不允许
+
+pol-schema-default = 列 `{ $name }` 不能有默认值
+    .label = `key` 或 `household` 列不能有默认值
+    .help = 测试会自动生成键和指向家庭的关联；请删除默认值
+
+pol-schema-key = `jurisdictions` 块没有 `key` 列
+    .label = 需要一个 `key` 列
+    .help = 请用 `: key` 标出存放县区代码的列，例如 `county_code: key`
+
+pol-report-invalid = { $message }
+    .label = { $label }
+
+pol-test-missing-column = { $entity } 记录没有 `{ $column }` 的值
+    .label = 缺少 `{ $column }`，且它没有默认值
+
+pol-test-unknown-county = 未知的县区代码 `{ $code }`
+    .label = 不是 jurisdictions.csv 中的县区
+
+pol-test-no-record = 测试中没有第 { $index } 条 { $entity } 记录
+    .label = 共有 { $count } 条 { $entity } 记录
+    .help = `person N` 和 `case N` 按记录书写的顺序从 1 开始编号
+
+pol-test-generated-field = `{ $column }` 由测试自动填写
+    .label = 请删除这个字段
+    .help = 请省略它：测试会把成员和个案关联到本测试的家庭
+
+pol-test-household = 一个测试只能有一个家庭
+    .label = 第二个家庭
+    .label-2 = 第一个家庭
+    .help = 每个家庭写一个测试
+
+pol-test-out-of-range = `{ $value }` 超出了 `{ $column }` 的范围
+    .label = `{ $column }` 应在 { $low } 与 { $high } 之间
+
+pol-internal = 检查器内部错误：{ $message }；请报告此问题
+    .label = 检查此处时出错
+
+pol-explain-not-found = `{ $file }` 中没有家庭 `{ $id }`
+    .help = 请核对编号；编号按原样精确比较，不去除空格
+
+pol-explain-bad-row = `{ $file }` 第 { $line } 行：{ $message }
+    .help = `pol run` 会拒收这个家庭；请修正这一行后再解释
+
+pol-explain-bad-field = `{ $file }` 第 { $line } 行：`{ $column }` 有误：{ $reason }
+    .help = `pol run` 会拒收这个家庭；请修正这个字段后再解释
+
+pol-run-read = 无法读取 `{ $path }`：{ $message }
+    .help = 请检查路径是否存在且可读
+
+pol-run-write = 无法写入 `{ $path }`：{ $message }
+    .help = 请检查输出目录是否可写、磁盘是否有空间
+
+pol-run-locked = 另一个 `pol run` 正在写入 `{ $dir }`
+    .help = 请等待另一次运行结束，或用 `--out` 为本次运行指定另一个输出目录
+
+pol-run-output-target = `{ $path }` 是一个目录，而 `pol run` 要在此处写入文件
+    .help = 请删除或重命名该目录；之前的输出保持原样
+
+pol-load-no-policy = `{ $dir }` 中没有 `.pol` 文件
+    .help = 政策目录包含 `.pol` 文件（可在任意子目录中）、`jurisdictions.csv` 和 `params/*.toml`
+
+pol-input-format = 无法判断 `{ $file }` 的格式
+    .help = 输入文件请以 `.csv`、`.jsonl`、`.ndjson` 或 `.parquet` 结尾命名
+
+pol-input-empty = `{ $file }` 没有表头行
+    .help = CSV 文件的第一行写列名：{ $expected }
+
+pol-input-missing-column = `{ $file }` 缺少列 `{ $column }`
+    .label = 政策在此处声明了 `{ $column }`
+    .help = { $help }
+
+pol-input-duplicate-column = `{ $file }` 有两列都叫 `{ $column }`
+    .help = 请重命名或删除两列 `{ $column }` 中的一列
+
+pol-input-column-type = `{ $file }` 的列 `{ $column }` 的类型是 { $data_type }，无法精确读取
+    .help = 文本、金额和日期请存为字符串，整数存为整数，金额也可存为最多 2 位小数的 decimal，日期可存为 date32，布尔值存为 boolean
+
+pol-input-parquet = `{ $file }` 不是可读取的 Parquet 文件：{ $message }
+    .help = 请检查文件是否完整、是否按 Parquet 格式写出
+
+pol-run-undeclared-entity = 政策没有声明 `{ $entity }` 实体，却提供了 { $entity } 文件
+    .help = 请在政策中声明 `{ $entity } {"{"} … {"}"}`，或不提供该文件
+
+pol-run-schema = `{ $entity }` 实体没有声明 { $what } 列
+    .help = { $help }
+
+pol-report-rate-filter = 比率 `{ $rate }` 的 `where` 对县区 `{ $county }` 计算失败：{ $reason }
+    .label = 对县区 `{ $county }` 计算失败
+    .help = 比率的 `where` 对每个县区计算一次；请确保每个县区的属性都能使它得出一个值
+
+pol-input-record-too-long = `{ $file }` 第 { $line } 行：记录长度超过 { $limit }
+    .label = 从这里起 { $limit } 之内没有行尾
+    .help = `{ $file }` 的每一行以换行结束，且最长 { $limit }；请检查文件是带换行的文本，而不是二进制文件或设备
+
+pol-input-unterminated-quote = `{ $file }` 第 { $line } 行：带引号的字段没有闭合
+    .label = { $reason }
+    .help = 请用 `"` 结束该字段（字段内的 `"` 写作 `""`）；一个带引号的字段最多跨 { $max_lines } 行
+
+pol-run-not-rereadable = `{ $file }` 无法读取第二次，而本次运行需要再读一遍
+    .label = 不是普通文件：{ $kind }
+    .help = { $reason } 需要再读一遍输入；请先把 `{ $file }` 写到普通文件中（例如 `cat … > { $file }`），再给出那个文件
+
+pol-run-threads = 无法用 { $requested } 个工作线程运行
+    .label = { $why }
+    .help = 请给 `--threads` 一个 1 到 { $max } 之间的数（或省略它以使用全部核心）
+
+pol-run-internal = 内部错误：{ $message }；请报告此问题
+
+pol-gen-unsatisfiable = 生成的家庭都不满足这条 `require`
+    .label = 为第 { $household } 户抽取的 { $tries } 个家庭全部不满足
+    .help = `pol gen` 在每列声明的类型、范围或枚举内均匀抽取，并重新抽取不满足 `require` 的家庭；请为这条 `require` 读取的列给出更容易满足它的声明（`int` 范围、枚举、默认值），或手工编写数据
+
+pol-gen-evaluation = 生成的家庭在此处全部计算失败：{ $reason }
+    .label = 为第 { $household } 户抽取的 { $tries } 个家庭全部不满足
+    .help = `pol run` 会拒收这样的家庭；请为表达式加上保护（例如 `if n > 0 {"{"} … {"}"}`），或收窄它读取的列的声明
+
+pol-gen-unwritable-column = `pol gen` 无法写出列 `{ $column }` 的值
+    .label = 这一列的任何值都无法写出
+    .help = { $why }
+
+pol-gen-no-county = `jurisdictions.csv` 没有为列 `{ $column }` 列出任何县区
+    .label = 每个家庭都需要一个县区
+    .help = 请把全省的县区加入 `jurisdictions.csv`
+
+pol-gen-bad-rate = 错误行比例 `{ $rate }` 不在 0 与 1 之间
+    .help = 请给 `--bad-rate` 一个比例，例如 `0.02`（2% 的家庭）
+
+pol-gen-no-bad-field = 没有可以放入错误值的家庭列或成员列
+    .help = 错误行会破坏一个有类型的（非 `text`）列；这个政策的列都是文本：请使用 `--bad-rate 0`
+
+pol-gen-write = 无法写入 `{ $path }`：{ $message }
+    .help = 请检查输出目录是否可写、磁盘是否有空间
+
+pol-gen-internal = 内部错误：{ $message }
+    .help = 这是 pol 的缺陷；请连同政策一起报告
+
+pol-explain-no-test = 没有名为 `{ $name }` 的测试{ $more }
+
+pol-test-failed = 测试 `{ $test }` 在 { $engine } 引擎上失败：{ $summary }
+    .label = { $label }
+
+pol-load-not-utf8 = `{ $file }` 不是 UTF-8 编码
+    .help = 请把 `{ $file }` 另存为 UTF-8 文本
+
+pol-input-not-utf8 = `{ $file }` 不是 UTF-8 编码：第 { $line } 行，{ $place }
+    .help = 请把 `{ $file }` 转换为 UTF-8（例如 `iconv -f GBK -t UTF-8`）
