@@ -17,6 +17,7 @@ pub mod date;
 pub mod diagnostic;
 pub mod engine;
 pub mod format;
+pub mod index;
 pub mod interp;
 pub mod jit;
 pub mod jurisdictions;

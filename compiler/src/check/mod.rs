@@ -83,6 +83,8 @@ mod resolve;
 mod tests_build;
 mod types;
 
+pub(crate) use types::{period_name, ty_name};
+
 use crate::diagnostic::{self, Diagnostic};
 use crate::jurisdictions::{self, JurisdictionTable};
 use crate::tir::{self, Program, ProgramParts, RuleId};

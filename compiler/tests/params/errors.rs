@@ -220,3 +220,25 @@ fn without_the_attribute_every_county_may_set_its_own_values() {
     let mut world = World::with_jurisdictions("jurisdictions {\n  county_code: key\n  city_code: city\n}\n", csv, pol);
     world.load_ok(&[("params/610802_yuyang.toml", "jurisdiction = \"610802\"\n\n[2019-01-01]\nx = 200\n")]);
 }
+
+/// A type error in a `.pol` file does not hide a parameter file's TOML syntax error: both are
+/// reported, in file order.
+#[test]
+fn pol_errors_do_not_hide_parameter_file_syntax() {
+    use super::support::{JURISDICTIONS_CSV, SCHEMA_POL, render_all};
+    use pol_compiler::diagnostic::{SourceKind, Sources};
+    let pol = "/// 低保标准\nparam dibao_standard: 元/年 {\n  set by city\n  = true\n}\n";
+    let toml = "jurisdiction = \"610800\"\n\n[2019-01-01]\ndibao_standard = 4860元\n";
+    let mut sources = Sources::default();
+    sources.add("2019/00_schema.pol", SCHEMA_POL, SourceKind::Pol);
+    sources.add("2019/10_params.pol", pol, SourceKind::Pol);
+    sources.add("jurisdictions.csv", JURISDICTIONS_CSV, SourceKind::Jurisdictions);
+    sources.add("params/610800_yulin.toml", toml, SourceKind::Params);
+    let Err(errors) = pol_compiler::policy::compile(&sources) else { panic!("the policy was accepted") };
+    let codes: Vec<String> = errors.iter().filter_map(|diagnostic| diagnostic.code()).collect();
+    assert_eq!(codes, ["pol::type::mismatch", "pol::params::syntax"]);
+    let rendered = render_all(&sources, errors);
+    insta::assert_snapshot!(format!(
+        "--- 2019/10_params.pol\n{pol}--- params/610800_yulin.toml\n{toml}=== diagnostics\n{rendered}"
+    ));
+}

@@ -65,7 +65,7 @@ pub const GOOD_FILES: &[(&str, &str)] = &[
 ];
 
 /// The schema file of [`World::new`]'s policies: the columns of [`JURISDICTIONS_CSV`].
-const SCHEMA_POL: &str =
+pub const SCHEMA_POL: &str =
     "jurisdictions {\n  county_code: key\n  city_code: city\n  deep_poverty: bool\n  sets_own_parameters: bool\n}\n";
 
 /// Some counties of `policies/shaanxi/jurisdictions.csv`, with the same four that set their
@@ -218,7 +218,7 @@ impl World {
     }
 }
 
-fn render_all(sources: &Sources, diagnostics: Vec<Diagnostic>) -> String {
+pub fn render_all(sources: &Sources, diagnostics: Vec<Diagnostic>) -> String {
     diagnostics.into_iter().map(|diagnostic| render_plain(sources, diagnostic)).collect::<Vec<_>>().join("\n")
 }
 
