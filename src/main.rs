@@ -97,6 +97,11 @@ enum Command {
         #[arg(long, default_value = "data")]
         out: PathBuf,
     },
+    /// Serve a policy directory to an editor: a language server over stdin and stdout.
+    Lsp {
+        /// The policy directory (default: the folder the editor opens).
+        policy: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -223,6 +228,10 @@ fn main() -> ExitCode {
         Command::Gen { policy, households, seed, bad_rate, as_of, out: dir } => {
             let command = commands::gen_data::GenCommand { policy, households, seed, bad_rate, as_of, out: dir };
             commands::gen_data::gen_data(&command, format, &mut out, &mut err)
+        }
+        Command::Lsp { policy } => {
+            drop(out);
+            pol_runtime::lsp::serve(policy.as_deref(), &mut err)
         }
     };
     ExitCode::from(status.code())

@@ -8,9 +8,13 @@
 //!   to the independent hand-written oracle `pol_testkit::shaanxi_oracle`, and the same rejects.
 //! - [`report`] recomputes every figure of `report.json` (per county, city and province: counts,
 //!   sums, annual totals, the rate, the budget line) from the oracle's rows and compares.
+//! - [`lsp`] spawns `pol lsp` on a copy of the Shaanxi policy and speaks JSON-RPC to it over
+//!   stdio, one test per feature (diagnostics, hover, definition and references, formatting,
+//!   symbols, completion, rename).
 //! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
+mod lsp;
 mod oracle;
 mod report;
 mod support;
