@@ -241,15 +241,16 @@ fn lsp_diagnostics_follow_every_change_of_every_file() {
     let range = &yulin_diagnostics[0]["range"]["start"];
     let line = good_yulin.lines().position(|line| line.starts_with("dibao_standard = 4860")).unwrap_or(0);
     assert_eq!(range["line"], json!(line), "{yulin_diagnostics:?}");
-    // Fixing the rule leaves the TOML error; fixing both clears both files.
-    client.change(dibao, &good_dibao, 3);
-    assert!(client.diagnostics_for(&client.uri(dibao)).is_empty());
-    assert_eq!(codes(&client.diagnostics_for(&client.uri(yulin))), ["pol::params::syntax"]);
-    // A value breaking a floor is reported in the TOML file, with the constraint's code.
+    // A value breaking a floor is reported in the TOML file while the rule is still broken.
     client.change(yulin, &good_yulin.replace("dibao_standard = 4860", "dibao_standard = 3000"), 3);
+    assert_eq!(codes(&client.diagnostics_for(&client.uri(dibao))), codes(&dibao_diagnostics));
     let broken_floor = client.diagnostics_for(&client.uri(yulin));
     assert!(!broken_floor.is_empty(), "a broken floor must be reported");
-    assert!(codes(&broken_floor).iter().all(|code| code.starts_with("pol::params::")), "{broken_floor:?}");
+    assert!(codes(&broken_floor).iter().all(|code| code == "pol::params::constraint"), "{broken_floor:?}");
+    // Fixing the rule leaves the floor; fixing both clears both files.
+    client.change(dibao, &good_dibao, 3);
+    assert!(client.diagnostics_for(&client.uri(dibao)).is_empty());
+    assert_eq!(codes(&client.diagnostics_for(&client.uri(yulin))), codes(&broken_floor));
     client.change(yulin, &good_yulin, 4);
     assert!(client.diagnostics_for(&client.uri(yulin)).is_empty());
     eprintln!("pol lsp (debug build): {first}; after a change: {timing}");

@@ -25,7 +25,7 @@ pub struct World {
 }
 
 /// The `.pol` files of `policies/shaanxi/2019`, as `pol` loads them.
-const SHAANXI_POL: &[(&str, &str)] = &[
+pub const SHAANXI_POL: &[(&str, &str)] = &[
     ("2019/00_schema.pol", include_str!("../../../policies/shaanxi/2019/00_schema.pol")),
     ("2019/10_params.pol", include_str!("../../../policies/shaanxi/2019/10_params.pol")),
     ("2019/20_dibao.pol", include_str!("../../../policies/shaanxi/2019/20_dibao.pol")),
@@ -43,7 +43,7 @@ const SHAANXI_POL: &[(&str, &str)] = &[
 pub const SHAANXI_PARAMS_POL: &str = include_str!("../../../policies/shaanxi/2019/10_params.pol");
 
 /// `policies/shaanxi/jurisdictions.csv`.
-const SHAANXI_JURISDICTIONS: &str = include_str!("../../../policies/shaanxi/jurisdictions.csv");
+pub const SHAANXI_JURISDICTIONS: &str = include_str!("../../../policies/shaanxi/jurisdictions.csv");
 
 /// The policy's local files (`policies/shaanxi/params/`), one per city and per county that sets
 /// its own values.
