@@ -447,3 +447,26 @@ fn offset(text: &str, position: &Value) -> usize {
     }
     text.len()
 }
+
+/// The VS Code extension's JSON files parse, and the grammar and entry point it names exist
+/// (CI does not build the extension itself).
+#[test]
+fn vscode_extension_files_are_valid() {
+    let dir = crate::support::repo_root().join("editors/vscode");
+    let read = |name: &str| -> Value {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap_or_else(|error| panic!("{name}: {error}"));
+        serde_json::from_str(&text).unwrap_or_else(|error| panic!("{name} is not JSON: {error}"))
+    };
+    let package = read("package.json");
+    let grammar_path = package["contributes"]["grammars"][0]["path"].as_str().unwrap_or("");
+    let grammar = read(grammar_path);
+    assert_eq!(grammar["scopeName"], package["contributes"]["grammars"][0]["scopeName"]);
+    let repository = grammar["repository"].as_object().cloned().unwrap_or_default();
+    for pattern in grammar["patterns"].as_array().into_iter().flatten() {
+        let include = pattern["include"].as_str().unwrap_or("");
+        assert!(repository.contains_key(include.trim_start_matches('#')), "{include} is not in the repository");
+    }
+    read("language-configuration.json");
+    let main = package["main"].as_str().unwrap_or("");
+    assert!(dir.join(main).is_file(), "{main} missing");
+}
