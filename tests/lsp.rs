@@ -253,6 +253,12 @@ fn lsp_diagnostics_follow_every_change_of_every_file() {
     assert_eq!(codes(&client.diagnostics_for(&client.uri(yulin))), codes(&broken_floor));
     client.change(yulin, &good_yulin, 4);
     assert!(client.diagnostics_for(&client.uri(yulin)).is_empty());
+    // Closing an edited file without saving it brings back the text on disk.
+    client.change(dibao, &good_dibao.replace("household n_dibao: int =", "household n_dibao: bool ="), 5);
+    assert!(!client.diagnostics_for(&client.uri(dibao)).is_empty());
+    let uri = client.uri(dibao);
+    client.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+    assert!(client.diagnostics_for(&client.uri(dibao)).is_empty());
     eprintln!("pol lsp (debug build): {first}; after a change: {timing}");
     client.stop();
 }

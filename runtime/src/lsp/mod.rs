@@ -5,8 +5,8 @@
 //!
 //! The server is synchronous (`lsp-server`): one loop reads a message, answers it and goes on.
 //! It keeps every file of the policy in memory ([`workspace::Workspace`]), read from disk at
-//! `initialize` and then replaced by the client's versions on open and change (full-text sync),
-//! and after each change compiles the *whole* policy with `policy::compile`, because an edit
+//! `initialize` and then replaced by the client's versions on open and change (full-text sync;
+//! a closed file is read from disk again, its saved version), and after each change compiles the *whole* policy with `policy::compile`, because an edit
 //! in one file can break another: a renamed parameter breaks the TOML files that set it. The
 //! diagnostics of every file are published after each change, and a file that became clean is
 //! published with an empty list so that the editor clears it.
@@ -159,7 +159,7 @@ impl Server<'_> {
     }
 
     fn notification(&mut self, notification: Notification) -> Result<(), String> {
-        use lsp_types::notification::{DidChangeTextDocument, DidOpenTextDocument};
+        use lsp_types::notification::{DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument};
         let changed = match notification.method.as_str() {
             DidOpenTextDocument::METHOD => match parse::<lsp_types::DidOpenTextDocumentParams>(notification.params) {
                 Ok(params) => self.workspace.set_text(params.text_document.uri.as_str(), params.text_document.text),
@@ -175,6 +175,10 @@ impl Server<'_> {
                     Err(_) => false,
                 }
             }
+            DidCloseTextDocument::METHOD => match parse::<lsp_types::DidCloseTextDocumentParams>(notification.params) {
+                Ok(params) => self.workspace.reload(params.text_document.uri.as_str()),
+                Err(_) => false,
+            },
             _ => false,
         };
         if changed {

@@ -95,6 +95,16 @@ impl Workspace {
         true
     }
 
+    /// Reads a file's text from disk again (when the client closes it, its text is the saved
+    /// one) and analyses the policy again. Returns whether the file was read.
+    pub fn reload(&mut self, uri: &str) -> bool {
+        let Some(path) = convert::path_of_uri(uri) else { return false };
+        match std::fs::read_to_string(path) {
+            Ok(text) => self.set_text(uri, text),
+            Err(_) => false,
+        }
+    }
+
     /// A location of a span.
     pub fn location(&self, span: pol_grammar::Span) -> Option<Location> {
         let uri = self.uri_of(span.source)?;
