@@ -476,3 +476,25 @@ fn vscode_extension_files_are_valid() {
     let main = package["main"].as_str().unwrap_or("");
     assert!(dir.join(main).is_file(), "{main} missing");
 }
+
+/// A file opened in the policy directory that is not on disk yet joins the policy; files keep
+/// their diagnostics (and lose them when fixed) although the new file renumbers them.
+#[test]
+fn lsp_a_new_file_joins_the_policy() {
+    let mut client = Client::start("lsp-new-file", initialize_params());
+    let yulin = "params/610800_yulin.toml";
+    let good_yulin = client.text(yulin);
+    client.change(yulin, &good_yulin.replace("dibao_standard = 4860", "dibao_standard = 4860元"), 2);
+    assert_eq!(codes(&client.diagnostics_for(&client.uri(yulin))), ["pol::params::syntax"]);
+    let new_uri = client.uri("2019/15_extra.pol");
+    let text = "household wrong_sum: 元/月 = monthly_standard + dibao_standard\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": new_uri, "languageId": "pol", "version": 1, "text": text } }),
+    );
+    assert_eq!(codes(&client.diagnostics_for(&new_uri)), ["pol::unit::mismatch"]);
+    assert_eq!(codes(&client.diagnostics_for(&client.uri(yulin))), ["pol::params::syntax"]);
+    client.change(yulin, &good_yulin, 3);
+    assert!(client.diagnostics_for(&client.uri(yulin)).is_empty());
+    client.stop();
+}

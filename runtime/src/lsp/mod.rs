@@ -32,7 +32,7 @@ use lsp_types::{
 };
 use pol_compiler::tir::Word;
 use pol_grammar::SourceId;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use workspace::{Settings, Workspace};
@@ -128,8 +128,8 @@ fn root_of(params: &InitializeParams) -> Option<PathBuf> {
 struct Server<'c> {
     workspace: Workspace,
     connection: &'c Connection,
-    /// Files that have diagnostics published, to clear when they become clean.
-    published: BTreeSet<SourceId>,
+    /// URIs of the files that have diagnostics published, to clear when they become clean.
+    published: BTreeSet<String>,
 }
 
 impl Server<'_> {
@@ -140,16 +140,31 @@ impl Server<'_> {
     /// Publishes every file's diagnostics, clearing files that became clean.
     fn publish(&mut self) -> Result<(), String> {
         let analysis = &self.workspace.analysis;
-        let now: BTreeSet<SourceId> = analysis.diagnostics.keys().copied().collect();
-        for source in now.union(&self.published) {
+        // By URI, not by source id: a file added to the policy renumbers the files after it.
+        let mut now: BTreeMap<String, (lsp_types::Uri, Vec<lsp_types::Diagnostic>)> = BTreeMap::new();
+        for (source, diagnostics) in &analysis.diagnostics {
             let Some(uri) = self.workspace.uri_of(*source) else { continue };
-            let diagnostics = analysis.diagnostics.get(source).cloned().unwrap_or_default();
-            let params = PublishDiagnosticsParams { uri, diagnostics, version: None };
+            now.insert(uri.as_str().to_string(), (uri, diagnostics.clone()));
+        }
+        let mut messages = Vec::new();
+        for uri_text in &self.published {
+            if !now.contains_key(uri_text)
+                && let Ok(uri) = uri_text.parse::<lsp_types::Uri>()
+            {
+                messages.push(PublishDiagnosticsParams { uri, diagnostics: Vec::new(), version: None });
+            }
+        }
+        self.published = now.keys().cloned().collect();
+        messages.extend(now.into_values().map(|(uri, diagnostics)| PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version: None,
+        }));
+        for params in messages {
             let params = serde_json::to_value(params).map_err(|error| error.to_string())?;
             let method = lsp_types::notification::PublishDiagnostics::METHOD.to_string();
             self.send(Message::Notification(Notification { method, params }))?;
         }
-        self.published = now;
         // The time the whole policy took to compile, for the client's log.
         let message = format!("pol: compiled the policy in {} ms", analysis.elapsed.as_millis());
         let params = lsp_types::LogMessageParams { typ: lsp_types::MessageType::LOG, message };
