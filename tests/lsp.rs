@@ -278,10 +278,14 @@ fn lsp_hover_shows_types_docs_passages_and_parameter_values() {
         client.text("params/610800_yulin.toml").lines().position(|line| line.starts_with("dibao_standard = 4860"));
     let expected = format!("- params/610800_yulin.toml:{} (`610800`): 4860.00", yulin_line.unwrap_or(0) + 1);
     assert!(param.contains(&expected), "{param}");
+    let from_toml = client.hover(client.at("params/610800_yulin.toml", "dibao_standard = 4860", 0, 2));
+    assert_eq!(from_toml, param, "a TOML key shows its parameter");
     let variant = client.hover(client.at("2019/20_dibao.pol", "LaborCapacity.none", 0, 15));
     assert!(variant.contains("variant of enum `LaborCapacity`"), "{variant}");
     let column = client.hover(client.at("2019/20_dibao.pol", "disability_grade in 1..2", 0, 3));
     assert!(column.contains("person disability_grade: int"), "{column}");
+    let county_column = client.hover(client.at("2019/80_funding_visits.pol", "county.deep_poverty", 0, 9));
+    assert!(county_column.contains("county.deep_poverty: bool"), "{county_column}");
     client.stop();
 }
 
