@@ -116,6 +116,11 @@ enum Command {
         #[arg(long)]
         title: Option<String>,
     },
+    /// Serve a policy directory to an editor: a language server over stdin and stdout.
+    Lsp {
+        /// The policy directory (default: the folder the editor opens).
+        policy: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -260,6 +265,10 @@ fn main() -> ExitCode {
         }
         Command::Doc { policy, out: dir, as_of, title } => {
             commands::doc::doc(&policy, &dir, as_of, title.as_deref(), format, &mut out, &mut err)
+        }
+        Command::Lsp { policy } => {
+            drop(out);
+            pol_runtime::lsp::serve(policy.as_deref(), &mut err)
         }
     };
     ExitCode::from(status.code())

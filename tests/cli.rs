@@ -268,6 +268,26 @@ household wrong_sum: 元/月 = monthly_standard + dibao_standard
     insta::assert_snapshot!(format!("--- 2019/99_extra.pol\n{source}{}", run.render()));
 }
 
+/// A type error in a rule does not hide a local file's broken floor: `pol check` reports both.
+#[test]
+fn check_reports_a_rule_error_and_a_broken_floor_together() {
+    let source = "\
+// 月标准与年标准相加:单位不同
+household wrong_sum: 元/月 = monthly_standard + dibao_standard
+";
+    let tmp = shaanxi_copy("rule_and_floor");
+    let dir = tmp.path().join("shaanxi");
+    std::fs::write(dir.join("2019/99_extra.pol"), source).unwrap_or_else(|error| panic!("{error}"));
+    let yulin = dir.join("params/610800_yulin.toml");
+    let text = read_text(&yulin).replace("dibao_standard = 4860", "dibao_standard = 4000");
+    std::fs::write(&yulin, text).unwrap_or_else(|error| panic!("{error}"));
+    let run = pol(tmp.path(), &["check", "--error-format", "plain", "shaanxi"]);
+    assert_eq!(run.code, 1, "{}", run.render());
+    assert!(run.stderr.contains("pol::unit::mismatch"), "{}", run.render());
+    assert!(run.stderr.contains("pol::params::constraint"), "{}", run.render());
+    insta::assert_snapshot!(format!("--- 2019/99_extra.pol\n{source}{}", run.render()));
+}
+
 /// A syntax error is reported at its place, with exit code 1.
 #[test]
 fn check_reports_a_parse_error() {

@@ -10,10 +10,14 @@
 //!   sums, annual totals, the rate, the budget line) from the oracle's rows and compares.
 //! - [`docs`] checks that the Chinese language reference has every section of the English one,
 //!   and runs the Chinese drafting guide's policy, commands and rejected files as the guide shows.
+//! - [`lsp`] spawns `pol lsp` on a copy of the Shaanxi policy and speaks JSON-RPC to it over
+//!   stdio, one test per feature (diagnostics, hover, definition and references, formatting,
+//!   symbols, completion, rename).
 //! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
 mod docs;
+mod lsp;
 mod oracle;
 mod report;
 mod support;

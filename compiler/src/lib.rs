@@ -18,6 +18,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod format;
 pub mod i18n;
+pub mod index;
 pub mod interp;
 pub mod jit;
 pub mod jurisdictions;

@@ -6,7 +6,8 @@
 //!         ──params──▶ ParamSet ──county_table(as_of)──▶ engine::CountyTable
 //! ```
 //!
-//! Each stage runs only when the one before it succeeded, but reports every error it finds.
+//! Each stage runs only when the one before it succeeded, but reports every error it finds; when
+//! the `.pol` files have errors, the parameter files are still checked as far as they can be.
 
 use crate::diagnostic::{self, Diagnostic, SourceKind, Sources};
 use crate::engine::CountyTable;
@@ -27,12 +28,33 @@ pub struct Policy {
 }
 
 /// Parses, checks and loads a policy; on failure, every diagnostic found, sorted.
+///
+/// When the `.pol` files have errors, the parameter files are still checked as far as they can
+/// be: against the parameters alone when every parameter declaration checked (so an error in a
+/// rule does not hide a file's broken floor), else for their TOML syntax.
 pub fn compile(sources: &Sources) -> Result<Policy, Vec<Diagnostic>> {
-    let files = parse_all(sources)?;
+    let param_files: Vec<_> = sources.of_kind(SourceKind::Params).map(|(id, file)| (id, file.text.as_str())).collect();
+    let with_param_syntax = |mut errors: Vec<Diagnostic>| {
+        errors.extend(params::syntax_errors(&param_files));
+        diagnostic::sort(&mut errors);
+        errors
+    };
+    let files = parse_all(sources).map_err(with_param_syntax)?;
     let jurisdictions_csv =
         sources.of_kind(SourceKind::Jurisdictions).next().map(|(id, file)| (id, file.text.as_str()));
-    let (program, jurisdictions) = crate::check::ast_to_tir(&files, jurisdictions_csv)?;
-    let param_files: Vec<_> = sources.of_kind(SourceKind::Params).map(|(id, file)| (id, file.text.as_str())).collect();
+    let (program, jurisdictions) = match crate::check::ast_to_tir_or_params(&files, jurisdictions_csv) {
+        Ok(checked) => checked,
+        Err(crate::check::Failed { diags, params_only: Some(params_only) }) => {
+            let (program, jurisdictions) = *params_only;
+            let mut errors = diags;
+            if let Err(param_errors) = params::load(&program, &jurisdictions, &param_files) {
+                errors.extend(param_errors);
+            }
+            diagnostic::sort(&mut errors);
+            return Err(errors);
+        }
+        Err(crate::check::Failed { diags, params_only: None }) => return Err(with_param_syntax(diags)),
+    };
     let params = params::load(&program, &jurisdictions, &param_files)?;
     Ok(Policy { program, jurisdictions, params })
 }

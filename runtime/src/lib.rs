@@ -22,6 +22,7 @@ pub mod generate;
 mod hash;
 pub mod input;
 pub mod load;
+pub mod lsp;
 pub mod output;
 pub mod pipeline;
 pub mod report;

@@ -83,6 +83,8 @@ mod resolve;
 mod tests_build;
 mod types;
 
+pub(crate) use types::{period_name, ty_name};
+
 use crate::diagnostic::{self, Diagnostic};
 use crate::jurisdictions::{self, JurisdictionTable};
 use crate::tir::{self, Program, ProgramParts, RuleId};
@@ -101,11 +103,33 @@ pub fn ast_to_tir(
     files: &[(SourceId, ast::File)],
     jurisdictions_csv: Option<(SourceId, &str)>,
 ) -> Result<(Program, JurisdictionTable), Vec<Diagnostic>> {
+    ast_to_tir_or_params(files, jurisdictions_csv).map_err(|failed| failed.diags)
+}
+
+/// What [`ast_to_tir_or_params`] gives when checking fails.
+#[derive(Debug)]
+pub struct Failed {
+    /// Every error found, sorted by file and position (never empty).
+    pub diags: Vec<Diagnostic>,
+    /// When every parameter declaration and the jurisdictions checked, a program of the
+    /// declarations and parameters alone (no rules, outputs, report or tests) and the county
+    /// table: enough to check the local parameter files against their constraints, so that an
+    /// error in a rule does not hide a parameter file's broken floor.
+    pub params_only: Option<Box<(Program, JurisdictionTable)>>,
+}
+
+/// [`ast_to_tir`], keeping on failure what the parameter files can be checked against.
+pub fn ast_to_tir_or_params(
+    files: &[(SourceId, ast::File)],
+    jurisdictions_csv: Option<(SourceId, &str)>,
+) -> Result<(Program, JurisdictionTable), Failed> {
     let mut diags = Vec::new();
     let decls = decls::collect(files, &mut diags);
+    let n_before_csv = diags.len();
     let table = read_jurisdictions(&decls, jurisdictions_csv, &mut diags);
+    let jurisdictions_ok = diags.len() == n_before_csv;
     let mut checker = Checker::new(&decls, table, diags);
-    let program = build_program(&mut checker);
+    let (program, params_only) = build_program(&mut checker);
     let Checker { mut diags, table, .. } = checker;
     match program {
         Some(program) if diags.is_empty() => Ok((program, table)),
@@ -116,7 +140,8 @@ pub fn ast_to_tir(
                 diags.push(Diagnostic::new(None, error));
             }
             diagnostic::sort(&mut diags);
-            Err(diags)
+            let params_only = params_only.filter(|_| jurisdictions_ok).map(|program| Box::new((program, table)));
+            Err(Failed { diags, params_only })
         }
     }
 }
@@ -143,8 +168,9 @@ fn read_jurisdictions(
     }
 }
 
-/// Every pass after collection; `None` when some part failed (and was reported).
-fn build_program(checker: &mut Checker<'_>) -> Option<Program> {
+/// Every pass after collection: the program, `None` when some part failed (and was reported);
+/// when it failed but every parameter checked, a program of the parameters alone.
+fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>) {
     let decls = checker.decls;
     let schemas = checker.schemas();
     let graph = order::rule_graph(decls);
@@ -162,35 +188,57 @@ fn build_program(checker: &mut Checker<'_>) -> Option<Program> {
 
     let check_order: Vec<usize> = order.iter().chain(&left).copied().collect();
     let rules = checker.check_rules(&check_order);
-    let params = checker.check_params();
+    let params = checker.check_params().into_iter().collect::<Option<Vec<_>>>();
     let outputs = checker.build_outputs();
     let report = checker.build_report(&outputs);
     let tests = checker.build_tests(&schemas);
     let has_report = !decls.reports.is_empty();
     let [household, person, case] = schemas;
-    let parts = ProgramParts {
-        enums: decls.enums.clone(),
-        jurisdiction: decls.schema.clone(),
-        household,
-        person,
-        case,
-        params: params.into_iter().collect::<Option<Vec<_>>>()?,
-        rules: rules.into_iter().collect::<Option<Vec<tir::Rule>>>()?,
-        order: order.into_iter().map(|id| RuleId(id as u32)).collect(),
-        outputs,
-        report: if has_report { Some(report?) } else { None },
-        tests: tests.into_iter().collect::<Option<Vec<_>>>()?,
-        texts: std::mem::take(&mut checker.texts.texts),
+    let parts = |params: Vec<tir::ParamDef>, checker: &mut Checker<'_>| -> Option<ProgramParts> {
+        Some(ProgramParts {
+            enums: decls.enums.clone(),
+            jurisdiction: decls.schema.clone(),
+            household: household.clone(),
+            person: person.clone(),
+            case: case.clone(),
+            params,
+            rules: rules.iter().cloned().collect::<Option<Vec<tir::Rule>>>()?,
+            order: order.iter().map(|&id| RuleId(id as u32)).collect(),
+            outputs: outputs.clone(),
+            report: if has_report { Some(report.clone()?) } else { None },
+            tests: tests.iter().cloned().collect::<Option<Vec<_>>>()?,
+            texts: std::mem::take(&mut checker.texts.texts),
+        })
     };
-    if !left.is_empty() {
-        return None;
-    }
-    match Program::new(parts) {
-        Ok(program) => Some(program),
+    // Parameters that follow each other in a circle were reported; their values cannot be
+    // resolved, so the local files are not checked against them.
+    let Some(params) = params.filter(|_| params_left.is_empty()) else { return (None, None) };
+    let full = if left.is_empty() { parts(params.clone(), checker) } else { None };
+    let Some(full) = full else {
+        // The parameters alone, for checking the local files: their expressions read
+        // parameters and literal texts only.
+        let parts = ProgramParts {
+            enums: decls.enums.clone(),
+            jurisdiction: decls.schema.clone(),
+            household,
+            person,
+            case,
+            params,
+            rules: Vec::new(),
+            order: Vec::new(),
+            outputs: Vec::new(),
+            report: None,
+            tests: Vec::new(),
+            texts: checker.texts.texts.clone(),
+        };
+        return (None, Program::new(parts).ok());
+    };
+    match Program::new(full) {
+        Ok(program) => (Some(program), None),
         Err(error) => {
             let error = TypeError::Internal { message: error.to_string(), span: None };
             checker.diags.push(Diagnostic::new(None, error));
-            None
+            (None, None)
         }
     }
 }

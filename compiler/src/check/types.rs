@@ -14,7 +14,7 @@ pub(super) fn push(diags: &mut Vec<Diagnostic>, span: Span, error: TypeError) {
 }
 
 /// `元`, `元/月`, `元/年`.
-pub(super) fn period_name(period: Period) -> &'static str {
+pub(crate) fn period_name(period: Period) -> &'static str {
     match period {
         Period::Lump => "元",
         Period::Month => "元/月",
@@ -23,7 +23,7 @@ pub(super) fn period_name(period: Period) -> &'static str {
 }
 
 /// A type as written in a policy: `元/月`, `ratio`, `LaborCapacity`.
-pub(super) fn ty_name(enums: &[EnumDef], ty: Ty) -> String {
+pub(crate) fn ty_name(enums: &[EnumDef], ty: Ty) -> String {
     match ty {
         Ty::Bool => "bool".into(),
         Ty::Int => "int".into(),

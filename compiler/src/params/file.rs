@@ -62,9 +62,9 @@ pub(crate) struct Reader<'a> {
 }
 
 /// One `name = value` of a date table, flattened.
-struct Entry<'d> {
-    name: String,
-    key_span: Span,
+pub(super) struct Entry<'d> {
+    pub name: String,
+    pub key_span: Span,
     value: &'d toml_edit::Value,
 }
 
@@ -84,15 +84,7 @@ impl<'a> Reader<'a> {
     /// error found is pushed to `errors`, also for a file that is otherwise used.
     pub fn read(&mut self, source: SourceId, text: &str, errors: &mut Vec<Diagnostic>) -> Option<LocalFile> {
         let span = |range: std::ops::Range<usize>| Span::new(source, range.start, range.end);
-        let document = match toml_edit::Document::parse(text) {
-            Ok(document) => document,
-            Err(error) => {
-                // A TOML error without a place is shown at the start of the file.
-                let range = error.span().unwrap_or(0..0);
-                push(errors, ParamsError::Syntax { message: error.message().to_string(), span: span(range) });
-                return None;
-            }
-        };
+        let document = parse_document(source, text, errors)?;
         let mut jurisdiction = None;
         let mut found_jurisdiction = false;
         let mut tables = Vec::new();
@@ -454,7 +446,7 @@ fn number_of(value: &toml_edit::Value, raw: &str) -> Option<(Decimal, Option<Uni
 }
 
 /// Every `name = value` of a date table with its full dotted name, in document order.
-fn flatten(table: &toml_edit::Table, source: SourceId) -> Vec<Entry<'_>> {
+pub(super) fn flatten(table: &toml_edit::Table, source: SourceId) -> Vec<Entry<'_>> {
     let span = |key: Option<&toml_edit::Key>| {
         key.and_then(toml_edit::Key::span).map(|range| Span::new(source, range.start, range.end))
     };
@@ -484,6 +476,24 @@ fn flatten(table: &toml_edit::Table, source: SourceId) -> Vec<Entry<'_>> {
         stack.extend(nested.into_iter().rev());
     }
     entries
+}
+
+/// Parses a file's TOML; a syntax error is pushed to `errors` (at the start of the file when
+/// TOML gives no place) and gives `None`.
+pub(crate) fn parse_document<'t>(
+    source: SourceId,
+    text: &'t str,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<toml_edit::Document<&'t str>> {
+    match toml_edit::Document::parse(text) {
+        Ok(document) => Some(document),
+        Err(error) => {
+            let range = error.span().unwrap_or(0..0);
+            let span = Span::new(source, range.start, range.end);
+            push(errors, ParamsError::Syntax { message: error.message().to_string(), span });
+            None
+        }
+    }
 }
 
 /// Records an error as a diagnostic.

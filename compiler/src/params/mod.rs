@@ -206,6 +206,32 @@ pub fn load(
     }
 }
 
+/// The errors of the local parameter files that need no checked program: their TOML syntax.
+/// [`crate::policy::compile`] reports them when the `.pol` files have errors, so that a broken
+/// `.pol` file does not hide a broken parameter file; [`load`] reports the same errors itself.
+pub fn syntax_errors(files: &[(SourceId, &str)]) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for (source, text) in files {
+        let _ = file::parse_document(*source, text, &mut errors);
+    }
+    errors
+}
+
+/// The parameter names a local file sets, each with its key's span (a dotted key's whole span),
+/// in document order, flattened as [`load`] reads them; empty for a file with a syntax error.
+/// For editors: going from a key to its `param` declaration, and renaming.
+pub fn parameter_keys(source: SourceId, text: &str) -> Vec<(String, Span)> {
+    let mut errors = Vec::new();
+    let Some(document) = file::parse_document(source, text, &mut errors) else { return Vec::new() };
+    let mut keys = Vec::new();
+    for (_, item) in document.iter() {
+        if let toml_edit::Item::Table(table) = item {
+            keys.extend(file::flatten(table, source).into_iter().map(|entry| (entry.name, entry.key_span)));
+        }
+    }
+    keys
+}
+
 impl ParamSet {
     /// Every parameter resolved for every county on `as_of`, then the county's attributes: the
     /// table both engines read. `jurisdictions` must be the table given to [`load`].

@@ -220,3 +220,58 @@ fn without_the_attribute_every_county_may_set_its_own_values() {
     let mut world = World::with_jurisdictions("jurisdictions {\n  county_code: key\n  city_code: city\n}\n", csv, pol);
     world.load_ok(&[("params/610802_yuyang.toml", "jurisdiction = \"610802\"\n\n[2019-01-01]\nx = 200\n")]);
 }
+
+/// A type error in a `.pol` file does not hide a parameter file's TOML syntax error: both are
+/// reported, in file order.
+#[test]
+fn pol_errors_do_not_hide_parameter_file_syntax() {
+    use super::support::{JURISDICTIONS_CSV, SCHEMA_POL, render_all};
+    use pol_compiler::diagnostic::{SourceKind, Sources};
+    let pol = "/// 低保标准\nparam dibao_standard: 元/年 {\n  set by city\n  = true\n}\n";
+    let toml = "jurisdiction = \"610800\"\n\n[2019-01-01]\ndibao_standard = 4860元\n";
+    let mut sources = Sources::default();
+    sources.add("2019/00_schema.pol", SCHEMA_POL, SourceKind::Pol);
+    sources.add("2019/10_params.pol", pol, SourceKind::Pol);
+    sources.add("jurisdictions.csv", JURISDICTIONS_CSV, SourceKind::Jurisdictions);
+    sources.add("params/610800_yulin.toml", toml, SourceKind::Params);
+    let Err(errors) = pol_compiler::policy::compile(&sources) else { panic!("the policy was accepted") };
+    let codes: Vec<String> = errors.iter().filter_map(|diagnostic| diagnostic.code()).collect();
+    assert_eq!(codes, ["pol::type::mismatch", "pol::params::syntax"]);
+    let rendered = render_all(&sources, errors);
+    insta::assert_snapshot!(format!(
+        "--- 2019/10_params.pol\n{pol}--- params/610800_yulin.toml\n{toml}=== diagnostics\n{rendered}"
+    ));
+}
+
+/// A type error in a rule does not hide a parameter file's broken floor: the parameters all
+/// checked, so the file is checked against them and both errors are reported.
+#[test]
+fn a_rule_error_does_not_hide_a_broken_floor() {
+    use super::support::{SHAANXI_JURISDICTIONS, SHAANXI_POL, render_all};
+    use pol_compiler::diagnostic::{SourceKind, Sources};
+    let mut sources = Sources::default();
+    let mut broken_rule = String::new();
+    for (name, text) in SHAANXI_POL {
+        let text = text.replace("household n_dibao: int =", "household n_dibao: bool =");
+        if text != *text_of(name) {
+            broken_rule = text.lines().filter(|line| line.contains("n_dibao: bool")).collect();
+        }
+        sources.add(*name, text, SourceKind::Pol);
+    }
+    assert_eq!(broken_rule, "household n_dibao: bool = count(members where not tekun)");
+    sources.add("jurisdictions.csv", SHAANXI_JURISDICTIONS, SourceKind::Jurisdictions);
+    let toml = "jurisdiction = \"610800\"\n\n[2019-01-01]\ndibao_standard = 3000\n";
+    sources.add("params/610800_yulin.toml", toml, SourceKind::Params);
+    let Err(errors) = pol_compiler::policy::compile(&sources) else { panic!("the policy was accepted") };
+    let codes: Vec<String> = errors.iter().filter_map(|diagnostic| diagnostic.code()).collect();
+    assert!(codes.iter().any(|code| code.starts_with("pol::type::")), "{codes:?}");
+    assert!(codes.iter().any(|code| code.starts_with("pol::params::")), "{codes:?}");
+    let rendered = render_all(&sources, errors);
+    insta::assert_snapshot!(format!(
+        "--- 2019/20_dibao.pol\n{broken_rule}\n--- params/610800_yulin.toml\n{toml}=== diagnostics\n{rendered}"
+    ));
+}
+
+fn text_of(name: &str) -> &'static str {
+    super::support::SHAANXI_POL.iter().find(|(other, _)| *other == name).map_or("", |(_, text)| text)
+}

@@ -25,7 +25,7 @@ pub struct World {
 }
 
 /// The `.pol` files of `policies/shaanxi/2019`, as `pol` loads them.
-const SHAANXI_POL: &[(&str, &str)] = &[
+pub const SHAANXI_POL: &[(&str, &str)] = &[
     ("2019/00_schema.pol", include_str!("../../../policies/shaanxi/2019/00_schema.pol")),
     ("2019/10_params.pol", include_str!("../../../policies/shaanxi/2019/10_params.pol")),
     ("2019/20_dibao.pol", include_str!("../../../policies/shaanxi/2019/20_dibao.pol")),
@@ -43,7 +43,7 @@ const SHAANXI_POL: &[(&str, &str)] = &[
 pub const SHAANXI_PARAMS_POL: &str = include_str!("../../../policies/shaanxi/2019/10_params.pol");
 
 /// `policies/shaanxi/jurisdictions.csv`.
-const SHAANXI_JURISDICTIONS: &str = include_str!("../../../policies/shaanxi/jurisdictions.csv");
+pub const SHAANXI_JURISDICTIONS: &str = include_str!("../../../policies/shaanxi/jurisdictions.csv");
 
 /// The policy's local files (`policies/shaanxi/params/`), one per city and per county that sets
 /// its own values.
@@ -65,7 +65,7 @@ pub const GOOD_FILES: &[(&str, &str)] = &[
 ];
 
 /// The schema file of [`World::new`]'s policies: the columns of [`JURISDICTIONS_CSV`].
-const SCHEMA_POL: &str =
+pub const SCHEMA_POL: &str =
     "jurisdictions {\n  county_code: key\n  city_code: city\n  deep_poverty: bool\n  sets_own_parameters: bool\n}\n";
 
 /// Some counties of `policies/shaanxi/jurisdictions.csv`, with the same four that set their
@@ -218,7 +218,7 @@ impl World {
     }
 }
 
-fn render_all(sources: &Sources, diagnostics: Vec<Diagnostic>) -> String {
+pub fn render_all(sources: &Sources, diagnostics: Vec<Diagnostic>) -> String {
     diagnostics.into_iter().map(|diagnostic| render_plain(sources, diagnostic)).collect::<Vec<_>>().join("\n")
 }
 
