@@ -512,6 +512,32 @@ fn malformed_counts(stdout: &str) -> (u64, u64, u64) {
 }
 
 /// `pol run POLICY` over `data/` (with `data/cases.csv` when `cases`), into `out/`.
+/// `pol test` in Chinese: each test's line and the failure details from the catalogue; the
+/// closing `N passed, N failed` line stays English (CI tooling reads it). English beside it.
+#[test]
+fn test_failures_in_chinese_and_english() {
+    let tmp = TempDir::new("test_zh");
+    let dir = tmp.path().join("pension_topup");
+    copy_dir(&pension_topup_dir(), &dir);
+    let path = dir.join("pension.pol");
+    let source = read_text(&path)
+        .replace("expect person 1 age_years = 69", "expect person 1 age_years = 70")
+        .replace("expect topup_monthly = 600.00", "expect topup_monthly = 601.00");
+    std::fs::write(&path, source).unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+    let mut rendered = String::new();
+    for lang in ["zh_CN.UTF-8", "en_US.UTF-8"] {
+        let run = pol_with_env(
+            tmp.path(),
+            &["test", "--error-format", "plain", "--engine", "interp", "pension_topup"],
+            &[("LANG", lang)],
+        );
+        assert_eq!(run.code, 1, "{}", run.render());
+        assert_eq!(run.stdout.lines().last(), Some("4 passed, 1 failed"), "{}", run.render());
+        rendered.push_str(&format!("=== LANG={lang}\n{}", run.render()));
+    }
+    insta::assert_snapshot!(rendered);
+}
+
 fn run_generated(dir: &Path, policy: &str, cases: bool) -> Run {
     let mut args = vec!["run", policy, "--households", "data/households.csv", "--persons", "data/persons.csv"];
     if cases {

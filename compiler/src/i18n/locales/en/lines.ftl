@@ -117,3 +117,24 @@ phrase-a-column = a column
 line-gen-wrote = wrote { $households } households, { $persons } persons to { $dir }
 line-gen-wrote-with-cases = wrote { $households } households, { $persons } persons, { $cases } cases to { $dir }
 line-gen-malformed = { $bad } households carry a malformed cell: `pol run` rejects them with { $persons } persons and { $cases } cases
+
+# pol test and pol doc (the closing `N passed, N failed` line stays English: tools read it).
+line-test-ok = test { $name } ... ok
+line-test-failed = test { $name } ... FAILED
+line-doc-wrote = wrote { $count } pages to { $dir }
+phrase-test-mismatch = { $what } is { $actual }, expected { $expected }
+phrase-test-expected-got = expected { $expected }, got { $actual }
+phrase-test-rejected = the household was rejected: { $message }
+phrase-test-fails-validation = this household fails a validation
+phrase-test-add-expect-rejected = add `expect rejected` if the rejection is intended
+phrase-test-evaluation-error = evaluation error in `{ $rule }`: { $kind }
+phrase-test-evaluation-failed-here = evaluation failed here
+phrase-test-add-expect-error = add `expect error` if the error is intended
+phrase-test-not-rejected = expected a rejection, the household was { $actual }
+phrase-test-expected-rejection = expected a rejection
+phrase-test-no-error = expected an evaluation error, there was none
+phrase-test-expected-error = expected an error
+phrase-test-params-unresolved = its parameters could not be resolved
+phrase-test-this-test = this test
+phrase-test-person-value = person { $index } `{ $name }`
+phrase-test-case-value = case { $index } `{ $name }`

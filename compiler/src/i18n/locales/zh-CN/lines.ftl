@@ -117,3 +117,24 @@ phrase-a-column = 列
 line-gen-wrote = 已写出 { $households } 户、{ $persons } 人到 { $dir }
 line-gen-wrote-with-cases = 已写出 { $households } 户、{ $persons } 人、{ $cases } 个临时救助个案到 { $dir }
 line-gen-malformed = { $bad } 户含有一个格式错误的单元格：`pol run` 会拒收这些家庭及其 { $persons } 名成员和 { $cases } 个个案
+
+# pol test 与 pol doc（最后一行 `N passed, N failed` 供工具读取，保持英文）。
+line-test-ok = 测试 `{ $name }` ... 通过
+line-test-failed = 测试 `{ $name }` ... 失败
+line-doc-wrote = 已写出 { $count } 个页面到 { $dir }
+phrase-test-mismatch = { $what } 为 { $actual }，预期为 { $expected }
+phrase-test-expected-got = 预期为 { $expected }，实际为 { $actual }
+phrase-test-rejected = 这个家庭被拒收：{ $message }
+phrase-test-fails-validation = 这个家庭未通过一项校验
+phrase-test-add-expect-rejected = 如果拒收是预期的，请加上 `expect rejected`
+phrase-test-evaluation-error = `{ $rule }` 计算出错：{ $kind }
+phrase-test-evaluation-failed-here = 在此处计算失败
+phrase-test-add-expect-error = 如果出错是预期的，请加上 `expect error`
+phrase-test-not-rejected = 预期拒收，但这个家庭的结果是 { $actual }
+phrase-test-expected-rejection = 预期拒收
+phrase-test-no-error = 预期出现计算错误，但没有出错
+phrase-test-expected-error = 预期出错
+phrase-test-params-unresolved = 无法确定它的参数
+phrase-test-this-test = 这个测试
+phrase-test-person-value = 第 { $index } 名成员的 `{ $name }`
+phrase-test-case-value = 第 { $index } 个个案的 `{ $name }`
