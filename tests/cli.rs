@@ -364,6 +364,35 @@ fn explain_a_household_of_a_data_file() {
     insta::assert_snapshot!(run.render());
 }
 
+/// `pol explain` in Chinese: its headings and fixed words from the catalogue; rule names, values
+/// and definitions as written. A policy test's household and a data file's.
+#[test]
+fn explain_in_chinese() {
+    let zh = [("LANG", "zh_CN.UTF-8")];
+    let test =
+        pol_with_env(repo_root(), &["explain", "policies/shaanxi", "--test", "两口之家无收入,整户纳入低保"], &zh);
+    assert_eq!(test.code, 0, "{}", test.render());
+    assert!(test.stdout.contains("现行参数"), "{}", test.render());
+    let [households, persons, cases] = example_files();
+    let (households, persons, cases) =
+        (households.to_string_lossy(), persons.to_string_lossy(), cases.to_string_lossy());
+    let args = [
+        "explain",
+        "policies/shaanxi",
+        "--household",
+        "H0000001",
+        "--households",
+        &households,
+        "--persons",
+        &persons,
+        "--cases",
+        &cases,
+    ];
+    let household = pol_with_env(repo_root(), &args, &zh);
+    assert_eq!(household.code, 0, "{}", household.render());
+    insta::assert_snapshot!(format!("{}===\n{}", test.render(), household.render()));
+}
+
 /// JSON lines (every value a string) explain the same household the same way as CSV.
 #[test]
 fn explain_reads_json_lines_like_csv() {

@@ -1,9 +1,9 @@
 //! `pol test DIR`: run every `test` block of the policy on the interpreter and the JIT, and
 //! print `N passed, N failed`.
 
+use super::render::lang;
 use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_and_compile, make_engines};
 use pol_compiler::diagnostic::{Diagnostic, Sources};
-use super::render::lang;
 use pol_compiler::engine::CountyTable;
 use pol_compiler::i18n::line;
 use pol_compiler::policy::Policy;

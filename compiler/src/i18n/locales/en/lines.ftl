@@ -138,3 +138,23 @@ phrase-test-params-unresolved = its parameters could not be resolved
 phrase-test-this-test = this test
 phrase-test-person-value = person { $index } `{ $name }`
 phrase-test-case-value = case { $index } `{ $name }`
+
+# pol explain (runtime/src/commands/explain.rs); rule names, values and code stay as written.
+line-explain-test = test `{ $name }`
+line-explain-household-id = household `{ $id }`
+line-explain-title = explain { $title } as of { $date }
+line-explain-place = county { $county } (city { $city })
+line-explain-parameters = parameters in force
+line-explain-no-value = no value on this date
+line-explain-unresolved = could not be resolved
+line-explain-origin-local = { $location } (local file of { $jurisdiction }, from { $date })
+line-explain-origin-province-always = { $location } (province, always)
+line-explain-origin-province-from = { $location } (province, from { $date })
+line-explain-household = household
+line-explain-person = person { $number }
+line-explain-case = case { $number }
+line-explain-outcome = outcome: { $outcome }
+line-explain-ok = ok
+line-explain-a-validation-failed = a validation failed
+line-explain-rejected = rejected ({ $message }; member { $member })
+line-explain-evaluation-error = evaluation error { $kind } in `{ $rule }` at { $location }

@@ -138,3 +138,23 @@ phrase-test-params-unresolved = 无法确定它的参数
 phrase-test-this-test = 这个测试
 phrase-test-person-value = 第 { $index } 名成员的 `{ $name }`
 phrase-test-case-value = 第 { $index } 个个案的 `{ $name }`
+
+# pol explain（runtime/src/commands/explain.rs）；规则名、取值和代码保持原样。
+line-explain-test = 测试 `{ $name }`
+line-explain-household-id = 家庭 `{ $id }`
+line-explain-title = 解释{ $title }，计算日期 { $date }
+line-explain-place = 县区 `{ $county }`（市 `{ $city }`）
+line-explain-parameters = 现行参数
+line-explain-no-value = 该日期没有取值
+line-explain-unresolved = 无法确定取值
+line-explain-origin-local = { $location }（`{ $jurisdiction }` 的地方参数文件，自 { $date } 起）
+line-explain-origin-province-always = { $location }（省级，始终执行）
+line-explain-origin-province-from = { $location }（省级，自 { $date } 起）
+line-explain-household = 家庭
+line-explain-person = 第 { $number } 名成员
+line-explain-case = 第 { $number } 个个案
+line-explain-outcome = 结果：{ $outcome }
+line-explain-ok = 正常
+line-explain-a-validation-failed = 一项校验未通过
+line-explain-rejected = 拒收（{ $message }；第 { $member } 名成员）
+line-explain-evaluation-error = `{ $rule }` 计算出错 { $kind }，位置 { $location }
