@@ -373,6 +373,35 @@ impl miette::Diagnostic for Localized {
     }
 }
 
+/// The texts of a diagnostic in Chinese: its message, help and labels (with their spans).
+fn chinese_parts(error: &dyn miette::Diagnostic) -> (String, Option<String>, Vec<miette::LabeledSpan>) {
+    let code = error.code().map(|code| code.to_string());
+    let code = code.as_deref();
+    let english = error.to_string();
+    let message = translate(code, None, &english).unwrap_or(english);
+    let help = error.help().map(|help| {
+        let english = help.to_string();
+        translate(code, Some("help"), &english).unwrap_or(english)
+    });
+    let labels = error
+        .labels()
+        .into_iter()
+        .flatten()
+        .map(|label| {
+            let text = label
+                .label()
+                .map(|english| translate(code, Some("label"), english).unwrap_or_else(|| english.to_string()));
+            let span = *label.inner();
+            if label.primary() {
+                miette::LabeledSpan::new_primary_with_span(text, span)
+            } else {
+                miette::LabeledSpan::new_with_span(text, span)
+            }
+        })
+        .collect();
+    (message, help, labels)
+}
+
 /// The diagnostic in `lang`: unchanged in English; in Chinese wrapped in a [`Localized`] whose
 /// texts come from the catalogue (a text no template matches stays English).
 pub fn localize(
@@ -382,33 +411,39 @@ pub fn localize(
     match lang {
         Lang::En => error,
         Lang::Zh => {
-            let code = error.code().map(|code| code.to_string());
-            let code = code.as_deref();
-            let english = error.to_string();
-            let message = translate(code, None, &english).unwrap_or(english);
-            let help = error.help().map(|help| {
-                let english = help.to_string();
-                translate(code, Some("help"), &english).unwrap_or(english)
-            });
-            let labels = error
-                .labels()
-                .into_iter()
-                .flatten()
-                .map(|label| {
-                    let text = label
-                        .label()
-                        .map(|english| translate(code, Some("label"), english).unwrap_or_else(|| english.to_string()));
-                    let span = *label.inner();
-                    if label.primary() {
-                        miette::LabeledSpan::new_primary_with_span(text, span)
-                    } else {
-                        miette::LabeledSpan::new_with_span(text, span)
-                    }
-                })
-                .collect();
+            let (message, help, labels) = chinese_parts(error.as_ref());
             Box::new(Localized { inner: error, message, help, labels })
         }
     }
+}
+
+/// English words a Chinese diagnostic may carry outside backticks: `pol`'s own name, file names
+/// and formats (`jurisdictions.csv`, UTF-8, TOML) and the literals `true` and `false`.
+pub const ALLOWED_ENGLISH: &[&str] =
+    &["pol", "UTF", "TOML", "CSV", "JSON", "YYYY", "csv", "jurisdictions", "true", "false"];
+
+/// Words the English leaves in a Chinese rendering of `error` (its message, help and labels):
+/// ASCII words of three letters or more outside backticks, minus `allowed` (units, keywords).
+/// The tests render every diagnostic they produce through this to keep Chinese output Chinese.
+pub fn english_left_in_chinese(error: &dyn miette::Diagnostic, allowed: &[&str]) -> Vec<String> {
+    let (message, help, labels) = chinese_parts(error);
+    let texts =
+        std::iter::once(message).chain(help).chain(labels.iter().filter_map(|label| label.label().map(str::to_string)));
+    let mut left = Vec::new();
+    for text in texts {
+        // Outside backticks: the even-numbered pieces between them.
+        for (index, piece) in text.split('`').enumerate() {
+            if index % 2 == 1 {
+                continue;
+            }
+            for word in piece.split(|c: char| !c.is_ascii_alphabetic()) {
+                if word.len() >= 3 && !allowed.contains(&word) {
+                    left.push(word.to_string());
+                }
+            }
+        }
+    }
+    left
 }
 
 #[cfg(test)]
