@@ -133,6 +133,17 @@ impl Template {
         out
     }
 
+    /// The number of characters of literal text.
+    fn literal_len(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::Text(text) => text.chars().count(),
+                Part::Arg(_) => 0,
+            })
+            .sum()
+    }
+
     /// The arguments that make this template render as `text`, if any do (the first split found,
     /// each argument as short as the rest allows, a repeated argument with the same value twice).
     fn match_text(&self, text: &str) -> Option<BTreeMap<String, String>> {
@@ -291,7 +302,14 @@ fn translate(code: Option<&str>, attribute: Option<&str>, text: &str) -> Option<
     let zh = Catalogue::of(Lang::Zh);
     let candidates: Vec<(&String, &Entry)> = match code {
         Some(code) => en.code_ids(code).collect(),
-        None => en.entries.iter().filter(|(id, _)| id.starts_with("phrase-")).collect(),
+        None => {
+            // The most specific phrase first (the most literal text), so a general one such as
+            // `{ $a }, or { $b }` only takes what no phrase spells out.
+            let mut phrases: Vec<(&String, &Entry)> =
+                en.entries.iter().filter(|(id, _)| id.starts_with("phrase-")).collect();
+            phrases.sort_by_key(|(_, entry)| std::cmp::Reverse(entry.value.literal_len()));
+            phrases
+        }
     };
     for (id, entry) in candidates {
         let templates: Vec<(Option<&str>, &Template)> = match attribute {

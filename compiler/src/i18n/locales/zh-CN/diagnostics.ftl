@@ -261,14 +261,14 @@ pol-schema-key = `jurisdictions` 块没有 `key` 列
 pol-report-invalid = { $message }
     .label = { $label }
 
-pol-test-missing-column = { $entity } 记录没有 `{ $column }` 的值
+pol-test-missing-column = `{ $entity }` 记录没有 `{ $column }` 的值
     .label = 缺少 `{ $column }`，且它没有默认值
 
 pol-test-unknown-county = 未知的县区代码 `{ $code }`
     .label = 不是 jurisdictions.csv 中的县区
 
-pol-test-no-record = 测试中没有第 { $index } 条 { $entity } 记录
-    .label = 共有 { $count } 条 { $entity } 记录
+pol-test-no-record = 测试中没有第 { $index } 条 `{ $entity }` 记录
+    .label = 共有 { $count } 条 `{ $entity }` 记录
     .help = `person N` 和 `case N` 按记录书写的顺序从 1 开始编号
 
 pol-test-generated-field = `{ $column }` 由测试自动填写
