@@ -27,7 +27,7 @@ pol-parse-bad-number = 无效的数字 `{ $text }`
 
 pol-parse-keyword-as-name = `{ $keyword }` 是关键字，不能用作名称
     .label = 此处应为名称
-    .help = 请换一个名称，例如 `{ $keyword }_value`；保留字见 docs/language.md
+    .help = 请换一个名称，例如 `{ $keyword }_value`；保留字见 `docs/language.md`
 
 pol-parse-nesting-too-deep = 表达式嵌套过深
     .label = 此处嵌套超过 64 层
