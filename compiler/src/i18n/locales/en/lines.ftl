@@ -306,3 +306,18 @@ phrase-parse-days-in-september = September { $year } has { $days } days
 phrase-parse-days-in-october = October { $year } has { $days } days
 phrase-parse-days-in-november = November { $year } has { $days } days
 phrase-parse-days-in-december = December { $year } has { $days } days
+
+# Computed texts of the runtime (runtime/src), found by runtime/tests/support.rs.
+phrase-input-add-column = add a column `{ $column }` to `{ $file }`
+phrase-input-header-has-rename = the header has `{ $found }`: rename it `{ $column }`
+phrase-input-byte = byte { $n }
+phrase-input-column-number = column { $n }
+phrase-input-column-named = column `{ $name }`
+phrase-input-mib = { $n } MiB
+phrase-input-quote-never-closed = this quote is never closed
+phrase-input-quote-not-closed-within = this quote is not closed within { $n } lines
+phrase-division-by-zero = a division by zero
+phrase-run-ids-more-than-once = ids that occur more than once
+phrase-run-a-pipe = a pipe
+phrase-run-at-most = at most { $n }
+phrase-run-needs-one-thread = a run needs at least one thread

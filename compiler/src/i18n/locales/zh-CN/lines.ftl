@@ -306,3 +306,18 @@ phrase-parse-days-in-september = { $year } 年 9 月只有 { $days } 天
 phrase-parse-days-in-october = { $year } 年 10 月只有 { $days } 天
 phrase-parse-days-in-november = { $year } 年 11 月只有 { $days } 天
 phrase-parse-days-in-december = { $year } 年 12 月只有 { $days } 天
+
+# 运行时计算生成的文本（runtime/src），由 runtime/tests/support.rs 发现。
+phrase-input-add-column = 请在 `{ $file }` 中加上列 `{ $column }`
+phrase-input-header-has-rename = 表头中写的是 `{ $found }`：请改名为 `{ $column }`
+phrase-input-byte = 第 { $n } 个字节
+phrase-input-column-number = 第 { $n } 列
+phrase-input-column-named = 列 `{ $name }`
+phrase-input-mib = { $n } 兆字节
+phrase-input-quote-never-closed = 这个引号没有闭合
+phrase-input-quote-not-closed-within = 这个引号在 { $n } 行之内没有闭合
+phrase-division-by-zero = 除数为零
+phrase-run-ids-more-than-once = 出现不止一次的编号
+phrase-run-a-pipe = 管道
+phrase-run-at-most = 最多 { $n }
+phrase-run-needs-one-thread = 运行至少需要一个线程
