@@ -133,6 +133,24 @@ impl Template {
         out
     }
 
+    /// The arguments that stand between backticks: code or names quoted from the policy, which
+    /// are never translated.
+    fn quoted_args(&self) -> Vec<&str> {
+        let mut inside = false;
+        let mut quoted = Vec::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => inside ^= text.matches('`').count() % 2 == 1,
+                Part::Arg(name) => {
+                    if inside {
+                        quoted.push(name.as_str());
+                    }
+                }
+            }
+        }
+        quoted
+    }
+
     /// The number of characters of literal text.
     fn literal_len(&self) -> usize {
         self.parts
@@ -323,6 +341,7 @@ fn translate(code: Option<&str>, attribute: Option<&str>, text: &str) -> Option<
         };
         for (name, template) in templates {
             let Some(args) = template.match_text(text) else { continue };
+            let quoted = template.quoted_args();
             let Some(target) = zh.entries.get(id) else { continue };
             let target = match name {
                 None => Some(&target.value),
@@ -332,7 +351,8 @@ fn translate(code: Option<&str>, attribute: Option<&str>, text: &str) -> Option<
             let args: BTreeMap<String, String> = args
                 .into_iter()
                 .map(|(name, value)| {
-                    let translated = if value.is_empty() { None } else { translate(None, None, &value) };
+                    let code = value.is_empty() || quoted.contains(&name.as_str());
+                    let translated = if code { None } else { translate(None, None, &value) };
                     (name, translated.unwrap_or(value))
                 })
                 .collect();

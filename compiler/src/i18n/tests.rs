@@ -259,3 +259,10 @@ fn english_left_in_chinese_counts_words_outside_backticks() {
     };
     assert_eq!(english_left_in_chinese(&untranslated, ALLOWED_ENGLISH), vec!["phrase", "says"]);
 }
+
+#[test]
+fn code_between_backticks_is_never_translated() {
+    // `min(members, value)` has the shape of a phrase (`{ $a }, { $b }`), but it is code.
+    let text = "for the min over members write `min(members, value)`";
+    assert_eq!(translate(None, None, text).as_deref(), Some("对成员求 `min` 时请写 `min(members, value)`"));
+}
