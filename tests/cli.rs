@@ -364,6 +364,35 @@ fn explain_a_household_of_a_data_file() {
     insta::assert_snapshot!(run.render());
 }
 
+/// `pol explain` in Chinese: its headings and fixed words from the catalogue; rule names, values
+/// and definitions as written. A policy test's household and a data file's.
+#[test]
+fn explain_in_chinese() {
+    let zh = [("LANG", "zh_CN.UTF-8")];
+    let test =
+        pol_with_env(repo_root(), &["explain", "policies/shaanxi", "--test", "两口之家无收入,整户纳入低保"], &zh);
+    assert_eq!(test.code, 0, "{}", test.render());
+    assert!(test.stdout.contains("现行参数"), "{}", test.render());
+    let [households, persons, cases] = example_files();
+    let (households, persons, cases) =
+        (households.to_string_lossy(), persons.to_string_lossy(), cases.to_string_lossy());
+    let args = [
+        "explain",
+        "policies/shaanxi",
+        "--household",
+        "H0000001",
+        "--households",
+        &households,
+        "--persons",
+        &persons,
+        "--cases",
+        &cases,
+    ];
+    let household = pol_with_env(repo_root(), &args, &zh);
+    assert_eq!(household.code, 0, "{}", household.render());
+    insta::assert_snapshot!(format!("{}===\n{}", test.render(), household.render()));
+}
+
 /// JSON lines (every value a string) explain the same household the same way as CSV.
 #[test]
 fn explain_reads_json_lines_like_csv() {
@@ -512,6 +541,32 @@ fn malformed_counts(stdout: &str) -> (u64, u64, u64) {
 }
 
 /// `pol run POLICY` over `data/` (with `data/cases.csv` when `cases`), into `out/`.
+/// `pol test` in Chinese: each test's line and the failure details from the catalogue; the
+/// closing `N passed, N failed` line stays English (CI tooling reads it). English beside it.
+#[test]
+fn test_failures_in_chinese_and_english() {
+    let tmp = TempDir::new("test_zh");
+    let dir = tmp.path().join("pension_topup");
+    copy_dir(&pension_topup_dir(), &dir);
+    let path = dir.join("pension.pol");
+    let source = read_text(&path)
+        .replace("expect person 1 age_years = 69", "expect person 1 age_years = 70")
+        .replace("expect topup_monthly = 600.00", "expect topup_monthly = 601.00");
+    std::fs::write(&path, source).unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+    let mut rendered = String::new();
+    for lang in ["zh_CN.UTF-8", "en_US.UTF-8"] {
+        let run = pol_with_env(
+            tmp.path(),
+            &["test", "--error-format", "plain", "--engine", "interp", "pension_topup"],
+            &[("LANG", lang)],
+        );
+        assert_eq!(run.code, 1, "{}", run.render());
+        assert_eq!(run.stdout.lines().last(), Some("4 passed, 1 failed"), "{}", run.render());
+        rendered.push_str(&format!("=== LANG={lang}\n{}", run.render()));
+    }
+    insta::assert_snapshot!(rendered);
+}
+
 fn run_generated(dir: &Path, policy: &str, cases: bool) -> Run {
     let mut args = vec!["run", policy, "--households", "data/households.csv", "--persons", "data/persons.csv"];
     if cases {

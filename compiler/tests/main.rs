@@ -1,4 +1,5 @@
 //! Integration tests of the compiler through its library API.
 
 mod check;
+mod chinese;
 mod params;

@@ -133,6 +133,35 @@ impl Template {
         out
     }
 
+    /// The arguments that stand between backticks: code or names quoted from the policy, which
+    /// are never translated.
+    fn quoted_args(&self) -> Vec<&str> {
+        let mut inside = false;
+        let mut quoted = Vec::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => inside ^= text.matches('`').count() % 2 == 1,
+                Part::Arg(name) => {
+                    if inside {
+                        quoted.push(name.as_str());
+                    }
+                }
+            }
+        }
+        quoted
+    }
+
+    /// The number of characters of literal text.
+    fn literal_len(&self) -> usize {
+        self.parts
+            .iter()
+            .map(|part| match part {
+                Part::Text(text) => text.chars().count(),
+                Part::Arg(_) => 0,
+            })
+            .sum()
+    }
+
     /// The arguments that make this template render as `text`, if any do (the first split found,
     /// each argument as short as the rest allows, a repeated argument with the same value twice).
     fn match_text(&self, text: &str) -> Option<BTreeMap<String, String>> {
@@ -291,7 +320,14 @@ fn translate(code: Option<&str>, attribute: Option<&str>, text: &str) -> Option<
     let zh = Catalogue::of(Lang::Zh);
     let candidates: Vec<(&String, &Entry)> = match code {
         Some(code) => en.code_ids(code).collect(),
-        None => en.entries.iter().filter(|(id, _)| id.starts_with("phrase-")).collect(),
+        None => {
+            // The most specific phrase first (the most literal text), so a general one such as
+            // `{ $a }, or { $b }` only takes what no phrase spells out.
+            let mut phrases: Vec<(&String, &Entry)> =
+                en.entries.iter().filter(|(id, _)| id.starts_with("phrase-")).collect();
+            phrases.sort_by_key(|(_, entry)| std::cmp::Reverse(entry.value.literal_len()));
+            phrases
+        }
     };
     for (id, entry) in candidates {
         let templates: Vec<(Option<&str>, &Template)> = match attribute {
@@ -305,6 +341,7 @@ fn translate(code: Option<&str>, attribute: Option<&str>, text: &str) -> Option<
         };
         for (name, template) in templates {
             let Some(args) = template.match_text(text) else { continue };
+            let quoted = template.quoted_args();
             let Some(target) = zh.entries.get(id) else { continue };
             let target = match name {
                 None => Some(&target.value),
@@ -314,7 +351,8 @@ fn translate(code: Option<&str>, attribute: Option<&str>, text: &str) -> Option<
             let args: BTreeMap<String, String> = args
                 .into_iter()
                 .map(|(name, value)| {
-                    let translated = if value.is_empty() { None } else { translate(None, None, &value) };
+                    let code = value.is_empty() || quoted.contains(&name.as_str());
+                    let translated = if code { None } else { translate(None, None, &value) };
                     (name, translated.unwrap_or(value))
                 })
                 .collect();
@@ -373,6 +411,35 @@ impl miette::Diagnostic for Localized {
     }
 }
 
+/// The texts of a diagnostic in Chinese: its message, help and labels (with their spans).
+fn chinese_parts(error: &dyn miette::Diagnostic) -> (String, Option<String>, Vec<miette::LabeledSpan>) {
+    let code = error.code().map(|code| code.to_string());
+    let code = code.as_deref();
+    let english = error.to_string();
+    let message = translate(code, None, &english).unwrap_or(english);
+    let help = error.help().map(|help| {
+        let english = help.to_string();
+        translate(code, Some("help"), &english).unwrap_or(english)
+    });
+    let labels = error
+        .labels()
+        .into_iter()
+        .flatten()
+        .map(|label| {
+            let text = label
+                .label()
+                .map(|english| translate(code, Some("label"), english).unwrap_or_else(|| english.to_string()));
+            let span = *label.inner();
+            if label.primary() {
+                miette::LabeledSpan::new_primary_with_span(text, span)
+            } else {
+                miette::LabeledSpan::new_with_span(text, span)
+            }
+        })
+        .collect();
+    (message, help, labels)
+}
+
 /// The diagnostic in `lang`: unchanged in English; in Chinese wrapped in a [`Localized`] whose
 /// texts come from the catalogue (a text no template matches stays English).
 pub fn localize(
@@ -382,33 +449,39 @@ pub fn localize(
     match lang {
         Lang::En => error,
         Lang::Zh => {
-            let code = error.code().map(|code| code.to_string());
-            let code = code.as_deref();
-            let english = error.to_string();
-            let message = translate(code, None, &english).unwrap_or(english);
-            let help = error.help().map(|help| {
-                let english = help.to_string();
-                translate(code, Some("help"), &english).unwrap_or(english)
-            });
-            let labels = error
-                .labels()
-                .into_iter()
-                .flatten()
-                .map(|label| {
-                    let text = label
-                        .label()
-                        .map(|english| translate(code, Some("label"), english).unwrap_or_else(|| english.to_string()));
-                    let span = *label.inner();
-                    if label.primary() {
-                        miette::LabeledSpan::new_primary_with_span(text, span)
-                    } else {
-                        miette::LabeledSpan::new_with_span(text, span)
-                    }
-                })
-                .collect();
+            let (message, help, labels) = chinese_parts(error.as_ref());
             Box::new(Localized { inner: error, message, help, labels })
         }
     }
+}
+
+/// English words a Chinese diagnostic may carry outside backticks: `pol`'s own name, file names
+/// and formats (`jurisdictions.csv`, UTF-8, TOML) and the literals `true` and `false`.
+pub const ALLOWED_ENGLISH: &[&str] =
+    &["pol", "UTF", "TOML", "CSV", "JSON", "YYYY", "csv", "jurisdictions", "true", "false"];
+
+/// Words the English leaves in a Chinese rendering of `error` (its message, help and labels):
+/// ASCII words of three letters or more outside backticks, minus `allowed` (units, keywords).
+/// The tests render every diagnostic they produce through this to keep Chinese output Chinese.
+pub fn english_left_in_chinese(error: &dyn miette::Diagnostic, allowed: &[&str]) -> Vec<String> {
+    let (message, help, labels) = chinese_parts(error);
+    let texts =
+        std::iter::once(message).chain(help).chain(labels.iter().filter_map(|label| label.label().map(str::to_string)));
+    let mut left = Vec::new();
+    for text in texts {
+        // Outside backticks: the even-numbered pieces between them.
+        for (index, piece) in text.split('`').enumerate() {
+            if index % 2 == 1 {
+                continue;
+            }
+            for word in piece.split(|c: char| !c.is_ascii_alphabetic()) {
+                if word.len() >= 3 && !allowed.contains(&word) {
+                    left.push(word.to_string());
+                }
+            }
+        }
+    }
+    left
 }
 
 #[cfg(test)]

@@ -238,3 +238,31 @@ fn an_unknown_name_is_translated_with_its_kind_and_suggestion() {
     assert_eq!(localized.to_string(), "未知的参数 `dibao_standrd`");
     assert_eq!(localized.help().map(|help| help.to_string()).as_deref(), Some("是否想写 `dibao_standard`？"));
 }
+
+#[test]
+fn english_left_in_chinese_counts_words_outside_backticks() {
+    let translated = crate::check::error::TypeError::PeriodMismatch {
+        expected: "元/月".into(),
+        found: "元/年".into(),
+        span: pol_grammar::Span::new(pol_grammar::SourceId(0), 4, 9),
+        because: None,
+        help: None,
+    };
+    assert_eq!(english_left_in_chinese(&translated, ALLOWED_ENGLISH), Vec::<String>::new());
+    // A help no template or phrase matches stays English, and is counted (not `the_name`, quoted).
+    let untranslated = crate::check::error::TypeError::PeriodMismatch {
+        expected: "元/月".into(),
+        found: "元/年".into(),
+        span: pol_grammar::Span::new(pol_grammar::SourceId(0), 4, 9),
+        because: None,
+        help: Some("no phrase says `the_name` so".into()),
+    };
+    assert_eq!(english_left_in_chinese(&untranslated, ALLOWED_ENGLISH), vec!["phrase", "says"]);
+}
+
+#[test]
+fn code_between_backticks_is_never_translated() {
+    // `min(members, value)` has the shape of a phrase (`{ $a }, { $b }`), but it is code.
+    let text = "for the min over members write `min(members, value)`";
+    assert_eq!(translate(None, None, text).as_deref(), Some("对成员求 `min` 时请写 `min(members, value)`"));
+}

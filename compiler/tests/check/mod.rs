@@ -37,6 +37,7 @@ pub fn check_files(pols: &[&str], csv: Option<&str>) -> Checked {
             Ok(file) => files.push((id, file)),
             Err(errors) => {
                 for error in errors {
+                    crate::chinese::assert_chinese(&Diagnostic::new(Some(error.span()), error.clone()));
                     parse_errors.push_str(&render_plain(&sources, Diagnostic::new(Some(error.span()), error)));
                 }
             }
@@ -119,5 +120,8 @@ pub fn codes(pol: &str) -> Vec<String> {
 }
 
 fn render_all(sources: &Sources, diagnostics: Vec<Diagnostic>) -> String {
+    for diagnostic in &diagnostics {
+        crate::chinese::assert_chinese(diagnostic);
+    }
     diagnostics.into_iter().map(|diagnostic| render_plain(sources, diagnostic)).collect::<Vec<_>>().join("\n")
 }

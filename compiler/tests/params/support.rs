@@ -219,6 +219,9 @@ impl World {
 }
 
 pub fn render_all(sources: &Sources, diagnostics: Vec<Diagnostic>) -> String {
+    for diagnostic in &diagnostics {
+        crate::chinese::assert_chinese(diagnostic);
+    }
     diagnostics.into_iter().map(|diagnostic| render_plain(sources, diagnostic)).collect::<Vec<_>>().join("\n")
 }
 

@@ -6,6 +6,17 @@ use super::common::{parse_err, render};
 /// Parses `input`, which must fail, and snapshots the input with every rendered error.
 fn check(name: &str, input: &str) {
     let errors = parse_err(input);
+    for error in &errors {
+        // In Chinese, no English word is left outside backticks (see `pol_compiler::i18n`).
+        let left = pol_compiler::i18n::english_left_in_chinese(error, pol_compiler::i18n::ALLOWED_ENGLISH);
+        let help = miette::Diagnostic::help(error).map(|help| help.to_string());
+        let labels: Vec<String> = miette::Diagnostic::labels(error)
+            .into_iter()
+            .flatten()
+            .filter_map(|label| label.label().map(str::to_string))
+            .collect();
+        assert!(left.is_empty(), "{name}: English left in Chinese: {left:?}\n{error}\n{help:?}\n{labels:?}");
+    }
     let rendered: Vec<String> = errors.iter().map(|error| render("policy.pol", input, error)).collect();
     insta::assert_snapshot!(name, format!("{input}\n-----\n{}", rendered.join("\n")));
 }

@@ -34,7 +34,9 @@ pub fn doc(
         super::render::print_report(err, format, miette::Report::new(error));
         return Status::Error;
     }
-    let _ = writeln!(out, "wrote {} pages to {}", pages.len(), out_dir.display());
+    let (count, dir) = (pages.len().to_string(), out_dir.display().to_string());
+    let wrote = pol_compiler::i18n::line(super::render::lang(), "line-doc-wrote", &[("count", &count), ("dir", &dir)]);
+    let _ = writeln!(out, "{wrote}");
     Status::Success
 }
 

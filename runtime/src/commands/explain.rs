@@ -116,7 +116,7 @@ fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(Str
                 })?;
             let batch = pol_compiler::testing::test_batch(&policy.program, test)
                 .map_err(|error| crate::RuntimeError::internal(error.to_string()))?;
-            Ok((format!("test `{}`", test.name), batch, test.as_of.unwrap_or(as_of)))
+            Ok((say("line-explain-test", &[("name", &test.name)]), batch, test.as_of.unwrap_or(as_of)))
         }
         Target::Household { id, households, persons, cases } => {
             let batch = crate::single::read_household(
@@ -128,9 +128,14 @@ fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(Str
                 cases.as_deref(),
             )
             .map_err(miette::Report::new)?;
-            Ok((format!("household `{id}`"), batch, as_of))
+            Ok((say("line-explain-household-id", &[("id", id)]), batch, as_of))
         }
     }
+}
+
+/// A fixed word or line of the explanation in the chosen language (`line-explain-*` entries).
+fn say(id: &str, args: &[(&str, &str)]) -> String {
+    pol_compiler::i18n::line(super::render::lang(), id, args)
 }
 
 /// Everything the rendering reads.
@@ -154,21 +159,31 @@ impl Explainer<'_> {
     fn render(&self, title: &str, as_of: Word) -> String {
         let mut out = String::new();
         let county = self.county_index().and_then(|index| self.policy.jurisdictions.counties.get(index));
-        let place =
-            county.map_or_else(String::new, |county| format!(" · county {} (city {})", county.code, county.city));
-        out.push_str(&format!("explain {title} as of {}{place}\n", pol_compiler::date::format_iso(as_of)));
+        let place = county.map_or_else(String::new, |county| {
+            format!(" · {}", say("line-explain-place", &[("county", &county.code), ("city", &county.city)]))
+        });
+        let date = pol_compiler::date::format_iso(as_of);
+        out.push_str(&say("line-explain-title", &[("title", title), ("date", &date)]));
+        out.push_str(&format!("{place}\n"));
         if let Some(county) = county {
             self.render_params(&mut out, &county.code, as_of);
         }
-        self.render_entity(&mut out, EntityKind::Household, 0, "household".to_string());
+        self.render_entity(&mut out, EntityKind::Household, 0, say("line-explain-household", &[]));
         let n_persons = self.batch.persons.len;
         for person in 0..n_persons {
-            self.render_entity(&mut out, EntityKind::Person, person, format!("person {}", person + 1));
+            let number = (person + 1).to_string();
+            self.render_entity(
+                &mut out,
+                EntityKind::Person,
+                person,
+                say("line-explain-person", &[("number", &number)]),
+            );
         }
         for case in 0..self.batch.cases.len {
-            self.render_entity(&mut out, EntityKind::Case, case, format!("case {}", case + 1));
+            let number = (case + 1).to_string();
+            self.render_entity(&mut out, EntityKind::Case, case, say("line-explain-case", &[("number", &number)]));
         }
-        out.push_str(&format!("\noutcome: {}\n", self.outcome()));
+        out.push_str(&format!("\n{}\n", say("line-explain-outcome", &[("outcome", &self.outcome())])));
         out
     }
 
@@ -178,15 +193,15 @@ impl Explainer<'_> {
     }
 
     fn render_params(&self, out: &mut String, code: &str, as_of: Word) {
-        out.push_str("\nparameters in force\n");
+        out.push_str(&format!("\n{}\n", say("line-explain-parameters", &[])));
         let program = self.program();
         for (index, param) in program.params.iter().enumerate() {
             let id = pol_compiler::tir::ParamId(index as u32);
             let resolved = self.policy.params.explain(program, &self.policy.jurisdictions, id, code, as_of);
             let (value, origin) = match resolved {
                 Ok(Some(resolved)) => (self.show(param.ty, resolved.word), self.origin(&resolved.origin)),
-                Ok(None) => ("—".to_string(), "no value on this date".to_string()),
-                Err(_) => ("—".to_string(), "could not be resolved".to_string()),
+                Ok(None) => ("—".to_string(), say("line-explain-no-value", &[])),
+                Err(_) => ("—".to_string(), say("line-explain-unresolved", &[])),
             };
             out.push_str(&format!("  {:<34} {:>16}  {origin}\n", param.name, value));
         }
@@ -195,18 +210,19 @@ impl Explainer<'_> {
     fn origin(&self, origin: &Origin) -> String {
         match origin {
             Origin::Local { source, jurisdiction, from, span, .. } => {
-                format!(
-                    "{} (local file of {jurisdiction}, from {})",
-                    self.location(*source, *span),
-                    pol_compiler::date::format_iso(*from)
-                )
+                let (location, from) = (self.location(*source, *span), pol_compiler::date::format_iso(*from));
+                let args = [("location", location.as_str()), ("jurisdiction", jurisdiction.as_str()), ("date", &from)];
+                say("line-explain-origin-local", &args)
             }
             Origin::Province { from, span } => {
-                let since = from.map_or_else(
-                    || "always".to_string(),
-                    |from| format!("from {}", pol_compiler::date::format_iso(from)),
-                );
-                format!("{} (province, {since})", self.location(span.source, *span))
+                let location = self.location(span.source, *span);
+                match from {
+                    None => say("line-explain-origin-province-always", &[("location", &location)]),
+                    Some(from) => {
+                        let date = pol_compiler::date::format_iso(*from);
+                        say("line-explain-origin-province-from", &[("location", &location), ("date", &date)])
+                    }
+                }
             }
         }
     }
@@ -273,21 +289,19 @@ impl Explainer<'_> {
     fn outcome(&self) -> String {
         let program = self.program();
         match self.result.outcomes.first() {
-            Some(Outcome::Ok) | None => "ok".to_string(),
+            Some(Outcome::Ok) | None => say("line-explain-ok", &[]),
             Some(Outcome::Invalid { rule, member }) => {
                 let message = match program.rule(*rule).map(|rule| &rule.role) {
                     Some(RuleRole::Validation { message: Some(message), .. }) => message.clone(),
-                    _ => "a validation failed".to_string(),
+                    _ => say("line-explain-a-validation-failed", &[]),
                 };
-                format!("rejected ({message}; member {})", member + 1)
+                let member = (member + 1).to_string();
+                say("line-explain-rejected", &[("message", &message), ("member", &member)])
             }
             Some(Outcome::Error(error)) => {
                 let rule = program.rule(error.rule).map_or("?", |rule| rule.name.as_str());
-                format!(
-                    "evaluation error {:?} in `{rule}` at {}",
-                    error.kind,
-                    self.location(error.span.source, error.span)
-                )
+                let (kind, location) = (format!("{:?}", error.kind), self.location(error.span.source, error.span));
+                say("line-explain-evaluation-error", &[("kind", &kind), ("rule", rule), ("location", &location)])
             }
         }
     }

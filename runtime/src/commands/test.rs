@@ -1,9 +1,11 @@
 //! `pol test DIR`: run every `test` block of the policy on the interpreter and the JIT, and
 //! print `N passed, N failed`.
 
+use super::render::lang;
 use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_and_compile, make_engines};
 use pol_compiler::diagnostic::{Diagnostic, Sources};
 use pol_compiler::engine::CountyTable;
+use pol_compiler::i18n::line;
 use pol_compiler::policy::Policy;
 use pol_compiler::testing::{TestFailure, run_test};
 use pol_compiler::tir::Word;
@@ -79,15 +81,16 @@ pub fn test(
         }
         if diagnostics.is_empty() {
             passed += 1;
-            let _ = writeln!(out, "test {} ... ok", test.name);
+            let _ = writeln!(out, "{}", line(lang(), "line-test-ok", &[("name", &test.name)]));
         } else {
             failed += 1;
-            let _ = writeln!(out, "test {} ... FAILED", test.name);
+            let _ = writeln!(out, "{}", line(lang(), "line-test-failed", &[("name", &test.name)]));
             for diagnostic in diagnostics {
                 super::render::print_diagnostic(err, format, &sources, diagnostic);
             }
         }
     }
+    // Read by CI tooling: English in every language.
     let _ = writeln!(out, "{passed} passed, {failed} failed");
     if failed == 0 { Status::Success } else { Status::Failure }
 }

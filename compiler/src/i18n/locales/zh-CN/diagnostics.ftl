@@ -27,7 +27,7 @@ pol-parse-bad-number = 无效的数字 `{ $text }`
 
 pol-parse-keyword-as-name = `{ $keyword }` 是关键字，不能用作名称
     .label = 此处应为名称
-    .help = 请换一个名称，例如 `{ $keyword }_value`；保留字见 docs/language.md
+    .help = 请换一个名称，例如 `{ $keyword }_value`；保留字见 `docs/language.md`
 
 pol-parse-nesting-too-deep = 表达式嵌套过深
     .label = 此处嵌套超过 64 层
@@ -261,14 +261,14 @@ pol-schema-key = `jurisdictions` 块没有 `key` 列
 pol-report-invalid = { $message }
     .label = { $label }
 
-pol-test-missing-column = { $entity } 记录没有 `{ $column }` 的值
+pol-test-missing-column = `{ $entity }` 记录没有 `{ $column }` 的值
     .label = 缺少 `{ $column }`，且它没有默认值
 
 pol-test-unknown-county = 未知的县区代码 `{ $code }`
     .label = 不是 jurisdictions.csv 中的县区
 
-pol-test-no-record = 测试中没有第 { $index } 条 { $entity } 记录
-    .label = 共有 { $count } 条 { $entity } 记录
+pol-test-no-record = 测试中没有第 { $index } 条 `{ $entity }` 记录
+    .label = 共有 { $count } 条 `{ $entity }` 记录
     .help = `person N` 和 `case N` 按记录书写的顺序从 1 开始编号
 
 pol-test-generated-field = `{ $column }` 由测试自动填写
@@ -314,7 +314,7 @@ pol-input-format = 无法判断 `{ $file }` 的格式
     .help = 输入文件请以 `.csv`、`.jsonl`、`.ndjson` 或 `.parquet` 结尾命名
 
 pol-input-empty = `{ $file }` 没有表头行
-    .help = CSV 文件的第一行写列名：{ $expected }
+    .help = CSV 文件的第一行写列名：`{ $expected }`
 
 pol-input-missing-column = `{ $file }` 缺少列 `{ $column }`
     .label = 政策在此处声明了 `{ $column }`
@@ -323,13 +323,13 @@ pol-input-missing-column = `{ $file }` 缺少列 `{ $column }`
 pol-input-duplicate-column = `{ $file }` 有两列都叫 `{ $column }`
     .help = 请重命名或删除两列 `{ $column }` 中的一列
 
-pol-input-column-type = `{ $file }` 的列 `{ $column }` 的类型是 { $data_type }，无法精确读取
-    .help = 文本、金额和日期请存为字符串，整数存为整数，金额也可存为最多 2 位小数的 decimal，日期可存为 date32，布尔值存为 boolean
+pol-input-column-type = `{ $file }` 的列 `{ $column }` 的类型是 `{ $data_type }`，无法精确读取
+    .help = 文本、金额和日期请存为字符串，整数存为整数，金额也可存为最多 2 位小数的 `decimal`，日期可存为 `date32`，布尔值存为 `boolean`
 
 pol-input-parquet = `{ $file }` 不是可读取的 Parquet 文件：{ $message }
     .help = 请检查文件是否完整、是否按 Parquet 格式写出
 
-pol-run-undeclared-entity = 政策没有声明 `{ $entity }` 实体，却提供了 { $entity } 文件
+pol-run-undeclared-entity = 政策没有声明 `{ $entity }` 实体，却提供了 `{ $entity }` 文件
     .help = 请在政策中声明 `{ $entity } {"{"} … {"}"}`，或不提供该文件
 
 pol-run-schema = `{ $entity }` 实体没有声明 { $what } 列
