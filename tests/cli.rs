@@ -331,23 +331,32 @@ fn explain_a_policy_test() {
 
 /// `pol explain --household` on the shipped example data.
 fn explain_example_household(households: &Path, persons: &Path, cases: &Path, id: &str) -> Run {
+    explain_example_household_with_env(households, persons, cases, id, &[])
+}
+
+/// [`explain_example_household`] with environment variables (a locale) set.
+fn explain_example_household_with_env(
+    households: &Path,
+    persons: &Path,
+    cases: &Path,
+    id: &str,
+    env: &[(&str, &str)],
+) -> Run {
     let (households, persons, cases) =
         (households.to_string_lossy(), persons.to_string_lossy(), cases.to_string_lossy());
-    pol(
-        repo_root(),
-        &[
-            "explain",
-            "policies/shaanxi",
-            "--household",
-            id,
-            "--households",
-            &households,
-            "--persons",
-            &persons,
-            "--cases",
-            &cases,
-        ],
-    )
+    let args = [
+        "explain",
+        "policies/shaanxi",
+        "--household",
+        id,
+        "--households",
+        &households,
+        "--persons",
+        &persons,
+        "--cases",
+        &cases,
+    ];
+    pol_with_env(repo_root(), &args, env)
 }
 
 /// The example files, as they ship.
@@ -374,21 +383,7 @@ fn explain_in_chinese() {
     assert_eq!(test.code, 0, "{}", test.render());
     assert!(test.stdout.contains("现行参数"), "{}", test.render());
     let [households, persons, cases] = example_files();
-    let (households, persons, cases) =
-        (households.to_string_lossy(), persons.to_string_lossy(), cases.to_string_lossy());
-    let args = [
-        "explain",
-        "policies/shaanxi",
-        "--household",
-        "H0000001",
-        "--households",
-        &households,
-        "--persons",
-        &persons,
-        "--cases",
-        &cases,
-    ];
-    let household = pol_with_env(repo_root(), &args, &zh);
+    let household = explain_example_household_with_env(&households, &persons, &cases, "H0000001", &zh);
     assert_eq!(household.code, 0, "{}", household.render());
     insta::assert_snapshot!(format!("{}===\n{}", test.render(), household.render()));
 }
