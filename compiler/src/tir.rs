@@ -534,43 +534,14 @@ pub enum ValueSource {
     Column(ColumnId),
 }
 
-/// The parts of a [`Program`], before [`Program::new`] checks that they fit together.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProgramParts {
-    /// See [`Program::enums`].
-    pub enums: Vec<EnumDef>,
-    /// See [`Program::jurisdiction`].
-    pub jurisdiction: JurisdictionSchema,
-    /// See [`Program::household`].
-    pub household: EntitySchema,
-    /// See [`Program::person`].
-    pub person: EntitySchema,
-    /// See [`Program::case`].
-    pub case: EntitySchema,
-    /// See [`Program::params`].
-    pub params: Vec<ParamDef>,
-    /// See [`Program::rules`].
-    pub rules: Vec<Rule>,
-    /// See [`Program::order`].
-    pub order: Vec<RuleId>,
-    /// See [`Program::outputs`].
-    pub outputs: Vec<Output>,
-    /// See [`Program::report`].
-    pub report: Option<Report>,
-    /// See [`Program::tests`].
-    pub tests: Vec<Test>,
-    /// See [`Program::texts`].
-    pub texts: Vec<String>,
-}
-
-/// Parts that do not make a program: a bug of whoever built them.
+/// A program whose parts do not fit together: a bug of whoever built it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ProgramInvariantError(pub String);
 
 impl Program {
-    /// A program of these parts, when they keep [`Program`]'s invariants.
-    pub fn new(parts: ProgramParts) -> Result<Program, ProgramInvariantError> {
+    /// The program built field by field, when its parts keep [`Program`]'s invariants.
+    pub fn new(parts: Program) -> Result<Program, ProgramInvariantError> {
         let fail = |message: String| Err(ProgramInvariantError(message));
         let (mut household_slots, mut person_slots, mut case_slots) = (0u32, 0u32, 0u32);
         for rule in &parts.rules {
@@ -610,34 +581,7 @@ impl Program {
                 return fail(format!("the report reads a rule that is not of its table `{}`", table.name));
             }
         }
-        let ProgramParts {
-            enums,
-            jurisdiction,
-            household,
-            person,
-            case,
-            params,
-            rules,
-            order,
-            outputs,
-            report,
-            tests,
-            texts,
-        } = parts;
-        Ok(Program {
-            enums,
-            jurisdiction,
-            household,
-            person,
-            case,
-            params,
-            rules,
-            order,
-            outputs,
-            report,
-            tests,
-            texts,
-        })
+        Ok(parts)
     }
 
     /// The schema of an entity.

@@ -87,7 +87,7 @@ pub(crate) use types::{period_name, ty_name};
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::jurisdictions::{self, JurisdictionTable};
-use crate::tir::{self, Program, ProgramParts, RuleId};
+use crate::tir::{self, Program, RuleId};
 use context::Checker;
 use decls::Decls;
 use error::TypeError;
@@ -194,8 +194,8 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
     let tests = checker.build_tests(&schemas);
     let has_report = !decls.reports.is_empty();
     let [household, person, case] = schemas;
-    let parts = |params: Vec<tir::ParamDef>, checker: &mut Checker<'_>| -> Option<ProgramParts> {
-        Some(ProgramParts {
+    let parts = |params: Vec<tir::ParamDef>, checker: &mut Checker<'_>| -> Option<Program> {
+        Some(Program {
             enums: decls.enums.clone(),
             jurisdiction: decls.schema.clone(),
             household: household.clone(),
@@ -217,7 +217,7 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
     let Some(full) = full else {
         // The parameters alone, for checking the local files: their expressions read
         // parameters and literal texts only.
-        let parts = ProgramParts {
+        let parts = Program {
             enums: decls.enums.clone(),
             jurisdiction: decls.schema.clone(),
             household,

@@ -393,26 +393,6 @@ fn declarations_may_come_in_any_file_and_order() -> Result<(), String> {
     Ok(())
 }
 
-/// The parts of a checked program, to break one invariant at a time.
-fn parts_of(program: Program) -> pol_compiler::tir::ProgramParts {
-    let Program { enums, jurisdiction, household, person, case, params, rules, order, outputs, report, tests, texts } =
-        program;
-    pol_compiler::tir::ProgramParts {
-        enums,
-        jurisdiction,
-        household,
-        person,
-        case,
-        params,
-        rules,
-        order,
-        outputs,
-        report,
-        tests,
-        texts,
-    }
-}
-
 #[test]
 fn program_new_keeps_the_invariants() {
     let checked = program(
@@ -420,22 +400,22 @@ fn program_new_keeps_the_invariants() {
     );
     assert!(checked.is_ok(), "{checked:?}");
     let Ok(checked) = checked else { return };
-    assert_eq!(Program::new(parts_of(checked.clone())).as_ref(), Ok(&checked));
+    assert_eq!(Program::new(checked.clone()).as_ref(), Ok(&checked));
     let error = |parts| Program::new(parts).err().map(|error| error.to_string());
 
-    let mut parts = parts_of(checked.clone());
+    let mut parts = checked.clone();
     parts.rules.iter_mut().for_each(|rule| rule.slot = 0);
     assert_eq!(error(parts), Some("rule `b` has slot 0, not 1".to_string()));
 
-    let mut parts = parts_of(checked.clone());
+    let mut parts = checked.clone();
     parts.order.pop();
     assert!(error(parts).is_some_and(|message| message.ends_with("is not in the order")));
 
-    let mut parts = parts_of(checked.clone());
+    let mut parts = checked.clone();
     parts.order.push(RuleId(0));
     assert_eq!(error(parts), Some("rule 0 is twice in the order".to_string()));
 
-    let mut parts = parts_of(checked);
+    let mut parts = checked;
     parts.order.push(RuleId(99));
     assert_eq!(error(parts), Some("the order names rule 99, which does not exist".to_string()));
 }
