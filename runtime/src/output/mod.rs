@@ -32,6 +32,6 @@ mod staging;
 
 pub(crate) use part::PartBuilder;
 pub use plan::OutputFormat;
-pub(crate) use plan::{TablePart, TablePlan};
+pub(crate) use plan::{TablePart, TablePlan, sorted_text_rows};
 pub(crate) use sink::TableSink;
 pub(crate) use staging::{OutputDir, Staging};

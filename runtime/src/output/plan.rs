@@ -165,3 +165,25 @@ pub(crate) fn word_at(results: &[Vec<Word>], slot: usize, row: usize) -> Result<
         .copied()
         .ok_or_else(|| RuntimeError::internal(format!("no result in slot {slot} for row {row}")))
 }
+
+/// The rows of keyed text parts (CSV or JSON lines), sorted by key; equal keys keep their order.
+/// `what` names the parts in the internal error for a part that is not text or whose rows run
+/// beyond it.
+pub(crate) fn sorted_text_rows<'p>(parts: &'p [TablePart], what: &str) -> Result<Vec<(u64, &'p [u8])>, RuntimeError> {
+    let mut rows: Vec<(u64, &[u8])> = Vec::new();
+    for part in parts {
+        let TablePart::Text { bytes, ends, keys } = part else {
+            return Err(RuntimeError::internal(format!("{what}: a part that is not text")));
+        };
+        let mut start = 0;
+        for (end, key) in ends.iter().zip(keys) {
+            let row = bytes
+                .get(start..*end)
+                .ok_or_else(|| RuntimeError::internal(format!("{what}: a row beyond its part")))?;
+            rows.push((*key, row));
+            start = *end;
+        }
+    }
+    rows.sort_by_key(|(key, _)| *key);
+    Ok(rows)
+}

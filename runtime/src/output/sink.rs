@@ -3,7 +3,7 @@
 
 use super::csv;
 use super::parquet;
-use super::plan::{OutputFormat, TablePart, TablePlan};
+use super::plan::{OutputFormat, TablePart, TablePlan, sorted_text_rows};
 use crate::error::RuntimeError;
 use ::parquet::arrow::ArrowWriter;
 use std::fs::File;
@@ -81,19 +81,7 @@ fn write_sorted(path: &Path, plan: &TablePlan, parts: Vec<TablePart>) -> Result<
     if plan.format == OutputFormat::Parquet {
         return parquet::write_sorted(file, path, plan, parts);
     }
-    let mut rows: Vec<(u64, &[u8])> = Vec::new();
-    for part in &parts {
-        let TablePart::Text { bytes, ends, keys } = part else {
-            return Err(RuntimeError::internal("an output part of the wrong format"));
-        };
-        let mut start = 0;
-        for (end, key) in ends.iter().zip(keys) {
-            let row = bytes.get(start..*end).ok_or_else(|| RuntimeError::internal("an output row beyond its part"))?;
-            rows.push((*key, row));
-            start = *end;
-        }
-    }
-    rows.sort_by_key(|(key, _)| *key);
+    let rows = sorted_text_rows(&parts, "an output table")?;
     let mut writer = BufWriter::with_capacity(WRITE_BUFFER, file);
     let result = (|| {
         if plan.format == OutputFormat::Csv {

@@ -9,7 +9,7 @@ use super::options::RowCounts;
 use super::plan::Mode;
 use crate::error::RuntimeError;
 use crate::format;
-use crate::output::{Staging, TablePart};
+use crate::output::{Staging, TablePart, sorted_text_rows};
 use crate::text_rules;
 use pol_compiler::tir::{Program, Word};
 use std::fs::File;
@@ -136,22 +136,7 @@ impl RejectsWriter {
                 let _ = std::fs::remove_file(&path);
             }
             PersonRejects::Sorted(parts) => {
-                let mut rows: Vec<(u64, &[u8])> = Vec::new();
-                for part in &parts {
-                    let TablePart::Text { bytes, ends, keys } = part else {
-                        return Err(RuntimeError::internal("person rejects of the wrong kind"));
-                    };
-                    let mut start = 0;
-                    for (end, key) in ends.iter().zip(keys) {
-                        let row = bytes
-                            .get(start..*end)
-                            .ok_or_else(|| RuntimeError::internal("a person reject row beyond its part"))?;
-                        rows.push((*key, row));
-                        start = *end;
-                    }
-                }
-                rows.sort_by_key(|(key, _)| *key);
-                for (_, row) in rows {
+                for (_, row) in sorted_text_rows(&parts, "person rejects")? {
                     self.file.write_all(row).map_err(rejects_error)?;
                 }
             }
