@@ -7,7 +7,7 @@
 //!
 //! - `binary_jit_{1,2}threads`: the built `pol` binary as a user runs it, process start, policy
 //!   compilation and JIT included (`pol run policies/shaanxi … --engine jit --threads N`);
-//! - `library_{jit,interp}_{1,2}threads`: `pol_runtime::run::run` in-process with the policy
+//! - `library_{jit,interp}_{1,2}threads`: `pol_runtime::pipeline::run` in-process with the policy
 //!   and the engine prepared beforehand, so only the data pass is timed.
 //!
 //! The 1M and 5M figures of BENCHMARKS.md are manual runs of the release binary under

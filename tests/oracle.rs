@@ -4,7 +4,7 @@
 //! oracle (`pol_testkit::shaanxi_oracle`, a hand-written encoding of the rules in `policies/shaanxi/README.md` that shares no code
 //! with `pol`) over it, and runs `pol run` over it in several configurations: the whole command
 //! (`pol_runtime::commands::run::run`, as the CLI calls it) and the batch scheduler
-//! (`pol_runtime::run::run`) with small chunks so that one and two threads really split the work,
+//! (`pol_runtime::pipeline::run`) with small chunks so that one and two threads really split the work,
 //! each on the JIT and on the interpreter. Every configuration must give
 //!
 //! - the same row counts as the oracle (and as the generator says a spec validator must reject),
@@ -358,7 +358,7 @@ enum Kind {
 struct Config {
     engine: Kind,
     threads: usize,
-    /// `None`: the whole `pol run` command (default chunks); `Some(n)`: `pol_runtime::run::run`
+    /// `None`: the whole `pol run` command (default chunks); `Some(n)`: `pol_runtime::pipeline::run`
     /// with `n` households per chunk.
     chunk: Option<usize>,
 }
@@ -537,7 +537,7 @@ impl DataSet {
                 let (sources, policy) = shaanxi();
                 let counties: CountyTable =
                     policy.county_table(as_of).map_err(|diagnostic| format!("county table: {diagnostic:?}"))?;
-                let mut options = pol_runtime::run::RunOptions::new(
+                let mut options = pol_runtime::pipeline::RunOptions::new(
                     self.input("households.csv"),
                     self.input("persons.csv"),
                     out_dir.to_path_buf(),
@@ -556,9 +556,9 @@ impl DataSet {
                     }
                 };
                 let summary =
-                    pol_runtime::run::run(&policy.program, &counties, &policy.jurisdictions, &options, engine)
+                    pol_runtime::pipeline::run(&policy.program, &counties, &policy.jurisdictions, &options, engine)
                         .map_err(|error| error.to_string())?;
-                let row = |counts: pol_runtime::run::RowCounts| (counts.read, counts.accepted, counts.rejected);
+                let row = |counts: pol_runtime::pipeline::RowCounts| (counts.read, counts.accepted, counts.rejected);
                 Ok([row(summary.households), row(summary.persons), row(summary.cases)])
             }
         }

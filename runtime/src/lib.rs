@@ -32,6 +32,4 @@ mod text_rules;
 pub use error::RuntimeError;
 pub use input::InputFormat;
 pub use output::OutputFormat;
-/// The pipeline under its former name: `pol_runtime::run::{run, RunOptions, …}` still works.
-pub use pipeline as run;
 pub use pipeline::{RowCounts, RunOptions, RunSummary, Timings, run};
