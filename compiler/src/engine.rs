@@ -297,6 +297,10 @@ impl Batch {
     /// Checks the batch invariant against a program and county table. Engines call this first:
     /// generated code reads nothing outside a batch that passed.
     pub fn validate(&self, program: &Program, counties: &CountyTable) -> Result<(), BatchShapeError> {
+        if let Some(rule) = program.rules.iter().find(|rule| !rule.versions.is_empty()) {
+            let message = format!("rule `{}` has dated versions: evaluate `Program::on(as_of)`", rule.name);
+            return Err(BatchShapeError(message));
+        }
         let entity_checks = [
             ("household", &self.households, program.household.columns.len()),
             ("person", &self.persons, program.person.columns.len()),

@@ -221,8 +221,8 @@ impl Builder {
             }
             Item::Param(decl) => {
                 self.walk_type(&decl.ty);
-                for value in &decl.values {
-                    self.walk_expr(&value.value);
+                for value in decl.values.iter().filter_map(|value| value.value.as_ref()) {
+                    self.walk_expr(value);
                 }
                 for require in &decl.requires {
                     self.walk_expr(&require.cond);
@@ -232,7 +232,9 @@ impl Builder {
                 if let Some(ty) = &decl.ty {
                     self.walk_type(ty);
                 }
-                self.walk_expr(&decl.body);
+                for body in decl.exprs() {
+                    self.walk_expr(body);
+                }
             }
             Item::Output(decl) => self.walk_output(decl),
             Item::Report(decl) => self.walk_report(decl),

@@ -526,7 +526,7 @@ mod tests {
     }
 
     fn rule(name: &str, entity: EntityKind, slot: u32, ty: Ty, body: Expr, role: RuleRole) -> Rule {
-        Rule { name: name.into(), entity, slot, ty, body, role, doc: Vec::new(), span: span(0) }
+        Rule { name: name.into(), entity, slot, ty, body, versions: Vec::new(), role, doc: Vec::new(), span: span(0) }
     }
 
     /// Household: income (元/年). Person: grade (int).

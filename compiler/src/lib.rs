@@ -14,6 +14,7 @@
 pub mod arith;
 pub mod check;
 pub mod date;
+pub mod dated;
 pub mod diagnostic;
 pub mod engine;
 pub mod format;

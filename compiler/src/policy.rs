@@ -4,6 +4,7 @@
 //! ```text
 //! Sources ──parse──▶ Vec<ast::File> ──check──▶ (tir::Program, JurisdictionTable)
 //!         ──params──▶ ParamSet ──county_table(as_of)──▶ engine::CountyTable
+//! Policy ──on(as_of)──▶ (the program in force on as_of, engine::CountyTable)
 //! ```
 //!
 //! Each stage runs only when the one before it succeeded, but reports every error it finds; when
@@ -83,5 +84,14 @@ impl Policy {
     /// Parameter values and jurisdiction attributes of every county on `as_of`.
     pub fn county_table(&self, as_of: Word) -> Result<CountyTable, Diagnostic> {
         self.params.county_table(&self.program, &self.jurisdictions, as_of)
+    }
+
+    /// The policy in force on `as_of` ([`Program::on`]: each dated rule's version in force,
+    /// checked that nothing in force reads something that is not) and its county table: what
+    /// every consumer that evaluates (`pol run`, `explain`, `gen`, the LSP) hands the engines.
+    pub fn on(&self, as_of: Word) -> Result<(Policy, CountyTable), Vec<Diagnostic>> {
+        let program = self.program.on(as_of)?;
+        let counties = self.county_table(as_of).map_err(|diagnostic| vec![diagnostic])?;
+        Ok((Policy { program, jurisdictions: self.jurisdictions.clone(), params: self.params.clone() }, counties))
     }
 }

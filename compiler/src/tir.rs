@@ -230,6 +230,10 @@ pub struct ParamDef {
     pub set_by: Vec<Level>,
     /// Province values in force from a day on (`None` = from the beginning), in date order.
     pub values: Vec<(Option<Word>, Expr)>,
+    /// Days from which the parameter is not in force (`from DATE = none`), with the version's
+    /// span, in date order: on a day whose latest dated entry (of `values` and `ends`) is an end,
+    /// or before its first value, the parameter has no value (see [`crate::dated`]).
+    pub ends: Vec<(Option<Word>, Span)>,
     /// Constraints checked on the province and every local file.
     pub requires: Vec<Constraint>,
     /// Doc comment.
@@ -278,14 +282,38 @@ pub struct Rule {
     pub slot: u32,
     /// Its type.
     pub ty: Ty,
-    /// Its definition.
+    /// Its definition in force. For a dated rule (`versions` not empty) and for a rule not in
+    /// force on a program's date, the zero word of its type, which nothing evaluated reads:
+    /// [`Program::on`] picks the version in force and checks that.
     pub body: Expr,
+    /// A dated rule's versions in date order (`from DATE = …`); empty for a rule in force on
+    /// every date. The engines accept only programs without versions ([`Program::on`]).
+    pub versions: Vec<RuleVersion>,
     /// What the rule is for.
     pub role: RuleRole,
     /// Doc comment.
     pub doc: Vec<String>,
     /// The declaration.
     pub span: Span,
+}
+
+/// One version of a dated rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleVersion {
+    /// The day from which it is in force (`None`: from the beginning).
+    pub from: Option<Word>,
+    /// The definition; `None` for `= none` (not in force from `from` on).
+    pub body: Option<Expr>,
+    /// The version's line.
+    pub span: Span,
+}
+
+impl Rule {
+    /// Every definition of the rule: its body and its versions' bodies (dependencies are the
+    /// union over all dates).
+    pub fn definitions(&self) -> impl Iterator<Item = &Expr> {
+        std::iter::once(&self.body).chain(self.versions.iter().filter_map(|version| version.body.as_ref()))
+    }
 }
 
 /// A typed expression.
@@ -441,6 +469,8 @@ pub struct Output {
     pub filter: Option<RuleId>,
     /// Columns: header name and the rule (of the same entity) giving the value.
     pub columns: Vec<(String, RuleId)>,
+    /// Where each column is written, in the order of `columns`.
+    pub column_spans: Vec<Span>,
     /// The declaration.
     pub span: Span,
 }

@@ -229,13 +229,14 @@ pub enum Level {
     County,
 }
 
-/// A parameter value, from a date on (or from the beginning when `from` is `None`).
+/// A parameter value or a rule's version, from a date on (or from the beginning when `from` is
+/// `None`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DatedValue {
     /// `from 2019-01-01`, or none for `= expr`.
     pub from: Option<DateLit>,
-    /// The value.
-    pub value: Expr,
+    /// The value; `None` for `= none`: not in force from `from` on.
+    pub value: Option<Expr>,
     /// The whole line.
     pub span: Span,
 }
@@ -272,7 +273,8 @@ pub struct ParamDecl {
     pub span: Span,
 }
 
-/// `household gap: 元/月 = expr`
+/// `household gap: 元/月 = expr`, or dated versions
+/// `household gap: 元/月 { from 2019-01-01 = expr  from 2023-01-01 = none }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleDecl {
     /// Doc comment lines.
@@ -281,12 +283,29 @@ pub struct RuleDecl {
     pub entity: EntityKind,
     /// The rule's name.
     pub name: Ident,
-    /// The declared type, if written.
+    /// The declared type, if written (always written for dated versions).
     pub ty: Option<TypeExpr>,
-    /// The definition.
-    pub body: Expr,
+    /// The definition: one undated value for `= expr` (in force on every date), else the
+    /// versions in source order.
+    pub values: Vec<DatedValue>,
     /// The whole declaration.
     pub span: Span,
+}
+
+impl RuleDecl {
+    /// The expression of a rule written `= expr`, in force on every date; `None` for a rule
+    /// written with versions (`{ from DATE = … }`).
+    pub fn undated_body(&self) -> Option<&Expr> {
+        match self.values.as_slice() {
+            [DatedValue { from: None, value: Some(body), .. }] => Some(body),
+            _ => None,
+        }
+    }
+
+    /// Every version's expression, in source order (`= none` versions have none).
+    pub fn exprs(&self) -> impl Iterator<Item = &Expr> {
+        self.values.iter().filter_map(|value| value.value.as_ref())
+    }
 }
 
 /// One column of an output: `name` or `name = expr`.

@@ -251,8 +251,16 @@ impl Printer<'_> {
                     prefix.push(self.type_doc(ty));
                     prefix_end = ty.span().end;
                 }
-                prefix.push(Doc::text(" ="));
-                docs.push(self.assign(prefix, prefix_end, &decl.body));
+                match decl.undated_body() {
+                    Some(body) => {
+                        prefix.push(Doc::text(" ="));
+                        docs.push(self.assign(prefix, prefix_end, body));
+                    }
+                    None => {
+                        let entries = decl.values.iter().map(|value| (value.span.start, Entry::Value(value))).collect();
+                        docs.push(self.block(prefix, prefix_end, self.entries_docs(entries), decl.span));
+                    }
+                }
                 Doc::Seq(docs)
             }
             ast::Item::Output(decl) => self.output_doc(decl),
@@ -434,18 +442,27 @@ impl Printer<'_> {
                 }
                 Doc::Seq(docs)
             }
-            Entry::Value(value) => match &value.from {
-                Some(from) => {
-                    let prefix = vec![
-                        self.keyword("from", value.span.start),
-                        Doc::text(" "),
-                        self.date_doc(from),
-                        Doc::text(" ="),
-                    ];
-                    self.assign(prefix, from.span.end, &value.value)
+            Entry::Value(value) => {
+                let (mut prefix, prefix_end) = match &value.from {
+                    Some(from) => (
+                        vec![
+                            self.keyword("from", value.span.start),
+                            Doc::text(" "),
+                            self.date_doc(from),
+                            Doc::text(" ="),
+                        ],
+                        from.span.end,
+                    ),
+                    None => (vec![self.keyword("=", value.span.start)], value.span.start + 1),
+                };
+                match &value.value {
+                    Some(expr) => self.assign(prefix, prefix_end, expr),
+                    None => {
+                        prefix.push(Doc::text(" none"));
+                        Doc::Seq(prefix)
+                    }
                 }
-                None => self.assign(vec![self.keyword("=", value.span.start)], value.span.start + 1, &value.value),
-            },
+            }
             Entry::AsOf(date) => Doc::Seq(vec![Doc::text("as_of "), self.date_doc(date)]),
             Entry::Record(record) => self.record_doc(record),
             Entry::Expect(expectation) => self.expectation_doc(expectation),

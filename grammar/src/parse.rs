@@ -398,8 +398,18 @@ impl Builder<'_> {
         } else {
             None
         };
-        let body = self.ok(expr::build_expr(&self.cx, next))?;
-        Some(ast::RuleDecl { doc, entity, name, ty, body, span })
+        let values = if next.as_rule() == Rule::rule_versions {
+            let mut values = Vec::new();
+            for version in next.into_inner().filter(|part| part.as_rule() == Rule::dated_value) {
+                values.push(self.build_dated_value(version)?);
+            }
+            values
+        } else {
+            let value = self.ok(expr::build_expr(&self.cx, next))?;
+            let span = value.span;
+            vec![ast::DatedValue { from: None, value: Some(value), span }]
+        };
+        Some(ast::RuleDecl { doc, entity, name, ty, values, span })
     }
 
     fn build_param(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ParamDecl> {
@@ -446,7 +456,10 @@ impl Builder<'_> {
         } else {
             None
         };
-        let value = self.ok(expr::build_expr(&self.cx, next))?;
+        let value = match next.as_rule() {
+            Rule::not_in_force => None,
+            _ => Some(self.ok(expr::build_expr(&self.cx, next))?),
+        };
         Some(ast::DatedValue { from, value, span })
     }
 

@@ -100,8 +100,9 @@ pub(super) struct RulePlan<'a> {
     pub entity: EntityKind,
     /// Its type.
     pub ty: PlanTy,
-    /// Its definition (made up from the column's name for a name-only output column).
-    pub body: Cow<'a, Expr>,
+    /// Its definition (made up from the column's name for a name-only output column): one
+    /// undated version, or a dated rule's versions (`from DATE = …`) in source order.
+    pub versions: Vec<PlanVersion<'a>>,
     /// Its role.
     pub role: PlanRole,
     /// Doc comment.
@@ -112,6 +113,39 @@ pub(super) struct RulePlan<'a> {
     pub name_span: Span,
     /// Where its type is written, if it is.
     pub ty_span: Option<Span>,
+}
+
+/// One version of a rule's definition.
+pub(super) struct PlanVersion<'a> {
+    /// `from DATE`, or `None` for a definition in force from the beginning.
+    pub from: Option<ast::DateLit>,
+    /// The definition; `None` for `= none` (not in force from `from` on).
+    pub body: Option<Cow<'a, Expr>>,
+    /// The version's line.
+    pub span: Span,
+}
+
+impl<'a> PlanVersion<'a> {
+    /// A definition in force on every date.
+    pub fn always(body: Cow<'a, Expr>) -> Self {
+        let span = body.span;
+        PlanVersion { from: None, body: Some(body), span }
+    }
+}
+
+impl RulePlan<'_> {
+    /// Every version's definition.
+    pub fn bodies(&self) -> impl Iterator<Item = &Expr> {
+        self.versions.iter().filter_map(|version| version.body.as_deref())
+    }
+
+    /// The definition of a rule in force on every date (written `= expr`), else `None`.
+    pub fn undated(&self) -> Option<&Expr> {
+        match self.versions.as_slice() {
+            [PlanVersion { from: None, body: Some(body), .. }] => Some(body),
+            _ => None,
+        }
+    }
 }
 
 /// An output and the rules giving its filter and columns.
@@ -365,7 +399,7 @@ impl<'a> Decls<'a> {
                     name: format!("{}.require{}", block.kind.keyword(), index + 1),
                     entity: block.kind,
                     ty: PlanTy::Declared(Ty::Bool),
-                    body: Cow::Borrowed(&require.cond),
+                    versions: vec![PlanVersion::always(Cow::Borrowed(&require.cond))],
                     role: PlanRole::Validation(require.message.as_ref().map(|message| message.value.clone())),
                     doc: Vec::new(),
                     span: require.span,
@@ -396,7 +430,15 @@ impl<'a> Decls<'a> {
                 name: name.name.clone(),
                 entity: decl.entity,
                 ty,
-                body: Cow::Borrowed(&decl.body),
+                versions: decl
+                    .values
+                    .iter()
+                    .map(|value| PlanVersion {
+                        from: value.from,
+                        body: value.value.as_ref().map(Cow::Borrowed),
+                        span: value.span,
+                    })
+                    .collect(),
                 role: PlanRole::Named,
                 doc: decl.doc.clone(),
                 span: decl.span,
@@ -471,7 +513,7 @@ impl<'a> Decls<'a> {
             name: format!("{}.{column}", decl.name.name),
             entity: decl.entity,
             ty: if is_filter { PlanTy::Declared(Ty::Bool) } else { PlanTy::Infer },
-            body,
+            versions: vec![PlanVersion::always(body)],
             role: PlanRole::Hidden,
             doc: Vec::new(),
             span,

@@ -1,7 +1,7 @@
 //! Checking declarations: column defaults, rules, parameters and outputs, into typed IR.
 
 use super::context::Checker;
-use super::decls::{PlanRole, PlanTy, entity_index};
+use super::decls::{PlanRole, PlanTy, PlanVersion, entity_index};
 use super::error::{TypeError, same_file};
 use super::resolve::Scope;
 use crate::tir::{self, ColumnTy, Constraint, EntitySchema, ExprKind, ParamDef, RuleRole, Ty, Word};
@@ -61,14 +61,24 @@ impl Checker<'_> {
             PlanTy::Infer | PlanTy::Broken => None,
         };
         if plan.ty == PlanTy::Broken {
-            // The type names nothing (reported): check what the body can say alone.
+            // The type names nothing (reported): check what the bodies can say alone.
             self.scope = Scope::Entity(plan.entity);
-            if !self.needs_context(&plan.body) {
-                self.check_root(Scope::Entity(plan.entity), &plan.body, None, None);
+            for body in plan.bodies() {
+                if !self.needs_context(body) {
+                    self.check_root(Scope::Entity(plan.entity), body, None, None);
+                }
             }
             return None;
         }
-        let body = self.check_root(Scope::Entity(plan.entity), &plan.body, want, plan.ty_span)?;
+        let (body, versions) = match plan.undated() {
+            Some(body) => (self.check_root(Scope::Entity(plan.entity), body, want, plan.ty_span)?, Vec::new()),
+            None => {
+                // Dated versions: the grammar requires a declared type, which every version has.
+                let ty = want?;
+                let versions = self.check_versions(plan.entity, &plan.versions, ty, plan.ty_span)?;
+                (self.zero_of(ty, plan.span), versions)
+            }
+        };
         let ty = body.ty;
         if let Some(slot) = self.rule_types.get_mut(id) {
             *slot = Some(ty);
@@ -86,10 +96,73 @@ impl Checker<'_> {
             slot: 0,
             ty,
             body,
+            versions,
             role,
             doc: plan.doc.clone(),
             span: plan.span,
         })
+    }
+
+    /// A dated rule's versions, each checked to have the rule's type, in date order; two
+    /// versions from the same date are an error.
+    fn check_versions(
+        &mut self,
+        entity: EntityKind,
+        versions: &[PlanVersion<'_>],
+        ty: Ty,
+        ty_span: Option<Span>,
+    ) -> Option<Vec<tir::RuleVersion>> {
+        let errors_before = self.n_errors();
+        let mut checked = Vec::new();
+        let mut seen: Vec<(Option<Word>, Span)> = Vec::new();
+        for version in versions {
+            let from = version.from.and_then(|date| crate::date::from_ymd(i64::from(date.year), date.month, date.day));
+            let line = version.from.map_or(version.span, |date| date.span);
+            self.duplicate_date(&seen, from, version.from, line, "a rule has one version per date; remove one of them");
+            seen.push((from, line));
+            let body = match &version.body {
+                Some(body) => Some(self.check_root(Scope::Entity(entity), body, Some(ty), ty_span)?),
+                None => None,
+            };
+            checked.push(tir::RuleVersion { from, body, span: version.span });
+        }
+        checked.sort_by_key(|version| version.from);
+        (self.n_errors() == errors_before).then_some(checked)
+    }
+
+    /// Reports a second value or version from the same date.
+    fn duplicate_date(
+        &mut self,
+        seen: &[(Option<Word>, Span)],
+        from: Option<Word>,
+        written: Option<ast::DateLit>,
+        line: Span,
+        help: &str,
+    ) {
+        if let Some((_, first)) = seen.iter().find(|(known, _)| *known == from) {
+            let name = written.map_or_else(
+                || "= …".to_string(),
+                |date| format!("from {:04}-{:02}-{:02}", date.year, date.month, date.day),
+            );
+            let error = TypeError::Duplicate {
+                name,
+                span: line,
+                what: "value",
+                first: same_file(line, *first),
+                help: Some(help.into()),
+            };
+            self.error(line, error);
+        }
+    }
+
+    /// The zero word of a type (an empty text for `text`): the body of a rule that is not in
+    /// force, which nothing evaluated reads.
+    fn zero_of(&mut self, ty: Ty, span: Span) -> tir::Expr {
+        let word = match ty {
+            Ty::Text => self.texts.word(""),
+            Ty::Bool | Ty::Int | Ty::Ratio | Ty::Money(_) | Ty::Date | Ty::Enum(_) => 0,
+        };
+        super::context::konst(word, ty, span)
     }
 
     /// The column a failed validation names in `rejects.csv`: the first input column the
@@ -113,30 +186,33 @@ impl Checker<'_> {
     fn check_param(&mut self, decl: &ast::ParamDecl, name: String, ty: Option<Ty>) -> Option<ParamDef> {
         let errors_before = self.n_errors();
         let mut values: Vec<(Option<Word>, tir::Expr)> = Vec::new();
+        let mut ends: Vec<(Option<Word>, Span)> = Vec::new();
         let mut seen: Vec<(Option<Word>, Span)> = Vec::new();
         for dated in &decl.values {
             let from = dated.from.and_then(|date| crate::date::from_ymd(i64::from(date.year), date.month, date.day));
+            let line = dated.from.map_or(dated.span, |date| date.span);
+            self.duplicate_date(
+                &seen,
+                from,
+                dated.from,
+                line,
+                "a parameter has one value per date; remove one of them",
+            );
+            seen.push((from, line));
+            let Some(written) = &dated.value else {
+                ends.push((from, dated.span));
+                continue;
+            };
             self.scope = Scope::ParamValue;
-            let value = if ty.is_none() && self.needs_context(&dated.value) {
+            let value = if ty.is_none() && self.needs_context(written) {
                 None
             } else {
-                self.check_root(Scope::ParamValue, &dated.value, ty, Some(decl.ty.span()))
+                self.check_root(Scope::ParamValue, written, ty, Some(decl.ty.span()))
             };
-            let line = dated.from.map_or(dated.span, |date| date.span);
-            if let Some((_, first)) = seen.iter().find(|(known, _)| *known == from) {
-                let name = dated.from.map_or_else(
-                    || "= …".to_string(),
-                    |date| format!("from {:04}-{:02}-{:02}", date.year, date.month, date.day),
-                );
-                let help = Some("a parameter has one value per date; remove one of them".into());
-                let error =
-                    TypeError::Duplicate { name, span: line, what: "value", first: same_file(line, *first), help };
-                self.error(line, error);
-            }
-            seen.push((from, line));
             values.extend(value.map(|value| (from, value)));
         }
         values.sort_by_key(|(from, _)| *from);
+        ends.sort_by_key(|(from, _)| *from);
         let requires: Vec<Option<Constraint>> = decl
             .requires
             .iter()
@@ -158,6 +234,7 @@ impl Checker<'_> {
             ty: ty?,
             set_by,
             values,
+            ends,
             requires: requires.into_iter().collect::<Option<Vec<_>>>()?,
             doc: decl.doc.clone(),
             span: decl.span,
@@ -187,6 +264,7 @@ impl Checker<'_> {
                 entity: plan.decl.entity,
                 filter: plan.filter,
                 columns: plan.columns.clone(),
+                column_spans: plan.decl.columns.iter().map(|column| column.span).collect(),
                 span: plan.decl.span,
             });
         }

@@ -25,7 +25,10 @@ pub(super) fn rule_graph(decls: &Decls<'_>) -> Graph {
     decls
         .rules
         .iter()
-        .map(|plan| dedup(decls.rule_refs(plan.entity, &plan.body).into_iter().map(|(id, span)| (id.0 as usize, span))))
+        .map(|plan| {
+            let refs = plan.bodies().flat_map(|body| decls.rule_refs(plan.entity, body));
+            dedup(refs.map(|(id, span)| (id.0 as usize, span)))
+        })
         .collect()
 }
 
@@ -35,7 +38,12 @@ pub(super) fn param_graph(decls: &Decls<'_>) -> Graph {
         .params
         .iter()
         .map(|param| {
-            let refs = param.decl.values.iter().flat_map(|value| decls.param_refs(&value.value));
+            let refs = param
+                .decl
+                .values
+                .iter()
+                .filter_map(|value| value.value.as_ref())
+                .flat_map(|value| decls.param_refs(value));
             dedup(refs.map(|(id, span)| (id.0 as usize, span)))
         })
         .collect()

@@ -303,6 +303,10 @@ fn age_table(as_of: Word) -> Vec<u8> {
 /// Checks that every rule's slot is within its entity's result columns.
 fn check_slots(program: &Program) -> Result<(), JitError> {
     for rule in &program.rules {
+        if !rule.versions.is_empty() {
+            let what = format!("the dated rule `{}` before its version is chosen (`Program::on`)", rule.name);
+            return Err(JitError::untranslatable(what, rule.span));
+        }
         if rule.slot as usize >= program.n_rules(rule.entity) {
             return Err(JitError::untranslatable(
                 format!("result slot {} of rule `{}`", rule.slot, rule.name),

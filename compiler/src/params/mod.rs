@@ -194,6 +194,9 @@ pub fn load(
         }
         loaded.push(file);
     }
+    for file in &mut loaded {
+        values_not_in_force(program, file, &mut errors);
+    }
     let mut texts = jurisdictions.texts.clone();
     texts.append(&mut reader.texts);
     let mut env = Env::new(program, &loaded, &texts);
@@ -203,6 +206,23 @@ pub fn load(
     } else {
         diagnostic::sort(&mut errors);
         Err(errors)
+    }
+}
+
+/// Reports, and leaves out, the values a local file gives on dates on which their parameter is
+/// not in force (before its first value, or after a `from DATE = none`).
+fn values_not_in_force(program: &Program, file: &mut LocalFile, errors: &mut Vec<Diagnostic>) {
+    for (def, values) in program.params.iter().zip(file.values.iter_mut()) {
+        values.retain(|value| {
+            let in_force = crate::dated::param_in_force(def, Some(value.from)).is_ok();
+            if !in_force {
+                let date = format!("`{}`", date::format_iso(value.from));
+                let error =
+                    crate::dated::DatedError::LocalValueNotInForce { name: def.name.clone(), date, span: value.span };
+                errors.push(error.into_diagnostic());
+            }
+            in_force
+        });
     }
 }
 
@@ -234,7 +254,10 @@ pub fn parameter_keys(source: SourceId, text: &str) -> Vec<(String, Span)> {
 
 impl ParamSet {
     /// Every parameter resolved for every county on `as_of`, then the county's attributes: the
-    /// table both engines read. `jurisdictions` must be the table given to [`load`].
+    /// table both engines read. `jurisdictions` must be the table given to [`load`]. A parameter
+    /// with no value on `as_of` (not in force, or following one that is not) is no error here:
+    /// it is one only where something in force reads it, which [`Program::on`] reports; its word
+    /// is left 0 and read by nothing.
     pub fn county_table(
         &self,
         program: &Program,
@@ -250,6 +273,10 @@ impl ParamSet {
                 let param = ParamId(param_index as u32);
                 match env.resolve(chain, Some(as_of), param) {
                     Ok(found) => words.push(found.word),
+                    // Not in force on `as_of`, or computed from something not in force: nothing
+                    // the program in force on `as_of` evaluates reads it (`Program::on` checks
+                    // that before any evaluation), so its word is never read.
+                    Err(Fail::Missing(_)) => words.push(0),
                     Err(fail) => {
                         return Err(self.resolution_error(
                             program,

@@ -124,22 +124,12 @@ impl<'a> Env<'a> {
             Some(Slot::Done(result)) => return *result,
             None => {}
         }
+        let Some(def) = self.program.params.get(param.0 as usize) else { return Err(Fail::Missing(param)) };
+        // Not in force (before its first value, or ended by `none`): no value, local or not.
+        let Ok((index, expr)) = crate::dated::param_in_force(def, day) else { return Err(Fail::Missing(param)) };
         if let Some(found) = self.local(chain, day, param) {
             return Ok(found);
         }
-        let Some(def) = self.program.params.get(param.0 as usize) else { return Err(Fail::Missing(param)) };
-        // The latest province value in force: an undated value is in force from the beginning.
-        let in_force = def
-            .values
-            .iter()
-            .enumerate()
-            .filter(|(_, (from, _))| match (from, day) {
-                (None, _) => true,
-                (Some(from), Some(day)) => *from <= day,
-                (Some(_), None) => false,
-            })
-            .max_by_key(|(index, (from, _))| (*from, *index));
-        let Some((index, (_, expr))) = in_force else { return Err(Fail::Missing(param)) };
         self.memo.insert(key, Slot::InProgress);
         let mut blame = None;
         let result = self.eval_at_depth(chain, day, expr, &mut blame, depth + 1).map(|word| Found {

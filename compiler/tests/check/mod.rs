@@ -98,8 +98,11 @@ pub fn errors_with_body(pol: &str, body: impl FnOnce(ast::Expr) -> ast::Expr) ->
     let mut out = format!("── policy.pol ──\n{}\n── diagnostics ──\n", pol.trim_end());
     let Ok(mut file) = parse_file(id, pol) else { return format!("{out}PARSE ERRORS\n") };
     let Some(ast::Item::Rule(rule)) = file.items.first_mut() else { return format!("{out}NO RULE\n") };
-    let placeholder = ast::Expr { kind: ast::ExprKind::Bool(false), span: rule.body.span };
-    rule.body = body(std::mem::replace(&mut rule.body, placeholder));
+    let Some(Some(written)) = rule.values.first_mut().map(|value| value.value.as_mut()) else {
+        return format!("{out}NO BODY\n");
+    };
+    let placeholder = ast::Expr { kind: ast::ExprKind::Bool(false), span: written.span };
+    *written = body(std::mem::replace(written, placeholder));
     match ast_to_tir(&[(id, file)], None) {
         Ok(_) => out.push_str("NO ERROR: the policy checked\n"),
         Err(diagnostics) => {

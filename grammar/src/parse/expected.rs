@@ -246,6 +246,8 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         R::param_entry => "`set by`, `= VALUE`, `from DATE = VALUE` or `require`",
         R::set_by => "`set by`",
         R::dated_value => "`= VALUE`",
+        R::rule_versions => "`{ from DATE = VALUE ... }`",
+        R::not_in_force | R::kw_none => "`none`",
         R::output_column | R::column_name => "a column name",
         R::report_entry => "a report line (`by`, `count`, `sum`, `budget` or `rate`)",
         R::report_by => "`by`",

@@ -64,7 +64,7 @@ fn type_name(ty: &ast::TypeExpr) -> String {
 fn rule_body(text: &str) -> Expr {
     let file = parse_ok(text);
     match file.items.as_slice() {
-        [Item::Rule(rule)] => rule.body.clone(),
+        [Item::Rule(rule)] => rule.undated_body().cloned().unwrap_or_else(|| panic!("expected an undated rule")),
         other => panic!("expected one rule, got {other:#?}"),
     }
 }
@@ -189,7 +189,7 @@ fn chinese_names_and_dotted_paths() {
     assert_eq!(param.doc, ["低保"]);
     assert_eq!(age.name.name, "年龄");
     assert_eq!(x.name.name, "_x1");
-    assert_eq!(sexpr(&x.body), "county.城市");
+    assert_eq!(x.undated_body().map(sexpr).as_deref(), Some("county.城市"));
 }
 
 #[test]
@@ -418,7 +418,17 @@ fn collect_item(item: &Item, seen: &mut BTreeSet<String>) {
             if let Some(ty) = &decl.ty {
                 collect_type(ty, seen);
             }
-            collect_expr(&decl.body, seen);
+            if decl.undated_body().is_none() {
+                add("rule.dated");
+            }
+            for value in &decl.values {
+                match &value.value {
+                    Some(expr) => collect_expr(expr, seen),
+                    None => {
+                        seen.insert("rule.none".into());
+                    }
+                }
+            }
         }
         Item::Output(decl) => {
             add("output");

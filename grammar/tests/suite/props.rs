@@ -340,7 +340,16 @@ fn expectation() -> impl Strategy<Value = Expectation> {
 
 fn item() -> impl Strategy<Value = Item> {
     let level = prop_oneof![Just(Level::Province), Just(Level::City), Just(Level::County)];
-    let dated = (prop::option::of(date()), expr()).prop_map(|(from, value)| DatedValue { from, value, span: span() });
+    let dated = (prop::option::of(date()), prop::option::of(expr())).prop_map(|(from, value)| DatedValue {
+        from,
+        value,
+        span: span(),
+    });
+    let version = (date(), prop::option::of(expr())).prop_map(|(from, value)| DatedValue {
+        from: Some(from),
+        value,
+        span: span(),
+    });
     let record = (entity_kind(), prop::collection::vec((ident(), expr()), 0..3)).prop_map(|(kind, fields)| RecordLit {
         kind,
         fields,
@@ -385,7 +394,20 @@ fn item() -> impl Strategy<Value = Item> {
                 span: span()
             })),
         (doc(), entity_kind(), ident(), prop::option::of(type_expr()), expr()).prop_map(
-            |(doc, entity, name, ty, body)| Item::Rule(RuleDecl { doc, entity, name, ty, body, span: span() })
+            |(doc, entity, name, ty, body)| {
+                let values = vec![DatedValue { from: None, value: Some(body), span: span() }];
+                Item::Rule(RuleDecl { doc, entity, name, ty, values, span: span() })
+            }
+        ),
+        (doc(), entity_kind(), ident(), type_expr(), prop::collection::vec(version, 1..4)).prop_map(
+            |(doc, entity, name, ty, values)| Item::Rule(RuleDecl {
+                doc,
+                entity,
+                name,
+                ty: Some(ty),
+                values,
+                span: span()
+            })
         ),
         (doc(), ident(), entity_kind(), prop::option::of(expr()), prop::collection::vec(output_column, 0..3)).prop_map(
             |(doc, name, entity, filter, columns)| Item::Output(OutputDecl {

@@ -1,5 +1,6 @@
-//! `pol check DIR`: parse and type-check every `.pol` file, read the jurisdictions and check
-//! every local parameter file against the policy's constraints.
+//! `pol check DIR`: parse and type-check every `.pol` file, read the jurisdictions, check
+//! every local parameter file against the policy's constraints, and check that nothing in force
+//! reads something not in force on any date the policy covers.
 
 use super::{ErrorFormat, Status, load_and_compile};
 use pol_compiler::diagnostic::SourceKind;
@@ -12,6 +13,12 @@ pub fn check(dir: &Path, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
+    // Reads of rules and parameters not in force, on every date the policy covers, all at once.
+    let not_in_force = pol_compiler::dated::check_all_dates(&policy.program);
+    if !not_in_force.is_empty() {
+        super::print_diagnostics(&sources, not_in_force, format, err);
+        return Status::Failure;
+    }
     let n_pol = sources.of_kind(SourceKind::Pol).count();
     let n_params = sources.of_kind(SourceKind::Params).count();
     let program = &policy.program;

@@ -58,16 +58,26 @@ pub fn explain(
             return Status::Error;
         }
     };
-    let counties = match policy.county_table(as_of) {
-        Ok(counties) => counties,
-        Err(diagnostic) => {
-            super::print_diagnostics(&sources, vec![diagnostic], format, err);
+    // The policy in force on the date: each dated rule's version; nothing in force may read
+    // something that is not.
+    let not_in_force: Vec<bool> =
+        policy.program.rules.iter().map(|rule| pol_compiler::dated::rule_in_force(rule, as_of).is_err()).collect();
+    let (policy, counties) = match policy.on(as_of) {
+        Ok(dated) => dated,
+        Err(diagnostics) => {
+            super::print_diagnostics(&sources, diagnostics, format, err);
             return Status::Failure;
         }
     };
     let result = Interpreter::new(&policy.program).evaluate(&batch, &counties);
-    let explainer =
-        Explainer { sources: &sources, policy: &policy, batch: &batch, counties: &counties, result: &result };
+    let explainer = Explainer {
+        sources: &sources,
+        policy: &policy,
+        batch: &batch,
+        counties: &counties,
+        result: &result,
+        not_in_force: &not_in_force,
+    };
     let text = explainer.render(&title, as_of);
     let _ = out.write_all(text.as_bytes());
     Status::Success
@@ -145,6 +155,8 @@ struct Explainer<'a> {
     batch: &'a Batch,
     counties: &'a CountyTable,
     result: &'a BatchResult,
+    /// By rule id: the rule is not in force on the date (not shown).
+    not_in_force: &'a [bool],
 }
 
 impl Explainer<'_> {
@@ -242,7 +254,8 @@ impl Explainer<'_> {
         out.push_str(&format!("\n{heading}\n"));
         for &rule_id in &program.order {
             let Some(rule) = program.rule(rule_id) else { continue };
-            if rule.entity != entity || rule.role == RuleRole::Hidden {
+            let in_force = !self.not_in_force.get(rule_id.0 as usize).copied().unwrap_or(false);
+            if rule.entity != entity || rule.role == RuleRole::Hidden || !in_force {
                 continue;
             }
             let Some(word) =

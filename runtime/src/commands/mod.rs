@@ -63,8 +63,9 @@ pub fn load_and_compile(dir: &Path, format: ErrorFormat, err: &mut dyn Write) ->
     }
 }
 
-/// [`load_and_compile`], then the parameters in force on `as_of` for every county; a parameter
-/// that cannot be resolved is printed as a diagnostic.
+/// [`load_and_compile`], then the policy in force on `as_of` (each dated rule's version) and
+/// the parameters for every county ([`Policy::on`]); something in force that reads something
+/// not in force, or a parameter that cannot be resolved, is printed as a diagnostic.
 pub fn load_for_date(
     dir: &Path,
     as_of: Word,
@@ -72,10 +73,10 @@ pub fn load_for_date(
     err: &mut dyn Write,
 ) -> Result<(Sources, Policy, CountyTable), Status> {
     let (sources, policy) = load_and_compile(dir, format, err)?;
-    match policy.county_table(as_of) {
-        Ok(counties) => Ok((sources, policy, counties)),
-        Err(diagnostic) => {
-            print_diagnostics(&sources, vec![diagnostic], format, err);
+    match policy.on(as_of) {
+        Ok((policy, counties)) => Ok((sources, policy, counties)),
+        Err(diagnostics) => {
+            print_diagnostics(&sources, diagnostics, format, err);
             Err(Status::Failure)
         }
     }

@@ -4,11 +4,11 @@
 use super::render::lang;
 use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_and_compile, make_engines};
 use pol_compiler::diagnostic::{Diagnostic, Sources};
-use pol_compiler::engine::CountyTable;
+use pol_compiler::engine::{CountyTable, Engine};
 use pol_compiler::i18n::line;
 use pol_compiler::policy::Policy;
 use pol_compiler::testing::{TestFailure, run_test};
-use pol_compiler::tir::Word;
+use pol_compiler::tir::{Program, Word};
 use pol_grammar::Span;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -52,25 +52,50 @@ pub fn test(
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
-    let engines = match make_engines(&policy.program, options.engine, EngineUse::AllRules) {
-        Ok(engines) => engines,
-        Err(report) => {
-            super::render::print_report(err, format, report);
-            return Status::Error;
-        }
-    };
-    let mut tables: BTreeMap<Word, Result<CountyTable, String>> = BTreeMap::new();
+    // The program in force on each as-of date, and its engines, compiled once per stretch of
+    // dates on which the same versions are in force.
+    let boundaries = pol_compiler::dated::boundaries(&policy.program);
+    let mut programs: BTreeMap<Word, Option<(Program, Result<CountyTable, String>)>> = BTreeMap::new();
+    let mut engines_by_stretch: BTreeMap<usize, Vec<Box<dyn Engine>>> = BTreeMap::new();
     let (mut passed, mut failed) = (0usize, 0usize);
     for test in &policy.program.tests {
         if options.filter.as_ref().is_some_and(|filter| !test.name.contains(filter.as_str())) {
             continue;
         }
         let as_of = test.as_of.unwrap_or(options.default_as_of);
-        let table = tables.entry(as_of).or_insert_with(|| county_table(&sources, &policy, as_of));
+        let setup = programs.entry(as_of).or_insert_with(|| {
+            let program = policy.program.on(as_of).ok()?;
+            Some((program, county_table(&sources, &policy, as_of)))
+        });
         let mut diagnostics = Vec::new();
-        for engine in &engines {
+        let Some((program, table)) = setup else {
+            // Something in force on this date reads something that is not: the test cannot run.
+            diagnostics.extend(policy.program.on(as_of).err().unwrap_or_default());
+            failed += 1;
+            let _ = writeln!(out, "{}", line(lang(), "line-test-failed", &[("name", &test.name)]));
+            for diagnostic in diagnostics {
+                super::render::print_diagnostic(err, format, &sources, diagnostic);
+            }
+            continue;
+        };
+        diagnostics.extend(pol_compiler::dated::check_test(&policy.program, test, as_of));
+        let expects_in_force = diagnostics.is_empty();
+        let stretch = boundaries.partition_point(|day| *day <= as_of);
+        let engines = match engines_by_stretch.entry(stretch) {
+            std::collections::btree_map::Entry::Occupied(found) => found.into_mut(),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                match make_engines(program, options.engine, EngineUse::AllRules) {
+                    Ok(engines) => slot.insert(engines),
+                    Err(report) => {
+                        super::render::print_report(err, format, report);
+                        return Status::Error;
+                    }
+                }
+            }
+        };
+        for engine in engines.iter().filter(|_| expects_in_force) {
             let failures = match table {
-                Ok(table) => run_test(&policy.program, test, table, engine.as_ref()),
+                Ok(table) => run_test(program, test, table, engine.as_ref()),
                 Err(message) => vec![TestFailure::Setup(message.clone())],
             };
             diagnostics.extend(

@@ -55,7 +55,8 @@ pub(super) struct Refs {
 impl Refs {
     pub(super) fn build(policy: &Policy, files: &[(&str, &ast::File)], as_of: Word) -> Refs {
         let program = &policy.program;
-        let rule_reads: Vec<BTreeSet<Ref>> = program.rules.iter().map(|rule| reads_of(&[&rule.body])).collect();
+        let rule_reads: Vec<BTreeSet<Ref>> =
+            program.rules.iter().map(|rule| reads_of(&rule.definitions().collect::<Vec<_>>())).collect();
         let param_reads: Vec<BTreeSet<Ref>> = program
             .params
             .iter()
@@ -133,17 +134,27 @@ fn tests_of(policy: &Policy, files: &[(&str, &ast::File)], as_of: Word) -> TestT
             }
         }
     }
-    let interpreter = Interpreter::new(program);
-    let mut tables: BTreeMap<Word, Result<CountyTable, String>> = BTreeMap::new();
+    // Per as-of date: the interpreter of the program in force that day and its county table.
+    let mut tables: BTreeMap<Word, Result<(Interpreter, CountyTable), String>> = BTreeMap::new();
     let (mut tests, mut tests_of_rule, mut test_of_span) = (Vec::new(), BTreeMap::new(), BTreeMap::new());
     for test in &program.tests {
         let Some((page, decl)) = decls.get(&span_key(test.span)) else { continue };
         let day = test.as_of.unwrap_or(as_of);
-        let table = tables
-            .entry(day)
-            .or_insert_with(|| policy.county_table(day).map_err(|diagnostic| diagnostic.error.to_string()));
+        let table = tables.entry(day).or_insert_with(|| match policy.on(day) {
+            Ok((dated, counties)) => Ok((Interpreter::new(&dated.program), counties)),
+            Err(diagnostics) => {
+                let messages: Vec<String> = diagnostics.iter().map(|diagnostic| diagnostic.error.to_string()).collect();
+                Err(messages.join("; "))
+            }
+        });
+        let not_in_force = pol_compiler::dated::check_test(program, test, day);
         let failures = match table {
-            Ok(table) => Ok(run_test(program, test, table, &interpreter)),
+            Ok(_) if !not_in_force.is_empty() => {
+                let messages: Vec<String> =
+                    not_in_force.iter().map(|diagnostic| diagnostic.error.to_string()).collect();
+                Err(messages.join("; "))
+            }
+            Ok((interpreter, table)) => Ok(run_test(interpreter.program(), test, table, interpreter)),
             Err(message) => Err(message.clone()),
         };
         let index = tests.len();

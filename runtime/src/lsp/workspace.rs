@@ -163,13 +163,22 @@ fn analyse(dir: &Path, sources: &Sources, settings: Settings) -> Analysis {
         diagnostics.entry(source).or_default().push(converted);
     };
     let (policy, counties) = match pol_compiler::policy::compile(sources) {
-        Ok(policy) => match policy.county_table(settings.as_of) {
-            Ok(counties) => (Some(policy), Some(counties)),
-            Err(diagnostic) => {
-                add(diagnostic);
-                (Some(policy), None)
+        Ok(policy) => {
+            // As `pol check`: reads of what is not in force, on every date the policy covers;
+            // then, if there are none, on the as-of date (which may come before them all).
+            let on_every_date = pol_compiler::dated::check_all_dates(&policy.program);
+            let clean = on_every_date.is_empty();
+            on_every_date.into_iter().for_each(&mut add);
+            match policy.on(settings.as_of) {
+                Ok((_, counties)) => (Some(policy), Some(counties)),
+                Err(errors) => {
+                    if clean {
+                        errors.into_iter().for_each(&mut add);
+                    }
+                    (Some(policy), None)
+                }
             }
-        },
+        }
         Err(errors) => {
             errors.into_iter().for_each(add);
             (None, None)

@@ -331,7 +331,7 @@ pub(crate) fn used_columns(program: &Program) -> [Vec<bool>; 3] {
         vec![false; program.person.columns.len()],
         vec![false; program.case.columns.len()],
     ];
-    for expr in program.rules.iter().flat_map(|rule| rule.body.preorder()) {
+    for expr in program.rules.iter().flat_map(|rule| rule.definitions()).flat_map(|body| body.preorder()) {
         if let ExprKind::Column(entity, column) = &expr.kind {
             let columns = match entity {
                 EntityKind::Household => used.get_mut(0),

@@ -1,0 +1,290 @@
+//! Rules and parameters that change by date: the one place that says what is in force on a day.
+//!
+//! A rule may have dated versions (`from DATE = expr`, `from DATE = none`) and a parameter dated
+//! values with an end (`from DATE = none`). On a day, a rule's version in force is its latest
+//! version dated on or before the day; it is not in force before its first version and from a
+//! `none` version on. A parameter is in force when its latest province entry dated on or before
+//! the day is a value (local files may only give values on days on which it is in force).
+//!
+//! [`Program::on`] builds the program in force on a day, the only program the engines accept
+//! (they refuse rules with versions): every dated rule's body becomes its version in force, and
+//! a rule not in force keeps the zero word of its type. It first checks that nothing in force
+//! reads something that is not: a rule in force, an output, a parameter value or `require` in
+//! force reads only rules and parameters in force that day. So `pol run`, `pol test`, `pol
+//! explain`, `pol gen` and `pol doc` choose versions here, and the interpreter and the JIT
+//! evaluate the same program. [`check_all_dates`] does the same check for every date the policy
+//! covers (`pol check`), reporting each use once with the date ranges where it happens.
+//!
+//! Parameters are resolved lazily in this sense: a parameter that is not in force is an error
+//! only where something in force reads it ([`crate::params::ParamSet::county_table`] leaves its
+//! word unset).
+
+mod error;
+
+pub use error::DatedError;
+
+use crate::date;
+use crate::diagnostic::{self, Diagnostic};
+use crate::tir::{Expr, ExprKind, ParamDef, ParamId, Program, Rule, RuleId, Test, Word};
+use pol_grammar::Span;
+use std::collections::BTreeMap;
+
+/// Why a rule or parameter is not in force on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotInForce {
+    /// Before its first version or value: its declaration.
+    NotYet(Span),
+    /// Ended by this `= none` version.
+    Ended(Span),
+}
+
+/// The definition of `rule` in force on `day`: its body for an undated rule, else its latest
+/// version dated on or before `day`.
+pub fn rule_in_force(rule: &Rule, day: Word) -> Result<&Expr, NotInForce> {
+    if rule.versions.is_empty() {
+        return Ok(&rule.body);
+    }
+    let latest = rule.versions.iter().rev().find(|version| version.from.is_none_or(|from| from <= day));
+    match latest {
+        None => Err(NotInForce::NotYet(rule.span)),
+        Some(version) => version.body.as_ref().ok_or(NotInForce::Ended(version.span)),
+    }
+}
+
+/// The province value of `param` in force on `day` (`None`: before every date), with its index
+/// in [`ParamDef::values`]: the latest value dated on or before the day, unless a later `none`
+/// ends it.
+pub fn param_in_force(def: &ParamDef, day: Option<Word>) -> Result<(usize, &Expr), NotInForce> {
+    let applies = |from: &Option<Word>| match (from, day) {
+        (None, _) => true,
+        (Some(from), Some(day)) => *from <= day,
+        (Some(_), None) => false,
+    };
+    let value = def.values.iter().enumerate().rev().find(|(_, (from, _))| applies(from));
+    let end = def.ends.iter().rev().find(|(from, _)| applies(from));
+    match (value, end) {
+        (Some((index, (from, expr))), end) if end.is_none_or(|(ended, _)| ended < from) => Ok((index, expr)),
+        (_, Some((_, span))) => Err(NotInForce::Ended(*span)),
+        (_, None) => Err(NotInForce::NotYet(def.span)),
+    }
+}
+
+/// Every day on which something changes: the `from` dates of rule versions and of parameter
+/// values and ends, sorted, each once.
+pub fn boundaries(program: &Program) -> Vec<Word> {
+    let rules = program.rules.iter().flat_map(|rule| rule.versions.iter().filter_map(|version| version.from));
+    let values = program.params.iter().flat_map(|param| param.values.iter().filter_map(|(from, _)| *from));
+    let ends = program.params.iter().flat_map(|param| param.ends.iter().filter_map(|(from, _)| *from));
+    let mut days: Vec<Word> = rules.chain(values).chain(ends).collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// One read of something not in force by something in force.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Use {
+    /// The read.
+    span: Span,
+    /// The rule or parameter read.
+    name: String,
+    /// Who reads it.
+    reader: String,
+    /// Why it is not in force.
+    why: WhyKey,
+}
+
+/// [`NotInForce`] with an order, for grouping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum WhyKey {
+    NotYet(Span),
+    Ended(Span),
+}
+
+impl From<NotInForce> for WhyKey {
+    fn from(why: NotInForce) -> WhyKey {
+        match why {
+            NotInForce::NotYet(span) => WhyKey::NotYet(span),
+            NotInForce::Ended(span) => WhyKey::Ended(span),
+        }
+    }
+}
+
+/// The reads on `day` of rules and parameters not in force by rules, outputs, the report,
+/// parameter values and `require`s in force, in no particular order.
+fn uses_on(program: &Program, day: Word) -> Vec<Use> {
+    let mut uses = Vec::new();
+    for rule in &program.rules {
+        if let Ok(body) = rule_in_force(rule, day) {
+            reads_in(program, day, body, &rule.name, &mut uses);
+        }
+    }
+    for output in &program.outputs {
+        let filter = output.filter.map(|rule| (output.name.clone(), rule, output.span));
+        let columns = output.columns.iter().enumerate().map(|(index, (column, rule))| {
+            let span = output.column_spans.get(index).copied().unwrap_or(output.span);
+            (format!("{}.{column}", output.name), *rule, span)
+        });
+        for (reader, rule, span) in filter.into_iter().chain(columns) {
+            rule_read(program, day, rule, span, &reader, &mut uses);
+        }
+    }
+    if let Some(report) = &program.report {
+        let span = program.outputs.get(report.table).map(|output| output.span);
+        for (name, rule) in &report.extra_columns {
+            let span = span.or_else(|| program.rule(*rule).map(|rule| rule.span)).unwrap_or_default();
+            rule_read(program, day, *rule, span, &format!("report.{name}"), &mut uses);
+        }
+    }
+    for param in &program.params {
+        if let Ok((_, value)) = param_in_force(param, Some(day)) {
+            reads_in(program, day, value, &param.name, &mut uses);
+            for require in &param.requires {
+                reads_in(program, day, &require.cond, &param.name, &mut uses);
+            }
+        }
+    }
+    uses
+}
+
+/// The reads of a test's expectations on its as-of day.
+fn test_uses(program: &Program, test: &Test, day: Word) -> Vec<Use> {
+    let mut uses = Vec::new();
+    for expectation in &test.expectations {
+        if let crate::tir::Expectation::Value { source: crate::tir::ValueSource::Rule(rule), span, .. } = expectation {
+            rule_read(program, day, *rule, *span, &test.name, &mut uses);
+        }
+    }
+    uses
+}
+
+/// The rules and parameters `expr` reads that are not in force on `day` (`last_year` reads
+/// the year before and is checked where that value is computed).
+fn reads_in(program: &Program, day: Word, expr: &Expr, reader: &str, uses: &mut Vec<Use>) {
+    for node in expr.preorder() {
+        match &node.kind {
+            ExprKind::Rule(rule) => rule_read(program, day, *rule, node.span, reader, uses),
+            ExprKind::Param(param) | ExprKind::Province(param) => {
+                param_read(program, day, *param, node.span, reader, uses)
+            }
+            ExprKind::Const(_)
+            | ExprKind::Column(..)
+            | ExprKind::CountyAttr(_)
+            | ExprKind::AsOf
+            | ExprKind::LastYear(_)
+            | ExprKind::Unary(..)
+            | ExprKind::Binary(..)
+            | ExprKind::If(..)
+            | ExprKind::Match(..)
+            | ExprKind::Aggregate { .. }
+            | ExprKind::Mask(_) => {}
+        }
+    }
+}
+
+fn rule_read(program: &Program, day: Word, rule: RuleId, span: Span, reader: &str, uses: &mut Vec<Use>) {
+    let Some(read) = program.rule(rule) else { return };
+    if let Err(why) = rule_in_force(read, day) {
+        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into() });
+    }
+}
+
+fn param_read(program: &Program, day: Word, param: ParamId, span: Span, reader: &str, uses: &mut Vec<Use>) {
+    let Some(read) = program.params.get(param.0 as usize) else { return };
+    if let Err(why) = param_in_force(read, Some(day)) {
+        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into() });
+    }
+}
+
+impl Program {
+    /// The program in force on `day`: each dated rule's body is its version in force (the zero
+    /// word of its type when none is), and no rule has versions any more, so the engines accept
+    /// it. Fails when something in force on `day` reads something that is not: one diagnostic
+    /// per read, with both places, sorted.
+    pub fn on(&self, day: Word) -> Result<Program, Vec<Diagnostic>> {
+        let uses = uses_on(self, day);
+        if !uses.is_empty() {
+            let dates = format!("`{}`", date::format_iso(day));
+            return Err(diagnostics(uses.into_iter().map(|found| (found, dates.clone()))));
+        }
+        let mut program = self.clone();
+        for rule in &mut program.rules {
+            if rule.versions.is_empty() {
+                continue;
+            }
+            if let Ok(body) = rule_in_force(rule, day) {
+                rule.body = body.clone();
+            }
+            rule.versions.clear();
+        }
+        Ok(program)
+    }
+}
+
+/// The `expect` lines of `test`, run on `day`, that read a rule not in force that day; the
+/// program is the whole policy (the program in force on a day has no versions left).
+pub fn check_test(program: &Program, test: &Test, day: Word) -> Vec<Diagnostic> {
+    let dates = format!("`{}`", date::format_iso(day));
+    diagnostics(test_uses(program, test, day).into_iter().map(|found| (found, dates.clone())))
+}
+
+/// Every read of something not in force by something in force, on every date the policy
+/// covers (from its first `from` date on, through each segment between two `from` dates; every
+/// date when it has none), each read once with the date ranges where it happens, sorted.
+pub fn check_all_dates(program: &Program) -> Vec<Diagnostic> {
+    let days = boundaries(program);
+    // Segments: [days[i], days[i + 1] - 1], and [last, ∞); one unbounded segment when no dates.
+    let segments: Vec<(Option<Word>, Option<Word>)> = if days.is_empty() {
+        vec![(None, None)]
+    } else {
+        days.iter().enumerate().map(|(index, start)| (Some(*start), days.get(index + 1).map(|next| next - 1))).collect()
+    };
+    let mut found: BTreeMap<Use, Vec<(Option<Word>, Option<Word>)>> = BTreeMap::new();
+    for (start, end) in segments {
+        for read in uses_on(program, start.unwrap_or(0)) {
+            let ranges = found.entry(read).or_default();
+            match ranges.last_mut() {
+                Some((_, last_end)) if last_end.zip(start).is_some_and(|(last, next)| last + 1 == next) => {
+                    *last_end = end;
+                }
+                _ => ranges.push((start, end)),
+            }
+        }
+    }
+    // The same read may be grouped under two reasons (two `none` versions): one diagnostic.
+    let mut merged: BTreeMap<(Span, String, String), (Use, Vec<(Option<Word>, Option<Word>)>)> = BTreeMap::new();
+    for (read, ranges) in found {
+        let key = (read.span, read.name.clone(), read.reader.clone());
+        merged.entry(key).or_insert_with(|| (read, Vec::new())).1.extend(ranges);
+    }
+    diagnostics(merged.into_values().map(|(read, mut ranges)| {
+        ranges.sort();
+        let dates: Vec<String> = ranges.iter().map(|range| format!("`{}`", range_text(*range))).collect();
+        (read, dates.join(", "))
+    }))
+}
+
+/// `2019-01-01..2020-12-31`, `2023-01-01..`, `..` (every date).
+fn range_text((start, end): (Option<Word>, Option<Word>)) -> String {
+    let day = |word: Option<Word>| word.map(date::format_iso).unwrap_or_default();
+    if start.is_some() && start == end { day(start) } else { format!("{}..{}", day(start), day(end)) }
+}
+
+fn diagnostics(uses: impl Iterator<Item = (Use, String)>) -> Vec<Diagnostic> {
+    let mut errors: Vec<Diagnostic> = uses
+        .map(|(read, dates)| {
+            let same_file = |span: Span| (span.source == read.span.source).then_some(span);
+            let (ended, declared) = match read.why {
+                WhyKey::Ended(span) => (same_file(span), None),
+                WhyKey::NotYet(span) => (None, same_file(span)),
+            };
+            DatedError::NotInForce { name: read.name, reader: read.reader, dates, span: read.span, ended, declared }
+                .into_diagnostic()
+        })
+        .collect();
+    diagnostic::sort(&mut errors);
+    errors
+}
+
+#[cfg(test)]
+mod tests;
