@@ -28,8 +28,8 @@ pub enum DatedError {
         /// The `none` version that ends it, when in the same file.
         #[label("`{name}` is not in force from this date on")]
         ended: Option<Span>,
-        /// The declaration of something whose first version comes later, when in the same file.
-        #[label("`{name}` is declared here; its first version is in force from a later date")]
+        /// The first version of something not yet in force, when in the same file.
+        #[label("the first version of `{name}` is in force from a later date")]
         declared: Option<Span>,
     },
 

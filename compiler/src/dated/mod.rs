@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 /// Why a rule or parameter is not in force on a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotInForce {
-    /// Before its first version or value: its declaration.
+    /// Before its first version or value: that version (the declaration when it has none).
     NotYet(Span),
     /// Ended by this `= none` version.
     Ended(Span),
@@ -46,7 +46,7 @@ pub fn rule_in_force(rule: &Rule, day: Word) -> Result<&Expr, NotInForce> {
     }
     let latest = rule.versions.iter().rev().find(|version| version.from.is_none_or(|from| from <= day));
     match latest {
-        None => Err(NotInForce::NotYet(rule.span)),
+        None => Err(NotInForce::NotYet(rule.versions.first().map_or(rule.span, |version| version.span))),
         Some(version) => version.body.as_ref().ok_or(NotInForce::Ended(version.span)),
     }
 }
@@ -65,7 +65,7 @@ pub fn param_in_force(def: &ParamDef, day: Option<Word>) -> Result<(usize, &Expr
     match (value, end) {
         (Some((index, (from, expr))), end) if end.is_none_or(|(ended, _)| ended < from) => Ok((index, expr)),
         (_, Some((_, span))) => Err(NotInForce::Ended(*span)),
-        (_, None) => Err(NotInForce::NotYet(def.span)),
+        (_, None) => Err(NotInForce::NotYet(def.values.first().map_or(def.span, |(_, first)| first.span))),
     }
 }
 

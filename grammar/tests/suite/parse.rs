@@ -254,8 +254,9 @@ fn spans_are_exact_byte_ranges() {
     assert_eq!(spans, ["annual_income: 元/年 = 0", "name: text"]);
     assert_eq!(slice(rule.span), "household 差额: 元/月 = 标准 * 2 - 收入 as 元/月");
     assert_eq!(slice(rule.name.span), "差额");
-    assert_eq!(slice(rule.body.span), "标准 * 2 - 收入 as 元/月");
-    let ExprKind::Binary(_, lhs, rhs) = &rule.body.kind else { panic!("a subtraction") };
+    let Some(body) = rule.undated_body() else { panic!("an undated rule") };
+    assert_eq!(slice(body.span), "标准 * 2 - 收入 as 元/月");
+    let ExprKind::Binary(_, lhs, rhs) = &body.kind else { panic!("a subtraction") };
     assert_eq!(slice(lhs.span), "标准 * 2");
     assert_eq!(slice(rhs.span), "收入 as 元/月");
     assert!(file.items.iter().all(|item| match item {
@@ -405,7 +406,12 @@ fn collect_item(item: &Item, seen: &mut BTreeSet<String>) {
             collect_type(&decl.ty, seen);
             for value in &decl.values {
                 seen.insert(if value.from.is_some() { "param.from" } else { "param.value" }.into());
-                collect_expr(&value.value, seen);
+                match &value.value {
+                    Some(expr) => collect_expr(expr, seen),
+                    None => {
+                        seen.insert("param.none".into());
+                    }
+                }
             }
             for require in &decl.requires {
                 seen.insert("param.require".into());
@@ -419,7 +425,7 @@ fn collect_item(item: &Item, seen: &mut BTreeSet<String>) {
                 collect_type(ty, seen);
             }
             if decl.undated_body().is_none() {
-                add("rule.dated");
+                seen.insert("rule.dated".into());
             }
             for value in &decl.values {
                 match &value.value {

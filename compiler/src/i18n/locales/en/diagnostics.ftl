@@ -399,7 +399,7 @@ pol-input-not-utf8 = `{ $file }` is not UTF-8: line { $line }, { $place }
 pol-dated-not-in-force = `{ $name }` is not in force on { $dates }, but `{ $reader }` reads it
     .label = `{ $reader }` reads `{ $name }` here
     .label-2 = `{ $name }` is not in force from this date on
-    .label-3 = `{ $name }` is declared here; its first version is in force from a later date
+    .label-3 = the first version of `{ $name }` is in force from a later date
     .help = give `{ $name }` a version in force on these dates (`from DATE = …`), or give `{ $reader }` a version that does not read it from the date `{ $name }` stops (`from DATE = none` ends a rule too)
 
 pol-dated-local-value-not-in-force = `{ $name }` is not in force on { $date }, so a local file may not give it a value then
