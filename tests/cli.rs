@@ -12,18 +12,18 @@ use std::process::Command;
 
 /// What one `pol` process printed, and how it ended.
 #[derive(Debug)]
-struct Run {
-    args: Vec<String>,
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) args: Vec<String>,
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
     /// The temporary directory it ran in, if any (filtered out of the rendering).
     tmp: Option<PathBuf>,
 }
 
 impl Run {
     /// The command line, exit code, stdout and stderr as one text for a snapshot.
-    fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let text = format!(
             "$ pol {}\nexit code: {}\n--- stdout\n{}--- stderr\n{}",
             self.args.join(" "),
@@ -50,12 +50,12 @@ impl Run {
 }
 
 /// Runs the built `pol` binary in `dir` with `args`.
-fn pol(dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn pol(dir: &Path, args: &[&str]) -> Run {
     pol_with_env(dir, args, &[])
 }
 
 /// [`pol`] with environment variables set (after the locale variables are cleared).
-fn pol_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+pub(crate) fn pol_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_pol"))
         .args(args)
         .current_dir(dir)

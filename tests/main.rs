@@ -13,9 +13,13 @@
 //! - [`lsp`] spawns `pol lsp` on a copy of the Shaanxi policy and speaks JSON-RPC to it over
 //!   stdio, one test per feature (diagnostics, hover, definition and references, formatting,
 //!   symbols, completion, rename).
+//! - [`dated`] runs a policy with dated rules and a parameter that ends
+//!   (`tests/policies/child_allowance`) through every command on several dates, both engines, and
+//!   snapshots the reads of what is not in force (`pol check` all at once, `pol run --as-of`).
 //! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
+mod dated;
 mod docs;
 mod lsp;
 mod oracle;

@@ -19,6 +19,12 @@ pub fn pension_topup_dir() -> PathBuf {
     repo_root().join("tests").join("policies").join("pension_topup")
 }
 
+/// The policy of dated rules (`tests/policies/child_allowance`): versions by date, a parameter
+/// and a rule that stop being in force.
+pub fn child_allowance_dir() -> PathBuf {
+    repo_root().join("tests").join("policies").join("child_allowance")
+}
+
 /// A fresh directory under the system's temporary directory, removed (with its contents) when
 /// dropped, also when a test fails. Set `POL_E2E_KEEP=1` to keep it for a post-mortem.
 #[derive(Debug)]
