@@ -1,0 +1,139 @@
+//! A leaf: HTML fragments that are escaped by construction, and numbers written as people read
+//! them (`1,234,567.89`).
+//!
+//! Every component returns an [`Html`]; the only way to put outside text into one is
+//! [`Html::text`], which escapes it (with `pol doc`'s escaper), so a page cannot carry markup
+//! that came from a policy, a data file or a roster.
+
+use crate::format;
+
+/// A fragment of HTML that is safe to put into a page: built by the components of this module
+/// family, with every outside text escaped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Html(String);
+
+impl Html {
+    /// Text as HTML: `<`, `>`, `&` and quotes escaped.
+    pub fn text(text: &str) -> Html {
+        Html(escape(text))
+    }
+
+    /// Markup written by this module family (never text from outside: that goes through
+    /// [`escape`] first).
+    pub(super) fn trusted(markup: String) -> Html {
+        Html(markup)
+    }
+
+    /// The markup.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Appends another fragment.
+    pub fn push(&mut self, other: &Html) {
+        self.0.push_str(&other.0);
+    }
+
+    /// Appends markup written by this module family.
+    pub(super) fn push_trusted(&mut self, markup: &str) {
+        self.0.push_str(markup);
+    }
+
+    /// The markup, consumed.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Escapes text for HTML content and attribute values (the one escaper of `pol doc`).
+pub fn escape(text: &str) -> String {
+    crate::doc::html::escape(text)
+}
+
+/// Money in fen as 元 with two decimals and thousands separators: `123456789` → `1,234,567.89`.
+pub fn money_text(fen: i128) -> String {
+    group_digits(&format::money_to_string(fen))
+}
+
+/// An integer with thousands separators: `1234567` → `1,234,567`.
+pub fn integer_text(value: i128) -> String {
+    group_digits(&value.to_string())
+}
+
+/// Puts a comma between each group of three digits of the integer part of a plain decimal
+/// (`-1234.50` → `-1,234.50`); any other text is returned as it is.
+pub fn group_digits(plain: &str) -> String {
+    let (sign, unsigned) = match plain.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", plain),
+    };
+    let (integer, fraction) = match unsigned.split_once('.') {
+        Some((integer, fraction)) => (integer, Some(fraction)),
+        None => (unsigned, None),
+    };
+    let is_digits = |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
+    if !is_digits(integer) || fraction.is_some_and(|fraction| !is_digits(fraction)) {
+        return plain.to_string();
+    }
+    let mut out = String::with_capacity(plain.len() + integer.len() / 3);
+    out.push_str(sign);
+    for (index, digit) in integer.chars().enumerate() {
+        if index > 0 && (integer.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if let Some(fraction) = fraction {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    out
+}
+
+/// A length in pixels with one decimal, the same text on every machine.
+pub(super) fn px(value: f64) -> String {
+    if value.is_finite() { format!("{value:.1}") } else { "0.0".to_string() }
+}
+
+/// The width in pixels a text takes at `font_px`: CJK and other wide characters count a full
+/// em, the rest about 0.6 em (enough to place labels; the browser does the real layout).
+pub(super) fn text_width(text: &str, font_px: f64) -> f64 {
+    text.chars().map(|ch| if (ch as u32) < 0x2E80 { 0.6 } else { 1.0 }).sum::<f64>() * font_px
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_and_trusted_markup_is_not() {
+        assert_eq!(
+            Html::text("<b>\"低保\" & 'x'</b>").as_str(),
+            "&lt;b&gt;&quot;低保&quot; &amp; &#39;x&#39;&lt;/b&gt;"
+        );
+        let mut html = Html::trusted("<p>".to_string());
+        html.push(&Html::text("a<b"));
+        html.push_trusted("</p>");
+        assert_eq!(html.into_string(), "<p>a&lt;b</p>");
+    }
+
+    #[test]
+    fn numbers_get_thousands_separators() {
+        assert_eq!(money_text(123_456_789), "1,234,567.89");
+        assert_eq!(money_text(-50), "-0.50");
+        assert_eq!(money_text(100_000), "1,000.00");
+        assert_eq!(integer_text(999), "999");
+        assert_eq!(integer_text(-1_000_000), "-1,000,000");
+        assert_eq!(group_digits("12345.6789"), "12,345.6789");
+        assert_eq!(group_digits("—"), "—");
+        assert_eq!(group_digits("50%"), "50%");
+        assert_eq!(group_digits("-"), "-");
+    }
+
+    #[test]
+    fn widths_count_cjk_wider() {
+        assert!(text_width("新城区", 10.0) > text_width("abc", 10.0));
+        assert_eq!(px(1.0 / 3.0), "0.3");
+        assert_eq!(px(f64::NAN), "0.0");
+    }
+}
