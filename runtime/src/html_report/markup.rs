@@ -39,6 +39,11 @@ impl Html {
         self.0.push_str(markup);
     }
 
+    /// The fragment in a `<div class="CLASS">` (`columns` lays its children side by side).
+    pub fn boxed(self, class: &str) -> Html {
+        Html(format!("<div class=\"{}\">{}</div>", escape(class), self.0))
+    }
+
     /// The markup, consumed.
     pub fn into_string(self) -> String {
         self.0

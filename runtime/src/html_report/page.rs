@@ -19,7 +19,7 @@ h2{margin-top:1.8em;font-size:1.3em;border-bottom:2px solid #8b1a1a;padding-bott
 h3{margin:1.4em 0 .4em;font-size:1.08em}p.note{color:#555;font-size:.9em;margin:.3em 0}\
 figure{margin:.8em 0;background:#fff;border:1px solid #ddd;border-radius:4px;padding:.5em .8em}\
 figcaption{font-weight:bold;margin-bottom:.3em}figure svg{display:block;max-width:100%;height:auto}\
-.scroll{overflow-x:auto;margin:.5em 0}\
+.scroll{overflow-x:auto;margin:.5em 0}.columns{display:flex;flex-wrap:wrap;gap:0 2.5em;align-items:flex-start}\
 table{border-collapse:collapse;background:#fff;font-size:.92em}caption{text-align:left;font-weight:bold;padding:.3em 0}\
 td,th{border:1px solid #ccc;padding:.2em .55em;text-align:left;white-space:nowrap}td.num{text-align:right;\
 font-variant-numeric:tabular-nums}th{background:#f0e6e6;vertical-align:bottom}\

@@ -224,22 +224,43 @@ fn figure_cell(figure: &Figure) -> Cell {
     }
 }
 
-/// The province: its figures as a two-column table, its rates and its budget lines.
+/// The province: its counts and its sums side by side (money per month beside its annual
+/// total), its rates and its budget lines.
 fn province_section(page: &mut Page, level: &LevelFigures, budgets: &[BudgetLine]) {
     page.heading("全省");
     if let Some(group) = level.groups.first() {
-        let mut table = SortableTable::new("全省合计", vec![Column::text("项目"), Column::number("数值")]);
-        table.row(vec![Cell::text("户数"), Cell::count(group.households)]);
+        let mut counts = SortableTable::new("户数与人数", vec![Column::text("项目"), Column::number("数值")]);
+        counts.row(vec![Cell::text("户数"), Cell::count(group.households)]);
         if let Some(persons) = group.persons {
-            table.row(vec![Cell::text("人数"), Cell::integer(persons)]);
+            counts.row(vec![Cell::text("人数"), Cell::integer(persons)]);
         }
         for (label, count) in level.counts.iter().zip(&group.counts) {
-            table.row(vec![Cell::text(format!("户数:{label}")), Cell::count(*count)]);
+            counts.row(vec![Cell::text(format!("户数:{label}")), Cell::count(*count)]);
         }
-        for (column, figure) in level.figures.iter().zip(&group.figures) {
-            table.row(vec![Cell::text(figure_header(column)), figure_cell(figure)]);
+        let columns = vec![Column::text("项目"), Column::number("每月(元)"), Column::number("全年(元)")];
+        let mut money = SortableTable::new("金额合计", columns);
+        let mut figures = level.figures.iter().zip(&group.figures).peekable();
+        while let Some((column, figure)) = figures.next() {
+            match column.unit {
+                FigureUnit::MoneyMonthly => {
+                    // The next column is this one's annual total.
+                    let annual = figures.next_if(|(next, _)| next.unit == FigureUnit::MoneyAnnual);
+                    let annual = annual.map_or(Cell::Empty, |(_, figure)| figure_cell(figure));
+                    money.row(vec![Cell::text(column.label.clone()), figure_cell(figure), annual]);
+                }
+                FigureUnit::MoneyAnnual => {
+                    money.row(vec![Cell::text(column.label.clone()), Cell::Empty, figure_cell(figure)])
+                }
+                FigureUnit::Money | FigureUnit::Plain => {
+                    counts.row(vec![Cell::text(figure_header(column)), figure_cell(figure)]);
+                }
+            }
         }
-        page.push(&table.render());
+        let mut side_by_side = counts.render();
+        if !money.is_empty() {
+            side_by_side.push(&money.render());
+        }
+        page.push(&side_by_side.boxed("columns"));
     }
     rate_tables(page, level);
     if !budgets.is_empty() {
