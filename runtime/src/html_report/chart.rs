@@ -241,12 +241,12 @@ fn figure(title: &str, mut svg: String) -> Html {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Checks that `markup` is well-formed XML as far as a chart needs: tags nest and close,
     /// attribute values are quoted, and `&` starts an entity. Returns the number of elements.
-    pub(in crate::html_report) fn assert_well_formed(markup: &str) -> usize {
+    pub(crate) fn assert_well_formed(markup: &str) -> usize {
         let mut stack: Vec<String> = Vec::new();
         let mut n_elements = 0;
         let mut rest = markup;

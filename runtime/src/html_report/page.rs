@@ -135,7 +135,7 @@ impl Page {
         self.body.push_trusted(&format!("<p class=\"note\">{}</p>\n", escape(text)));
     }
 
-    /// A component's fragment ([`super::SortableTable::render`], [`super::BarChart::render`], …).
+    /// A component's fragment (a table's or a chart's `render()`).
     pub fn push(&mut self, fragment: &Html) {
         self.body.push(fragment);
         self.body.push_trusted("\n");

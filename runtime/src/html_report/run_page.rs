@@ -417,7 +417,7 @@ fn rate_tables(page: &mut Page, level: &LevelFigures) {
 mod tests {
     use super::*;
 
-    pub(in crate::html_report) fn sample() -> RunReport {
+    fn sample() -> RunReport {
         let group = |code: &str, name: &str, households: u64, fen: i128| GroupFigures {
             code: code.to_string(),
             name: name.to_string(),
@@ -522,7 +522,7 @@ mod tests {
     fn the_page_is_well_formed_and_the_same_every_time() {
         let html = render_run_page(&sample());
         let body = &html[html.find("<header>").unwrap()..html.find("<script>").unwrap()];
-        crate::html_report::chart::tests::assert_well_formed(body);
+        super::super::chart::tests::assert_well_formed(body);
         assert_eq!(html, render_run_page(&sample()));
     }
 
