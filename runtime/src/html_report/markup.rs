@@ -65,6 +65,37 @@ pub fn integer_text(value: i128) -> String {
     group_digits(&value.to_string())
 }
 
+/// Whether `text` is a plain decimal: an optional `-`, digits, and optionally `.` and digits.
+pub fn is_plain_decimal(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (integer, fraction) = match unsigned.split_once('.') {
+        Some((integer, fraction)) => (integer, Some(fraction)),
+        None => (unsigned, None),
+    };
+    let is_digits = |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
+    is_digits(integer) && fraction.is_none_or(is_digits)
+}
+
+/// An amount in 元 as a summary writes it (`-1234.5`, `612.50`, at most two decimals) in fen;
+/// `None` for any other text.
+pub fn decimal_to_fen(text: &str) -> Option<i128> {
+    if !is_plain_decimal(text) {
+        return None;
+    }
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (integer, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    if fraction.len() > 2 || integer.len() > 30 {
+        return None;
+    }
+    let yuan: i128 = integer.parse().ok()?;
+    let fen: i128 = format!("{fraction:0<2}").parse().ok()?;
+    let total = yuan.checked_mul(100)?.checked_add(fen)?;
+    Some(if negative { -total } else { total })
+}
+
 /// Puts a comma between each group of three digits of the integer part of a plain decimal
 /// (`-1234.50` → `-1,234.50`); any other text is returned as it is.
 pub fn group_digits(plain: &str) -> String {
@@ -76,8 +107,7 @@ pub fn group_digits(plain: &str) -> String {
         Some((integer, fraction)) => (integer, Some(fraction)),
         None => (unsigned, None),
     };
-    let is_digits = |text: &str| !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
-    if !is_digits(integer) || fraction.is_some_and(|fraction| !is_digits(fraction)) {
+    if !is_plain_decimal(plain) {
         return plain.to_string();
     }
     let mut out = String::with_capacity(plain.len() + integer.len() / 3);
@@ -133,6 +163,18 @@ mod tests {
         assert_eq!(group_digits("—"), "—");
         assert_eq!(group_digits("50%"), "50%");
         assert_eq!(group_digits("-"), "-");
+    }
+
+    #[test]
+    fn amounts_as_summaries_write_them_read_back_in_fen() {
+        assert_eq!(decimal_to_fen("612.5"), Some(61_250));
+        assert_eq!(decimal_to_fen("-1234.56"), Some(-123_456));
+        assert_eq!(decimal_to_fen("7"), Some(700));
+        assert_eq!(decimal_to_fen("0.05"), Some(5));
+        for bad in ["", "-", "1.234", "1,234.56", "1e3", "—", ".5", "5.", "99999999999999999999999999999999"] {
+            assert_eq!(decimal_to_fen(bad), None, "{bad}");
+        }
+        assert!(is_plain_decimal("-0.50") && !is_plain_decimal("+1"));
     }
 
     #[test]

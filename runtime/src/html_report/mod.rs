@@ -14,8 +14,9 @@
 //! - [`SortableTable`]: `SortableTable::new(caption, columns)` with [`Column::text`] /
 //!   [`Column::number`]; `row(cells)`, `flagged_row(cells)` (highlighted), `footer_row(cells)`
 //!   (a total that does not move when sorting); cells are [`Cell::text`], [`Cell::count`],
-//!   [`Cell::integer`], [`Cell::money`] (fen → `1,234.56`), [`Cell::number`] (text and an exact
-//!   sort key), `Cell::Flag`, `Cell::Empty`. A header is a button: click it (or Enter/Space) to
+//!   [`Cell::integer`], [`Cell::money`] (fen → `1,234.56`), [`Cell::decimal`] (a summary's
+//!   `-1234.50` → `-1,234.50`), [`Cell::number`] (text and an exact integer sort key),
+//!   `Cell::Flag`, `Cell::Empty`. A header is a button: click it (or Enter/Space) to
 //!   sort ascending, again for descending; `aria-sort` and ▲/▼ show the order; numbers sort by
 //!   `data-sort`, or by their text when it reads as a number (`1,234.56`, `50%`); empty cells
 //!   go last.
@@ -25,7 +26,8 @@
 //! - [`Histogram`]: `Histogram { title, x_label, y_label, bins: vec![Bin { label, count }] }`,
 //!   `render()`: one column per bin, a rounded count axis, labels thinned when they would
 //!   overlap.
-//! - [`money_text`], [`integer_text`], [`group_digits`]: numbers as people read them.
+//! - [`money_text`], [`integer_text`], [`group_digits`]: numbers as people read them;
+//!   [`decimal_to_fen`] reads a summary's amount (`612.5`) back for a chart's bar.
 //!
 //! A page for another command, in about thirty lines:
 //!
@@ -49,7 +51,7 @@
 //! page.push(&chart.render());
 //! page.push(&table.render());
 //! let html = page.render();
-//! assert!(html.contains("data-sort=\"123456\">1,234.56<") && money_text(-2_000) == "-20.00");
+//! assert!(html.contains("data-sort=\"1234.56\">1,234.56<") && money_text(-2_000) == "-20.00");
 //! ```
 //!
 //! [`render_run_page`] is `pol run`'s page ([`RunReport`] is filled by `report.rs` from the same
@@ -65,7 +67,7 @@ mod run_page;
 mod table;
 
 pub use chart::{Bar, BarChart, Bin, Histogram};
-pub use markup::{Html, escape, group_digits, integer_text, money_text};
+pub use markup::{Html, decimal_to_fen, escape, group_digits, integer_text, is_plain_decimal, money_text};
 pub use page::Page;
 pub use run_page::{
     BudgetLine, Figure, FigureColumn, FigureUnit, GroupFigures, InputRows, LevelFigures, LevelKind, RateFigures,

@@ -508,7 +508,7 @@ mod tests {
         assert!(chart.contains(">610104</text>"));
         // Tables: every number sorts by its exact value; the province is the footer.
         assert!(html.contains("<td>610102</td><td>新城区</td><td class=\"num\" data-sort=\"6\">6</td>"));
-        assert!(html.contains("<td class=\"num\" data-sort=\"123456\">1,234.56</td>"));
+        assert!(html.contains("<td class=\"num\" data-sort=\"1234.56\">1,234.56</td>"));
         assert!(html.contains("<tfoot>\n<tr><td>全省</td>"));
         assert!(html.contains("月低保金(元/年)"));
         // The rate: flagged row, a dash without a denominator.

@@ -1,7 +1,8 @@
 //! The sortable table: a header of buttons (the page's script sorts by a column on a click or a
 //! key press), a body of rows, and footer rows (totals) that stay in place.
 
-use super::markup::{Html, escape, integer_text, money_text};
+use super::markup::{Html, escape, group_digits, integer_text, is_plain_decimal, money_text};
+use crate::format;
 use std::fmt::Write as _;
 
 /// A column: its header text and whether its cells are numbers (aligned right).
@@ -30,13 +31,13 @@ impl Column {
 pub enum Cell {
     /// Text, sorted as Chinese text (or as a number when it reads as one).
     Text(String),
-    /// A number: the text shown (`1,234.56`) and the exact key it sorts by (`123456`: every key
-    /// of a column has the same scale, such as fen).
+    /// A number: the text shown (`1,234.56`) and the exact key it sorts by, a plain decimal
+    /// (`1234.56`; the constructors make it).
     Number {
         /// What the cell shows.
         text: String,
-        /// The sort key.
-        key: i128,
+        /// The sort key: digits with an optional `-` and `.`.
+        key: String,
     },
     /// Text shown as a warning (a rate below its threshold).
     Flag(String),
@@ -57,17 +58,27 @@ impl Cell {
 
     /// An integer (`-1,234`).
     pub fn integer(value: i128) -> Cell {
-        Cell::Number { text: integer_text(value), key: value }
+        Cell::Number { text: integer_text(value), key: value.to_string() }
     }
 
-    /// Money in fen, shown in 元 (`1,234.56`), sorted by its fen.
+    /// Money in fen, shown in 元 (`1,234.56`), sorted by its value.
     pub fn money(fen: i128) -> Cell {
-        Cell::Number { text: money_text(fen), key: fen }
+        Cell::Number { text: money_text(fen), key: format::money_to_string(fen) }
     }
 
-    /// A number shown as `text` and sorted by `key`.
+    /// A number shown as `text` and sorted by the integer `key` (a ratio word, a count).
     pub fn number(text: impl Into<String>, key: i128) -> Cell {
-        Cell::Number { text: text.into(), key }
+        Cell::Number { text: text.into(), key: key.to_string() }
+    }
+
+    /// A plain decimal as a summary writes it (`-1234.50`), shown with thousands separators and
+    /// sorted by its value; text that is not a plain decimal is a text cell, as it is.
+    pub fn decimal(plain: &str) -> Cell {
+        if is_plain_decimal(plain) {
+            Cell::Number { text: group_digits(plain), key: plain.to_string() }
+        } else {
+            Cell::Text(plain.to_string())
+        }
     }
 }
 
@@ -165,7 +176,7 @@ impl SortableTable {
                     let _ = write!(out, "<td>{}</td>", escape(text));
                 }
                 Cell::Number { text, key } => {
-                    let _ = write!(out, "<td class=\"num\" data-sort=\"{key}\">{}</td>", escape(text));
+                    let _ = write!(out, "<td class=\"num\" data-sort=\"{}\">{}</td>", escape(key), escape(text));
                 }
                 Cell::Flag(text) => {
                     let _ = write!(out, "<td><span class=\"flag\">{}</span></td>", escape(text));
@@ -193,10 +204,10 @@ mod tests {
     fn cells_are_escaped_and_numbers_carry_their_sort_key() {
         let html = sample().render().into_string();
         assert!(html.contains("<caption>按县 &lt;区&gt;</caption>"), "{html}");
-        assert!(html.contains("<td>新城区 &amp; &lt;b&gt;</td><td class=\"num\" data-sort=\"123456\">1,234.56</td>"));
-        assert!(html.contains("<tr class=\"flag\"><td>碑林区</td><td class=\"num\" data-sort=\"-5\">-0.05</td>"));
+        assert!(html.contains("<td>新城区 &amp; &lt;b&gt;</td><td class=\"num\" data-sort=\"1234.56\">1,234.56</td>"));
+        assert!(html.contains("<tr class=\"flag\"><td>碑林区</td><td class=\"num\" data-sort=\"-0.05\">-0.05</td>"));
         assert!(html.contains("<tr><td>缺一格</td><td></td></tr>"), "a missing cell is empty");
-        assert!(html.contains("<tfoot>\n<tr><td>全省</td><td class=\"num\" data-sort=\"123451\">1,234.51</td></tr>"));
+        assert!(html.contains("<tfoot>\n<tr><td>全省</td><td class=\"num\" data-sort=\"1234.51\">1,234.51</td></tr>"));
         assert!(!html.contains("<b>"));
     }
 
@@ -212,9 +223,12 @@ mod tests {
 
     #[test]
     fn counts_and_integers_sort_by_their_value() {
-        assert_eq!(Cell::count(1234), Cell::Number { text: "1,234".into(), key: 1234 });
-        assert_eq!(Cell::integer(-7), Cell::Number { text: "-7".into(), key: -7 });
-        assert_eq!(Cell::number("50%", 500), Cell::Number { text: "50%".into(), key: 500 });
+        assert_eq!(Cell::count(1234), Cell::Number { text: "1,234".into(), key: "1234".into() });
+        assert_eq!(Cell::integer(-7), Cell::Number { text: "-7".into(), key: "-7".into() });
+        assert_eq!(Cell::number("50%", 500), Cell::Number { text: "50%".into(), key: "500".into() });
+        assert_eq!(Cell::decimal("-12345.60"), Cell::Number { text: "-12,345.60".into(), key: "-12345.60".into() });
+        assert_eq!(Cell::decimal("—"), Cell::Text("—".into()));
+        assert_eq!(Cell::decimal("1e5"), Cell::Text("1e5".into()));
         let table = sample();
         assert_eq!((table.len(), table.is_empty()), (3, false));
         assert_eq!(table.render(), sample().render());
