@@ -61,12 +61,14 @@
 //! `chart`, `run_page`; none imports this module.
 
 mod chart;
+mod diff_page;
 mod markup;
 mod page;
 mod run_page;
 mod table;
 
 pub use chart::{Bar, BarChart, Bin, Histogram};
+pub use diff_page::{ChangeHistogram, DiffPage, GroupChange, MoneyChangeRow, TransitionTable, render_diff_page};
 pub use markup::{Html, decimal_to_fen, escape, group_digits, integer_text, is_plain_decimal, money_text};
 pub use page::Page;
 pub use run_page::{
