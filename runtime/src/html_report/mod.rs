@@ -54,16 +54,22 @@
 //! assert!(html.contains("data-sort=\"1234.56\">1,234.56<") && money_text(-2_000) == "-20.00");
 //! ```
 //!
-//! [`render_run_page`] is `pol run`'s page ([`RunReport`] is filled by `report.rs` from the same
-//! totals as `report.md`).
+//! Whole pages from plain rows: [`render_run_page`] is `pol run`'s ([`RunReport`] is filled by
+//! `report.rs` from the same totals as `report.md`); [`render_diff_page`] ([`DiffPage`]: money
+//! gaining and losing per column, status transitions, change per group, a histogram of the
+//! per-household change) and [`render_reconcile_page`] ([`ReconcilePage`]: findings per
+//! program and per group, the households to visit first) take the amounts as the summaries
+//! write them (plain decimals in 元), so `pol diff` and `pol reconcile` only map their summary's
+//! fields into these structs.
 //!
 //! Modules: `markup` (a leaf: [`Html`], escaping, number text, pixel text), `page`, `table`,
-//! `chart`, `run_page`; none imports this module.
+//! `chart`, `run_page`, `diff_page`, `reconcile_page`; none imports this module.
 
 mod chart;
 mod diff_page;
 mod markup;
 mod page;
+mod reconcile_page;
 mod run_page;
 mod table;
 
@@ -71,6 +77,9 @@ pub use chart::{Bar, BarChart, Bin, Histogram};
 pub use diff_page::{ChangeHistogram, DiffPage, GroupChange, MoneyChangeRow, TransitionTable, render_diff_page};
 pub use markup::{Html, decimal_to_fen, escape, group_digits, integer_text, is_plain_decimal, money_text};
 pub use page::Page;
+pub use reconcile_page::{
+    FindingCount, FindingsGroup, ReconcilePage, VisitFinding, VisitHousehold, render_reconcile_page,
+};
 pub use run_page::{
     BudgetLine, Figure, FigureColumn, FigureUnit, GroupFigures, InputRows, LevelFigures, LevelKind, RateFigures,
     RateRow, RunReport, render_run_page,
