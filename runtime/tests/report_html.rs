@@ -222,3 +222,126 @@ fn the_report_page_renders_and_sorts_in_a_headless_browser() {
     assert!(amounts.windows(2).all(|pair| pair[0] <= pair[1]), "money text not sorted as numbers: {amounts:?}");
     assert!(amounts.iter().any(|amount| *amount >= 1000.0), "a `1,234.56` amount is among them");
 }
+
+/// A diff page and a reconcile page over the example's counties (made-up figures: the pages
+/// only format them).
+fn other_pages(report_json: &serde_json::Value) -> Vec<(&'static str, String)> {
+    use pol_runtime::html_report::*;
+    let counties = report_json["counties"].as_array().unwrap();
+    let name = |county: &serde_json::Value| county["name"].as_str().unwrap().to_string();
+    let code = |county: &serde_json::Value| county["code"].as_str().unwrap().to_string();
+    let diff = DiffPage {
+        title: "shaanxi → shaanxi-reform 政策调整影响".into(),
+        facts: vec![("计算基准日".into(), "2019-07-01".into()), ("比较户数".into(), "981".into())],
+        money: vec![MoneyChangeRow {
+            label: "月低保金".into(),
+            gaining: 420,
+            losing: 15,
+            unchanged: 546,
+            before: "232556.29".into(),
+            after: "251203.00".into(),
+            change: "18646.71".into(),
+        }],
+        transitions: vec![TransitionTable {
+            label: "农村低保认定结果".into(),
+            before: vec!["none".into(), "full".into()],
+            after: vec!["none".into(), "full".into()],
+            counts: vec![vec![460, 15], vec![3, 450]],
+        }],
+        groups: counties
+            .iter()
+            .enumerate()
+            .map(|(index, county)| {
+                let change = (index as i64 % 7 - 2) * 1234;
+                GroupChange {
+                    level: "县区".into(),
+                    code: code(county),
+                    name: name(county),
+                    households: county["households"].as_u64().unwrap(),
+                    changed: index as u64 % 5,
+                    before: "1000.00".into(),
+                    after: format!("{}.50", 1000 + change),
+                    change: format!("{change}.50"),
+                }
+            })
+            .collect(),
+        histogram: Some(ChangeHistogram {
+            label: "每户月度合计的变化(元/月)".into(),
+            bins: (0..20)
+                .map(|index| Bin {
+                    label: format!("{}–{}", index * 20 - 100, index * 20 - 80),
+                    count: (index * 7 % 23) as u64,
+                })
+                .collect(),
+        }),
+    };
+    let findings: Vec<String> =
+        ["漏保", "错保", "少发", "多发", "无此户"].iter().map(|word| word.to_string()).collect();
+    let counts = |seed: usize| -> Vec<Vec<FindingCount>> {
+        (0..2)
+            .map(|program| {
+                (0..4)
+                    .map(|finding| {
+                        let count = ((seed + program * 3 + finding) % 9 / 6) as u64;
+                        FindingCount { count, amount: format!("{}.00", count * 300) }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let reconcile = ReconcilePage {
+        title: "shaanxi 数据比对 2019-07".into(),
+        facts: vec![("比对月份".into(), "2019-07".into()), ("发放名册".into(), "roster.csv".into())],
+        programs: vec!["农村低保".into(), "特困人员救助供养".into()],
+        findings,
+        province: FindingsGroup { code: "province".into(), name: String::new(), counts: counts(0) },
+        levels: vec![(
+            "县区".into(),
+            counties
+                .iter()
+                .enumerate()
+                .map(|(index, county)| FindingsGroup { code: code(county), name: name(county), counts: counts(index) })
+                .collect(),
+        )],
+        visits: vec![VisitHousehold {
+            household_id: "H000017".into(),
+            county_code: "610102".into(),
+            county_name: "新城区".into(),
+            findings: vec![VisitFinding {
+                program: "农村低保".into(),
+                finding: "漏保".into(),
+                computed: "612.50".into(),
+                paid: None,
+            }],
+        }],
+    };
+    vec![("diff", render_diff_page(&diff)), ("reconcile", render_reconcile_page(&reconcile))]
+}
+
+/// The diff and reconcile pages render in headless chromium without a console message, each
+/// with a non-blank screenshot (skipped like the test above without chromium).
+#[test]
+fn the_diff_and_reconcile_pages_render_in_a_headless_browser() {
+    let Some(chromium) = chromium() else {
+        assert!(std::env::var_os("POL_BROWSER_TESTS").is_none(), "POL_BROWSER_TESTS is set but chromium is missing");
+        eprintln!("skipped: no chromium (set POL_BROWSER_TESTS=1 to require it)");
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    example_run(&work.path().join("out"));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.path().join("out/report.json")).unwrap()).unwrap();
+    for (kind, html) in other_pages(&report) {
+        assert!(!html.contains(" src=") && !html.contains("://"), "{kind} loads something");
+        let page = work.path().join(format!("{kind}.html"));
+        std::fs::write(&page, &html).unwrap();
+        let screenshot = work.path().join(format!("{kind}.png"));
+        run_chromium(&chromium, &page, &format!("--screenshot={}", screenshot.display()));
+        let bytes = std::fs::read(&screenshot).unwrap();
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "{kind}: not a PNG");
+        assert!(bytes.len() >= 40_000, "{kind}: the screenshot looks blank: {} bytes", bytes.len());
+        if std::env::var_os("POL_KEEP_SCREENSHOTS").is_some() {
+            std::fs::copy(&screenshot, std::env::temp_dir().join(format!("pol-{kind}.png"))).unwrap();
+        }
+    }
+}

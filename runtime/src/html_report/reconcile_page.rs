@@ -151,7 +151,7 @@ fn group_totals(findings: &[String], group: &FindingsGroup) -> Vec<(u64, i128)> 
 fn province_section(page: &mut Page, reconcile: &ReconcilePage) {
     page.heading("全省");
     let totals = group_totals(&reconcile.findings, &reconcile.province);
-    let mut chart = BarChart::new("全省各类发现(户)");
+    let mut chart = BarChart::new("全省各类发现(户·项;无此户为名册行)");
     for (finding, (count, _)) in reconcile.findings.iter().zip(&totals) {
         chart.bar(finding, i128::from(*count), &integer_text(i128::from(*count)));
     }
