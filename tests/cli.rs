@@ -656,9 +656,15 @@ fn gen_then_run_writes_six_files_and_counts_every_row() {
     );
     assert_eq!(run.code, 0, "{}", run.render());
     let out = tmp.path().join("out");
-    for name in
-        ["household_results.csv", "case_results.csv", "publication.csv", "rejects.csv", "report.md", "report.json"]
-    {
+    for name in [
+        "household_results.csv",
+        "case_results.csv",
+        "publication.csv",
+        "rejects.csv",
+        "report.md",
+        "report.json",
+        "report.html",
+    ] {
         assert!(out.join(name).is_file(), "pol run did not write {name}\n{}", run.render());
     }
     let mut rejected_rows = 0;

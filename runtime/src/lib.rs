@@ -6,7 +6,7 @@
 //! [`pol_compiler::diagnostic::Sources`]) and [`pipeline::run`] (a checked program over households,
 //! persons and cases files). The design of the batch scheduler is described in [`pipeline`]; input
 //! formats in [`input`]; field rules in `fields`; output formats in [`output`]; the report in
-//! [`report`]; synthetic data for any policy (`pol gen`) in [`generate`]; the policy as a static
+//! [`report`] (and as a page people look at, `report.html`, in [`html_report`]); synthetic data for any policy (`pol gen`) in [`generate`]; the policy as a static
 //! site (`pol doc`) in [`doc`].
 //!
 //! This crate does not parse or check policies (that is `pol-compiler`) and does not parse
@@ -20,6 +20,7 @@ mod fields;
 pub mod format;
 pub mod generate;
 mod hash;
+pub mod html_report;
 pub mod input;
 pub mod load;
 pub mod lsp;

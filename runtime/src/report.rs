@@ -30,6 +30,10 @@
 
 use crate::error::RuntimeError;
 use crate::format;
+use crate::html_report::{
+    BudgetLine, Figure, FigureColumn, FigureUnit, GroupFigures, LevelFigures, LevelKind, RateFigures, RateRow,
+    RunReport,
+};
 use pol_compiler::arith;
 use pol_compiler::date;
 use pol_compiler::engine::{CountyTable, EvalErrorKind};
@@ -359,6 +363,8 @@ pub(crate) struct Rendered {
     pub markdown: String,
     /// `report.json`.
     pub json: String,
+    /// The figures of `report.html` (the pipeline adds the row counts and renders it).
+    pub html: RunReport,
 }
 
 /// One group of the report, totals resolved.
@@ -487,7 +493,8 @@ pub(crate) fn render(
     }
     let markdown = render_markdown(plan, program, &texts, as_of, &levels)?;
     let json = render_json(plan, program, &texts, as_of, &levels)?;
-    Ok(Rendered { markdown, json })
+    let html = html_figures(plan, program, &texts, as_of, &levels)?;
+    Ok(Rendered { markdown, json, html })
 }
 
 /// The labelled values of a count column in display order.
@@ -896,6 +903,153 @@ fn group_json(
         object.insert("budgets".into(), Value::Array(budgets));
     }
     Ok(Value::Object(object))
+}
+
+/// The figures of `report.html`: the same groups and totals as `report.md`, labelled in Chinese
+/// (a column by its rule's doc comment, else its name).
+fn html_figures(
+    plan: &ReportPlan,
+    program: &Program,
+    texts: &TextTables<'_>,
+    as_of: Word,
+    levels: &[(ReportLevel, Vec<Group>)],
+) -> Result<RunReport, RuntimeError> {
+    let label = |name: &str, doc: &Option<String>| doc.clone().unwrap_or_else(|| name.to_string());
+    let figure = |ty: Ty, total: i128| match ty {
+        Ty::Money(_) => Figure::Money(total),
+        Ty::Ratio => Figure::Text(sum_text(ty, total)),
+        Ty::Bool | Ty::Int | Ty::Date | Ty::Text | Ty::Enum(_) => Figure::Integer(total),
+    };
+    let shown: Vec<(usize, &SumPlan)> =
+        plan.sums.iter().enumerate().filter(|(index, sum)| sum.shown && Some(*index) != plan.members).collect();
+    let mut figures = Vec::new();
+    for (_, sum) in &shown {
+        let unit = match sum.ty {
+            Ty::Money(Period::Month) => {
+                figures.push(FigureColumn { label: label(&sum.name, &sum.doc), unit: FigureUnit::MoneyMonthly });
+                FigureUnit::MoneyAnnual
+            }
+            Ty::Money(Period::Year) => FigureUnit::MoneyAnnual,
+            Ty::Money(Period::Lump) => FigureUnit::Money,
+            Ty::Bool | Ty::Int | Ty::Ratio | Ty::Date | Ty::Text | Ty::Enum(_) => FigureUnit::Plain,
+        };
+        figures.push(FigureColumn { label: label(&sum.name, &sum.doc), unit });
+    }
+    let mut report =
+        RunReport { table: plan.table_name.clone(), as_of: date::format_iso(as_of), ..RunReport::default() };
+    for (level, groups) in levels {
+        // Counted values: the union over groups, in first-seen order, as in `report.md`.
+        let entries: Vec<Vec<Vec<(String, u64)>>> = groups
+            .iter()
+            .map(|group| {
+                plan.counts
+                    .iter()
+                    .zip(&group.acc.counts)
+                    .map(|(count, acc)| count_entries(count, acc, program, texts))
+                    .collect()
+            })
+            .collect();
+        let mut count_keys: Vec<(usize, String)> = Vec::new();
+        for group_entries in &entries {
+            for (column, values) in group_entries.iter().enumerate() {
+                for (value, _) in values {
+                    if !count_keys.iter().any(|(seen_column, seen)| *seen_column == column && seen == value) {
+                        count_keys.push((column, value.clone()));
+                    }
+                }
+            }
+        }
+        count_keys.sort_by_key(|(column, _)| *column);
+        let mut level_figures = LevelFigures {
+            kind: match level {
+                ReportLevel::County => LevelKind::County,
+                ReportLevel::City => LevelKind::City,
+                ReportLevel::Province => LevelKind::Province,
+            },
+            has_persons: plan.members.is_some(),
+            counts: count_keys
+                .iter()
+                .filter_map(|(column, value)| {
+                    plan.counts.get(*column).map(|count| format!("{}:{value}", label(&count.name, &count.doc)))
+                })
+                .collect(),
+            figures: figures.clone(),
+            groups: Vec::with_capacity(groups.len()),
+            rates: Vec::new(),
+        };
+        for (group, group_entries) in groups.iter().zip(&entries) {
+            let mut values = Vec::with_capacity(figures.len());
+            for (index, sum) in &shown {
+                let total = group.acc.sum(*index)?;
+                values.push(figure(sum.ty, total));
+                if sum.ty == Ty::Money(Period::Month) {
+                    values.push(Figure::Money(monthly_to_annual(total)?));
+                }
+            }
+            level_figures.groups.push(GroupFigures {
+                code: if group.is_province { String::new() } else { group.code.clone() },
+                name: group.name.clone(),
+                households: group.acc.households,
+                persons: plan.members.map(|members| group.acc.sum(members)).transpose()?,
+                counts: count_keys
+                    .iter()
+                    .map(|(column, value)| {
+                        group_entries
+                            .get(*column)
+                            .and_then(|values| values.iter().find(|(seen, _)| seen == value))
+                            .map_or(0, |(_, n)| *n)
+                    })
+                    .collect(),
+                figures: values,
+            });
+        }
+        for (rate_index, rate) in plan.rates.iter().enumerate() {
+            let (numerator, denominator) = (plan.sum(rate.numerator)?, plan.sum(rate.denominator)?);
+            let (numerator_label, denominator_label) =
+                (label(&numerator.name, &numerator.doc), label(&denominator.name, &denominator.doc));
+            let mut note = format!("Σ {numerator_label} ÷ Σ {denominator_label}");
+            if rate.filter.is_some() {
+                note.push_str(",只计入 where 条件选中的县区");
+            }
+            if let Some(below) = rate.below {
+                note.push_str(&format!(";低于 {} 时标记", format::percent_to_string(below)));
+            }
+            let mut rows = Vec::new();
+            for group in groups {
+                let Some(Some((num, den))) = group.rates.get(rate_index) else { continue };
+                let word = rate_word(*num, *den);
+                rows.push(RateRow {
+                    code: if group.is_province { String::new() } else { group.code.clone() },
+                    name: group.name.clone(),
+                    numerator: figure(numerator.ty, *num),
+                    denominator: figure(denominator.ty, *den),
+                    rate: word.map(|word| (format::percent_to_string(word), i128::from(word))),
+                    flag: flagged_below(word, rate.below)
+                        .map(|below| format!("低于 {}", format::percent_to_string(below))),
+                });
+            }
+            level_figures.rates.push(RateFigures {
+                name: rate.name.clone(),
+                note,
+                numerator: numerator_label,
+                denominator: denominator_label,
+                rows,
+            });
+        }
+        if let Some(province) = groups.iter().find(|group| group.is_province) {
+            for (sum_index, budget_label, amount) in &plan.budgets {
+                let sum = plan.sum(*sum_index)?;
+                report.budgets.push(BudgetLine {
+                    label: budget_label.clone(),
+                    column: label(&sum.name, &sum.doc),
+                    budget: i128::from(*amount),
+                    computed: budget_total(sum.ty, province.acc.sum(*sum_index)?)?,
+                });
+            }
+        }
+        report.levels.push(level_figures);
+    }
+    Ok(report)
 }
 
 /// An exact total as a JSON integer, or as a decimal string when it does not fit in 64 bits.

@@ -14,7 +14,7 @@ fn a_failure_halfway_leaves_the_previous_outputs_untouched() {
     let first = options(&compiled, &inputs, "households.csv", "persons.csv", Some("cases.csv"), "out");
     run_ok(&compiled, &first);
     let before = dir_files(&inputs.path("out"));
-    assert_eq!(before.len(), 7);
+    assert_eq!(before.len(), 8);
     // The same input with bytes that are not UTF-8 in the last person, read chunk by chunk: the
     // first chunks are evaluated and written to the staging directory before the bad row shows.
     let mut persons = crate::outputs::PERSONS.as_bytes().to_vec();
@@ -81,6 +81,7 @@ fn a_run_in_another_format_removes_the_previous_format_with_the_commit() {
             "paid_only.parquet",
             "people.parquet",
             "rejects.csv",
+            "report.html",
             "report.json",
             "report.md"
         ]
@@ -94,6 +95,7 @@ fn a_run_in_another_format_removes_the_previous_format_with_the_commit() {
             "paid_only.jsonl",
             "people.jsonl",
             "rejects.csv",
+            "report.html",
             "report.json",
             "report.md"
         ]

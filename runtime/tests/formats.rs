@@ -190,6 +190,7 @@ fn typed_parquet_and_json_values_read_like_their_text() {
         "paid_only.csv",
         "report.md",
         "report.json",
+        "report.html",
         "rejects.csv",
     ] {
         assert_eq!(inputs.read(&format!("typed/{name}")), inputs.read(&format!("csv/{name}")), "{name}");

@@ -114,7 +114,9 @@ fn ungrouped_persons_give_the_same_results() {
     assert_eq!(grouped.households, ungrouped.households);
     assert_eq!(grouped.persons, ungrouped.persons);
     assert_eq!(grouped.cases, ungrouped.cases);
-    for name in ["household_results.csv", "case_results.csv", "publication.csv", "report.md", "report.json"] {
+    for name in
+        ["household_results.csv", "case_results.csv", "publication.csv", "report.md", "report.json", "report.html"]
+    {
         assert!(
             fixture.inputs.read(&format!("grouped/{name}")) == fixture.inputs.read(&format!("ungrouped/{name}")),
             "{name} differs"

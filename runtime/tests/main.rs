@@ -11,6 +11,7 @@ mod invariance;
 mod modules;
 mod outputs;
 mod published;
+mod report_html;
 mod shaanxi;
 mod support;
 mod validation;

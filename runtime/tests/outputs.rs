@@ -49,6 +49,7 @@ fn outputs_report_and_counts() {
             "paid_only.csv",
             "people.csv",
             "rejects.csv",
+            "report.html",
             "report.json",
             "report.md"
         ]

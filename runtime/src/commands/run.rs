@@ -56,6 +56,7 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
     options.progress = std::io::stderr().is_terminal();
     options.timings = command.timings;
     options.sources = Some(&sources);
+    options.policy_name = policy_name(&command.policy);
     match crate::pipeline::run(&policy.program, &counties, &policy.jurisdictions, &options, engine.as_ref()) {
         Ok(summary) => {
             for (name, counts) in
@@ -78,4 +79,10 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
             status
         }
     }
+}
+
+/// The policy's name for `report.html`: its directory's name (`policies/shaanxi` → `shaanxi`).
+fn policy_name(policy: &std::path::Path) -> Option<String> {
+    let path = if policy.file_name().is_some() { policy.to_path_buf() } else { policy.canonicalize().ok()? };
+    path.file_name().map(|name| name.to_string_lossy().into_owned())
 }

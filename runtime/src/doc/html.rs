@@ -21,7 +21,7 @@ th{background:#f0e6e6}.doc{font-size:1.05em}.notes{color:#555;font-size:.9em}.la
 .pass{color:#1a7f37}.fail{color:#b42318;font-weight:bold}ul.refs{margin:.2em 0}";
 
 /// Escapes text for HTML content and attribute values.
-pub(super) fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

@@ -17,7 +17,7 @@
 //!
 //! Naming: `x_html` renders an `x` to HTML; `x_href` is the link target of an `x`.
 
-mod html;
+pub(crate) mod html;
 mod pages;
 mod params_page;
 mod refs;

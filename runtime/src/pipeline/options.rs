@@ -35,6 +35,8 @@ pub struct RunOptions<'a> {
     pub chunk_households: usize,
     /// The policy's sources, to name the policy location of evaluation errors.
     pub sources: Option<&'a Sources>,
+    /// The policy's name shown in `report.html` (`pol run` gives its directory's name).
+    pub policy_name: Option<String>,
 }
 
 impl<'a> RunOptions<'a> {
@@ -52,6 +54,7 @@ impl<'a> RunOptions<'a> {
             timings: false,
             chunk_households: DEFAULT_CHUNK_HOUSEHOLDS,
             sources: None,
+            policy_name: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use super::plan::{Mode, PassContext};
 use super::rejects::RejectsWriter;
 use crate::error::RuntimeError;
 use crate::hash::HashCollector;
+use crate::html_report::{InputRows, render_run_page};
 use crate::output::{Staging, TablePlan, TableSink};
 use crate::report::ReportAcc;
 use std::time::Instant;
@@ -109,7 +110,25 @@ impl Writer {
                 context.counties,
                 context.options.as_of,
             )?;
-            for (name, text) in [("report.md", rendered.markdown), ("report.json", rendered.json)] {
+            let mut figures = rendered.html;
+            figures.policy.clone_from(&context.options.policy_name);
+            let mut inputs = vec![("住户", self.households), ("人员", self.persons)];
+            if context.options.cases.is_some() {
+                inputs.push(("个案", cases));
+            }
+            figures.inputs = inputs
+                .into_iter()
+                .map(|(label, counts)| InputRows {
+                    label: label.to_string(),
+                    read: counts.read,
+                    accepted: counts.accepted,
+                    rejected: counts.rejected,
+                })
+                .collect();
+            let html = render_run_page(&figures);
+            for (name, text) in
+                [("report.md", rendered.markdown), ("report.json", rendered.json), ("report.html", html)]
+            {
                 let path = staging.file(name);
                 std::fs::write(&path, text).map_err(|error| RuntimeError::write(&path, &error))?;
             }
