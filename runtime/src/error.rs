@@ -180,6 +180,19 @@ pub enum RuntimeError {
         help: &'static str,
     },
 
+    /// `pol reconcile` on a policy that declares no `program`.
+    #[error("the policy in `{policy}` declares no programs to reconcile")]
+    #[diagnostic(
+        code(pol::reconcile::no_programs),
+        help(
+            "declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao \"农村最低生活保障\" = dibao_monthly`"
+        )
+    )]
+    NoPrograms {
+        /// The policy directory as given.
+        policy: String,
+    },
+
     /// A rate's `where` cannot be evaluated for a county of `jurisdictions.csv`.
     #[error("the `where` of rate `{rate}` fails for county `{county}`: {reason}")]
     #[diagnostic(
@@ -371,6 +384,7 @@ impl RuntimeError {
             | RuntimeError::Parquet { .. }
             | RuntimeError::UndeclaredEntity { .. }
             | RuntimeError::Schema { .. }
+            | RuntimeError::NoPrograms { .. }
             | RuntimeError::RateFilter { .. }
             | RuntimeError::RecordTooLong { .. }
             | RuntimeError::UnterminatedQuote { .. } => true,
