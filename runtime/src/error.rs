@@ -193,6 +193,19 @@ pub enum RuntimeError {
         policy: String,
     },
 
+    /// A program's amounts add up beyond what a money word holds.
+    #[error("the amounts of program `{program}` for household `{household}` add up beyond the largest amount")]
+    #[diagnostic(
+        code(pol::reconcile::overflow),
+        help("check the household's input: the rules of one program add up to more than 92 trillion yuan")
+    )]
+    AmountOverflow {
+        /// The household id.
+        household: String,
+        /// The program's id.
+        program: String,
+    },
+
     /// A rate's `where` cannot be evaluated for a county of `jurisdictions.csv`.
     #[error("the `where` of rate `{rate}` fails for county `{county}`: {reason}")]
     #[diagnostic(
@@ -385,6 +398,7 @@ impl RuntimeError {
             | RuntimeError::UndeclaredEntity { .. }
             | RuntimeError::Schema { .. }
             | RuntimeError::NoPrograms { .. }
+            | RuntimeError::AmountOverflow { .. }
             | RuntimeError::RateFilter { .. }
             | RuntimeError::RecordTooLong { .. }
             | RuntimeError::UnterminatedQuote { .. } => true,

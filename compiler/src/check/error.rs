@@ -434,7 +434,9 @@ pub enum TypeError {
     #[error("program `{id}` adds `{rule}`, which is not a household rule")]
     #[diagnostic(
         code("pol::program::unknown_rule"),
-        help("a program's monthly amount is the sum of household rules of type `元/月`, e.g. `household dibao_monthly: 元/月 = …`")
+        help(
+            "a program's monthly amount is the sum of household rules of type `元/月`, e.g. `household dibao_monthly: 元/月 = …`"
+        )
     )]
     ProgramUnknownRule {
         /// The program's id.
@@ -450,7 +452,9 @@ pub enum TypeError {
     #[error("program `{id}` adds `{rule}` of type `{ty}`, not `元/月`")]
     #[diagnostic(
         code("pol::program::not_monthly"),
-        help("a program's amount is money per month: add rules of type `元/月`, or give the rule that type with `as 元/月`")
+        help(
+            "a program's amount is money per month: add rules of type `元/月`, or give the rule that type with `as 元/月`"
+        )
     )]
     ProgramNotMonthly {
         /// The program's id.
@@ -466,10 +470,7 @@ pub enum TypeError {
 
     /// Two programs with one id.
     #[error("program `{id}` is declared twice")]
-    #[diagnostic(
-        code("pol::program::duplicate"),
-        help("give each program its own id: a roster names programs by id")
-    )]
+    #[diagnostic(code("pol::program::duplicate"), help("give each program its own id: a roster names programs by id"))]
     ProgramDuplicate {
         /// The id.
         id: String,

@@ -4,6 +4,8 @@
 
 use crate::error::{InputExcerpt, RuntimeError};
 use crate::output::OutputFormat;
+use crate::reconcile::Reconcile;
+use crate::reconcile::summary::ReconcileSummary;
 use pol_compiler::diagnostic::Sources;
 use pol_compiler::tir::Word;
 use std::fmt;
@@ -35,6 +37,9 @@ pub struct RunOptions<'a> {
     pub chunk_households: usize,
     /// The policy's sources, to name the policy location of evaluation errors.
     pub sources: Option<&'a Sources>,
+    /// `pol reconcile`: the roster to compare each accepted household with; the run then
+    /// also writes `reconcile.csv` and `reconcile_summary.md`/`.json`.
+    pub reconcile: Option<&'a Reconcile>,
 }
 
 impl<'a> RunOptions<'a> {
@@ -52,6 +57,7 @@ impl<'a> RunOptions<'a> {
             timings: false,
             chunk_households: DEFAULT_CHUNK_HOUSEHOLDS,
             sources: None,
+            reconcile: None,
         }
     }
 }
@@ -168,6 +174,8 @@ pub struct RunSummary {
     pub duplicate_ids: usize,
     /// Bytes held by the id hashes of the first pass, for measurements.
     pub hash_bytes: usize,
+    /// `pol reconcile`'s summary, when the run compared a roster.
+    pub reconcile: Option<ReconcileSummary>,
 }
 
 impl fmt::Display for RunSummary {
