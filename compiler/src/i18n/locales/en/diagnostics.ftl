@@ -286,6 +286,9 @@ pol-program-visit-twice = the visit list is declared twice
 pol-reconcile-no-programs = the policy in `{ $policy }` declares no programs to reconcile
     .help = declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao "农村最低生活保障" = dibao_monthly`
 
+pol-reconcile-overflow = the amounts of program `{ $program }` for household `{ $household }` add up beyond the largest amount
+    .help = check the household's input: the rules of one program add up to more than 92 trillion yuan
+
 pol-test-missing-column = { $entity } record has no value for `{ $column }`
     .label = `{ $column }` is missing and has no default
 

@@ -286,6 +286,9 @@ pol-program-visit-twice = 走访名单声明了两次
 pol-reconcile-no-programs = `{ $policy }` 中的政策没有声明可比对的救助项目
     .help = 请声明花名册发放的每个救助项目及其月发放额所加的家庭规则，例如 `program dibao "农村最低生活保障" = dibao_monthly`
 
+pol-reconcile-overflow = 家庭 `{ $household }` 的救助项目 `{ $program }` 各项金额之和超出可表示的最大金额
+    .help = 请检查该家庭的输入数据：同一救助项目的规则之和超过了 92 万亿元
+
 pol-test-missing-column = `{ $entity }` 记录没有 `{ $column }` 的值
     .label = 缺少 `{ $column }`，且它没有默认值
 
