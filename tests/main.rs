@@ -13,11 +13,15 @@
 //! - [`lsp`] spawns `pol lsp` on a copy of the Shaanxi policy and speaks JSON-RPC to it over
 //!   stdio, one test per feature (diagnostics, hover, definition and references, formatting,
 //!   symbols, completion, rename).
+//! - [`reconcile`] runs `pol reconcile` on hand-computed households (one per finding), on bad
+//!   roster rows, and on generated data with a roster made from `pol run`'s own output with
+//!   known injected errors, which must be found exactly.
 //! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
 mod docs;
 mod lsp;
 mod oracle;
+mod reconcile;
 mod report;
 mod support;
