@@ -81,6 +81,15 @@ enum Command {
     },
     /// Evaluate the policy over households and persons files and write the outputs.
     Run(RunArgs),
+    /// Run the policy and compare each household's programs with what a roster says was paid
+    /// in the as-of month: reconcile.csv (漏保, 错保, 少发, 多发, 无此户) and a summary.
+    Reconcile {
+        #[command(flatten)]
+        run: RunArgs,
+        /// The roster: household_id,program,month,amount (.csv, .jsonl or .parquet).
+        #[arg(long)]
+        roster: PathBuf,
+    },
     /// Write seeded synthetic households, persons and cases (CSV) drawn from the policy's
     /// declarations, every household accepted by its `require` lines.
     Gen {
@@ -235,29 +244,10 @@ fn main() -> ExitCode {
             };
             commands::explain::explain(&policy, &target, as_of, format, &mut out, &mut err)
         }
-        Command::Run(args) => {
-            let engine = match args.engine {
-                RunEngineArg::Jit => EngineChoice::Jit,
-                RunEngineArg::Interp => EngineChoice::Interp,
-            };
-            let output_format = match args.output_format {
-                OutputFormatArg::Csv => commands::run::OutputFormat::Csv,
-                OutputFormatArg::Jsonl => commands::run::OutputFormat::Jsonl,
-                OutputFormatArg::Parquet => commands::run::OutputFormat::Parquet,
-            };
-            let options = commands::run::RunCommand {
-                policy: args.policy,
-                households: args.households,
-                persons: args.persons,
-                cases: args.cases,
-                as_of: args.as_of,
-                out: args.out,
-                engine,
-                threads: args.threads,
-                timings: args.timings,
-                output_format,
-            };
-            commands::run::run(&options, format, &mut out, &mut err)
+        Command::Run(args) => commands::run::run(&run_command(args), format, &mut out, &mut err),
+        Command::Reconcile { run, roster } => {
+            let command = commands::reconcile::ReconcileCommand { run: run_command(run), roster };
+            commands::reconcile::reconcile(&command, format, &mut out, &mut err)
         }
         Command::Gen { policy, households, seed, bad_rate, as_of, out: dir } => {
             let command = commands::gen_data::GenCommand { policy, households, seed, bad_rate, as_of, out: dir };
@@ -272,4 +262,29 @@ fn main() -> ExitCode {
         }
     };
     ExitCode::from(status.code())
+}
+
+/// What `pol run` (and `pol reconcile`) are given.
+fn run_command(args: RunArgs) -> commands::run::RunCommand {
+    let engine = match args.engine {
+        RunEngineArg::Jit => EngineChoice::Jit,
+        RunEngineArg::Interp => EngineChoice::Interp,
+    };
+    let output_format = match args.output_format {
+        OutputFormatArg::Csv => commands::run::OutputFormat::Csv,
+        OutputFormatArg::Jsonl => commands::run::OutputFormat::Jsonl,
+        OutputFormatArg::Parquet => commands::run::OutputFormat::Parquet,
+    };
+    commands::run::RunCommand {
+        policy: args.policy,
+        households: args.households,
+        persons: args.persons,
+        cases: args.cases,
+        as_of: args.as_of,
+        out: args.out,
+        engine,
+        threads: args.threads,
+        timings: args.timings,
+        output_format,
+    }
 }

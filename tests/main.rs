@@ -16,6 +16,9 @@
 //! - [`dated`] runs a policy with dated rules and a parameter that ends
 //!   (`tests/policies/child_allowance`) through every command on several dates, both engines, and
 //!   snapshots the reads of what is not in force (`pol check` all at once, `pol run --as-of`).
+//! - [`reconcile`] runs `pol reconcile` on hand-computed households (one per finding), on bad
+//!   roster rows, and on generated data with a roster made from `pol run`'s own output with
+//!   known injected errors, which must be found exactly.
 //! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
@@ -23,5 +26,6 @@ mod dated;
 mod docs;
 mod lsp;
 mod oracle;
+mod reconcile;
 mod report;
 mod support;

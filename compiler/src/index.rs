@@ -199,7 +199,7 @@ impl Builder {
                 let def = self.define(DefKind::Output, &decl.name, decl.span, &decl.doc, None);
                 self.outputs.entry(decl.name.name.clone()).or_insert(def);
             }
-            Item::Report(_) | Item::Test(_) => {}
+            Item::Report(_) | Item::Program(_) | Item::Visit(_) | Item::Test(_) => {}
         }
     }
 
@@ -238,6 +238,12 @@ impl Builder {
             }
             Item::Output(decl) => self.walk_output(decl),
             Item::Report(decl) => self.walk_report(decl),
+            Item::Program(decl) => {
+                for rule in &decl.rules {
+                    self.refer_value(rule);
+                }
+            }
+            Item::Visit(decl) => self.refer_value(&decl.rule),
             Item::Test(decl) => self.walk_test(decl),
         }
     }

@@ -614,6 +614,8 @@ mod tests {
             order: vec![RuleId(3), RuleId(0), RuleId(1), RuleId(2), RuleId(4)],
             outputs: Vec::new(),
             report: None,
+            programs: Vec::new(),
+            visit: None,
             tests: Vec::new(),
             texts: Vec::new(),
         }

@@ -107,10 +107,28 @@ pub struct Program {
     pub outputs: Vec<Output>,
     /// The report, if declared.
     pub report: Option<Report>,
+    /// The programs the policy pays (`program` declarations), in declaration order; what
+    /// `pol reconcile` compares a roster with.
+    pub programs: Vec<PaidProgram>,
+    /// The household `bool` rule of the visit list (`visit = …`), if declared.
+    pub visit: Option<RuleId>,
     /// Tests in declaration order.
     pub tests: Vec<Test>,
     /// Text literals; a literal text handle indexes this table.
     pub texts: Vec<String>,
+}
+
+/// A program the policy pays: `program dibao "农村最低生活保障" = dibao_monthly`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaidProgram {
+    /// Its id (a roster's `program` column).
+    pub id: String,
+    /// Its name for people.
+    pub name: String,
+    /// Household rules of type `元/月`; the program's monthly amount is their sum.
+    pub rules: Vec<RuleId>,
+    /// The declaration.
+    pub span: Span,
 }
 
 /// An enum's name and variants.
@@ -603,6 +621,13 @@ impl Program {
                 return fail(format!("output `{}` reads rule {} of another entity", output.name, id.0));
             }
         }
+        let household_rule = |id: &RuleId| entity_of(*id) == Some(EntityKind::Household);
+        if let Some(program) = parts.programs.iter().find(|program| !program.rules.iter().all(household_rule)) {
+            return fail(format!("program `{}` reads a rule that is not a household rule", program.id));
+        }
+        if parts.visit.as_ref().is_some_and(|visit| !household_rule(visit)) {
+            return fail("the visit list is not a household rule".to_string());
+        }
         if let Some(report) = &parts.report {
             let Some(table) = parts.outputs.get(report.table) else {
                 return fail(format!("the report reads output {}, which does not exist", report.table));
@@ -642,8 +667,9 @@ impl Program {
         self.rules.get(id.0 as usize)
     }
 
-    /// The rules the output tables and the report read: their columns and filters, and the
-    /// report's extra columns. Each once, in first-read order.
+    /// The rules the output tables, the report and `pol reconcile` read: their columns and
+    /// filters, the report's extra columns, the programs' rules and the visit list. Each once,
+    /// in first-read order.
     pub fn output_rules(&self) -> Vec<RuleId> {
         let mut rules = Vec::new();
         let outputs = self
@@ -651,7 +677,8 @@ impl Program {
             .iter()
             .flat_map(|output| output.filter.into_iter().chain(output.columns.iter().map(|(_, rule)| *rule)));
         let report = self.report.iter().flat_map(|report| report.extra_columns.iter().map(|(_, rule)| *rule));
-        for rule in outputs.chain(report) {
+        let programs = self.programs.iter().flat_map(|program| program.rules.iter().copied()).chain(self.visit);
+        for rule in outputs.chain(report).chain(programs) {
             if !rules.contains(&rule) {
                 rules.push(rule);
             }

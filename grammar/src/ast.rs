@@ -56,6 +56,10 @@ pub enum Item {
     Output(OutputDecl),
     /// `report for table { ... }`
     Report(ReportDecl),
+    /// `program dibao "农村最低生活保障" = dibao_monthly`
+    Program(ProgramDecl),
+    /// `visit = visit_required`
+    Visit(VisitDecl),
     /// `test "name" { ... }`
     Test(TestDecl),
 }
@@ -393,6 +397,33 @@ pub struct ReportDecl {
     pub table: Ident,
     /// The entries in order.
     pub entries: Vec<ReportEntry>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `program tekun "特困人员救助供养" = tekun_basic_monthly + tekun_care_monthly`: a program the
+/// policy pays; its monthly amount for a household is the sum of the named household rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgramDecl {
+    /// Doc comment lines.
+    pub doc: Vec<String>,
+    /// The program's id (what a roster's `program` column holds).
+    pub id: Ident,
+    /// Its name for people, e.g. `农村最低生活保障`.
+    pub name: StringLit,
+    /// The household rules added up, at least one.
+    pub rules: Vec<Ident>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `visit = visit_required`: the household rule that puts a household on the visit list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitDecl {
+    /// Doc comment lines.
+    pub doc: Vec<String>,
+    /// The household `bool` rule.
+    pub rule: Ident,
     /// The whole declaration.
     pub span: Span,
 }

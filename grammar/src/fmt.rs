@@ -265,6 +265,15 @@ impl Printer<'_> {
             }
             ast::Item::Output(decl) => self.output_doc(decl),
             ast::Item::Report(decl) => self.report_doc(decl),
+            ast::Item::Program(decl) => self.program_doc(decl),
+            ast::Item::Visit(decl) => {
+                let mut docs = Vec::new();
+                self.doc_lines(&decl.doc, &mut docs);
+                docs.push(self.keyword("visit", decl.span.start));
+                docs.push(Doc::text(" = "));
+                docs.push(self.at(decl.rule.name.clone(), decl.rule.span));
+                Doc::Seq(docs)
+            }
             ast::Item::Test(decl) => self.test_doc(decl),
         }
     }
@@ -324,6 +333,24 @@ impl Printer<'_> {
             })
             .collect();
         self.block(header, header_end, entries, decl.span)
+    }
+
+    fn program_doc(&self, decl: &ast::ProgramDecl) -> Doc {
+        let mut docs = Vec::new();
+        self.doc_lines(&decl.doc, &mut docs);
+        docs.push(self.keyword("program", decl.span.start));
+        docs.push(Doc::text(" "));
+        docs.push(self.at(decl.id.name.clone(), decl.id.span));
+        docs.push(Doc::text(" "));
+        docs.push(self.at(quote(&decl.name.value), decl.name.span));
+        docs.push(Doc::text(" = "));
+        for (index, rule) in decl.rules.iter().enumerate() {
+            if index > 0 {
+                docs.push(Doc::text(" + "));
+            }
+            docs.push(self.at(rule.name.clone(), rule.span));
+        }
+        Doc::Seq(docs)
     }
 
     fn report_doc(&self, decl: &ast::ReportDecl) -> Doc {

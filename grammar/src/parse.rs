@@ -279,6 +279,8 @@ impl Builder<'_> {
             Rule::param_decl => self.build_param(inner).map(ast::Item::Param),
             Rule::output_decl => self.build_output(inner).map(ast::Item::Output),
             Rule::report_decl => self.build_report(inner).map(ast::Item::Report),
+            Rule::program_decl => self.build_program(inner).map(ast::Item::Program),
+            Rule::visit_decl => self.build_visit(inner).map(ast::Item::Visit),
             Rule::test_decl => self.build_test(inner).map(ast::Item::Test),
             other => self.fail(self.cx.internal(span, &format!("unknown item {other:?}"))),
         }
@@ -490,6 +492,25 @@ impl Builder<'_> {
             None => None,
         };
         Some(ast::OutputColumn { name, value, span })
+    }
+
+    fn build_program(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ProgramDecl> {
+        let (span, doc) = (self.cx.span(&pair), self.cx.doc(&pair));
+        let mut parts = children(pair).skip(1);
+        let id = self.cx.ident(&parts.next()?);
+        let name = self.ok(expr::build_string_lit(&self.cx, parts.next()?))?;
+        let rules: Vec<ast::Ident> =
+            parts.filter(|part| part.as_rule() == Rule::ident).map(|part| self.cx.ident(&part)).collect();
+        if rules.is_empty() {
+            return self.fail(self.cx.internal(span, "a program without rules"));
+        }
+        Some(ast::ProgramDecl { doc, id, name, rules, span })
+    }
+
+    fn build_visit(&mut self, pair: Pair<'_, Rule>) -> Option<ast::VisitDecl> {
+        let (span, doc) = (self.cx.span(&pair), self.cx.doc(&pair));
+        let rule = self.cx.ident(&children(pair).find(|part| part.as_rule() == Rule::ident)?);
+        Some(ast::VisitDecl { doc, rule, span })
     }
 
     fn build_report(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ReportDecl> {

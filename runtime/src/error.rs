@@ -180,6 +180,32 @@ pub enum RuntimeError {
         help: &'static str,
     },
 
+    /// `pol reconcile` on a policy that declares no `program`.
+    #[error("the policy in `{policy}` declares no programs to reconcile")]
+    #[diagnostic(
+        code(pol::reconcile::no_programs),
+        help(
+            "declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao \"农村最低生活保障\" = dibao_monthly`"
+        )
+    )]
+    NoPrograms {
+        /// The policy directory as given.
+        policy: String,
+    },
+
+    /// A program's amounts add up beyond what a money word holds.
+    #[error("the amounts of program `{program}` for household `{household}` add up beyond the largest amount")]
+    #[diagnostic(
+        code(pol::reconcile::overflow),
+        help("check the household's input: the rules of one program add up to more than 92 trillion yuan")
+    )]
+    AmountOverflow {
+        /// The household id.
+        household: String,
+        /// The program's id.
+        program: String,
+    },
+
     /// A rate's `where` cannot be evaluated for a county of `jurisdictions.csv`.
     #[error("the `where` of rate `{rate}` fails for county `{county}`: {reason}")]
     #[diagnostic(
@@ -371,6 +397,8 @@ impl RuntimeError {
             | RuntimeError::Parquet { .. }
             | RuntimeError::UndeclaredEntity { .. }
             | RuntimeError::Schema { .. }
+            | RuntimeError::NoPrograms { .. }
+            | RuntimeError::AmountOverflow { .. }
             | RuntimeError::RateFilter { .. }
             | RuntimeError::RecordTooLong { .. }
             | RuntimeError::UnterminatedQuote { .. } => true,

@@ -26,6 +26,7 @@ pub mod load;
 pub mod lsp;
 pub mod output;
 pub mod pipeline;
+pub mod reconcile;
 pub mod report;
 pub mod single;
 mod text_rules;

@@ -44,6 +44,10 @@ pub(super) struct Decls<'a> {
     pub outputs: Vec<OutputPlan<'a>>,
     /// Report blocks (one is allowed; more are reported).
     pub reports: Vec<&'a ReportDecl>,
+    /// `program` declarations in order.
+    pub programs: Vec<&'a ast::ProgramDecl>,
+    /// `visit` declarations (one is allowed; more are reported).
+    pub visits: Vec<&'a ast::VisitDecl>,
     /// Tests in declaration order.
     pub tests: Vec<&'a TestDecl>,
 }
@@ -177,6 +181,8 @@ struct Items<'a> {
     rules: Vec<&'a ast::RuleDecl>,
     outputs: Vec<&'a OutputDecl>,
     reports: Vec<&'a ReportDecl>,
+    programs: Vec<&'a ast::ProgramDecl>,
+    visits: Vec<&'a ast::VisitDecl>,
     tests: Vec<&'a TestDecl>,
 }
 
@@ -218,6 +224,8 @@ pub(super) fn collect<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Di
         rules: Vec::new(),
         outputs: Vec::new(),
         reports: items.reports.clone(),
+        programs: items.programs.clone(),
+        visits: items.visits.clone(),
         tests: items.tests.clone(),
     };
     decls.collect_jurisdictions(&items.jurisdictions, diags);
@@ -243,6 +251,8 @@ fn group_items(files: &[(SourceId, ast::File)]) -> Items<'_> {
                 Item::Rule(decl) => items.rules.push(decl),
                 Item::Output(decl) => items.outputs.push(decl),
                 Item::Report(decl) => items.reports.push(decl),
+                Item::Program(decl) => items.programs.push(decl),
+                Item::Visit(decl) => items.visits.push(decl),
                 Item::Test(decl) => items.tests.push(decl),
             }
         }

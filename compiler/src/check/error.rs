@@ -430,6 +430,84 @@ pub enum TypeError {
         help: Option<String>,
     },
 
+    /// A program adds a name that is no household rule.
+    #[error("program `{id}` adds `{rule}`, which is not a household rule")]
+    #[diagnostic(
+        code("pol::program::unknown_rule"),
+        help(
+            "a program's monthly amount is the sum of household rules of type `元/月`, e.g. `household dibao_monthly: 元/月 = …`"
+        )
+    )]
+    ProgramUnknownRule {
+        /// The program's id.
+        id: String,
+        /// The name as written.
+        rule: String,
+        /// Where.
+        #[label("not a household rule")]
+        span: Span,
+    },
+
+    /// A program adds a rule that is not money per month.
+    #[error("program `{id}` adds `{rule}` of type `{ty}`, not `元/月`")]
+    #[diagnostic(
+        code("pol::program::not_monthly"),
+        help(
+            "a program's amount is money per month: add rules of type `元/月`, or give the rule that type with `as 元/月`"
+        )
+    )]
+    ProgramNotMonthly {
+        /// The program's id.
+        id: String,
+        /// The rule.
+        rule: String,
+        /// Its type.
+        ty: String,
+        /// Where.
+        #[label("not money per month")]
+        span: Span,
+    },
+
+    /// Two programs with one id.
+    #[error("program `{id}` is declared twice")]
+    #[diagnostic(code("pol::program::duplicate"), help("give each program its own id: a roster names programs by id"))]
+    ProgramDuplicate {
+        /// The id.
+        id: String,
+        /// The second declaration.
+        #[label("declared again here")]
+        span: Span,
+        /// The first, when in the same file.
+        #[label("first declared here")]
+        first: Option<Span>,
+    },
+
+    /// A visit list that is not a household `bool` rule, or a second one.
+    #[error("the visit list `{rule}` is not a household `bool` rule")]
+    #[diagnostic(
+        code("pol::program::visit"),
+        help("name the household rule that is true for a household on the visit list, e.g. `visit = visit_required`")
+    )]
+    VisitNotBool {
+        /// The name as written.
+        rule: String,
+        /// Where.
+        #[label("not a household `bool` rule")]
+        span: Span,
+    },
+
+    /// A second `visit` declaration.
+    #[error("the visit list is declared twice")]
+    #[diagnostic(code("pol::program::visit_twice"), help("a policy has one visit list; keep one `visit = …`"))]
+    VisitTwice {
+        /// The second declaration.
+        #[label("declared again here")]
+        span: Span,
+        /// The first, when in the same file.
+        #[label("first declared here")]
+        first: Option<Span>,
+    },
+
     /// A test record without a value for a column that has no default.
     #[error("{entity} record has no value for `{column}`")]
     #[diagnostic(code("pol::test::missing_column"))]

@@ -16,8 +16,8 @@
 //!    checked in, so a rule without a written type is typed before any rule that uses it, and
 //!    it is also [`Program::order`]. What is left over lies on a cycle, reported with its path.
 //! 4. **Check** (`expr`, `ops`, `calls`, `patterns`, `literal`): every expression becomes a
-//!    typed [`tir::Expr`]; then parameters, outputs, the report and tests (`items`, `report`,
-//!    `tests_build`).
+//!    typed [`tir::Expr`]; then parameters, outputs, the report, the programs and the visit
+//!    list, and tests (`items`, `report`, `programs`, `tests_build`).
 //!
 //! # Modes
 //!
@@ -78,6 +78,7 @@ mod literal;
 mod ops;
 mod order;
 mod patterns;
+mod programs;
 mod report;
 mod resolve;
 mod tests_build;
@@ -191,6 +192,7 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
     let params = checker.check_params().into_iter().collect::<Option<Vec<_>>>();
     let outputs = checker.build_outputs();
     let report = checker.build_report(&outputs);
+    let (programs, visit) = checker.build_programs(&rules);
     let tests = checker.build_tests(&schemas);
     let has_report = !decls.reports.is_empty();
     let [household, person, case] = schemas;
@@ -206,6 +208,8 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
             order: order.iter().map(|&id| RuleId(id as u32)).collect(),
             outputs: outputs.clone(),
             report: if has_report { Some(report.clone()?) } else { None },
+            programs: programs.clone()?,
+            visit: visit.clone()?,
             tests: tests.iter().cloned().collect::<Option<Vec<_>>>()?,
             texts: std::mem::take(&mut checker.texts.texts),
         })
@@ -228,6 +232,8 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
             order: Vec::new(),
             outputs: Vec::new(),
             report: None,
+            programs: Vec::new(),
+            visit: None,
             tests: Vec::new(),
             texts: checker.texts.texts.clone(),
         };

@@ -129,6 +129,8 @@ fn schema() -> Program {
         order: Vec::new(),
         outputs: Vec::new(),
         report: None,
+        programs: Vec::new(),
+        visit: None,
         tests: Vec::new(),
         texts: vec!["王建国".into(), "王**".into(), "李四".into()],
     }

@@ -320,3 +320,42 @@ fn a_cycle_through_ten_thousand_rules_is_one_error() {
     assert!(rendered.contains("`r11` → … 9987 more … → `r9999` → `r0`"), "{rendered}");
     assert!(rendered.len() < 10_000, "{rendered}");
 }
+
+// ---------------------------------------------------------------------------- programs
+
+/// Household money rules a program may add, and one that is not money per month.
+const PROGRAM_RULES: &str = r#"
+household dibao_monthly: 元/月 = dibao_standard as 元/月
+household dibao_yearly: 元/年 = dibao_standard
+household needs_visit: bool = on_dibao
+person child_topup: 元/月 = 10.00
+"#;
+
+#[test]
+fn a_program_adding_an_unknown_or_person_rule() {
+    assert_snapshot!(errors_of(
+        &["program dibao \"农村最低生活保障\" = dibao_monthly + dibao_montly + child_topup", PROGRAM_RULES, SCHEMA],
+        None
+    ));
+}
+
+#[test]
+fn a_program_adding_money_per_year() {
+    assert_snapshot!(errors_of(&["program dibao \"农村最低生活保障\" = dibao_yearly", PROGRAM_RULES, SCHEMA], None));
+}
+
+#[test]
+fn a_program_id_declared_twice() {
+    assert_snapshot!(errors_of(
+        &["program dibao \"低保\" = dibao_monthly\nprogram dibao \"低保金\" = dibao_monthly", PROGRAM_RULES, SCHEMA],
+        None
+    ));
+}
+
+#[test]
+fn a_visit_list_that_is_not_a_household_bool_rule_or_declared_twice() {
+    assert_snapshot!(errors_of(
+        &["visit = dibao_monthly\nvisit = needs_visit\nvisit = needs_vist", PROGRAM_RULES, SCHEMA],
+        None
+    ));
+}

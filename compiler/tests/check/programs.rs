@@ -419,3 +419,29 @@ fn program_new_keeps_the_invariants() {
     parts.order.push(RuleId(99));
     assert_eq!(error(parts), Some("the order names rule 99, which does not exist".to_string()));
 }
+
+#[test]
+fn programs_name_household_money_rules_in_declaration_order_and_the_visit_list() {
+    let program = program(
+        "household {\n  household_id: key\n  on_dibao: bool = false\n}\nperson {\n  person_id: key\n  household_id: household\n}\n\
+         household basic: 元/月 = 100.00\nhousehold care: 元/月 = 50.00\nhousehold needs_visit: bool = on_dibao\n\
+         program tekun \"特困人员救助供养\" = basic + care\nprogram dibao \"农村最低生活保障\" = basic\nvisit = needs_visit",
+    )
+    .unwrap_or_else(|errors| panic!("{errors}"));
+    let rule = |name: &str| RuleId(program.rules.iter().position(|rule| rule.name == name).unwrap() as u32);
+    let programs: Vec<(&str, &str, Vec<RuleId>)> =
+        program.programs.iter().map(|paid| (paid.id.as_str(), paid.name.as_str(), paid.rules.clone())).collect();
+    assert_eq!(
+        programs,
+        vec![
+            ("tekun", "特困人员救助供养", vec![rule("basic"), rule("care")]),
+            ("dibao", "农村最低生活保障", vec![rule("basic")])
+        ]
+    );
+    assert_eq!(program.visit, Some(rule("needs_visit")));
+    // The JIT stores what reconcile reads.
+    let read = program.output_rules();
+    for name in ["basic", "care", "needs_visit"] {
+        assert!(read.contains(&rule(name)), "{name} is read");
+    }
+}

@@ -235,6 +235,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
             "a declaration (`param`, `household`, `enum`, `test` ...)"
         }
         R::report_decl | R::test_decl | R::rule_decl => "a declaration (`param`, `household`, `enum`, `test` ...)",
+        R::program_decl | R::visit_decl => "a declaration (`param`, `household`, `enum`, `test` ...)",
         R::entity_entry => "a column or `require`",
         R::column => "a column such as `name: text`",
         R::column_type => "a column type such as `int`, `元/月` or `key`",
@@ -331,6 +332,8 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         R::kw_budget => "`budget`",
         R::kw_rate => "`rate`",
         R::kw_below => "`below`",
+        R::kw_program => "`program`",
+        R::kw_visit => "`visit`",
         R::file | R::keyword | R::WHITESPACE | R::COMMENT => return None,
         R::entity_kw | R::level | R::report_level | R::column_list | R::report_start => return None,
     })

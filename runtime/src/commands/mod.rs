@@ -10,6 +10,7 @@ pub mod doc;
 pub mod explain;
 pub mod fmt;
 pub mod gen_data;
+pub mod reconcile;
 pub mod render;
 pub mod run;
 pub mod test;

@@ -4,9 +4,11 @@
 use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_for_date, make_engines};
 pub use crate::output::OutputFormat;
 use crate::pipeline::RunOptions;
+use crate::reconcile::Reconcile;
+use crate::reconcile::summary::ReconcileSummary;
 use pol_compiler::tir::Word;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The arguments of `pol run`.
 #[derive(Debug, Clone)]
@@ -35,9 +37,35 @@ pub struct RunCommand {
 
 /// Runs the policy over the files; prints the row counts (and timings when asked).
 pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    run_with_roster(command, None, format, out, err)
+}
+
+/// [`run`], comparing each accepted household with `roster` when it is given (`pol reconcile`):
+/// the roster is read and validated before the households, and the run also writes
+/// `reconcile.csv` and `reconcile_summary.md`/`.json`, and prints the roster's counts.
+pub(crate) fn run_with_roster(
+    command: &RunCommand,
+    roster: Option<&Path>,
+    format: ErrorFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Status {
     let (sources, policy, counties) = match load_for_date(&command.policy, command.as_of, format, err) {
         Ok(loaded) => loaded,
         Err(status) => return status,
+    };
+    let reconcile = match roster {
+        Some(roster) => {
+            match Reconcile::read(&command.policy, roster, &policy.program, &policy.jurisdictions, command.as_of) {
+                Ok(reconcile) => Some(reconcile),
+                Err(error) => {
+                    let status = if error.is_policy_or_data_error() { Status::Failure } else { Status::Error };
+                    super::render::print_report(err, format, miette::Report::new(error));
+                    return status;
+                }
+            }
+        }
+        None => None,
     };
     let engine_choice = if command.engine == EngineChoice::Both { EngineChoice::Jit } else { command.engine };
     let engine = match make_engines(&policy.program, engine_choice, EngineUse::Outputs) {
@@ -57,6 +85,7 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
     options.timings = command.timings;
     options.sources = Some(&sources);
     options.policy_name = policy_name(&command.policy);
+    options.reconcile = reconcile.as_ref();
     match crate::pipeline::run(&policy.program, &counties, &policy.jurisdictions, &options, engine.as_ref()) {
         Ok(summary) => {
             for (name, counts) in
@@ -67,6 +96,9 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
                     "read {} {name}: {} accepted, {} rejected",
                     counts.read, counts.accepted, counts.rejected
                 );
+            }
+            if let Some(summary) = &summary.reconcile {
+                print_reconcile_lines(summary, out);
             }
             if command.timings {
                 let _ = write!(err, "{}", summary.timings);
@@ -85,4 +117,32 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
 fn policy_name(policy: &std::path::Path) -> Option<String> {
     let path = if policy.file_name().is_some() { policy.to_path_buf() } else { policy.canonicalize().ok()? };
     path.file_name().map(|name| name.to_string_lossy().into_owned())
+}
+
+/// `read N roster rows: A accepted, R rejected` and the findings of the compared month.
+fn print_reconcile_lines(summary: &ReconcileSummary, out: &mut dyn Write) {
+    let roster = summary.roster;
+    let _ =
+        writeln!(out, "read {} roster rows: {} accepted, {} rejected", roster.read, roster.accepted, roster.rejected);
+    let mut counts: Vec<String> = Vec::new();
+    if let Some(first) = summary.province.programs.first() {
+        for (index, finding) in first.findings.iter().enumerate() {
+            let total: u64 = summary
+                .province
+                .programs
+                .iter()
+                .filter_map(|program| program.findings.get(index))
+                .map(|finding| finding.count)
+                .sum();
+            counts.push(format!("{} {total}", finding.finding));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "compared {}: {} roster rows ({} of other months not compared); {}",
+        summary.month,
+        roster.compared,
+        roster.other_months,
+        counts.join(", ")
+    );
 }

@@ -46,7 +46,13 @@ pub(super) fn index_html(site: &Site<'_>) -> String {
                     &param.name.dotted(),
                 )),
                 Item::Test(_) => n_tests += 1,
-                Item::Enum(_) | Item::Jurisdictions(_) | Item::Entity(_) | Item::Output(_) | Item::Report(_) => {}
+                Item::Enum(_)
+                | Item::Jurisdictions(_)
+                | Item::Entity(_)
+                | Item::Output(_)
+                | Item::Report(_)
+                | Item::Program(_)
+                | Item::Visit(_) => {}
             }
         }
         if !rules.is_empty() {
@@ -100,6 +106,14 @@ pub(super) fn file_html(site: &Site<'_>, file: &PolFile<'_>) -> String {
             }
             Item::Report(decl) => {
                 let title = format!("report for <code>{}</code>", escape(&decl.table.name));
+                body.push_str(&plain_item_html(file, item, &title, &decl.doc, decl.span));
+            }
+            Item::Program(decl) => {
+                let title = format!("program <code>{}</code> {}", escape(&decl.id.name), escape(&decl.name.value));
+                body.push_str(&plain_item_html(file, item, &title, &decl.doc, decl.span));
+            }
+            Item::Visit(decl) => {
+                let title = format!("visit = <code>{}</code>", escape(&decl.rule.name));
                 body.push_str(&plain_item_html(file, item, &title, &decl.doc, decl.span));
             }
         }
@@ -200,6 +214,8 @@ pub(super) fn formatted(item: &Item) -> String {
         Item::Rule(decl) => decl.doc.clear(),
         Item::Output(decl) => decl.doc.clear(),
         Item::Report(decl) => decl.doc.clear(),
+        Item::Program(decl) => decl.doc.clear(),
+        Item::Visit(decl) => decl.doc.clear(),
         Item::Test(decl) => decl.doc.clear(),
     }
     pol_grammar::print_file(&ast::File { items: vec![item] }).trim_end().to_string()
@@ -300,6 +316,8 @@ pub(super) fn schema_html(site: &Site<'_>) -> String {
             | Item::Rule(_)
             | Item::Output(_)
             | Item::Report(_)
+            | Item::Program(_)
+            | Item::Visit(_)
             | Item::Test(_) => None,
         });
         let _ = writeln!(body, "<h2 id=\"{}\"><code>{}</code></h2>", anchor("entity", kind.keyword()), kind.keyword());

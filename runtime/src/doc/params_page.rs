@@ -45,6 +45,8 @@ fn param_html(site: &Site<'_>, index: usize, param: &ParamDef) -> String {
             | Item::Rule(_)
             | Item::Output(_)
             | Item::Report(_)
+            | Item::Program(_)
+            | Item::Visit(_)
             | Item::Test(_) => None,
         })
     });

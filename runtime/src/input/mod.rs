@@ -37,7 +37,7 @@ mod mapped;
 mod parquet;
 mod table;
 
-pub(crate) use layout::{Layout, Splitter};
+pub(crate) use layout::{Layout, RowCells, Splitter};
 pub(crate) use table::{Cell, CellSpan, RawTable, RecordSource, TableSize, file_name};
 
 use crate::error::RuntimeError;

@@ -6,6 +6,7 @@ use super::options::RowCounts;
 use crate::hash::hash_bytes;
 use crate::input::RawTable;
 use crate::output::TablePart;
+use crate::reconcile::ReconcilePart;
 use crate::report::ReportAcc;
 use std::time::Duration;
 /// [`RawChunk::person_household`] of a person whose household is not in the chunk.
@@ -133,6 +134,8 @@ pub(crate) struct ChunkOutput {
     pub tables: Vec<TablePart>,
     /// Report totals.
     pub report: Option<ReportAcc>,
+    /// `pol reconcile`'s comparisons.
+    pub reconcile: Option<ReconcilePart>,
     /// Hashes of the person ids (first pass).
     pub person_hashes: Vec<u64>,
     /// Time per stage.

@@ -247,6 +247,7 @@ pub fn run(
         passes,
         duplicate_ids: duplicates.households.len() + duplicates.persons.len(),
         hash_bytes: hash_memory,
+        reconcile: finished.reconcile,
     };
     for counts in [summary.households, summary.persons, summary.cases] {
         debug_assert_eq!(counts.read, counts.accepted + counts.rejected);
@@ -364,6 +365,7 @@ struct PassResult {
     cases: RowCounts,
     hashes: Option<PassHashes>,
     timings: Timings,
+    reconcile: Option<crate::reconcile::summary::ReconcileSummary>,
 }
 
 enum PassEnd {
@@ -422,6 +424,7 @@ fn run_pass(
         duplicates,
         tables: &tables,
         report: context.report,
+        reconcile: options.reconcile,
         persons_keyed: mode == Mode::Ungrouped,
         collect_person_hashes: collect,
         batches: Mutex::new(Vec::new()),
@@ -469,6 +472,7 @@ fn run_pass(
         cases,
         hashes,
         timings,
+        reconcile: writer.reconcile_summary.take(),
     })))
 }
 

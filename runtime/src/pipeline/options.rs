@@ -4,6 +4,8 @@
 
 use crate::error::{InputExcerpt, RuntimeError};
 use crate::output::OutputFormat;
+use crate::reconcile::Reconcile;
+use crate::reconcile::summary::ReconcileSummary;
 use pol_compiler::diagnostic::Sources;
 use pol_compiler::tir::Word;
 use std::fmt;
@@ -37,6 +39,9 @@ pub struct RunOptions<'a> {
     pub sources: Option<&'a Sources>,
     /// The policy's name shown in `report.html` (`pol run` gives its directory's name).
     pub policy_name: Option<String>,
+    /// `pol reconcile`: the roster to compare each accepted household with; the run then
+    /// also writes `reconcile.csv` and `reconcile_summary.md`/`.json`.
+    pub reconcile: Option<&'a Reconcile>,
 }
 
 impl<'a> RunOptions<'a> {
@@ -55,6 +60,7 @@ impl<'a> RunOptions<'a> {
             chunk_households: DEFAULT_CHUNK_HOUSEHOLDS,
             sources: None,
             policy_name: None,
+            reconcile: None,
         }
     }
 }
@@ -171,6 +177,8 @@ pub struct RunSummary {
     pub duplicate_ids: usize,
     /// Bytes held by the id hashes of the first pass, for measurements.
     pub hash_bytes: usize,
+    /// `pol reconcile`'s summary, when the run compared a roster.
+    pub reconcile: Option<ReconcileSummary>,
 }
 
 impl fmt::Display for RunSummary {

@@ -7,6 +7,7 @@ use super::options::RunOptions;
 use super::reader::EntityPlan;
 use crate::fields::FieldTyper;
 use crate::output::TablePlan;
+use crate::reconcile::Reconcile;
 use crate::report::ReportPlan;
 use pol_compiler::diagnostic::Sources;
 use pol_compiler::engine::{Batch, BatchResult, CountyTable, Engine};
@@ -70,6 +71,8 @@ pub(crate) struct Shared<'a> {
     pub tables: &'a [TablePlan],
     /// The report.
     pub report: Option<&'a ReportPlan>,
+    /// `pol reconcile`'s roster and programs.
+    pub reconcile: Option<&'a Reconcile>,
     /// Whether person rows carry sort keys (persons not grouped).
     pub persons_keyed: bool,
     /// Whether to return person-id hashes (first pass).

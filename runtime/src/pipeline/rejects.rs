@@ -118,13 +118,15 @@ impl RejectsWriter {
         }
     }
 
-    /// Writes the persons' rejects, then the cases' (deciding each case with `decisions`), and
-    /// flushes the file; returns the case counts.
+    /// Writes the persons' rejects, then the cases' (deciding each case with `decisions`), then
+    /// `roster_rows` (`pol reconcile`'s rejected roster rows), and flushes the file; returns
+    /// the case counts.
     pub(crate) fn finish(
         &mut self,
         program: &Program,
         cases: &CaseStore,
         decisions: &[Option<CaseDecision>],
+        roster_rows: &[u8],
     ) -> Result<RowCounts, RuntimeError> {
         let path = self.path.clone();
         let rejects_error = |error: std::io::Error| RuntimeError::write(&path, &error);
@@ -143,6 +145,7 @@ impl RejectsWriter {
         }
         let (counts, case_rows) = case_rejects(program, cases, decisions);
         self.file.write_all(&case_rows).map_err(rejects_error)?;
+        self.file.write_all(roster_rows).map_err(rejects_error)?;
         self.file.flush().map_err(rejects_error)?;
         Ok(counts)
     }

@@ -369,6 +369,7 @@ fn emit(
         })
         .collect();
     let mut report = shared.report.map(|plan| ReportAcc::new(plan, shared.counties.len()));
+    let mut reconcile = shared.reconcile.map(|plan| (plan, plan.part()));
     let mut household_counts = RowCounts { read: chunk.households.len() as u64, ..RowCounts::default() };
     let mut household_rejects = Vec::new();
     let county_column = program.household.county.map(|column| column.0 as usize);
@@ -405,6 +406,17 @@ fn emit(
                 .and_then(|column| batch.households.get(column, row))
                 .and_then(|word| usize::try_from(word).ok());
             report.add(plan, county, &result.household, row, &text_tables);
+        }
+        if let Some((plan, part)) = reconcile.as_mut() {
+            let key = chunk
+                .household_keys
+                .get(index)
+                .ok_or_else(|| RuntimeError::internal("an accepted household has no id"))?;
+            let county = county_column
+                .and_then(|column| batch.households.get(column, row))
+                .and_then(|word| usize::try_from(word).ok())
+                .ok_or_else(|| RuntimeError::internal("an accepted household has no county"))?;
+            plan.compare(part, (key, chunk.household_keys.hash(index)), county, &result.household, row)?;
         }
     }
     let mut person_counts = RowCounts { read: chunk.persons.len() as u64, ..RowCounts::default() };
@@ -477,6 +489,7 @@ fn emit(
         case_decisions,
         tables,
         report,
+        reconcile: reconcile.map(|(_, part)| part),
         person_hashes: Vec::new(),
         times: StageTimes::default(),
     })

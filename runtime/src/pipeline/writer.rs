@@ -4,12 +4,17 @@
 use super::messages::{CaseDecision, ChunkOutput, StageTimes};
 use super::options::{RowCounts, Timings};
 use super::plan::{Mode, PassContext};
-use super::rejects::RejectsWriter;
+use super::rejects::{RejectsWriter, write_reject};
 use crate::error::RuntimeError;
 use crate::hash::HashCollector;
 use crate::html_report::{InputRows, render_run_page};
 use crate::output::{Staging, TablePlan, TableSink};
+use crate::reconcile::summary::{Counts, ReconcileSummary};
+use crate::reconcile::{RECONCILE_HEADER, ReconcileTotals};
 use crate::report::ReportAcc;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
 use std::time::Instant;
 /// The writer's side of a pass: files being written and totals being merged.
 pub(crate) struct Writer {
@@ -17,6 +22,10 @@ pub(crate) struct Writer {
     rejects: RejectsWriter,
     case_decisions: Vec<Option<CaseDecision>>,
     report: Option<ReportAcc>,
+    /// `pol reconcile`: the totals and `reconcile.csv` being written.
+    reconcile: Option<(ReconcileTotals, BufWriter<File>, PathBuf)>,
+    /// `pol reconcile`'s summary, once finished.
+    pub reconcile_summary: Option<ReconcileSummary>,
     /// Household rows so far.
     pub households: RowCounts,
     /// Person rows so far.
@@ -40,7 +49,19 @@ impl Writer {
             sinks.push(TableSink::create(staging.file(&plan.file_name()), plan)?);
         }
         let rejects = RejectsWriter::create(staging, mode)?;
+        let reconcile = match context.options.reconcile {
+            Some(plan) => {
+                let path = staging.file("reconcile.csv");
+                let file = File::create(&path).map_err(|error| RuntimeError::write(&path, &error))?;
+                let mut file = BufWriter::with_capacity(1 << 20, file);
+                file.write_all(RECONCILE_HEADER.as_bytes()).map_err(|error| RuntimeError::write(&path, &error))?;
+                Some((plan.totals(), file, path))
+            }
+            None => None,
+        };
         Ok(Writer {
+            reconcile,
+            reconcile_summary: None,
             sinks,
             rejects,
             case_decisions: vec![None; context.cases.len()],
@@ -63,6 +84,7 @@ impl Writer {
             case_decisions,
             tables,
             report,
+            reconcile,
             person_hashes,
             times,
             ..
@@ -84,6 +106,11 @@ impl Writer {
         if let (Some(total), Some(part)) = (self.report.as_mut(), report.as_ref()) {
             total.merge(part);
         }
+        if let (Some((totals, file, path)), Some(part)) = (self.reconcile.as_mut(), reconcile) {
+            totals.add(part)?;
+            file.write_all(&totals.csv).map_err(|error| RuntimeError::write(path, &error))?;
+            totals.csv.clear();
+        }
         self.person_hashes.extend(&person_hashes);
         self.timings.write += started.elapsed();
         Ok(())
@@ -97,7 +124,20 @@ impl Writer {
         tables: &[TablePlan],
         context: &PassContext<'_>,
     ) -> Result<RowCounts, RuntimeError> {
-        let cases = self.rejects.finish(context.program, context.cases, &self.case_decisions)?;
+        let mut roster_rejects = Vec::new();
+        if let Some(plan) = context.options.reconcile {
+            for reject in plan.rejects() {
+                write_reject(
+                    &mut roster_rejects,
+                    plan.file_name(),
+                    reject.line,
+                    &reject.household_id,
+                    &reject.field,
+                    &reject.reason,
+                );
+            }
+        }
+        let cases = self.rejects.finish(context.program, context.cases, &self.case_decisions, &roster_rejects)?;
         for (sink, plan) in std::mem::take(&mut self.sinks).into_iter().zip(tables) {
             sink.finish(plan)?;
         }
@@ -132,6 +172,24 @@ impl Writer {
                 let path = staging.file(name);
                 std::fs::write(&path, text).map_err(|error| RuntimeError::write(&path, &error))?;
             }
+        }
+        if let (Some(plan), Some((mut totals, mut file, path))) = (context.options.reconcile, self.reconcile.take()) {
+            let rows = plan.unmatched_rows(&mut totals);
+            file.write_all(&rows).map_err(|error| RuntimeError::write(&path, &error))?;
+            file.flush().map_err(|error| RuntimeError::write(&path, &error))?;
+            let households = Counts {
+                read: self.households.read,
+                accepted: self.households.accepted,
+                rejected: self.households.rejected,
+            };
+            let summary = ReconcileSummary::new(plan, &totals, households, context.options.as_of);
+            for (name, text) in
+                [("reconcile_summary.md", summary.to_markdown()), ("reconcile_summary.json", summary.to_json()?)]
+            {
+                let path = staging.file(name);
+                std::fs::write(&path, text).map_err(|error| RuntimeError::write(&path, &error))?;
+            }
+            self.reconcile_summary = Some(summary);
         }
         Ok(cases)
     }

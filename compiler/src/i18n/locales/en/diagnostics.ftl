@@ -261,6 +261,34 @@ pol-schema-key = the `jurisdictions` block has no `key` column
 pol-report-invalid = { $message }
     .label = { $label }
 
+pol-program-unknown-rule = program `{ $id }` adds `{ $rule }`, which is not a household rule
+    .label = not a household rule
+    .help = a program's monthly amount is the sum of household rules of type `元/月`, e.g. `household dibao_monthly: 元/月 = …`
+
+pol-program-not-monthly = program `{ $id }` adds `{ $rule }` of type `{ $ty }`, not `元/月`
+    .label = not money per month
+    .help = a program's amount is money per month: add rules of type `元/月`, or give the rule that type with `as 元/月`
+
+pol-program-duplicate = program `{ $id }` is declared twice
+    .label = declared again here
+    .label-2 = first declared here
+    .help = give each program its own id: a roster names programs by id
+
+pol-program-visit = the visit list `{ $rule }` is not a household `bool` rule
+    .label = not a household `bool` rule
+    .help = name the household rule that is true for a household on the visit list, e.g. `visit = visit_required`
+
+pol-program-visit-twice = the visit list is declared twice
+    .label = declared again here
+    .label-2 = first declared here
+    .help = a policy has one visit list; keep one `visit = …`
+
+pol-reconcile-no-programs = the policy in `{ $policy }` declares no programs to reconcile
+    .help = declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao "农村最低生活保障" = dibao_monthly`
+
+pol-reconcile-overflow = the amounts of program `{ $program }` for household `{ $household }` add up beyond the largest amount
+    .help = check the household's input: the rules of one program add up to more than 92 trillion yuan
+
 pol-test-missing-column = { $entity } record has no value for `{ $column }`
     .label = `{ $column }` is missing and has no default
 

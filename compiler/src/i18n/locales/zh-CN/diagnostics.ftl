@@ -261,6 +261,34 @@ pol-schema-key = `jurisdictions` 块没有 `key` 列
 pol-report-invalid = { $message }
     .label = { $label }
 
+pol-program-unknown-rule = 救助项目 `{ $id }` 所加的 `{ $rule }` 不是家庭规则
+    .label = 不是家庭规则
+    .help = 救助项目的月发放额是若干 `元/月` 类型家庭规则之和，例如 `household dibao_monthly: 元/月 = …`
+
+pol-program-not-monthly = 救助项目 `{ $id }` 所加的 `{ $rule }` 类型为 `{ $ty }`，不是 `元/月`
+    .label = 不是按月计的金额
+    .help = 救助项目的金额按月计：请加 `元/月` 类型的规则，或用 `as 元/月` 给该规则这一类型
+
+pol-program-duplicate = 救助项目 `{ $id }` 声明了两次
+    .label = 在此再次声明
+    .label-2 = 第一次在此声明
+    .help = 每个救助项目须有自己的标识：花名册按标识指明项目
+
+pol-program-visit = 走访名单 `{ $rule }` 不是家庭的 `bool` 规则
+    .label = 不是家庭的 `bool` 规则
+    .help = 请指明对列入走访名单的家庭为真的家庭规则，例如 `visit = visit_required`
+
+pol-program-visit-twice = 走访名单声明了两次
+    .label = 在此再次声明
+    .label-2 = 第一次在此声明
+    .help = 一个政策只有一份走访名单；只保留一处 `visit = …`
+
+pol-reconcile-no-programs = `{ $policy }` 中的政策没有声明可比对的救助项目
+    .help = 请声明花名册发放的每个救助项目及其月发放额所加的家庭规则，例如 `program dibao "农村最低生活保障" = dibao_monthly`
+
+pol-reconcile-overflow = 家庭 `{ $household }` 的救助项目 `{ $program }` 各项金额之和超出可表示的最大金额
+    .help = 请检查该家庭的输入数据：同一救助项目的规则之和超过了 92 万亿元
+
 pol-test-missing-column = `{ $entity }` 记录没有 `{ $column }` 的值
     .label = 缺少 `{ $column }`，且它没有默认值
 

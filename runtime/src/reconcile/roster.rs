@@ -1,0 +1,324 @@
+//! Reading a roster (`household_id,program,month,amount`: what was paid) into a [`Roster`]:
+//! every row validated whatever its month, the accepted rows indexed by household.
+//!
+//! Memory: a household id is kept once, in one text buffer, found through a map from its 64-bit
+//! hash (ids with the same hash are chained and compared exactly); a row costs 32 bytes. A
+//! 1.5-million-row roster of a million households takes about 90 MB.
+
+use crate::error::RuntimeError;
+use crate::fields::{FieldTyper, Typed};
+use crate::hash::{BuildIdentity, hash_bytes};
+use crate::input::{self, Cell, Layout, RawTable, Splitter};
+use pol_compiler::date;
+use pol_compiler::tir::{Column, ColumnTy, EntitySchema, PaidProgram, Ty, Word};
+use pol_grammar::Span;
+use pol_grammar::ast::{EntityKind, Period};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// No next row or household in a chain.
+const END: u32 = u32::MAX;
+
+/// The roster's columns, in this order.
+pub const ROSTER_COLUMNS: [&str; 4] = ["household_id", "program", "month", "amount"];
+
+/// A month as `year × 12 + (month − 1)`.
+pub(crate) type Month = u32;
+
+/// Rows read before the table buffer is emptied.
+const READ_BLOCK: usize = 4_096;
+
+/// One accepted roster row.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PaidRow {
+    /// Index of its household in [`Roster::households`].
+    pub household: u32,
+    /// Index of its program in the policy's programs.
+    pub program: u16,
+    /// Its month.
+    pub month: Month,
+    /// The amount paid, in fen.
+    pub amount: Word,
+    /// Its line in the file.
+    pub line: u64,
+    /// The next accepted row of the same household, or [`END`].
+    next: u32,
+}
+
+/// One household of the roster.
+#[derive(Debug, Clone, Copy)]
+struct PaidHousehold {
+    /// Its id, as a range of [`Roster::text`].
+    id: (usize, usize),
+    /// Its first and last accepted rows.
+    first_row: u32,
+    last_row: u32,
+    /// The next household whose id has the same hash, or [`END`].
+    next_same_hash: u32,
+}
+
+/// A rejected roster row, for `rejects.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RosterReject {
+    /// Its line (the header is line 1).
+    pub line: u64,
+    /// Its `household_id` cell, as written (empty when missing).
+    pub household_id: String,
+    /// The column at fault.
+    pub field: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Every row of a roster: the accepted ones indexed by household, the rejected ones with
+/// their reasons.
+#[derive(Debug, Default)]
+pub(crate) struct Roster {
+    /// The file's name.
+    pub file_name: String,
+    /// Accepted rows in file order.
+    pub rows: Vec<PaidRow>,
+    households: Vec<PaidHousehold>,
+    first_of_hash: HashMap<u64, u32, BuildIdentity>,
+    text: String,
+    /// Rejected rows in file order.
+    pub rejects: Vec<RosterReject>,
+    /// Data rows read.
+    pub read: u64,
+}
+
+impl Roster {
+    /// Reads and validates every row of `path` against the programs.
+    pub(crate) fn read(path: &Path, programs: &[PaidProgram], typer: &FieldTyper<'_>) -> Result<Roster, RuntimeError> {
+        let schema = roster_schema();
+        let opened = input::open(path, &schema).map_err(without_policy_span)?;
+        let mut source = opened.source;
+        let n_cells = if opened.layout == Layout::Cells { schema.columns.len() } else { 0 };
+        let mut table = RawTable::new(n_cells);
+        let mut roster = Roster { file_name: opened.file_name.clone(), ..Roster::default() };
+        let mut splitter = Splitter::default();
+        let mut more = true;
+        while more {
+            table.clear();
+            while table.len() < READ_BLOCK {
+                more = source.next_into(&mut table)?;
+                if !more {
+                    break;
+                }
+            }
+            for index in 0..table.len() {
+                roster.read += 1;
+                let line = table.line(index)?;
+                let cells = opened.layout.cells(&table, index, &mut splitter);
+                let mut texts: [Option<&str>; 4] = [None; 4];
+                for (column, slot) in texts.iter_mut().enumerate() {
+                    if let Cell::Text(bytes) = cells.get(column) {
+                        let text = std::str::from_utf8(bytes).map_err(|_| RuntimeError::NotUtf8 {
+                            file: opened.file_name.clone(),
+                            line,
+                            place: format!("column `{}`", ROSTER_COLUMNS.get(column).copied().unwrap_or("")),
+                        })?;
+                        *slot = Some(text);
+                    }
+                }
+                let [household_id, program, month, _] = texts;
+                let household_id = household_id.unwrap_or("");
+                let problem = match (table.row_problem(index), cells.width_mismatch) {
+                    (Some(problem), _) => Err((String::new(), problem.to_string())),
+                    (None, Some((width, expected))) => {
+                        Err((String::new(), format!("row has {width} fields, header has {expected}")))
+                    }
+                    (None, None) => roster.check_row(&schema, &cells, programs, typer, (program, month)),
+                };
+                match problem.and_then(|(program, month, amount)| {
+                    roster.accept(household_id, program, month, amount, line, programs)
+                }) {
+                    Ok(()) => {}
+                    Err((field, reason)) => roster.rejects.push(RosterReject {
+                        line,
+                        household_id: household_id.to_string(),
+                        field,
+                        reason,
+                    }),
+                }
+            }
+        }
+        Ok(roster)
+    }
+
+    /// The household id `household` (an index of the roster's households).
+    pub(crate) fn household_id(&self, household: u32) -> &str {
+        self.households.get(household as usize).and_then(|paid| self.text.get(paid.id.0..paid.id.1)).unwrap_or("")
+    }
+
+    /// The number of households the roster names.
+    pub(crate) fn n_households(&self) -> usize {
+        self.households.len()
+    }
+
+    /// The roster's household with id `id` (of hash [`hash_bytes`]`(id)`), if any.
+    pub(crate) fn find(&self, id: &[u8], hash: u64) -> Option<u32> {
+        let mut at = *self.first_of_hash.get(&hash)?;
+        while at != END {
+            let household = self.households.get(at as usize)?;
+            if self.text.as_bytes().get(household.id.0..household.id.1) == Some(id) {
+                return Some(at);
+            }
+            at = household.next_same_hash;
+        }
+        None
+    }
+
+    /// The accepted rows of `household`, in file order.
+    pub(crate) fn rows_of(&self, household: u32) -> impl Iterator<Item = &PaidRow> {
+        let first = self.households.get(household as usize).map_or(END, |paid| paid.first_row);
+        std::iter::successors(self.rows.get(first as usize), |row| self.rows.get(row.next as usize))
+    }
+
+    /// The cells of a row that passed the shape checks: the program's index, the month and the
+    /// amount, or the column at fault and why.
+    fn check_row(
+        &self,
+        schema: &EntitySchema,
+        cells: &input::RowCells<'_>,
+        programs: &[PaidProgram],
+        typer: &FieldTyper<'_>,
+        (program, month): (Option<&str>, Option<&str>),
+    ) -> Result<(u16, Month, Word), (String, String)> {
+        let bad = |column: &str, reason: String| (column.to_string(), format!("bad {column}: {reason}"));
+        let id_column = schema.columns.first().ok_or_else(|| bad("household_id", "no column".into()))?;
+        match typer.type_cell(id_column, cells.get(0)) {
+            Ok(_) if matches!(cells.get(0), Cell::Text(b"")) => return Err(bad("household_id", "empty".into())),
+            Ok(_) => {}
+            Err(reason) => return Err(bad("household_id", reason)),
+        }
+        let Some(program) = program else { return Err(bad("program", "missing".into())) };
+        let Some(program_index) = programs.iter().position(|declared| declared.id == program) else {
+            let ids: Vec<String> = programs.iter().map(|declared| format!("`{}`", declared.id)).collect();
+            return Err(bad("program", format!("`{program}` is not a program of the policy ({})", ids.join(", "))));
+        };
+        let program_index = u16::try_from(program_index).map_err(|_| bad("program", "too many programs".into()))?;
+        let Some(month_text) = month else { return Err(bad("month", "missing".into())) };
+        let Some(month) = parse_month(month_text) else {
+            return Err(bad("month", format!("`{month_text}` is not a month written YYYY-MM")));
+        };
+        let amount_column = schema.columns.get(3).ok_or_else(|| bad("amount", "no column".into()))?;
+        let amount = match typer.type_cell(amount_column, cells.get(3)) {
+            Ok(Typed::Word(fen)) => fen,
+            Ok(Typed::Text) => return Err(bad("amount", "not an amount".into())),
+            Err(reason) => return Err(bad("amount", reason)),
+        };
+        Ok((program_index, month, amount))
+    }
+
+    /// Adds an accepted row, or fails when its (household, program, month) was already paid.
+    fn accept(
+        &mut self,
+        household_id: &str,
+        program: u16,
+        month: Month,
+        amount: Word,
+        line: u64,
+        programs: &[PaidProgram],
+    ) -> Result<(), (String, String)> {
+        let internal = |what: &str| (String::new(), format!("internal error: {what}; please report this"));
+        let hash = hash_bytes(household_id.as_bytes());
+        let household = match self.find(household_id.as_bytes(), hash) {
+            Some(household) => {
+                if let Some(earlier) = self.rows_of(household).find(|row| row.program == program && row.month == month)
+                {
+                    let earlier_line = earlier.line;
+                    let program_id = programs.get(program as usize).map_or("", |declared| declared.id.as_str());
+                    return Err((
+                        "household_id".to_string(),
+                        format!(
+                            "household `{household_id}` already has a `{program_id}` row for {} (line {earlier_line})",
+                            month_text(month)
+                        ),
+                    ));
+                }
+                household
+            }
+            None => {
+                let index =
+                    u32::try_from(self.households.len()).map_err(|_| internal("more than 4 billion households"))?;
+                let start = self.text.len();
+                self.text.push_str(household_id);
+                let next_same_hash = self.first_of_hash.insert(hash, index).unwrap_or(END);
+                self.households.push(PaidHousehold {
+                    id: (start, self.text.len()),
+                    first_row: END,
+                    last_row: END,
+                    next_same_hash,
+                });
+                index
+            }
+        };
+        let row_index = u32::try_from(self.rows.len()).map_err(|_| internal("more than 4 billion roster rows"))?;
+        self.rows.push(PaidRow { household, program, month, amount, line, next: END });
+        let paid = self.households.get_mut(household as usize).ok_or_else(|| internal("a lost household"))?;
+        let last = std::mem::replace(&mut paid.last_row, row_index);
+        if last == END {
+            paid.first_row = row_index;
+        } else if let Some(previous) = self.rows.get_mut(last as usize) {
+            previous.next = row_index;
+        }
+        Ok(())
+    }
+}
+
+/// The roster's schema: four columns, typed by [`FieldTyper`] as text (ids, programs,
+/// months) and money (amounts, the money pattern of every input).
+fn roster_schema() -> EntitySchema {
+    let column = |name: &str, ty: ColumnTy| Column {
+        name: name.to_string(),
+        ty,
+        range: None,
+        default: None,
+        span: Span::default(),
+    };
+    EntitySchema {
+        kind: EntityKind::Household,
+        columns: vec![
+            column("household_id", ColumnTy::Value(Ty::Text)),
+            column("program", ColumnTy::Value(Ty::Text)),
+            column("month", ColumnTy::Value(Ty::Text)),
+            column("amount", ColumnTy::Value(Ty::Money(Period::Month))),
+        ],
+        key: None,
+        household_ref: None,
+        county: None,
+        declared: true,
+    }
+}
+
+/// A missing roster column is not declared in the policy: the error points at no policy span.
+fn without_policy_span(error: RuntimeError) -> RuntimeError {
+    match error {
+        RuntimeError::MissingColumn { file, column, help, .. } => {
+            RuntimeError::MissingColumn { file, column, help, declared: None, span: None }
+        }
+        other => other,
+    }
+}
+
+/// Reads exactly `YYYY-MM` (year from 0001, month 01 to 12).
+pub(crate) fn parse_month(text: &str) -> Option<Month> {
+    let &[y1, y2, y3, y4, b'-', m1, m2] = text.as_bytes() else { return None };
+    let digit = |byte: u8| byte.is_ascii_digit().then_some(u32::from(byte - b'0'));
+    let year = digit(y1)? * 1000 + digit(y2)? * 100 + digit(y3)? * 10 + digit(y4)?;
+    let month = digit(m1)? * 10 + digit(m2)?;
+    (year >= 1 && (1..=12).contains(&month)).then_some(year * 12 + month - 1)
+}
+
+/// The month of a day.
+pub(crate) fn month_of(day: Word) -> Month {
+    let (year, month, _) = date::to_ymd(day);
+    // Days the policy handles are within years 1 to 9999 (`date` reads four-digit years).
+    u32::try_from(year.clamp(1, 9999)).map_or(0, |year| year * 12 + month.saturating_sub(1))
+}
+
+/// `YYYY-MM`.
+pub(crate) fn month_text(month: Month) -> String {
+    format!("{:04}-{:02}", month / 12, month % 12 + 1)
+}
