@@ -462,6 +462,8 @@ fn collect_item(item: &Item, seen: &mut BTreeSet<String>) {
                 seen.insert(name.into());
             }
         }
+        Item::Program(_) => add("program"),
+        Item::Visit(_) => add("visit"),
         Item::Test(decl) => {
             add("test");
             if decl.as_of.is_some() {
