@@ -320,3 +320,22 @@ fn a_cycle_through_ten_thousand_rules_is_one_error() {
     assert!(rendered.contains("`r11` → … 9987 more … → `r9999` → `r0`"), "{rendered}");
     assert!(rendered.len() < 10_000, "{rendered}");
 }
+
+// ------------------------------------------------------------------------------ dated rules
+
+/// Every version of a dated rule has the rule's declared type; two versions may not share a
+/// date (as a parameter's values may not).
+#[test]
+fn dated_rule_versions_have_the_declared_type_and_distinct_dates() {
+    assert_snapshot!(with_schema(
+        "household topup: 元/月 {\n  from 2019-01-01 = dibao_standard as 元/月\n  from 2021-01-01 = topup.child\n  from 2021-01-01 = none\n}"
+    ));
+}
+
+/// `none` after `=` is the end of a rule; the enum variant named `none` is written qualified.
+#[test]
+fn dated_rule_none_is_the_end_and_a_variant_is_qualified() {
+    assert_snapshot!(with_schema(
+        "household status: Status {\n  from 2019-01-01 = Status.none\n  from 2020-01-01 = if on_dibao { full } else { none }\n  from 2023-01-01 = none\n}"
+    ));
+}
