@@ -120,8 +120,12 @@ impl Checker<'_> {
             let line = version.from.map_or(version.span, |date| date.span);
             self.duplicate_date(&seen, from, version.from, line, "a rule has one version per date; remove one of them");
             seen.push((from, line));
+            // Every version is checked, so that each one's errors are reported.
             let body = match &version.body {
-                Some(body) => Some(self.check_root(Scope::Entity(entity), body, Some(ty), ty_span)?),
+                Some(body) => match self.check_root(Scope::Entity(entity), body, Some(ty), ty_span) {
+                    Some(checked_body) => Some(checked_body),
+                    None => continue,
+                },
                 None => None,
             };
             checked.push(tir::RuleVersion { from, body, span: version.span });

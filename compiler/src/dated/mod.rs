@@ -81,6 +81,9 @@ pub fn boundaries(program: &Program) -> Vec<Word> {
     days
 }
 
+/// An inclusive range of days: `None` at the start is before every date, at the end never ends.
+type DayRange = (Option<Word>, Option<Word>);
+
 /// One read of something not in force by something in force.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Use {
@@ -234,12 +237,12 @@ pub fn check_test(program: &Program, test: &Test, day: Word) -> Vec<Diagnostic> 
 pub fn check_all_dates(program: &Program) -> Vec<Diagnostic> {
     let days = boundaries(program);
     // Segments: [days[i], days[i + 1] - 1], and [last, ∞); one unbounded segment when no dates.
-    let segments: Vec<(Option<Word>, Option<Word>)> = if days.is_empty() {
+    let segments: Vec<DayRange> = if days.is_empty() {
         vec![(None, None)]
     } else {
         days.iter().enumerate().map(|(index, start)| (Some(*start), days.get(index + 1).map(|next| next - 1))).collect()
     };
-    let mut found: BTreeMap<Use, Vec<(Option<Word>, Option<Word>)>> = BTreeMap::new();
+    let mut found: BTreeMap<Use, Vec<DayRange>> = BTreeMap::new();
     for (start, end) in segments {
         for read in uses_on(program, start.unwrap_or(0)) {
             let ranges = found.entry(read).or_default();
@@ -252,7 +255,7 @@ pub fn check_all_dates(program: &Program) -> Vec<Diagnostic> {
         }
     }
     // The same read may be grouped under two reasons (two `none` versions): one diagnostic.
-    let mut merged: BTreeMap<(Span, String, String), (Use, Vec<(Option<Word>, Option<Word>)>)> = BTreeMap::new();
+    let mut merged: BTreeMap<(Span, String, String), (Use, Vec<DayRange>)> = BTreeMap::new();
     for (read, ranges) in found {
         let key = (read.span, read.name.clone(), read.reader.clone());
         merged.entry(key).or_insert_with(|| (read, Vec::new())).1.extend(ranges);
@@ -265,7 +268,7 @@ pub fn check_all_dates(program: &Program) -> Vec<Diagnostic> {
 }
 
 /// `2019-01-01..2020-12-31`, `2023-01-01..`, `..` (every date).
-fn range_text((start, end): (Option<Word>, Option<Word>)) -> String {
+fn range_text((start, end): DayRange) -> String {
     let day = |word: Option<Word>| word.map(date::format_iso).unwrap_or_default();
     if start.is_some() && start == end { day(start) } else { format!("{}..{}", day(start), day(end)) }
 }

@@ -359,3 +359,22 @@ fn a_visit_list_that_is_not_a_household_bool_rule_or_declared_twice() {
         None
     ));
 }
+
+// ------------------------------------------------------------------------------ dated rules
+
+/// Every version of a dated rule has the rule's declared type; two versions may not share a
+/// date (as a parameter's values may not).
+#[test]
+fn dated_rule_versions_have_the_declared_type_and_distinct_dates() {
+    assert_snapshot!(with_schema(
+        "household topup: 元/月 {\n  from 2019-01-01 = dibao_standard as 元/月\n  from 2021-01-01 = topup.child\n  from 2021-01-01 = none\n}"
+    ));
+}
+
+/// `none` after `=` is the end of a rule; the enum variant named `none` is written qualified.
+#[test]
+fn dated_rule_none_is_the_end_and_a_variant_is_qualified() {
+    assert_snapshot!(with_schema(
+        "household status: Status {\n  from 2019-01-01 = Status.none\n  from 2020-01-01 = if on_dibao { full } else { none }\n  from 2023-01-01 = none\n}"
+    ));
+}

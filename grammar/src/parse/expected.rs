@@ -407,6 +407,11 @@ fn help_for(positives: &[Rule], found: &Found<'_>, starts_line: bool) -> String 
         return "write a value here: a number such as `80 元/月`, a name, a call, or an expression in parentheses"
             .into();
     }
+    if expects(Rule::colon) && expects(Rule::eq_sign) {
+        return "a rule is `ENTITY NAME[: TYPE] = VALUE`; versions by date need the type written: \
+                `ENTITY NAME: TYPE { from DATE = VALUE … }`"
+            .into();
+    }
     "see docs/language.md for the syntax of this construct".into()
 }
 

@@ -189,3 +189,9 @@ fn several_errors_in_one_file() {
         "household a: int = 1 +\nhousehold b: int = 2\nenum E {}\nperson c: 元 = 1.005 元\n",
     );
 }
+
+/// Dated versions need the rule's type written: `household x { from … }` is not a rule.
+#[test]
+fn dated_rule_without_a_type() {
+    check("dated_rule_without_a_type", "household bonus {\n  from 2019-01-01 = 50 元/月\n}\n");
+}

@@ -76,6 +76,15 @@ fn layout_cases() {
         ),
         // Blank lines right inside braces are dropped.
         ("household {\n\n  a: int\n\n}", "household {\n  a: int\n}\n"),
+        // A dated rule: one version per line, `= none` as written; a parameter's end likewise.
+        (
+            "household b: 元/月 { from 2019-01-01 = x*2, from 2023-01-01 = none }",
+            "household b: 元/月 {\n  from 2019-01-01 = x * 2\n  from 2023-01-01 = none\n}\n",
+        ),
+        (
+            "param p: int { from 2019-01-01 = 1\nfrom 2020-01-01=none }",
+            "param p: int {\n  from 2019-01-01 = 1\n  from 2020-01-01 = none\n}\n",
+        ),
     ];
     for (input, expected) in cases {
         assert_eq!(format_checked(input), expected, "for input:\n{input}");

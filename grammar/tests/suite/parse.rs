@@ -677,3 +677,12 @@ pub fn collect_pol_files(directory: &std::path::Path, files: &mut Vec<std::path:
         }
     }
 }
+
+/// `= none` alone ends a value or version; `none` in an expression is a name (an enum variant).
+#[test]
+fn none_alone_is_the_end_and_in_an_expression_a_name() {
+    let file = parse_ok("param p: int {\n  from 2019-01-01 = none + 1\n  from 2020-01-01 = none\n}");
+    let Some(Item::Param(param)) = file.items.first() else { panic!("expected a param") };
+    let values: Vec<Option<String>> = param.values.iter().map(|value| value.value.as_ref().map(sexpr)).collect();
+    assert_eq!(values, [Some("(+ none 1e-0)".to_string()), None]);
+}

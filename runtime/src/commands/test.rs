@@ -29,6 +29,9 @@ struct TestFailed {
     help: Option<String>,
 }
 
+/// The program in force on a test's as-of date and its county table (or why there is none).
+type DatedSetup = (Program, Result<CountyTable, String>);
+
 /// Options of `pol test`.
 #[derive(Debug, Clone, Default)]
 pub struct TestOptions {
@@ -55,7 +58,7 @@ pub fn test(
     // The program in force on each as-of date, and its engines, compiled once per stretch of
     // dates on which the same versions are in force.
     let boundaries = pol_compiler::dated::boundaries(&policy.program);
-    let mut programs: BTreeMap<Word, Option<(Program, Result<CountyTable, String>)>> = BTreeMap::new();
+    let mut programs: BTreeMap<Word, Option<DatedSetup>> = BTreeMap::new();
     let mut engines_by_stretch: BTreeMap<usize, Vec<Box<dyn Engine>>> = BTreeMap::new();
     let (mut passed, mut failed) = (0usize, 0usize);
     for test in &policy.program.tests {

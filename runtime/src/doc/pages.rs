@@ -138,6 +138,7 @@ fn rule_html(site: &Site<'_>, file: &PolFile<'_>, decl: &ast::RuleDecl) -> Strin
         let _ = writeln!(out, "<p><span class=\"label\">类型</span>{}</p>", ty_html(site, rule.ty));
     }
     let _ = writeln!(out, "<p class=\"label\">公式</p>\n<pre>{}</pre>", escape(&formatted(&Item::Rule(decl.clone()))));
+    out.push_str(&versions_html(file, decl));
     if let Some((index, _)) = found {
         out.push_str(&refs_html(site, "读取", site.refs.rule_reads.get(index)));
         out.push_str(&refs_html(site, "被引用", site.refs.read_by.get(&Ref::Rule(index))));
@@ -156,6 +157,30 @@ fn rule_html(site: &Site<'_>, file: &PolFile<'_>, decl: &ast::RuleDecl) -> Strin
         }
     }
     out.push_str("</section>\n");
+    out
+}
+
+/// A dated rule's versions by date (生效日期 → 公式, or 不再生效 for `none`); nothing for a rule
+/// in force on every date.
+fn versions_html(file: &PolFile<'_>, decl: &ast::RuleDecl) -> String {
+    if decl.undated_body().is_some() {
+        return String::new();
+    }
+    let mut out = String::from("<p class=\"label\">各版本</p>\n<table>\n<tr><th>生效日期</th><th>公式</th></tr>\n");
+    for version in &decl.values {
+        let from = version
+            .from
+            .map_or_else(|| "—".to_string(), |date| format!("{:04}-{:02}-{:02}", date.year, date.month, date.day));
+        let body = match &version.value {
+            Some(expr) => {
+                let text = file.text.get(expr.span.start as usize..expr.span.end as usize).unwrap_or("");
+                format!("<code>{}</code>", escape(text))
+            }
+            None => "不再生效".to_string(),
+        };
+        let _ = writeln!(out, "<tr><td>{}</td><td>{body}</td></tr>", escape(&from));
+    }
+    out.push_str("</table>\n");
     out
 }
 

@@ -8,7 +8,7 @@ use super::site::Site;
 use pol_compiler::date::format_iso;
 use pol_compiler::format::word_to_string;
 use pol_compiler::text::TextTables;
-use pol_compiler::tir::{ParamDef, ParamId};
+use pol_compiler::tir::{ParamDef, ParamId, Word};
 use pol_grammar::ast::{Item, Level};
 use std::fmt::Write as _;
 
@@ -85,6 +85,8 @@ fn province_values_html(site: &Site<'_>, index: usize, param: &ParamDef) -> Stri
     let mut out = String::from(
         "<p class=\"label\">省级取值</p>\n<table>\n<tr><th>起始日期</th><th>取值(原文)</th><th>当日取值</th></tr>\n",
     );
+    // Rows in date order: the values, and the `from DATE = none` ends (no longer in force).
+    let mut rows: Vec<(Option<Word>, String)> = Vec::new();
     for (from, expr) in &param.values {
         let day = from.unwrap_or(site.as_of);
         let value = match site.policy.params.province_value(program, ParamId(index as u32), day) {
@@ -95,13 +97,22 @@ fn province_values_html(site: &Site<'_>, index: usize, param: &ParamDef) -> Stri
             Some(from) => (format_iso(*from), String::new()),
             None => ("自始".to_string(), format!("(<code>{}</code>)", format_iso(day))),
         };
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td><code>{}</code></td><td>{value}{day_text}</td></tr>",
+        let row = format!(
+            "<tr><td>{}</td><td><code>{}</code></td><td>{value}{day_text}</td></tr>\n",
             escape(&from_text),
             escape(site.text_of(expr.span))
         );
+        rows.push((*from, row));
     }
+    for (from, _) in &param.ends {
+        let from_text = from.map_or_else(|| "自始".to_string(), format_iso);
+        rows.push((
+            *from,
+            format!("<tr><td>{}</td><td><code>none</code></td><td>不再生效</td></tr>\n", escape(&from_text)),
+        ));
+    }
+    rows.sort_by_key(|(from, _)| *from);
+    rows.into_iter().for_each(|(_, row)| out.push_str(&row));
     out.push_str("</table>\n");
     out
 }

@@ -76,6 +76,7 @@ phrase-close-paren = close the parenthesis with `)`, or separate arguments with 
 phrase-join-values = two values must be joined by an operator such as `+` or `and`; a new entry starts on its own line or after a comma
 phrase-declaration-starts = a declaration starts with `param`, `enum`, `jurisdictions`, `household`, `person`, `case`, `output`, `report` or `test`; entries inside `{"{"} {"}"}` are separated by newlines or commas
 phrase-write-dates = write dates as `YYYY-MM-DD`, e.g. `2019-05-01`
+phrase-rule-forms = a rule is `ENTITY NAME[: TYPE] = VALUE`; versions by date need the type written: `ENTITY NAME: TYPE {"{"} from DATE = VALUE … {"}"}`
 
 # The words of report.md's table headers (runtime/src/report.rs).
 line-report-county = county
@@ -178,6 +179,7 @@ phrase-what-field = field
 phrase-what-value = value
 phrase-rename-one = rename one of them
 phrase-one-value-per-date = a parameter has one value per date; remove one of them
+phrase-one-version-per-date = a rule has one version per date; remove one of them
 phrase-rule-named-like-column = a rule cannot have the name of a `{ $entity }` column; rename the rule
 phrase-uses = uses `{ $name }`
 phrase-cycle-elided = { $head } … { $count } more … { $tail }

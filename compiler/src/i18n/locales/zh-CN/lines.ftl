@@ -76,6 +76,7 @@ phrase-close-paren = 请用 `)` 闭合括号，或用 `,` 分隔参数
 phrase-join-values = 两个值之间要用运算符连接，例如 `+` 或 `and`；新的条目另起一行或写在逗号之后
 phrase-declaration-starts = 声明以 `param`、`enum`、`jurisdictions`、`household`、`person`、`case`、`output`、`report` 或 `test` 开头；`{"{"} {"}"}` 内的条目用换行或逗号分隔
 phrase-write-dates = 日期请写作 `YYYY-MM-DD`，例如 `2019-05-01`
+phrase-rule-forms = 规则写作 `ENTITY NAME[: TYPE] = VALUE`；按日期分版本时必须写明类型：`ENTITY NAME: TYPE {"{"} from DATE = VALUE … {"}"}`
 
 # report.md 表头用词（runtime/src/report.rs）。
 line-report-county = 县区
@@ -178,6 +179,7 @@ phrase-what-field = 字段
 phrase-what-value = 取值
 phrase-rename-one = 请给其中一个改名
 phrase-one-value-per-date = 一个参数在每个日期只有一个取值；请删除其中一个
+phrase-one-version-per-date = 一条规则在同一日期只能有一个版本；请删除其中一个
 phrase-rule-named-like-column = 规则不能与 `{ $entity }` 的列同名；请给规则改名
 phrase-uses = 使用 `{ $name }`
 phrase-cycle-elided = { $head } … 另有 { $count } 个 … { $tail }
