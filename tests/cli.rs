@@ -736,7 +736,7 @@ fn run_exit_codes_tell_bad_data_from_a_command_that_cannot_run() {
 /// `pol doc` writes one page per `.pol` file and four more, for Shaanxi and for a second policy.
 #[test]
 fn doc_writes_a_site_for_each_policy() {
-    for (label, policy, n_pages) in [("doc_shaanxi", shaanxi_dir(), 15), ("doc_pension", pension_topup_dir(), 5)] {
+    for (label, policy, n_pages) in [("doc_shaanxi", shaanxi_dir(), 16), ("doc_pension", pension_topup_dir(), 5)] {
         let tmp = TempDir::new(label);
         let policy = policy.display().to_string();
         let run = pol(tmp.path(), &["doc", &policy, "--out", "site"]);

@@ -423,3 +423,42 @@ impl ReconcileTotals {
         self.cells.get(index).copied().unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::roster::{month_of, month_text, parse_month};
+    use super::*;
+
+    #[test]
+    fn each_finding_and_its_amount() {
+        // 342.50 due: none paid, 0 paid, less, more, the same.
+        assert_eq!(compare_amounts(34250, None), Some((Finding::Missed, 34250)));
+        assert_eq!(compare_amounts(34250, Some(0)), Some((Finding::Missed, 34250)));
+        assert_eq!(compare_amounts(34250, Some(30000)), Some((Finding::Under, 4250)));
+        assert_eq!(compare_amounts(34250, Some(34251)), Some((Finding::Over, 1)));
+        assert_eq!(compare_amounts(34250, Some(34250)), None);
+        // Nothing due: paid, paid 0, no row; a negative amount entitles to nothing.
+        assert_eq!(compare_amounts(0, Some(10000)), Some((Finding::Wrongly, 10000)));
+        assert_eq!(compare_amounts(0, Some(0)), None);
+        assert_eq!(compare_amounts(0, None), None);
+        assert_eq!(compare_amounts(-500, None), None);
+        assert_eq!(compare_amounts(-500, Some(100)), Some((Finding::Wrongly, 100)));
+    }
+
+    #[test]
+    fn the_words_of_reconcile_csv() {
+        let words: Vec<&str> = Finding::ALL.iter().map(|finding| finding.word()).collect();
+        assert_eq!(words, ["漏保", "错保", "少发", "多发", "无此户"]);
+    }
+
+    #[test]
+    fn months_are_exactly_yyyy_mm() {
+        assert_eq!(parse_month("2019-07"), Some(2019 * 12 + 6));
+        for bad in ["2019-7", "2019-13", "2019-00", "0000-01", "2019/07", "2019-07-01", " 2019-07", "２０１９-07", ""] {
+            assert_eq!(parse_month(bad), None, "{bad}");
+        }
+        let day = pol_compiler::date::parse_iso("2019-07-31").unwrap_or_default();
+        assert_eq!(month_text(month_of(day)), "2019-07");
+        assert_eq!(month_text(parse_month("0001-12").unwrap_or_default()), "0001-12");
+    }
+}
