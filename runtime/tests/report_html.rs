@@ -345,3 +345,32 @@ fn the_diff_and_reconcile_pages_render_in_a_headless_browser() {
         }
     }
 }
+
+/// Text from the policy (a doc comment, a budget label) and from `jurisdictions.csv` (a name)
+/// reaches the page escaped; a small policy's page carries its rate and budget line; a policy
+/// without a report writes no page.
+#[test]
+fn the_report_page_escapes_policy_and_jurisdiction_text() {
+    use crate::support::{SMALL_JURISDICTIONS, SMALL_POL, compile_text, options, run_ok};
+    let pol = SMALL_POL
+        .replace("household paid:", "/// <b>已付</b> & \"金额\"\nhousehold paid:")
+        .replace("budget paid \"补助资金\"", "budget paid \"补助<资金>\"");
+    let jurisdictions = SMALL_JURISDICTIONS.replace("碑林区", "<i>碑林区</i>");
+    let compiled = compile_text(&pol, &jurisdictions);
+    let inputs = crate::support::Inputs::new();
+    inputs.write("households.csv", crate::outputs::HOUSEHOLDS);
+    inputs.write("persons.csv", crate::outputs::PERSONS);
+    inputs.write("cases.csv", crate::outputs::CASES);
+    run_ok(&compiled, &options(&compiled, &inputs, "households.csv", "persons.csv", Some("cases.csv"), "out"));
+    let html = inputs.read("out/report.html");
+    assert!(html.contains("&lt;b&gt;已付&lt;/b&gt; &amp; &quot;金额&quot;(元/月)"), "{html}");
+    assert!(html.contains("<td>&lt;i&gt;碑林区&lt;/i&gt;</td>") && html.contains(">&lt;i&gt;碑林区&lt;/i&gt;</text>"));
+    assert!(html.contains("<td>补助&lt;资金&gt;</td>"));
+    assert!(!html.contains("<b>") && !html.contains("<i>"));
+    assert!(html.contains("比率 adult_share") && html.contains("<dt>个案</dt>"));
+    // No `report` declaration: no report, in any form.
+    let start = pol.find("report for").unwrap();
+    let without = compile_text(&pol[..start], &jurisdictions);
+    run_ok(&without, &options(&without, &inputs, "households.csv", "persons.csv", Some("cases.csv"), "plain"));
+    assert!(!inputs.path("plain/report.html").exists() && !inputs.path("plain/report.md").exists());
+}
