@@ -160,8 +160,8 @@ fn number(text: &str) -> f64 {
     text.replace(',', "").parse().unwrap_or_else(|_| panic!("not a number: {text}"))
 }
 
-/// Opens the example's report.html in headless chromium: a non-blank screenshot and no console
-/// message; then a copy with a driver script clicks headers: the counties' households sort
+/// Opens the example's report.html in headless chromium: a non-blank screenshot, a PDF when
+/// printed, and no console message; then a copy with a driver script clicks headers: the counties' households sort
 /// ascending, then descending (▲ ▼ and `aria-sort` follow, the button keeps the focus, the
 /// province's total stays in the footer), names sort as text, and money sorts by its
 /// `1,234.56` text when the cells have no sort key. CI sets `POL_BROWSER_TESTS=1` and installs
@@ -188,6 +188,12 @@ fn the_report_page_renders_and_sorts_in_a_headless_browser() {
     assert_eq!(size, (1100, 1400));
     // A blank 1100×1400 page is a few KB; the example's header, tables and chart are ~150 KB.
     assert!(bytes.len() >= 40_000, "the screenshot looks blank: {} bytes", bytes.len());
+
+    // Printing gives a PDF (the print layout: no contents bar, tables unboxed).
+    let pdf = work.path().join("report.pdf");
+    run_chromium(&chromium, &out.join("report.html"), &format!("--print-to-pdf={}", pdf.display()));
+    let pdf = std::fs::read(&pdf).unwrap();
+    assert!(pdf.starts_with(b"%PDF") && pdf.len() > 50_000, "printing gave {} bytes", pdf.len());
 
     let driven = work.path().join("driven.html");
     std::fs::write(&driven, html.replacen("</body>", DRIVER, 1)).unwrap();
