@@ -136,8 +136,9 @@ const DRIVER: &str = r#"<script>
     var values = [];
     for (var r = 0; r < t.tBodies[0].rows.length; r++) { values.push(t.tBodies[0].rows[r].cells[index].textContent); }
     var footer = t.tFoot ? t.tFoot.rows[0].cells[0].textContent : "";
+    var reachable = button.tabIndex === 0 && button.type === "button" && document.activeElement === button;
     lines.push([name, th.getAttribute("aria-sort"), th.querySelector(".ind").textContent,
-      document.activeElement === button ? "focused" : "unfocused", footer].concat(values).join("|"));
+      reachable ? "focused" : "unfocused", footer].concat(values).join("|"));
   }
   var counts = table("各县区户数与人数(点击表头排序)");
   click(counts, "户数", "households-1");
@@ -161,11 +162,12 @@ fn number(text: &str) -> f64 {
 }
 
 /// Opens the example's report.html in headless chromium: a non-blank screenshot, a PDF when
-/// printed, and no console message; then a copy with a driver script clicks headers: the counties' households sort
-/// ascending, then descending (▲ ▼ and `aria-sort` follow, the button keeps the focus, the
-/// province's total stays in the footer), names sort as text, and money sorts by its
-/// `1,234.56` text when the cells have no sort key. CI sets `POL_BROWSER_TESTS=1` and installs
-/// chromium; without the variable, a machine without chromium skips this test with a notice.
+/// printed, and no console message. Then a copy with a driver script clicks headers: the
+/// counties' households sort ascending, then descending (▲ ▼ and `aria-sort` follow; the button
+/// is in the tab order and keeps the focus, so Enter and Space work as for any button; the
+/// province's total stays in the footer), names sort as text, and money sorts by its `1,234.56`
+/// text when the cells have no sort key. CI sets `POL_BROWSER_TESTS=1` and installs chromium;
+/// without the variable, a machine without chromium skips this test with a notice.
 #[test]
 fn the_report_page_renders_and_sorts_in_a_headless_browser() {
     let Some(chromium) = chromium() else {
