@@ -497,6 +497,40 @@ pub(crate) fn render(
     Ok(Rendered { markdown, json, html })
 }
 
+/// A group's labelled counts, per count column.
+type GroupCounts = Vec<Vec<(String, u64)>>;
+
+/// The counted values of a level: per count column, the union of the groups' labels in
+/// first-seen order; and per group, per count column, its labelled counts.
+fn count_table(
+    plan: &ReportPlan,
+    program: &Program,
+    texts: &TextTables<'_>,
+    groups: &[Group],
+) -> (Vec<Vec<String>>, Vec<GroupCounts>) {
+    let entries: Vec<GroupCounts> = groups
+        .iter()
+        .map(|group| {
+            plan.counts
+                .iter()
+                .zip(&group.acc.counts)
+                .map(|(count, acc)| count_entries(count, acc, program, texts))
+                .collect()
+        })
+        .collect();
+    let mut labels: Vec<Vec<String>> = vec![Vec::new(); plan.counts.len()];
+    for group_entries in &entries {
+        for (column_labels, column_entries) in labels.iter_mut().zip(group_entries) {
+            for (label, _) in column_entries {
+                if !column_labels.contains(label) {
+                    column_labels.push(label.clone());
+                }
+            }
+        }
+    }
+    (labels, entries)
+}
+
 /// The labelled values of a count column in display order.
 fn count_entries(count: &CountPlan, acc: &CountAcc, program: &Program, texts: &TextTables<'_>) -> Vec<(String, u64)> {
     match acc {
@@ -634,36 +668,19 @@ fn render_markdown(
         if plan.members.is_some() {
             header.push(word("persons"));
         }
-        let labels_of = |group: &Group| -> Vec<Vec<(String, u64)>> {
-            plan.counts
-                .iter()
-                .zip(&group.acc.counts)
-                .map(|(count, acc)| count_entries(count, acc, program, texts))
-                .collect()
-        };
-        // Count columns: the union of labels over groups, in first-seen order.
-        let mut count_labels: Vec<Vec<String>> = vec![Vec::new(); plan.counts.len()];
-        for group in groups {
-            for (labels, entries) in count_labels.iter_mut().zip(labels_of(group)) {
-                for (label, _) in entries {
-                    if !labels.contains(&label) {
-                        labels.push(label);
-                    }
-                }
-            }
-        }
+        let (count_labels, group_entries) = count_table(plan, program, texts, groups);
         for (count, labels) in plan.counts.iter().zip(&count_labels) {
             for label in labels {
                 header.push(format!("{} = {label}", column_label(&count.name, &count.doc)));
             }
         }
         let mut rows = Vec::new();
-        for group in groups {
+        for (group, entries) in groups.iter().zip(&group_entries) {
             let mut row = vec![group_code(group), group.name.clone(), group.acc.households.to_string()];
             if let Some(members) = plan.members {
                 row.push(group.acc.sum(members)?.to_string());
             }
-            for (entries, labels) in labels_of(group).iter().zip(&count_labels) {
+            for (entries, labels) in entries.iter().zip(&count_labels) {
                 for label in labels {
                     let n = entries.iter().find(|(seen, _)| seen == label).map_or(0, |(_, n)| *n);
                     row.push(n.to_string());
@@ -938,28 +955,12 @@ fn html_figures(
     let mut report =
         RunReport { table: plan.table_name.clone(), as_of: date::format_iso(as_of), ..RunReport::default() };
     for (level, groups) in levels {
-        // Counted values: the union over groups, in first-seen order, as in `report.md`.
-        let entries: Vec<Vec<Vec<(String, u64)>>> = groups
-            .iter()
-            .map(|group| {
-                plan.counts
-                    .iter()
-                    .zip(&group.acc.counts)
-                    .map(|(count, acc)| count_entries(count, acc, program, texts))
-                    .collect()
-            })
+        let (count_labels, entries) = count_table(plan, program, texts, groups);
+        let count_keys: Vec<(usize, String)> = count_labels
+            .into_iter()
+            .enumerate()
+            .flat_map(|(column, labels)| labels.into_iter().map(move |value| (column, value)))
             .collect();
-        let mut count_keys: Vec<(usize, String)> = Vec::new();
-        for group_entries in &entries {
-            for (column, values) in group_entries.iter().enumerate() {
-                for (value, _) in values {
-                    if !count_keys.iter().any(|(seen_column, seen)| *seen_column == column && seen == value) {
-                        count_keys.push((column, value.clone()));
-                    }
-                }
-            }
-        }
-        count_keys.sort_by_key(|(column, _)| *column);
         let mut level_figures = LevelFigures {
             kind: match level {
                 ReportLevel::County => LevelKind::County,

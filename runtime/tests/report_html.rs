@@ -136,8 +136,9 @@ const DRIVER: &str = r#"<script>
     var values = [];
     for (var r = 0; r < t.tBodies[0].rows.length; r++) { values.push(t.tBodies[0].rows[r].cells[index].textContent); }
     var footer = t.tFoot ? t.tFoot.rows[0].cells[0].textContent : "";
+    var reachable = button.tabIndex === 0 && button.type === "button" && document.activeElement === button;
     lines.push([name, th.getAttribute("aria-sort"), th.querySelector(".ind").textContent,
-      document.activeElement === button ? "focused" : "unfocused", footer].concat(values).join("|"));
+      reachable ? "focused" : "unfocused", footer].concat(values).join("|"));
   }
   var counts = table("各县区户数与人数(点击表头排序)");
   click(counts, "户数", "households-1");
@@ -160,12 +161,13 @@ fn number(text: &str) -> f64 {
     text.replace(',', "").parse().unwrap_or_else(|_| panic!("not a number: {text}"))
 }
 
-/// Opens the example's report.html in headless chromium: a non-blank screenshot and no console
-/// message; then a copy with a driver script clicks headers: the counties' households sort
-/// ascending, then descending (▲ ▼ and `aria-sort` follow, the button keeps the focus, the
-/// province's total stays in the footer), names sort as text, and money sorts by its
-/// `1,234.56` text when the cells have no sort key. CI sets `POL_BROWSER_TESTS=1` and installs
-/// chromium; without the variable, a machine without chromium skips this test with a notice.
+/// Opens the example's report.html in headless chromium: a non-blank screenshot, a PDF when
+/// printed, and no console message. Then a copy with a driver script clicks headers: the
+/// counties' households sort ascending, then descending (▲ ▼ and `aria-sort` follow; the button
+/// is in the tab order and keeps the focus, so Enter and Space work as for any button; the
+/// province's total stays in the footer), names sort as text, and money sorts by its `1,234.56`
+/// text when the cells have no sort key. CI sets `POL_BROWSER_TESTS=1` and installs chromium;
+/// without the variable, a machine without chromium skips this test with a notice.
 #[test]
 fn the_report_page_renders_and_sorts_in_a_headless_browser() {
     let Some(chromium) = chromium() else {
@@ -188,6 +190,12 @@ fn the_report_page_renders_and_sorts_in_a_headless_browser() {
     assert_eq!(size, (1100, 1400));
     // A blank 1100×1400 page is a few KB; the example's header, tables and chart are ~150 KB.
     assert!(bytes.len() >= 40_000, "the screenshot looks blank: {} bytes", bytes.len());
+
+    // Printing gives a PDF (the print layout: no contents bar, tables unboxed).
+    let pdf = work.path().join("report.pdf");
+    run_chromium(&chromium, &out.join("report.html"), &format!("--print-to-pdf={}", pdf.display()));
+    let pdf = std::fs::read(&pdf).unwrap();
+    assert!(pdf.starts_with(b"%PDF") && pdf.len() > 50_000, "printing gave {} bytes", pdf.len());
 
     let driven = work.path().join("driven.html");
     std::fs::write(&driven, html.replacen("</body>", DRIVER, 1)).unwrap();
@@ -344,4 +352,33 @@ fn the_diff_and_reconcile_pages_render_in_a_headless_browser() {
             std::fs::copy(&screenshot, std::env::temp_dir().join(format!("pol-{kind}.png"))).unwrap();
         }
     }
+}
+
+/// Text from the policy (a doc comment, a budget label) and from `jurisdictions.csv` (a name)
+/// reaches the page escaped; a small policy's page carries its rate and budget line; a policy
+/// without a report writes no page.
+#[test]
+fn the_report_page_escapes_policy_and_jurisdiction_text() {
+    use crate::support::{SMALL_JURISDICTIONS, SMALL_POL, compile_text, options, run_ok};
+    let pol = SMALL_POL
+        .replace("household paid:", "/// <b>已付</b> & \"金额\"\nhousehold paid:")
+        .replace("budget paid \"补助资金\"", "budget paid \"补助<资金>\"");
+    let jurisdictions = SMALL_JURISDICTIONS.replace("碑林区", "<i>碑林区</i>");
+    let compiled = compile_text(&pol, &jurisdictions);
+    let inputs = crate::support::Inputs::new();
+    inputs.write("households.csv", crate::outputs::HOUSEHOLDS);
+    inputs.write("persons.csv", crate::outputs::PERSONS);
+    inputs.write("cases.csv", crate::outputs::CASES);
+    run_ok(&compiled, &options(&compiled, &inputs, "households.csv", "persons.csv", Some("cases.csv"), "out"));
+    let html = inputs.read("out/report.html");
+    assert!(html.contains("&lt;b&gt;已付&lt;/b&gt; &amp; &quot;金额&quot;(元/月)"), "{html}");
+    assert!(html.contains("<td>&lt;i&gt;碑林区&lt;/i&gt;</td>") && html.contains(">&lt;i&gt;碑林区&lt;/i&gt;</text>"));
+    assert!(html.contains("<td>补助&lt;资金&gt;</td>"));
+    assert!(!html.contains("<b>") && !html.contains("<i>"));
+    assert!(html.contains("比率 adult_share") && html.contains("<dt>个案</dt>"));
+    // No `report` declaration: no report, in any form.
+    let start = pol.find("report for").unwrap();
+    let without = compile_text(&pol[..start], &jurisdictions);
+    run_ok(&without, &options(&without, &inputs, "households.csv", "persons.csv", Some("cases.csv"), "plain"));
+    assert!(!inputs.path("plain/report.html").exists() && !inputs.path("plain/report.md").exists());
 }

@@ -17,6 +17,8 @@ const WIDTH: f64 = 760.0;
 /// A bar chart's row height and bar height.
 const ROW_PX: f64 = 22.0;
 const BAR_PX: f64 = 15.0;
+/// The most bars one SVG holds (a printed page holds about 40 rows).
+const BARS_PER_SVG: usize = 36;
 /// Colours of positive and negative bars.
 const POSITIVE: &str = "#b33a3a";
 const NEGATIVE: &str = "#2f6f9f";
@@ -88,49 +90,58 @@ impl BarChart {
             if span > 0.0 { label_width + (value - low) as f64 / span * plot_width } else { label_width }
         };
         let zero = x_of(0);
-        let height = ROW_PX * self.bars.len().max(1) as f64 + 8.0;
-        let mut svg = svg_open(&self.title, height);
         if self.bars.is_empty() {
-            let _ = write!(svg, "<text x=\"{}\" y=\"16\" fill=\"#666\">无数据</text>", px(label_width));
+            let mut svg = svg_open(&self.title, ROW_PX + 8.0);
+            let _ = write!(svg, "<text x=\"{}\" y=\"16\" fill=\"#666\">无数据</text></svg>", px(label_width));
+            return figure(&self.title, &svg);
         }
-        for (index, bar) in self.bars.iter().enumerate() {
-            let top = 4.0 + ROW_PX * index as f64;
-            let middle = top + ROW_PX / 2.0;
-            let end = x_of(bar.value);
-            let (x, width) = if end >= zero { (zero, end - zero) } else { (end, zero - end) };
-            let colour = if bar.value < 0 { NEGATIVE } else { POSITIVE };
-            let label = escape(&bar.label);
-            let text = escape(&bar.text);
-            let _ = write!(
-                svg,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" dominant-baseline=\"middle\">{label}</text>",
-                px(label_width - 6.0),
-                px(middle)
-            );
-            let _ = write!(
-                svg,
-                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{colour}\"><title>{label}:{text}</title></rect>",
-                px(x),
-                px(top + (ROW_PX - BAR_PX) / 2.0),
-                px(width),
-                px(BAR_PX)
-            );
-            let _ = write!(
-                svg,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" dominant-baseline=\"middle\" fill=\"#333\">{text}</text>",
-                px(WIDTH - 2.0),
-                px(middle)
-            );
+        // Bars go into SVGs of at most `BARS_PER_SVG` rows on one scale: stacked, they read as one
+        // chart on screen, and a printed page breaks between them instead of cutting a bar.
+        let mut svgs = String::new();
+        for rows in self.bars.chunks(BARS_PER_SVG) {
+            let height = ROW_PX * rows.len() as f64 + 8.0;
+            let mut svg = svg_open(&self.title, height);
+            for (index, bar) in rows.iter().enumerate() {
+                let top = 4.0 + ROW_PX * index as f64;
+                let middle = top + ROW_PX / 2.0;
+                let end = x_of(bar.value);
+                let (x, width) = if end >= zero { (zero, end - zero) } else { (end, zero - end) };
+                let colour = if bar.value < 0 { NEGATIVE } else { POSITIVE };
+                let label = escape(&bar.label);
+                let text = escape(&bar.text);
+                let _ = write!(
+                    svg,
+                    "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" dominant-baseline=\"middle\">{label}</text>",
+                    px(label_width - 6.0),
+                    px(middle)
+                );
+                let _ = write!(
+                    svg,
+                    "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{colour}\"><title>{label}:{text}</title></rect>",
+                    px(x),
+                    px(top + (ROW_PX - BAR_PX) / 2.0),
+                    px(width),
+                    px(BAR_PX)
+                );
+                let _ = write!(
+                    svg,
+                    "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" dominant-baseline=\"middle\" fill=\"#333\">{text}</text>",
+                    px(WIDTH - 2.0),
+                    px(middle)
+                );
+            }
+            if low < 0 {
+                let _ = write!(
+                    svg,
+                    "<line x1=\"{0}\" y1=\"0\" x2=\"{0}\" y2=\"{1}\" stroke=\"#555\" stroke-width=\"1\"/>",
+                    px(zero),
+                    px(height)
+                );
+            }
+            svg.push_str("</svg>");
+            svgs.push_str(&svg);
         }
-        if low < 0 {
-            let _ = write!(
-                svg,
-                "<line x1=\"{0}\" y1=\"0\" x2=\"{0}\" y2=\"{1}\" stroke=\"#555\" stroke-width=\"1\"/>",
-                px(zero),
-                px(height)
-            );
-        }
-        figure(&self.title, svg)
+        figure(&self.title, &svgs)
     }
 }
 
@@ -204,7 +215,8 @@ impl Histogram {
             px(height - 6.0),
             escape(&self.x_label)
         );
-        figure(&self.title, svg)
+        svg.push_str("</svg>");
+        figure(&self.title, &svg)
     }
 }
 
@@ -234,10 +246,9 @@ fn svg_open(title: &str, height: f64) -> String {
     )
 }
 
-/// The `<figure>` around a chart's SVG (closed here).
-fn figure(title: &str, mut svg: String) -> Html {
-    svg.push_str("</svg>");
-    Html::trusted(format!("<figure class=\"chart\"><figcaption>{}</figcaption>{svg}</figure>", escape(title)))
+/// The `<figure>` around a chart's SVGs.
+fn figure(title: &str, svgs: &str) -> Html {
+    Html::trusted(format!("<figure class=\"chart\"><figcaption>{}</figcaption>{svgs}</figure>", escape(title)))
 }
 
 #[cfg(test)]
@@ -327,6 +338,28 @@ pub(crate) mod tests {
         assert!((widths[0] - 2.0 * widths[1]).abs() < 0.2, "{widths:?}");
         let negative = self::chart().render().into_string();
         assert!(negative.contains(&format!("fill=\"{NEGATIVE}\"")) && negative.contains("<line "));
+    }
+
+    #[test]
+    fn many_bars_are_split_into_svgs_on_one_scale() {
+        let mut chart = BarChart::new("各县区户数");
+        for index in 0..100 {
+            chart.bar(&format!("县{index}"), 100 - index, &(100 - index).to_string());
+        }
+        let html = chart.render().into_string();
+        assert_well_formed(&html);
+        assert_eq!(html.matches("<svg ").count(), 3);
+        assert_eq!(html.matches("<rect ").count(), 100);
+        // The same scale in every part: the 37th bar (the second SVG's first) is 64/100 of the first.
+        let widths: Vec<f64> = html
+            .split("<rect ")
+            .skip(1)
+            .map(|rect| {
+                let after = &rect[rect.find("width=\"").unwrap() + 7..];
+                after[..after.find('"').unwrap()].parse().unwrap()
+            })
+            .collect();
+        assert!((widths[36] / widths[0] - 0.64).abs() < 0.01, "{} {}", widths[36], widths[0]);
     }
 
     #[test]

@@ -28,8 +28,8 @@ text-align:inherit;white-space:nowrap}th button:focus-visible{outline:2px solid 
 th .ind{color:#8b1a1a;margin-left:.25em;font-size:.85em}th[aria-sort=none] .ind{color:#aaa}\
 tfoot td{font-weight:bold;background:#faf5e6}tr.flag td{background:#fdecea}span.flag{color:#b42318;font-weight:bold}\
 @media print{body{background:#fff}header{background:none;color:#000;border-bottom:2px solid #000}\
-nav.toc{display:none}.scroll{overflow:visible}figure,table{break-inside:avoid}th .ind{display:none}\
-main{max-width:none;padding:0}}";
+nav.toc{display:none}.scroll{overflow:visible}figure svg,tr{break-inside:avoid}figcaption,caption,h2,h3{break-after:avoid}\
+th .ind{display:none}table{font-size:.72em}td,th{white-space:normal}main{max-width:none;padding:0}}";
 
 /// The sorting script for every `table.sortable`: a header's button sorts the body's rows by
 /// its column, ascending then descending; a cell's `data-sort` (a plain decimal) is its number,

@@ -136,16 +136,23 @@ fn finding_cells(findings: &[String], counts: &[FindingCount]) -> Vec<Cell> {
         .collect()
 }
 
-/// A group's findings over all its programs: per finding, the count and the exact amount.
-fn group_totals(findings: &[String], group: &FindingsGroup) -> Vec<(u64, i128)> {
-    let mut totals = vec![(0u64, 0i128); findings.len()];
+/// A group's findings over all its programs: per finding, the count and the exact amount
+/// (`None` when an amount is not a plain decimal: the total is then not shown rather than
+/// shown wrong).
+fn group_totals(findings: &[String], group: &FindingsGroup) -> Vec<(u64, Option<i128>)> {
+    let mut totals = vec![(0u64, Some(0i128)); findings.len()];
     for program in &group.counts {
         for (total, found) in totals.iter_mut().zip(program) {
             total.0 += found.count;
-            total.1 += decimal_to_fen(&found.amount).unwrap_or(0);
+            total.1 = total.1.zip(decimal_to_fen(&found.amount)).and_then(|(sum, fen)| sum.checked_add(fen));
         }
     }
     totals
+}
+
+/// A total amount's cell: empty when it could not be added up.
+fn total_cell(fen: Option<i128>) -> Cell {
+    fen.map_or(Cell::Empty, Cell::money)
 }
 
 fn province_section(page: &mut Page, reconcile: &ReconcilePage) {
@@ -167,7 +174,7 @@ fn province_section(page: &mut Page, reconcile: &ReconcilePage) {
     let mut footer = vec![Cell::text("合计")];
     for (count, fen) in &totals {
         footer.push(Cell::count(*count));
-        footer.push(Cell::money(*fen));
+        footer.push(total_cell(*fen));
     }
     table.footer_row(footer);
     page.push(&table.render());
@@ -176,8 +183,9 @@ fn province_section(page: &mut Page, reconcile: &ReconcilePage) {
 fn level_section(page: &mut Page, reconcile: &ReconcilePage, level: &str, groups: &[FindingsGroup]) {
     page.heading(&format!("按{level}"));
     let label_of = |group: &FindingsGroup| if group.name.is_empty() { group.code.clone() } else { group.name.clone() };
-    let totals: Vec<Vec<(u64, i128)>> = groups.iter().map(|group| group_totals(&reconcile.findings, group)).collect();
-    let count_of = |totals: &[(u64, i128)]| totals.iter().map(|(count, _)| *count).sum::<u64>();
+    let totals: Vec<Vec<(u64, Option<i128>)>> =
+        groups.iter().map(|group| group_totals(&reconcile.findings, group)).collect();
+    let count_of = |totals: &[(u64, Option<i128>)]| totals.iter().map(|(count, _)| *count).sum::<u64>();
     // The chart: groups with a finding, most first.
     let mut ranked: Vec<(String, u64)> = groups
         .iter()
@@ -200,7 +208,7 @@ fn level_section(page: &mut Page, reconcile: &ReconcilePage, level: &str, groups
             vec![Cell::text(group.code.clone()), Cell::text(group.name.clone()), Cell::count(count_of(totals))];
         for (count, fen) in totals {
             cells.push(Cell::count(*count));
-            cells.push(Cell::money(*fen));
+            cells.push(total_cell(*fen));
         }
         table.row(cells);
     }
@@ -320,6 +328,15 @@ mod tests {
         let body = &html[html.find("<header>").unwrap()..html.find("<script>").unwrap()];
         super::super::chart::tests::assert_well_formed(body);
         assert_eq!(html, render_reconcile_page(&sample()));
+    }
+
+    #[test]
+    fn an_amount_that_is_not_a_decimal_leaves_its_total_empty() {
+        let mut page = sample();
+        page.province.counts[0][0].amount = "n/a".into();
+        let html = render_reconcile_page(&page);
+        assert!(html.contains("<td>农村低保</td><td class=\"num\" data-sort=\"2\">2</td><td>n/a</td>"));
+        assert!(html.contains("<tfoot>\n<tr><td>合计</td><td class=\"num\" data-sort=\"2\">2</td><td></td>"));
     }
 
     #[test]

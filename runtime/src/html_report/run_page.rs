@@ -293,7 +293,7 @@ fn level_section(page: &mut Page, level: &LevelFigures, province: Option<&GroupF
     let label_of = |group: &GroupFigures| if group.name.is_empty() { group.code.clone() } else { group.name.clone() };
     // Charts: biggest first, ties in the report's order.
     let mut households: Vec<&GroupFigures> = level.groups.iter().collect();
-    households.sort_by(|a, b| b.households.cmp(&a.households));
+    households.sort_by_key(|group| std::cmp::Reverse(group.households));
     let mut chart = BarChart::new(&format!("各{word}户数(从多到少)"));
     for group in households {
         chart.bar(&label_of(group), group.households.into(), &integer_text(group.households.into()));
