@@ -31,14 +31,17 @@ pub struct RunCommand {
     pub timings: bool,
     /// Output table format.
     pub output_format: OutputFormat,
+    /// A parameter-only scenario layered over the policy's values (`--scenario S.toml`).
+    pub scenario: Option<PathBuf>,
 }
 
 /// Runs the policy over the files; prints the row counts (and timings when asked).
 pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    let (sources, policy, counties) = match load_for_date(&command.policy, command.as_of, format, err) {
-        Ok(loaded) => loaded,
-        Err(status) => return status,
-    };
+    let (sources, policy, counties) =
+        match load_for_date(&command.policy, command.scenario.as_deref(), command.as_of, format, err) {
+            Ok(loaded) => loaded,
+            Err(status) => return status,
+        };
     let engine_choice = if command.engine == EngineChoice::Both { EngineChoice::Jit } else { command.engine };
     let engine = match make_engines(&policy.program, engine_choice, EngineUse::Outputs) {
         Ok(mut engines) if !engines.is_empty() => engines.remove(0),

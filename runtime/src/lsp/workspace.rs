@@ -140,8 +140,11 @@ fn kind_of_name(name: &str) -> Option<SourceKind> {
 fn kind_rank(kind: SourceKind) -> u8 {
     match kind {
         SourceKind::Pol => 0,
-        SourceKind::Jurisdictions => 1,
-        SourceKind::Params => 2,
+        SourceKind::ReformPol => 1,
+        SourceKind::Jurisdictions => 2,
+        SourceKind::Params => 3,
+        SourceKind::ReformParams => 4,
+        SourceKind::Scenario => 5,
     }
 }
 
