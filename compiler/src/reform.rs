@@ -62,7 +62,7 @@ pub enum ReformError {
     #[error("this reform names two bases: `{first}` and `{second}`")]
     #[diagnostic(
         code(pol::reform::base_mismatch),
-        help("every file of a reform names the same base (`reform of \"{first}\"` in {first_at}), or none")
+        help("every file of a reform names the same base (`reform of \"{first}\"` at `{first_at}`), or none")
     )]
     BaseMismatch {
         /// The base named first.
@@ -96,8 +96,8 @@ pub enum ReformError {
     #[error("the base has no {what} `{name}`")]
     #[diagnostic(code(pol::reform::unknown_target))]
     UnknownTarget {
-        /// `household rule`, `parameter`, ….
-        what: String,
+        /// `rule` or `parameter`.
+        what: &'static str,
         /// The name.
         name: String,
         /// Where it is named.
@@ -109,8 +109,13 @@ pub enum ReformError {
     },
 
     /// A replacement with another type than the base declaration.
-    #[error("`{name}` is {base_ty} in the base but {new_ty} in the reform")]
-    #[diagnostic(code(pol::reform::type_changed))]
+    #[error("`{name}` is `{base_ty}` in the base but `{new_ty}` in the reform")]
+    #[diagnostic(
+        code(pol::reform::type_changed),
+        help(
+            "the base declares it as `{base_ty}` at `{base_at}`: keep that type, or add a declaration of another name"
+        )
+    )]
     TypeChanged {
         /// The name.
         name: String,
@@ -119,19 +124,25 @@ pub enum ReformError {
         /// The replacement's type.
         new_ty: String,
         /// The replacement.
-        #[label("replaced as {new_ty}")]
+        #[label("replaced as `{new_ty}`")]
         span: Span,
         /// The base declaration.
         base: Span,
-        /// How to fix it, with where the base declares it.
-        #[help]
-        help: String,
+        /// Where the base declares it, `file:line:column`.
+        base_at: String,
     },
 
     /// A removed rule that a kept rule reads.
     #[error("`{name}` is removed, but `{reader}` reads it")]
-    #[diagnostic(code(pol::reform::removed_but_read))]
+    #[diagnostic(
+        code(pol::reform::removed_but_read),
+        help(
+            "`{reader}` reads it at `{reader_at}`: write `remove {entity} {name} instead = VALUE` to say what its readers get, or replace `{reader}` too"
+        )
+    )]
     RemovedButRead {
+        /// The removed rule's entity keyword.
+        entity: &'static str,
         /// The removed rule.
         name: String,
         /// A rule (or output column) that reads it.
@@ -141,16 +152,18 @@ pub enum ReformError {
         span: Span,
         /// Where the reader reads it.
         reader_span: Span,
-        /// How to fix it, with where the reader is.
-        #[help]
-        help: String,
+        /// Where that is, `file:line:column`.
+        reader_at: String,
     },
 
     /// A plain declaration of a name the base declares.
-    #[error("the base already declares {what} `{name}`")]
-    #[diagnostic(code(pol::reform::already_in_base))]
+    #[error("the base already declares the {what} `{name}`")]
+    #[diagnostic(
+        code(pol::reform::already_in_base),
+        help("the base declares it at `{base_at}`: write `{fix}` to change it, or choose another name for a new one")
+    )]
     AlreadyInBase {
-        /// `a rule`, `a parameter`.
+        /// `rule` or `parameter`.
         what: &'static str,
         /// The name.
         name: String,
@@ -159,16 +172,17 @@ pub enum ReformError {
         span: Span,
         /// The base declaration.
         base: Span,
-        /// How to fix it.
-        #[help]
-        help: String,
+        /// Where the base declares it, `file:line:column`.
+        base_at: String,
+        /// The declaration that changes it, e.g. `replace household x …`.
+        fix: String,
     },
 
     /// One declaration replaced or removed twice.
     #[error("the reform changes `{name}` twice")]
     #[diagnostic(
         code(pol::reform::changed_twice),
-        help("keep one `replace` or `remove` of `{name}` (the other is at {first_at})")
+        help("keep one `replace` or `remove` of `{name}` (the other is at `{first_at}`)")
     )]
     ChangedTwice {
         /// The name.
@@ -187,7 +201,7 @@ pub enum ReformError {
     #[diagnostic(
         code(pol::reform::output_changed),
         help(
-            "a reform adds columns to an output of the base: write `output {name} for {entity} {{ NEW_COLUMN }}` without `where` (the base declares it at {base_at}); for other rows, declare a new output"
+            "a reform adds columns to an output of the base: write `output {name} for {entity} {{ NEW_COLUMN }}` without `where` (the base declares it at `{base_at}`); for other rows, declare a new output"
         )
     )]
     OutputChanged {
@@ -357,13 +371,7 @@ pub(crate) fn merge(
                     if let Some(&at) = merger.rules.get(&(decl.entity, decl.name.name.clone())) {
                         let base = merger.span_at(at).unwrap_or(decl.span);
                         let keyword = format!("{} {}", decl.entity.keyword(), decl.name.name);
-                        merger.already(
-                            "a rule",
-                            &decl.name.name,
-                            decl.name.span,
-                            base,
-                            &format!("replace {keyword} …"),
-                        );
+                        merger.already("rule", &decl.name.name, decl.name.span, base, &format!("replace {keyword} …"));
                     } else {
                         items.push(item.clone());
                     }
@@ -372,7 +380,7 @@ pub(crate) fn merge(
                     let name = decl.name.dotted();
                     if let Some(&at) = merger.params.get(&name) {
                         let base = merger.span_at(at).unwrap_or(decl.span);
-                        merger.already("a parameter", &name, decl.name.span, base, &format!("replace param {name} …"));
+                        merger.already("parameter", &name, decl.name.span, base, &format!("replace param {name} …"));
                     } else {
                         items.push(item.clone());
                     }
@@ -501,11 +509,8 @@ impl Merger<'_> {
     }
 
     fn already(&mut self, what: &'static str, name: &str, span: Span, base: Span, fix: &str) {
-        let help = format!(
-            "the base declares it at {}: write `{fix}` to change it, or choose another name for a new one",
-            (self.locate)(base)
-        );
-        self.push(ReformError::AlreadyInBase { what, name: name.to_string(), span, base, help });
+        let base_at = (self.locate)(base);
+        self.push(ReformError::AlreadyInBase { what, name: name.to_string(), span, base, base_at, fix: fix.into() });
     }
 
     /// Records a change of `key`; false (reported) when it was already changed.
@@ -540,13 +545,12 @@ impl Merger<'_> {
                 let help = match crate::params::nearest(&name.name, names) {
                     Some(near) => format!("did you mean `{near}`?"),
                     None => format!(
-                        "to add a new rule, write it without `replace`/`remove`: `{} {} = …`",
+                        "to add a new rule, write it without `replace` or `remove`: `{} {} = …`",
                         entity.keyword(),
                         name.name
                     ),
                 };
-                let what = format!("{} rule", entity.keyword());
-                self.push(ReformError::UnknownTarget { what, name: name.name.clone(), span: name.span, help });
+                self.push(ReformError::UnknownTarget { what: "rule", name: name.name.clone(), span: name.span, help });
                 None
             }
         }
@@ -564,17 +568,13 @@ impl Merger<'_> {
             Some(ty) => crate::check::ty_name(&self.base_program.enums, ty),
             None => type_text(written),
         };
-        let help = format!(
-            "the base declares it at {} as {base_name}: keep that type, or add a rule of another name",
-            (self.locate)(base_span)
-        );
         self.push(ReformError::TypeChanged {
             name: name.to_string(),
             base_ty: base_name,
             new_ty: new_name,
             span: written.span(),
             base: base_span,
-            help,
+            base_at: (self.locate)(base_span),
         });
         false
     }
@@ -595,7 +595,10 @@ impl Merger<'_> {
             base_ty,
             base_span,
         });
-        self.set_item(at, Item::Rule(rule.clone()));
+        // Without a written type, the replacement is checked against the base's: a body of
+        // another type is reported at the replacement, not at every reader in the base.
+        let ty = rule.ty.clone().or_else(|| written_type(self.base_program, base_ty, rule.name.span));
+        self.set_item(at, Item::Rule(ast::RuleDecl { ty, ..rule.clone() }));
     }
 
     fn replace_param(&mut self, param: &ast::ParamDecl) {
@@ -605,7 +608,7 @@ impl Merger<'_> {
                 Some(near) => format!("did you mean `{near}`?"),
                 None => format!("to add a new parameter, write it without `replace`: `param {name}: … {{ … }}`"),
             };
-            self.push(ReformError::UnknownTarget { what: "parameter".into(), name, span: param.name.span, help });
+            self.push(ReformError::UnknownTarget { what: "parameter", name, span: param.name.span, help });
             return;
         };
         let base = self.base_program.params.iter().find(|def| def.name == name).map(|def| (def.ty, def.span));
@@ -628,10 +631,11 @@ impl Merger<'_> {
         }
         match &decl.instead {
             Some(instead) => {
-                let (doc, ty) = match self.item_at(at) {
-                    Some(Item::Rule(base)) => (base.doc.clone(), base.ty.clone()),
-                    _ => (decl.doc.clone(), None),
+                let doc = match self.item_at(at) {
+                    Some(Item::Rule(base)) => base.doc.clone(),
+                    _ => decl.doc.clone(),
                 };
+                let ty = written_type(self.base_program, base_ty, decl.name.span);
                 let rule = ast::RuleDecl {
                     doc,
                     entity: decl.entity,
@@ -689,12 +693,9 @@ impl Merger<'_> {
                     .map(|expr| (rule.name.clone(), expr.span))
             });
             if let Some((reader, reader_span)) = reader {
-                let help = format!(
-                    "`{reader}` reads it at {}: write `remove {} {name} instead = VALUE` to say what its readers get, or replace `{reader}` too",
-                    (self.locate)(reader_span),
-                    entity.keyword()
-                );
-                self.push(ReformError::RemovedButRead { name, reader, span, reader_span, help });
+                let reader_at = (self.locate)(reader_span);
+                let entity = entity.keyword();
+                self.push(ReformError::RemovedButRead { entity, name, reader, span, reader_span, reader_at });
             }
         }
     }
@@ -713,18 +714,13 @@ pub(crate) fn check_types(merged: &Merged, program: &Program, base: &Program, lo
         if rule.ty == redefined.base_ty {
             continue;
         }
-        let base_ty = crate::check::ty_name(&base.enums, redefined.base_ty);
-        let help = format!(
-            "the base declares it at {} as {base_ty}: keep that type, or add a rule of another name",
-            locate(redefined.base_span)
-        );
         let error = ReformError::TypeChanged {
             name: redefined.name.clone(),
-            base_ty,
+            base_ty: crate::check::ty_name(&base.enums, redefined.base_ty),
             new_ty: crate::check::ty_name(&program.enums, rule.ty),
             span: redefined.span,
             base: redefined.base_span,
-            help,
+            base_at: locate(redefined.base_span),
         };
         errors.push(error.into_diagnostic());
     }
@@ -742,6 +738,22 @@ fn resolve(program: &Program, written: &TypeExpr) -> Option<Ty> {
         TypeExpr::Text(_) => Ty::Text,
         TypeExpr::Named(ident) => {
             Ty::Enum(crate::tir::EnumId(program.enums.iter().position(|def| def.name == ident.name)? as u32))
+        }
+    })
+}
+
+/// A checked type written at `span`, as the replacement of a rule of that type declares it.
+fn written_type(program: &Program, ty: Ty, span: Span) -> Option<TypeExpr> {
+    Some(match ty {
+        Ty::Bool => TypeExpr::Bool(span),
+        Ty::Int => TypeExpr::Int(span),
+        Ty::Ratio => TypeExpr::Ratio(span),
+        Ty::Money(period) => TypeExpr::Money(period, span),
+        Ty::Date => TypeExpr::Date(span),
+        Ty::Text => TypeExpr::Text(span),
+        Ty::Enum(id) => {
+            let name = program.enums.get(id.0 as usize)?.name.clone();
+            TypeExpr::Named(ast::Ident { name, span })
         }
     })
 }

@@ -495,7 +495,7 @@ fn reform_items_parse() {
                 "reform"
             }
             Item::Replace(ast::ReplaceDecl { target: ast::Replaced::Rule(rule), .. }) => {
-                assert_eq!(rule.doc, vec![" 儿童".to_string()]);
+                assert_eq!(rule.doc, vec!["儿童".to_string()]);
                 "replace rule"
             }
             Item::Replace(ast::ReplaceDecl { target: ast::Replaced::Param(_), .. }) => "replace param",
