@@ -19,5 +19,6 @@ mod cli;
 mod docs;
 mod lsp;
 mod oracle;
+mod reform;
 mod report;
 mod support;
