@@ -278,6 +278,9 @@ pub(crate) struct Redefined {
     base_ty: Ty,
     /// The base declaration.
     base_span: Span,
+    /// Without a written type: the name of the probe rule holding the new body in
+    /// [`Merged::probe_files`].
+    probe: Option<String>,
 }
 
 /// The merged files, and the rules whose types are compared after checking.
@@ -285,6 +288,11 @@ pub(crate) struct Merged {
     /// The base's files changed in place, then the reform's files with what they add.
     pub files: Vec<(SourceId, ast::File)>,
     redefined: Vec<Redefined>,
+    /// When a replacement has no written type, the merged files with that rule's base
+    /// definition kept and the new body added as a probe rule of another name: checking them
+    /// gives the new body's own type without touching its readers, so that another type is
+    /// `pol::reform::type_changed` with both places rather than errors at every reader.
+    pub probe_files: Option<Vec<(SourceId, ast::File)>>,
 }
 
 /// Where a base declaration is: file index and item index.
@@ -353,6 +361,8 @@ pub(crate) fn merge(
         changed: HashMap::new(),
         removed: Vec::new(),
         redefined: Vec::new(),
+        originals: Vec::new(),
+        probes: Vec::new(),
         errors,
         locate,
     };
@@ -406,7 +416,7 @@ pub(crate) fn merge(
         added.push((*id, ast::File { items }));
     }
     merger.check_removed();
-    let Merger { mut files, redefined, errors, changed, .. } = merger;
+    let Merger { mut files, redefined, errors, changed, originals, probes, .. } = merger;
     if !errors.is_empty() {
         let mut errors = errors;
         crate::diagnostic::sort(&mut errors);
@@ -416,15 +426,31 @@ pub(crate) fn merge(
     let mut dropped: Vec<At> =
         changed.values().filter_map(|change| if change.drop { Some(change.at) } else { None }).collect();
     dropped.sort_unstable();
-    for (file_index, item_index) in dropped.into_iter().rev() {
-        if let Some((_, file)) = files.get_mut(file_index)
-            && item_index < file.items.len()
-        {
-            file.items.remove(item_index);
+    let mut probe_files = (!probes.is_empty()).then(|| {
+        let mut probe_files = files.clone();
+        for ((file_index, item_index), original) in originals {
+            if let Some(slot) = probe_files.get_mut(file_index).and_then(|(_, file)| file.items.get_mut(item_index)) {
+                *slot = original;
+            }
+        }
+        probe_files
+    });
+    for target in [Some(&mut files), probe_files.as_mut()].into_iter().flatten() {
+        for &(file_index, item_index) in dropped.iter().rev() {
+            if let Some((_, file)) = target.get_mut(file_index)
+                && item_index < file.items.len()
+            {
+                file.items.remove(item_index);
+            }
         }
     }
+    if let Some(probe_files) = probe_files.as_mut() {
+        probe_files.extend(added.iter().cloned());
+        let source = reform.first().map_or(SourceId(0), |(id, _)| *id);
+        probe_files.push((source, ast::File { items: probes }));
+    }
     files.extend(added);
-    Ok(Merged { files, redefined })
+    Ok(Merged { files, redefined, probe_files })
 }
 
 /// Every file's `reform of` is its first item, and they name one base.
@@ -473,6 +499,10 @@ struct Merger<'a> {
     /// Rules removed without `instead`: (entity, name, the removal).
     removed: Vec<(EntityKind, String, Span)>,
     redefined: Vec<Redefined>,
+    /// The base items of untyped replacements, for the probe files.
+    originals: Vec<(At, Item)>,
+    /// Probe rules: the untyped replacements' bodies under other names.
+    probes: Vec<Item>,
     errors: Vec<Diagnostic>,
     locate: Locate<'a>,
 }
@@ -588,12 +618,14 @@ impl Merger<'_> {
         if !self.record(key, &rule.name.name, at, rule.name.span, false) {
             return;
         }
+        let probe = if rule.ty.is_none() { self.probe(at, rule.entity, &rule.name, &rule.body) } else { None };
         self.redefined.push(Redefined {
             entity: rule.entity,
             name: rule.name.name.clone(),
             span: rule.name.span,
             base_ty,
             base_span,
+            probe,
         });
         // Without a written type, the replacement is checked against the base's: a body of
         // another type is reported at the replacement, not at every reader in the base.
@@ -636,6 +668,7 @@ impl Merger<'_> {
                     _ => decl.doc.clone(),
                 };
                 let ty = written_type(self.base_program, base_ty, decl.name.span);
+                let probe = self.probe(at, decl.entity, &decl.name, instead);
                 let rule = ast::RuleDecl {
                     doc,
                     entity: decl.entity,
@@ -650,11 +683,29 @@ impl Merger<'_> {
                     span: decl.name.span,
                     base_ty,
                     base_span,
+                    probe,
                 });
                 self.set_item(at, Item::Rule(rule));
             }
             None => self.removed.push((decl.entity, decl.name.name.clone(), decl.span)),
         }
+    }
+
+    /// Keeps the base item at `at` for the probe files and adds a probe rule with `body`.
+    fn probe(&mut self, at: At, entity: EntityKind, name: &ast::Ident, body: &ast::Expr) -> Option<String> {
+        let original = self.item_at(at)?.clone();
+        // `·` cannot be written in a name, so the probe never meets a declared one.
+        let probe_name = format!("{}·reform", name.name);
+        self.originals.push((at, original));
+        self.probes.push(Item::Rule(ast::RuleDecl {
+            doc: Vec::new(),
+            entity,
+            name: ast::Ident { name: probe_name.clone(), span: name.span },
+            ty: None,
+            body: body.clone(),
+            span: name.span,
+        }));
+        Some(probe_name)
     }
 
     fn extend_output(&mut self, at: At, decl: &ast::OutputDecl) {
@@ -699,6 +750,29 @@ impl Merger<'_> {
             }
         }
     }
+}
+
+/// Before the merged policy is checked, from the checked probe files: an untyped replacement
+/// whose body has another type than the base's rule.
+pub(crate) fn probe_types(merged: &Merged, probe: &Program, base: &Program, locate: Locate<'_>) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    for redefined in &merged.redefined {
+        let Some(name) = &redefined.probe else { continue };
+        let Some(rule) = probe.rules.iter().find(|rule| &rule.name == name) else { continue };
+        if rule.ty == redefined.base_ty {
+            continue;
+        }
+        let error = ReformError::TypeChanged {
+            name: redefined.name.clone(),
+            base_ty: crate::check::ty_name(&base.enums, redefined.base_ty),
+            new_ty: crate::check::ty_name(&probe.enums, rule.ty),
+            span: redefined.span,
+            base: redefined.base_span,
+            base_at: locate(redefined.base_span),
+        };
+        errors.push(error.into_diagnostic());
+    }
+    errors
 }
 
 /// After the merged policy checked: a replacement whose type (written or inferred) is not the

@@ -249,6 +249,18 @@ fn replacing_with_another_inferred_type() {
 }
 
 #[test]
+fn removing_with_an_instead_of_another_type() {
+    let reform = "reform of \"../base\"\nremove household gap instead = true\n";
+    assert_snapshot!(errors(&sources(&[reform], &[], None)));
+}
+
+#[test]
+fn an_untyped_replacement_with_its_own_error_is_reported_by_the_checker() {
+    let reform = "reform of \"../base\"\nreplace household gap = standard + incme\n";
+    assert_snapshot!(errors(&sources(&[reform], &[], None)));
+}
+
+#[test]
 fn replacing_a_parameter_with_another_type() {
     let reform = "reform of \"../base\"\nreplace param topup.child: 元/月 { = 10 }\n";
     assert_snapshot!(errors(&sources(&[reform], &[], None)));
