@@ -62,14 +62,14 @@ pub fn compile(sources: &Sources) -> Result<Policy, Vec<Diagnostic>> {
         }
         let (base, _) = crate::check::ast_to_tir(&files, jurisdictions_csv).map_err(with_param_syntax)?;
         let locate = |span: pol_grammar::Span| locate(sources, span);
-        let merged = crate::reform::merge(&files, &reform_files, &base, &locate).map_err(with_param_syntax)?;
+        let (merged, mut errors) = crate::reform::merge(&files, &reform_files, &base, &locate);
         if let Some(probe_files) = &merged.probe_files
             && let Ok((probe, _)) = crate::check::ast_to_tir(probe_files, jurisdictions_csv)
         {
-            let errors = crate::reform::probe_types(&merged, &probe, &base, &locate);
-            if !errors.is_empty() {
-                return Err(with_param_syntax(errors));
-            }
+            errors.extend(crate::reform::probe_types(&merged, &probe, &base, &locate));
+        }
+        if !errors.is_empty() {
+            return Err(with_param_syntax(errors));
         }
         Some((base, merged))
     } else {

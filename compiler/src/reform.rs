@@ -307,13 +307,15 @@ pub(crate) fn nested(base: &[(SourceId, ast::File)]) -> Vec<Diagnostic> {
     headers.map(|span| ReformError::Nested { span }.into_diagnostic()).collect()
 }
 
-/// Applies the reform's items to the base's; `base_program` is the base checked alone.
+/// Applies the reform's items to the base's; `base_program` is the base checked alone. The
+/// mistakes only a reform can make come with the merged files (which are not to be used when
+/// there is one), so that the caller can add what the probe files show.
 pub(crate) fn merge(
     base: &[(SourceId, ast::File)],
     reform: &[(SourceId, ast::File)],
     base_program: &Program,
     locate: Locate<'_>,
-) -> Result<Merged, Vec<Diagnostic>> {
+) -> (Merged, Vec<Diagnostic>) {
     let mut errors = Vec::new();
     check_headers(reform, locate, &mut errors);
     let files: Vec<(SourceId, ast::File)> = base
@@ -417,11 +419,6 @@ pub(crate) fn merge(
     }
     merger.check_removed();
     let Merger { mut files, redefined, errors, changed, originals, probes, .. } = merger;
-    if !errors.is_empty() {
-        let mut errors = errors;
-        crate::diagnostic::sort(&mut errors);
-        return Err(errors);
-    }
     // Removed declarations (without `instead`) go last, so that the indices above stay valid.
     let mut dropped: Vec<At> =
         changed.values().filter_map(|change| if change.drop { Some(change.at) } else { None }).collect();
@@ -435,13 +432,12 @@ pub(crate) fn merge(
         }
         probe_files
     });
-    for target in [Some(&mut files), probe_files.as_mut()].into_iter().flatten() {
-        for &(file_index, item_index) in dropped.iter().rev() {
-            if let Some((_, file)) = target.get_mut(file_index)
-                && item_index < file.items.len()
-            {
-                file.items.remove(item_index);
-            }
+    // The probe files keep removed rules, so that their readers still check there.
+    for &(file_index, item_index) in dropped.iter().rev() {
+        if let Some((_, file)) = files.get_mut(file_index)
+            && item_index < file.items.len()
+        {
+            file.items.remove(item_index);
         }
     }
     if let Some(probe_files) = probe_files.as_mut() {
@@ -450,7 +446,7 @@ pub(crate) fn merge(
         probe_files.push((source, ast::File { items: probes }));
     }
     files.extend(added);
-    Ok(Merged { files, redefined, probe_files })
+    (Merged { files, redefined, probe_files }, errors)
 }
 
 /// Every file's `reform of` is its first item, and they name one base.
