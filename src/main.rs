@@ -30,8 +30,11 @@ struct Cli {
 enum Command {
     /// Parse and type-check a policy directory and validate its local parameter files.
     Check {
-        /// The policy directory (its .pol files, jurisdictions.csv and params/).
+        /// The policy directory (its .pol files, jurisdictions.csv and params/), or a reform.
         policy: PathBuf,
+        /// A parameter-only scenario (TOML) to check over the policy's values.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
     },
     /// Run the policy's tests on the interpreter and the JIT.
     Test {
@@ -154,6 +157,9 @@ struct RunArgs {
     /// Which engine evaluates.
     #[arg(long, value_enum, default_value = "jit")]
     engine: RunEngineArg,
+    /// A parameter-only scenario (TOML) layered over the policy's values.
+    #[arg(long)]
+    scenario: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
@@ -220,7 +226,9 @@ fn main() -> ExitCode {
     };
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
     let status: Status = match cli.command {
-        Command::Check { policy } => commands::check::check(&policy, format, &mut out, &mut err),
+        Command::Check { policy, scenario } => {
+            commands::check::check_scenario(&policy, scenario.as_deref(), format, &mut out, &mut err)
+        }
         Command::Test { policy, filter, engine, as_of } => {
             let engine = match engine {
                 EngineArg::Jit => EngineChoice::Jit,
@@ -286,5 +294,6 @@ fn run_command(args: RunArgs) -> commands::run::RunCommand {
         threads: args.threads,
         timings: args.timings,
         output_format,
+        scenario: args.scenario,
     }
 }

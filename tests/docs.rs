@@ -9,6 +9,8 @@
 //!   file; `<!-- run -->` before a `sh` block runs each of its `pol …` lines, which must succeed;
 //!   `<!-- rejected-file: PATH CODE -->` before a code block puts that file into a copy of the
 //!   finished policy, where `pol check` must fail with diagnostic code `CODE`.
+//! - The reform guide (`docs/zh/reform-guide.md`) runs the same way on a copy of the Shaanxi
+//!   policy: its reform and scenario files, its `pol` lines, its rejected reform files.
 //! - README's Chinese quick start (`## 快速上手`) runs as shown, and the relative links between
 //!   README and the docs (with their `#anchors`) resolve.
 
@@ -222,6 +224,48 @@ fn drafting_guide_policy_checks_tests_and_runs_as_the_guide_says() {
     assert!(n_rejected >= 2, "the guide shows at least two rejected files");
 }
 
+/// The reform guide (`docs/zh/reform-guide.md`) on a copy of the Shaanxi policy as `shaanxi/`:
+/// its files are written, its `pol` lines succeed, and each rejected reform file makes
+/// `pol check` of its directory fail with the code the guide names.
+#[test]
+fn reform_guide_runs_as_the_guide_says() {
+    let guide = read_text(&repo_root().join("docs/zh/reform-guide.md"));
+    let steps = guide_steps(&guide);
+    let work = TempDir::new("reform-guide");
+    copy_dir(&crate::support::shaanxi_dir(), &work.path().join("shaanxi"));
+    let mut written = std::collections::BTreeSet::new();
+    for step in &steps {
+        if let Step::File { path, text } = step {
+            let append = !written.insert(path.clone());
+            write_file(work.path(), path, text, append);
+        }
+    }
+    let commands: Vec<&Vec<String>> =
+        steps.iter().filter_map(|s| if let Step::Run(c) = s { Some(c) } else { None }).collect();
+    for needed in ["check", "test", "run"] {
+        assert!(commands.iter().any(|c| c.first().is_some_and(|w| w == needed)), "the guide runs no `pol {needed}`");
+    }
+    assert!(commands.iter().any(|c| c.iter().any(|w| w == "--scenario")), "the guide runs no scenario");
+    for command in &commands {
+        let (code, output) = pol(work.path(), command);
+        assert_eq!(code, 0, "`pol {}` failed in the reform guide:\n{output}", command.join(" "));
+    }
+    let mut n_rejected = 0;
+    for step in &steps {
+        if let Step::Rejected { path, text, code } = step {
+            n_rejected += 1;
+            let copy = TempDir::new("reform-guide-rejected");
+            copy_dir(work.path(), copy.path());
+            write_file(copy.path(), path, text, false);
+            let dir = Path::new(path).parent().map(|dir| dir.display().to_string()).unwrap_or_default();
+            let (exit, output) = pol(copy.path(), &["check".to_string(), dir]);
+            assert_eq!(exit, 1, "`pol check` accepted the guide's rejected {path}:\n{output}");
+            assert!(output.contains(code.as_str()), "the guide's rejected {path} should fail with {code}:\n{output}");
+        }
+    }
+    assert!(n_rejected >= 2, "the reform guide shows at least two rejected files");
+}
+
 #[test]
 fn readme_chinese_quick_start_commands_work() {
     let readme = read_text(&repo_root().join("README.md"));
@@ -262,7 +306,9 @@ fn readme_chinese_quick_start_commands_work() {
 
 #[test]
 fn links_between_the_docs_resolve() {
-    for page in ["README.md", "docs/language.md", "docs/zh/language.md", "docs/zh/drafting-guide.md"] {
+    for page in
+        ["README.md", "docs/language.md", "docs/zh/language.md", "docs/zh/drafting-guide.md", "docs/zh/reform-guide.md"]
+    {
         let path = repo_root().join(page);
         let text = read_text(&path);
         let base = path.parent().unwrap_or_else(|| panic!("{page} has no directory"));

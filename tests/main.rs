@@ -27,5 +27,6 @@ mod docs;
 mod lsp;
 mod oracle;
 mod reconcile;
+mod reform;
 mod report;
 mod support;

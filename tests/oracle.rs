@@ -582,6 +582,7 @@ impl DataSet {
             threads: Some(config.threads),
             timings: false,
             output_format: commands::run::OutputFormat::Csv,
+            scenario: None,
         };
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let status = commands::run::run(&command, ErrorFormat::Plain, &mut out, &mut err);

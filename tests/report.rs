@@ -178,6 +178,7 @@ impl<'t> DataSet<'t> {
             threads: Some(2),
             timings: false,
             output_format: commands::run::OutputFormat::Csv,
+            scenario: None,
         };
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         let status = commands::run::run(&command, ErrorFormat::Plain, &mut stdout, &mut stderr);

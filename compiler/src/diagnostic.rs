@@ -15,6 +15,12 @@ pub enum SourceKind {
     Jurisdictions,
     /// A local parameter file (TOML).
     Params,
+    /// A `.pol` file of a reform, applied to the `Pol` files of its base (`crate::reform`).
+    ReformPol,
+    /// A reform's local parameter file, layered over the base's file of the same jurisdiction.
+    ReformParams,
+    /// A parameter-only scenario (TOML): dated values per jurisdiction, layered over everything.
+    Scenario,
 }
 
 /// A source file: its display name (a path relative to the policy directory) and text.

@@ -199,7 +199,14 @@ impl Builder {
                 let def = self.define(DefKind::Output, &decl.name, decl.span, &decl.doc, None);
                 self.outputs.entry(decl.name.name.clone()).or_insert(def);
             }
-            Item::Report(_) | Item::Program(_) | Item::Visit(_) | Item::Test(_) => {}
+            // A reform's items name the base's declarations: they are uses, walked below.
+            Item::Report(_)
+            | Item::Program(_)
+            | Item::Visit(_)
+            | Item::Test(_)
+            | Item::Reform(_)
+            | Item::Replace(_)
+            | Item::Remove(_) => {}
         }
     }
 
@@ -245,6 +252,25 @@ impl Builder {
             }
             Item::Visit(decl) => self.refer_value(&decl.rule),
             Item::Test(decl) => self.walk_test(decl),
+            Item::Reform(_) => {}
+            Item::Replace(decl) => match &decl.target {
+                ast::Replaced::Rule(rule) => {
+                    self.refer_value(&rule.name);
+                    self.walk_item(&Item::Rule(rule.clone()));
+                }
+                ast::Replaced::Param(param) => {
+                    if let Some(&def) = self.params.get(&param.name.dotted()) {
+                        self.refer(param.name.span, def);
+                    }
+                    self.walk_item(&Item::Param(param.clone()));
+                }
+            },
+            Item::Remove(decl) => {
+                self.refer_value(&decl.name);
+                if let Some(instead) = &decl.instead {
+                    self.walk_expr(instead);
+                }
+            }
         }
     }
 

@@ -33,22 +33,59 @@ pub struct Policy {
 /// When the `.pol` files have errors, the parameter files are still checked as far as they can
 /// be: against the parameters alone when every parameter declaration checked (so an error in a
 /// rule does not hide a file's broken floor), else for their TOML syntax.
+///
+/// With [`SourceKind::ReformPol`] files, the sources are a reform: its base (the `Pol`,
+/// `Jurisdictions` and `Params` files) is checked alone, the reform's items are applied to it
+/// ([`crate::reform`]) and the result is checked as one policy, with the reform's parameter files
+/// layered over the base's. A [`SourceKind::Scenario`] file's values are layered over
+/// everything ([`params::scenario`]).
 pub fn compile(sources: &Sources) -> Result<Policy, Vec<Diagnostic>> {
-    let param_files: Vec<_> = sources.of_kind(SourceKind::Params).map(|(id, file)| (id, file.text.as_str())).collect();
+    let texts = |kind| sources.of_kind(kind).map(|(id, file)| (id, file.text.as_str())).collect::<Vec<_>>();
+    let layers = params::Layers {
+        files: texts(SourceKind::Params),
+        overlays: texts(SourceKind::ReformParams),
+        scenario: sources.of_kind(SourceKind::Scenario).next().map(|(id, file)| (id, file.text.as_str())),
+    };
     let with_param_syntax = |mut errors: Vec<Diagnostic>| {
-        errors.extend(params::syntax_errors(&param_files));
+        let all: Vec<_> = layers.files.iter().chain(&layers.overlays).chain(&layers.scenario).copied().collect();
+        errors.extend(params::syntax_errors(&all));
         diagnostic::sort(&mut errors);
         errors
     };
-    let files = parse_all(sources).map_err(with_param_syntax)?;
+    let files = parse_all(sources, SourceKind::Pol).map_err(with_param_syntax)?;
     let jurisdictions_csv =
         sources.of_kind(SourceKind::Jurisdictions).next().map(|(id, file)| (id, file.text.as_str()));
-    let (program, jurisdictions) = match crate::check::ast_to_tir_or_params(&files, jurisdictions_csv) {
+    let reform = if sources.of_kind(SourceKind::ReformPol).next().is_some() {
+        let reform_files = parse_all(sources, SourceKind::ReformPol).map_err(with_param_syntax)?;
+        let nested = crate::reform::nested(&files);
+        if !nested.is_empty() {
+            return Err(with_param_syntax(nested));
+        }
+        let (base, _) = crate::check::ast_to_tir(&files, jurisdictions_csv).map_err(with_param_syntax)?;
+        let locate = |span: pol_grammar::Span| locate(sources, span);
+        let (merged, mut errors) = crate::reform::merge(&files, &reform_files, &base, &locate);
+        if let Some(probe_files) = &merged.probe_files
+            && let Ok((probe, _)) = crate::check::ast_to_tir(probe_files, jurisdictions_csv)
+        {
+            errors.extend(crate::reform::probe_types(&merged, &probe, &base, &locate));
+        }
+        if !errors.is_empty() {
+            return Err(with_param_syntax(errors));
+        }
+        Some((base, merged))
+    } else {
+        None
+    };
+    let files = match &reform {
+        Some((_, merged)) => &merged.files,
+        None => &files,
+    };
+    let (program, jurisdictions) = match crate::check::ast_to_tir_or_params(files, jurisdictions_csv) {
         Ok(checked) => checked,
         Err(crate::check::Failed { diags, params_only: Some(params_only) }) => {
             let (program, jurisdictions) = *params_only;
             let mut errors = diags;
-            if let Err(param_errors) = params::load(&program, &jurisdictions, &param_files) {
+            if let Err(param_errors) = load_params(&program, &jurisdictions, &layers) {
                 errors.extend(param_errors);
             }
             diagnostic::sort(&mut errors);
@@ -56,15 +93,50 @@ pub fn compile(sources: &Sources) -> Result<Policy, Vec<Diagnostic>> {
         }
         Err(crate::check::Failed { diags, params_only: None }) => return Err(with_param_syntax(diags)),
     };
-    let params = params::load(&program, &jurisdictions, &param_files)?;
+    if let Some((base, merged)) = &reform {
+        let locate = |span: pol_grammar::Span| locate(sources, span);
+        let errors = crate::reform::check_types(merged, &program, base, &locate);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+    }
+    let (program, params) = load_params(&program, &jurisdictions, &layers)?;
     Ok(Policy { program, jurisdictions, params })
 }
 
-/// Parses every `.pol` file, collecting the errors of all of them.
-fn parse_all(sources: &Sources) -> Result<Vec<(pol_grammar::SourceId, ast::File)>, Vec<Diagnostic>> {
+/// The program with a scenario's province values, and the layered local values.
+fn load_params(
+    program: &Program,
+    jurisdictions: &JurisdictionTable,
+    layers: &params::Layers<'_>,
+) -> Result<(Program, ParamSet), Vec<Diagnostic>> {
+    let (program, mut errors) = match layers.scenario {
+        Some((source, text)) => params::scenario::apply_province(program, jurisdictions, source, text),
+        None => (program.clone(), Vec::new()),
+    };
+    match params::load_layers(&program, jurisdictions, layers) {
+        Ok(params) if errors.is_empty() => Ok((program, params)),
+        Ok(_) => Err(errors),
+        Err(param_errors) => {
+            errors.extend(param_errors);
+            diagnostic::sort(&mut errors);
+            Err(errors)
+        }
+    }
+}
+
+/// `file:line:column` of a span, for a help that names a place in another file.
+fn locate(sources: &Sources, span: pol_grammar::Span) -> String {
+    let name = sources.get(span.source).map_or("?", |file| file.name.as_str());
+    let (line, column) = sources.line_col(span.source, span.start);
+    format!("{name}:{line}:{column}")
+}
+
+/// Parses every `.pol` file of one kind, collecting the errors of all of them.
+fn parse_all(sources: &Sources, kind: SourceKind) -> Result<Vec<(pol_grammar::SourceId, ast::File)>, Vec<Diagnostic>> {
     let mut files = Vec::new();
     let mut errors = Vec::new();
-    for (id, file) in sources.of_kind(SourceKind::Pol) {
+    for (id, file) in sources.of_kind(kind) {
         match pol_grammar::parse_file(id, &file.text) {
             Ok(ast) => files.push((id, ast)),
             Err(parse_errors) => {

@@ -3,3 +3,4 @@
 mod check;
 mod chinese;
 mod params;
+mod reform;

@@ -62,6 +62,58 @@ pub enum Item {
     Visit(VisitDecl),
     /// `test "name" { ... }`
     Test(TestDecl),
+    /// `reform of "../.."`: this file belongs to a reform of the policy at that path.
+    Reform(ReformDecl),
+    /// `replace household x: ty = expr`, `replace param p: ty { ... }` (in a reform).
+    Replace(ReplaceDecl),
+    /// `remove household x [instead = expr]` (in a reform).
+    Remove(RemoveDecl),
+}
+
+/// `reform of "PATH"`: the first item of a reform's file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReformDecl {
+    /// Doc comment lines.
+    pub doc: Vec<String>,
+    /// The base policy's directory, relative to the reform (a directory, or the file's directory).
+    pub base: StringLit,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// What a `replace` replaces.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Replaced {
+    /// A rule of the base, by entity and name.
+    Rule(RuleDecl),
+    /// A parameter of the base, by name: values, `set by` and constraints.
+    Param(ParamDecl),
+}
+
+/// `replace DECLARATION`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplaceDecl {
+    /// Where `replace` is written.
+    pub keyword: Span,
+    /// The new declaration (its doc comment is the one above `replace`).
+    pub target: Replaced,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// `remove household x [instead = expr]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoveDecl {
+    /// Doc comment lines.
+    pub doc: Vec<String>,
+    /// The rule's entity.
+    pub entity: EntityKind,
+    /// The rule's name.
+    pub name: Ident,
+    /// What the rule's readers get instead.
+    pub instead: Option<Expr>,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// `enum LaborCapacity { full, partial, none }`

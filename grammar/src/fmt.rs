@@ -239,30 +239,7 @@ impl Printer<'_> {
                 self.block(header, decl.kind_span.end, self.entries_docs(entries), decl.span)
             }
             ast::Item::Param(decl) => self.param_doc(decl),
-            ast::Item::Rule(decl) => {
-                let mut docs = Vec::new();
-                self.doc_lines(&decl.doc, &mut docs);
-                let mut prefix = vec![self.keyword(decl.entity.keyword(), decl.span.start)];
-                prefix.push(Doc::text(" "));
-                prefix.push(self.at(decl.name.name.clone(), decl.name.span));
-                let mut prefix_end = decl.name.span.end;
-                if let Some(ty) = &decl.ty {
-                    prefix.push(Doc::text(": "));
-                    prefix.push(self.type_doc(ty));
-                    prefix_end = ty.span().end;
-                }
-                match decl.undated_body() {
-                    Some(body) => {
-                        prefix.push(Doc::text(" ="));
-                        docs.push(self.assign(prefix, prefix_end, body));
-                    }
-                    None => {
-                        let entries = decl.values.iter().map(|value| (value.span.start, Entry::Value(value))).collect();
-                        docs.push(self.block(prefix, prefix_end, self.entries_docs(entries), decl.span));
-                    }
-                }
-                Doc::Seq(docs)
-            }
+            ast::Item::Rule(decl) => self.rule_doc(decl),
             ast::Item::Output(decl) => self.output_doc(decl),
             ast::Item::Report(decl) => self.report_doc(decl),
             ast::Item::Program(decl) => self.program_doc(decl),
@@ -275,7 +252,72 @@ impl Printer<'_> {
                 Doc::Seq(docs)
             }
             ast::Item::Test(decl) => self.test_doc(decl),
+            ast::Item::Reform(decl) => {
+                let mut docs = Vec::new();
+                self.doc_lines(&decl.doc, &mut docs);
+                docs.push(self.keyword("reform", decl.span.start));
+                docs.push(Doc::text(" of "));
+                docs.push(self.at(quote(&decl.base.value), decl.base.span));
+                Doc::Seq(docs)
+            }
+            ast::Item::Replace(decl) => {
+                let mut docs = Vec::new();
+                let inner = match &decl.target {
+                    ast::Replaced::Rule(rule) => {
+                        self.doc_lines(&rule.doc, &mut docs);
+                        self.rule_doc(&ast::RuleDecl { doc: Vec::new(), ..rule.clone() })
+                    }
+                    ast::Replaced::Param(param) => {
+                        self.doc_lines(&param.doc, &mut docs);
+                        self.param_doc(&ast::ParamDecl { doc: Vec::new(), ..param.clone() })
+                    }
+                };
+                docs.push(self.keyword("replace", decl.keyword.start));
+                docs.push(Doc::text(" "));
+                docs.push(inner);
+                Doc::Seq(docs)
+            }
+            ast::Item::Remove(decl) => {
+                let mut docs = Vec::new();
+                self.doc_lines(&decl.doc, &mut docs);
+                let mut prefix = vec![self.keyword("remove", decl.span.start)];
+                prefix.push(Doc::text(format!(" {} ", decl.entity.keyword())));
+                prefix.push(self.at(decl.name.name.clone(), decl.name.span));
+                match &decl.instead {
+                    Some(instead) => {
+                        prefix.push(Doc::text(" instead ="));
+                        docs.push(self.assign(prefix, decl.name.span.end, instead));
+                    }
+                    None => docs.extend(prefix),
+                }
+                Doc::Seq(docs)
+            }
         }
+    }
+
+    fn rule_doc(&self, decl: &ast::RuleDecl) -> Doc {
+        let mut docs = Vec::new();
+        self.doc_lines(&decl.doc, &mut docs);
+        let mut prefix = vec![self.keyword(decl.entity.keyword(), decl.span.start)];
+        prefix.push(Doc::text(" "));
+        prefix.push(self.at(decl.name.name.clone(), decl.name.span));
+        let mut prefix_end = decl.name.span.end;
+        if let Some(ty) = &decl.ty {
+            prefix.push(Doc::text(": "));
+            prefix.push(self.type_doc(ty));
+            prefix_end = ty.span().end;
+        }
+        match decl.undated_body() {
+            Some(body) => {
+                prefix.push(Doc::text(" ="));
+                docs.push(self.assign(prefix, prefix_end, body));
+            }
+            None => {
+                let entries = decl.values.iter().map(|value| (value.span.start, Entry::Value(value))).collect();
+                docs.push(self.block(prefix, prefix_end, self.entries_docs(entries), decl.span));
+            }
+        }
+        Doc::Seq(docs)
     }
 
     fn enum_doc(&self, decl: &ast::EnumDecl) -> Doc {

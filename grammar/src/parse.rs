@@ -96,8 +96,20 @@ pub(crate) fn parse_with_comments(source: SourceId, text: &str) -> Result<(ast::
 }
 
 /// The words that start a declaration; recovery resumes at a line starting with one.
-pub(crate) const ITEM_KEYWORDS: [&str; 9] =
-    ["enum", "jurisdictions", "household", "person", "case", "param", "output", "report", "test"];
+pub(crate) const ITEM_KEYWORDS: [&str; 12] = [
+    "enum",
+    "jurisdictions",
+    "household",
+    "person",
+    "case",
+    "param",
+    "output",
+    "report",
+    "test",
+    "reform",
+    "replace",
+    "remove",
+];
 
 /// The byte range to blank out after an error at `position`: from the start of the failing
 /// declaration to the start of the next one, or `None` if that would not make progress.
@@ -282,8 +294,42 @@ impl Builder<'_> {
             Rule::program_decl => self.build_program(inner).map(ast::Item::Program),
             Rule::visit_decl => self.build_visit(inner).map(ast::Item::Visit),
             Rule::test_decl => self.build_test(inner).map(ast::Item::Test),
+            Rule::reform_decl => self.build_reform(inner).map(ast::Item::Reform),
+            Rule::replace_decl => self.build_replace(inner).map(ast::Item::Replace),
+            Rule::remove_decl => self.build_remove(inner).map(ast::Item::Remove),
             other => self.fail(self.cx.internal(span, &format!("unknown item {other:?}"))),
         }
+    }
+
+    fn build_reform(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ReformDecl> {
+        let (span, doc) = (self.cx.span(&pair), self.cx.doc(&pair));
+        let path = children(pair).find(|child| child.as_rule() == Rule::string)?;
+        let base = self.ok(expr::build_string_lit(&self.cx, path))?;
+        Some(ast::ReformDecl { doc, base, span })
+    }
+
+    fn build_replace(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ReplaceDecl> {
+        let (span, doc) = (self.cx.span(&pair), self.cx.doc(&pair));
+        let mut parts = children(pair);
+        let keyword = self.cx.span(&parts.next()?);
+        let inner = parts.next()?;
+        let target = match inner.as_rule() {
+            Rule::param_decl => ast::Replaced::Param(ast::ParamDecl { doc, ..self.build_param(inner)? }),
+            _ => ast::Replaced::Rule(ast::RuleDecl { doc, ..self.build_rule(inner)? }),
+        };
+        Some(ast::ReplaceDecl { keyword, target, span })
+    }
+
+    fn build_remove(&mut self, pair: Pair<'_, Rule>) -> Option<ast::RemoveDecl> {
+        let (span, doc) = (self.cx.span(&pair), self.cx.doc(&pair));
+        let mut parts = children(pair).skip(1);
+        let entity = entity_kind(parts.next()?.as_rule())?;
+        let name = self.cx.ident(&parts.next()?);
+        let instead = match parts.nth(1) {
+            Some(value) => Some(self.ok(expr::build_expr(&self.cx, value))?),
+            None => None,
+        };
+        Some(ast::RemoveDecl { doc, entity, name, instead, span })
     }
 
     fn build_enum(&mut self, pair: Pair<'_, Rule>) -> Option<ast::EnumDecl> {

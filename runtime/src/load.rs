@@ -21,30 +21,113 @@ use std::path::{Path, PathBuf};
 ///
 /// Fails on an unreadable file, a file that is not UTF-8 (naming it), or a directory with no
 /// `.pol` file.
+///
+/// A reform (a directory whose `.pol` files start with `reform of "PATH"`, or one such `.pol`
+/// file) is read with its base: the base directory's files first, named by the path the reform
+/// gives (`../../2019/20_dibao.pol`), then the reform's `.pol` files
+/// ([`SourceKind::ReformPol`]) and `params/**/*.toml` ([`SourceKind::ReformParams`]).
+/// `pol_compiler::policy::compile` merges them. Below a policy directory, a subdirectory that
+/// holds a reform is not part of the policy.
 pub fn load_policy_dir(dir: &Path) -> Result<Sources, RuntimeError> {
+    if dir.is_file() {
+        return load_reform_file(dir);
+    }
     let mut pol_files = Vec::new();
     collect_files(dir, dir, "pol", &mut pol_files)?;
     if pol_files.is_empty() {
         return Err(RuntimeError::NoPolicy { dir: dir.display().to_string() });
     }
-    let mut sources = Sources::default();
+    let mut texts = Vec::new();
     for (name, path) in pol_files {
-        sources.add(name.clone(), read_text(&path, &name)?, SourceKind::Pol);
+        let text = read_text(&path, &name)?;
+        texts.push((name, text));
+    }
+    let base = texts.iter().find_map(|(_, text)| pol_grammar::reform_header(text).map(str::to_string));
+    let Some(base) = base else {
+        let mut sources = Sources::default();
+        add_policy(&mut sources, dir, "", texts)?;
+        return Ok(sources);
+    };
+    let mut sources = load_base(dir, &base)?;
+    for (name, text) in texts {
+        sources.add(name, text, SourceKind::ReformPol);
+    }
+    add_params(&mut sources, dir, "", SourceKind::ReformParams)?;
+    Ok(sources)
+}
+
+/// One `.pol` file that is a reform (`reform of "PATH"`, relative to the file's directory).
+fn load_reform_file(path: &Path) -> Result<Sources, RuntimeError> {
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned());
+    let text = read_text(path, &name)?;
+    let Some(base) = pol_grammar::reform_header(&text).map(str::to_string) else {
+        return Err(RuntimeError::NoPolicy { dir: path.display().to_string() });
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut sources = load_base(dir, &base)?;
+    sources.add(name, text, SourceKind::ReformPol);
+    Ok(sources)
+}
+
+/// The base policy of a reform in `dir`, its files named `BASE/…` as the reform writes it.
+fn load_base(dir: &Path, base: &str) -> Result<Sources, RuntimeError> {
+    let base_dir = dir.join(base);
+    let mut pol_files = Vec::new();
+    collect_files(&base_dir, &base_dir, "pol", &mut pol_files)?;
+    if pol_files.is_empty() {
+        return Err(RuntimeError::NoPolicy { dir: base_dir.display().to_string() });
+    }
+    let prefix = format!("{}/", base.trim_end_matches('/'));
+    let mut texts = Vec::new();
+    for (name, path) in pol_files {
+        let name = format!("{prefix}{name}");
+        let text = read_text(&path, &name)?;
+        texts.push((name, text));
+    }
+    let mut sources = Sources::default();
+    add_policy(&mut sources, &base_dir, &prefix, texts)?;
+    Ok(sources)
+}
+
+/// Adds a policy's `.pol` texts, its `jurisdictions.csv` and its parameter files, every name
+/// after `prefix`.
+fn add_policy(
+    sources: &mut Sources,
+    dir: &Path,
+    prefix: &str,
+    texts: Vec<(String, String)>,
+) -> Result<(), RuntimeError> {
+    for (name, text) in texts {
+        sources.add(name, text, SourceKind::Pol);
     }
     let jurisdictions = dir.join("jurisdictions.csv");
     if jurisdictions.is_file() {
-        let name = "jurisdictions.csv".to_string();
+        let name = format!("{prefix}jurisdictions.csv");
         sources.add(name.clone(), read_text(&jurisdictions, &name)?, SourceKind::Jurisdictions);
     }
+    add_params(sources, dir, prefix, SourceKind::Params)
+}
+
+/// Adds `dir/params/**/*.toml` as `kind`, every name after `prefix`.
+fn add_params(sources: &mut Sources, dir: &Path, prefix: &str, kind: SourceKind) -> Result<(), RuntimeError> {
     let params_dir = dir.join("params");
     if params_dir.is_dir() {
         let mut param_files = Vec::new();
         collect_files(dir, &params_dir, "toml", &mut param_files)?;
         for (name, path) in param_files {
-            sources.add(name.clone(), read_text(&path, &name)?, SourceKind::Params);
+            let name = format!("{prefix}{name}");
+            sources.add(name.clone(), read_text(&path, &name)?, kind);
         }
     }
-    Ok(sources)
+    Ok(())
+}
+
+/// Adds a scenario file (`--scenario S.toml`), named as given.
+pub fn add_scenario(sources: &mut Sources, path: &Path) -> Result<(), RuntimeError> {
+    let name = path.display().to_string();
+    let text = read_text(path, &name)?;
+    sources.add(name, text, SourceKind::Scenario);
+    Ok(())
 }
 
 /// Appends every file below `current` whose extension is `extension` as (name relative to
@@ -56,13 +139,19 @@ fn collect_files(
     out: &mut Vec<(String, PathBuf)>,
 ) -> Result<(), RuntimeError> {
     let mut found = Vec::new();
-    walk(root, current, extension, &mut found)?;
+    walk(root, current, extension, true, &mut found)?;
     found.sort();
     out.extend(found);
     Ok(())
 }
 
-fn walk(root: &Path, current: &Path, extension: &str, out: &mut Vec<(String, PathBuf)>) -> Result<(), RuntimeError> {
+fn walk(
+    root: &Path,
+    current: &Path,
+    extension: &str,
+    skip_reforms: bool,
+    out: &mut Vec<(String, PathBuf)>,
+) -> Result<(), RuntimeError> {
     let entries = std::fs::read_dir(current).map_err(|error| RuntimeError::read(current, &error))?;
     for entry in entries {
         let entry = entry.map_err(|error| RuntimeError::read(current, &error))?;
@@ -73,12 +162,26 @@ fn walk(root: &Path, current: &Path, extension: &str, out: &mut Vec<(String, Pat
         }
         let file_type = entry.file_type().map_err(|error| RuntimeError::read(&path, &error))?;
         if file_type.is_dir() {
-            walk(root, &path, extension, out)?;
+            if skip_reforms && extension == "pol" && is_reform_dir(&path) {
+                continue;
+            }
+            walk(root, &path, extension, skip_reforms, out)?;
         } else if path.extension().is_some_and(|ext| ext == extension) && path.is_file() {
             out.push((display_name(root, &path), path));
         }
     }
     Ok(())
+}
+
+/// Whether a directory below a policy holds a reform: one of its own `.pol` files starts with
+/// `reform of`. Such a directory belongs to the reform, not to the policy around it.
+fn is_reform_dir(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    entries.flatten().any(|entry| {
+        let path = entry.path();
+        path.extension().is_some_and(|ext| ext == "pol")
+            && std::fs::read_to_string(&path).is_ok_and(|text| pol_grammar::reform_header(&text).is_some())
+    })
 }
 
 /// The path relative to `root`, components joined with `/`.
@@ -99,8 +202,10 @@ fn read_text(path: &Path, name: &str) -> Result<String, RuntimeError> {
 pub fn collect_pol_files(path: &Path, files: &mut Vec<PathBuf>) -> Result<(), RuntimeError> {
     let metadata = std::fs::metadata(path).map_err(|error| RuntimeError::read(path, &error))?;
     if metadata.is_dir() {
+        // Every `.pol` file, a reform's below a policy too (`pol fmt` formats them all).
         let mut found = Vec::new();
-        collect_files(path, path, "pol", &mut found)?;
+        walk(path, path, "pol", false, &mut found)?;
+        found.sort();
         files.extend(found.into_iter().map(|(_, path)| path));
     } else {
         files.push(path.to_path_buf());

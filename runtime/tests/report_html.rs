@@ -20,6 +20,7 @@ fn example_run(out: &Path) -> String {
         threads: Some(2),
         timings: false,
         output_format: pol_runtime::OutputFormat::Csv,
+        scenario: None,
     };
     let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
     let status = pol_runtime::commands::run::run(&command, ErrorFormat::Plain, &mut stdout, &mut stderr);

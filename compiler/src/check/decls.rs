@@ -210,7 +210,7 @@ impl Namespace {
 
 /// Collects the declarations of every file.
 pub(super) fn collect<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Diagnostic>) -> Decls<'a> {
-    let items = group_items(files);
+    let items = group_items(files, diags);
     let (enums, enum_by_name) = collect_enums(&items.enums, diags);
     let mut decls = Decls {
         enums,
@@ -239,7 +239,7 @@ pub(super) fn collect<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Di
     decls
 }
 
-fn group_items(files: &[(SourceId, ast::File)]) -> Items<'_> {
+fn group_items<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Diagnostic>) -> Items<'a> {
     let mut items = Items::default();
     for (_, file) in files {
         for item in &file.items {
@@ -254,6 +254,9 @@ fn group_items(files: &[(SourceId, ast::File)]) -> Items<'_> {
                 Item::Program(decl) => items.programs.push(decl),
                 Item::Visit(decl) => items.visits.push(decl),
                 Item::Test(decl) => items.tests.push(decl),
+                // `crate::reform::merge` turns a reform's items into ordinary ones before
+                // checking; here they are outside a reform.
+                Item::Reform(_) | Item::Replace(_) | Item::Remove(_) => crate::reform::outside_reform(item, diags),
             }
         }
     }

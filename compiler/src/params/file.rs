@@ -62,7 +62,7 @@ pub(crate) struct Reader<'a> {
 }
 
 /// One `name = value` of a date table, flattened.
-pub(super) struct Entry<'d> {
+pub(crate) struct Entry<'d> {
     pub name: String,
     pub key_span: Span,
     value: &'d toml_edit::Value,
@@ -109,6 +109,21 @@ impl<'a> Reader<'a> {
             push(errors, ParamsError::MissingJurisdiction { span: span(0..first_line) });
         }
         let level = jurisdiction.as_ref().map(|(_, level, _)| *level);
+        let (values, rejected) = self.read_tables(source, text, level, tables, errors);
+        let (code, level, code_span) = jurisdiction?;
+        Some(LocalFile { source, code, level, code_span, values, rejected })
+    }
+
+    /// Reads the date tables of one jurisdiction (`header`, its span, its key's span, the table):
+    /// the values per parameter in date order, and the parameters it could not set.
+    pub(super) fn read_tables(
+        &mut self,
+        source: SourceId,
+        text: &str,
+        level: Option<Level>,
+        tables: Vec<(&str, Span, Span, &toml_edit::Table)>,
+        errors: &mut Vec<Diagnostic>,
+    ) -> (Vec<Vec<LocalValue>>, Vec<ParamId>) {
         let mut values = vec![Vec::new(); self.program.params.len()];
         let mut rejected = Vec::new();
         for (header, header_span, key_span, table) in tables {
@@ -151,8 +166,7 @@ impl<'a> Reader<'a> {
         }
         rejected.sort_unstable();
         rejected.dedup();
-        let (code, level, code_span) = jurisdiction?;
-        Some(LocalFile { source, code, level, code_span, values, rejected })
+        (values, rejected)
     }
 
     /// The code and level of a `jurisdiction` value.
@@ -162,7 +176,17 @@ impl<'a> Reader<'a> {
         span: Span,
         errors: &mut Vec<Diagnostic>,
     ) -> Option<(String, Level, Span)> {
-        let Some(code) = value.as_str() else {
+        self.jurisdiction_code(value.as_str(), span, errors)
+    }
+
+    /// The code and level of a jurisdiction's code (`None`: not a string).
+    pub(super) fn jurisdiction_code(
+        &self,
+        code: Option<&str>,
+        span: Span,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<(String, Level, Span)> {
+        let Some(code) = code else {
             push(
                 errors,
                 ParamsError::UnknownJurisdiction {
@@ -223,7 +247,7 @@ impl<'a> Reader<'a> {
 
     /// Checks one entry: a known parameter, settable at this level, with a value of its type.
     /// A parameter that may be set here but whose value is bad is `Err(Some(id))`.
-    fn entry(
+    pub(super) fn entry(
         &mut self,
         entry: &Entry<'_>,
         level: Option<Level>,
@@ -501,7 +525,7 @@ pub(crate) fn push(errors: &mut Vec<Diagnostic>, error: ParamsError) {
     errors.push(error.into_diagnostic());
 }
 
-fn bad_date(header: &str, span: Span) -> ParamsError {
+pub(super) fn bad_date(header: &str, span: Span) -> ParamsError {
     let parts: Vec<&str> = header.split('-').collect();
     let (label, help) = match parts.as_slice() {
         [year, month, day]

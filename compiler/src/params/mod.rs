@@ -90,6 +90,7 @@ mod error;
 mod file;
 mod literal;
 mod resolve;
+pub mod scenario;
 
 pub use error::ParamsError;
 
@@ -180,19 +181,40 @@ pub fn load(
     jurisdictions: &JurisdictionTable,
     files: &[(SourceId, &str)],
 ) -> Result<ParamSet, Vec<Diagnostic>> {
+    load_layers(program, jurisdictions, &Layers { files: files.to_vec(), ..Layers::default() })
+}
+
+/// The local parameter texts of a policy, in layers: the policy's own files, a reform's files
+/// over them, and a scenario over both (its city and county tables; its province values are
+/// added to the program first, by [`scenario::apply_province`]).
+#[derive(Debug, Clone, Default)]
+pub struct Layers<'a> {
+    /// The policy's files, one per jurisdiction.
+    pub files: Vec<(SourceId, &'a str)>,
+    /// A reform's files, one per jurisdiction: a value replaces the policy file's value of the
+    /// same parameter and day; other values of that file stay.
+    pub overlays: Vec<(SourceId, &'a str)>,
+    /// A scenario file, layered over both in the same way.
+    pub scenario: Option<(SourceId, &'a str)>,
+}
+
+/// [`load`] with a reform's files and a scenario layered over the policy's files; every value
+/// and constraint is checked on the layered result.
+pub fn load_layers(
+    program: &Program,
+    jurisdictions: &JurisdictionTable,
+    layers: &Layers<'_>,
+) -> Result<ParamSet, Vec<Diagnostic>> {
     let mut reader = Reader::new(program, jurisdictions);
     let mut errors = Vec::new();
-    let mut loaded: Vec<LocalFile> = Vec::new();
-    for (source, text) in files {
-        let Some(file) = reader.read(*source, text, &mut errors) else { continue };
-        if loaded.iter().any(|other| other.code == file.code) {
-            file::push(
-                &mut errors,
-                ParamsError::DuplicateJurisdiction { code: file.code.clone(), span: file.code_span },
-            );
-            continue;
+    let mut loaded = read_layer(&mut reader, &layers.files, &mut errors);
+    for file in read_layer(&mut reader, &layers.overlays, &mut errors) {
+        overlay(&mut loaded, file);
+    }
+    if let Some((source, text)) = layers.scenario {
+        for file in scenario::read_locals(&mut reader, source, text, &mut errors) {
+            overlay(&mut loaded, file);
         }
-        loaded.push(file);
     }
     for file in &mut loaded {
         values_not_in_force(program, file, &mut errors);
@@ -224,6 +246,39 @@ fn values_not_in_force(program: &Program, file: &mut LocalFile, errors: &mut Vec
             in_force
         });
     }
+}
+
+/// Reads one layer's files; two files for one jurisdiction are reported.
+fn read_layer(reader: &mut Reader<'_>, files: &[(SourceId, &str)], errors: &mut Vec<Diagnostic>) -> Vec<LocalFile> {
+    let mut loaded: Vec<LocalFile> = Vec::new();
+    for (source, text) in files {
+        let Some(file) = reader.read(*source, text, errors) else { continue };
+        if loaded.iter().any(|other| other.code == file.code) {
+            file::push(errors, ParamsError::DuplicateJurisdiction { code: file.code.clone(), span: file.code_span });
+            continue;
+        }
+        loaded.push(file);
+    }
+    loaded
+}
+
+/// Layers `file` over the loaded file of the same jurisdiction (a value of the same parameter
+/// and day replaces the loaded one), or adds it.
+fn overlay(loaded: &mut Vec<LocalFile>, file: LocalFile) {
+    let Some(base) = loaded.iter_mut().find(|other| other.code == file.code) else {
+        loaded.push(file);
+        return;
+    };
+    for (list, extra) in base.values.iter_mut().zip(file.values) {
+        for value in extra {
+            list.retain(|old| old.from != value.from);
+            list.push(value);
+        }
+        list.sort_by_key(|value| value.from);
+    }
+    base.rejected.extend(file.rejected);
+    base.rejected.sort_unstable();
+    base.rejected.dedup();
 }
 
 /// The errors of the local parameter files that need no checked program: their TOML syntax.
@@ -388,7 +443,7 @@ impl ParamSet {
                 let file = self.files.get(local.file)?;
                 let value = file.values.get(local.param.0 as usize)?.get(local.index)?;
                 Some(Origin::Local {
-                    source: file.source,
+                    source: value.span.source,
                     jurisdiction: file.code.clone(),
                     level: file.level,
                     from: value.from,

@@ -334,6 +334,11 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         R::kw_below => "`below`",
         R::kw_program => "`program`",
         R::kw_visit => "`visit`",
+        R::reform_decl | R::kw_reform => "`reform`",
+        R::kw_of => "`of`",
+        R::replace_decl | R::kw_replace => "`replace`",
+        R::remove_decl | R::kw_remove => "`remove`",
+        R::kw_instead => "`instead`",
         R::file | R::keyword | R::WHITESPACE | R::COMMENT => return None,
         R::entity_kw | R::level | R::report_level | R::column_list | R::report_start => return None,
     })

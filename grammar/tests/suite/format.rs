@@ -46,6 +46,18 @@ fn the_shaanxi_policy_formats_stably() {
 }
 
 #[test]
+fn reform_items_format_stably() {
+    let text = "// 改革\nreform   of \"../..\"\n/// 儿童\nreplace   person topup:ratio=15%\nreplace param p:ratio{=15%}\nremove household x instead=0元/月\nremove person y\n";
+    let formatted = format_checked(text);
+    assert_eq!(
+        formatted,
+        "// 改革\nreform of \"../..\"\n\n/// 儿童\nreplace person topup: ratio = 15%\n\nreplace param p: ratio {\n  = 15%\n}\n\nremove household x instead = 0 元/月\n\nremove person y\n"
+    );
+    let printed = print_file(&parse_ok(text));
+    assert_eq!(without_spans(&parse_ok(&printed)), without_spans(&parse_ok(text)));
+}
+
+#[test]
 fn layout_cases() {
     let cases = [
         // Units attached with one space, `yuan` spelled `元`, one space around operators.

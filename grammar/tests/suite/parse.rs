@@ -481,7 +481,49 @@ fn collect_item(item: &Item, seen: &mut BTreeSet<String>) {
                 seen.insert(name.into());
             }
         }
+        Item::Reform(_) => add("reform"),
+        Item::Replace(decl) => {
+            add("replace");
+            match &decl.target {
+                ast::Replaced::Rule(rule) => rule.exprs().for_each(|expr| collect_expr(expr, seen)),
+                ast::Replaced::Param(param) => param.values.iter().flat_map(|value| &value.value).for_each(|expr| collect_expr(expr, seen)),
+            }
+        }
+        Item::Remove(decl) => {
+            add("remove");
+            if let Some(instead) = &decl.instead {
+                collect_expr(instead, seen);
+            }
+        }
     }
+}
+
+/// A reform's items parse into their own AST nodes, and `replace`, `remove`, `of` and
+/// `instead` stay usable as names elsewhere.
+#[test]
+fn reform_items_parse() {
+    let text = "reform of \"../..\"\n\n/// 儿童\nreplace person topup: ratio = 15%\n\nreplace param p: ratio {\n  = 15%\n}\n\nremove household x instead = 0 元/月\n\nremove person y\n\nhousehold remove = replace + of + instead\n";
+    let file = parse_ok(text);
+    let kinds: Vec<&str> = file
+        .items
+        .iter()
+        .map(|item| match item {
+            Item::Reform(decl) => {
+                assert_eq!(decl.base.value, "../..");
+                "reform"
+            }
+            Item::Replace(ast::ReplaceDecl { target: ast::Replaced::Rule(rule), .. }) => {
+                assert_eq!(rule.doc, vec!["儿童".to_string()]);
+                "replace rule"
+            }
+            Item::Replace(ast::ReplaceDecl { target: ast::Replaced::Param(_), .. }) => "replace param",
+            Item::Remove(decl) if decl.instead.is_some() => "remove instead",
+            Item::Remove(_) => "remove",
+            Item::Rule(_) => "rule",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["reform", "replace rule", "replace param", "remove instead", "remove", "rule"]);
 }
 
 fn collect_column(column: &ast::ColumnDecl, seen: &mut BTreeSet<String>) {

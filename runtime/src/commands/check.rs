@@ -2,14 +2,26 @@
 //! every local parameter file against the policy's constraints, and check that nothing in force
 //! reads something not in force on any date the policy covers.
 
-use super::{ErrorFormat, Status, load_and_compile};
+use super::{ErrorFormat, Status, load_with_scenario};
 use pol_compiler::diagnostic::SourceKind;
 use std::io::Write;
 use std::path::Path;
 
 /// Checks the policy in `dir`; prints a one-line summary on success, diagnostics otherwise.
 pub fn check(dir: &Path, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    let (sources, policy) = match load_and_compile(dir, format, err) {
+    check_scenario(dir, None, format, out, err)
+}
+
+/// [`check`] with a parameter-only scenario layered over the policy (`--scenario S.toml`): its
+/// values are checked as local files are.
+pub fn check_scenario(
+    dir: &Path,
+    scenario: Option<&Path>,
+    format: ErrorFormat,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Status {
+    let (sources, policy) = match load_with_scenario(dir, scenario, format, err) {
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
@@ -19,8 +31,9 @@ pub fn check(dir: &Path, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn
         super::print_diagnostics(&sources, not_in_force, format, err);
         return Status::Failure;
     }
-    let n_pol = sources.of_kind(SourceKind::Pol).count();
-    let n_params = sources.of_kind(SourceKind::Params).count();
+    // A reform's files count with its base's.
+    let n_pol = sources.of_kind(SourceKind::Pol).count() + sources.of_kind(SourceKind::ReformPol).count();
+    let n_params = sources.of_kind(SourceKind::Params).count() + sources.of_kind(SourceKind::ReformParams).count();
     let program = &policy.program;
     if format != ErrorFormat::Json {
         let rules = program.rules.iter().filter(|rule| rule.role == pol_compiler::tir::RuleRole::Named).count();

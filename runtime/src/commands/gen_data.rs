@@ -31,7 +31,7 @@ pub struct GenCommand {
 /// Writes `households.csv`, `persons.csv` (and `cases.csv` when the policy declares cases) into
 /// the output directory; prints the row counts.
 pub fn gen_data(command: &GenCommand, format: ErrorFormat, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    let (sources, policy, counties) = match load_for_date(&command.policy, command.as_of, format, err) {
+    let (sources, policy, counties) = match load_for_date(&command.policy, None, command.as_of, format, err) {
         Ok(loaded) => loaded,
         Err(status) => return status,
     };

@@ -48,7 +48,24 @@ impl Status {
 
 /// Loads and compiles the policy in `dir`, printing diagnostics on failure.
 pub fn load_and_compile(dir: &Path, format: ErrorFormat, err: &mut dyn Write) -> Result<(Sources, Policy), Status> {
-    let sources = match crate::load::load_policy_dir(dir) {
+    load_with_scenario(dir, None, format, err)
+}
+
+/// [`load_and_compile`] with a parameter-only scenario (`--scenario S.toml`) layered over the
+/// policy's values (`pol_compiler::params::scenario`).
+pub fn load_with_scenario(
+    dir: &Path,
+    scenario: Option<&Path>,
+    format: ErrorFormat,
+    err: &mut dyn Write,
+) -> Result<(Sources, Policy), Status> {
+    let loaded = crate::load::load_policy_dir(dir).and_then(|mut sources| {
+        if let Some(path) = scenario {
+            crate::load::add_scenario(&mut sources, path)?;
+        }
+        Ok(sources)
+    });
+    let sources = match loaded {
         Ok(sources) => sources,
         Err(error) => {
             render::print_report(err, format, miette::Report::new(error));
@@ -69,11 +86,12 @@ pub fn load_and_compile(dir: &Path, format: ErrorFormat, err: &mut dyn Write) ->
 /// not in force, or a parameter that cannot be resolved, is printed as a diagnostic.
 pub fn load_for_date(
     dir: &Path,
+    scenario: Option<&Path>,
     as_of: Word,
     format: ErrorFormat,
     err: &mut dyn Write,
 ) -> Result<(Sources, Policy, CountyTable), Status> {
-    let (sources, policy) = load_and_compile(dir, format, err)?;
+    let (sources, policy) = load_with_scenario(dir, scenario, format, err)?;
     match policy.on(as_of) {
         Ok((policy, counties)) => Ok((sources, policy, counties)),
         Err(diagnostics) => {

@@ -33,6 +33,8 @@ pub struct RunCommand {
     pub timings: bool,
     /// Output table format.
     pub output_format: OutputFormat,
+    /// A parameter-only scenario layered over the policy's values (`--scenario S.toml`).
+    pub scenario: Option<PathBuf>,
 }
 
 /// Runs the policy over the files; prints the row counts (and timings when asked).
@@ -50,7 +52,7 @@ pub(crate) fn run_with_roster(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Status {
-    let (sources, policy, counties) = match load_for_date(&command.policy, command.as_of, format, err) {
+    let (sources, policy, counties) = match load_for_date(&command.policy, command.scenario.as_deref(), command.as_of, format, err) {
         Ok(loaded) => loaded,
         Err(status) => return status,
     };

@@ -42,7 +42,8 @@ pub struct Page {
 /// parameter values in force are shown and tests without an `as_of` run.
 pub fn generate(sources: &Sources, policy: &Policy, title: &str, as_of: Word) -> Result<Vec<Page>, RuntimeError> {
     let mut files = Vec::new();
-    for (id, file) in sources.of_kind(SourceKind::Pol) {
+    // A reform's site shows its base's files and its own: the program is the merged one.
+    for (id, file) in sources.of_kind(SourceKind::Pol).chain(sources.of_kind(SourceKind::ReformPol)) {
         // INVARIANT: the policy compiled, so each of its files parses.
         let ast = pol_grammar::parse_file(id, &file.text)
             .map_err(|_| RuntimeError::internal(format!("`{}` compiled but does not parse", file.name)))?;

@@ -45,6 +45,12 @@ pub(super) fn index_html(site: &Site<'_>) -> String {
                     &format!("params.html#{}", anchor("param", &param.name.dotted())),
                     &param.name.dotted(),
                 )),
+                Item::Replace(ast::ReplaceDecl { target: ast::Replaced::Rule(rule), .. }) => rules
+                    .push(code_link(&format!("{}#{}", file.page, anchor("rule", &rule.name.name)), &rule.name.name)),
+                Item::Replace(ast::ReplaceDecl { target: ast::Replaced::Param(param), .. }) => params.push(code_link(
+                    &format!("params.html#{}", anchor("param", &param.name.dotted())),
+                    &param.name.dotted(),
+                )),
                 Item::Test(_) => n_tests += 1,
                 Item::Enum(_)
                 | Item::Jurisdictions(_)
@@ -52,7 +58,9 @@ pub(super) fn index_html(site: &Site<'_>) -> String {
                 | Item::Output(_)
                 | Item::Report(_)
                 | Item::Program(_)
-                | Item::Visit(_) => {}
+                | Item::Visit(_)
+                | Item::Reform(_)
+                | Item::Remove(_) => {}
             }
         }
         if !rules.is_empty() {
@@ -114,6 +122,23 @@ pub(super) fn file_html(site: &Site<'_>, file: &PolFile<'_>) -> String {
             }
             Item::Visit(decl) => {
                 let title = format!("visit = <code>{}</code>", escape(&decl.rule.name));
+                body.push_str(&plain_item_html(file, item, &title, &decl.doc, decl.span));
+            }
+            Item::Reform(decl) => {
+                let title = format!("reform of <code>{}</code>", escape(&decl.base.value));
+                body.push_str(&plain_item_html(file, item, &title, &decl.doc, decl.span));
+            }
+            Item::Replace(decl) => match &decl.target {
+                ast::Replaced::Rule(rule) => body.push_str(&rule_html(site, file, rule)),
+                ast::Replaced::Param(param) => {
+                    let name = param.name.dotted();
+                    let href = format!("params.html#{}", anchor("param", &name));
+                    let title = format!("replace param {}", code_link(&href, &name));
+                    body.push_str(&plain_item_html(file, item, &title, &param.doc, decl.span));
+                }
+            },
+            Item::Remove(decl) => {
+                let title = format!("remove {} <code>{}</code>", decl.entity.keyword(), escape(&decl.name.name));
                 body.push_str(&plain_item_html(file, item, &title, &decl.doc, decl.span));
             }
         }
@@ -242,6 +267,12 @@ pub(super) fn formatted(item: &Item) -> String {
         Item::Program(decl) => decl.doc.clear(),
         Item::Visit(decl) => decl.doc.clear(),
         Item::Test(decl) => decl.doc.clear(),
+        Item::Reform(decl) => decl.doc.clear(),
+        Item::Replace(decl) => match &mut decl.target {
+            ast::Replaced::Rule(rule) => rule.doc.clear(),
+            ast::Replaced::Param(param) => param.doc.clear(),
+        },
+        Item::Remove(decl) => decl.doc.clear(),
     }
     pol_grammar::print_file(&ast::File { items: vec![item] }).trim_end().to_string()
 }
@@ -343,7 +374,10 @@ pub(super) fn schema_html(site: &Site<'_>) -> String {
             | Item::Report(_)
             | Item::Program(_)
             | Item::Visit(_)
-            | Item::Test(_) => None,
+            | Item::Test(_)
+            | Item::Reform(_)
+            | Item::Replace(_)
+            | Item::Remove(_) => None,
         });
         let _ = writeln!(body, "<h2 id=\"{}\"><code>{}</code></h2>", anchor("entity", kind.keyword()), kind.keyword());
         body.push_str("<table>\n<tr><th>数据项</th><th>类型</th><th>说明</th><th>被引用</th></tr>\n");

@@ -9,7 +9,7 @@ use pol_compiler::date::format_iso;
 use pol_compiler::format::word_to_string;
 use pol_compiler::text::TextTables;
 use pol_compiler::tir::{ParamDef, ParamId, Word};
-use pol_grammar::ast::{Item, Level};
+use pol_grammar::ast::{self, Item, Level};
 use std::fmt::Write as _;
 
 /// Every parameter, in declaration order.
@@ -38,7 +38,13 @@ fn param_html(site: &Site<'_>, index: usize, param: &ParamDef) -> String {
     let decl = site.files.iter().find_map(|file| {
         file.ast.items.iter().find_map(|item| match item {
             Item::Param(decl) if decl.span == param.span => Some((file, decl)),
+            Item::Replace(ast::ReplaceDecl { target: ast::Replaced::Param(decl), .. }) if decl.span == param.span => {
+                Some((file, decl))
+            }
             Item::Param(_)
+            | Item::Reform(_)
+            | Item::Replace(_)
+            | Item::Remove(_)
             | Item::Enum(_)
             | Item::Jurisdictions(_)
             | Item::Entity(_)

@@ -21,8 +21,10 @@ pub fn def_at(workspace: &Workspace, source: SourceId, position: Position) -> Op
     let offset = convert::offset_of(text, position);
     let kind = workspace.sources.get(source)?.kind;
     match kind {
-        SourceKind::Pol => workspace.analysis.index.at(source, u32::try_from(offset).ok()?).map(|found| found.def),
-        SourceKind::Params => {
+        SourceKind::Pol | SourceKind::ReformPol => {
+            workspace.analysis.index.at(source, u32::try_from(offset).ok()?).map(|found| found.def)
+        }
+        SourceKind::Params | SourceKind::ReformParams | SourceKind::Scenario => {
             let keys = parameter_keys(source, text);
             let (name, _) =
                 keys.iter().find(|(_, span)| span.start as usize <= offset && offset <= span.end as usize)?;

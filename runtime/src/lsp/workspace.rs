@@ -86,7 +86,15 @@ impl Workspace {
         if let Some(file) = self.sources.files.iter_mut().find(|file| file.name == name) {
             file.text = text;
         } else {
-            let Some(kind) = kind_of_name(&name) else { return false };
+            let Some(mut kind) = kind_of_name(&name) else { return false };
+            // In a reform's workspace, a new file belongs to the reform (the base lies outside it).
+            if self.sources.of_kind(SourceKind::ReformPol).next().is_some() {
+                kind = match kind {
+                    SourceKind::Pol => SourceKind::ReformPol,
+                    SourceKind::Params => SourceKind::ReformParams,
+                    other => other,
+                };
+            }
             let mut files = std::mem::take(&mut self.sources.files);
             files.push(SourceFile { name, text, kind });
             files.sort_by(|a, b| (kind_rank(a.kind), &a.name).cmp(&(kind_rank(b.kind), &b.name)));
@@ -140,16 +148,21 @@ fn kind_of_name(name: &str) -> Option<SourceKind> {
 fn kind_rank(kind: SourceKind) -> u8 {
     match kind {
         SourceKind::Pol => 0,
-        SourceKind::Jurisdictions => 1,
-        SourceKind::Params => 2,
+        SourceKind::ReformPol => 1,
+        SourceKind::Jurisdictions => 2,
+        SourceKind::Params => 3,
+        SourceKind::ReformParams => 4,
+        SourceKind::Scenario => 5,
     }
 }
 
 /// Compiles the whole policy and indexes its names.
 fn analyse(dir: &Path, sources: &Sources, settings: Settings) -> Analysis {
     let started = std::time::Instant::now();
+    // A reform's names resolve to its base's declarations: index both.
     let files: Vec<(SourceId, ast::File)> = sources
         .of_kind(SourceKind::Pol)
+        .chain(sources.of_kind(SourceKind::ReformPol))
         .filter_map(|(id, file)| pol_grammar::parse_file(id, &file.text).ok().map(|ast| (id, ast)))
         .collect();
     let refs: Vec<(SourceId, &ast::File)> = files.iter().map(|(id, file)| (*id, file)).collect();

@@ -433,3 +433,47 @@ pol-dated-not-in-force = `{ $name }` is not in force on { $dates }, but `{ $read
 pol-dated-local-value-not-in-force = `{ $name }` is not in force on { $date }, so a local file may not give it a value then
     .label = this value is for a date on which `{ $name }` is not in force
     .help = remove this value, or move it under a date on which `{ $name }` is in force (see its `from DATE = …` versions in the policy)
+
+pol-reform-outside = `{ $what }` belongs in a reform
+    .label = not in a reform
+    .help = start the reform's file with `reform of "PATH"`, the base policy's directory relative to the reform; in a policy, write the declaration itself
+
+pol-reform-header-not-first = `reform of` must be the first item of its file
+    .label = after other declarations
+    .help = move `reform of "PATH"` to the top of the file
+
+pol-reform-base-mismatch = this reform names two bases: `{ $first }` and `{ $second }`
+    .label = another base
+    .help = every file of a reform names the same base (`reform of "{ $first }"` at `{ $first_at }`), or none
+
+pol-reform-nested = the base policy is itself a reform
+    .label = the base is a reform of another policy
+    .help = a reform's base must be a policy: name that reform's own base in `reform of`, and copy the changes you keep from the other reform into this one
+
+pol-reform-unknown-target = the base has no { $what } `{ $name }`
+    .label = not declared in the base
+    .help = { $help }
+
+pol-reform-type-changed = `{ $name }` is `{ $base_ty }` in the base but `{ $new_ty }` in the reform
+    .label = replaced as `{ $new_ty }`
+    .help = the base declares it as `{ $base_ty }` at `{ $base_at }`: keep that type, or add a declaration of another name
+
+pol-reform-removed-but-read = `{ $name }` is removed, but `{ $reader }` reads it
+    .label = removed here
+    .help = `{ $reader }` reads it at `{ $reader_at }`: write `remove { $entity } { $name } instead = VALUE` to say what its readers get, or replace `{ $reader }` too
+
+pol-reform-already-in-base = the base already declares the { $what } `{ $name }`
+    .label = declared again in the reform
+    .help = the base declares it at `{ $base_at }`: write `{ $fix }` to change it, or choose another name for a new one
+
+pol-reform-changed-twice = the reform changes `{ $name }` twice
+    .label = changed again here
+    .help = keep one `replace` or `remove` of `{ $name }` (the other is at `{ $first_at }`)
+
+pol-reform-output-changed = the reform changes the rows of output `{ $name }`
+    .label = another `for` or a `where`
+    .help = a reform adds columns to an output of the base: write `output { $name } for { $entity } {"{"} NEW_COLUMN {"}"}` without `where` (the base declares it at `{ $base_at }`); for other rows, declare a new output
+
+pol-scenario-not-a-table = `{ $key }` must be a table of dates
+    .label = not a jurisdiction's table
+    .help = a scenario's tables are a jurisdiction and a day: write `[province."2019-01-01"]` or `["610700"."2019-01-01"]`, then `name = value` lines

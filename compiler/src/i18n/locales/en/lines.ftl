@@ -324,3 +324,5 @@ phrase-run-ids-more-than-once = ids that occur more than once
 phrase-run-a-pipe = a pipe
 phrase-run-at-most = at most { $n }
 phrase-run-needs-one-thread = a run needs at least one thread
+phrase-reform-new-rule = to add a new rule, write it without `replace` or `remove`: `{ $example }`
+phrase-reform-new-param = to add a new parameter, write it without `replace`: `{ $example }`

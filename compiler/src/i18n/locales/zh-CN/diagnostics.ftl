@@ -433,3 +433,47 @@ pol-dated-not-in-force = `{ $name }` 在 { $dates } 不生效，但 `{ $reader }
 pol-dated-local-value-not-in-force = `{ $name }` 在 { $date } 不生效，本地参数文件不得在该日期给它赋值
     .label = 此值所在的日期 `{ $name }` 不生效
     .help = 请删除此值，或把它移到 `{ $name }` 生效的日期下（见政策中它的 `from DATE = …` 版本）
+
+pol-reform-outside = `{ $what }` 只能写在改革方案中
+    .label = 不在改革方案中
+    .help = 改革方案的文件以 `reform of "PATH"` 开头，引号中为基准政策目录相对于改革方案的路径;在政策中请直接写声明本身
+
+pol-reform-header-not-first = `reform of` 必须是文件的第一项
+    .label = 写在了其他声明之后
+    .help = 把 `reform of "PATH"` 移到文件开头
+
+pol-reform-base-mismatch = 这个改革方案指定了两个基准政策：`{ $first }` 和 `{ $second }`
+    .label = 另一个基准政策
+    .help = 改革方案的每个文件都指定同一个基准政策（`{ $first_at }` 处为 `reform of "{ $first }"`），或者都不写
+
+pol-reform-nested = 基准政策本身是一个改革方案
+    .label = 基准是对另一政策的改革方案
+    .help = 改革方案的基准必须是政策：在 `reform of` 中写那个改革方案自己的基准政策，并把要保留的改动复制到本方案中
+
+pol-reform-unknown-target = 基准政策中没有{ $what } `{ $name }`
+    .label = 基准政策中未声明
+    .help = { $help }
+
+pol-reform-type-changed = `{ $name }` 在基准政策中是 `{ $base_ty }`，在改革方案中却是 `{ $new_ty }`
+    .label = 替换后为 `{ $new_ty }`
+    .help = 基准政策在 `{ $base_at }` 处把它声明为 `{ $base_ty }`：请保持该类型，或另起一个名称声明
+
+pol-reform-removed-but-read = `{ $name }` 被删除，但 `{ $reader }` 仍引用它
+    .label = 在此删除
+    .help = `{ $reader }` 在 `{ $reader_at }` 处引用它：写 `remove { $entity } { $name } instead = VALUE` 说明引用处改取什么值，或一并替换 `{ $reader }`
+
+pol-reform-already-in-base = 基准政策已经声明了{ $what } `{ $name }`
+    .label = 在改革方案中再次声明
+    .help = 基准政策在 `{ $base_at }` 处声明了它：要修改请写 `{ $fix }`，要新增请另起名称
+
+pol-reform-changed-twice = 改革方案两次修改了 `{ $name }`
+    .label = 在此再次修改
+    .help = 对 `{ $name }` 只保留一处 `replace` 或 `remove`（另一处在 `{ $first_at }`）
+
+pol-reform-output-changed = 改革方案改变了输出 `{ $name }` 的行
+    .label = 改变了 `for` 或加了 `where`
+    .help = 改革方案只能给基准政策的输出增加列：写 `output { $name } for { $entity } {"{"} NEW_COLUMN {"}"}`，不带 `where`（基准政策在 `{ $base_at }` 处声明）；要输出其他行，请声明新的输出
+
+pol-scenario-not-a-table = `{ $key }` 必须是按日期分的表
+    .label = 不是辖区的表
+    .help = 情景文件的表头是辖区和日期：写 `[province."2019-01-01"]` 或 `["610700"."2019-01-01"]`，下面逐行写 `name = value`

@@ -324,3 +324,5 @@ phrase-run-ids-more-than-once = 出现不止一次的编号
 phrase-run-a-pipe = 管道
 phrase-run-at-most = 最多 { $n }
 phrase-run-needs-one-thread = 运行至少需要一个线程
+phrase-reform-new-rule = 要新增规则，请不带 `replace` 或 `remove` 直接写：`{ $example }`
+phrase-reform-new-param = 要新增参数，请不带 `replace` 直接写：`{ $example }`

@@ -1,0 +1,131 @@
+//! Reforms and scenarios through the `pol` command line: the shipped Shaanxi reforms check and
+//! pass their hand-computed tests on both engines; a reform directory or file is accepted where
+//! a policy is; a policy directory leaves its reforms out; and a reform and the scenario that sets
+//! the same value give byte-identical `pol run` outputs (one semantics), which differ from the
+//! base's where a child is paid.
+
+use crate::support::{TempDir, copy_dir, read_text, repo_root, shaanxi_dir};
+use std::path::Path;
+use std::process::Command;
+
+/// Runs the built `pol` in `dir`; (exit code, stdout, stderr).
+fn pol(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run pol {args:?}: {error}"));
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+const CHILD: &str = "policies/shaanxi/reforms/child_topup_15";
+const DEEP: &str = "policies/shaanxi/reforms/deep_poverty_bonus_15pp";
+
+#[test]
+fn shipped_reforms_check_and_pass_their_tests_on_both_engines() {
+    for (dir, tests) in [(CHILD, 4), (DEEP, 3)] {
+        let (code, stdout, stderr) = pol(repo_root(), &["check", dir, "--error-format", "plain"]);
+        assert_eq!(code, 0, "pol check {dir}\n{stdout}{stderr}");
+        assert!(stdout.contains(&format!("{tests} tests: no errors")), "{stdout}");
+        for engine in ["both", "interp", "jit"] {
+            let (code, stdout, stderr) = pol(repo_root(), &["test", dir, "--engine", engine]);
+            assert_eq!(code, 0, "pol test {dir} --engine {engine}\n{stdout}{stderr}");
+            assert_eq!(stdout.lines().last(), Some(format!("{tests} passed, 0 failed").as_str()), "{stdout}");
+        }
+    }
+}
+
+#[test]
+fn a_reform_file_is_accepted_where_a_policy_is() {
+    let (code, stdout, stderr) = pol(repo_root(), &["test", &format!("{DEEP}/reform.pol")]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout.lines().last(), Some("3 passed, 0 failed"));
+    let (code, stdout, stderr) =
+        pol(repo_root(), &["explain", CHILD, "--test", "儿童增发15%:汉中单亲两口之家", "--as-of", "2019-07-01"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("52.75"), "explain shows the reform's top-up:\n{stdout}");
+}
+
+#[test]
+fn the_policy_leaves_its_reforms_out() {
+    let (code, stdout, stderr) = pol(repo_root(), &["test", "policies/shaanxi"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout.lines().last(), Some("84 passed, 0 failed"), "no reform test runs with the base");
+}
+
+#[test]
+fn a_reform_whose_base_is_missing_cannot_run() {
+    let tmp = TempDir::new("reform-missing-base");
+    std::fs::write(tmp.path().join("r.pol"), "reform of \"no_such_policy\"\n").unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) = pol(tmp.path(), &["check", "r.pol", "--error-format", "plain"]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("no_such_policy"), "{stderr}");
+}
+
+#[test]
+fn a_broken_scenario_is_reported_at_its_lines() {
+    let tmp = TempDir::new("scenario-broken");
+    let scenario = tmp.path().join("s.toml");
+    std::fs::write(&scenario, "[province.\"2019-01-01\"]\n\"topup.child\" = \"150%\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let path = scenario.display().to_string();
+    let (code, stdout, stderr) =
+        pol(repo_root(), &["check", "policies/shaanxi", "--scenario", &path, "--error-format", "plain"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("s.toml:2:17"), "the breach is at the scenario's value:\n{stderr}");
+    assert!(stderr.contains("pol::params::constraint"), "{stderr}");
+}
+
+/// `pol run` of the child top-up reform, of the base with a scenario setting the same ratio, and
+/// of the base alone, on generated households.
+#[test]
+fn a_reform_and_the_same_scenario_give_identical_outputs() {
+    let tmp = TempDir::new("reform-vs-scenario");
+    copy_dir(&shaanxi_dir(), &tmp.path().join("shaanxi"));
+    std::fs::write(tmp.path().join("child15.toml"), "[province.\"2018-01-01\"]\n\"topup.child\" = \"15%\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (code, stdout, stderr) =
+        pol(tmp.path(), &["gen", "shaanxi", "--households", "600", "--seed", "11", "--out", "data"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let run = |policy: &str, out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            policy,
+            "--households",
+            "data/households.csv",
+            "--persons",
+            "data/persons.csv",
+            "--cases",
+            "data/cases.csv",
+            "--out",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = pol(tmp.path(), &args);
+        assert_eq!(code, 0, "pol {args:?}\n{stdout}{stderr}");
+        stdout
+    };
+    let reform_lines = run("shaanxi/reforms/child_topup_15", "out_reform", &[]);
+    let scenario_lines = run("shaanxi", "out_scenario", &["--scenario", "child15.toml", "--engine", "interp"]);
+    let base_lines = run("shaanxi", "out_base", &[]);
+    assert_eq!(reform_lines, scenario_lines);
+    assert_eq!(reform_lines, base_lines, "the same households are accepted");
+    for file in ["household_results.csv", "case_results.csv", "publication.csv", "rejects.csv"] {
+        let reform = read_text(&tmp.path().join("out_reform").join(file));
+        let scenario = read_text(&tmp.path().join("out_scenario").join(file));
+        assert!(reform == scenario, "{file} differs between the reform and the scenario");
+    }
+    let reform = read_text(&tmp.path().join("out_reform/household_results.csv"));
+    let base = read_text(&tmp.path().join("out_base/household_results.csv"));
+    let changed = reform.lines().zip(base.lines()).filter(|(a, b)| a != b).count();
+    assert_eq!(reform.lines().count(), base.lines().count());
+    assert!(changed > 0, "some household with a child is paid more under the reform");
+}
