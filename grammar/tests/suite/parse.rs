@@ -486,7 +486,9 @@ fn collect_item(item: &Item, seen: &mut BTreeSet<String>) {
             add("replace");
             match &decl.target {
                 ast::Replaced::Rule(rule) => rule.exprs().for_each(|expr| collect_expr(expr, seen)),
-                ast::Replaced::Param(param) => param.values.iter().flat_map(|value| &value.value).for_each(|expr| collect_expr(expr, seen)),
+                ast::Replaced::Param(param) => {
+                    param.values.iter().flat_map(|value| &value.value).for_each(|expr| collect_expr(expr, seen))
+                }
             }
         }
         Item::Remove(decl) => {

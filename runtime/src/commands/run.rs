@@ -52,10 +52,11 @@ pub(crate) fn run_with_roster(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Status {
-    let (sources, policy, counties) = match load_for_date(&command.policy, command.scenario.as_deref(), command.as_of, format, err) {
-        Ok(loaded) => loaded,
-        Err(status) => return status,
-    };
+    let (sources, policy, counties) =
+        match load_for_date(&command.policy, command.scenario.as_deref(), command.as_of, format, err) {
+            Ok(loaded) => loaded,
+            Err(status) => return status,
+        };
     let reconcile = match roster {
         Some(roster) => {
             match Reconcile::read(&command.policy, roster, &policy.program, &policy.jurisdictions, command.as_of) {
