@@ -12,7 +12,7 @@ pub enum DatedError {
     #[diagnostic(
         code(pol::dated::not_in_force),
         help(
-            "give `{name}` a version in force on these dates (`from DATE = …`), or give `{reader}` a version that does not read it from the date `{name}` stops (`from DATE = none` ends a rule too)"
+            "give `{name}` a version in force on these dates (`from DATE = …`), or change `{reader}` so that it does not read `{name}` on them (a rule may have versions by date too)"
         )
     )]
     NotInForce {

@@ -400,7 +400,7 @@ pol-dated-not-in-force = `{ $name }` is not in force on { $dates }, but `{ $read
     .label = `{ $reader }` reads `{ $name }` here
     .label-2 = `{ $name }` is not in force from this date on
     .label-3 = the first version of `{ $name }` is in force from a later date
-    .help = give `{ $name }` a version in force on these dates (`from DATE = …`), or give `{ $reader }` a version that does not read it from the date `{ $name }` stops (`from DATE = none` ends a rule too)
+    .help = give `{ $name }` a version in force on these dates (`from DATE = …`), or change `{ $reader }` so that it does not read `{ $name }` on them (a rule may have versions by date too)
 
 pol-dated-local-value-not-in-force = `{ $name }` is not in force on { $date }, so a local file may not give it a value then
     .label = this value is for a date on which `{ $name }` is not in force
