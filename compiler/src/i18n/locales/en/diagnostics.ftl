@@ -151,9 +151,6 @@ pol-params-cycle = the value of `{ $name }` depends on itself
     .label = `{ $name }` is used again here, while computing it
     .help = a parameter's value may use other parameters, but not, through them, itself
 
-pol-params-before-first-value = `{ $name }` has no value on { $date }
-    .label = { $label }
-
 pol-params-unknown-place = unknown jurisdiction `{ $code }`
     .help = use a county code or a city code of jurisdictions.csv
 

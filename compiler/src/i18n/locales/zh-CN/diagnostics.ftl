@@ -151,9 +151,6 @@ pol-params-cycle = `{ $name }` 的值依赖于它自己
     .label = 计算 `{ $name }` 时在此处又用到了它
     .help = 参数的值可以引用其他参数，但不能经由它们引用自己
 
-pol-params-before-first-value = `{ $name }` 在 { $date } 没有值
-    .label = { $label }
-
 pol-params-unknown-place = 未知的行政区划 `{ $code }`
     .help = 请使用 jurisdictions.csv 中的县区代码或市代码
 
