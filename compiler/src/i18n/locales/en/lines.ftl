@@ -146,6 +146,7 @@ line-explain-title = explain { $title } as of { $date }
 line-explain-place = county { $county } (city { $city })
 line-explain-parameters = parameters in force
 line-explain-no-value = no value on this date
+line-explain-not-in-force = not in force on this date
 line-explain-unresolved = could not be resolved
 line-explain-origin-local = { $location } (local file of { $jurisdiction }, from { $date })
 line-explain-origin-province-always = { $location } (province, always)

@@ -146,6 +146,7 @@ line-explain-title = 解释{ $title }，计算日期 { $date }
 line-explain-place = 县区 `{ $county }`（市 `{ $city }`）
 line-explain-parameters = 现行参数
 line-explain-no-value = 该日期没有取值
+line-explain-not-in-force = 该日期不生效
 line-explain-unresolved = 无法确定取值
 line-explain-origin-local = { $location }（`{ $jurisdiction }` 的地方参数文件，自 { $date } 起）
 line-explain-origin-province-always = { $location }（省级，始终执行）
