@@ -95,6 +95,8 @@ struct Use {
     reader: String,
     /// Why it is not in force.
     why: WhyKey,
+    /// The date of that: the `none` version's, or the first version's.
+    why_date: Option<Word>,
 }
 
 /// [`NotInForce`] with an order, for grouping.
@@ -188,14 +190,22 @@ fn reads_in(program: &Program, day: Word, expr: &Expr, reader: &str, uses: &mut 
 fn rule_read(program: &Program, day: Word, rule: RuleId, span: Span, reader: &str, uses: &mut Vec<Use>) {
     let Some(read) = program.rule(rule) else { return };
     if let Err(why) = rule_in_force(read, day) {
-        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into() });
+        let why_date = match why {
+            NotInForce::Ended(end) => read.versions.iter().find(|version| version.span == end).and_then(|v| v.from),
+            NotInForce::NotYet(_) => read.versions.first().and_then(|version| version.from),
+        };
+        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into(), why_date });
     }
 }
 
 fn param_read(program: &Program, day: Word, param: ParamId, span: Span, reader: &str, uses: &mut Vec<Use>) {
     let Some(read) = program.params.get(param.0 as usize) else { return };
     if let Err(why) = param_in_force(read, Some(day)) {
-        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into() });
+        let why_date = match why {
+            NotInForce::Ended(end) => read.ends.iter().find(|(_, span)| *span == end).and_then(|(from, _)| *from),
+            NotInForce::NotYet(_) => read.values.first().and_then(|(from, _)| *from),
+        };
+        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into(), why_date });
     }
 }
 
@@ -273,6 +283,26 @@ fn range_text((start, end): DayRange) -> String {
     if start.is_some() && start == end { day(start) } else { format!("{}..{}", day(start), day(end)) }
 }
 
+/// The fix; when the `none` or first version is in another file (and so not labelled), the help
+/// says where it stops or starts.
+fn help_text(read: &Use, labelled: bool) -> String {
+    let (name, reader) = (&read.name, &read.reader);
+    let fix = format!("or change `{reader}` so that it does not read `{name}` on them");
+    match (labelled, read.why, read.why_date) {
+        (false, WhyKey::Ended(_), Some(from)) => format!(
+            "`{name}` is not in force from `{}` on (its `= none` version is in another file): give it a version in force on these dates, {fix}",
+            date::format_iso(from)
+        ),
+        (false, WhyKey::NotYet(_), Some(from)) => format!(
+            "`{name}` is in force from `{}` (its first version, in another file): give it a version in force on these dates, {fix}",
+            date::format_iso(from)
+        ),
+        _ => format!(
+            "give `{name}` a version in force on these dates (`from DATE = …`), {fix} (a rule may have versions by date too)"
+        ),
+    }
+}
+
 fn diagnostics(uses: impl Iterator<Item = (Use, String)>) -> Vec<Diagnostic> {
     let mut errors: Vec<Diagnostic> = uses
         .map(|(read, dates)| {
@@ -281,8 +311,17 @@ fn diagnostics(uses: impl Iterator<Item = (Use, String)>) -> Vec<Diagnostic> {
                 WhyKey::Ended(span) => (same_file(span), None),
                 WhyKey::NotYet(span) => (None, same_file(span)),
             };
-            DatedError::NotInForce { name: read.name, reader: read.reader, dates, span: read.span, ended, declared }
-                .into_diagnostic()
+            let help = help_text(&read, ended.is_some() || declared.is_some());
+            DatedError::NotInForce {
+                name: read.name,
+                reader: read.reader,
+                dates,
+                span: read.span,
+                ended,
+                declared,
+                help,
+            }
+            .into_diagnostic()
         })
         .collect();
     diagnostic::sort(&mut errors);

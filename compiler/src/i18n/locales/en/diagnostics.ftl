@@ -398,6 +398,8 @@ pol-dated-not-in-force = `{ $name }` is not in force on { $dates }, but `{ $read
     .label-2 = `{ $name }` is not in force from this date on
     .label-3 = the first version of `{ $name }` is in force from a later date
     .help = give `{ $name }` a version in force on these dates (`from DATE = …`), or change `{ $reader }` so that it does not read `{ $name }` on them (a rule may have versions by date too)
+    .help-2 = `{ $name }` is not in force from `{ $from }` on (its `= none` version is in another file): give it a version in force on these dates, or change `{ $reader }` so that it does not read `{ $name }` on them
+    .help-3 = `{ $name }` is in force from `{ $from }` (its first version, in another file): give it a version in force on these dates, or change `{ $reader }` so that it does not read `{ $name }` on them
 
 pol-dated-local-value-not-in-force = `{ $name }` is not in force on { $date }, so a local file may not give it a value then
     .label = this value is for a date on which `{ $name }` is not in force

@@ -398,6 +398,8 @@ pol-dated-not-in-force = `{ $name }` 在 { $dates } 不生效，但 `{ $reader }
     .label-2 = `{ $name }` 自此日期起不再生效
     .label-3 = `{ $name }` 最早的版本从更晚的日期起生效
     .help = 请给 `{ $name }` 一个在这些日期生效的版本（`from DATE = …`），或修改 `{ $reader }`，使它在这些日期不读取 `{ $name }`（规则也可以按日期分版本）
+    .help-2 = `{ $name }` 自 `{ $from }` 起不再生效（它的 `= none` 版本在另一个文件中）：请给它一个在这些日期生效的版本，或修改 `{ $reader }`，使它在这些日期不读取 `{ $name }`
+    .help-3 = `{ $name }` 自 `{ $from }` 起才生效（它的第一个版本在另一个文件中）：请给它一个在这些日期生效的版本，或修改 `{ $reader }`，使它在这些日期不读取 `{ $name }`
 
 pol-dated-local-value-not-in-force = `{ $name }` 在 { $date } 不生效，本地参数文件不得在该日期给它赋值
     .label = 此值所在的日期 `{ $name }` 不生效
