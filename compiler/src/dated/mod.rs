@@ -137,7 +137,8 @@ fn uses_on(program: &Program, day: Word) -> Vec<Use> {
     if let Some(report) = &program.report {
         let span = program.outputs.get(report.table).map(|output| output.span);
         for (name, rule) in &report.extra_columns {
-            let span = span.or_else(|| program.rule(*rule).map(|rule| rule.span)).unwrap_or_default();
+            // The report's table (an output, by `Program::new`'s invariant), else the rule itself.
+            let Some(span) = span.or_else(|| program.rule(*rule).map(|rule| rule.span)) else { continue };
             rule_read(program, day, *rule, span, &format!("report.{name}"), &mut uses);
         }
     }
@@ -254,6 +255,8 @@ pub fn check_all_dates(program: &Program) -> Vec<Diagnostic> {
     };
     let mut found: BTreeMap<Use, Vec<DayRange>> = BTreeMap::new();
     for (start, end) in segments {
+        // A segment without a start is the only one of a policy with no dates: nothing changes,
+        // so any day stands for all of them.
         for read in uses_on(program, start.unwrap_or(0)) {
             let ranges = found.entry(read).or_default();
             match ranges.last_mut() {
