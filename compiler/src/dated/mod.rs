@@ -84,6 +84,16 @@ pub fn boundaries(program: &Program) -> Vec<Word> {
 /// An inclusive range of days: `None` at the start is before every date, at the end never ends.
 type DayRange = (Option<Word>, Option<Word>);
 
+/// The days on which a rule's version changes, sorted, each once: between two of them the
+/// program [`Program::on`] builds is the same (parameters change only the county table).
+pub fn version_days(program: &Program) -> Vec<Word> {
+    let mut days: Vec<Word> =
+        program.rules.iter().flat_map(|rule| rule.versions.iter().filter_map(|version| version.from)).collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
 /// One read of something not in force by something in force.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Use {
