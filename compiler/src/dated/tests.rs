@@ -89,6 +89,8 @@ fn a_parameter_ends_with_none_and_may_come_back() {
     let undated = param(&policy.program, "child_allowance");
     assert!(param_in_force(undated, Some(day("2021-01-01"))).is_ok());
     assert_eq!(boundaries(&policy.program), ["2019-01-01", "2021-01-01", "2023-01-01", "2025-01-01"].map(day).to_vec());
+    // Only rules' versions change the program; 2025 is a parameter's date alone.
+    assert_eq!(version_days(&policy.program), ["2019-01-01", "2021-01-01", "2023-01-01"].map(day).to_vec());
     // A value the province no longer has is no value for a county either, and no error in the
     // county table: nothing in force reads it.
     let id = ParamId(policy.program.params.iter().position(|def| def.name == "no_income_bonus").unwrap_or(0) as u32);
