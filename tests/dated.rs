@@ -134,3 +134,36 @@ fn a_local_value_before_a_parameter_is_in_force_is_rejected() {
         pol_with_env(tmp.path(), &["check", "--error-format", "plain", "child_allowance"], &[("LANG", "zh_CN.UTF-8")]);
     insta::assert_snapshot!(format!("{}\n{}", english.render(), chinese.render()));
 }
+
+/// `pol explain` shows the versions in force on the test's date and leaves out what is not in
+/// force (the abolished bonus); `pol doc` lists a rule's versions and a parameter's end by
+/// date; `pol gen` draws data the policy in force accepts whole.
+#[test]
+fn explain_doc_and_gen_use_the_versions_in_force() {
+    let tmp = policy_copy("dated_tools", |text| text);
+    let explain = pol(tmp.path(), &["explain", "child_allowance", "--test", "2023: the bonus"]);
+    assert_eq!(explain.code, 0, "{}", explain.render());
+    assert!(!explain.stdout.contains("\n  bonus "), "{}", explain.render());
+    assert!(
+        explain.stdout.contains("total_monthly                      120.00 元/月  = allowance  //"),
+        "{}",
+        explain.render()
+    );
+    let doc = pol(tmp.path(), &["doc", "child_allowance", "--out", "site"]);
+    assert_eq!(doc.code, 0, "{}", doc.render());
+    let page = read_text(&tmp.path().join("site").join("file-allowance.html"));
+    assert!(page.contains("<p class=\"label\">各版本</p>"), "the rule page lists versions");
+    assert!(page.contains("<tr><td>2023-01-01</td><td>不再生效</td></tr>"), "the bonus ends in 2023");
+    assert!(page.contains("<tr><td>2021-01-01</td><td><code>age_years &lt; 18</code></td></tr>"), "is_child from 2021");
+    let params = read_text(&tmp.path().join("site").join("params.html"));
+    assert!(params.contains("<tr><td>2023-01-01</td><td><code>none</code></td><td>不再生效</td></tr>"), "{params}");
+    let generate = pol(
+        tmp.path(),
+        &["gen", "child_allowance", "--households", "300", "--seed", "5", "--as-of", "2021-07-01", "--out", "data"],
+    );
+    assert_eq!(generate.code, 0, "{}", generate.render());
+    let run = run_on(tmp.path(), "2021-07-01", "jit", "out");
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert!(run.stdout.contains("read 300 households: 300 accepted, 0 rejected"), "{}", run.render());
+    insta::assert_snapshot!(explain.render());
+}

@@ -9,12 +9,7 @@ pub enum DatedError {
     /// A rule, output, parameter value, `require` or test that is in force reads a rule or
     /// parameter that is not in force on the same dates.
     #[error("`{name}` is not in force on {dates}, but `{reader}` reads it")]
-    #[diagnostic(
-        code(pol::dated::not_in_force),
-        help(
-            "give `{name}` a version in force on these dates (`from DATE = …`), or give `{reader}` a version that does not read it from the date `{name}` stops (`from DATE = none` ends a rule too)"
-        )
-    )]
+    #[diagnostic(code(pol::dated::not_in_force))]
     NotInForce {
         /// The rule or parameter read.
         name: String,
@@ -31,6 +26,9 @@ pub enum DatedError {
         /// The first version of something not yet in force, when in the same file.
         #[label("the first version of `{name}` is in force from a later date")]
         declared: Option<Span>,
+        /// The fix (and, when the version that explains it is in another file, its date).
+        #[help]
+        help: String,
     },
 
     /// A local parameter file gives a value on a date on which the parameter is not in force.

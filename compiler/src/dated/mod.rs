@@ -84,6 +84,16 @@ pub fn boundaries(program: &Program) -> Vec<Word> {
 /// An inclusive range of days: `None` at the start is before every date, at the end never ends.
 type DayRange = (Option<Word>, Option<Word>);
 
+/// The days on which a rule's version changes, sorted, each once: between two of them the
+/// program [`Program::on`] builds is the same (parameters change only the county table).
+pub fn version_days(program: &Program) -> Vec<Word> {
+    let mut days: Vec<Word> =
+        program.rules.iter().flat_map(|rule| rule.versions.iter().filter_map(|version| version.from)).collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
 /// One read of something not in force by something in force.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Use {
@@ -95,6 +105,8 @@ struct Use {
     reader: String,
     /// Why it is not in force.
     why: WhyKey,
+    /// The date of that: the `none` version's, or the first version's.
+    why_date: Option<Word>,
 }
 
 /// [`NotInForce`] with an order, for grouping.
@@ -135,7 +147,8 @@ fn uses_on(program: &Program, day: Word) -> Vec<Use> {
     if let Some(report) = &program.report {
         let span = program.outputs.get(report.table).map(|output| output.span);
         for (name, rule) in &report.extra_columns {
-            let span = span.or_else(|| program.rule(*rule).map(|rule| rule.span)).unwrap_or_default();
+            // The report's table (an output, by `Program::new`'s invariant), else the rule itself.
+            let Some(span) = span.or_else(|| program.rule(*rule).map(|rule| rule.span)) else { continue };
             rule_read(program, day, *rule, span, &format!("report.{name}"), &mut uses);
         }
     }
@@ -188,14 +201,22 @@ fn reads_in(program: &Program, day: Word, expr: &Expr, reader: &str, uses: &mut 
 fn rule_read(program: &Program, day: Word, rule: RuleId, span: Span, reader: &str, uses: &mut Vec<Use>) {
     let Some(read) = program.rule(rule) else { return };
     if let Err(why) = rule_in_force(read, day) {
-        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into() });
+        let why_date = match why {
+            NotInForce::Ended(end) => read.versions.iter().find(|version| version.span == end).and_then(|v| v.from),
+            NotInForce::NotYet(_) => read.versions.first().and_then(|version| version.from),
+        };
+        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into(), why_date });
     }
 }
 
 fn param_read(program: &Program, day: Word, param: ParamId, span: Span, reader: &str, uses: &mut Vec<Use>) {
     let Some(read) = program.params.get(param.0 as usize) else { return };
     if let Err(why) = param_in_force(read, Some(day)) {
-        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into() });
+        let why_date = match why {
+            NotInForce::Ended(end) => read.ends.iter().find(|(_, span)| *span == end).and_then(|(from, _)| *from),
+            NotInForce::NotYet(_) => read.values.first().and_then(|(from, _)| *from),
+        };
+        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into(), why_date });
     }
 }
 
@@ -244,6 +265,8 @@ pub fn check_all_dates(program: &Program) -> Vec<Diagnostic> {
     };
     let mut found: BTreeMap<Use, Vec<DayRange>> = BTreeMap::new();
     for (start, end) in segments {
+        // A segment without a start is the only one of a policy with no dates: nothing changes,
+        // so any day stands for all of them.
         for read in uses_on(program, start.unwrap_or(0)) {
             let ranges = found.entry(read).or_default();
             match ranges.last_mut() {
@@ -273,6 +296,26 @@ fn range_text((start, end): DayRange) -> String {
     if start.is_some() && start == end { day(start) } else { format!("{}..{}", day(start), day(end)) }
 }
 
+/// The fix; when the `none` or first version is in another file (and so not labelled), the help
+/// says where it stops or starts.
+fn help_text(read: &Use, labelled: bool) -> String {
+    let (name, reader) = (&read.name, &read.reader);
+    let fix = format!("or change `{reader}` so that it does not read `{name}` on them");
+    match (labelled, read.why, read.why_date) {
+        (false, WhyKey::Ended(_), Some(from)) => format!(
+            "`{name}` is not in force from `{}` on (its `= none` version is in another file): give it a version in force on these dates, {fix}",
+            date::format_iso(from)
+        ),
+        (false, WhyKey::NotYet(_), Some(from)) => format!(
+            "`{name}` is in force from `{}` (its first version, in another file): give it a version in force on these dates, {fix}",
+            date::format_iso(from)
+        ),
+        _ => format!(
+            "give `{name}` a version in force on these dates (`from DATE = …`), {fix} (a rule may have versions by date too)"
+        ),
+    }
+}
+
 fn diagnostics(uses: impl Iterator<Item = (Use, String)>) -> Vec<Diagnostic> {
     let mut errors: Vec<Diagnostic> = uses
         .map(|(read, dates)| {
@@ -281,8 +324,17 @@ fn diagnostics(uses: impl Iterator<Item = (Use, String)>) -> Vec<Diagnostic> {
                 WhyKey::Ended(span) => (same_file(span), None),
                 WhyKey::NotYet(span) => (None, same_file(span)),
             };
-            DatedError::NotInForce { name: read.name, reader: read.reader, dates, span: read.span, ended, declared }
-                .into_diagnostic()
+            let help = help_text(&read, ended.is_some() || declared.is_some());
+            DatedError::NotInForce {
+                name: read.name,
+                reader: read.reader,
+                dates,
+                span: read.span,
+                ended,
+                declared,
+                help,
+            }
+            .into_diagnostic()
         })
         .collect();
     diagnostic::sort(&mut errors);

@@ -89,6 +89,8 @@ fn a_parameter_ends_with_none_and_may_come_back() {
     let undated = param(&policy.program, "child_allowance");
     assert!(param_in_force(undated, Some(day("2021-01-01"))).is_ok());
     assert_eq!(boundaries(&policy.program), ["2019-01-01", "2021-01-01", "2023-01-01", "2025-01-01"].map(day).to_vec());
+    // Only rules' versions change the program; 2025 is a parameter's date alone.
+    assert_eq!(version_days(&policy.program), ["2019-01-01", "2021-01-01", "2023-01-01"].map(day).to_vec());
     // A value the province no longer has is no value for a county either, and no error in the
     // county table: nothing in force reads it.
     let id = ParamId(policy.program.params.iter().position(|def| def.name == "no_income_bonus").unwrap_or(0) as u32);
@@ -225,4 +227,32 @@ fn a_local_value_on_a_day_not_in_force_is_an_error() {
     assert!(text.contains("pol::dated::local_value_not_in_force"), "{text}");
     assert!(text.contains("`child_allowance` is not in force on `2018-06-01`"), "{text}");
     assert_eq!(SourceId(2), id);
+}
+
+/// When the `none` version is in another file than the read, the help says from which date the
+/// parameter stops (it cannot be labelled), in English and in Chinese.
+#[test]
+fn an_end_in_another_file_is_named_in_the_help() {
+    let params_start = CHILD_ALLOWANCE.find("/// The monthly allowance per child.").unwrap_or(0);
+    let rules_start = CHILD_ALLOWANCE.find("/// Full years on the as-of date.").unwrap_or(0);
+    let params = CHILD_ALLOWANCE.get(params_start..rules_start).unwrap_or("");
+    let rest = format!(
+        "{}{}\n/// Twice the bonus.\nhousehold double_bonus: 元/月 = no_income_bonus * 2\n",
+        CHILD_ALLOWANCE.get(..params_start).unwrap_or(""),
+        CHILD_ALLOWANCE.get(rules_start..).unwrap_or("")
+    );
+    let mut sources = Sources::default();
+    sources.add("params.pol", params, SourceKind::Pol);
+    sources.add("rules.pol", rest, SourceKind::Pol);
+    sources.add("jurisdictions.csv", JURISDICTIONS, SourceKind::Jurisdictions);
+    let policy = compile(&sources).unwrap_or_else(|errors| panic!("{}", rendered(&sources, errors)));
+    let errors = check_all_dates(&policy.program);
+    assert_eq!(errors.len(), 1);
+    for error in &errors {
+        let left = crate::i18n::english_left_in_chinese(error.error.as_ref(), crate::i18n::ALLOWED_ENGLISH);
+        assert!(left.is_empty(), "{left:?}");
+        let help = error.error.help().map(|help| help.to_string()).unwrap_or_default();
+        assert!(help.starts_with("`no_income_bonus` is not in force from `2023-01-01` on"), "{help}");
+        assert_eq!(error.error.labels().map(Iterator::count), Some(1));
+    }
 }

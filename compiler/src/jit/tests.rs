@@ -18,7 +18,7 @@ use crate::interp::Interpreter;
 use crate::text::{MASK_BIT, TextHandle, TextOrigin};
 use crate::tir::{
     AggKind, Attr, AttrId, BinOp, Column, ColumnId, ColumnTy, EntitySchema, Expr, ExprKind, JurisdictionSchema,
-    ParamDef, ParamId, Pat, Program, RATIO_SCALE, Rule, RuleId, RuleRole, Ty, UnOp, Word,
+    ParamDef, ParamId, Pat, Program, RATIO_SCALE, Rule, RuleId, RuleRole, RuleVersion, Ty, UnOp, Word,
 };
 
 // ---- building programs ----------------------------------------------------------------------

@@ -263,24 +263,6 @@ pub enum ParamsError {
         span: Span,
     },
 
-    /// A parameter has no value on the requested date.
-    #[error("`{name}` has no value on {date}")]
-    #[diagnostic(code(pol::params::before_first_value))]
-    BeforeFirstValue {
-        /// The parameter.
-        name: String,
-        /// The requested date.
-        date: String,
-        /// The parameter's first value (or its declaration).
-        #[label("{label}")]
-        span: Span,
-        /// Its first date, or why it has none.
-        label: String,
-        /// The fix.
-        #[help]
-        help: String,
-    },
-
     /// A jurisdiction code asked for that is neither a city nor a county.
     #[error("unknown jurisdiction `{code}`")]
     #[diagnostic(code(pol::params::unknown_place), help("use a county code or a city code of jurisdictions.csv"))]
@@ -320,8 +302,7 @@ impl ParamsError {
             | ParamsError::DuplicateValue { span, .. }
             | ParamsError::Constraint { span, .. }
             | ParamsError::Eval { span, .. }
-            | ParamsError::Cycle { span, .. }
-            | ParamsError::BeforeFirstValue { span, .. } => Some(*span),
+            | ParamsError::Cycle { span, .. } => Some(*span),
             ParamsError::UnknownPlace { .. } => None,
             ParamsError::Internal { span, .. } => *span,
         }

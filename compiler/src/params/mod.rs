@@ -69,8 +69,9 @@
 //! parameters, unary and binary operations with [`crate::arith`]'s exact rounding, `if`,
 //! `match`, `min`/`max`; `last_year` and `province` in constraints), memoised per
 //! (jurisdiction chain, day, parameter). A value that depends on itself is reported as
-//! `pol::params::cycle`, not followed forever (the checker reports such cycles first). An as-of
-//! day before a parameter's first value is `pol::params::before_first_value`.
+//! `pol::params::cycle`, not followed forever (the checker reports such cycles first). A
+//! parameter not in force on a day (before its first value, after `from DATE = none`) has no
+//! value there, which is an error only where something in force reads it ([`crate::dated`]).
 //!
 //! [`ParamSet::county_table`] resolves every parameter for every county on one as-of day into
 //! the engines' [`CountyTable`]; [`ParamSet::value`] and [`ParamSet::explain`] answer for one
@@ -333,14 +334,7 @@ impl ParamSet {
                     // that before any evaluation), so its word is never read.
                     Err(Fail::Missing(_)) => words.push(0),
                     Err(fail) => {
-                        return Err(self.resolution_error(
-                            program,
-                            param,
-                            chain,
-                            &format!("`{}`", county.code),
-                            as_of,
-                            fail,
-                        ));
+                        return Err(self.resolution_error(program, param, &format!("`{}`", county.code), as_of, fail));
                     }
                 }
             }
@@ -433,7 +427,7 @@ impl ParamSet {
         match env.resolve(chain, Some(date), param) {
             Ok(found) => Ok(self.origin(program, found.origin).map(|origin| Resolved { word: found.word, origin })),
             Err(Fail::Missing(_)) => Ok(None),
-            Err(fail) => Err(self.resolution_error(program, param, chain, place, date, fail)),
+            Err(fail) => Err(self.resolution_error(program, param, place, date, fail)),
         }
     }
 
@@ -457,53 +451,13 @@ impl ParamSet {
         }
     }
 
-    fn resolution_error(
-        &self,
-        program: &Program,
-        param: ParamId,
-        chain: Chain,
-        place: &str,
-        date: Word,
-        fail: Fail,
-    ) -> Diagnostic {
+    /// An error resolving `param` (overflow, a cycle, …). A parameter with no value on the day
+    /// is no error here: `county_table` leaves it unset and `value`/`explain` answer `None`;
+    /// [`crate::tir::Program::on`] reports where something in force reads it.
+    fn resolution_error(&self, program: &Program, param: ParamId, place: &str, date: Word, fail: Fail) -> Diagnostic {
         let name = program.params.get(param.0 as usize).map_or("?", |def| def.name.as_str());
         let day = date::format_iso(date);
-        let Fail::Missing(missing) = fail else {
-            return constraint::fail_to_error(program, name, &format!(" for {place} on {day}"), fail).into_diagnostic();
-        };
-        let Some(def) = program.params.get(missing.0 as usize) else {
-            return ParamsError::Internal { message: format!("no parameter #{}", missing.0), span: None }
-                .into_diagnostic();
-        };
-        let local_days = [chain.county, chain.city]
-            .into_iter()
-            .flatten()
-            .filter_map(|file| self.files.get(file)?.values.get(missing.0 as usize)?.first().map(|value| value.from));
-        let first = def.values.iter().filter_map(|(from, _)| *from).chain(local_days).min();
-        // Point at the province's first dated value, else at the declaration.
-        let span = def
-            .values
-            .iter()
-            .filter(|(from, _)| from.is_some())
-            .min_by_key(|(from, _)| *from)
-            .map_or(def.span, |(_, expr)| expr.span);
-        let (label, help) = match first {
-            Some(first) => {
-                let first = date::format_iso(first);
-                (
-                    format!("first value from {first}"),
-                    format!(
-                        "use an as-of date on or after {first}, or give `{}` a value from an earlier date",
-                        def.name
-                    ),
-                )
-            }
-            None => (
-                format!("no value for {place}"),
-                format!("give `{}` a province value, or set it in the local file of {place}", def.name),
-            ),
-        };
-        ParamsError::BeforeFirstValue { name: def.name.clone(), date: day, span, label, help }.into_diagnostic()
+        constraint::fail_to_error(program, name, &format!(" for {place} on {day}"), fail).into_diagnostic()
     }
 }
 

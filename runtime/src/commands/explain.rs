@@ -210,8 +210,10 @@ impl Explainer<'_> {
         for (index, param) in program.params.iter().enumerate() {
             let id = pol_compiler::tir::ParamId(index as u32);
             let resolved = self.policy.params.explain(program, &self.policy.jurisdictions, id, code, as_of);
+            let in_force = pol_compiler::dated::param_in_force(param, Some(as_of)).is_ok();
             let (value, origin) = match resolved {
                 Ok(Some(resolved)) => (self.show(param.ty, resolved.word), self.origin(&resolved.origin)),
+                Ok(None) if !in_force => ("—".to_string(), say("line-explain-not-in-force", &[])),
                 Ok(None) => ("—".to_string(), say("line-explain-no-value", &[])),
                 Err(_) => ("—".to_string(), say("line-explain-unresolved", &[])),
             };

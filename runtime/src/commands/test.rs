@@ -56,8 +56,8 @@ pub fn test(
         Err(status) => return status,
     };
     // The program in force on each as-of date, and its engines, compiled once per stretch of
-    // dates on which the same versions are in force.
-    let boundaries = pol_compiler::dated::boundaries(&policy.program);
+    // dates on which the same rule versions are in force (once for a policy without them).
+    let version_days = pol_compiler::dated::version_days(&policy.program);
     let mut programs: BTreeMap<Word, Option<DatedSetup>> = BTreeMap::new();
     let mut engines_by_stretch: BTreeMap<usize, Vec<Box<dyn Engine>>> = BTreeMap::new();
     let (mut passed, mut failed) = (0usize, 0usize);
@@ -83,7 +83,7 @@ pub fn test(
         };
         diagnostics.extend(pol_compiler::dated::check_test(&policy.program, test, as_of));
         let expects_in_force = diagnostics.is_empty();
-        let stretch = boundaries.partition_point(|day| *day <= as_of);
+        let stretch = version_days.partition_point(|day| *day <= as_of);
         let engines = match engines_by_stretch.entry(stretch) {
             std::collections::btree_map::Entry::Occupied(found) => found.into_mut(),
             std::collections::btree_map::Entry::Vacant(slot) => {

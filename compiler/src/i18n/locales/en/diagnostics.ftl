@@ -151,9 +151,6 @@ pol-params-cycle = the value of `{ $name }` depends on itself
     .label = `{ $name }` is used again here, while computing it
     .help = a parameter's value may use other parameters, but not, through them, itself
 
-pol-params-before-first-value = `{ $name }` has no value on { $date }
-    .label = { $label }
-
 pol-params-unknown-place = unknown jurisdiction `{ $code }`
     .help = use a county code or a city code of jurisdictions.csv
 
@@ -428,7 +425,9 @@ pol-dated-not-in-force = `{ $name }` is not in force on { $dates }, but `{ $read
     .label = `{ $reader }` reads `{ $name }` here
     .label-2 = `{ $name }` is not in force from this date on
     .label-3 = the first version of `{ $name }` is in force from a later date
-    .help = give `{ $name }` a version in force on these dates (`from DATE = …`), or give `{ $reader }` a version that does not read it from the date `{ $name }` stops (`from DATE = none` ends a rule too)
+    .help = give `{ $name }` a version in force on these dates (`from DATE = …`), or change `{ $reader }` so that it does not read `{ $name }` on them (a rule may have versions by date too)
+    .help-2 = `{ $name }` is not in force from `{ $from }` on (its `= none` version is in another file): give it a version in force on these dates, or change `{ $reader }` so that it does not read `{ $name }` on them
+    .help-3 = `{ $name }` is in force from `{ $from }` (its first version, in another file): give it a version in force on these dates, or change `{ $reader }` so that it does not read `{ $name }` on them
 
 pol-dated-local-value-not-in-force = `{ $name }` is not in force on { $date }, so a local file may not give it a value then
     .label = this value is for a date on which `{ $name }` is not in force

@@ -151,9 +151,6 @@ pol-params-cycle = `{ $name }` 的值依赖于它自己
     .label = 计算 `{ $name }` 时在此处又用到了它
     .help = 参数的值可以引用其他参数，但不能经由它们引用自己
 
-pol-params-before-first-value = `{ $name }` 在 { $date } 没有值
-    .label = { $label }
-
 pol-params-unknown-place = 未知的行政区划 `{ $code }`
     .help = 请使用 jurisdictions.csv 中的县区代码或市代码
 
@@ -428,7 +425,9 @@ pol-dated-not-in-force = `{ $name }` 在 { $dates } 不生效，但 `{ $reader }
     .label = `{ $reader }` 在此读取 `{ $name }`
     .label-2 = `{ $name }` 自此日期起不再生效
     .label-3 = `{ $name }` 最早的版本从更晚的日期起生效
-    .help = 请给 `{ $name }` 一个在这些日期生效的版本（`from DATE = …`），或给 `{ $reader }` 一个从 `{ $name }` 停止生效之日起不再读取它的版本（`from DATE = none` 也可以终止一条规则）
+    .help = 请给 `{ $name }` 一个在这些日期生效的版本（`from DATE = …`），或修改 `{ $reader }`，使它在这些日期不读取 `{ $name }`（规则也可以按日期分版本）
+    .help-2 = `{ $name }` 自 `{ $from }` 起不再生效（它的 `= none` 版本在另一个文件中）：请给它一个在这些日期生效的版本，或修改 `{ $reader }`，使它在这些日期不读取 `{ $name }`
+    .help-3 = `{ $name }` 自 `{ $from }` 起才生效（它的第一个版本在另一个文件中）：请给它一个在这些日期生效的版本，或修改 `{ $reader }`，使它在这些日期不读取 `{ $name }`
 
 pol-dated-local-value-not-in-force = `{ $name }` 在 { $date } 不生效，本地参数文件不得在该日期给它赋值
     .label = 此值所在的日期 `{ $name }` 不生效
