@@ -454,7 +454,8 @@ mod tests {
     #[test]
     fn months_are_exactly_yyyy_mm() {
         assert_eq!(parse_month("2019-07"), Some(2019 * 12 + 6));
-        for bad in ["2019-7", "2019-13", "2019-00", "0000-01", "2019/07", "2019-07-01", " 2019-07", "２０１９-07", ""] {
+        for bad in ["2019-7", "2019-13", "2019-00", "0000-01", "2019/07", "2019-07-01", " 2019-07", "２０１９-07", ""]
+        {
             assert_eq!(parse_month(bad), None, "{bad}");
         }
         let day = pol_compiler::date::parse_iso("2019-07-31").unwrap_or_default();
