@@ -343,6 +343,7 @@ fn realistic_file_uses_every_construct() {
         "pattern.variant",
         "pattern.wildcard",
         "percent",
+        "program",
         "report",
         "report.budget",
         "report.by",
@@ -363,10 +364,11 @@ fn realistic_file_uses_every_construct() {
         "type.Named",
         "type.Ratio",
         "type.Text",
+        "visit",
     ];
     let missing: Vec<&str> = expected.iter().filter(|name| !seen.contains(**name)).copied().collect();
     assert!(missing.is_empty(), "constructs missing from realistic.pol: {missing:?}");
-    assert_eq!(file.items.len(), 42);
+    assert_eq!(file.items.len(), 44);
 }
 
 fn collect_item(item: &Item, seen: &mut BTreeSet<String>) {
@@ -446,6 +448,8 @@ fn collect_item(item: &Item, seen: &mut BTreeSet<String>) {
                 seen.insert(name.into());
             }
         }
+        Item::Program(_) => add("program"),
+        Item::Visit(_) => add("visit"),
         Item::Test(decl) => {
             add("test");
             if decl.as_of.is_some() {
