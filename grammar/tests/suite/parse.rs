@@ -344,6 +344,7 @@ fn realistic_file_uses_every_construct() {
         "pattern.variant",
         "pattern.wildcard",
         "percent",
+        "program",
         "report",
         "report.budget",
         "report.by",
@@ -364,10 +365,11 @@ fn realistic_file_uses_every_construct() {
         "type.Named",
         "type.Ratio",
         "type.Text",
+        "visit",
     ];
     let missing: Vec<&str> = expected.iter().filter(|name| !seen.contains(**name)).copied().collect();
     assert!(missing.is_empty(), "constructs missing from realistic.pol: {missing:?}");
-    assert_eq!(file.items.len(), 42);
+    assert_eq!(file.items.len(), 44);
 }
 
 fn collect_item(item: &Item, seen: &mut BTreeSet<String>) {

@@ -421,6 +421,9 @@ fn item() -> impl Strategy<Value = Item> {
         ),
         (doc(), ident(), prop::collection::vec(report_entry(), 0..4))
             .prop_map(|(doc, table, entries)| Item::Report(ReportDecl { doc, table, entries, span: span() })),
+        (doc(), ident(), string_lit(), prop::collection::vec(ident(), 1..4))
+            .prop_map(|(doc, id, name, rules)| Item::Program(ProgramDecl { doc, id, name, rules, span: span() })),
+        (doc(), ident()).prop_map(|(doc, rule)| Item::Visit(VisitDecl { doc, rule, span: span() })),
         (
             doc(),
             string_lit(),
