@@ -79,8 +79,42 @@ struct Placement {
     case_at_row: Vec<u32>,
 }
 
+/// A chunk typed, placed and evaluated with one side's engine: what [`output`] formats, and
+/// what `pol diff` compares between two sides.
+pub(crate) struct Evaluated {
+    typed: TypedChunk,
+    placement: Placement,
+    /// The batch the engine evaluated.
+    pub batch: Batch,
+    /// The engine's results.
+    pub result: BatchResult,
+    parse: std::time::Duration,
+    evaluate: std::time::Duration,
+}
+
+impl Evaluated {
+    /// The batch row of chunk household `index` when it is accepted (no cause of rejection, the
+    /// engine's outcome included), else `None`.
+    pub(crate) fn accepted_row(&self, index: usize) -> Option<usize> {
+        if self.typed.causes.get(index).is_none_or(Option::is_some) {
+            return None;
+        }
+        let row = *self.placement.batch_of_household.get(index)?;
+        (row != u32::MAX).then_some(row as usize)
+    }
+}
+
 /// Processes one chunk.
 pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutput, RuntimeError> {
+    let mut evaluated = evaluate(shared, chunk)?;
+    let output = output(shared, chunk, &mut evaluated);
+    recycle(shared, evaluated);
+    output
+}
+
+/// Types the chunk's rows, builds the batch, evaluates it and records each household's cause
+/// of rejection, the engine's included.
+pub(crate) fn evaluate(shared: &Shared<'_>, chunk: &RawChunk) -> Result<Evaluated, RuntimeError> {
     let started = Instant::now();
     let pooled = shared.batches.lock().ok().and_then(|mut pool| pool.pop());
     let mut batch = pooled.unwrap_or_else(|| Batch::empty(shared.program));
@@ -123,18 +157,38 @@ pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutp
             *slot = Some(Box::new(cause));
         }
     }
+    Ok(Evaluated {
+        typed,
+        placement,
+        batch,
+        result,
+        parse: parsed - started,
+        evaluate: evaluated - parsed,
+    })
+}
 
-    let mut output = emit(shared, chunk, &typed, &placement, &batch, &result)?;
+/// Formats an evaluated chunk's output rows, rejects and report totals.
+pub(crate) fn output(
+    shared: &Shared<'_>,
+    chunk: &RawChunk,
+    evaluated: &mut Evaluated,
+) -> Result<ChunkOutput, RuntimeError> {
+    let started = Instant::now();
+    let Evaluated { typed, placement, batch, result, .. } = evaluated;
+    let mut output = emit(shared, chunk, typed, placement, batch, result)?;
     output.person_hashes = std::mem::take(&mut typed.person_hashes);
+    output.times = StageTimes { parse: evaluated.parse, evaluate: evaluated.evaluate, format: started.elapsed() };
+    Ok(output)
+}
+
+/// Gives the chunk's batch and results back for the next chunk to reuse.
+pub(crate) fn recycle(shared: &Shared<'_>, evaluated: Evaluated) {
     if let Ok(mut pool) = shared.batches.lock() {
-        pool.push(batch);
+        pool.push(evaluated.batch);
     }
     if let Ok(mut pool) = shared.results.lock() {
-        pool.push(result);
+        pool.push(evaluated.result);
     }
-    let finished = Instant::now();
-    output.times = StageTimes { parse: parsed - started, evaluate: evaluated - parsed, format: finished - evaluated };
-    Ok(output)
 }
 
 /// Types every household and person row into the batch's columns (in chunk order) and finds
