@@ -20,6 +20,7 @@ mod fields;
 pub mod format;
 pub mod generate;
 mod hash;
+pub mod impact;
 pub mod input;
 pub mod load;
 pub mod lsp;

@@ -114,6 +114,7 @@
 //! ```
 
 mod cases;
+mod diff;
 mod duplicates;
 mod messages;
 mod options;
@@ -126,6 +127,7 @@ mod typing;
 mod worker;
 mod writer;
 
+pub use diff::{COMPARED_TABLE, DiffSide, DiffSummary, diff};
 pub use options::{DEFAULT_CHUNK_HOUSEHOLDS, MAX_THREADS, RowCounts, RunOptions, RunSummary, Timings};
 
 use crate::error::RuntimeError;
@@ -278,7 +280,7 @@ fn run_pass(
     let person_plan = persons.plan(&context.used[1]);
     let mut staging = out_dir.stage()?;
     let tables = TablePlan::of_program(program, options.output_format, mode == Mode::Ungrouped)?;
-    let mut writer = Writer::create(&mut staging, &tables, context, mode)?;
+    let mut writer = Writer::create(&mut staging, &tables, context, mode, None)?;
     let progress = progress_bar(options.progress, households.opened.total);
     let chunk_size = options.chunk_households.max(1);
     let mut reader = match mode {
@@ -321,13 +323,10 @@ fn run_pass(
     // when the next chunk *in order* is written, so a chunk finished early holds its token, and
     // with `threads + 1` a worker then waits for the reader (5M households, 2 threads, four
     // alternated rounds: 7.0-8.2 s with `threads + 2` against 7.7-8.7 s, for 5 MiB more).
-    let outcome = pipeline(
-        context.pool,
-        threads + 2,
-        &mut reader,
-        &|chunk| worker::process(&shared, chunk),
-        &mut |output| writer.write_chunk(output),
-    );
+    let outcome =
+        pipeline(context.pool, threads + 2, &mut reader, &|chunk| worker::process(&shared, chunk), &mut |output| {
+            writer.write_chunk(output)
+        });
     progress.finish_and_clear();
     let read_time = reader.read_time();
     outcome?;
@@ -366,4 +365,3 @@ fn run_pass(
         timings,
     })))
 }
-

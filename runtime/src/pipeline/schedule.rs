@@ -49,10 +49,8 @@ pub(crate) fn settle(
         *duplicates = confirm_duplicates(program, options, &repeated_households, &repeated_persons)?;
         timings.confirm += confirm_started.elapsed();
     }
-    let grouped_ok = hashes
-        .deferred
-        .iter()
-        .all(|hash| !hashes.households.contains(*hash) || duplicates.has_household_hash(*hash));
+    let grouped_ok =
+        hashes.deferred.iter().all(|hash| !hashes.households.contains(*hash) || duplicates.has_household_hash(*hash));
     if duplicates.is_empty() && grouped_ok {
         return Ok((Settled::Stands, hash_memory));
     }

@@ -157,14 +157,7 @@ pub(crate) fn evaluate(shared: &Shared<'_>, chunk: &RawChunk) -> Result<Evaluate
             *slot = Some(Box::new(cause));
         }
     }
-    Ok(Evaluated {
-        typed,
-        placement,
-        batch,
-        result,
-        parse: parsed - started,
-        evaluate: evaluated - parsed,
-    })
+    Ok(Evaluated { typed, placement, batch, result, parse: parsed - started, evaluate: evaluated - parsed })
 }
 
 /// Formats an evaluated chunk's output rows, rejects and report totals.
