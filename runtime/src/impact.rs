@@ -10,9 +10,10 @@
 //! - for every money column both have: households gaining, losing and unchanged, the sums on
 //!   each side and their difference, for money per month also as annual totals (× 12,
 //!   [`arith::monthly_to_annual`]); the provincial share is such a column;
-//! - for every `int` column the report of the reform side sums, `members` excepted
-//!   (`covered_persons`, `tekun_members`): the persons newly counted and no longer counted, the
-//!   per-household increases and decreases summed;
+//! - for every `int` column the report of the reform side sums, `members` excepted, that the
+//!   base side's report table or report also has (`covered_persons`, the persons the policy
+//!   covers, as the report counts them; `tekun_members`): the persons newly counted and no
+//!   longer counted, each household's increase or decrease added up;
 //! - the distribution of the per-household change of [`TOTAL_COLUMN`] over [`HISTOGRAM_BINS`].
 //!
 //! Every figure adds up the engines' result words; nothing here evaluates a rule.
@@ -91,10 +92,13 @@ struct MoneyPlan {
     period: Period,
 }
 
+/// An `int` column the report sums, read on both sides from the engines' result columns.
 #[derive(Debug, Clone)]
 struct CountPlan {
-    column: usize,
+    name: String,
     label: Option<String>,
+    base_slot: usize,
+    reform_slot: usize,
 }
 
 /// What `pol diff` compares: the columns of `household_results` both sides have, in the
@@ -139,7 +143,6 @@ impl ImpactPlan {
             .map(|base| base.name.clone())
             .collect();
         let label = |name: &str| column_label(reform_program, reform_table, name);
-        let summed = report_sums(reform_program, &reform_table.name);
         let mut statuses = Vec::new();
         let mut money = Vec::new();
         let mut counts = Vec::new();
@@ -162,11 +165,19 @@ impl ImpactPlan {
                 (Ty::Money(base), Ty::Money(reform)) if base == reform => {
                     money.push(MoneyPlan { column: index, label: label(&column.name), period: reform })
                 }
-                (Ty::Int, Ty::Int) if column.name != "members" && summed.contains(&column.name) => {
-                    counts.push(CountPlan { column: index, label: label(&column.name) })
-                }
                 _ => {}
             }
+        }
+        for name in report_sums(reform_program, &reform_table.name) {
+            if name == "members" {
+                continue;
+            }
+            let (Some((reform_slot, Ty::Int, label)), Some((base_slot, Ty::Int, _))) =
+                (report_column(reform_program, &name), report_column(base_program, &name))
+            else {
+                continue;
+            };
+            counts.push(CountPlan { name, label, base_slot, reform_slot });
         }
         let total = money.iter().position(|plan| {
             columns.get(plan.column).is_some_and(|column| column.name == TOTAL_COLUMN) && plan.period == Period::Month
@@ -180,10 +191,7 @@ impl ImpactPlan {
 fn column_label(program: &Program, table: &TablePlan, name: &str) -> Option<String> {
     let output = program.outputs.iter().find(|output| output.name == table.name)?;
     let (_, rule) = output.columns.iter().find(|(column, _)| column == name)?;
-    let rule = program.rule(*rule)?;
-    let line = rule.doc.iter().map(|line| line.trim()).find(|line| !line.is_empty())?;
-    let title = line.split([':', '：']).next().unwrap_or(line).trim();
-    Some(if title.is_empty() { line.to_string() } else { title.to_string() })
+    doc_title(&program.rule(*rule)?.doc)
 }
 
 /// The names of the columns the program's report sums, when the report is over `table`.
@@ -192,7 +200,31 @@ fn report_sums(program: &Program, table: &str) -> Vec<String> {
     let Some(output) = program.outputs.get(report.table).filter(|output| output.name == table) else {
         return Vec::new();
     };
-    report.sums.iter().filter_map(|index| output.columns.get(*index)).map(|(name, _)| name.clone()).collect()
+    report
+        .sums
+        .iter()
+        .filter_map(|index| {
+            output.columns.get(*index).or_else(|| report.extra_columns.get(index.checked_sub(output.columns.len())?))
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// The slot, type and label of a column of the program's report table or of its report, by
+/// name: a column the engines store for `pol run` (`JitEngine::compile_for_outputs`).
+fn report_column(program: &Program, name: &str) -> Option<(usize, Ty, Option<String>)> {
+    let report = program.report.as_ref()?;
+    let output = program.outputs.get(report.table)?;
+    let (_, rule) = output.columns.iter().chain(&report.extra_columns).find(|(column, _)| column == name)?;
+    let rule = program.rule(*rule)?;
+    Some((rule.slot as usize, rule.ty, doc_title(&rule.doc)))
+}
+
+/// The title of a doc comment: its first line up to a colon (`基本低保金:整户为差额…`).
+fn doc_title(doc: &[String]) -> Option<String> {
+    let line = doc.iter().map(|line| line.trim()).find(|line| !line.is_empty())?;
+    let title = line.split([':', '：']).next().unwrap_or(line).trim();
+    Some(if title.is_empty() { line.to_string() } else { title.to_string() })
 }
 
 /// One county's figures so far.
@@ -329,7 +361,8 @@ impl ImpactAcc {
             sums.4 += i128::from(to);
         }
         for (count, sums) in plan.counts.iter().zip(acc.counts.iter_mut()) {
-            let (from, to) = words(count.column)?;
+            let from = word_at(base.results, count.base_slot, base.row)?;
+            let to = word_at(reform.results, count.reform_slot, reform.row)?;
             let change = i128::from(to) - i128::from(from);
             sums.0 += change.max(0);
             sums.1 += (-change).max(0);
@@ -612,7 +645,7 @@ fn group_summary(
         .iter()
         .zip(&total.counts)
         .map(|(count, (newly, no_longer, base, reform))| PersonsChange {
-            column: column_name(count.column),
+            column: count.name.clone(),
             label: count.label.clone(),
             newly: *newly,
             no_longer: *no_longer,
