@@ -338,7 +338,7 @@ pol-run-schema = the `{ $entity }` entity declares no { $what } column
 pol-diff-keys = the base and reform policies name the { $entity } { $role } column differently: `{ $base }` and `{ $reform }`
     .help = `pol diff` reads each input row once for both sides, so both policies must declare the same { $role } column; rename `{ $base }` or `{ $reform }` so that they agree
 
-pol-diff-no_table = the { $side } policy declares no `household_results` output for households
+pol-diff-no-table = the { $side } policy declares no `household_results` output for households
     .help = `pol diff` compares the `household_results` tables of the two sides; declare `output household_results for household` in the { $side } policy
 
 pol-diff-columns = the base and reform policies declare different `{ $entity }` columns, which `{ $file }` cannot give both

@@ -338,7 +338,7 @@ pol-run-schema = `{ $entity }` 实体没有声明 { $what } 列
 pol-diff-keys = 基准政策与改革政策的 `{ $entity }` `{ $role }` 列名不同：`{ $base }` 与 `{ $reform }`
     .help = `pol diff` 对两方只读一遍输入行，两个政策须声明相同的 `{ $role }` 列；请重命名 `{ $base }` 或 `{ $reform }` 使其一致
 
-pol-diff-no_table = `{ $side }` 政策没有声明家庭的 `household_results` 输出表
+pol-diff-no-table = `{ $side }` 政策没有声明家庭的 `household_results` 输出表
     .help = `pol diff` 比较两方的 `household_results` 表；请在 `{ $side }` 政策中声明 `output household_results for household`
 
 pol-diff-columns = 基准政策与改革政策声明的 `{ $entity }` 列不同，`{ $file }` 无法同时提供给两方
