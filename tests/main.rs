@@ -16,6 +16,7 @@
 //! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
+mod diff;
 mod docs;
 mod lsp;
 mod oracle;
