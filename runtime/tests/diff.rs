@@ -221,3 +221,24 @@ fn json_lines_for_sides_with_different_columns() {
     let households = "{\"household_id\":\"H1\",\"county_code\":\"610102\",\"village\":\"甲村\",\"income\":\"0\"}\n";
     insta::assert_snapshot!(diff_error(&reform, ("households.jsonl", households)));
 }
+
+#[test]
+fn a_reform_of_a_parameter_alone() {
+    // The same columns on both sides: the input is typed once and evaluated by both engines.
+    let base = compile_text(SMALL_POL, SMALL_JURISDICTIONS);
+    let reform = compile_text(&edited(&[("  = 500\n", "  = 600\n")]), SMALL_JURISDICTIONS);
+    let inputs = inputs();
+    for (out, config) in [("one", (1, 1, true)), ("two", (2, 8192, false))] {
+        run_diff(&base, &reform, &inputs, out, config).unwrap();
+        assert_eq!(
+            inputs.read(&format!("{out}/changes.csv")),
+            "household_id,column,base,reform\n\
+             H1,gap,900.00,1100.00\n\
+             H1,paid,900.00,1100.00\n\
+             H2,gap,-1500.00,-1400.00\n"
+        );
+        let rejects = inputs.read(&format!("{out}/rejects.csv"));
+        let sides: Vec<&str> = rejects.lines().skip(1).map(|line| line.split(',').next().unwrap_or("")).collect();
+        assert_eq!(sides, ["base", "base", "reform", "reform"], "{rejects}");
+    }
+}

@@ -44,7 +44,7 @@ use pol_compiler::diagnostic::Sources;
 use pol_compiler::engine::{CountyTable, Engine};
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::text::TextTables;
-use pol_compiler::tir::{ColumnId, EntitySchema, Program, Ty, Word};
+use pol_compiler::tir::{ColumnId, ColumnTy, EntitySchema, Program, Ty, Word};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -326,6 +326,8 @@ struct DiffShared<'a> {
     base_table: &'a TablePlan,
     reform_table: &'a TablePlan,
     plan: &'a ImpactPlan,
+    /// Whether both sides type the input into the same batch ([`same_input`]).
+    same_input: bool,
     /// The reform side's county column.
     county: usize,
     n_counties: usize,
@@ -417,6 +419,9 @@ fn diff_pass(
         base_table: sides.base_table,
         reform_table: sides.reform_table,
         plan: sides.plan,
+        same_input: same_input(base, reform)
+            && base_households.layout == reform_households.layout
+            && base_persons.layout == reform_persons.layout,
         county,
         n_counties: reform.jurisdictions.counties.len(),
     };
@@ -492,8 +497,14 @@ fn side_plan(
 
 /// Evaluates one chunk on both sides and compares them.
 fn process(shared: &DiffShared<'_>, chunk: &RawChunk) -> Result<DiffOutput, RuntimeError> {
-    let mut base = worker::evaluate(&shared.base, chunk)?;
-    let mut reform = worker::evaluate(&shared.reform, chunk)?;
+    let (mut base, mut reform) = if shared.same_input {
+        // Both sides would type the rows into the same batch: typed once, evaluated twice.
+        let prepared = worker::prepare(&shared.reform, chunk)?;
+        let copy = prepared.duplicate();
+        (worker::evaluate_prepared(&shared.base, copy)?, worker::evaluate_prepared(&shared.reform, prepared)?)
+    } else {
+        (worker::evaluate(&shared.base, chunk)?, worker::evaluate(&shared.reform, chunk)?)
+    };
     let compared = Instant::now();
     let (changes, impact) = compare(shared, chunk, &base, &reform)?;
     let compare_time = compared.elapsed();
@@ -586,6 +597,42 @@ fn compare(
         )?;
     }
     Ok((changes, impact))
+}
+
+/// Whether both sides type every input row into the same batch: the same columns (names,
+/// types, ranges, defaults, roles; enums with the same variants), the same columns read by
+/// some rule, and the same county codes. Then a chunk is typed once and evaluated twice; a
+/// policy at two dates, or a copy with other parameters, is such a pair.
+fn same_input(base: &PassContext<'_>, reform: &PassContext<'_>) -> bool {
+    let (base_program, reform_program) = (base.program, reform.program);
+    let same_ty = |a: ColumnTy, b: ColumnTy| match (a, b) {
+        (ColumnTy::Value(Ty::Enum(a)), ColumnTy::Value(Ty::Enum(b))) => {
+            variants_of(base_program, a).is_some_and(|variants| Some(variants) == variants_of(reform_program, b))
+        }
+        (a, b) => a == b,
+    };
+    let same_schema = |a: &EntitySchema, b: &EntitySchema| {
+        a.kind == b.kind
+            && a.key == b.key
+            && a.household_ref == b.household_ref
+            && a.county == b.county
+            && a.declared == b.declared
+            && a.columns.len() == b.columns.len()
+            && a.columns
+                .iter()
+                .zip(&b.columns)
+                .all(|(a, b)| a.name == b.name && same_ty(a.ty, b.ty) && a.range == b.range && a.default == b.default)
+    };
+    let codes = |table: &JurisdictionTable| table.counties.iter().map(|county| county.code.clone()).collect::<Vec<_>>();
+    same_schema(&base_program.household, &reform_program.household)
+        && same_schema(&base_program.person, &reform_program.person)
+        && same_schema(&base_program.case, &reform_program.case)
+        && base.used == reform.used
+        && codes(base.jurisdictions) == codes(reform.jurisdictions)
+}
+
+fn variants_of(program: &Program, id: pol_compiler::tir::EnumId) -> Option<Vec<String>> {
+    program.enums.get(id.0 as usize).map(|def| def.variants.clone())
 }
 
 /// Whether a row passes a table's filter.

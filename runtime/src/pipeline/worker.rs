@@ -57,6 +57,7 @@ impl Cause {
 }
 
 /// The typed rows of a chunk and the households' causes of rejection.
+#[derive(Debug, Clone)]
 struct TypedChunk {
     causes: Vec<Option<Box<Cause>>>,
     person_problems: Vec<Option<Box<Problem>>>,
@@ -65,7 +66,7 @@ struct TypedChunk {
 }
 
 /// Where the chunk's rows are in the batch.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Placement {
     /// Batch row of each household, or `u32::MAX`.
     batch_of_household: Vec<u32>,
@@ -112,18 +113,53 @@ pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutp
     output
 }
 
+/// A chunk typed and placed into its batch, not yet evaluated.
+pub(crate) struct Prepared {
+    typed: TypedChunk,
+    placement: Placement,
+    batch: Batch,
+    parse: std::time::Duration,
+}
+
+impl Prepared {
+    /// A copy for a second engine that reads the same batch (`pol diff` when both sides type
+    /// the input alike), without the person-id hashes, which one side returns for both.
+    pub(crate) fn duplicate(&self) -> Prepared {
+        let typed = TypedChunk {
+            causes: self.typed.causes.clone(),
+            person_problems: self.typed.person_problems.clone(),
+            person_ids: self.typed.person_ids.clone(),
+            person_hashes: Vec::new(),
+        };
+        Prepared { typed, placement: self.placement.clone(), batch: self.batch.clone(), parse: self.parse }
+    }
+}
+
 /// Types the chunk's rows, builds the batch, evaluates it and records each household's cause
 /// of rejection, the engine's included.
 pub(crate) fn evaluate(shared: &Shared<'_>, chunk: &RawChunk) -> Result<Evaluated, RuntimeError> {
+    let prepared = prepare(shared, chunk)?;
+    evaluate_prepared(shared, prepared)
+}
+
+/// Types the chunk's rows and builds the batch.
+pub(crate) fn prepare(shared: &Shared<'_>, chunk: &RawChunk) -> Result<Prepared, RuntimeError> {
     let started = Instant::now();
     let pooled = shared.batches.lock().ok().and_then(|mut pool| pool.pop());
     let mut batch = pooled.unwrap_or_else(|| Batch::empty(shared.program));
     reset_batch(&mut batch, shared.program);
     let mut texts = std::mem::take(&mut batch.texts);
     let mut sink = TextSink { texts: &mut texts, len: 0 };
-    let mut typed = type_chunk(shared, chunk, &mut batch, &mut sink)?;
+    let typed = type_chunk(shared, chunk, &mut batch, &mut sink)?;
     let placement = build_batch(shared, chunk, &typed, &mut batch, &mut sink)?;
     batch.texts = texts;
+    Ok(Prepared { typed, placement, batch, parse: started.elapsed() })
+}
+
+/// Evaluates a prepared chunk and records each household's cause of rejection, the engine's
+/// included.
+pub(crate) fn evaluate_prepared(shared: &Shared<'_>, prepared: Prepared) -> Result<Evaluated, RuntimeError> {
+    let Prepared { mut typed, placement, batch, parse } = prepared;
     let parsed = Instant::now();
 
     let mut result = shared.results.lock().ok().and_then(|mut pool| pool.pop()).unwrap_or_default();
@@ -157,7 +193,7 @@ pub(crate) fn evaluate(shared: &Shared<'_>, chunk: &RawChunk) -> Result<Evaluate
             *slot = Some(Box::new(cause));
         }
     }
-    Ok(Evaluated { typed, placement, batch, result, parse: parsed - started, evaluate: evaluated - parsed })
+    Ok(Evaluated { typed, placement, batch, result, parse, evaluate: evaluated - parsed })
 }
 
 /// Formats an evaluated chunk's output rows, rejects and report totals.
