@@ -97,8 +97,8 @@ pub fn diff(base: &DiffSide<'_>, reform: &DiffSide<'_>, options: &RunOptions<'_>
     check_schemas(reform.program, options)?;
     check_keys(base.program, reform.program)?;
     check_columns(base.program, reform.program, options)?;
-    // Each side reads the files' headers with its own schema.
-    ensure_rereadable(options, "two policies")?;
+    // Each side reads the files' headers with its own schema: a pipe would lose its first rows.
+    ensure_rereadable(options, "the two sides of `pol diff`")?;
     let base_table = compared_table(base.program, "base")?;
     let reform_table = compared_table(reform.program, "reform")?;
     let plan = ImpactPlan::new(base.program, &base_table, reform.program, &reform_table);
