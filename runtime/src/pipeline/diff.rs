@@ -511,7 +511,11 @@ fn process(shared: &DiffShared<'_>, chunk: &RawChunk) -> Result<DiffOutput, Runt
     let base_output = worker::output(&shared.base, chunk, &mut base)?;
     let mut reform_output = worker::output(&shared.reform, chunk, &mut reform)?;
     reform_output.times.format += compare_time;
-    worker::recycle(&shared.base, base);
+    if shared.same_input {
+        worker::recycle_result(&shared.base, base);
+    } else {
+        worker::recycle(&shared.base, base);
+    }
     worker::recycle(&shared.reform, reform);
     Ok(DiffOutput { base: base_output, reform: reform_output, changes, impact })
 }

@@ -220,6 +220,15 @@ pub(crate) fn recycle(shared: &Shared<'_>, evaluated: Evaluated) {
     }
 }
 
+/// Gives the chunk's results back for the next chunk to reuse, and drops its batch: for an
+/// evaluation of a [`Prepared::duplicate`], whose batch was not taken from the pool (keeping it
+/// would grow the pool by a batch a chunk).
+pub(crate) fn recycle_result(shared: &Shared<'_>, evaluated: Evaluated) {
+    if let Ok(mut pool) = shared.results.lock() {
+        pool.push(evaluated.result);
+    }
+}
+
 /// Types every household and person row into the batch's columns (in chunk order) and finds
 /// the households' own causes of rejection.
 fn type_chunk(
