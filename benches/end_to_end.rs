@@ -8,7 +8,10 @@
 //! - `binary_jit_{1,2}threads`: the built `pol` binary as a user runs it, process start, policy
 //!   compilation and JIT included (`pol run policies/shaanxi … --engine jit --threads N`);
 //! - `library_{jit,interp}_{1,2}threads`: `pol_runtime::pipeline::run` in-process with the policy
-//!   and the engine prepared beforehand, so only the data pass is timed.
+//!   and the engine prepared beforehand, so only the data pass is timed;
+//! - `binary_diff_jit_2threads`: `pol diff policies/shaanxi --base-as-of 2018-12-01 --as-of
+//!   2019-07-01` on the same files, to set beside `binary_jit_2threads` (the target: at most
+//!   1.6× the whole `pol run`).
 //!
 //! The 1M and 5M figures of BENCHMARKS.md are manual runs of the release binary under
 //! `/usr/bin/time -v` (see there for the commands).
@@ -68,6 +71,27 @@ fn run_binary(data: &Path, out: &Path, threads: usize) {
     assert!(status.success(), "pol run failed: {status}");
 }
 
+/// Runs `pol diff` of the 2018 and 2019 standards on the data in `data`, writing into `out`.
+fn diff_binary(data: &Path, out: &Path, threads: usize) {
+    let status = Command::new(env!("CARGO_BIN_EXE_pol"))
+        .arg("diff")
+        .arg(support::shaanxi_dir())
+        .args(["--base-as-of", "2018-12-01", "--as-of", "2019-07-01"])
+        .arg("--households")
+        .arg(data.join("households.csv"))
+        .arg("--persons")
+        .arg(data.join("persons.csv"))
+        .arg("--cases")
+        .arg(data.join("cases.csv"))
+        .arg("--out")
+        .arg(out)
+        .args(["--engine", "jit", "--threads", &threads.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("the pol binary starts");
+    assert!(status.success(), "pol diff failed: {status}");
+}
+
 fn end_to_end(c: &mut Criterion) {
     let n_households = support::bench_households();
     let shaanxi = Shaanxi::load();
@@ -120,6 +144,10 @@ fn end_to_end(c: &mut Criterion) {
     }
     group.bench_function(BenchmarkId::new("library_interp_2threads", n_households), |b| {
         b.iter(|| run_library(&interp, 2));
+    });
+    let diff_dir = scratch.0.join("diff");
+    group.bench_function(BenchmarkId::new("binary_diff_jit_2threads", n_households), |b| {
+        b.iter(|| diff_binary(&data_dir, &diff_dir, 2));
     });
     group.finish();
 }

@@ -93,6 +93,9 @@ enum Command {
         #[arg(long)]
         roster: PathBuf,
     },
+    /// Compare two policies (or one policy at two dates) over the same households, in one pass:
+    /// changes.csv, rejects.csv, summary.md and summary.json.
+    Diff(DiffArgs),
     /// Write seeded synthetic households, persons and cases (CSV) drawn from the policy's
     /// declarations, every household accepted by its `require` lines.
     Gen {
@@ -169,6 +172,38 @@ struct RunArgs {
     /// Format of the output tables.
     #[arg(long, value_enum, default_value = "csv")]
     output_format: OutputFormatArg,
+}
+
+#[derive(Debug, clap::Args)]
+struct DiffArgs {
+    /// The base policy directory.
+    base: PathBuf,
+    /// The reform policy directory (default: BASE, compared with itself at --base-as-of).
+    reform: Option<PathBuf>,
+    /// Households file (.csv, .jsonl or .parquet).
+    #[arg(long)]
+    households: PathBuf,
+    /// Persons file.
+    #[arg(long)]
+    persons: PathBuf,
+    /// Temporary-assistance cases file.
+    #[arg(long)]
+    cases: Option<PathBuf>,
+    /// The reform side's evaluation date.
+    #[arg(long, default_value = DEFAULT_AS_OF, value_parser = parse_date)]
+    as_of: i64,
+    /// The base side's evaluation date (default: --as-of).
+    #[arg(long, value_parser = parse_date)]
+    base_as_of: Option<i64>,
+    /// Output directory.
+    #[arg(long, default_value = "diff")]
+    out: PathBuf,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Which engine evaluates both sides.
+    #[arg(long, value_enum, default_value = "jit")]
+    engine: RunEngineArg,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -256,6 +291,25 @@ fn main() -> ExitCode {
         Command::Reconcile { run, roster } => {
             let command = commands::reconcile::ReconcileCommand { run: run_command(run), roster };
             commands::reconcile::reconcile(&command, format, &mut out, &mut err)
+        }
+        Command::Diff(args) => {
+            let engine = match args.engine {
+                RunEngineArg::Jit => EngineChoice::Jit,
+                RunEngineArg::Interp => EngineChoice::Interp,
+            };
+            let command = commands::diff::DiffCommand {
+                base: args.base,
+                reform: args.reform,
+                households: args.households,
+                persons: args.persons,
+                cases: args.cases,
+                as_of: args.as_of,
+                base_as_of: args.base_as_of,
+                out: args.out,
+                engine,
+                threads: args.threads,
+            };
+            commands::diff::diff(&command, format, &mut err)
         }
         Command::Gen { policy, households, seed, bad_rate, as_of, out: dir } => {
             let command = commands::gen_data::GenCommand { policy, households, seed, bad_rate, as_of, out: dir };

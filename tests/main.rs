@@ -23,6 +23,7 @@
 
 mod cli;
 mod dated;
+mod diff;
 mod docs;
 mod lsp;
 mod oracle;

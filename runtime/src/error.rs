@@ -206,6 +206,53 @@ pub enum RuntimeError {
         program: String,
     },
 
+    /// The two sides of `pol diff` name a key column differently.
+    #[error("the base and reform policies name the {entity} {role} column differently: `{base}` and `{reform}`")]
+    #[diagnostic(
+        code(pol::diff::keys),
+        help(
+            "`pol diff` reads each input row once for both sides, so both policies must declare the same {role} column; rename `{base}` or `{reform}` so that they agree"
+        )
+    )]
+    DiffKeys {
+        /// The entity's keyword.
+        entity: &'static str,
+        /// Which column, e.g. `key`.
+        role: &'static str,
+        /// The base side's column.
+        base: String,
+        /// The reform side's column.
+        reform: String,
+    },
+
+    /// A side of `pol diff` without the `household_results` table it compares.
+    #[error("the {side} policy declares no `household_results` output for households")]
+    #[diagnostic(
+        code(pol::diff::no_table),
+        help(
+            "`pol diff` compares the `household_results` tables of the two sides; declare `output household_results for household` in the {side} policy"
+        )
+    )]
+    DiffTable {
+        /// `base` or `reform`.
+        side: &'static str,
+    },
+
+    /// JSON-lines or Parquet input for two sides that declare different columns.
+    #[error("the base and reform policies declare different `{entity}` columns, which `{file}` cannot give both")]
+    #[diagnostic(
+        code(pol::diff::columns),
+        help(
+            "with JSON lines or Parquet input both policies must declare the same `{entity}` columns in the same order; give the input as CSV, or declare the same columns"
+        )
+    )]
+    DiffColumns {
+        /// The entity's keyword.
+        entity: &'static str,
+        /// The input file's name.
+        file: String,
+    },
+
     /// A rate's `where` cannot be evaluated for a county of `jurisdictions.csv`.
     #[error("the `where` of rate `{rate}` fails for county `{county}`: {reason}")]
     #[diagnostic(
@@ -399,6 +446,9 @@ impl RuntimeError {
             | RuntimeError::Schema { .. }
             | RuntimeError::NoPrograms { .. }
             | RuntimeError::AmountOverflow { .. }
+            | RuntimeError::DiffKeys { .. }
+            | RuntimeError::DiffTable { .. }
+            | RuntimeError::DiffColumns { .. }
             | RuntimeError::RateFilter { .. }
             | RuntimeError::RecordTooLong { .. }
             | RuntimeError::UnterminatedQuote { .. } => true,

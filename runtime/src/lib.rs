@@ -21,6 +21,7 @@ pub mod format;
 pub mod generate;
 mod hash;
 pub mod html_report;
+pub mod impact;
 pub mod input;
 pub mod load;
 pub mod lsp;

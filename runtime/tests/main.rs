@@ -4,6 +4,7 @@
 
 mod atomicity;
 mod diagnostics;
+mod diff;
 mod doc;
 mod formats;
 mod generate;

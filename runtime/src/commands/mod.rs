@@ -6,6 +6,7 @@
 //! has errors (diagnostics, failed tests), 2 the command could not run (unreadable paths).
 
 pub mod check;
+pub mod diff;
 pub mod doc;
 pub mod explain;
 pub mod fmt;

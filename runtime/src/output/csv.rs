@@ -23,23 +23,29 @@ pub(crate) fn push_row(
             out.push(b',');
         }
         let value = word_at(results, column.slot, row)?;
-        // The usual column types are written here, without a call to the general
-        // `write_word` (whose entry and exit cost more than writing `0.00`).
-        match column.ty {
-            Ty::Money(_) => format::write_money(out, value),
-            Ty::Bool => format::write_bool(out, value),
-            Ty::Int => format::write_int(out, value),
-            Ty::Text => {
-                let start = out.len();
-                out.extend_from_slice(texts.render(value).as_bytes());
-                text_rules::neutralise_csv_tail(out, start);
-                format::quote_csv_tail(out, start);
-            }
-            ty => format::write_word(out, program, texts, ty, value),
-        }
+        push_cell(out, program, texts, column.ty, value);
     }
     out.push(b'\n');
     Ok(())
+}
+
+/// Appends one cell of type `ty` as `pol run` writes it in a CSV table (quoted when needed).
+#[inline]
+pub(crate) fn push_cell(out: &mut Vec<u8>, program: &Program, texts: &TextTables<'_>, ty: Ty, value: Word) {
+    // The usual column types are written here, without a call to the general
+    // `write_word` (whose entry and exit cost more than writing `0.00`).
+    match ty {
+        Ty::Money(_) => format::write_money(out, value),
+        Ty::Bool => format::write_bool(out, value),
+        Ty::Int => format::write_int(out, value),
+        Ty::Text => {
+            let start = out.len();
+            out.extend_from_slice(texts.render(value).as_bytes());
+            text_rules::neutralise_csv_tail(out, start);
+            format::quote_csv_tail(out, start);
+        }
+        ty => format::write_word(out, program, texts, ty, value),
+    }
 }
 
 /// The CSV header of a table.

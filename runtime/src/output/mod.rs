@@ -30,8 +30,9 @@ mod plan;
 mod sink;
 mod staging;
 
+pub(crate) use csv::push_cell as push_csv_cell;
 pub(crate) use part::PartBuilder;
 pub use plan::OutputFormat;
-pub(crate) use plan::{TablePart, TablePlan, sorted_text_rows};
+pub(crate) use plan::{ColumnPlan, TablePart, TablePlan, sorted_text_rows, word_at};
 pub(crate) use sink::TableSink;
 pub(crate) use staging::{OutputDir, Staging};

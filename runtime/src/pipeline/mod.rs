@@ -114,6 +114,7 @@
 //! ```
 
 mod cases;
+mod diff;
 mod duplicates;
 mod messages;
 mod options;
@@ -121,28 +122,28 @@ mod plan;
 mod reader;
 mod rejects;
 mod rows;
+mod schedule;
 mod typing;
 mod worker;
 mod writer;
 
+pub use diff::{COMPARED_TABLE, DiffSide, DiffSummary, diff};
 pub use options::{DEFAULT_CHUNK_HOUSEHOLDS, MAX_THREADS, RowCounts, RunOptions, RunSummary, Timings};
 
-use crate::error::{InputExcerpt, RuntimeError};
+use crate::error::RuntimeError;
 use crate::fields::FieldTyper;
-use crate::hash::HashCollector;
-use crate::input;
 use crate::output::{OutputDir, Staging, TablePlan};
 use crate::report::ReportPlan;
 use cases::CaseStore;
-use duplicates::{Duplicates, confirm_duplicates};
-use messages::ChunkOutput;
+use duplicates::Duplicates;
 use plan::{Mode, PassContext, Shared};
 use pol_compiler::engine::{CountyTable, Engine};
 use pol_compiler::jurisdictions::JurisdictionTable;
-use pol_compiler::tir::{ExprKind, Program};
-use pol_grammar::ast::EntityKind;
+use pol_compiler::tir::Program;
 use reader::{ChunkReader, GroupedReader, UngroupedReader, open_input};
-use std::collections::BTreeMap;
+use schedule::{
+    PassHashes, Settled, add_times, check_schemas, ensure_rereadable, pipeline, progress_bar, settle, used_columns,
+};
 use std::sync::Mutex;
 use std::time::Instant;
 use writer::Writer;
@@ -207,33 +208,19 @@ pub fn run(
         };
         let mut pass = pass;
         add_times(&mut timings, &pass.timings);
-        let Some(mut hashes) = pass.hashes.take() else { break pass };
-        hash_memory = hashes.households.heap_bytes() + hashes.persons.heap_bytes();
-        let ids_started = Instant::now();
-        let (repeated_households, repeated_persons) = pool.install(|| {
-            hashes.households.sort();
-            (hashes.households.repeated(), std::mem::take(&mut hashes.persons).into_repeated())
-        });
-        timings.ids += ids_started.elapsed();
-        if !repeated_households.is_empty() || !repeated_persons.is_empty() {
-            ensure_rereadable(options, "ids that occur more than once")?;
-            let confirm_started = Instant::now();
-            duplicates = confirm_duplicates(program, options, &repeated_households, &repeated_persons)?;
-            timings.confirm += confirm_started.elapsed();
+        let Some(hashes) = pass.hashes.take() else { break pass };
+        let (settled, memory) = settle(&pool, program, options, hashes, &mut timings, &mut duplicates)?;
+        hash_memory = memory;
+        match settled {
+            Settled::Stands => break pass,
+            Settled::Again { ungrouped } => {
+                drop(pass);
+                if ungrouped {
+                    mode = Mode::Ungrouped;
+                }
+                collect = false;
+            }
         }
-        let grouped_ok = hashes
-            .deferred
-            .iter()
-            .all(|hash| !hashes.households.contains(*hash) || duplicates.has_household_hash(*hash));
-        if duplicates.is_empty() && grouped_ok {
-            break pass;
-        }
-        drop(pass);
-        if !grouped_ok {
-            ensure_rereadable(options, "persons not grouped by household")?;
-            mode = Mode::Ungrouped;
-        }
-        collect = false;
     };
     let outputs = finished.staging.commit()?;
     timings.wall = started.elapsed();
@@ -259,102 +246,6 @@ pub fn run(
         }
     }
     Ok(summary)
-}
-
-/// Fails when an input cannot be read again (a pipe) and `reason` needs another pass: reading
-/// a pipe again would wait forever for a writer.
-fn ensure_rereadable(options: &RunOptions<'_>, reason: &str) -> Result<(), RuntimeError> {
-    for (flag, path) in [("--households", &options.households), ("--persons", &options.persons)] {
-        let Some(kind) = input::not_rereadable(path)? else { continue };
-        let file = input::file_name(path);
-        let text = format!("{flag} {file}");
-        return Err(RuntimeError::NotRereadable {
-            reason: reason.to_string(),
-            at: (flag.len() + 1, file.len()).into(),
-            argument: InputExcerpt::new("arguments", text, 1),
-            kind: kind.to_string(),
-            file,
-        });
-    }
-    Ok(())
-}
-
-fn add_times(timings: &mut Timings, pass: &Timings) {
-    timings.read += pass.read;
-    timings.parse += pass.parse;
-    timings.evaluate += pass.evaluate;
-    timings.format += pass.format;
-    timings.write += pass.write;
-}
-
-/// Fails when the schemas lack what a run needs.
-fn check_schemas(program: &Program, options: &RunOptions<'_>) -> Result<(), RuntimeError> {
-    if program.household.key.is_none() {
-        return Err(RuntimeError::Schema {
-            entity: "household",
-            what: "`key`",
-            help: "declare the household id column as `household_id: key`",
-        });
-    }
-    if program.household.county.is_none() {
-        return Err(RuntimeError::Schema {
-            entity: "household",
-            what: "`county`",
-            help: "declare the county column as `county_code: county`",
-        });
-    }
-    if program.person.household_ref.is_none() {
-        return Err(RuntimeError::Schema {
-            entity: "person",
-            what: "`household`",
-            help: "declare the person's household as `household_id: household`",
-        });
-    }
-    if options.cases.is_some() {
-        if !program.case.declared {
-            return Err(RuntimeError::UndeclaredEntity { entity: "case" });
-        }
-        if program.case.household_ref.is_none() {
-            return Err(RuntimeError::Schema {
-                entity: "case",
-                what: "`household`",
-                help: "declare the case's household as `household_id: household`",
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Whether each column of each entity (household, person, case) is read by some rule.
-pub(crate) fn used_columns(program: &Program) -> [Vec<bool>; 3] {
-    let mut used = [
-        vec![false; program.household.columns.len()],
-        vec![false; program.person.columns.len()],
-        vec![false; program.case.columns.len()],
-    ];
-    for expr in program.rules.iter().flat_map(|rule| rule.definitions()).flat_map(|body| body.preorder()) {
-        if let ExprKind::Column(entity, column) = &expr.kind {
-            let columns = match entity {
-                EntityKind::Household => used.get_mut(0),
-                EntityKind::Person => used.get_mut(1),
-                EntityKind::Case => used.get_mut(2),
-            };
-            // The checker only makes references to declared columns; were one outside its
-            // schema, marking nothing leaves the engines' batch-shape check to report it.
-            if let Some(flag) = columns.and_then(|columns| columns.get_mut(column.0 as usize)) {
-                *flag = true;
-            }
-        }
-    }
-    used
-}
-
-/// The id hashes of a first pass.
-struct PassHashes {
-    households: HashCollector,
-    persons: HashCollector,
-    /// References of orphan candidates.
-    deferred: Vec<u64>,
 }
 
 /// A finished pass: its staged files and counts.
@@ -391,7 +282,7 @@ fn run_pass(
     let person_plan = persons.plan(&context.used[1]);
     let mut staging = out_dir.stage()?;
     let tables = TablePlan::of_program(program, options.output_format, mode == Mode::Ungrouped)?;
-    let mut writer = Writer::create(&mut staging, &tables, context, mode)?;
+    let mut writer = Writer::create(&mut staging, &tables, context, mode, None)?;
     let progress = progress_bar(options.progress, households.opened.total);
     let chunk_size = options.chunk_households.max(1);
     let mut reader = match mode {
@@ -435,7 +326,10 @@ fn run_pass(
     // when the next chunk *in order* is written, so a chunk finished early holds its token, and
     // with `threads + 1` a worker then waits for the reader (5M households, 2 threads, four
     // alternated rounds: 7.0-8.2 s with `threads + 2` against 7.7-8.7 s, for 5 MiB more).
-    let outcome = pipeline(context.pool, threads + 2, &mut reader, &shared, &mut writer);
+    let outcome =
+        pipeline(context.pool, threads + 2, &mut reader, &|chunk| worker::process(&shared, chunk), &mut |output| {
+            writer.write_chunk(output)
+        });
     progress.finish_and_clear();
     let read_time = reader.read_time();
     outcome?;
@@ -474,88 +368,4 @@ fn run_pass(
         timings,
         reconcile: writer.reconcile_summary.take(),
     })))
-}
-
-fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
-    use std::io::IsTerminal as _;
-    if !enabled || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {percent}% households read")
-    {
-        bar.set_style(style);
-    }
-    bar
-}
-
-/// Reader thread → workers → ordered writer, with at most `max_in_flight` chunks in flight.
-fn pipeline(
-    pool: &rayon::ThreadPool,
-    max_in_flight: usize,
-    reader: &mut ChunkReader,
-    shared: &Shared<'_>,
-    writer: &mut Writer,
-) -> Result<(), RuntimeError> {
-    let (result_tx, result_rx) = std::sync::mpsc::channel::<(usize, Result<ChunkOutput, RuntimeError>)>();
-    let (token_tx, token_rx) = std::sync::mpsc::sync_channel::<()>(max_in_flight);
-    for _ in 0..max_in_flight {
-        token_tx.send(()).map_err(|_| RuntimeError::internal("token channel closed"))?;
-    }
-    let mut failure = None;
-    pool.in_place_scope(|scope| {
-        std::thread::scope(|threads| {
-            threads.spawn(move || {
-                let mut next_index = 0;
-                loop {
-                    if token_rx.recv().is_err() {
-                        break;
-                    }
-                    match reader.next_chunk(next_index) {
-                        Ok(Some(chunk)) => {
-                            next_index += 1;
-                            let sender = result_tx.clone();
-                            scope.spawn(move |_| {
-                                let index = chunk.index;
-                                let output = worker::process(shared, &chunk);
-                                drop(chunk);
-                                let _ = sender.send((index, output));
-                            });
-                        }
-                        Ok(None) => break,
-                        Err(error) => {
-                            let _ = result_tx.send((next_index, Err(error)));
-                            break;
-                        }
-                    }
-                }
-            });
-            let mut pending: BTreeMap<usize, Result<ChunkOutput, RuntimeError>> = BTreeMap::new();
-            let mut next = 0usize;
-            'receive: for (index, output) in result_rx.iter() {
-                pending.insert(index, output);
-                while let Some(output) = pending.remove(&next) {
-                    let written = output.and_then(|output| writer.write_chunk(output));
-                    if let Err(error) = written {
-                        failure = Some(error);
-                        break 'receive;
-                    }
-                    next += 1;
-                    // The reader may have finished (and dropped its end): that is no error.
-                    let _ = token_tx.send(());
-                }
-            }
-            drop(token_tx);
-            if failure.is_none()
-                && let Some((_, Err(error))) = pending.pop_first()
-            {
-                failure = Some(error);
-            }
-        });
-    });
-    match failure {
-        Some(error) => Err(error),
-        None => Ok(()),
-    }
 }

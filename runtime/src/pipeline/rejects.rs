@@ -67,7 +67,7 @@ impl RejectRows {
 }
 
 /// The header of `rejects.csv`.
-const HEADER: &[u8] = b"file,line,household_id,field,reason\n";
+pub(crate) const HEADER: &[u8] = b"file,line,household_id,field,reason\n";
 
 /// `rejects.csv` being written by the writer.
 pub(crate) struct RejectsWriter {
@@ -84,21 +84,32 @@ enum PersonRejects {
 }
 
 impl RejectsWriter {
-    /// Creates `rejects.csv` (and, persons grouped, the persons' scratch file) in `staging`.
-    pub(crate) fn create(staging: &mut Staging, mode: Mode) -> Result<RejectsWriter, RuntimeError> {
-        let path = staging.file("rejects.csv");
+    /// Creates `rejects.csv` (and, persons grouped, the persons' scratch file) in `staging`;
+    /// for one side of `pol diff`, a scratch file of that side's rows instead, `rejects.csv`
+    /// being made of both sides' at the end.
+    pub(crate) fn create(staging: &mut Staging, mode: Mode, side: Option<&str>) -> Result<RejectsWriter, RuntimeError> {
+        let path = match side {
+            None => staging.file("rejects.csv"),
+            Some(side) => staging.scratch(&format!("rejects-{side}.part")),
+        };
         let file = File::create(&path).map_err(|error| RuntimeError::write(&path, &error))?;
         let mut file = BufWriter::with_capacity(1 << 20, file);
         file.write_all(HEADER).map_err(|error| RuntimeError::write(&path, &error))?;
         let persons = match mode {
             Mode::Grouped => {
-                let path = staging.scratch("rejects-persons.part");
+                let path = staging
+                    .scratch(&format!("rejects-persons{}.part", side.map_or(String::new(), |side| format!("-{side}"))));
                 let file = File::create(&path).map_err(|error| RuntimeError::write(&path, &error))?;
                 PersonRejects::File(BufWriter::with_capacity(1 << 20, file), path)
             }
             Mode::Ungrouped => PersonRejects::Sorted(Vec::new()),
         };
         Ok(RejectsWriter { file, path, persons })
+    }
+
+    /// The file being written.
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
     }
 
     /// Appends one chunk's household rejects and keeps its person rejects.

@@ -57,6 +57,7 @@ impl Cause {
 }
 
 /// The typed rows of a chunk and the households' causes of rejection.
+#[derive(Debug, Clone)]
 struct TypedChunk {
     causes: Vec<Option<Box<Cause>>>,
     person_problems: Vec<Option<Box<Problem>>>,
@@ -65,7 +66,7 @@ struct TypedChunk {
 }
 
 /// Where the chunk's rows are in the batch.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 struct Placement {
     /// Batch row of each household, or `u32::MAX`.
     batch_of_household: Vec<u32>,
@@ -79,17 +80,86 @@ struct Placement {
     case_at_row: Vec<u32>,
 }
 
+/// A chunk typed, placed and evaluated with one side's engine: what [`output`] formats, and
+/// what `pol diff` compares between two sides.
+pub(crate) struct Evaluated {
+    typed: TypedChunk,
+    placement: Placement,
+    /// The batch the engine evaluated.
+    pub batch: Batch,
+    /// The engine's results.
+    pub result: BatchResult,
+    parse: std::time::Duration,
+    evaluate: std::time::Duration,
+}
+
+impl Evaluated {
+    /// The batch row of chunk household `index` when it is accepted (no cause of rejection, the
+    /// engine's outcome included), else `None`.
+    pub(crate) fn accepted_row(&self, index: usize) -> Option<usize> {
+        if self.typed.causes.get(index).is_none_or(Option::is_some) {
+            return None;
+        }
+        let row = *self.placement.batch_of_household.get(index)?;
+        (row != u32::MAX).then_some(row as usize)
+    }
+}
+
 /// Processes one chunk.
 pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutput, RuntimeError> {
+    let mut evaluated = evaluate(shared, chunk)?;
+    let output = output(shared, chunk, &mut evaluated);
+    recycle(shared, evaluated);
+    output
+}
+
+/// A chunk typed and placed into its batch, not yet evaluated.
+pub(crate) struct Prepared {
+    typed: TypedChunk,
+    placement: Placement,
+    batch: Batch,
+    parse: std::time::Duration,
+}
+
+impl Prepared {
+    /// A copy for a second engine that reads the same batch (`pol diff` when both sides type
+    /// the input alike), without the person-id hashes, which one side returns for both.
+    pub(crate) fn duplicate(&self) -> Prepared {
+        let typed = TypedChunk {
+            causes: self.typed.causes.clone(),
+            person_problems: self.typed.person_problems.clone(),
+            person_ids: self.typed.person_ids.clone(),
+            person_hashes: Vec::new(),
+        };
+        Prepared { typed, placement: self.placement.clone(), batch: self.batch.clone(), parse: self.parse }
+    }
+}
+
+/// Types the chunk's rows, builds the batch, evaluates it and records each household's cause
+/// of rejection, the engine's included.
+pub(crate) fn evaluate(shared: &Shared<'_>, chunk: &RawChunk) -> Result<Evaluated, RuntimeError> {
+    let prepared = prepare(shared, chunk)?;
+    evaluate_prepared(shared, prepared)
+}
+
+/// Types the chunk's rows and builds the batch.
+pub(crate) fn prepare(shared: &Shared<'_>, chunk: &RawChunk) -> Result<Prepared, RuntimeError> {
     let started = Instant::now();
     let pooled = shared.batches.lock().ok().and_then(|mut pool| pool.pop());
     let mut batch = pooled.unwrap_or_else(|| Batch::empty(shared.program));
     reset_batch(&mut batch, shared.program);
     let mut texts = std::mem::take(&mut batch.texts);
     let mut sink = TextSink { texts: &mut texts, len: 0 };
-    let mut typed = type_chunk(shared, chunk, &mut batch, &mut sink)?;
+    let typed = type_chunk(shared, chunk, &mut batch, &mut sink)?;
     let placement = build_batch(shared, chunk, &typed, &mut batch, &mut sink)?;
     batch.texts = texts;
+    Ok(Prepared { typed, placement, batch, parse: started.elapsed() })
+}
+
+/// Evaluates a prepared chunk and records each household's cause of rejection, the engine's
+/// included.
+pub(crate) fn evaluate_prepared(shared: &Shared<'_>, prepared: Prepared) -> Result<Evaluated, RuntimeError> {
+    let Prepared { mut typed, placement, batch, parse } = prepared;
     let parsed = Instant::now();
 
     let mut result = shared.results.lock().ok().and_then(|mut pool| pool.pop()).unwrap_or_default();
@@ -123,18 +193,40 @@ pub(crate) fn process(shared: &Shared<'_>, chunk: &RawChunk) -> Result<ChunkOutp
             *slot = Some(Box::new(cause));
         }
     }
+    Ok(Evaluated { typed, placement, batch, result, parse, evaluate: evaluated - parsed })
+}
 
-    let mut output = emit(shared, chunk, &typed, &placement, &batch, &result)?;
+/// Formats an evaluated chunk's output rows, rejects and report totals.
+pub(crate) fn output(
+    shared: &Shared<'_>,
+    chunk: &RawChunk,
+    evaluated: &mut Evaluated,
+) -> Result<ChunkOutput, RuntimeError> {
+    let started = Instant::now();
+    let Evaluated { typed, placement, batch, result, .. } = evaluated;
+    let mut output = emit(shared, chunk, typed, placement, batch, result)?;
     output.person_hashes = std::mem::take(&mut typed.person_hashes);
+    output.times = StageTimes { parse: evaluated.parse, evaluate: evaluated.evaluate, format: started.elapsed() };
+    Ok(output)
+}
+
+/// Gives the chunk's batch and results back for the next chunk to reuse.
+pub(crate) fn recycle(shared: &Shared<'_>, evaluated: Evaluated) {
     if let Ok(mut pool) = shared.batches.lock() {
-        pool.push(batch);
+        pool.push(evaluated.batch);
     }
     if let Ok(mut pool) = shared.results.lock() {
-        pool.push(result);
+        pool.push(evaluated.result);
     }
-    let finished = Instant::now();
-    output.times = StageTimes { parse: parsed - started, evaluate: evaluated - parsed, format: finished - evaluated };
-    Ok(output)
+}
+
+/// Gives the chunk's results back for the next chunk to reuse, and drops its batch: for an
+/// evaluation of a [`Prepared::duplicate`], whose batch was not taken from the pool (keeping it
+/// would grow the pool by a batch a chunk).
+pub(crate) fn recycle_result(shared: &Shared<'_>, evaluated: Evaluated) {
+    if let Ok(mut pool) = shared.results.lock() {
+        pool.push(evaluated.result);
+    }
 }
 
 /// Types every household and person row into the batch's columns (in chunk order) and finds

@@ -37,18 +37,20 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Creates the output tables and `rejects.csv` in `staging`.
+    /// Creates the output tables and `rejects.csv` in `staging` (for a side of `pol diff`,
+    /// `side` names its rejects' scratch file).
     pub(crate) fn create(
         staging: &mut Staging,
         tables: &[TablePlan],
         context: &PassContext<'_>,
         mode: Mode,
+        side: Option<&str>,
     ) -> Result<Writer, RuntimeError> {
         let mut sinks = Vec::with_capacity(tables.len());
         for plan in tables {
             sinks.push(TableSink::create(staging.file(&plan.file_name()), plan)?);
         }
-        let rejects = RejectsWriter::create(staging, mode)?;
+        let rejects = RejectsWriter::create(staging, mode, side)?;
         let reconcile = match context.options.reconcile {
             Some(plan) => {
                 let path = staging.file("reconcile.csv");
@@ -114,6 +116,11 @@ impl Writer {
         self.person_hashes.extend(&person_hashes);
         self.timings.write += started.elapsed();
         Ok(())
+    }
+
+    /// The file the rejects are written into.
+    pub(crate) fn rejects_path(&self) -> &std::path::Path {
+        self.rejects.path()
     }
 
     /// Writes the persons' rejects, the cases' rejects, the sorted tables and the report;

@@ -360,6 +360,15 @@ pol-run-undeclared-entity = the policy declares no `{ $entity }` entity, but a {
 pol-run-schema = the `{ $entity }` entity declares no { $what } column
     .help = { $help }
 
+pol-diff-keys = the base and reform policies name the { $entity } { $role } column differently: `{ $base }` and `{ $reform }`
+    .help = `pol diff` reads each input row once for both sides, so both policies must declare the same { $role } column; rename `{ $base }` or `{ $reform }` so that they agree
+
+pol-diff-no-table = the { $side } policy declares no `household_results` output for households
+    .help = `pol diff` compares the `household_results` tables of the two sides; declare `output household_results for household` in the { $side } policy
+
+pol-diff-columns = the base and reform policies declare different `{ $entity }` columns, which `{ $file }` cannot give both
+    .help = with JSON lines or Parquet input both policies must declare the same `{ $entity }` columns in the same order; give the input as CSV, or declare the same columns
+
 pol-report-rate-filter = the `where` of rate `{ $rate }` fails for county `{ $county }`: { $reason }
     .label = this fails for county `{ $county }`
     .help = a rate's `where` is evaluated once per county; write it so that every county's attributes give it a value

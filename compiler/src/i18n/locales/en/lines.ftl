@@ -320,6 +320,7 @@ phrase-input-quote-never-closed = this quote is never closed
 phrase-input-quote-not-closed-within = this quote is not closed within { $n } lines
 phrase-division-by-zero = a division by zero
 phrase-run-ids-more-than-once = ids that occur more than once
+phrase-diff-two-sides = the two sides of `pol diff`
 phrase-run-a-pipe = a pipe
 phrase-run-at-most = at most { $n }
 phrase-run-needs-one-thread = a run needs at least one thread

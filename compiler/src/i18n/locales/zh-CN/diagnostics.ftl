@@ -360,6 +360,15 @@ pol-run-undeclared-entity = 政策没有声明 `{ $entity }` 实体，却提供�
 pol-run-schema = `{ $entity }` 实体没有声明 { $what } 列
     .help = { $help }
 
+pol-diff-keys = 基准政策与改革政策的 `{ $entity }` `{ $role }` 列名不同：`{ $base }` 与 `{ $reform }`
+    .help = `pol diff` 对两方只读一遍输入行，两个政策须声明相同的 `{ $role }` 列；请重命名 `{ $base }` 或 `{ $reform }` 使其一致
+
+pol-diff-no-table = `{ $side }` 政策没有声明家庭的 `household_results` 输出表
+    .help = `pol diff` 比较两方的 `household_results` 表；请在 `{ $side }` 政策中声明 `output household_results for household`
+
+pol-diff-columns = 基准政策与改革政策声明的 `{ $entity }` 列不同，`{ $file }` 无法同时提供给两方
+    .help = 输入为 JSON 行或 `Parquet` 时，两个政策须按相同顺序声明相同的 `{ $entity }` 列；请改用 CSV 输入，或声明相同的列
+
 pol-report-rate-filter = 比率 `{ $rate }` 的 `where` 对县区 `{ $county }` 计算失败：{ $reason }
     .label = 对县区 `{ $county }` 计算失败
     .help = 比率的 `where` 对每个县区计算一次；请确保每个县区的属性都能使它得出一个值

@@ -320,6 +320,7 @@ phrase-input-quote-never-closed = 这个引号没有闭合
 phrase-input-quote-not-closed-within = 这个引号在 { $n } 行之内没有闭合
 phrase-division-by-zero = 除数为零
 phrase-run-ids-more-than-once = 出现不止一次的编号
+phrase-diff-two-sides = `pol diff` 的两方
 phrase-run-a-pipe = 管道
 phrase-run-at-most = 最多 { $n }
 phrase-run-needs-one-thread = 运行至少需要一个线程
