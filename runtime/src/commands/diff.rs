@@ -44,11 +44,11 @@ pub fn diff(command: &DiffCommand, format: ErrorFormat, err: &mut dyn Write) -> 
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
-    let (reform_sources, reform_policy, reform_counties) = match load_for_date(&reform_dir, None, command.as_of, format, err)
-    {
-        Ok(loaded) => loaded,
-        Err(status) => return status,
-    };
+    let (reform_sources, reform_policy, reform_counties) =
+        match load_for_date(&reform_dir, None, command.as_of, format, err) {
+            Ok(loaded) => loaded,
+            Err(status) => return status,
+        };
     let engine_choice = if command.engine == EngineChoice::Both { EngineChoice::Jit } else { command.engine };
     let mut engines = Vec::with_capacity(2);
     for program in [&base_policy.program, &reform_policy.program] {
