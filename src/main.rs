@@ -178,8 +178,12 @@ struct RunArgs {
 struct DiffArgs {
     /// The base policy directory.
     base: PathBuf,
-    /// The reform policy directory (default: BASE, compared with itself at --base-as-of).
+    /// The reform: a policy or reform directory (default: BASE, compared with itself at
+    /// --base-as-of, or with --scenario).
     reform: Option<PathBuf>,
+    /// A parameter-only scenario (TOML) layered over the reform side.
+    #[arg(long)]
+    scenario: Option<PathBuf>,
     /// Households file (.csv, .jsonl or .parquet).
     #[arg(long)]
     households: PathBuf,
@@ -300,6 +304,7 @@ fn main() -> ExitCode {
             let command = commands::diff::DiffCommand {
                 base: args.base,
                 reform: args.reform,
+                scenario: args.scenario,
                 households: args.households,
                 persons: args.persons,
                 cases: args.cases,

@@ -57,6 +57,7 @@ fn pol_run(dir: &Path, policy: &Path, as_of: &str, out: &Path) -> String {
 struct Diff<'a> {
     base: &'a Path,
     reform: Option<&'a Path>,
+    scenario: Option<&'a Path>,
     base_as_of: Option<&'a str>,
     as_of: &'a str,
 }
@@ -66,6 +67,7 @@ fn pol_diff(dir: &Path, diff: &Diff<'_>, out: &Path, engine: EngineChoice, threa
     let command = commands::diff::DiffCommand {
         base: diff.base.to_path_buf(),
         reform: diff.reform.map(Path::to_path_buf),
+        scenario: diff.scenario.map(Path::to_path_buf),
         households: dir.join("households.csv"),
         persons: dir.join("persons.csv"),
         cases: Some(dir.join("cases.csv")),
@@ -267,7 +269,7 @@ fn diff_agrees_with_two_runs_of_the_policy_at_two_dates() {
     // The 2019 standards against 2018's; the day the 2019 minimum wages took effect.
     for (label, base_as_of, as_of) in [("2018-2019", "2018-12-01", "2019-07-01"), ("wages", "2019-04-30", "2019-05-01")]
     {
-        let diff = Diff { base: &policy, reform: None, base_as_of: Some(base_as_of), as_of };
+        let diff = Diff { base: &policy, reform: None, scenario: None, base_as_of: Some(base_as_of), as_of };
         diff_against_runs(&tmp, label, &diff);
     }
 }
@@ -285,7 +287,7 @@ fn diff_agrees_with_two_runs_for_an_edited_copy_of_the_policy() {
     std::fs::write(&params, text.replace(from, "param provincial_share: ratio {\n  set by city, county\n  = 65%\n"))
         .unwrap_or_else(|error| panic!("cannot write {}: {error}", params.display()));
     let policy = shaanxi_dir();
-    let diff = Diff { base: &policy, reform: Some(&reform), base_as_of: None, as_of: "2019-07-01" };
+    let diff = Diff { base: &policy, reform: Some(&reform), scenario: None, base_as_of: None, as_of: "2019-07-01" };
     let diff_out = diff_against_runs(&tmp, "share", &diff);
     let summary: Value = serde_json::from_str(&read_text(&diff_out.join("summary.json"))).unwrap_or(Value::Null);
     let changed: Vec<&str> = summary["groups"][0]["money"]
@@ -307,7 +309,8 @@ fn diff_outputs_are_the_same_for_one_and_two_threads_and_the_interpreter() {
     // More than one chunk of 8,192 households.
     generate_data(tmp.path(), 5, 9_000, 0.02);
     let policy = shaanxi_dir();
-    let diff = Diff { base: &policy, reform: None, base_as_of: Some("2018-12-01"), as_of: "2019-07-01" };
+    let diff =
+        Diff { base: &policy, reform: None, scenario: None, base_as_of: Some("2018-12-01"), as_of: "2019-07-01" };
     let files = |out: &Path| -> Vec<(String, String)> {
         ["changes.csv", "rejects.csv", "summary.md", "summary.json"]
             .iter()
@@ -320,5 +323,30 @@ fn diff_outputs_are_the_same_for_one_and_two_threads_and_the_interpreter() {
         let out = tmp.path().join(label);
         pol_diff(tmp.path(), &diff, &out, engine, threads);
         assert!(files(&out) == files(&first), "{label} differs from jit-1");
+    }
+}
+
+/// A shipped reform directory as REFORM agrees with two runs, and the parameter-only scenario that
+/// sets the same ratio (`--scenario`, layered over the reform side, here the base itself) gives the
+/// same changes and rejects.
+#[test]
+fn diff_of_a_reform_directory_and_of_the_same_scenario() {
+    let tmp = TempDir::new("diff-reform");
+    generate_data(tmp.path(), 23, 3_000, 0.02);
+    let policy = shaanxi_dir();
+    let reform = policy.join("reforms").join("child_topup_15");
+    let diff = Diff { base: &policy, reform: Some(&reform), scenario: None, base_as_of: None, as_of: "2019-07-01" };
+    let reform_out = diff_against_runs(&tmp, "child15", &diff);
+    let changes = read_text(&reform_out.join("changes.csv"));
+    assert!(changes.lines().count() > 1, "a child top-up at 15% changes some household's amounts");
+    let scenario = tmp.path().join("child15.toml");
+    std::fs::write(&scenario, "[province.\"2018-01-01\"]\n\"topup.child\" = \"15%\"\n")
+        .unwrap_or_else(|error| panic!("cannot write {}: {error}", scenario.display()));
+    let diff = Diff { base: &policy, reform: None, scenario: Some(&scenario), base_as_of: None, as_of: "2019-07-01" };
+    let scenario_out = tmp.path().join("child15-scenario");
+    pol_diff(tmp.path(), &diff, &scenario_out, EngineChoice::Jit, 2);
+    for file in ["changes.csv", "rejects.csv"] {
+        let (from_reform, from_scenario) = (read_text(&reform_out.join(file)), read_text(&scenario_out.join(file)));
+        assert!(from_reform == from_scenario, "{file} differs between the reform and the scenario");
     }
 }

@@ -242,7 +242,7 @@ fn reform_guide_runs_as_the_guide_says() {
     }
     let commands: Vec<&Vec<String>> =
         steps.iter().filter_map(|s| if let Step::Run(c) = s { Some(c) } else { None }).collect();
-    for needed in ["check", "test", "run"] {
+    for needed in ["check", "test", "run", "diff"] {
         assert!(commands.iter().any(|c| c.first().is_some_and(|w| w == needed)), "the guide runs no `pol {needed}`");
     }
     assert!(commands.iter().any(|c| c.iter().any(|w| w == "--scenario")), "the guide runs no scenario");

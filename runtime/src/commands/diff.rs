@@ -1,6 +1,7 @@
-//! `pol diff BASE [REFORM] --households F --persons F [--cases F] [--as-of D] [--base-as-of D]`:
+//! `pol diff BASE [REFORM] --households F --persons F [--cases F] [--as-of D] [--base-as-of D]
+//! [--scenario S.toml]`:
 //! what a change does. Compiles both policies (REFORM defaults to BASE, the base date to the
-//! reform's), resolves each for its date and hands both to [`crate::pipeline::diff`], which
+//! reform's; a scenario is layered over the reform side), resolves each for its date and hands both to [`crate::pipeline::diff`], which
 //! evaluates them in one pass and writes `changes.csv`, `rejects.csv`, `summary.md` and
 //! `summary.json`.
 
@@ -15,8 +16,11 @@ use std::path::PathBuf;
 pub struct DiffCommand {
     /// The base policy directory.
     pub base: PathBuf,
-    /// The reform policy directory (`None`: the base again, usually at another date).
+    /// The reform policy or reform directory (`None`: the base again, usually at another date
+    /// or with a scenario).
     pub reform: Option<PathBuf>,
+    /// A parameter-only scenario (TOML) layered over the reform side.
+    pub scenario: Option<PathBuf>,
     /// Households file.
     pub households: PathBuf,
     /// Persons file.
@@ -45,7 +49,7 @@ pub fn diff(command: &DiffCommand, format: ErrorFormat, err: &mut dyn Write) -> 
         Err(status) => return status,
     };
     let (reform_sources, reform_policy, reform_counties) =
-        match load_for_date(&reform_dir, None, command.as_of, format, err) {
+        match load_for_date(&reform_dir, command.scenario.as_deref(), command.as_of, format, err) {
             Ok(loaded) => loaded,
             Err(status) => return status,
         };
@@ -72,7 +76,10 @@ pub fn diff(command: &DiffCommand, format: ErrorFormat, err: &mut dyn Write) -> 
         as_of: base_as_of,
     };
     let reform = DiffSide {
-        label: reform_dir.display().to_string(),
+        label: match &command.scenario {
+            Some(scenario) => format!("{} + {}", reform_dir.display(), scenario.display()),
+            None => reform_dir.display().to_string(),
+        },
         program: &reform_policy.program,
         counties: &reform_counties,
         jurisdictions: &reform_policy.jurisdictions,
