@@ -4,7 +4,7 @@
 //! The data is the seeded Shaanxi-shaped output of `pol_testkit::synth` (100,000 households by
 //! default; `POL_BENCH_HOUSEHOLDS` overrides). The roster is made from `pol run`'s own
 //! `household_results.csv`: a July 2019 row for every household and program with a non-zero
-//! amount, one in fifty paid a yuan less, then June rows until there are 1.5 rows per household
+//! amount, one in fifty paid a yuan less (at least 0.01), then June rows until there are 1.5 rows per household
 //! (other months are validated and counted, not compared). Both commands run the built binary
 //! with the JIT on two threads; the 1M figure of BENCHMARKS.md is a manual run of the release
 //! binary under `/usr/bin/time -v`.
@@ -93,7 +93,7 @@ fn write_roster(results: &Path, roster: &Path, n_households: u64) -> usize {
             if amount == 0 {
                 continue;
             }
-            let paid = if n_rows % 50 == 7 { amount - 100 } else { amount };
+            let paid = if n_rows % 50 == 7 && amount > 1 { (amount - 100).max(1) } else { amount };
             let _ = writeln!(july, "{},{program},2019-07,{}.{:02}", cells[id_column], paid / 100, paid % 100);
             let _ = writeln!(june, "{},{program},2019-06,{}.{:02}", cells[id_column], amount / 100, amount % 100);
             n_rows += 1;

@@ -356,10 +356,11 @@ fn a_roster_from_pol_runs_own_output_with_injected_errors_gives_exactly_those_er
                         row(0);
                         finding(Some(0), "漏保");
                     }
-                    // Paid a yuan less → 少发.
-                    27 => {
-                        row(computed - 100);
-                        finding(Some(computed - 100), "少发");
+                    // Paid a yuan less (at least 0.01) → 少发.
+                    27 if computed > 1 => {
+                        let paid = (computed - 100).max(1);
+                        row(paid);
+                        finding(Some(paid), "少发");
                     }
                     // Paid 0.01 more → 多发.
                     37 => {

@@ -6,7 +6,9 @@
 //! [`pol_compiler::diagnostic::Sources`]) and [`pipeline::run`] (a checked program over households,
 //! persons and cases files). The design of the batch scheduler is described in [`pipeline`]; input
 //! formats in [`input`]; field rules in `fields`; output formats in [`output`]; the report in
-//! [`report`] (and as a page people look at, `report.html`, in [`html_report`]); synthetic data for any policy (`pol gen`) in [`generate`]; the policy as a static
+//! [`report`] (and as a page people look at, `report.html`, in [`html_report`]); comparing
+//! computed amounts with a roster of what was paid (`pol reconcile`) in [`reconcile`]; synthetic
+//! data for any policy (`pol gen`) in [`generate`]; the policy as a static
 //! site (`pol doc`) in [`doc`].
 //!
 //! This crate does not parse or check policies (that is `pol-compiler`) and does not parse

@@ -15,7 +15,7 @@
 //! threads. At the end the roster rows of the month whose household was not accepted are
 //! written as `无此户` in roster order, and the summary is rendered ([`summary`]).
 //!
-//! Memory: the roster index (about 60 bytes a row) and, per finding on the visit list, one
+//! Memory: the roster index (about 100 bytes a row, measured) and, per finding on the visit list, one
 //! entry; no household is held after its chunk is written.
 //!
 //! Findings, with `c` the computed amount (a negative one counts as 0) and `p` the paid one:
