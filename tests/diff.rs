@@ -312,7 +312,7 @@ fn diff_outputs_are_the_same_for_one_and_two_threads_and_the_interpreter() {
     let diff =
         Diff { base: &policy, reform: None, scenario: None, base_as_of: Some("2018-12-01"), as_of: "2019-07-01" };
     let files = |out: &Path| -> Vec<(String, String)> {
-        ["changes.csv", "rejects.csv", "summary.md", "summary.json"]
+        ["changes.csv", "rejects.csv", "summary.md", "summary.json", "report.html"]
             .iter()
             .map(|name| (name.to_string(), read_text(&out.join(name))))
             .collect()

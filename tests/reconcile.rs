@@ -157,6 +157,13 @@ fn each_finding_on_hand_computed_households() {
     let run = pol(tmp.path(), &args);
     assert_eq!(run.code, 0, "{}", run.render(&args));
     assert_eq!(read_text(&tmp.path().join("out/reconcile.csv")), HAND_EXPECTED);
+    // report.html is in the same output set: the run's figures and then the findings.
+    for name in ["reconcile.csv", "reconcile_summary.md", "reconcile_summary.json", "report.md", "report.html"] {
+        assert!(tmp.path().join("out").join(name).is_file(), "pol reconcile did not write {name}");
+    }
+    let html = read_text(&tmp.path().join("out/report.html"));
+    let findings = html.find(">比对:全省</h2>").expect("the findings on report.html");
+    assert!(html[..findings].contains("<h2 id=\"s1\">"), "the run's figures before the findings");
     assert_eq!(
         run.stdout,
         "read 6 households: 5 accepted, 1 rejected\nread 6 persons: 5 accepted, 1 rejected\n\

@@ -232,103 +232,243 @@ fn the_report_page_renders_and_sorts_in_a_headless_browser() {
     assert!(amounts.iter().any(|amount| *amount >= 1000.0), "a `1,234.56` amount is among them");
 }
 
-/// A diff page and a reconcile page over the example's counties (made-up figures: the pages
-/// only format them).
-fn other_pages(report_json: &serde_json::Value) -> Vec<(&'static str, String)> {
-    use pol_runtime::html_report::*;
-    let counties = report_json["counties"].as_array().unwrap();
-    let name = |county: &serde_json::Value| county["name"].as_str().unwrap().to_string();
-    let code = |county: &serde_json::Value| county["code"].as_str().unwrap().to_string();
-    let diff = DiffPage {
-        title: "shaanxi → shaanxi-reform 政策调整影响".into(),
-        facts: vec![("计算基准日".into(), "2019-07-01".into()), ("比较户数".into(), "981".into())],
-        money: vec![MoneyChangeRow {
-            label: "月低保金".into(),
-            gaining: 420,
-            losing: 15,
-            unchanged: 546,
-            before: "232556.29".into(),
-            after: "251203.00".into(),
-            change: "18646.71".into(),
-        }],
-        transitions: vec![TransitionTable {
-            label: "农村低保认定结果".into(),
-            before: vec!["none".into(), "full".into()],
-            after: vec!["none".into(), "full".into()],
-            counts: vec![vec![460, 15], vec![3, 450]],
-        }],
-        groups: counties
-            .iter()
-            .enumerate()
-            .map(|(index, county)| {
-                let change = (index as i64 % 7 - 2) * 1234;
-                GroupChange {
-                    level: "县区".into(),
-                    code: code(county),
-                    name: name(county),
-                    households: county["households"].as_u64().unwrap(),
-                    changed: index as u64 % 5,
-                    before: "1000.00".into(),
-                    after: format!("{}.50", 1000 + change),
-                    change: format!("{change}.50"),
-                }
-            })
-            .collect(),
-        histogram: Some(ChangeHistogram {
-            label: "每户月度合计的变化(元/月)".into(),
-            bins: (0..20)
-                .map(|index| Bin {
-                    label: format!("{}–{}", index * 20 - 100, index * 20 - 80),
-                    count: (index * 7 % 23) as u64,
-                })
-                .collect(),
-        }),
-    };
-    let findings: Vec<String> =
-        ["漏保", "错保", "少发", "多发", "无此户"].iter().map(|word| word.to_string()).collect();
-    let counts = |seed: usize| -> Vec<Vec<FindingCount>> {
-        (0..2)
-            .map(|program| {
-                (0..4)
-                    .map(|finding| {
-                        let count = ((seed + program * 3 + finding) % 9 / 6) as u64;
-                        FindingCount { count, amount: format!("{}.00", count * 300) }
-                    })
-                    .collect()
-            })
-            .collect()
-    };
-    let reconcile = ReconcilePage {
-        title: "shaanxi 数据比对 2019-07".into(),
-        facts: vec![("比对月份".into(), "2019-07".into()), ("发放名册".into(), "roster.csv".into())],
-        programs: vec!["农村低保".into(), "特困人员救助供养".into()],
-        findings,
-        province: FindingsGroup { code: "province".into(), name: String::new(), counts: counts(0) },
-        levels: vec![(
-            "县区".into(),
-            counties
-                .iter()
-                .enumerate()
-                .map(|(index, county)| FindingsGroup { code: code(county), name: name(county), counts: counts(index) })
-                .collect(),
-        )],
-        visits: vec![VisitHousehold {
-            household_id: "H000017".into(),
-            county_code: "610102".into(),
-            county_name: "新城区".into(),
-            findings: vec![VisitFinding {
-                program: "农村低保".into(),
-                finding: "漏保".into(),
-                computed: "612.50".into(),
-                paid: None,
-            }],
-        }],
-    };
-    vec![("diff", render_diff_page(&diff)), ("reconcile", render_reconcile_page(&reconcile))]
+/// The example's run command into `out`.
+fn example_command(out: &Path) -> pol_runtime::commands::run::RunCommand {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    pol_runtime::commands::run::RunCommand {
+        policy: root.join("policies/shaanxi"),
+        households: root.join("examples/households.csv"),
+        persons: root.join("examples/persons.csv"),
+        cases: Some(root.join("examples/cases.csv")),
+        as_of: as_of(),
+        out: out.to_path_buf(),
+        engine: pol_runtime::commands::EngineChoice::Jit,
+        threads: Some(2),
+        timings: false,
+        output_format: pol_runtime::OutputFormat::Csv,
+        scenario: None,
+    }
 }
 
-/// The diff and reconcile pages render in headless chromium without a console message, each
-/// with a non-blank screenshot (skipped like the test above without chromium).
+/// `pol reconcile` of the example data against `examples/roster.csv` into `out`; returns
+/// report.html.
+fn example_reconcile(out: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let command = pol_runtime::commands::reconcile::ReconcileCommand {
+        run: example_command(out),
+        roster: root.join("examples/roster.csv"),
+    };
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let status = pol_runtime::commands::reconcile::reconcile(&command, ErrorFormat::Plain, &mut stdout, &mut stderr);
+    assert_eq!(status, Status::Success, "{}", String::from_utf8_lossy(&stderr));
+    std::fs::read_to_string(out.join("report.html")).unwrap()
+}
+
+/// `pol diff` of the Shaanxi policy on 2018-12-01 against itself on 2019-07-01 over the example
+/// data into `out`; returns report.html.
+fn example_diff(out: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let command = pol_runtime::commands::diff::DiffCommand {
+        base: root.join("policies/shaanxi"),
+        reform: None,
+        households: root.join("examples/households.csv"),
+        persons: root.join("examples/persons.csv"),
+        cases: Some(root.join("examples/cases.csv")),
+        as_of: as_of(),
+        base_as_of: Some(crate::support::day("2018-12-01")),
+        out: out.to_path_buf(),
+        engine: pol_runtime::commands::EngineChoice::Jit,
+        threads: Some(2),
+    };
+    let mut stderr = Vec::new();
+    let status = pol_runtime::commands::diff::diff(&command, ErrorFormat::Plain, &mut stderr);
+    assert_eq!(status, Status::Success, "{}", String::from_utf8_lossy(&stderr));
+    std::fs::read_to_string(out.join("report.html")).unwrap()
+}
+
+/// A summary's amount (`-1234.50`) in fen.
+fn fen(amount: &str) -> i128 {
+    let negative = amount.starts_with('-');
+    let digits: String = amount.chars().filter(char::is_ascii_digit).collect();
+    let value: i128 = digits.parse().unwrap();
+    assert!(amount.contains('.') && amount.len() - amount.find('.').unwrap() == 3, "{amount}");
+    if negative { -value } else { value }
+}
+
+/// A page's money text (`-1,234.50`) in fen.
+fn page_fen(text: &str) -> i128 {
+    fen(&text.replace(',', ""))
+}
+
+/// The findings on `pol reconcile`'s page are reconcile_summary.json's: per county (over the
+/// programs) and per program for the province; the run's figures are on the same page; the
+/// page is the same bytes on a second run.
+#[test]
+fn the_reconcile_page_shows_the_summarys_findings_and_the_runs_figures() {
+    let work = tempfile::tempdir().unwrap();
+    let html = example_reconcile(&work.path().join("out"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.path().join("out/reconcile_summary.json")).unwrap())
+            .unwrap();
+    assert!(html.contains("<title>shaanxi 汇总报告 与数据比对 2019-07</title>"), "title");
+    assert!(
+        html.contains("<dt>比对月份</dt><dd>2019-07</dd>") && html.contains("<dt>发放名册</dt><dd>roster.csv</dd>")
+    );
+    // The run's sections come first, then the findings'.
+    let run_part = &html[..html.find(">比对:全省</h2>").expect("the findings' section")];
+    assert!(run_part.contains("<h2 id=\"s1\">"), "the run's figures are on the page");
+    let words: Vec<&str> = summary["province"]["programs"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["finding"].as_str().unwrap())
+        .collect();
+    assert_eq!(words, ["漏保", "错保", "少发", "多发", "无此户"]);
+    // The province: one row per program, its counts and amounts as the summary's.
+    let province = &html[html.find(">比对:全省</h2>").unwrap()..];
+    let programs = summary["programs"].as_array().unwrap();
+    let mut any_finding = false;
+    for (program, findings) in programs.iter().zip(summary["province"]["programs"].as_array().unwrap()) {
+        let name = program["name"].as_str().unwrap();
+        let name = if name.is_empty() { program["id"].as_str().unwrap() } else { name };
+        let cells = row_cells(province, &pol_runtime::html_report::escape(name).to_string());
+        for (index, finding) in findings["findings"].as_array().unwrap().iter().enumerate() {
+            let count = finding["count"].as_u64().unwrap();
+            any_finding |= count > 0;
+            assert_eq!(cells[1 + 2 * index], pol_runtime::html_report::integer_text(count.into()), "{name} count");
+            assert_eq!(page_fen(&cells[2 + 2 * index]), fen(finding["amount"].as_str().unwrap()), "{name} amount");
+        }
+    }
+    assert!(any_finding, "the example roster has findings");
+    // Per county: the counts and amounts over the programs.
+    let counties_part = &html[html.find(">比对:按县区</h2>").expect("the counties' section")..];
+    let counties = summary["counties"].as_array().unwrap();
+    assert!(counties.len() > 100);
+    for county in counties {
+        let code = county["code"].as_str().unwrap();
+        let cells = row_cells(counties_part, code);
+        let mut total = 0;
+        for index in 0..4 {
+            let (mut count, mut amount) = (0, 0);
+            for program in county["programs"].as_array().unwrap() {
+                let finding = &program["findings"][index];
+                assert_eq!(finding["finding"].as_str().unwrap(), words[index]);
+                count += finding["count"].as_u64().unwrap();
+                amount += fen(finding["amount"].as_str().unwrap());
+            }
+            total += count;
+            assert_eq!(cells[3 + 2 * index], pol_runtime::html_report::integer_text(count.into()), "{code}");
+            assert_eq!(page_fen(&cells[4 + 2 * index]), amount, "{code}");
+        }
+        assert_eq!(cells[2], pol_runtime::html_report::integer_text(total.into()), "{code} total");
+    }
+    // The households to visit first: each one's rows.
+    let visits = &html[html.find(">比对:优先走访</h2>").expect("the visit section")..];
+    for visit in summary["visit_first"].as_array().unwrap() {
+        let id = visit["household_id"].as_str().unwrap();
+        assert_eq!(
+            visits.matches(&format!("<tr><td>{id}</td>")).count(),
+            visit["findings"].as_array().unwrap().len(),
+            "{id}"
+        );
+    }
+    let again = example_reconcile(&work.path().join("again"));
+    assert!(html == again, "report.html differs between two runs");
+}
+
+/// The figures on `pol diff`'s page are summary.json's: the province's money columns and
+/// transitions, the histogram's bins, each city's and county's change of the monthly total; the
+/// same bytes on a second run.
+#[test]
+fn the_diff_page_shows_the_summarys_figures() {
+    let work = tempfile::tempdir().unwrap();
+    let html = example_diff(&work.path().join("out"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.path().join("out/summary.json")).unwrap()).unwrap();
+    assert!(html.contains("<title>shaanxi 政策调整影响(2018-12-01 → 2019-07-01)</title>"), "title");
+    let groups = summary["groups"].as_array().unwrap();
+    let province = groups.iter().find(|group| group["level"] == "province").unwrap();
+    assert!(html.contains(&format!(
+        "<dt>比较户数</dt><dd>{}</dd>",
+        pol_runtime::html_report::integer_text(summary["households"]["compared"].as_u64().unwrap().into())
+    )));
+    let label = |value: &serde_json::Value| {
+        value["label"].as_str().unwrap_or_else(|| value["column"].as_str().unwrap()).to_string()
+    };
+    let money_part = &html[html.find(">金额变化</h2>").expect("the money section")..];
+    let mut changed = false;
+    for money in province["money"].as_array().unwrap() {
+        let period = match money["period"].as_str().unwrap() {
+            "month" => "每月",
+            "year" => "每年",
+            _ => "一次性",
+        };
+        let name = pol_runtime::html_report::escape(&format!("{}({period})", label(money))).to_string();
+        let cells = row_cells(money_part, &name);
+        for (index, key) in ["gaining", "losing", "unchanged"].iter().enumerate() {
+            let count = money[key].as_u64().unwrap();
+            assert_eq!(cells[1 + index], pol_runtime::html_report::integer_text(count.into()), "{name} {key}");
+        }
+        for (index, key) in ["base", "reform", "change"].iter().enumerate() {
+            assert_eq!(page_fen(&cells[4 + index]), fen(money[key].as_str().unwrap()), "{name} {key}");
+        }
+        changed |= fen(money["change"].as_str().unwrap()) != 0;
+    }
+    assert!(changed, "the dates change some money");
+    // Transitions: each matrix's counts, row by row.
+    let transitions_part = &html[html.find(">状态变化</h2>").expect("the transitions section")..];
+    for transition in province["transitions"].as_array().unwrap() {
+        let caption = pol_runtime::html_report::escape(&label(transition)).to_string();
+        let table = &transitions_part[transitions_part.find(&format!("<caption>{caption}")).unwrap()..];
+        for (value, counts) in
+            transition["base_values"].as_array().unwrap().iter().zip(transition["counts"].as_array().unwrap())
+        {
+            let cells = row_cells(table, value.as_str().unwrap());
+            let expected: Vec<String> = counts
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|count| pol_runtime::html_report::integer_text(count.as_u64().unwrap().into()))
+                .collect();
+            assert_eq!(cells[1..], expected[..], "{caption} {value}");
+        }
+    }
+    // The histogram: one column per bin with the province's count in its tooltip.
+    let bins = summary["histogram"]["bins"].as_array().unwrap();
+    let counts = province["histogram"].as_array().unwrap();
+    assert_eq!(bins.len(), counts.len());
+    let histogram = &html[html.find(">每户变化的分布</h2>").expect("the histogram")..];
+    let histogram = &histogram[..histogram.find("</figure>").unwrap()];
+    for (bin, count) in bins.iter().zip(counts) {
+        let bin = pol_runtime::html_report::escape(bin.as_str().unwrap()).to_string();
+        let count = pol_runtime::html_report::integer_text(count.as_u64().unwrap().into());
+        assert!(histogram.contains(&bin) && histogram.contains(&count), "bin {bin}: {count}");
+    }
+    // Cities and counties: the monthly total's change.
+    let column = summary["histogram"]["column"].as_str().unwrap();
+    for (level, word) in [("city", "设区市"), ("county", "县区")] {
+        let part = &html[html.find(&format!(">按{word}</h2>")).expect("a level's section")..];
+        let members: Vec<&serde_json::Value> = groups.iter().filter(|group| group["level"] == level).collect();
+        assert!(!members.is_empty(), "{level}");
+        for group in members {
+            let code = group["code"].as_str().unwrap();
+            let cells = row_cells(part, code);
+            let money = group["money"].as_array().unwrap().iter().find(|money| money["column"] == column).unwrap();
+            assert_eq!(cells[2], pol_runtime::html_report::integer_text(group["households"].as_u64().unwrap().into()));
+            assert_eq!(cells[3], pol_runtime::html_report::integer_text(group["changed"].as_u64().unwrap().into()));
+            for (index, key) in ["base", "reform", "change"].iter().enumerate() {
+                assert_eq!(page_fen(&cells[4 + index]), fen(money[key].as_str().unwrap()), "{code} {key}");
+            }
+        }
+    }
+    assert!(!html.contains(" src=") && !html.contains("://"), "the page loads nothing");
+    let again = example_diff(&work.path().join("again"));
+    assert!(html == again, "report.html differs between two diffs");
+}
+
+/// The real diff and reconcile pages of the example data render in headless chromium without a
+/// console message, each with a non-blank screenshot (skipped like the test above without
+/// chromium).
 #[test]
 fn the_diff_and_reconcile_pages_render_in_a_headless_browser() {
     let Some(chromium) = chromium() else {
@@ -337,13 +477,13 @@ fn the_diff_and_reconcile_pages_render_in_a_headless_browser() {
         return;
     };
     let work = tempfile::tempdir().unwrap();
-    example_run(&work.path().join("out"));
-    let report: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(work.path().join("out/report.json")).unwrap()).unwrap();
-    for (kind, html) in other_pages(&report) {
-        assert!(!html.contains(" src=") && !html.contains("://"), "{kind} loads something");
-        let page = work.path().join(format!("{kind}.html"));
-        std::fs::write(&page, &html).unwrap();
+    let pages = [
+        ("diff", example_diff(&work.path().join("diff"))),
+        ("reconcile", example_reconcile(&work.path().join("reconcile"))),
+    ];
+    for (kind, html) in pages {
+        let page = work.path().join(kind).join("report.html");
+        assert_eq!(std::fs::read_to_string(&page).unwrap(), html);
         let screenshot = work.path().join(format!("{kind}.png"));
         run_chromium(&chromium, &page, &format!("--screenshot={}", screenshot.display()));
         let bytes = std::fs::read(&screenshot).unwrap();

@@ -9,6 +9,7 @@ use super::chart::{BarChart, Bin, Histogram};
 use super::markup::{decimal_to_fen, group_digits, integer_text};
 use super::page::Page;
 use super::table::{Cell, Column, SortableTable};
+use crate::impact::ImpactSummary;
 
 /// Everything the page of `pol diff` shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -190,6 +191,113 @@ pub fn render_diff_page(diff: &DiffPage) -> String {
         page.push(&table.render());
     }
     page.render()
+}
+
+/// The page's rows from `pol diff`'s summary (the same structure as `summary.json`): the
+/// province's money columns and transition matrices, the histogram of the per-household change
+/// of the monthly total, and per city and county the change of that total (or, without it, of
+/// the first money column). Every figure is copied from the summary; nothing is recomputed.
+pub fn from_impact(summary: &ImpactSummary) -> DiffPage {
+    let name_of = |policy: &str| {
+        std::path::Path::new(policy)
+            .file_name()
+            .map_or_else(|| policy.to_string(), |name| name.to_string_lossy().into_owned())
+    };
+    let (base_name, reform_name) = (name_of(&summary.base.policy), name_of(&summary.reform.policy));
+    let title = if base_name == reform_name {
+        format!("{base_name} 政策调整影响({} → {})", summary.base.as_of, summary.reform.as_of)
+    } else {
+        format!("{base_name} → {reform_name} 政策调整影响")
+    };
+    let tally = &summary.households;
+    let mut facts = vec![
+        ("基准政策".to_string(), summary.base.policy.clone()),
+        ("基准日".to_string(), summary.base.as_of.clone()),
+        ("调整后政策".to_string(), summary.reform.policy.clone()),
+        ("调整后基准日".to_string(), summary.reform.as_of.clone()),
+        ("读入户数".to_string(), integer_text(tally.read.into())),
+        ("比较户数".to_string(), integer_text(tally.compared.into())),
+        ("被拒绝的户".to_string(), integer_text(tally.rejected_either.into())),
+    ];
+    if !summary.columns_only_in_base.is_empty() {
+        facts.push(("仅基准政策有的列".to_string(), summary.columns_only_in_base.join("、")));
+    }
+    if !summary.columns_only_in_reform.is_empty() {
+        facts.push(("仅调整后政策有的列".to_string(), summary.columns_only_in_reform.join("、")));
+    }
+    let province = summary.groups.iter().find(|group| group.level == "province");
+    let label = |column: &str, label: &Option<String>| label.clone().unwrap_or_else(|| column.to_string());
+    let money = province.map_or_else(Vec::new, |group| {
+        group
+            .money
+            .iter()
+            .map(|money| MoneyChangeRow {
+                label: format!("{}({})", label(&money.column, &money.label), period_word(&money.period)),
+                gaining: money.gaining,
+                losing: money.losing,
+                unchanged: money.unchanged,
+                before: money.base.clone(),
+                after: money.reform.clone(),
+                change: money.change.clone(),
+            })
+            .collect()
+    });
+    let transitions = province.map_or_else(Vec::new, |group| {
+        group
+            .transitions
+            .iter()
+            .map(|transition| TransitionTable {
+                label: label(&transition.column, &transition.label),
+                before: transition.base_values.clone(),
+                after: transition.reform_values.clone(),
+                counts: transition.counts.clone(),
+            })
+            .collect()
+    });
+    let histogram = match (&summary.histogram, province.and_then(|group| group.histogram.as_ref())) {
+        (Some(info), Some(counts)) => Some(ChangeHistogram {
+            label: format!("每户{}的变化(元/月)", label(&info.column, &info.label)),
+            bins: info.bins.iter().zip(counts).map(|(bin, count)| Bin { label: bin.clone(), count: *count }).collect(),
+        }),
+        _ => None,
+    };
+    let headline = summary.histogram.as_ref().map(|info| info.column.as_str());
+    let groups = summary
+        .groups
+        .iter()
+        .filter_map(|group| {
+            let level = match group.level.as_str() {
+                "city" => "设区市",
+                "county" => "县区",
+                _ => return None,
+            };
+            let money = match headline {
+                Some(column) => group.money.iter().find(|money| money.column == column),
+                None => group.money.first(),
+            }?;
+            Some(GroupChange {
+                level: level.to_string(),
+                code: group.code.clone(),
+                name: group.name.clone(),
+                households: group.households,
+                changed: group.changed,
+                before: money.base.clone(),
+                after: money.reform.clone(),
+                change: money.change.clone(),
+            })
+        })
+        .collect();
+    DiffPage { title, facts, money, transitions, groups, histogram }
+}
+
+/// A money column's period as the page says it.
+fn period_word(period: &str) -> &str {
+    match period {
+        "month" => "每月",
+        "year" => "每年",
+        "lump" => "一次性",
+        other => other,
+    }
 }
 
 /// Households off the diagonal: their value after differs from their value before.

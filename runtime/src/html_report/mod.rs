@@ -74,11 +74,14 @@ mod run_page;
 mod table;
 
 pub use chart::{Bar, BarChart, Bin, Histogram};
-pub use diff_page::{ChangeHistogram, DiffPage, GroupChange, MoneyChangeRow, TransitionTable, render_diff_page};
+pub use diff_page::{
+    ChangeHistogram, DiffPage, GroupChange, MoneyChangeRow, TransitionTable, from_impact, render_diff_page,
+};
 pub use markup::{Html, decimal_to_fen, escape, group_digits, integer_text, is_plain_decimal, money_text};
 pub use page::Page;
 pub use reconcile_page::{
-    FindingCount, FindingsGroup, ReconcilePage, VisitFinding, VisitHousehold, render_reconcile_page,
+    FindingCount, FindingsGroup, ReconcilePage, VisitFinding, VisitHousehold, from_summary, render_reconcile_page,
+    render_run_and_reconcile_page,
 };
 pub use run_page::{
     BudgetLine, Figure, FigureColumn, FigureUnit, GroupFigures, InputRows, LevelFigures, LevelKind, RateFigures,

@@ -7,7 +7,9 @@
 use super::chart::BarChart;
 use super::markup::{decimal_to_fen, integer_text};
 use super::page::Page;
+use super::run_page::{RunReport, run_facts, run_sections, run_title};
 use super::table::{Cell, Column, SortableTable};
+use crate::reconcile::summary::{Group, ReconcileSummary};
 
 /// Everything the page of `pol reconcile` shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,6 +26,8 @@ pub struct ReconcilePage {
     pub province: FindingsGroup,
     /// Levels below the province, each with its word (`设区市`, `县区`) and its groups.
     pub levels: Vec<(String, Vec<FindingsGroup>)>,
+    /// Whether the policy declares a visit list (`visit = …`); without one the page says so.
+    pub visit_list_declared: bool,
     /// The households to visit first.
     pub visits: Vec<VisitHousehold>,
 }
@@ -81,12 +85,137 @@ pub fn render_reconcile_page(reconcile: &ReconcilePage) -> String {
     for (label, value) in &reconcile.facts {
         page.fact(label, value);
     }
-    province_section(&mut page, reconcile);
-    for (level, groups) in &reconcile.levels {
-        level_section(&mut page, reconcile, level, groups);
+    reconcile_sections(&mut page, reconcile, "");
+    page.render()
+}
+
+/// One page for `pol reconcile`: the run's figures (as `pol run`'s page shows them) and then
+/// the findings, under headings that start with `比对:`. The header has the run's facts, then
+/// those of the comparison that the run's do not already say (the month, the roster, its rows).
+pub fn render_run_and_reconcile_page(run: &RunReport, reconcile: &ReconcilePage) -> String {
+    let month = reconcile.facts.iter().find(|(label, _)| label == "比对月份").map_or("", |(_, value)| value.as_str());
+    let title = format!("{} 与数据比对 {month}", run_title(run));
+    let mut page = Page::new(title.trim_end());
+    run_facts(&mut page, run);
+    let run_labels: Vec<String> =
+        std::iter::once("计算基准日".to_string()).chain(run.inputs.iter().map(|input| input.label.clone())).collect();
+    for (label, value) in &reconcile.facts {
+        if !run_labels.contains(label) {
+            page.fact(label, value);
+        }
     }
-    page.heading("优先走访");
-    if reconcile.visits.is_empty() {
+    run_sections(&mut page, run);
+    reconcile_sections(&mut page, reconcile, "比对:");
+    page.render()
+}
+
+/// The page's rows from `pol reconcile`'s summary (the structure of `reconcile_summary.json`),
+/// figures copied as they are; `policy` names the policy in the title.
+pub fn from_summary(summary: &ReconcileSummary, policy: Option<&str>) -> ReconcilePage {
+    let title = match policy {
+        Some(policy) => format!("{policy} 数据比对 {}", summary.month),
+        None => format!("数据比对 {}", summary.month),
+    };
+    let rows = |read: u64, accepted: u64, rejected: u64| {
+        format!(
+            "读入 {} · 接受 {} · 拒绝 {}",
+            integer_text(read.into()),
+            integer_text(accepted.into()),
+            integer_text(rejected.into())
+        )
+    };
+    let roster = &summary.roster;
+    let facts = vec![
+        ("计算基准日".to_string(), summary.as_of.clone()),
+        ("比对月份".to_string(), summary.month.clone()),
+        ("发放名册".to_string(), summary.roster_file.clone()),
+        ("住户".to_string(), rows(summary.households.read, summary.households.accepted, summary.households.rejected)),
+        (
+            "名册行".to_string(),
+            format!(
+                "{} · 本月比对 {} · 其他月份 {}",
+                rows(roster.read, roster.accepted, roster.rejected),
+                integer_text(roster.compared.into()),
+                integer_text(roster.other_months.into())
+            ),
+        ),
+    ];
+    let program_name = |id: &str| {
+        summary
+            .programs
+            .iter()
+            .find(|program| program.id == id)
+            .map_or_else(|| id.to_string(), |program| display_name(&program.id, &program.name))
+    };
+    let findings: Vec<String> = summary
+        .province
+        .programs
+        .first()
+        .map(|program| program.findings.iter().map(|finding| finding.finding.clone()).collect())
+        .unwrap_or_default();
+    let group = |group: &Group| FindingsGroup {
+        code: group.code.clone(),
+        name: group.name.clone(),
+        counts: group
+            .programs
+            .iter()
+            .map(|program| {
+                program
+                    .findings
+                    .iter()
+                    .map(|finding| FindingCount { count: finding.count, amount: finding.amount.clone() })
+                    .collect()
+            })
+            .collect(),
+    };
+    ReconcilePage {
+        title,
+        facts,
+        programs: summary.programs.iter().map(|program| display_name(&program.id, &program.name)).collect(),
+        findings,
+        province: group(&summary.province),
+        levels: vec![
+            ("设区市".to_string(), summary.cities.iter().map(group).collect()),
+            ("县区".to_string(), summary.counties.iter().map(group).collect()),
+        ],
+        visit_list_declared: summary.visit_list_declared,
+        visits: summary
+            .visit_first
+            .iter()
+            .map(|visit| VisitHousehold {
+                household_id: visit.household_id.clone(),
+                county_code: visit.county_code.clone(),
+                county_name: visit.county_name.clone(),
+                findings: visit
+                    .findings
+                    .iter()
+                    .map(|finding| VisitFinding {
+                        program: program_name(&finding.program),
+                        finding: finding.finding.clone(),
+                        computed: finding.computed.clone(),
+                        paid: finding.paid.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// A program as the page names it: its name, or its id when it has none.
+fn display_name(id: &str, name: &str) -> String {
+    if name.is_empty() { id.to_string() } else { name.to_string() }
+}
+
+/// The findings' sections, each heading starting with `prefix`.
+fn reconcile_sections(page: &mut Page, reconcile: &ReconcilePage, prefix: &str) {
+    province_section(page, reconcile, prefix);
+    for (level, groups) in &reconcile.levels {
+        level_section(page, reconcile, level, groups, prefix);
+    }
+    page.heading(&format!("{prefix}优先走访"));
+    if !reconcile.visit_list_declared {
+        page.note("政策没有规定季度走访名单(visit = …)。");
+    } else if reconcile.visits.is_empty() {
         page.note("走访名单中没有发现问题的户。");
     } else {
         page.note("季度走访名单中、比对发现问题的户,按输入顺序。");
@@ -115,7 +244,6 @@ pub fn render_reconcile_page(reconcile: &ReconcilePage) -> String {
         }
         page.push(&table.render());
     }
-    page.render()
 }
 
 /// The columns of a finding: its count and its amount.
@@ -155,8 +283,8 @@ fn total_cell(fen: Option<i128>) -> Cell {
     fen.map_or(Cell::Empty, Cell::money)
 }
 
-fn province_section(page: &mut Page, reconcile: &ReconcilePage) {
-    page.heading("全省");
+fn province_section(page: &mut Page, reconcile: &ReconcilePage, prefix: &str) {
+    page.heading(&format!("{prefix}全省"));
     let totals = group_totals(&reconcile.findings, &reconcile.province);
     let mut chart = BarChart::new("全省各类发现(户·项;无此户为名册行)");
     for (finding, (count, _)) in reconcile.findings.iter().zip(&totals) {
@@ -180,8 +308,8 @@ fn province_section(page: &mut Page, reconcile: &ReconcilePage) {
     page.push(&table.render());
 }
 
-fn level_section(page: &mut Page, reconcile: &ReconcilePage, level: &str, groups: &[FindingsGroup]) {
-    page.heading(&format!("按{level}"));
+fn level_section(page: &mut Page, reconcile: &ReconcilePage, level: &str, groups: &[FindingsGroup], prefix: &str) {
+    page.heading(&format!("{prefix}按{level}"));
     let label_of = |group: &FindingsGroup| if group.name.is_empty() { group.code.clone() } else { group.name.clone() };
     let totals: Vec<Vec<(u64, Option<i128>)>> =
         groups.iter().map(|group| group_totals(&reconcile.findings, group)).collect();
@@ -291,6 +419,7 @@ mod tests {
                     ),
                 ],
             )],
+            visit_list_declared: true,
             visits: vec![VisitHousehold {
                 household_id: "H<1>".into(),
                 county_code: "610102".into(),

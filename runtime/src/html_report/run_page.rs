@@ -166,11 +166,22 @@ pub struct BudgetLine {
 
 /// The page.
 pub fn render_run_page(report: &RunReport) -> String {
-    let title = match &report.policy {
+    let mut page = Page::new(&run_title(report));
+    run_facts(&mut page, report);
+    run_sections(&mut page, report);
+    page.render()
+}
+
+/// The title of a run's page (`shaanxi 汇总报告`).
+pub(super) fn run_title(report: &RunReport) -> String {
+    match &report.policy {
         Some(policy) => format!("{policy} 汇总报告"),
         None => format!("{} 汇总报告", report.table),
-    };
-    let mut page = Page::new(&title);
+    }
+}
+
+/// The header facts of a run: policy, as-of date, output table, rows read per input.
+pub(super) fn run_facts(page: &mut Page, report: &RunReport) {
     if let Some(policy) = &report.policy {
         page.fact("政策", policy);
     }
@@ -185,17 +196,20 @@ pub fn render_run_page(report: &RunReport) -> String {
         );
         page.fact(&input.label, &counts);
     }
+}
+
+/// The run's sections: the province, then per city and per county.
+pub(super) fn run_sections(page: &mut Page, report: &RunReport) {
     let province = report.levels.iter().find(|level| level.kind == LevelKind::Province);
     if let Some(level) = province {
-        province_section(&mut page, level, &report.budgets);
+        province_section(page, level, &report.budgets);
     }
     for kind in [LevelKind::City, LevelKind::County] {
         if let Some(level) = report.levels.iter().find(|level| level.kind == kind) {
-            level_section(&mut page, level, province.and_then(|province| province.groups.first()));
+            level_section(page, level, province.and_then(|province| province.groups.first()));
         }
     }
     page.note("拒绝的行及原因见同一目录下的 rejects.csv;本页数字与 report.md、report.json 相同。");
-    page.render()
 }
 
 fn level_word(kind: LevelKind) -> &'static str {

@@ -163,7 +163,12 @@ pub fn diff(base: &DiffSide<'_>, reform: &DiffSide<'_>, options: &RunOptions<'_>
         reform.jurisdictions,
         (side_info(base, "base"), side_info(reform, "reform")),
     )?;
-    for (name, text) in [("summary.md", impact::to_markdown(&summary)), ("summary.json", impact::to_json(&summary)?)] {
+    let html = crate::html_report::render_diff_page(&crate::html_report::from_impact(&summary));
+    for (name, text) in [
+        ("summary.md", impact::to_markdown(&summary)),
+        ("summary.json", impact::to_json(&summary)?),
+        ("report.html", html),
+    ] {
         let path = staging.file(name);
         std::fs::write(&path, text).map_err(|error| RuntimeError::write(&path, &error))?;
     }

@@ -7,7 +7,9 @@ use super::plan::{Mode, PassContext};
 use super::rejects::{RejectsWriter, write_reject};
 use crate::error::RuntimeError;
 use crate::hash::HashCollector;
-use crate::html_report::{InputRows, render_run_page};
+use crate::html_report::{
+    InputRows, from_summary, render_reconcile_page, render_run_and_reconcile_page, render_run_page,
+};
 use crate::output::{Staging, TablePlan, TableSink};
 use crate::reconcile::summary::{Counts, ReconcileSummary};
 use crate::reconcile::{RECONCILE_HEADER, ReconcileTotals};
@@ -148,6 +150,8 @@ impl Writer {
         for (sink, plan) in std::mem::take(&mut self.sinks).into_iter().zip(tables) {
             sink.finish(plan)?;
         }
+        // report.html: the run's figures, and with a roster the findings on the same page.
+        let mut run_page = None;
         if let (Some(plan), Some(total)) = (context.report, self.report.as_ref()) {
             let rendered = crate::report::render(
                 plan,
@@ -172,13 +176,11 @@ impl Writer {
                     rejected: counts.rejected,
                 })
                 .collect();
-            let html = render_run_page(&figures);
-            for (name, text) in
-                [("report.md", rendered.markdown), ("report.json", rendered.json), ("report.html", html)]
-            {
+            for (name, text) in [("report.md", rendered.markdown), ("report.json", rendered.json)] {
                 let path = staging.file(name);
                 std::fs::write(&path, text).map_err(|error| RuntimeError::write(&path, &error))?;
             }
+            run_page = Some(figures);
         }
         if let (Some(plan), Some((mut totals, mut file, path))) = (context.options.reconcile, self.reconcile.take()) {
             let rows = plan.unmatched_rows(&mut totals);
@@ -197,6 +199,17 @@ impl Writer {
                 std::fs::write(&path, text).map_err(|error| RuntimeError::write(&path, &error))?;
             }
             self.reconcile_summary = Some(summary);
+        }
+        let policy = context.options.policy_name.as_deref();
+        let html = match (&run_page, &self.reconcile_summary) {
+            (Some(run), Some(summary)) => Some(render_run_and_reconcile_page(run, &from_summary(summary, policy))),
+            (Some(run), None) => Some(render_run_page(run)),
+            (None, Some(summary)) => Some(render_reconcile_page(&from_summary(summary, policy))),
+            (None, None) => None,
+        };
+        if let Some(html) = html {
+            let path = staging.file("report.html");
+            std::fs::write(&path, html).map_err(|error| RuntimeError::write(&path, &error))?;
         }
         Ok(cases)
     }
