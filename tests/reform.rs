@@ -194,3 +194,33 @@ fn a_reform_column_with_a_default_may_be_absent_from_the_data() {
     assert_eq!(run("with.jsonl", "out_with_jsonl"), expected, "JSON lines with the columns");
     assert_eq!(run("without.jsonl", "out_without_jsonl"), expected, "JSON lines without the columns");
 }
+
+/// `--scenario` on `pol test` and `pol explain` layers the scenario over the policy's values, as
+/// on `pol run` and `pol check`: the child top-up at 15% pays 58.13 where the base test expects
+/// 38.75, so that test fails, and explain shows the scenario's amount.
+#[test]
+fn test_and_explain_take_a_scenario() {
+    let tmp = TempDir::new("scenario-test-explain");
+    let scenario = tmp.path().join("child15.toml");
+    std::fs::write(&scenario, "[province.\"2018-01-01\"]\n\"topup.child\" = \"15%\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let scenario = scenario.display().to_string();
+    let name = "有收入的三口之家:差额加儿童增发";
+    let (code, stdout, stderr) = pol(repo_root(), &["test", "policies/shaanxi", "--filter", name]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout.lines().last(), Some("1 passed, 0 failed"), "{stdout}");
+    let (code, stdout, stderr) =
+        pol(repo_root(), &["test", "policies/shaanxi", "--filter", name, "--scenario", &scenario]);
+    assert_eq!(code, 1, "the base's expectation breaks under the scenario\n{stdout}{stderr}");
+    assert!(format!("{stdout}{stderr}").contains("58.13"), "{stdout}{stderr}");
+    let (code, stdout, stderr) = pol(
+        repo_root(),
+        &["explain", "policies/shaanxi", "--test", name, "--as-of", "2019-07-01", "--scenario", &scenario],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("58.13"), "explain shows the scenario's top-up:\n{stdout}");
+    let (code, stdout, stderr) =
+        pol(repo_root(), &["explain", "policies/shaanxi", "--test", name, "--as-of", "2019-07-01"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(!stdout.contains("58.13") && stdout.contains("38.75"), "{stdout}");
+}
