@@ -49,6 +49,9 @@ enum Command {
         /// The as-of date for tests that do not give one.
         #[arg(long, default_value = DEFAULT_AS_OF, value_parser = parse_date)]
         as_of: i64,
+        /// A parameter-only scenario (TOML) layered over the policy's values.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
     },
     /// Rewrite .pol files in the canonical layout (comments kept).
     Fmt {
@@ -81,6 +84,9 @@ enum Command {
         /// The evaluation date.
         #[arg(long, default_value = DEFAULT_AS_OF, value_parser = parse_date)]
         as_of: i64,
+        /// A parameter-only scenario (TOML) layered over the policy's values.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
     },
     /// Evaluate the policy over households and persons files and write the outputs.
     Run(RunArgs),
@@ -268,17 +274,17 @@ fn main() -> ExitCode {
         Command::Check { policy, scenario } => {
             commands::check::check_scenario(&policy, scenario.as_deref(), format, &mut out, &mut err)
         }
-        Command::Test { policy, filter, engine, as_of } => {
+        Command::Test { policy, filter, engine, as_of, scenario } => {
             let engine = match engine {
                 EngineArg::Jit => EngineChoice::Jit,
                 EngineArg::Interp => EngineChoice::Interp,
                 EngineArg::Both => EngineChoice::Both,
             };
-            let options = commands::test::TestOptions { filter, engine, default_as_of: as_of };
+            let options = commands::test::TestOptions { filter, engine, default_as_of: as_of, scenario };
             commands::test::test(&policy, &options, format, &mut out, &mut err)
         }
         Command::Fmt { paths, check } => commands::fmt::fmt(&paths, check, format, &mut out, &mut err),
-        Command::Explain { policy, test, household, households, persons, cases, as_of } => {
+        Command::Explain { policy, test, household, households, persons, cases, as_of, scenario } => {
             let target = match (test, household, households, persons) {
                 (Some(test), _, _, _) => commands::explain::Target::Test(test),
                 (None, Some(id), Some(households), Some(persons)) => {
@@ -289,7 +295,7 @@ fn main() -> ExitCode {
                     return ExitCode::from(2);
                 }
             };
-            commands::explain::explain(&policy, &target, as_of, format, &mut out, &mut err)
+            commands::explain::explain(&policy, scenario.as_deref(), &target, as_of, format, &mut out, &mut err)
         }
         Command::Run(args) => commands::run::run(&run_command(args), format, &mut out, &mut err),
         Command::Reconcile { run, roster } => {

@@ -129,3 +129,98 @@ fn a_reform_and_the_same_scenario_give_identical_outputs() {
     assert_eq!(reform.lines().count(), base.lines().count());
     assert!(changed > 0, "some household with a child is paid more under the reform");
 }
+
+/// The example CSV as JSON lines (the examples hold no quotes or commas inside fields), every
+/// value a JSON string.
+fn csv_to_jsonl(text: &str) -> String {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let mut out = String::new();
+    for line in lines.filter(|line| !line.is_empty()) {
+        let fields: Vec<String> = header
+            .iter()
+            .zip(line.split(','))
+            .map(|(name, value)| format!("\"{name}\":\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\"")))
+            .collect();
+        out.push_str(&format!("{{{}}}\n", fields.join(",")));
+    }
+    out
+}
+
+/// A reform adding household columns with defaults runs over the example files, which lack
+/// them: the results equal a run over files that carry the columns filled with the defaults,
+/// for CSV and JSON lines (Parquet: runtime/tests/formats.rs).
+#[test]
+fn a_reform_column_with_a_default_may_be_absent_from_the_data() {
+    let tmp = TempDir::new("reform-column-default");
+    copy_dir(&shaanxi_dir(), &tmp.path().join("shaanxi"));
+    std::fs::create_dir_all(tmp.path().join("heat")).unwrap_or_else(|e| panic!("{e}"));
+    let reform = "reform of \"../shaanxi\"\n\nhousehold {\n  heating_months: int 0..12 = 5\n  \
+                  heating_subsidy: 元/月 = 12.5\n  heating_zone: text = \"北区\"\n}\n\n\
+                  output household_results for household {\n  heating_months\n  heating_subsidy\n  heating_zone\n}\n";
+    std::fs::write(tmp.path().join("heat/reform.pol"), reform).unwrap_or_else(|e| panic!("{e}"));
+    let examples = repo_root().join("examples");
+    let households = read_text(&examples.join("households.csv"));
+    let filled: String = households
+        .lines()
+        .enumerate()
+        .map(|(index, line)| {
+            if index == 0 {
+                format!("{line},heating_months,heating_subsidy,heating_zone\n")
+            } else {
+                format!("{line},5,12.50,北区\n")
+            }
+        })
+        .collect();
+    let write = |name: &str, text: &str| std::fs::write(tmp.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+    write("without.csv", &households);
+    write("with.csv", &filled);
+    write("without.jsonl", &csv_to_jsonl(&households));
+    write("with.jsonl", &csv_to_jsonl(&filled));
+    let persons = examples.join("persons.csv").display().to_string();
+    let cases = examples.join("cases.csv").display().to_string();
+    let run = |households: &str, out: &str| {
+        let args = ["run", "heat", "--households", households, "--persons", &persons, "--cases", &cases, "--out", out];
+        let (code, stdout, stderr) = pol(tmp.path(), &args);
+        assert_eq!(code, 0, "pol {args:?}\n{stdout}{stderr}");
+        read_text(&tmp.path().join(out).join("household_results.csv"))
+    };
+    let expected = run("with.csv", "out_with");
+    let header = expected.lines().next().unwrap_or_default();
+    assert!(header.ends_with(",heating_months,heating_subsidy,heating_zone"), "{header}");
+    let first = expected.lines().nth(1).unwrap_or_default();
+    assert!(first.ends_with(",5,12.50,北区"), "{first}");
+    assert_eq!(run("without.csv", "out_without"), expected, "CSV without the columns");
+    assert_eq!(run("with.jsonl", "out_with_jsonl"), expected, "JSON lines with the columns");
+    assert_eq!(run("without.jsonl", "out_without_jsonl"), expected, "JSON lines without the columns");
+}
+
+/// `--scenario` on `pol test` and `pol explain` layers the scenario over the policy's values, as
+/// on `pol run` and `pol check`: the child top-up at 15% pays 58.13 where the base test expects
+/// 38.75, so that test fails, and explain shows the scenario's amount.
+#[test]
+fn test_and_explain_take_a_scenario() {
+    let tmp = TempDir::new("scenario-test-explain");
+    let scenario = tmp.path().join("child15.toml");
+    std::fs::write(&scenario, "[province.\"2018-01-01\"]\n\"topup.child\" = \"15%\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let scenario = scenario.display().to_string();
+    let name = "有收入的三口之家:差额加儿童增发";
+    let (code, stdout, stderr) = pol(repo_root(), &["test", "policies/shaanxi", "--filter", name]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout.lines().last(), Some("1 passed, 0 failed"), "{stdout}");
+    let (code, stdout, stderr) =
+        pol(repo_root(), &["test", "policies/shaanxi", "--filter", name, "--scenario", &scenario]);
+    assert_eq!(code, 1, "the base's expectation breaks under the scenario\n{stdout}{stderr}");
+    assert!(format!("{stdout}{stderr}").contains("58.13"), "{stdout}{stderr}");
+    let (code, stdout, stderr) = pol(
+        repo_root(),
+        &["explain", "policies/shaanxi", "--test", name, "--as-of", "2019-07-01", "--scenario", &scenario],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains("58.13"), "explain shows the scenario's top-up:\n{stdout}");
+    let (code, stdout, stderr) =
+        pol(repo_root(), &["explain", "policies/shaanxi", "--test", name, "--as-of", "2019-07-01"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(!stdout.contains("58.13") && stdout.contains("38.75"), "{stdout}");
+}

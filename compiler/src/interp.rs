@@ -515,6 +515,7 @@ mod tests {
                     ty: ColumnTy::Value(*ty),
                     range: None,
                     default: None,
+                    default_cell: None,
                     span: span(0),
                 })
                 .collect(),

@@ -25,7 +25,7 @@
 //! what a reform changes is always read against one published text.
 
 use crate::diagnostic::Diagnostic;
-use crate::tir::{ExprKind, Program, RuleRole, Ty};
+use crate::tir::{ExprKind, Program, RuleId, RuleRole, Ty};
 use pol_grammar::ast::{self, EntityKind, Item, TypeExpr};
 use pol_grammar::{SourceId, Span};
 use std::collections::HashMap;
@@ -756,6 +756,7 @@ impl Merger<'_> {
                     .find(|expr| matches!(expr.kind, ExprKind::Rule(id) if id.0 as usize == target))
                     .map(|expr| (rule.name.clone(), expr.span))
             });
+            let reader = reader.or_else(|| non_rule_reader(program, RuleId(target as u32)));
             if let Some((reader, reader_span)) = reader {
                 let reader_at = (self.locate)(reader_span);
                 let entity = entity.keyword();
@@ -763,6 +764,37 @@ impl Merger<'_> {
             }
         }
     }
+}
+
+/// A reader of rule `target` other than a rule: an output's column or filter, the report's
+/// extra column, a program or the visit list (its name and the place it reads the rule), so
+/// that removing the rule without `instead` names it rather than failing the merged check.
+fn non_rule_reader(program: &Program, target: RuleId) -> Option<(String, Span)> {
+    for output in &program.outputs {
+        for (index, (column, rule)) in output.columns.iter().enumerate() {
+            if *rule == target {
+                let span = output.column_spans.get(index).copied().unwrap_or(output.span);
+                return Some((format!("output {} column {column}", output.name), span));
+            }
+        }
+        if output.filter == Some(target) {
+            return Some((format!("output {}", output.name), output.span));
+        }
+    }
+    if let Some(report) = &program.report
+        && let Some((column, _)) = report.extra_columns.iter().find(|(_, rule)| *rule == target)
+    {
+        let span = program.outputs.get(report.table).map_or(Span::default(), |output| output.span);
+        return Some((format!("report column {column}"), span));
+    }
+    if let Some(paid) = program.programs.iter().find(|paid| paid.rules.contains(&target)) {
+        return Some((format!("program {}", paid.id), paid.span));
+    }
+    if program.visit == Some(target) {
+        let span = program.rules.get(target.0 as usize).map_or(Span::default(), |rule| rule.span);
+        return Some(("visit".to_string(), span));
+    }
+    None
 }
 
 /// Before the merged policy is checked, from the checked probe files: an untyped replacement

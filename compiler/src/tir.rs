@@ -205,8 +205,12 @@ pub struct Column {
     pub ty: ColumnTy,
     /// Inclusive bounds for an `int` column.
     pub range: Option<(i64, i64)>,
-    /// The default for tests.
+    /// The default for tests, and for every row of a data file that lacks the column.
     pub default: Option<Word>,
+    /// The default written as a data file's cell would hold it (`4500.00`, `true`, a county
+    /// code…); a reader gives it to every row of a file without the column, to be typed as
+    /// that cell would be.
+    pub default_cell: Option<String>,
     /// The declaration.
     pub span: Span,
 }

@@ -344,3 +344,9 @@ standard = "350 元/年"
 "#;
     assert_snapshot!(errors(&sources(&[], &[], Some(scenario))));
 }
+
+#[test]
+fn removing_a_rule_that_only_an_output_reads() {
+    let reform = "reform of \"../base\"\nremove household benefit\n";
+    assert_snapshot!(errors(&sources(&[reform], &[], None)));
+}

@@ -337,3 +337,60 @@ fn control_characters_in_json_strings_reject_their_rows_too() {
     );
     assert_eq!(summary.households.accepted, 1);
 }
+
+/// `rows` with the columns named in `columns` taken out (`None`) or set to a value.
+fn edit_columns(text: &str, columns: &[(&str, Option<&str>)]) -> String {
+    let rows = csv_rows(text);
+    let header = rows.first().cloned().unwrap_or_default();
+    let mut out = String::new();
+    for (index, row) in rows.iter().enumerate() {
+        let mut fields = Vec::new();
+        for (name, value) in header.iter().zip(row) {
+            match columns.iter().find(|(column, _)| column == name) {
+                None => fields.push(value.clone()),
+                Some((_, None)) => {}
+                Some((_, Some(_))) if index == 0 => fields.push(value.clone()),
+                Some((_, Some(default))) => fields.push((*default).to_string()),
+            }
+        }
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Household columns with a default (`village: text = "示范村"`, `prev_dibao_monthly: 元/月 = 0`)
+/// may be absent from a CSV header, a Parquet schema or a JSON line: every row then holds the
+/// default, and the outputs equal those of files holding the default in every row.
+#[test]
+fn a_column_with_a_default_may_be_absent_in_every_format() {
+    let compiled = crate::shaanxi::shaanxi();
+    let inputs = Inputs::new();
+    crate::shaanxi::synthesize(&inputs, 300, 0.0, 5);
+    let households = inputs.read("households.csv");
+    assert!(households.lines().next().is_some_and(|header| header.contains(",village,")), "{households:.200}");
+    let with = edit_columns(&households, &[("village", Some("示范村")), ("prev_dibao_monthly", Some("0"))]);
+    let without = edit_columns(&households, &[("village", None), ("prev_dibao_monthly", None)]);
+    for (name, text) in [("with", &with), ("without", &without)] {
+        inputs.write(&format!("{name}.csv"), text.clone());
+        inputs.write(&format!("{name}.jsonl"), to_jsonl(text));
+        inputs.write(&format!("{name}.parquet"), to_parquet(text));
+    }
+    let mut expected = None;
+    for extension in ["csv", "jsonl", "parquet"] {
+        for name in ["with", "without"] {
+            let out = format!("{name}_{extension}");
+            let options = options(&compiled, &inputs, &format!("{name}.{extension}"), "persons.csv", None, &out);
+            let summary = run_ok(&compiled, &options);
+            let files: Vec<(String, Vec<u8>)> =
+                dir_files(&inputs.path(&out)).into_iter().filter(|(file, _)| file != "rejects.csv").collect();
+            match &expected {
+                None => expected = Some((summary.households, files)),
+                Some((households, expected_files)) => {
+                    assert_eq!(summary.households, *households, "{name}.{extension}");
+                    assert!(&files == expected_files, "{name}.{extension} gives other outputs");
+                }
+            }
+        }
+    }
+}

@@ -618,7 +618,14 @@ fn add_column(info: &mut EntityInfo<'_>, column: &ast::ColumnDecl, ty: ColumnTy,
         _ => None,
     };
     info.column_by_name.insert(column.name.name.clone(), id);
-    info.schema.columns.push(Column { name: column.name.name.clone(), ty, range, default: None, span: column.span });
+    info.schema.columns.push(Column {
+        name: column.name.name.clone(),
+        ty,
+        range,
+        default: None,
+        default_cell: None,
+        span: column.span,
+    });
 }
 
 /// Where a column's type is written.

@@ -35,6 +35,7 @@ impl Checker<'_> {
                     continue;
                 }
                 column.default = self.column_value("a default", column, default);
+                column.default_cell = column.default.and_then(|word| self.cell_text(column, word));
             }
             schema
         })

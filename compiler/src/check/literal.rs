@@ -116,6 +116,34 @@ impl Checker<'_> {
         Some(word)
     }
 
+    /// `word`, a value of `column`, as a data file's cell holding it is written (`4500.00`,
+    /// `0.150000000`, `true`, `2019-01-01`, a variant's name, a county code, the text itself).
+    pub(super) fn cell_text(&self, column: &Column, word: Word) -> Option<String> {
+        let decimals = |scale: u32| {
+            let unit = 10_i128.pow(scale);
+            let value = i128::from(word);
+            let sign = if value < 0 { "-" } else { "" };
+            let (whole, part) =
+                (value.unsigned_abs() / unit.unsigned_abs(), value.unsigned_abs() % unit.unsigned_abs());
+            format!("{sign}{whole}.{part:0width$}", width = scale as usize)
+        };
+        match column.ty {
+            ColumnTy::Key | ColumnTy::HouseholdRef | ColumnTy::Value(Ty::Text) => {
+                let index = crate::text::TextHandle::from_word(word).index as usize;
+                self.texts.texts.get(index).cloned()
+            }
+            ColumnTy::County => self.table.counties.get(usize::try_from(word).ok()?).map(|county| county.code.clone()),
+            ColumnTy::Value(Ty::Money(_)) => Some(decimals(2)),
+            ColumnTy::Value(Ty::Ratio) => Some(decimals(9)),
+            ColumnTy::Value(Ty::Int) => Some(word.to_string()),
+            ColumnTy::Value(Ty::Bool) => Some(if word == 0 { "false" } else { "true" }.to_string()),
+            ColumnTy::Value(Ty::Date) => Some(crate::date::format_iso(word)),
+            ColumnTy::Value(Ty::Enum(id)) => {
+                self.decls.enums.get(id.0 as usize)?.variants.get(usize::try_from(word).ok()?).cloned()
+            }
+        }
+    }
+
     /// A county code (a text literal) as the county's index in the jurisdictions table.
     fn county_code(&mut self, place: &'static str, column: &Column, expr: &ast::Expr) -> Option<Word> {
         let mut inner = expr;

@@ -71,7 +71,7 @@ fn ccol(index: u32) -> Expr {
 }
 
 fn column(name: &str, ty: ColumnTy) -> Column {
-    Column { name: name.into(), ty, range: None, default: None, span: fresh_span() }
+    Column { name: name.into(), ty, range: None, default: None, default_cell: None, span: fresh_span() }
 }
 
 fn value_columns(names: &[(&str, Ty)]) -> Vec<Column> {

@@ -6,7 +6,7 @@
 //! its definition as written and the first line of its doc comment, and finally the outcome.
 //! Values come from the reference interpreter: the explanation is the semantics.
 
-use super::{ErrorFormat, Status, load_and_compile};
+use super::{ErrorFormat, Status, load_with_scenario};
 use pol_compiler::diagnostic::Sources;
 use pol_compiler::engine::{Batch, BatchResult, CountyTable, Engine, Outcome};
 use pol_compiler::format::word_to_string;
@@ -38,16 +38,18 @@ pub enum Target {
     },
 }
 
-/// Explains one household; `as_of` applies unless the test gives its own.
+/// Explains one household; `as_of` applies unless the test gives its own; `scenario` is a
+/// parameter-only scenario layered over the policy's values (`--scenario S.toml`).
 pub fn explain(
     dir: &std::path::Path,
+    scenario: Option<&std::path::Path>,
     target: &Target,
     as_of: Word,
     format: ErrorFormat,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Status {
-    let (sources, policy) = match load_and_compile(dir, format, err) {
+    let (sources, policy) = match load_with_scenario(dir, scenario, format, err) {
         Ok(loaded) => loaded,
         Err(status) => return status,
     };

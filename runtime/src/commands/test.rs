@@ -2,7 +2,7 @@
 //! print `N passed, N failed`.
 
 use super::render::lang;
-use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_and_compile, make_engines};
+use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_with_scenario, make_engines};
 use pol_compiler::diagnostic::{Diagnostic, Sources};
 use pol_compiler::engine::{CountyTable, Engine};
 use pol_compiler::i18n::line;
@@ -41,6 +41,8 @@ pub struct TestOptions {
     pub engine: EngineChoice,
     /// The as-of date for tests that do not give one.
     pub default_as_of: Word,
+    /// A parameter-only scenario layered over the policy's values (`--scenario S.toml`).
+    pub scenario: Option<std::path::PathBuf>,
 }
 
 /// Runs the policy's tests; prints one line per test and the totals.
@@ -51,7 +53,7 @@ pub fn test(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Status {
-    let (sources, policy) = match load_and_compile(dir, format, err) {
+    let (sources, policy) = match load_with_scenario(dir, options.scenario.as_deref(), format, err) {
         Ok(loaded) => loaded,
         Err(status) => return status,
     };

@@ -1,12 +1,15 @@
 //! Checking a header (CSV's first record, Parquet's schema) against the entity's schema.
 
+use super::layout::ABSENT;
 use crate::error::RuntimeError;
 use pol_compiler::tir::EntitySchema;
 use pol_grammar::names::edit_distance;
 use std::collections::HashMap;
 
-/// The position in `header` of each schema column. Fails on a name that appears twice and on a
-/// declared column that is absent (suggesting the nearest unknown header name).
+/// The position in `header` of each schema column, [`ABSENT`] for a column the header lacks
+/// that has a default (every row then holds the default). Fails on a name that appears twice
+/// and on a declared column without a default that is absent (suggesting the nearest unknown
+/// header name).
 pub(crate) fn header_positions(
     header: &[String],
     file_name: &str,
@@ -23,6 +26,7 @@ pub(crate) fn header_positions(
     for column in &schema.columns {
         match first_position.get(column.name.as_str()).copied() {
             Some(position) => positions.push(position),
+            None if column.default_cell.is_some() => positions.push(ABSENT),
             None => {
                 let unknown = header.iter().filter(|name| !schema.columns.iter().any(|column| column.name == **name));
                 let nearest = unknown

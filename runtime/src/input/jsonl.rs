@@ -22,6 +22,8 @@ pub(crate) struct JsonlSource {
     file_name: String,
     columns: HashMap<String, usize>,
     n_columns: usize,
+    /// The text of each column's default (a line lacking the key holds it).
+    defaults: Vec<Option<String>>,
     bytes: Vec<u8>,
     cells: Vec<CellSpan>,
 }
@@ -36,6 +38,7 @@ impl JsonlSource {
             file_name: file_name(path),
             columns,
             n_columns: schema.columns.len(),
+            defaults: schema.columns.iter().map(|column| column.default_cell.clone()).collect(),
             bytes: Vec::new(),
             cells: Vec::new(),
         }
@@ -57,7 +60,7 @@ impl RecordSource for JsonlSource {
         self.bytes.clear();
         self.cells.clear();
         self.cells.resize(self.n_columns, CellSpan::MISSING);
-        let problem = parse_object(text, &self.columns, &mut self.bytes, &mut self.cells).err();
+        let problem = parse_object(text, &self.columns, &self.defaults, &mut self.bytes, &mut self.cells).err();
         if let Some(Problem::NotAnObject(_)) = problem {
             self.bytes.clear();
             self.cells.iter_mut().for_each(|cell| *cell = CellSpan::MISSING);
@@ -82,10 +85,12 @@ enum Problem {
     Value(String),
 }
 
-/// Parses one line into `bytes` and `cells`, or says why it is not a row.
+/// Parses one line into `bytes` and `cells`, or says why it is not a row. A key the line lacks
+/// whose column has a default (`defaults`) holds the default's text.
 fn parse_object(
     text: &str,
     columns: &HashMap<String, usize>,
+    defaults: &[Option<String>],
     bytes: &mut Vec<u8>,
     cells: &mut [CellSpan],
 ) -> Result<(), Problem> {
@@ -107,6 +112,13 @@ fn parse_object(
         let cell = value_cell(raw.get(), bytes).map_err(Problem::Value)?;
         if let Some(slot) = cells.get_mut(column) {
             *slot = cell;
+        }
+    }
+    for ((cell, seen), default) in cells.iter_mut().zip(&seen).zip(defaults) {
+        if let (false, Some(default)) = (seen, default) {
+            let start = bytes.len();
+            bytes.extend_from_slice(default.as_bytes());
+            *cell = CellSpan::text(start, bytes.len());
         }
     }
     Ok(())
@@ -196,8 +208,10 @@ mod tests {
             [("a".to_string(), 0), ("b".to_string(), 1), ("c".to_string(), 2)].into_iter().collect();
         let mut bytes = Vec::new();
         let mut cells = vec![CellSpan::MISSING; 3];
-        parse_object(text, &columns, &mut bytes, &mut cells).map_err(|problem| match problem {
-            Problem::NotAnObject(text) | Problem::Value(text) => text,
+        parse_object(text, &columns, &[None, None, Some("7".into())], &mut bytes, &mut cells).map_err(|problem| {
+            match problem {
+                Problem::NotAnObject(text) | Problem::Value(text) => text,
+            }
         })?;
         Ok(cells
             .iter()
@@ -215,7 +229,9 @@ mod tests {
             parse(r#"{"a": "王\"x", "b": 4500.50, "zz": 1, "c": true}"#),
             Ok(vec![Some("王\"x".into()), Some("4500.50".into()), Some("true".into())])
         );
-        assert_eq!(parse(r#"{"a": null, "b": [1]}"#), Ok(vec![None, Some("<not scalar>".into()), None]));
+        // `c` has a default: absent, it holds it; `null` stays a missing value.
+        assert_eq!(parse(r#"{"a": null, "b": [1]}"#), Ok(vec![None, Some("<not scalar>".into()), Some("7".into())]));
+        assert_eq!(parse(r#"{"c": null}"#), Ok(vec![None, None, None]));
         assert!(parse(r#"{"a": 1, "a": 2}"#).is_err_and(|reason| reason.contains("`a` appears twice")));
         assert!(parse("[1, 2]").is_err());
         assert!(parse(r#"{"a": 1} x"#).is_err());

@@ -6,15 +6,22 @@ use super::csv;
 use super::table::{Cell, CellSpan, RawTable};
 use std::borrow::Cow;
 
+/// The position of a schema column that the file lacks and that has a default: every row
+/// holds the default's text ([`Layout::Csv`]'s `absent`).
+pub(crate) const ABSENT: usize = usize::MAX;
+
 /// How the schema's columns are found in a file's rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Layout {
     /// CSV records: schema column `c` is field `positions[c]`; rows have `header.len()` fields.
     Csv {
-        /// Field position of each schema column.
+        /// Field position of each schema column ([`ABSENT`] for a defaulted column the file
+        /// lacks).
         positions: Vec<usize>,
         /// The header's names.
         header: Vec<String>,
+        /// The columns the file lacks, with the text of their default.
+        absent: Vec<(usize, String)>,
     },
     /// Pre-split rows: cell `c` is schema column `c`.
     Cells,
@@ -55,9 +62,16 @@ impl Layout {
         let row = table.row_bytes(index);
         match self {
             Layout::Cells => RowCells { base: row, cells: table.row_cells(index), width_mismatch: None },
-            Layout::Csv { positions, header } => {
-                let uses_scratch =
+            Layout::Csv { positions, header, absent } => {
+                let mut uses_scratch =
                     csv::split_record(row, table.row_quoted(index), &mut splitter.fields, &mut splitter.scratch);
+                if !absent.is_empty() && !uses_scratch {
+                    // The defaults are appended to a copy of the record, where the fields keep
+                    // their offsets.
+                    splitter.scratch.clear();
+                    splitter.scratch.extend_from_slice(row);
+                    uses_scratch = true;
+                }
                 splitter.cells.clear();
                 for position in positions {
                     let cell = splitter
@@ -65,6 +79,13 @@ impl Layout {
                         .get(*position)
                         .map_or(CellSpan::MISSING, |(start, end)| CellSpan::text(*start, *end));
                     splitter.cells.push(cell);
+                }
+                for (column, text) in absent {
+                    let start = splitter.scratch.len();
+                    splitter.scratch.extend_from_slice(text.as_bytes());
+                    if let Some(cell) = splitter.cells.get_mut(*column) {
+                        *cell = CellSpan::text(start, splitter.scratch.len());
+                    }
                 }
                 let width = splitter.fields.len();
                 let width_mismatch = (width != header.len()).then_some((width, header.len()));

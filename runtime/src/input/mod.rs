@@ -14,10 +14,13 @@
 //! | `.jsonl`, `.ndjson` | one JSON object per line, keys are column names | a string's contents; a number's literal text as written (`4500.5`, not `4500.50`); `true`/`false`; `null` or an absent key is a missing value |
 //! | `.parquet` | Parquet, columns named as in the policy | strings as they are; integers in decimal; booleans `true`/`false`; `date32` as `YYYY-MM-DD`; decimals with their scale's digits (`decimal(10,2)` 4500 → `4500.00`); a null is a missing value |
 //!
-//! Columns the policy does not declare are allowed and ignored; a declared column that is
-//! missing from the header (CSV) or the schema (Parquet), or a header naming a column twice,
-//! stops the run before anything is written. A JSON line lacking a key has that value missing,
-//! which rejects the row. Empty lines are skipped in CSV and JSON lines (they still count in
+//! Columns the policy does not declare are allowed and ignored. A declared column with a
+//! default that the file lacks (the header, the Parquet schema, a JSON line's keys) gives every
+//! such row the default's text ([`pol_compiler::tir::Column::default_cell`]), typed as a cell
+//! holding it would be. A declared column without a default that is missing from the header
+//! (CSV) or the schema (Parquet), or a header naming a column twice, stops the run before
+//! anything is written; a JSON line lacking such a key has that value missing, which rejects
+//! the row. Empty lines are skipped in CSV and JSON lines (they still count in
 //! line numbers); a leading UTF-8 byte-order mark is skipped. The `line` of a row is its line in
 //! the file (CSV: the header is line 1; a quoted field spanning lines gives its first line); for
 //! Parquet, where there are no lines, row `i` (from 0) has line `i + 2`, the line it would have
@@ -37,7 +40,7 @@ mod mapped;
 mod parquet;
 mod table;
 
-pub(crate) use layout::{Layout, RowCells, Splitter};
+pub(crate) use layout::{ABSENT, Layout, RowCells, Splitter};
 pub(crate) use table::{Cell, CellSpan, RawTable, RecordSource, TableSize, file_name};
 
 use crate::error::RuntimeError;
@@ -113,7 +116,14 @@ pub(crate) fn open(path: &Path, schema: &EntitySchema) -> Result<OpenedInput, Ru
     match format {
         InputFormat::Csv => {
             let (source, positions, header) = csv::CsvSource::open(file, path, &file_name, schema)?;
-            let layout = Layout::Csv { positions, header };
+            let absent = positions
+                .iter()
+                .zip(&schema.columns)
+                .enumerate()
+                .filter(|(_, (position, _))| **position == layout::ABSENT)
+                .filter_map(|(index, (_, column))| Some((index, column.default_cell.clone()?)))
+                .collect();
+            let layout = Layout::Csv { positions, header, absent };
             Ok(OpenedInput { source: Box::new(source), layout, file_name, total })
         }
         InputFormat::Jsonl => {

@@ -21,13 +21,22 @@ use pol_compiler::tir::EntitySchema;
 /// Rows decoded per Parquet batch.
 const BATCH_ROWS: usize = 8192;
 
+/// Where a schema column's cells come from.
+enum ColumnCells {
+    /// A column of the file.
+    Array(ArrayRef),
+    /// The default's text, for a column the file lacks.
+    Default(String),
+}
+
 /// A Parquet file's rows.
 pub(crate) struct ParquetSource {
     reader: ParquetRecordBatchReader,
     file_name: String,
-    /// The schema columns' names, in schema order.
-    names: Vec<String>,
-    batch: Option<(RecordBatch, Vec<ArrayRef>)>,
+    /// The schema columns' names, in schema order, with the default's text of a column the
+    /// file lacks.
+    names: Vec<(String, Option<String>)>,
+    batch: Option<(RecordBatch, Vec<ColumnCells>)>,
     row: usize,
     rows_read: u64,
     bytes: Vec<u8>,
@@ -49,7 +58,7 @@ impl ParquetSource {
         let arrow_schema = builder.schema().clone();
         let header: Vec<String> = arrow_schema.fields().iter().map(|field| field.name().clone()).collect();
         let positions = header_positions(&header, file_name, schema)?;
-        for position in &positions {
+        for position in positions.iter().filter(|position| **position != super::layout::ABSENT) {
             let Some(field) = arrow_schema.fields().get(*position) else { continue };
             if !supported(field.data_type()) {
                 return Err(RuntimeError::ColumnType {
@@ -60,7 +69,8 @@ impl ParquetSource {
             }
         }
         let total = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
-        let mut roots = positions.clone();
+        let mut roots: Vec<usize> =
+            positions.iter().copied().filter(|position| *position != super::layout::ABSENT).collect();
         roots.sort_unstable();
         roots.dedup();
         let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
@@ -68,7 +78,15 @@ impl ParquetSource {
         let source = ParquetSource {
             reader,
             file_name: file_name.to_string(),
-            names: schema.columns.iter().map(|column| column.name.clone()).collect(),
+            names: schema
+                .columns
+                .iter()
+                .zip(&positions)
+                .map(|(column, position)| {
+                    let absent = (*position == super::layout::ABSENT).then(|| column.default_cell.clone()).flatten();
+                    (column.name.clone(), absent)
+                })
+                .collect(),
             batch: None,
             row: 0,
             rows_read: 0,
@@ -90,7 +108,11 @@ impl ParquetSource {
             let batch = next
                 .map_err(|error| RuntimeError::Parquet { file: self.file_name.clone(), message: error.to_string() })?;
             let mut columns = Vec::with_capacity(self.names.len());
-            for name in &self.names {
+            for (name, absent) in &self.names {
+                if let Some(default) = absent {
+                    columns.push(ColumnCells::Default(default.clone()));
+                    continue;
+                }
                 let column = batch
                     .column_by_name(name)
                     .ok_or_else(|| RuntimeError::internal(format!("column `{name}` vanished from a Parquet batch")))?;
@@ -102,7 +124,7 @@ impl ParquetSource {
                 } else {
                     column.clone()
                 };
-                columns.push(column);
+                columns.push(ColumnCells::Array(column));
             }
             self.batch = Some((batch, columns));
             self.row = 0;
@@ -120,11 +142,14 @@ impl RecordSource for ParquetSource {
         self.cells.clear();
         for column in columns {
             let start = self.bytes.len();
-            let cell = if write_cell(column.as_ref(), self.row, &mut self.bytes) {
-                CellSpan::text(start, self.bytes.len())
-            } else {
-                CellSpan::MISSING
+            let written = match column {
+                ColumnCells::Array(array) => write_cell(array.as_ref(), self.row, &mut self.bytes),
+                ColumnCells::Default(text) => {
+                    self.bytes.extend_from_slice(text.as_bytes());
+                    true
+                }
             };
+            let cell = if written { CellSpan::text(start, self.bytes.len()) } else { CellSpan::MISSING };
             self.cells.push(cell);
         }
         let line = self.rows_read + 2;

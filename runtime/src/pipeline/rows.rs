@@ -63,7 +63,7 @@ pub(crate) fn width_problem(
         Layout::Csv { positions, .. } => positions
             .iter()
             .zip(&schema.columns)
-            .find(|(position, _)| **position >= width)
+            .find(|(position, _)| **position >= width && **position != crate::input::ABSENT)
             .map(|(_, column)| column.name.clone()),
         Layout::Cells => None,
     };

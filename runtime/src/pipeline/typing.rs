@@ -140,6 +140,15 @@ impl Block {
         self.spans.clear();
         self.spans.resize(rows * n_columns, Span { start: 0, end: MISSING });
         self.unquoted.clear();
+        // The defaults of columns the file lacks, once per block, in the unquoted bytes.
+        let mut defaults: Vec<(usize, Span)> = Vec::new();
+        if let Layout::Csv { absent, .. } = layout {
+            for (column, text) in absent {
+                let start = self.unquoted.len();
+                self.unquoted.extend_from_slice(text.as_bytes());
+                defaults.push((*column, Span { start: start | UNQUOTED, end: self.unquoted.len() }));
+            }
+        }
         // Where field `f` of row 0 goes in `spans` (past the end for fields no column reads).
         self.field_slots.clear();
         self.field_slots.extend(columns_of_field.iter().map(|column| column.map_or(usize::MAX / 2, |c| c * rows)));
@@ -192,6 +201,11 @@ impl Block {
                         }
                         width = splitter.fields.len();
                     }
+                    for (column, span) in &defaults {
+                        if let Some(slot) = self.spans.get_mut(column * rows + offset) {
+                            *slot = *span;
+                        }
+                    }
                     if width != header.len()
                         && let (Some(problem), Some(slot)) =
                             (width_problem(layout, schema, Some((width, header.len()))), problems.get_mut(index))
@@ -241,7 +255,7 @@ pub(crate) fn type_table(
     }
     let kinds: Vec<ColumnKind> = schema.columns.iter().map(ColumnKind::of).collect();
     let columns_of_field: Vec<Option<usize>> = match layout {
-        Layout::Csv { positions, header } => {
+        Layout::Csv { positions, header, .. } => {
             (0..header.len()).map(|field| positions.iter().position(|position| *position == field)).collect()
         }
         Layout::Cells => Vec::new(),

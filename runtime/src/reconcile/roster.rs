@@ -276,6 +276,7 @@ fn roster_schema() -> EntitySchema {
         ty,
         range: None,
         default: None,
+        default_cell: None,
         span: Span::default(),
     };
     EntitySchema {
