@@ -1,8 +1,8 @@
 //! `pol diff BASE [REFORM] --households F --persons F [--cases F] [--as-of D] [--base-as-of D]`:
 //! what a change does. Compiles both policies (REFORM defaults to BASE, the base date to the
 //! reform's), resolves each for its date and hands both to [`crate::pipeline::diff`], which
-//! evaluates them in one pass and writes `changes.csv`, `rejects.csv`, `summary.md` and
-//! `summary.json`.
+//! evaluates them in one pass and writes `changes.csv`, `rejects.csv`, `summary.md`,
+//! `summary.json` and `report.html`.
 
 use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_for_date, make_engines};
 use crate::pipeline::{DiffSide, RunOptions};
