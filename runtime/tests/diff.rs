@@ -168,7 +168,7 @@ fn a_hand_computed_reform() {
     assert_eq!(json["groups"][0]["money"][1]["change"], "250.00");
     assert!(inputs.read("out/summary.md").contains("| plain | 0 | 1 |"), "{}", inputs.read("out/summary.md"));
     let names: Vec<String> = dir_files(&inputs.path("out")).into_iter().map(|(name, _)| name).collect();
-    assert_eq!(names, ["changes.csv", "rejects.csv", "summary.json", "summary.md"]);
+    assert_eq!(names, ["changes.csv", "rejects.csv", "report.html", "summary.json", "summary.md"]);
 }
 
 #[test]

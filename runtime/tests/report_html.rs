@@ -271,6 +271,7 @@ fn example_diff(out: &Path) -> String {
     let command = pol_runtime::commands::diff::DiffCommand {
         base: root.join("policies/shaanxi"),
         reform: None,
+        scenario: None,
         households: root.join("examples/households.csv"),
         persons: root.join("examples/persons.csv"),
         cases: Some(root.join("examples/cases.csv")),

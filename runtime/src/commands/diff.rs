@@ -1,9 +1,9 @@
 //! `pol diff BASE [REFORM] --households F --persons F [--cases F] [--as-of D] [--base-as-of D]
 //! [--scenario S.toml]`:
 //! what a change does. Compiles both policies (REFORM defaults to BASE, the base date to the
-//! reform's; a scenario is layered over the reform side), resolves each for its date and hands both to [`crate::pipeline::diff`], which
-//! evaluates them in one pass and writes `changes.csv`, `rejects.csv`, `summary.md` and
-//! `summary.json`.
+//! reform's; a scenario is layered over the reform side), resolves each for its date and hands
+//! both to [`crate::pipeline::diff`], which evaluates them in one pass and writes `changes.csv`,
+//! `rejects.csv`, `summary.md`, `summary.json` and `report.html`.
 
 use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_for_date, make_engines};
 use crate::pipeline::{DiffSide, RunOptions};

@@ -61,6 +61,9 @@
 //! program and per group, the households to visit first) take the amounts as the summaries
 //! write them (plain decimals in 元), so `pol diff` and `pol reconcile` only map their summary's
 //! fields into these structs.
+//! The maps are here: [`from_impact`] (`pol diff`'s `ImpactSummary`) and [`from_summary`]
+//! (`pol reconcile`'s `ReconcileSummary`); [`render_run_and_reconcile_page`] puts a run's
+//! figures and the findings on one page, as `pol reconcile` writes it.
 //!
 //! Modules: `markup` (a leaf: [`Html`], escaping, number text, pixel text), `page`, `table`,
 //! `chart`, `run_page`, `diff_page`, `reconcile_page`; none imports this module.
