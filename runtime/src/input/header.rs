@@ -1,6 +1,6 @@
 //! Checking a header (CSV's first record, Parquet's schema) against the entity's schema.
 
-use super::layout::ABSENT;
+use super::table::ABSENT;
 use crate::error::RuntimeError;
 use pol_compiler::tir::EntitySchema;
 use pol_grammar::names::edit_distance;

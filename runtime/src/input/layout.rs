@@ -6,9 +6,7 @@ use super::csv;
 use super::table::{Cell, CellSpan, RawTable};
 use std::borrow::Cow;
 
-/// The position of a schema column that the file lacks and that has a default: every row
-/// holds the default's text ([`Layout::Csv`]'s `absent`).
-pub(crate) const ABSENT: usize = usize::MAX;
+pub(crate) use super::table::ABSENT;
 
 /// How the schema's columns are found in a file's rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
