@@ -1,10 +1,13 @@
 //! Checking a header (CSV's first record, Parquet's schema) against the entity's schema.
 
-use super::table::ABSENT;
 use crate::error::RuntimeError;
 use pol_compiler::tir::EntitySchema;
 use pol_grammar::names::edit_distance;
 use std::collections::HashMap;
+
+/// The position of a schema column that the file lacks and that has a default: every row
+/// holds the default's text (CSV: `Layout::Csv`'s `absent`).
+pub(crate) const ABSENT: usize = usize::MAX;
 
 /// The position in `header` of each schema column, [`ABSENT`] for a column the header lacks
 /// that has a default (every row then holds the default). Fails on a name that appears twice

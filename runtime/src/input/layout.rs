@@ -6,15 +6,13 @@ use super::csv;
 use super::table::{Cell, CellSpan, RawTable};
 use std::borrow::Cow;
 
-pub(crate) use super::table::ABSENT;
-
 /// How the schema's columns are found in a file's rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Layout {
     /// CSV records: schema column `c` is field `positions[c]`; rows have `header.len()` fields.
     Csv {
-        /// Field position of each schema column ([`ABSENT`] for a defaulted column the file
-        /// lacks).
+        /// Field position of each schema column (`header::ABSENT` for a defaulted column the
+        /// file lacks).
         positions: Vec<usize>,
         /// The header's names.
         header: Vec<String>,

@@ -40,7 +40,8 @@ mod mapped;
 mod parquet;
 mod table;
 
-pub(crate) use layout::{ABSENT, Layout, RowCells, Splitter};
+pub(crate) use header::ABSENT;
+pub(crate) use layout::{Layout, RowCells, Splitter};
 pub(crate) use table::{Cell, CellSpan, RawTable, RecordSource, TableSize, file_name};
 
 use crate::error::RuntimeError;
@@ -120,7 +121,7 @@ pub(crate) fn open(path: &Path, schema: &EntitySchema) -> Result<OpenedInput, Ru
                 .iter()
                 .zip(&schema.columns)
                 .enumerate()
-                .filter(|(_, (position, _))| **position == layout::ABSENT)
+                .filter(|(_, (position, _))| **position == header::ABSENT)
                 .filter_map(|(index, (_, column))| Some((index, column.default_cell.clone()?)))
                 .collect();
             let layout = Layout::Csv { positions, header, absent };

@@ -58,7 +58,7 @@ impl ParquetSource {
         let arrow_schema = builder.schema().clone();
         let header: Vec<String> = arrow_schema.fields().iter().map(|field| field.name().clone()).collect();
         let positions = header_positions(&header, file_name, schema)?;
-        for position in positions.iter().filter(|position| **position != super::layout::ABSENT) {
+        for position in positions.iter().filter(|position| **position != super::header::ABSENT) {
             let Some(field) = arrow_schema.fields().get(*position) else { continue };
             if !supported(field.data_type()) {
                 return Err(RuntimeError::ColumnType {
@@ -70,7 +70,7 @@ impl ParquetSource {
         }
         let total = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
         let mut roots: Vec<usize> =
-            positions.iter().copied().filter(|position| *position != super::layout::ABSENT).collect();
+            positions.iter().copied().filter(|position| *position != super::header::ABSENT).collect();
         roots.sort_unstable();
         roots.dedup();
         let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
@@ -83,7 +83,7 @@ impl ParquetSource {
                 .iter()
                 .zip(&positions)
                 .map(|(column, position)| {
-                    let absent = (*position == super::layout::ABSENT).then(|| column.default_cell.clone()).flatten();
+                    let absent = (*position == super::header::ABSENT).then(|| column.default_cell.clone()).flatten();
                     (column.name.clone(), absent)
                 })
                 .collect(),

@@ -4,11 +4,6 @@
 use crate::error::RuntimeError;
 use std::path::Path;
 
-/// The position of a schema column that the file lacks and that has a default: every row
-/// holds the default's text (`Layout::Csv`'s `absent`). Here, in the leaf, because the header
-/// check makes it and the layout reads it.
-pub(crate) const ABSENT: usize = usize::MAX;
-
 /// The file name of a path (what `rejects.csv` and diagnostics show).
 pub(crate) fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
