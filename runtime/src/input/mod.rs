@@ -31,10 +31,12 @@
 
 pub(crate) mod csv;
 mod header;
+pub(crate) use header::header_positions;
 mod jsonl;
 mod layout;
 mod mapped;
 mod parquet;
+pub(crate) use parquet::{supported as arrow_type_supported, write_cell as write_arrow_cell};
 mod table;
 
 pub(crate) use layout::{Layout, RowCells, Splitter};

@@ -140,7 +140,7 @@ impl RecordSource for ParquetSource {
 }
 
 /// Whether a column of this type can be read exactly.
-fn supported(data_type: &DataType) -> bool {
+pub(crate) fn supported(data_type: &DataType) -> bool {
     match data_type {
         DataType::Utf8
         | DataType::LargeUtf8
@@ -162,7 +162,7 @@ fn supported(data_type: &DataType) -> bool {
 }
 
 /// Appends the text of `array[row]`; `false` for a null.
-fn write_cell(array: &dyn Array, row: usize, out: &mut Vec<u8>) -> bool {
+pub(crate) fn write_cell(array: &dyn Array, row: usize, out: &mut Vec<u8>) -> bool {
     if array.is_null(row) {
         return false;
     }

@@ -30,6 +30,7 @@ mod plan;
 mod sink;
 mod staging;
 
+pub(crate) use parquet::sorted_batch;
 pub(crate) use part::PartBuilder;
 pub use plan::OutputFormat;
 pub(crate) use plan::{TablePart, TablePlan, sorted_text_rows};
