@@ -99,6 +99,12 @@ impl Evaluator {
         self
     }
 
+    /// The same evaluator with other reject names (see [`Evaluator::with_file_names`]), for one
+    /// evaluation: the policy and the engine are shared, not copied.
+    pub fn with_file_names_ref<'a>(&'a self, households: &str, persons: &str, cases: &str) -> Named<'a> {
+        Named { evaluator: self, file_names: [households.to_string(), persons.to_string(), cases.to_string()] }
+    }
+
     /// The policy.
     pub fn program(&self) -> &Program {
         &self.program
@@ -139,6 +145,20 @@ impl Evaluator {
             input,
         )?;
         Ok(Evaluated { tables: output.tables, rejects: output.rejects, counts: output.counts })
+    }
+}
+
+/// An [`Evaluator`] borrowed with other reject names.
+pub struct Named<'a> {
+    evaluator: &'a Evaluator,
+    file_names: [String; 3],
+}
+
+impl Named<'_> {
+    /// [`Evaluator::evaluate_nested`] with these names.
+    pub fn evaluate_nested(&self, households: &RecordBatch) -> Result<Evaluated, RuntimeError> {
+        let input = nested_input(&self.evaluator.program, households, &self.file_names)?;
+        self.evaluator.evaluate(&input)
     }
 }
 
