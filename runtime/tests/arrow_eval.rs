@@ -171,3 +171,84 @@ fn arrow_batches_evaluate_as_pol_run_on_generated_data_with_bad_rows() {
     crate::shaanxi::synthesize(&inputs, 1_500, 0.05, 14);
     check_layouts(&compiled, &inputs);
 }
+
+fn parquet_bytes(batch: &RecordBatch) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(&mut bytes, batch.schema(), None).unwrap();
+    writer.write(batch).unwrap();
+    writer.close().unwrap();
+    bytes
+}
+
+/// `pol run` over `households` (with `persons`, `cases` when given) into `out`: status, stderr.
+fn cli_run(
+    inputs: &Inputs,
+    households: &str,
+    persons: Option<&str>,
+    cases: Option<&str>,
+    out: &str,
+) -> (pol_runtime::commands::Status, String) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let command = pol_runtime::commands::run::RunCommand {
+        policy: root.join("policies/shaanxi"),
+        households: inputs.path(households),
+        persons: persons.map(|name| inputs.path(name)),
+        cases: cases.map(|name| inputs.path(name)),
+        as_of: as_of(),
+        out: inputs.path(out),
+        engine: pol_runtime::commands::EngineChoice::Jit,
+        threads: Some(2),
+        timings: false,
+        output_format: OutputFormat::Csv,
+        scenario: None,
+    };
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    let status =
+        pol_runtime::commands::run::run(&command, pol_runtime::commands::ErrorFormat::Plain, &mut stdout, &mut stderr);
+    (status, String::from_utf8_lossy(&stderr).into_owned())
+}
+
+#[test]
+fn pol_run_reads_the_nested_layout_as_the_flat_files() {
+    let inputs = Inputs::new();
+    crate::shaanxi::synthesize(&inputs, 1_200, 0.05, 7);
+    let (households, persons, cases) =
+        (inputs.read("households.csv"), inputs.read("persons.csv"), inputs.read("cases.csv"));
+    for drop_reference in [false, true] {
+        let (nested, nested_persons, nested_cases) = nest(&households, &persons, &cases, drop_reference);
+        inputs.write("nested.parquet", parquet_bytes(&nested));
+        inputs.write("nested_persons.csv", nested_persons);
+        inputs.write("nested_cases.csv", nested_cases);
+        let (status, stderr) =
+            cli_run(&inputs, "households.csv", Some("nested_persons.csv"), Some("nested_cases.csv"), "flat");
+        assert_eq!(status, pol_runtime::commands::Status::Success, "{stderr}");
+        let (status, stderr) = cli_run(&inputs, "nested.parquet", None, None, "nested");
+        assert_eq!(status, pol_runtime::commands::Status::Success, "{stderr}");
+        let flat = dir_files(&inputs.path("flat"));
+        let nested = dir_files(&inputs.path("nested"));
+        assert_eq!(flat.len(), nested.len());
+        for ((name, flat), (nested_name, nested)) in flat.iter().zip(&nested) {
+            assert_eq!(name, nested_name);
+            let (flat, nested) = (String::from_utf8_lossy(flat), String::from_utf8_lossy(nested));
+            if name == "rejects.csv" {
+                // The rows are the same; members are named after the file that holds them.
+                let renamed = flat
+                    .replace("households.csv,", "nested.parquet,")
+                    .replace("nested_persons.csv,", "nested.parquet,")
+                    .replace("nested_cases.csv,", "nested.parquet,");
+                assert_eq!(renamed, nested, "{name}");
+            } else if name.ends_with(".csv") {
+                assert_eq!(flat, nested, "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn pol_run_without_persons_on_a_flat_households_file_says_how_to_fix_it() {
+    let inputs = Inputs::new();
+    crate::shaanxi::synthesize(&inputs, 20, 0.0, 7);
+    let (status, stderr) = cli_run(&inputs, "households.csv", None, None, "out");
+    assert_eq!(status, pol_runtime::commands::Status::Failure);
+    insta::assert_snapshot!("no_persons", stderr);
+}
