@@ -209,7 +209,7 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
             outputs: outputs.clone(),
             report: if has_report { Some(report.clone()?) } else { None },
             programs: programs.clone()?,
-            visit: visit.clone()?,
+            visit: visit?,
             tests: tests.iter().cloned().collect::<Option<Vec<_>>>()?,
             texts: std::mem::take(&mut checker.texts.texts),
         })

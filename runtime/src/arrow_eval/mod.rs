@@ -287,7 +287,7 @@ impl RowNulls for StructArray {
 
 /// Appends row `row`: each schema column's cell from its array, or `fill` where the batch has
 /// no such column (the household reference of a nested member).
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "the context of one evaluation, passed as it is")]
 fn push_row(
     table: &mut RawTable,
     bytes: &mut Vec<u8>,

@@ -49,7 +49,6 @@ pub(crate) struct MemoryOutput {
 }
 
 /// Evaluates `input` on `pool` in chunks of `chunk_households` households.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn evaluate(
     program: &Program,
     counties: &CountyTable,
