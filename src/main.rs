@@ -151,9 +151,9 @@ struct RunArgs {
     /// Households file (.csv, .jsonl or .parquet).
     #[arg(long)]
     households: PathBuf,
-    /// Persons file.
+    /// Persons file (not needed when a Parquet households file holds them in a `persons` list column).
     #[arg(long)]
-    persons: PathBuf,
+    persons: Option<PathBuf>,
     /// Temporary-assistance cases file.
     #[arg(long)]
     cases: Option<PathBuf>,

@@ -37,7 +37,7 @@ fn pol_run(dir: &Path, policy: &Path, as_of: &str, out: &Path) -> String {
     let command = commands::run::RunCommand {
         policy: policy.to_path_buf(),
         households: dir.join("households.csv"),
-        persons: dir.join("persons.csv"),
+        persons: Some(dir.join("persons.csv")),
         cases: Some(dir.join("cases.csv")),
         as_of: day(as_of),
         out: out.to_path_buf(),

@@ -170,7 +170,7 @@ impl<'t> DataSet<'t> {
         let command = commands::run::RunCommand {
             policy: shaanxi_dir(),
             households: self.input("households.csv"),
-            persons: self.input("persons.csv"),
+            persons: Some(self.input("persons.csv")),
             cases: Some(self.input("cases.csv")),
             as_of,
             out: out.clone(),

@@ -367,6 +367,19 @@ pub enum RuntimeError {
         why: String,
     },
 
+    /// `pol run` without `--persons` on a households file that does not hold them.
+    #[error("no persons: `{file}` has no `persons` list column, and no persons file was given")]
+    #[diagnostic(
+        code(pol::run::no_persons),
+        help(
+            "give the persons file with `--persons FILE`, or a Parquet households file whose `persons` column lists each household's members (list<struct<…>>)"
+        )
+    )]
+    NoPersons {
+        /// The households file's name.
+        file: String,
+    },
+
     /// A bug: an invariant of the runtime does not hold.
     #[error("internal error: {message}; please report this")]
     #[diagnostic(code(pol::run::internal))]
@@ -443,6 +456,7 @@ impl RuntimeError {
             | RuntimeError::ColumnType { .. }
             | RuntimeError::Parquet { .. }
             | RuntimeError::UndeclaredEntity { .. }
+            | RuntimeError::NoPersons { .. }
             | RuntimeError::Schema { .. }
             | RuntimeError::NoPrograms { .. }
             | RuntimeError::AmountOverflow { .. }

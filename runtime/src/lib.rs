@@ -15,6 +15,7 @@
 //! command lines (that is the `pol` binary). Tests: unit tests beside each module, integration
 //! tests in `runtime/tests/` (one binary, `main.rs`). No feature flags.
 
+pub mod arrow_eval;
 pub mod commands;
 pub mod doc;
 pub mod error;

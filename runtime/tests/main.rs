@@ -2,6 +2,7 @@
 
 #![expect(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "tests fail loudly")]
 
+mod arrow_eval;
 mod atomicity;
 mod diagnostics;
 mod diff;

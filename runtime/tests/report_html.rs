@@ -12,7 +12,7 @@ fn example_run(out: &Path) -> String {
     let command = pol_runtime::commands::run::RunCommand {
         policy: root.join("policies/shaanxi"),
         households: root.join("examples/households.csv"),
-        persons: root.join("examples/persons.csv"),
+        persons: Some(root.join("examples/persons.csv")),
         cases: Some(root.join("examples/cases.csv")),
         as_of: as_of(),
         out: out.to_path_buf(),
@@ -238,7 +238,7 @@ fn example_command(out: &Path) -> pol_runtime::commands::run::RunCommand {
     pol_runtime::commands::run::RunCommand {
         policy: root.join("policies/shaanxi"),
         households: root.join("examples/households.csv"),
-        persons: root.join("examples/persons.csv"),
+        persons: Some(root.join("examples/persons.csv")),
         cases: Some(root.join("examples/cases.csv")),
         as_of: as_of(),
         out: out.to_path_buf(),

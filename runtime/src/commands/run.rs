@@ -17,8 +17,9 @@ pub struct RunCommand {
     pub policy: PathBuf,
     /// Households file.
     pub households: PathBuf,
-    /// Persons file.
-    pub persons: PathBuf,
+    /// Persons file; `None` when the households file (Parquet) holds them in a `persons` list
+    /// column.
+    pub persons: Option<PathBuf>,
     /// Cases file.
     pub cases: Option<PathBuf>,
     /// The evaluation date.
@@ -79,9 +80,15 @@ pub(crate) fn run_with_roster(
             return Status::Error;
         }
     };
-    let mut options =
-        RunOptions::new(command.households.clone(), command.persons.clone(), command.out.clone(), command.as_of);
-    options.cases = command.cases.clone();
+    let (persons, cases) = match nested_inputs(command, &policy.program) {
+        Ok(inputs) => inputs,
+        Err(error) => {
+            super::render::print_report(err, format, miette::Report::new(error));
+            return Status::Failure;
+        }
+    };
+    let mut options = RunOptions::new(command.households.clone(), persons, command.out.clone(), command.as_of);
+    options.cases = cases;
     options.output_format = command.output_format;
     options.threads = command.threads;
     options.progress = std::io::stderr().is_terminal();
@@ -117,6 +124,26 @@ pub(crate) fn run_with_roster(
 }
 
 /// The policy's name for `report.html`: its directory's name (`policies/shaanxi` → `shaanxi`).
+/// The persons and cases files: as given, or else the households file itself when it is a
+/// Parquet file in the nested layout (members in `persons` and `cases` list columns).
+fn nested_inputs(
+    command: &RunCommand,
+    program: &pol_compiler::tir::Program,
+) -> Result<(std::path::PathBuf, Option<std::path::PathBuf>), crate::RuntimeError> {
+    if let Some(persons) = &command.persons {
+        return Ok((persons.clone(), command.cases.clone()));
+    }
+    let (persons, cases) = crate::input::nested_columns(&command.households)?;
+    if !persons {
+        return Err(crate::RuntimeError::NoPersons { file: crate::input::file_name(&command.households) });
+    }
+    let cases = match &command.cases {
+        Some(cases) => Some(cases.clone()),
+        None => (cases && program.case.declared).then(|| command.households.clone()),
+    };
+    Ok((command.households.clone(), cases))
+}
+
 fn policy_name(policy: &std::path::Path) -> Option<String> {
     let path = if policy.file_name().is_some() { policy.to_path_buf() } else { policy.canonicalize().ok()? };
     path.file_name().map(|name| name.to_string_lossy().into_owned())

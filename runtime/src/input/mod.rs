@@ -34,15 +34,18 @@
 
 pub(crate) mod csv;
 mod header;
+pub(crate) use header::header_positions;
 mod jsonl;
 mod layout;
 mod mapped;
 mod parquet;
+pub(crate) use parquet::{supported as arrow_type_supported, write_cell as write_arrow_cell};
 mod table;
 
 pub(crate) use header::ABSENT;
 pub(crate) use layout::{Layout, RowCells, Splitter};
-pub(crate) use table::{Cell, CellSpan, RawTable, RecordSource, TableSize, file_name};
+pub use table::file_name;
+pub(crate) use table::{Cell, CellSpan, RawTable, RecordSource, TableSize};
 
 use crate::error::RuntimeError;
 use pol_compiler::tir::EntitySchema;
@@ -105,6 +108,19 @@ pub(crate) fn not_rereadable(path: &Path) -> Result<Option<&'static str>, Runtim
         }
     }
     Ok(Some(if file_type.is_dir() { "a directory" } else { "not a regular file" }))
+}
+
+/// Which of the nested layout's list columns (`persons`, `cases`) a households file has: a
+/// Parquet file may hold each household's members (`pol run` then needs no persons file).
+pub fn nested_columns(path: &Path) -> Result<(bool, bool), RuntimeError> {
+    if InputFormat::of_path(path)? != InputFormat::Parquet {
+        return Ok((false, false));
+    }
+    let file = std::fs::File::open(path).map_err(|error| RuntimeError::read(path, &error))?;
+    let builder = ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|error| RuntimeError::Parquet { file: file_name(path), message: error.to_string() })?;
+    let has = |name: &str| builder.schema().fields().find(name).is_some();
+    Ok((has("persons"), has("cases")))
 }
 
 /// Opens an input file for `schema` and checks its header: every declared column present,

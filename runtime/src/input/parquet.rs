@@ -17,6 +17,8 @@ use arrow::datatypes::{
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use pol_compiler::tir::EntitySchema;
+use pol_grammar::ast::EntityKind;
+use std::sync::Arc;
 
 /// Rows decoded per Parquet batch.
 const BATCH_ROWS: usize = 8192;
@@ -36,7 +38,10 @@ pub(crate) struct ParquetSource {
     /// The schema columns' names, in schema order, with the default's text of a column the
     /// file lacks.
     names: Vec<(String, Option<String>)>,
-    batch: Option<(RecordBatch, Vec<ColumnCells>)>,
+    /// The loaded batch's rows and its schema columns.
+    batch: Option<(usize, Vec<ColumnCells>)>,
+    /// Reading the members in a list column of a households file (the nested layout).
+    members: Option<Members>,
     row: usize,
     rows_read: u64,
     bytes: Vec<u8>,
@@ -56,6 +61,11 @@ impl ParquetSource {
         };
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
         let arrow_schema = builder.schema().clone();
+        if let Some(list) = member_column(schema.kind)
+            && let Ok((index, field)) = arrow_schema.fields().find(list).ok_or(())
+        {
+            return ParquetSource::open_members(builder, index, field.clone(), file_name, schema);
+        }
         let header: Vec<String> = arrow_schema.fields().iter().map(|field| field.name().clone()).collect();
         let positions = header_positions(&header, file_name, schema)?;
         for position in positions.iter().filter(|position| **position != super::header::ABSENT) {
@@ -88,6 +98,7 @@ impl ParquetSource {
                 })
                 .collect(),
             batch: None,
+            members: None,
             row: 0,
             rows_read: 0,
             bytes: Vec::new(),
@@ -96,17 +107,92 @@ impl ParquetSource {
         Ok((source, total))
     }
 
+    /// Opens the members (persons or cases) in list column `index` of a households file.
+    fn open_members(
+        builder: ParquetRecordBatchReaderBuilder<std::fs::File>,
+        index: usize,
+        field: arrow::datatypes::FieldRef,
+        file_name: &str,
+        schema: &EntitySchema,
+    ) -> Result<(ParquetSource, u64), RuntimeError> {
+        let parquet_error = |error: parquet::errors::ParquetError| RuntimeError::Parquet {
+            file: file_name.to_string(),
+            message: error.to_string(),
+        };
+        let wrong_type = || RuntimeError::ColumnType {
+            file: file_name.to_string(),
+            column: field.name().clone(),
+            data_type: field.data_type().to_string(),
+        };
+        let item = match field.data_type() {
+            DataType::List(item) | DataType::LargeList(item) => item,
+            _ => return Err(wrong_type()),
+        };
+        let DataType::Struct(fields) = item.data_type() else { return Err(wrong_type()) };
+        let mut header: Vec<String> = fields.iter().map(|field| field.name().clone()).collect();
+        let reference = schema.household_ref.and_then(|column| schema.columns.get(column.0 as usize));
+        if let Some(column) = reference
+            && !header.contains(&column.name)
+        {
+            header.push(column.name.clone());
+        }
+        let positions = header_positions(&header, file_name, schema)?;
+        for position in &positions {
+            let Some(member) = fields.get(*position) else { continue };
+            if !supported(member.data_type()) {
+                return Err(RuntimeError::ColumnType {
+                    file: file_name.to_string(),
+                    column: format!("{}.{}", field.name(), member.name()),
+                    data_type: member.data_type().to_string(),
+                });
+            }
+        }
+        // The household id fills a reference the members leave out.
+        let household_key =
+            reference.and_then(|column| builder.schema().fields().find(&column.name)).map(|(key, _)| key);
+        let mut roots = vec![index];
+        roots.extend(household_key);
+        roots.sort_unstable();
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+        let reader = builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().map_err(parquet_error)?;
+        let members = Members {
+            list: field.name().clone(),
+            positions,
+            n_fields: fields.len(),
+            household_key: reference.map(|column| column.name.clone()),
+        };
+        let source = ParquetSource {
+            reader,
+            file_name: file_name.to_string(),
+            names: schema.columns.iter().map(|column| (column.name.clone(), None)).collect(),
+            batch: None,
+            members: Some(members),
+            row: 0,
+            rows_read: 0,
+            bytes: Vec::new(),
+            cells: Vec::new(),
+        };
+        // The members' number is known only by reading: progress counts households.
+        Ok((source, 0))
+    }
+
     /// Makes sure a batch with an unread row is loaded; `false` at the end.
     fn load(&mut self) -> Result<bool, RuntimeError> {
         loop {
-            if let Some((batch, _)) = &self.batch
-                && self.row < batch.num_rows()
+            if let Some((rows, _)) = &self.batch
+                && self.row < *rows
             {
                 return Ok(true);
             }
             let Some(next) = self.reader.next() else { return Ok(false) };
             let batch = next
                 .map_err(|error| RuntimeError::Parquet { file: self.file_name.clone(), message: error.to_string() })?;
+            if let Some(members) = &self.members {
+                let (rows, arrays) = members.flatten(&batch, &self.file_name)?;
+                self.batch = Some((rows, arrays.into_iter().map(ColumnCells::Array).collect()));
+                self.row = 0;
+                continue;
+            }
             let mut columns = Vec::with_capacity(self.names.len());
             for (name, absent) in &self.names {
                 if let Some(default) = absent {
@@ -126,7 +212,7 @@ impl ParquetSource {
                 };
                 columns.push(ColumnCells::Array(column));
             }
-            self.batch = Some((batch, columns));
+            self.batch = Some((batch.num_rows(), columns));
             self.row = 0;
         }
     }
@@ -164,8 +250,117 @@ impl RecordSource for ParquetSource {
     }
 }
 
+/// The list column holding an entity's rows in the nested layout: `persons` or `cases`.
+pub(crate) fn member_column(kind: EntityKind) -> Option<&'static str> {
+    match kind {
+        EntityKind::Household => None,
+        EntityKind::Person => Some("persons"),
+        EntityKind::Case => Some("cases"),
+    }
+}
+
+/// How the members of a nested households file are read.
+struct Members {
+    /// The list column.
+    list: String,
+    /// The struct field of each schema column (`n_fields` for the household reference filled
+    /// from the household id).
+    positions: Vec<usize>,
+    n_fields: usize,
+    /// The household id column's name.
+    household_key: Option<String>,
+}
+
+impl Members {
+    /// A households batch's members as one column per schema column.
+    fn flatten(&self, batch: &RecordBatch, file_name: &str) -> Result<(usize, Vec<ArrayRef>), RuntimeError> {
+        let internal = || RuntimeError::internal(format!("column `{}` vanished from a Parquet batch", self.list));
+        let list = batch.column_by_name(&self.list).ok_or_else(internal)?;
+        let (ranges, values): (Vec<(usize, usize)>, ArrayRef) = match list.data_type() {
+            DataType::List(_) => {
+                let array = list.as_list::<i32>();
+                (
+                    list_ranges(array, array.value_offsets().iter().map(|offset| *offset as usize)),
+                    array.values().clone(),
+                )
+            }
+            DataType::LargeList(_) => {
+                let array = list.as_list::<i64>();
+                (
+                    list_ranges(array, array.value_offsets().iter().map(|offset| *offset as usize)),
+                    array.values().clone(),
+                )
+            }
+            _ => return Err(internal()),
+        };
+        let structs = values.as_struct_opt().ok_or_else(internal)?;
+        // Members in order, household by household (a null list or struct has none).
+        let mut take = Vec::new();
+        let mut owner = Vec::new();
+        for (household, (start, end)) in ranges.into_iter().enumerate() {
+            for member in start..end {
+                if structs.is_valid(member) {
+                    take.push(member as u64);
+                    owner.push(household);
+                }
+            }
+        }
+        let take = arrow::array::UInt64Array::from(take);
+        let household_ids = match &self.household_key {
+            Some(name) => batch.column_by_name(name).cloned(),
+            None => None,
+        };
+        let mut columns = Vec::with_capacity(self.positions.len());
+        for position in &self.positions {
+            let column = if *position < self.n_fields {
+                let child = structs.columns().get(*position).ok_or_else(internal)?;
+                arrow::compute::take(child.as_ref(), &take, None).map_err(|error| RuntimeError::Parquet {
+                    file: file_name.to_string(),
+                    message: error.to_string(),
+                })?
+            } else {
+                let mut ids = arrow::array::StringBuilder::new();
+                let mut text = Vec::new();
+                for household in &owner {
+                    text.clear();
+                    match &household_ids {
+                        Some(array) if write_cell(array.as_ref(), *household, &mut text) => {
+                            ids.append_value(String::from_utf8_lossy(&text));
+                        }
+                        _ => ids.append_null(),
+                    }
+                }
+                Arc::new(ids.finish()) as ArrayRef
+            };
+            let column = if matches!(column.data_type(), DataType::Dictionary(..)) {
+                arrow::compute::cast(&column, &DataType::Utf8).map_err(|error| RuntimeError::Parquet {
+                    file: file_name.to_string(),
+                    message: error.to_string(),
+                })?
+            } else {
+                column
+            };
+            columns.push(column);
+        }
+        Ok((owner.len(), columns))
+    }
+}
+
+/// The `(start, end)` of each list of a list array (empty for a null list).
+fn list_ranges(list: &dyn Array, offsets: impl Iterator<Item = usize>) -> Vec<(usize, usize)> {
+    let offsets: Vec<usize> = offsets.collect();
+    offsets
+        .windows(2)
+        .enumerate()
+        .map(|(row, pair)| match pair {
+            [start, end] if !list.is_null(row) => (*start, *end),
+            _ => (0, 0),
+        })
+        .collect()
+}
+
 /// Whether a column of this type can be read exactly.
-fn supported(data_type: &DataType) -> bool {
+pub(crate) fn supported(data_type: &DataType) -> bool {
     match data_type {
         DataType::Utf8
         | DataType::LargeUtf8
@@ -187,7 +382,7 @@ fn supported(data_type: &DataType) -> bool {
 }
 
 /// Appends the text of `array[row]`; `false` for a null.
-fn write_cell(array: &dyn Array, row: usize, out: &mut Vec<u8>) -> bool {
+pub(crate) fn write_cell(array: &dyn Array, row: usize, out: &mut Vec<u8>) -> bool {
     if array.is_null(row) {
         return false;
     }

@@ -5,7 +5,7 @@ use crate::error::RuntimeError;
 use std::path::Path;
 
 /// The file name of a path (what `rejects.csv` and diagnostics show).
-pub(crate) fn file_name(path: &Path) -> String {
+pub fn file_name(path: &Path) -> String {
     path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
 }
 

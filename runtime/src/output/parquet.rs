@@ -104,6 +104,17 @@ pub(crate) fn write_sorted(
     plan: &TablePlan,
     parts: Vec<TablePart>,
 ) -> Result<(), RuntimeError> {
+    let sorted = sorted_batch(plan, parts)?;
+    let mut writer = writer(file, path, plan)?;
+    if sorted.num_rows() > 0 {
+        writer.write(&sorted).map_err(|error| RuntimeError::write(path, &error))?;
+    }
+    writer.close().map_err(|error| RuntimeError::write(path, &error))?;
+    Ok(())
+}
+
+/// Keyed parts as one batch sorted by key (stable: equal keys keep their order).
+pub(crate) fn sorted_batch(plan: &TablePlan, parts: Vec<TablePart>) -> Result<RecordBatch, RuntimeError> {
     let mut batches = Vec::new();
     let mut keys = Vec::new();
     for part in parts {
@@ -122,12 +133,5 @@ pub(crate) fn write_sorted(
     }
     order.sort_by_key(|(key, _)| *key);
     let indices = arrow::array::UInt32Array::from_iter_values(order.into_iter().map(|(_, row)| row));
-    let sorted =
-        arrow::compute::take_record_batch(&all, &indices).map_err(|error| RuntimeError::internal(error.to_string()))?;
-    let mut writer = writer(file, path, plan)?;
-    if sorted.num_rows() > 0 {
-        writer.write(&sorted).map_err(|error| RuntimeError::write(path, &error))?;
-    }
-    writer.close().map_err(|error| RuntimeError::write(path, &error))?;
-    Ok(())
+    arrow::compute::take_record_batch(&all, &indices).map_err(|error| RuntimeError::internal(error.to_string()))
 }

@@ -79,8 +79,22 @@ impl CaseStore {
         let n_cells = if opened.layout == Layout::Cells { schema.columns.len() } else { 0 };
         let mut table = RawTable::new(n_cells);
         while source.next_into(&mut table)? {}
+        CaseStore::from_table(&table, &opened.layout, &opened.file_name, program, typer, used)
+    }
+
+    /// Types every case of `table` (read from `file_name` with `layout`); `used[c]` says whether
+    /// rules read column `c`. (Arrow evaluation hands its case rows here too.)
+    pub(crate) fn from_table(
+        table: &RawTable,
+        layout: &Layout,
+        file_name: &str,
+        program: &Program,
+        typer: &FieldTyper<'_>,
+        used: &[bool],
+    ) -> Result<CaseStore, RuntimeError> {
+        let schema = &program.case;
         let mut store = CaseStore::empty(schema);
-        store.file_name = opened.file_name.clone();
+        store.file_name = file_name.to_string();
         for (index, (column, slot)) in schema.columns.iter().zip(store.text_columns.iter_mut()).enumerate() {
             // INVARIANT: `used` has one flag per case column (`used_columns`).
             let is_used =
@@ -91,10 +105,10 @@ impl CaseStore {
         let mut splitter = Splitter::default();
         for index in 0..table.len() {
             let line = table.line(index)?;
-            if opened.layout != Layout::Cells {
-                check_utf8(&opened.layout, &table, index, &opened.file_name)?;
+            if *layout != Layout::Cells {
+                check_utf8(layout, table, index, file_name)?;
             }
-            let cells = opened.layout.cells(&table, index, &mut splitter);
+            let cells = layout.cells(table, index, &mut splitter);
             // A missing id or household reference is stored empty: the row is rejected for it.
             let text_of = |column: Option<ColumnId>| match column.map(|column| cells.get(column.0 as usize)) {
                 Some(Cell::Text(text)) => utf8(text),
@@ -104,7 +118,7 @@ impl CaseStore {
             let id = store.store_text(text_of(schema.key)?)?;
             let mut problem = table.row_problem(index).map(|reason| Problem::bad_row("", reason.to_string()));
             if problem.is_none() {
-                problem = width_problem(&opened.layout, schema, cells.width_mismatch);
+                problem = width_problem(layout, schema, cells.width_mismatch);
             }
             let start = store.words.len();
             store.words.resize(start + schema.columns.len(), 0);

@@ -116,6 +116,7 @@
 mod cases;
 mod diff;
 mod duplicates;
+pub(crate) mod memory;
 mod messages;
 mod options;
 mod plan;
@@ -142,7 +143,8 @@ use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::tir::Program;
 use reader::{ChunkReader, GroupedReader, UngroupedReader, open_input};
 use schedule::{
-    PassHashes, Settled, add_times, check_schemas, ensure_rereadable, pipeline, progress_bar, settle, used_columns,
+    PassHashes, Settled, add_times, check_entities, check_schemas, ensure_rereadable, pipeline, progress_bar, settle,
+    used_columns,
 };
 use std::sync::Mutex;
 use std::time::Instant;

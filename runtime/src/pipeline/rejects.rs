@@ -164,7 +164,11 @@ impl RejectsWriter {
 
 /// The cases' counts and `rejects.csv` rows, in line order: a case with a problem of its own,
 /// a case rejected with its household, and a case whose household never showed up.
-fn case_rejects(program: &Program, cases: &CaseStore, decisions: &[Option<CaseDecision>]) -> (RowCounts, Vec<u8>) {
+pub(crate) fn case_rejects(
+    program: &Program,
+    cases: &CaseStore,
+    decisions: &[Option<CaseDecision>],
+) -> (RowCounts, Vec<u8>) {
     let mut counts = RowCounts::default();
     let mut rows = Vec::new();
     let household_ref = program

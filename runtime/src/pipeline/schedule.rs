@@ -88,6 +88,11 @@ pub(crate) fn add_times(timings: &mut Timings, pass: &Timings) {
 
 /// Fails when the schemas lack what a run needs.
 pub(crate) fn check_schemas(program: &Program, options: &RunOptions<'_>) -> Result<(), RuntimeError> {
+    check_entities(program, options.cases.is_some())
+}
+
+/// Fails when the schemas lack what a run needs (`has_cases`: cases are given).
+pub(crate) fn check_entities(program: &Program, has_cases: bool) -> Result<(), RuntimeError> {
     if program.household.key.is_none() {
         return Err(RuntimeError::Schema {
             entity: "household",
@@ -109,7 +114,7 @@ pub(crate) fn check_schemas(program: &Program, options: &RunOptions<'_>) -> Resu
             help: "declare the person's household as `household_id: household`",
         });
     }
-    if options.cases.is_some() {
+    if has_cases {
         if !program.case.declared {
             return Err(RuntimeError::UndeclaredEntity { entity: "case" });
         }

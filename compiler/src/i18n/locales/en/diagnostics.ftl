@@ -357,6 +357,9 @@ pol-input-parquet = `{ $file }` is not a readable Parquet file: { $message }
 pol-run-undeclared-entity = the policy declares no `{ $entity }` entity, but a { $entity } file was given
     .help = declare `{ $entity } {"{"} … {"}"}` in the policy, or leave the file out
 
+pol-run-no-persons = no persons: `{ $file }` has no `persons` list column, and no persons file was given
+    .help = give the persons file with `--persons FILE`, or a Parquet households file whose `persons` column lists each household's members (list<struct<…>>)
+
 pol-run-schema = the `{ $entity }` entity declares no { $what } column
     .help = { $help }
 

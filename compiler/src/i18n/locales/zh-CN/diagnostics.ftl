@@ -357,6 +357,9 @@ pol-input-parquet = `{ $file }` 不是可读取的 Parquet 文件：{ $message }
 pol-run-undeclared-entity = 政策没有声明 `{ $entity }` 实体，却提供了 `{ $entity }` 文件
     .help = 请在政策中声明 `{ $entity } {"{"} … {"}"}`，或不提供该文件
 
+pol-run-no-persons = 没有人员数据：`{ $file }` 没有 `persons` 列表列，也没有提供人员文件
+    .help = 请用 `--persons 文件` 提供人员文件，或提供一个 Parquet 家庭文件，其 `persons` 列列出每户的成员（list<struct<…>>）
+
 pol-run-schema = `{ $entity }` 实体没有声明 { $what } 列
     .help = { $help }
 
