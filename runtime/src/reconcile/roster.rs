@@ -1,5 +1,6 @@
 //! Reading a roster (`household_id,program,month,amount`: what was paid) into a [`Roster`]:
-//! every row validated whatever its month, the accepted rows indexed by household.
+//! every row validated whatever its month (in parallel pieces of a block), the accepted rows
+//! indexed by household in file order.
 //!
 //! Memory: a household id is kept once, in one text buffer, found through a map from its 64-bit
 //! hash (ids with the same hash are chained and compared exactly); a row costs 32 bytes. A
