@@ -2,6 +2,7 @@
 //! resolves its parameters for the as-of date and hands the files to [`crate::pipeline::run`].
 
 use super::{EngineChoice, EngineUse, ErrorFormat, Status, load_for_date, make_engines};
+use crate::error::RuntimeError;
 pub use crate::output::OutputFormat;
 use crate::pipeline::RunOptions;
 use crate::reconcile::Reconcile;
@@ -58,28 +59,6 @@ pub(crate) fn run_with_roster(
             Ok(loaded) => loaded,
             Err(status) => return status,
         };
-    let reconcile = match roster {
-        Some(roster) => {
-            match Reconcile::read(&command.policy, roster, &policy.program, &policy.jurisdictions, command.as_of) {
-                Ok(reconcile) => Some(reconcile),
-                Err(error) => {
-                    let status = if error.is_policy_or_data_error() { Status::Failure } else { Status::Error };
-                    super::render::print_report(err, format, miette::Report::new(error));
-                    return status;
-                }
-            }
-        }
-        None => None,
-    };
-    let engine_choice = if command.engine == EngineChoice::Both { EngineChoice::Jit } else { command.engine };
-    let engine = match make_engines(&policy.program, engine_choice, EngineUse::Outputs) {
-        Ok(mut engines) if !engines.is_empty() => engines.remove(0),
-        Ok(_) => return Status::Error,
-        Err(report) => {
-            super::render::print_report(err, format, report);
-            return Status::Error;
-        }
-    };
     let (persons, cases) = match nested_inputs(command, &policy.program) {
         Ok(inputs) => inputs,
         Err(error) => {
@@ -95,6 +74,40 @@ pub(crate) fn run_with_roster(
     options.timings = command.timings;
     options.sources = Some(&sources);
     options.policy_name = policy_name(&command.policy);
+    // A bad `--threads` is reported by the pipeline, after the roster's errors as it always
+    // was; the roster is then checked on one thread.
+    let roster_threads = options.worker_threads().unwrap_or(1);
+    let engine_choice = if command.engine == EngineChoice::Both { EngineChoice::Jit } else { command.engine };
+    // The roster is read while the engine is compiled; its errors come first.
+    let (program, jurisdictions) = (&policy.program, &policy.jurisdictions);
+    let (reconcile, engines) = std::thread::scope(|scope| {
+        let reading = roster.map(|roster| {
+            scope.spawn(move || {
+                Reconcile::read(&command.policy, roster, program, jurisdictions, (command.as_of, roster_threads))
+            })
+        });
+        let engines = make_engines(program, engine_choice, EngineUse::Outputs);
+        let reconcile = reading
+            .map(|handle| handle.join().unwrap_or_else(|_| Err(RuntimeError::internal("the roster's reader stopped"))));
+        (reconcile, engines)
+    });
+    let reconcile = match reconcile {
+        Some(Ok(reconcile)) => Some(reconcile),
+        Some(Err(error)) => {
+            let status = if error.is_policy_or_data_error() { Status::Failure } else { Status::Error };
+            super::render::print_report(err, format, miette::Report::new(error));
+            return status;
+        }
+        None => None,
+    };
+    let engine = match engines {
+        Ok(mut engines) if !engines.is_empty() => engines.remove(0),
+        Ok(_) => return Status::Error,
+        Err(report) => {
+            super::render::print_report(err, format, report);
+            return Status::Error;
+        }
+    };
     options.reconcile = reconcile.as_ref();
     match crate::pipeline::run(&policy.program, &counties, &policy.jurisdictions, &options, engine.as_ref()) {
         Ok(summary) => {

@@ -125,20 +125,24 @@ struct CountyNames {
 }
 
 impl Reconcile {
-    /// Reads the roster at `path` for `program`'s programs, comparing the month of `as_of`.
-    /// Fails when the policy declares no program.
+    /// Reads the roster at `path` for `program`'s programs, comparing the month of `as_of`,
+    /// checking its rows on `threads` threads. Fails when the policy declares no program.
     pub fn read(
         policy_dir: &Path,
         path: &Path,
         program: &Program,
         jurisdictions: &JurisdictionTable,
-        as_of: Word,
+        (as_of, threads): (Word, usize),
     ) -> Result<Reconcile, RuntimeError> {
         if program.programs.is_empty() {
             return Err(RuntimeError::NoPrograms { policy: policy_dir.display().to_string() });
         }
         let typer = FieldTyper::new(program, jurisdictions);
-        let roster = Roster::read(path, &program.programs, &typer)?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|error| RuntimeError::internal(error.to_string()))?;
+        let roster = Roster::read(path, &program.programs, &typer, &pool)?;
         let slot = |id: &pol_compiler::tir::RuleId| {
             program
                 .rule(*id)

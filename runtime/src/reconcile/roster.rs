@@ -1,5 +1,6 @@
 //! Reading a roster (`household_id,program,month,amount`: what was paid) into a [`Roster`]:
-//! every row validated whatever its month, the accepted rows indexed by household.
+//! every row validated whatever its month (in parallel pieces of a block), the accepted rows
+//! indexed by household in file order.
 //!
 //! Memory: a household id is kept once, in one text buffer, found through a map from its 64-bit
 //! hash (ids with the same hash are chained and compared exactly); a row costs 32 bytes. A
@@ -14,6 +15,7 @@ use pol_compiler::date;
 use pol_compiler::tir::{Column, ColumnTy, EntitySchema, PaidProgram, Ty, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::{EntityKind, Period};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -27,7 +29,10 @@ pub const ROSTER_COLUMNS: [&str; 4] = ["household_id", "program", "month", "amou
 pub(crate) type Month = u32;
 
 /// Rows read before the table buffer is emptied.
-const READ_BLOCK: usize = 4_096;
+const READ_BLOCK: usize = 65_536;
+
+/// Rows one thread checks at a time.
+const CHECK_PIECE: usize = 4_096;
 
 /// One accepted roster row.
 #[derive(Debug, Clone, Copy)]
@@ -89,15 +94,25 @@ pub(crate) struct Roster {
 }
 
 impl Roster {
-    /// Reads and validates every row of `path` against the programs.
-    pub(crate) fn read(path: &Path, programs: &[PaidProgram], typer: &FieldTyper<'_>) -> Result<Roster, RuntimeError> {
+    /// Reads and validates every row of `path` against the programs, on `pool`: the rows of a
+    /// block are checked in parallel pieces ([`check_piece`]), then accepted one by one in file
+    /// order, so the rejects and the first-seen rule for a repeated (household, program, month)
+    /// are those of reading row by row.
+    pub(crate) fn read(
+        path: &Path,
+        programs: &[PaidProgram],
+        typer: &FieldTyper<'_>,
+        pool: &rayon::ThreadPool,
+    ) -> Result<Roster, RuntimeError> {
         let schema = roster_schema();
         let opened = input::open(path, &schema).map_err(without_policy_span)?;
         let mut source = opened.source;
         let n_cells = if opened.layout == Layout::Cells { schema.columns.len() } else { 0 };
         let mut table = RawTable::new(n_cells);
         let mut roster = Roster { file_name: opened.file_name.clone(), ..Roster::default() };
-        let mut splitter = Splitter::default();
+        let reading =
+            Reading { schema: &schema, layout: &opened.layout, file_name: &opened.file_name, programs, typer };
+        let mut pieces: Vec<Result<CheckedPiece, RuntimeError>> = Vec::new();
         let mut more = true;
         while more {
             table.clear();
@@ -107,40 +122,30 @@ impl Roster {
                     break;
                 }
             }
-            for index in 0..table.len() {
-                roster.read += 1;
-                let line = table.line(index)?;
-                let cells = opened.layout.cells(&table, index, &mut splitter);
-                let mut texts: [Option<&str>; 4] = [None; 4];
-                for (column, slot) in texts.iter_mut().enumerate() {
-                    if let Cell::Text(bytes) = cells.get(column) {
-                        let text = std::str::from_utf8(bytes).map_err(|_| RuntimeError::NotUtf8 {
-                            file: opened.file_name.clone(),
-                            line,
-                            place: format!("column `{}`", ROSTER_COLUMNS.get(column).copied().unwrap_or("")),
-                        })?;
-                        *slot = Some(text);
+            let starts: Vec<usize> = (0..table.len()).step_by(CHECK_PIECE).collect();
+            pool.install(|| {
+                starts
+                    .par_iter()
+                    .map(|&start| reading.check_piece(&table, start..(start + CHECK_PIECE).min(table.len())))
+                    .collect_into_vec(&mut pieces)
+            });
+            for piece in pieces.drain(..) {
+                // The first error in file order ends the reading, as it would row by row.
+                let CheckedPiece { ids, rows } = piece?;
+                for row in rows {
+                    roster.read += 1;
+                    let household_id = ids.get(row.id.0..row.id.1).unwrap_or("");
+                    match row.checked.and_then(|(program, month, amount)| {
+                        roster.accept((household_id, row.hash), program, month, amount, row.line, programs)
+                    }) {
+                        Ok(()) => {}
+                        Err((field, reason)) => roster.rejects.push(RosterReject {
+                            line: row.line,
+                            household_id: household_id.to_string(),
+                            field,
+                            reason,
+                        }),
                     }
-                }
-                let [household_id, program, month, _] = texts;
-                let household_id = household_id.unwrap_or("");
-                let problem = match (table.row_problem(index), cells.width_mismatch) {
-                    (Some(problem), _) => Err((String::new(), problem.to_string())),
-                    (None, Some((width, expected))) => {
-                        Err((String::new(), format!("row has {width} fields, header has {expected}")))
-                    }
-                    (None, None) => roster.check_row(&schema, &cells, programs, typer, (program, month)),
-                };
-                match problem.and_then(|(program, month, amount)| {
-                    roster.accept(household_id, program, month, amount, line, programs)
-                }) {
-                    Ok(()) => {}
-                    Err((field, reason)) => roster.rejects.push(RosterReject {
-                        line,
-                        household_id: household_id.to_string(),
-                        field,
-                        reason,
-                    }),
                 }
             }
         }
@@ -179,7 +184,6 @@ impl Roster {
     /// The cells of a row that passed the shape checks: the program's index, the month and the
     /// amount, or the column at fault and why.
     fn check_row(
-        &self,
         schema: &EntitySchema,
         cells: &input::RowCells<'_>,
         programs: &[PaidProgram],
@@ -215,7 +219,7 @@ impl Roster {
     /// Adds an accepted row, or fails when its (household, program, month) was already paid.
     fn accept(
         &mut self,
-        household_id: &str,
+        (household_id, hash): (&str, u64),
         program: u16,
         month: Month,
         amount: Word,
@@ -223,7 +227,6 @@ impl Roster {
         programs: &[PaidProgram],
     ) -> Result<(), (String, String)> {
         let internal = |what: &str| (String::new(), format!("internal error: {what}; please report this"));
-        let hash = hash_bytes(household_id.as_bytes());
         let household = match self.find(household_id.as_bytes(), hash) {
             Some(household) => {
                 if let Some(earlier) = self.rows_of(household).find(|row| row.program == program && row.month == month)
@@ -265,6 +268,75 @@ impl Roster {
             previous.next = row_index;
         }
         Ok(())
+    }
+}
+
+/// What checking a row needs, shared by the threads that check a block.
+struct Reading<'r, 't> {
+    schema: &'r EntitySchema,
+    layout: &'r Layout,
+    file_name: &'r str,
+    programs: &'r [PaidProgram],
+    typer: &'r FieldTyper<'t>,
+}
+
+/// A checked row, not yet accepted.
+struct CheckedRow {
+    /// Its line in the file.
+    line: u64,
+    /// Its `household_id` cell (empty when missing), as a range of [`CheckedPiece::ids`].
+    id: (usize, usize),
+    /// The [`hash_bytes`] of its household id.
+    hash: u64,
+    /// Its program, month and amount, or the column at fault and why.
+    checked: Result<(u16, Month, Word), (String, String)>,
+}
+
+/// The checked rows of a piece of a block, in file order, their household ids in one buffer.
+#[derive(Default)]
+struct CheckedPiece {
+    ids: String,
+    rows: Vec<CheckedRow>,
+}
+
+impl Reading<'_, '_> {
+    /// Checks rows `rows` of `table`; fails on a cell that is not UTF-8.
+    fn check_piece(&self, table: &RawTable, rows: std::ops::Range<usize>) -> Result<CheckedPiece, RuntimeError> {
+        let mut piece = CheckedPiece { ids: String::new(), rows: Vec::with_capacity(rows.len()) };
+        let mut splitter = Splitter::default();
+        for index in rows {
+            let line = table.line(index)?;
+            let cells = self.layout.cells(table, index, &mut splitter);
+            let mut texts: [Option<&str>; 4] = [None; 4];
+            for (column, slot) in texts.iter_mut().enumerate() {
+                if let Cell::Text(bytes) = cells.get(column) {
+                    let text = std::str::from_utf8(bytes).map_err(|_| RuntimeError::NotUtf8 {
+                        file: self.file_name.to_string(),
+                        line,
+                        place: format!("column `{}`", ROSTER_COLUMNS.get(column).copied().unwrap_or("")),
+                    })?;
+                    *slot = Some(text);
+                }
+            }
+            let [household_id, program, month, _] = texts;
+            let household_id = household_id.unwrap_or("");
+            let checked = match (table.row_problem(index), cells.width_mismatch) {
+                (Some(problem), _) => Err((String::new(), problem.to_string())),
+                (None, Some((width, expected))) => {
+                    Err((String::new(), format!("row has {width} fields, header has {expected}")))
+                }
+                (None, None) => Roster::check_row(self.schema, &cells, self.programs, self.typer, (program, month)),
+            };
+            let start = piece.ids.len();
+            piece.ids.push_str(household_id);
+            piece.rows.push(CheckedRow {
+                line,
+                id: (start, piece.ids.len()),
+                hash: hash_bytes(household_id.as_bytes()),
+                checked,
+            });
+        }
+        Ok(piece)
     }
 }
 
