@@ -456,3 +456,73 @@ fn the_example_roster_gives_the_findings_examples_readme_lists() {
     }
     assert!(run.stdout.contains("read 1000 households: 981 accepted, 19 rejected"), "{}", run.stdout);
 }
+
+/// The roster's rows are checked in parallel pieces of 4,096 rows and accepted in file order:
+/// the bad rows of `bad_roster_rows_are_rejected_with_reasons`, repeated 1,000 times (14,000 rows,
+/// each repetition with its own household ids), give that test's rejects for every repetition, at
+/// its lines, with a repeated row blamed on the later line across every piece boundary.
+#[test]
+fn a_roster_of_many_pieces_is_rejected_in_file_order() {
+    const BLOCK: &str = "A1,dibao,2019-07,342.50
+A1,dibao,2019-07,342.50
+A1,xiaobao,2019-07,1.00
+A1,tekun,2019-7,1.00
+A1,tekun,2019-13,1.00
+A1,tekun,2019-07,-5
+A1,tekun,2019-07,1.234
+A1,tekun,2019-07,
+,tekun,2019-07,1.00
+A1,tekun,2019-07
+A1,dibao,2019-06,1.00
+A1,dibao,2019-06,2.00
+X9,dibao,2019-07,10.00
+X9,dibao,2019-07,20.00
+";
+    const REPEATS: usize = 1_000;
+    let rows = BLOCK.lines().count();
+    let tmp = shaanxi_copy("reconcile_pieces");
+    write_hand_households(tmp.path());
+    let roster_rejects = |name: &str, roster: &str| -> Vec<String> {
+        std::fs::write(tmp.path().join(name), roster).unwrap();
+        let out = format!("out_{name}");
+        let args = reconcile_args(name, &out);
+        let run = pol(tmp.path(), &args);
+        assert_eq!(run.code, 0, "{}", run.render(&args));
+        let prefix = format!("{name},");
+        read_text(&tmp.path().join(&out).join("rejects.csv"))
+            .lines()
+            .filter(|line| line.starts_with(&prefix))
+            .map(|line| line.strip_prefix(&prefix).unwrap_or(line).to_string())
+            .collect()
+    };
+    let one = roster_rejects("one.csv", &format!("household_id,program,month,amount\n{BLOCK}"));
+    assert_eq!(one.len(), 11, "{one:#?}");
+    let mut many = String::from("household_id,program,month,amount\n");
+    for repeat in 0..REPEATS {
+        many.push_str(&BLOCK.replace("A1,", &format!("A1r{repeat},")).replace("X9,", &format!("X9r{repeat},")));
+    }
+    let got = roster_rejects("many.csv", &many);
+    // Repetition `r`'s reject of line `n` is line `n + 14r`, naming `A1r{r}` / `X9r{r}`, and a
+    // repeated row's earlier line `(line m)` is `m + 14r`.
+    let shift = |reject: &str, repeat: usize| -> String {
+        let (line, rest) = reject.split_once(',').unwrap_or((reject, ""));
+        let line: usize = line.parse().unwrap_or_else(|_| panic!("a line number: {reject}"));
+        let mut rest = rest
+            .replacen("A1,", &format!("A1r{repeat},"), 1)
+            .replacen("X9,", &format!("X9r{repeat},"), 1)
+            .replace("`A1`", &format!("`A1r{repeat}`"))
+            .replace("`X9`", &format!("`X9r{repeat}`"));
+        if let Some(start) = rest.find("(line ") {
+            let digits: String = rest[start + 6..].chars().take_while(char::is_ascii_digit).collect();
+            let earlier: usize = digits.parse().unwrap_or_else(|_| panic!("an earlier line: {reject}"));
+            rest = rest.replace(&format!("(line {digits})"), &format!("(line {})", earlier + rows * repeat));
+        }
+        format!("{},{rest}", line + rows * repeat)
+    };
+    let expected: Vec<String> =
+        (0..REPEATS).flat_map(|repeat| one.iter().map(move |reject| shift(reject, repeat))).collect();
+    assert_eq!(got.len(), expected.len());
+    for (index, (got, expected)) in got.iter().zip(&expected).enumerate() {
+        assert_eq!(got, expected, "roster reject {index}");
+    }
+}
