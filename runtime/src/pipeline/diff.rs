@@ -26,10 +26,11 @@ use super::duplicates::Duplicates;
 use super::messages::{ChunkOutput, RawChunk};
 use super::options::{RowCounts, RunOptions, Timings};
 use super::plan::{Mode, PassContext, Shared};
-use super::reader::{ChunkReader, EntityPlan, GroupedReader, UngroupedReader, open_input};
+use super::reader::{ChunkReader, EntityPlan, open_input};
 use super::rejects;
 use super::schedule::{
-    PassHashes, Settled, add_times, check_schemas, ensure_rereadable, pipeline, progress_bar, settle, used_columns,
+    PassHashes, Settled, add_times, check_schemas, ensure_rereadable, open_reader, pipeline, progress_bar, settle,
+    used_columns,
 };
 use super::worker::{self, Evaluated};
 use super::writer::Writer;
@@ -395,24 +396,7 @@ fn diff_pass(
     changes.write_all(CHANGES_HEADER).map_err(|error| RuntimeError::write(&changes_path, &error))?;
     let progress = progress_bar(options.progress, households.opened.total);
     let chunk_size = options.chunk_households.max(1);
-    let mut reader = match mode {
-        Mode::Grouped => ChunkReader::Grouped(Box::new(GroupedReader::new(
-            households,
-            persons,
-            program,
-            chunk_size,
-            collect,
-            progress.clone(),
-        ))),
-        Mode::Ungrouped => ChunkReader::Ungrouped(Box::new(UngroupedReader::new(
-            households,
-            persons,
-            program,
-            chunk_size,
-            collect,
-            progress.clone(),
-        )?)),
-    };
+    let mut reader = open_reader(mode, households, persons, program, chunk_size, collect, &progress)?;
     let county = program
         .household
         .county

@@ -141,10 +141,10 @@ use plan::{Mode, PassContext, Shared};
 use pol_compiler::engine::{CountyTable, Engine};
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::tir::Program;
-use reader::{ChunkReader, GroupedReader, UngroupedReader, open_input};
+use reader::{ChunkReader, open_input};
 use schedule::{
-    PassHashes, Settled, add_times, check_entities, check_schemas, ensure_rereadable, pipeline, progress_bar, settle,
-    used_columns,
+    PassHashes, Settled, add_times, check_entities, check_schemas, ensure_rereadable, open_reader, pipeline,
+    progress_bar, settle, used_columns,
 };
 use std::sync::Mutex;
 use std::time::Instant;
@@ -287,24 +287,7 @@ fn run_pass(
     let mut writer = Writer::create(&mut staging, &tables, context, mode, None)?;
     let progress = progress_bar(options.progress, households.opened.total);
     let chunk_size = options.chunk_households.max(1);
-    let mut reader = match mode {
-        Mode::Grouped => ChunkReader::Grouped(Box::new(GroupedReader::new(
-            households,
-            persons,
-            program,
-            chunk_size,
-            collect,
-            progress.clone(),
-        ))),
-        Mode::Ungrouped => ChunkReader::Ungrouped(Box::new(UngroupedReader::new(
-            households,
-            persons,
-            program,
-            chunk_size,
-            collect,
-            progress.clone(),
-        )?)),
-    };
+    let mut reader = open_reader(mode, households, persons, program, chunk_size, collect, &progress)?;
     let shared = Shared {
         program,
         counties: context.counties,

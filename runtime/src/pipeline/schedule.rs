@@ -6,7 +6,8 @@
 use super::duplicates::{Duplicates, confirm_duplicates};
 use super::messages::RawChunk;
 use super::options::{RunOptions, Timings};
-use super::reader::ChunkReader;
+use super::plan::Mode;
+use super::reader::{ChunkReader, GroupedReader, ReaderInput, UngroupedReader};
 use crate::error::{InputExcerpt, RuntimeError};
 use crate::hash::HashCollector;
 use crate::input;
@@ -160,6 +161,37 @@ pub(crate) struct PassHashes {
     pub persons: HashCollector,
     /// References of orphan candidates.
     pub deferred: Vec<u64>,
+}
+
+/// The reader of a pass: households and persons in lockstep ([`Mode::Grouped`]), or the persons
+/// indexed whole first ([`Mode::Ungrouped`]); the same for `pol run` and `pol diff`.
+pub(crate) fn open_reader(
+    mode: Mode,
+    households: ReaderInput,
+    persons: ReaderInput,
+    program: &Program,
+    chunk_size: usize,
+    collect: bool,
+    progress: &indicatif::ProgressBar,
+) -> Result<ChunkReader, RuntimeError> {
+    Ok(match mode {
+        Mode::Grouped => ChunkReader::Grouped(Box::new(GroupedReader::new(
+            households,
+            persons,
+            program,
+            chunk_size,
+            collect,
+            progress.clone(),
+        ))),
+        Mode::Ungrouped => ChunkReader::Ungrouped(Box::new(UngroupedReader::new(
+            households,
+            persons,
+            program,
+            chunk_size,
+            collect,
+            progress.clone(),
+        )?)),
+    })
 }
 
 pub(crate) fn progress_bar(enabled: bool, total: u64) -> indicatif::ProgressBar {
