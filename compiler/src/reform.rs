@@ -804,18 +804,7 @@ pub(crate) fn probe_types(merged: &Merged, probe: &Program, base: &Program, loca
     for redefined in &merged.redefined {
         let Some(name) = &redefined.probe else { continue };
         let Some(rule) = probe.rules.iter().find(|rule| &rule.name == name) else { continue };
-        if rule.ty == redefined.base_ty {
-            continue;
-        }
-        let error = ReformError::TypeChanged {
-            name: redefined.name.clone(),
-            base_ty: crate::check::ty_name(&base.enums, redefined.base_ty),
-            new_ty: crate::check::ty_name(&probe.enums, rule.ty),
-            span: redefined.span,
-            base: redefined.base_span,
-            base_at: locate(redefined.base_span),
-        };
-        errors.push(error.into_diagnostic());
+        errors.extend(type_changed(redefined, rule.ty, probe, base, locate));
     }
     errors
 }
@@ -830,20 +819,30 @@ pub(crate) fn check_types(merged: &Merged, program: &Program, base: &Program, lo
         }) else {
             continue;
         };
-        if rule.ty == redefined.base_ty {
-            continue;
-        }
-        let error = ReformError::TypeChanged {
+        errors.extend(type_changed(redefined, rule.ty, program, base, locate));
+    }
+    errors
+}
+
+/// `pol::reform::type_changed` when `ty` (a type of `program`) is not the base rule's.
+fn type_changed(
+    redefined: &Redefined,
+    ty: Ty,
+    program: &Program,
+    base: &Program,
+    locate: Locate<'_>,
+) -> Option<Diagnostic> {
+    (ty != redefined.base_ty).then(|| {
+        ReformError::TypeChanged {
             name: redefined.name.clone(),
             base_ty: crate::check::ty_name(&base.enums, redefined.base_ty),
-            new_ty: crate::check::ty_name(&program.enums, rule.ty),
+            new_ty: crate::check::ty_name(&program.enums, ty),
             span: redefined.span,
             base: redefined.base_span,
             base_at: locate(redefined.base_span),
-        };
-        errors.push(error.into_diagnostic());
-    }
-    errors
+        }
+        .into_diagnostic()
+    })
 }
 
 /// A written type against the base's enums; `None` for an unknown enum name.
