@@ -29,8 +29,8 @@ use super::plan::{Mode, PassContext, Shared};
 use super::reader::{ChunkReader, EntityPlan, open_input};
 use super::rejects;
 use super::schedule::{
-    PassHashes, Settled, add_times, check_schemas, ensure_rereadable, open_reader, pipeline, progress_bar, settle,
-    used_columns,
+    FinishedPass, PassEnd, PassHashes, Passes, add_times, check_schemas, ensure_rereadable, open_reader, pipeline,
+    progress_bar, run_passes, used_columns,
 };
 use super::worker::{self, Evaluated};
 use super::writer::Writer;
@@ -122,35 +122,17 @@ pub fn diff(base: &DiffSide<'_>, reform: &DiffSide<'_>, options: &RunOptions<'_>
         reform_table: &reform_table,
         plan: &plan,
     };
-    let mut mode = Mode::Grouped;
     let mut duplicates = Duplicates::default();
-    let mut collect = true;
     let mut timings = Timings::default();
     let mut out_dir = OutputDir::new(&options.out_dir);
-    let finished = loop {
-        let mut pass = match diff_pass(&sides, &mut out_dir, mode, &duplicates, collect)? {
-            DiffPassEnd::Done(pass) => *pass,
-            DiffPassEnd::Ungrouped(times) => {
-                add_times(&mut timings, &times);
-                ensure_rereadable(options, "persons not grouped by household")?;
-                mode = Mode::Ungrouped;
-                continue;
-            }
-        };
-        add_times(&mut timings, &pass.timings);
-        let Some(hashes) = pass.hashes.take() else { break pass };
-        let (settled, _) = settle(&pool, reform.program, &reform_options, hashes, &mut timings, &mut duplicates)?;
-        match settled {
-            Settled::Stands => break pass,
-            Settled::Again { ungrouped } => {
-                drop(pass);
-                if ungrouped {
-                    mode = Mode::Ungrouped;
-                }
-                collect = false;
-            }
-        }
-    };
+    let Passes { pass: finished, .. } = run_passes(
+        &pool,
+        reform.program,
+        &reform_options,
+        &mut timings,
+        &mut duplicates,
+        |mode, duplicates, collect| diff_pass(&sides, &mut out_dir, mode, duplicates, collect),
+    )?;
     let DiffPass { mut staging, base: base_counts, reform: reform_counts, impact: acc, .. } = finished;
     let side_info = |side: &DiffSide<'_>, name: &str| SideInfo {
         side: name.to_string(),
@@ -358,9 +340,14 @@ struct DiffPass {
     timings: Timings,
 }
 
-enum DiffPassEnd {
-    Done(Box<DiffPass>),
-    Ungrouped(Timings),
+impl FinishedPass for DiffPass {
+    fn timings(&self) -> &Timings {
+        &self.timings
+    }
+
+    fn take_hashes(&mut self) -> Option<PassHashes> {
+        self.hashes.take()
+    }
 }
 
 /// The header of `changes.csv`.
@@ -373,7 +360,7 @@ fn diff_pass(
     mode: Mode,
     duplicates: &Duplicates,
     collect: bool,
-) -> Result<DiffPassEnd, RuntimeError> {
+) -> Result<PassEnd<DiffPass>, RuntimeError> {
     let reform = &sides.reform;
     let options = reform.options;
     let program = reform.program;
@@ -431,7 +418,7 @@ fn diff_pass(
         let mut timings = reform_writer.timings;
         add_times(&mut timings, &base_writer.timings);
         timings.read = read_time;
-        return Ok(DiffPassEnd::Ungrouped(timings));
+        return Ok(PassEnd::Ungrouped(timings));
     }
     let write_started = Instant::now();
     changes.flush().map_err(|error| RuntimeError::write(&changes_path, &error))?;
@@ -459,7 +446,7 @@ fn diff_pass(
         }),
         _ => None,
     };
-    Ok(DiffPassEnd::Done(Box::new(DiffPass {
+    Ok(PassEnd::Done(Box::new(DiffPass {
         staging,
         base: [base_writer.households, base_writer.persons, base_cases],
         reform: [reform_writer.households, reform_writer.persons, reform_cases],

@@ -143,8 +143,8 @@ use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::tir::Program;
 use reader::{ChunkReader, open_input};
 use schedule::{
-    PassHashes, Settled, add_times, check_entities, check_schemas, ensure_rereadable, open_reader, pipeline,
-    progress_bar, settle, used_columns,
+    FinishedPass, PassEnd, PassHashes, Passes, check_entities, check_schemas, open_reader, pipeline, progress_bar,
+    run_passes, used_columns,
 };
 use std::sync::Mutex;
 use std::time::Instant;
@@ -189,41 +189,14 @@ pub fn run(
         cases: &cases,
         report: report.as_ref(),
     };
-    let mut mode = Mode::Grouped;
     let mut duplicates = Duplicates::default();
-    let mut collect = true;
-    let mut passes = 0;
     let mut timings = Timings::default();
-    let mut hash_memory = 0;
     // Locked from the first pass's staging until this function returns.
     let mut out_dir = OutputDir::new(&options.out_dir);
-    let finished = loop {
-        passes += 1;
-        let pass = match run_pass(&context, &mut out_dir, mode, &duplicates, collect)? {
-            PassEnd::Done(pass) => *pass,
-            PassEnd::Ungrouped(times) => {
-                add_times(&mut timings, &times);
-                ensure_rereadable(options, "persons not grouped by household")?;
-                mode = Mode::Ungrouped;
-                continue;
-            }
-        };
-        let mut pass = pass;
-        add_times(&mut timings, &pass.timings);
-        let Some(hashes) = pass.hashes.take() else { break pass };
-        let (settled, memory) = settle(&pool, program, options, hashes, &mut timings, &mut duplicates)?;
-        hash_memory = memory;
-        match settled {
-            Settled::Stands => break pass,
-            Settled::Again { ungrouped } => {
-                drop(pass);
-                if ungrouped {
-                    mode = Mode::Ungrouped;
-                }
-                collect = false;
-            }
-        }
-    };
+    let Passes { pass: finished, mode, count: passes, hash_bytes: hash_memory } =
+        run_passes(&pool, program, options, &mut timings, &mut duplicates, |mode, duplicates, collect| {
+            run_pass(&context, &mut out_dir, mode, duplicates, collect)
+        })?;
     let outputs = finished.staging.commit()?;
     timings.wall = started.elapsed();
     let summary = RunSummary {
@@ -261,21 +234,23 @@ struct PassResult {
     reconcile: Option<crate::reconcile::summary::ReconcileSummary>,
 }
 
-enum PassEnd {
-    /// The pass ran to the end.
-    Done(Box<PassResult>),
-    /// The persons are not grouped: the pass stopped early.
-    Ungrouped(Timings),
+impl FinishedPass for PassResult {
+    fn timings(&self) -> &Timings {
+        &self.timings
+    }
+
+    fn take_hashes(&mut self) -> Option<PassHashes> {
+        self.hashes.take()
+    }
 }
 
-/// One pass over the input: everything written into a new staging directory.
 fn run_pass(
     context: &PassContext<'_>,
     out_dir: &mut OutputDir,
     mode: Mode,
     duplicates: &Duplicates,
     collect: bool,
-) -> Result<PassEnd, RuntimeError> {
+) -> Result<PassEnd<PassResult>, RuntimeError> {
     let program = context.program;
     let options = context.options;
     let households = open_input(&options.households, &program.household, program.household.key)?;

@@ -27,6 +27,79 @@ pub(crate) enum Settled {
     },
 }
 
+/// How a pass ended.
+pub(crate) enum PassEnd<P> {
+    /// The pass ran to the end.
+    Done(Box<P>),
+    /// The persons are not grouped: the pass stopped early.
+    Ungrouped(Timings),
+}
+
+/// What the pass loop reads of a finished pass.
+pub(crate) trait FinishedPass {
+    /// The pass's timings.
+    fn timings(&self) -> &Timings;
+    /// The ids a first pass collected (`None` for a pass that collected none).
+    fn take_hashes(&mut self) -> Option<PassHashes>;
+}
+
+/// The pass that stands, and how it was reached.
+pub(crate) struct Passes<P> {
+    pub pass: P,
+    /// How the standing pass matched persons with households.
+    pub mode: Mode,
+    /// How many passes ran.
+    pub count: u32,
+    /// The heap bytes of the first pass's id hashes.
+    pub hash_bytes: usize,
+}
+
+/// Runs `pass` until one stands: a pass that finds the persons not grouped is run again
+/// ungrouped, and a first pass whose ids repeat (or whose persons were not grouped) is run
+/// again knowing the duplicated ids. The same loop for `pol run` and `pol diff`; `program` and
+/// `options` are the side whose ids are settled.
+pub(crate) fn run_passes<P: FinishedPass>(
+    pool: &rayon::ThreadPool,
+    program: &Program,
+    options: &RunOptions<'_>,
+    timings: &mut Timings,
+    duplicates: &mut Duplicates,
+    mut pass: impl FnMut(Mode, &Duplicates, bool) -> Result<PassEnd<P>, RuntimeError>,
+) -> Result<Passes<P>, RuntimeError> {
+    let mut mode = Mode::Grouped;
+    let mut collect = true;
+    let mut count = 0;
+    let mut hash_bytes = 0;
+    loop {
+        count += 1;
+        let mut finished = match pass(mode, duplicates, collect)? {
+            PassEnd::Done(finished) => *finished,
+            PassEnd::Ungrouped(times) => {
+                add_times(timings, &times);
+                ensure_rereadable(options, "persons not grouped by household")?;
+                mode = Mode::Ungrouped;
+                continue;
+            }
+        };
+        add_times(timings, finished.timings());
+        let Some(hashes) = finished.take_hashes() else {
+            return Ok(Passes { pass: finished, mode, count, hash_bytes });
+        };
+        let (settled, memory) = settle(pool, program, options, hashes, timings, duplicates)?;
+        hash_bytes = memory;
+        match settled {
+            Settled::Stands => return Ok(Passes { pass: finished, mode, count, hash_bytes }),
+            Settled::Again { ungrouped } => {
+                drop(finished);
+                if ungrouped {
+                    mode = Mode::Ungrouped;
+                }
+                collect = false;
+            }
+        }
+    }
+}
+
 /// Decides whether a first pass stands, from its id hashes: repeated hashes are confirmed by a
 /// scan of the id columns into `duplicates`. Returns the hashes' memory with the decision.
 pub(crate) fn settle(
