@@ -28,28 +28,10 @@ use pol_compiler::interp::Interpreter;
 use pol_compiler::jit::JitEngine;
 use pol_runtime::RunOptions;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-use support::Shaanxi;
-
-/// A directory removed when dropped.
-struct ScratchDir(PathBuf);
-
-impl ScratchDir {
-    fn new(label: &str) -> ScratchDir {
-        let path = std::env::temp_dir().join(format!("pol-bench-{}-{label}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("a scratch directory");
-        ScratchDir(path)
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::{ScratchDir, Shaanxi};
 
 /// Runs the `pol` binary on the data in `data` with `threads` workers, writing into `out`.
 fn run_binary(data: &Path, out: &Path, threads: usize) {

@@ -15,29 +15,13 @@
 
 mod support;
 
+use support::ScratchDir;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-
-/// A directory removed when dropped.
-struct ScratchDir(PathBuf);
-
-impl ScratchDir {
-    fn new(label: &str) -> ScratchDir {
-        let path = std::env::temp_dir().join(format!("pol-bench-{}-{label}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).expect("a scratch directory");
-        ScratchDir(path)
-    }
-}
-
-impl Drop for ScratchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Runs `pol run` (no roster) or `pol reconcile` (a roster) on the data in `data`.
 fn run_binary(data: &Path, out: &Path, roster: Option<&Path>) {

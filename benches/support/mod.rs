@@ -301,3 +301,21 @@ pub fn for_each_chunk(data: &Csv, chunk_households: usize, mut each: impl FnMut(
 pub fn per_second(count: u64, seconds: f64) -> f64 {
     count as f64 / seconds
 }
+
+/// A directory removed when dropped.
+pub struct ScratchDir(pub std::path::PathBuf);
+
+impl ScratchDir {
+    pub fn new(label: &str) -> ScratchDir {
+        let path = std::env::temp_dir().join(format!("pol-bench-{}-{label}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("a scratch directory");
+        ScratchDir(path)
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
