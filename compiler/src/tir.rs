@@ -592,6 +592,13 @@ pub enum ValueSource {
 pub struct ProgramInvariantError(pub String);
 
 impl Program {
+    /// Whether the policy has no jurisdictions: it declares no `jurisdictions` block and its
+    /// households no `county` column. Its parameters are the province's alone (one row in the
+    /// county table, which every household reads) and its report has province totals only.
+    pub fn without_jurisdictions(&self) -> bool {
+        self.jurisdiction.key.is_none() && self.jurisdiction.attrs.is_empty() && self.household.county.is_none()
+    }
+
     /// The program built field by field, when its parts keep [`Program`]'s invariants.
     pub fn new(parts: Program) -> Result<Program, ProgramInvariantError> {
         let fail = |message: String| Err(ProgramInvariantError(message));

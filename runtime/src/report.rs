@@ -398,20 +398,24 @@ pub(crate) fn render(
         let word = jurisdictions.counties.get(county)?.attrs.get(attr?)?;
         Some(texts.render(*word).into_owned())
     };
+    // A policy without jurisdictions has one row in the county table, the province's, under
+    // which every household is added (`pipeline::worker`): it has province totals only.
+    let n_counties = if program.without_jurisdictions() { 1 } else { jurisdictions.counties.len() };
     // Which counties pass each rate's filter.
     let mut passes: Vec<Vec<bool>> = Vec::with_capacity(plan.rates.len());
     for rate in &plan.rates {
-        let mut row = Vec::with_capacity(jurisdictions.counties.len());
-        for (index, county) in jurisdictions.counties.iter().enumerate() {
+        let mut row = Vec::with_capacity(n_counties);
+        for index in 0..n_counties {
+            let code = jurisdictions.counties.get(index).map_or("province", |county| county.code.as_str());
             let pass = match &rate.filter {
-                Some(filter) => rate_filter(program, counties, index, filter, &rate.name, &county.code)? != 0,
+                Some(filter) => rate_filter(program, counties, index, filter, &rate.name, code)? != 0,
                 None => true,
             };
             row.push(pass);
         }
         passes.push(row);
     }
-    if acc.counties.len() != jurisdictions.counties.len() {
+    if acc.counties.len() != n_counties {
         return Err(RuntimeError::internal("the report's totals and the jurisdictions differ in counties"));
     }
     let county_acc = |county: usize| {
@@ -483,7 +487,7 @@ pub(crate) fn render(
                     .collect::<Result<_, _>>()?
             }
             ReportLevel::Province => {
-                let members: Vec<usize> = (0..jurisdictions.counties.len()).collect();
+                let members: Vec<usize> = (0..n_counties).collect();
                 let mut province = group_of(String::new(), String::new(), None, &members, true)?;
                 province.acc.merge(&acc.unknown);
                 vec![province]

@@ -66,6 +66,22 @@ pub enum TypeError {
         reserved: String,
     },
 
+    /// A local level (`set by city`, `by county`) in a policy that declares no jurisdictions.
+    #[error("{what} needs jurisdictions, and this policy declares none")]
+    #[diagnostic(
+        code("pol::schema::no_jurisdictions"),
+        help(
+            "without a `jurisdictions` block the province is the only level: remove {what}, or declare the counties in `jurisdictions` and `jurisdictions.csv`"
+        )
+    )]
+    NoJurisdictions {
+        /// What was written, in backticks (`` `set by city` ``, `` `by county` ``).
+        what: String,
+        /// Where.
+        #[label("the province is the only level here")]
+        span: Span,
+    },
+
     /// A bare enum variant where no enum type is expected.
     #[error("cannot tell which enum `{name}` belongs to")]
     #[diagnostic(code("pol::name::no_enum_context"))]

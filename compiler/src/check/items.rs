@@ -230,6 +230,12 @@ impl Checker<'_> {
         if self.n_errors() > errors_before {
             return None;
         }
+        if self.decls.jurisdictions.is_none() {
+            for (level, span) in decl.set_by.iter().filter(|(level, _)| *level != Level::Province) {
+                let word = if *level == Level::City { "city" } else { "county" };
+                self.error(*span, TypeError::NoJurisdictions { what: format!("`set by {word}`"), span: *span });
+            }
+        }
         let mut set_by: Vec<Level> =
             decl.set_by.iter().map(|(level, _)| *level).filter(|level| *level != Level::Province).collect();
         set_by.sort();

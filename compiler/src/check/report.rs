@@ -10,7 +10,7 @@ use super::error::{TypeError, same_file};
 use super::resolve::Scope;
 use super::types::{did_you_mean, is_numeric, period_name};
 use crate::tir::{self, RuleId, Ty, Word};
-use pol_grammar::ast::{self, EntityKind, Ident, Period, ReportEntry};
+use pol_grammar::ast::{self, EntityKind, Ident, Period, ReportEntry, ReportLevel};
 
 /// What a report column is used for.
 #[derive(Clone, Copy)]
@@ -88,7 +88,19 @@ impl Checker<'_> {
 
     fn report_entry(&mut self, entry: &ReportEntry, output: Option<&tir::Output>, report: &mut tir::Report) {
         match entry {
-            ReportEntry::By(levels, _) => report.levels.extend(levels.iter().map(|(level, _)| *level)),
+            ReportEntry::By(levels, _) => {
+                for (level, span) in levels {
+                    let word = match level {
+                        ReportLevel::County => "county",
+                        ReportLevel::City => "city",
+                        ReportLevel::Province => continue,
+                    };
+                    if self.decls.jurisdictions.is_none() {
+                        self.error(*span, TypeError::NoJurisdictions { what: format!("`by {word}`"), span: *span });
+                    }
+                }
+                report.levels.extend(levels.iter().map(|(level, _)| *level));
+            }
             ReportEntry::Count(columns, _) => {
                 for column in columns {
                     report.counts.extend(self.report_column(output, column, Use::Count, &mut report.extra_columns));

@@ -322,22 +322,16 @@ impl ParamSet {
     ) -> Result<CountyTable, Diagnostic> {
         let mut env = Env::new(program, &self.files, &self.texts);
         let width = program.params.len() + program.jurisdiction.attrs.len();
-        let mut words = Vec::with_capacity(width.saturating_mul(jurisdictions.counties.len()));
+        let mut words = Vec::with_capacity(width.saturating_mul(jurisdictions.counties.len().max(1)));
+        if program.without_jurisdictions() {
+            // A policy without jurisdictions has one row: the province's own values, which
+            // every household reads (it has no county column to choose another).
+            self.push_row(program, &mut env, Chain::PROVINCE, "the province", as_of, &mut words)?;
+            return Ok(CountyTable { width, words, texts: self.texts.clone(), as_of });
+        }
         for county in &jurisdictions.counties {
             let chain = chain_of_county(&self.files, county);
-            for param_index in 0..program.params.len() {
-                let param = ParamId(param_index as u32);
-                match env.resolve(chain, Some(as_of), param) {
-                    Ok(found) => words.push(found.word),
-                    // Not in force on `as_of`, or computed from something not in force: nothing
-                    // the program in force on `as_of` evaluates reads it (`Program::on` checks
-                    // that before any evaluation), so its word is never read.
-                    Err(Fail::Missing(_)) => words.push(0),
-                    Err(fail) => {
-                        return Err(self.resolution_error(program, param, &format!("`{}`", county.code), as_of, fail));
-                    }
-                }
-            }
+            self.push_row(program, &mut env, chain, &format!("`{}`", county.code), as_of, &mut words)?;
             if county.attrs.len() != program.jurisdiction.attrs.len() {
                 let message = format!(
                     "county `{}` has {} attributes, not {}",
@@ -350,6 +344,31 @@ impl ParamSet {
             words.extend_from_slice(&county.attrs);
         }
         Ok(CountyTable { width, words, texts: self.texts.clone(), as_of })
+    }
+
+    /// Pushes every parameter of `program` resolved for `chain` on `as_of` (`who` names the
+    /// jurisdiction in an error).
+    fn push_row(
+        &self,
+        program: &Program,
+        env: &mut Env<'_>,
+        chain: Chain,
+        who: &str,
+        as_of: Word,
+        words: &mut Vec<Word>,
+    ) -> Result<(), Diagnostic> {
+        for param_index in 0..program.params.len() {
+            let param = ParamId(param_index as u32);
+            match env.resolve(chain, Some(as_of), param) {
+                Ok(found) => words.push(found.word),
+                // Not in force on `as_of`, or computed from something not in force: nothing
+                // the program in force on `as_of` evaluates reads it (`Program::on` checks
+                // that before any evaluation), so its word is never read.
+                Err(Fail::Missing(_)) => words.push(0),
+                Err(fail) => return Err(self.resolution_error(program, param, who, as_of, fail)),
+            }
+        }
+        Ok(())
     }
 
     /// The value of `param` for a county or city (by code) on `date`; `None` before its first

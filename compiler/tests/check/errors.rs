@@ -378,3 +378,32 @@ fn dated_rule_none_is_the_end_and_a_variant_is_qualified() {
         "household status: Status {\n  from 2019-01-01 = Status.none\n  from 2020-01-01 = if on_dibao { full } else { none }\n  from 2023-01-01 = none\n}"
     ));
 }
+
+// ------------------------------------------------------------------ policies without jurisdictions
+
+#[test]
+fn local_levels_in_a_policy_without_jurisdictions() {
+    assert_snapshot!(errors_of(
+        &[r#"
+household {
+  household_id: key
+  rent: 元/月 = 0
+}
+person {
+  person_id: key
+  household_id: household
+}
+param basic: 元/月 {
+  set by city, county
+  = 600
+}
+household benefit: 元/月 = basic + rent
+output household_results for household { household_id, benefit }
+report for household_results {
+  by county, city, province
+  sum benefit
+}
+"#],
+        None
+    ));
+}

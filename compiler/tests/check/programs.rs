@@ -272,6 +272,7 @@ person p: int = b
 fn parameters_sort_their_values_and_keep_their_constraints() -> Result<(), String> {
     let program = program(
         r#"
+jurisdictions { county_code: key, city_code: city }
 param poverty_line: 元/年 {
   set by province
   from 2019-01-01 = 3218

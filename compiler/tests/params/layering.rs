@@ -268,7 +268,7 @@ fn last_year_of_29_february_is_28_february() {
 fn a_cycle_is_reported_not_followed() {
     // The checker finds it before any value is resolved, even when a city file could set one of
     // the parameters (the resolver's own cycle check is a second line of defence).
-    let pol = "param a: int {\n  set by city\n  = b\n}\n\nparam b: int {\n  = a + 1\n}\n";
+    let pol = "jurisdictions { county_code: key, city_code: city }\n\nparam a: int {\n  set by city\n  = b\n}\n\nparam b: int {\n  = a + 1\n}\n";
     let mut sources = pol_compiler::diagnostic::Sources::default();
     sources.add("2019/cycle.pol", pol, pol_compiler::diagnostic::SourceKind::Pol);
     let city = "jurisdiction = \"610800\"\n\n[2019-01-01]\na = 5\n";

@@ -174,7 +174,7 @@ pub(crate) fn check_entities(program: &Program, has_cases: bool) -> Result<(), R
             help: "declare the household id column as `household_id: key`",
         });
     }
-    if program.household.county.is_none() {
+    if program.household.county.is_none() && !program.without_jurisdictions() {
         return Err(RuntimeError::Schema {
             entity: "household",
             what: "`county`",

@@ -494,9 +494,13 @@ fn emit(
         if let (Some(plan), Some(report)) = (report_plan, report.as_mut())
             && passes(&result.household, plan.filter, row)
         {
-            let county = county_column
-                .and_then(|column| batch.households.get(column, row))
-                .and_then(|word| usize::try_from(word).ok());
+            // A policy without jurisdictions adds every household under its one county row.
+            let county = match county_column {
+                None if program.without_jurisdictions() => Some(0),
+                _ => county_column
+                    .and_then(|column| batch.households.get(column, row))
+                    .and_then(|word| usize::try_from(word).ok()),
+            };
             report.add(plan, county, &result.household, row, &text_tables);
         }
         if let Some((plan, part)) = reconcile.as_mut() {

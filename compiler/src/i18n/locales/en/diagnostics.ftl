@@ -175,6 +175,10 @@ pol-name-reserved-output = output `{ $name }` would overwrite { $file }
     .label = this name is reserved for { $file }
     .help = `pol run` writes { $file } itself; rename the output (reserved names: { $reserved })
 
+pol-schema-no-jurisdictions = { $what } needs jurisdictions, and this policy declares none
+    .label = the province is the only level here
+    .help = without a `jurisdictions` block the province is the only level: remove { $what }, or declare the counties in `jurisdictions` and `jurisdictions.csv`
+
 pol-name-no-enum-context = cannot tell which enum `{ $name }` belongs to
     .label = no enum type is expected here
 

@@ -175,6 +175,10 @@ pol-name-reserved-output = 输出 `{ $name }` 会覆盖 { $file }
     .label = 这个名称保留给 { $file }
     .help = `pol run` 自己写入 { $file }；请给输出改名（保留的名称：{ $reserved }）
 
+pol-schema-no-jurisdictions = { $what } 需要行政区划，而本政策没有声明行政区划
+    .label = 这里省是唯一的层级
+    .help = 没有 `jurisdictions` 块时，省是唯一的层级：请删除 { $what }，或在 `jurisdictions` 和 `jurisdictions.csv` 中声明各县
+
 pol-name-no-enum-context = 无法判断 `{ $name }` 属于哪个枚举
     .label = 此处不需要枚举类型
 
