@@ -205,6 +205,7 @@ impl Builder {
             | Item::Visit(_)
             | Item::Test(_)
             | Item::Reform(_)
+            | Item::Currency(_)
             | Item::Replace(_)
             | Item::Remove(_) => {}
         }
@@ -252,7 +253,7 @@ impl Builder {
             }
             Item::Visit(decl) => self.refer_value(&decl.rule),
             Item::Test(decl) => self.walk_test(decl),
-            Item::Reform(_) => {}
+            Item::Reform(_) | Item::Currency(_) => {}
             Item::Replace(decl) => match &decl.target {
                 ast::Replaced::Rule(rule) => {
                     self.refer_value(&rule.name);
@@ -437,7 +438,7 @@ impl Builder {
 /// A type as written.
 pub fn type_text(ty: &TypeExpr) -> String {
     match ty {
-        TypeExpr::Money(period, _) => crate::check::period_name(*period).to_string(),
+        TypeExpr::Money(period, currency, _) => crate::check::period_name(*currency, *period),
         TypeExpr::Ratio(_) => "ratio".into(),
         TypeExpr::Int(_) => "int".into(),
         TypeExpr::Bool(_) => "bool".into(),
@@ -449,7 +450,7 @@ pub fn type_text(ty: &TypeExpr) -> String {
 
 /// A checked type as a policy writes it: `元/月`, `ratio`, `LaborCapacity`.
 pub fn ty_text(program: &crate::tir::Program, ty: crate::tir::Ty) -> String {
-    crate::check::ty_name(&program.enums, ty)
+    crate::check::ty_name(&program.enums, program.currency, ty)
 }
 
 /// A column's type as written.

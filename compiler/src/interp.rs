@@ -619,6 +619,7 @@ mod tests {
             visit: None,
             tests: Vec::new(),
             texts: Vec::new(),
+            currency: Default::default(),
         }
     }
 

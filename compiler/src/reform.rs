@@ -252,7 +252,8 @@ pub(crate) fn outside_reform(item: &Item, diags: &mut Vec<Diagnostic>) {
         | Item::Report(_)
         | Item::Program(_)
         | Item::Visit(_)
-        | Item::Test(_) => return,
+        | Item::Test(_)
+        | Item::Currency(_) => return,
     };
     diags.push(ReformError::Outside { what, span }.into_diagnostic());
 }
@@ -354,6 +355,7 @@ pub(crate) fn merge(
                 | Item::Visit(_)
                 | Item::Test(_)
                 | Item::Reform(_)
+                | Item::Currency(_)
                 | Item::Replace(_)
                 | Item::Remove(_) => {}
             }
@@ -377,7 +379,7 @@ pub(crate) fn merge(
         let mut items = Vec::new();
         for item in &file.items {
             match item {
-                Item::Reform(_) => {}
+                Item::Reform(_) | Item::Currency(_) => {}
                 Item::Replace(decl) => match &decl.target {
                     ast::Replaced::Rule(rule) => merger.replace_rule(rule),
                     ast::Replaced::Param(param) => merger.replace_param(param),
@@ -532,6 +534,7 @@ impl Merger<'_> {
             | Item::Visit(_)
             | Item::Test(_)
             | Item::Reform(_)
+            | Item::Currency(_)
             | Item::Replace(_)
             | Item::Remove(_) => None,
         }
@@ -602,9 +605,9 @@ impl Merger<'_> {
         if new_ty == Some(base_ty) {
             return true;
         }
-        let base_name = crate::check::ty_name(&self.base_program.enums, base_ty);
+        let base_name = crate::check::ty_name(&self.base_program.enums, self.base_program.currency, base_ty);
         let new_name = match new_ty {
-            Some(ty) => crate::check::ty_name(&self.base_program.enums, ty),
+            Some(ty) => crate::check::ty_name(&self.base_program.enums, self.base_program.currency, ty),
             None => type_text(written),
         };
         self.push(ReformError::TypeChanged {
@@ -835,8 +838,8 @@ fn type_changed(
     (ty != redefined.base_ty).then(|| {
         ReformError::TypeChanged {
             name: redefined.name.clone(),
-            base_ty: crate::check::ty_name(&base.enums, redefined.base_ty),
-            new_ty: crate::check::ty_name(&program.enums, ty),
+            base_ty: crate::check::ty_name(&base.enums, base.currency, redefined.base_ty),
+            new_ty: crate::check::ty_name(&program.enums, program.currency, ty),
             span: redefined.span,
             base: redefined.base_span,
             base_at: locate(redefined.base_span),
@@ -848,7 +851,8 @@ fn type_changed(
 /// A written type against the base's enums; `None` for an unknown enum name.
 fn resolve(program: &Program, written: &TypeExpr) -> Option<Ty> {
     Some(match written {
-        TypeExpr::Money(period, _) => Ty::Money(*period),
+        TypeExpr::Money(period, currency, _) if *currency == program.currency => Ty::Money(*period),
+        TypeExpr::Money(..) => return None,
         TypeExpr::Ratio(_) => Ty::Ratio,
         TypeExpr::Int(_) => Ty::Int,
         TypeExpr::Bool(_) => Ty::Bool,
@@ -866,7 +870,7 @@ fn written_type(program: &Program, ty: Ty, span: Span) -> Option<TypeExpr> {
         Ty::Bool => TypeExpr::Bool(span),
         Ty::Int => TypeExpr::Int(span),
         Ty::Ratio => TypeExpr::Ratio(span),
-        Ty::Money(period) => TypeExpr::Money(period, span),
+        Ty::Money(period) => TypeExpr::Money(period, program.currency, span),
         Ty::Date => TypeExpr::Date(span),
         Ty::Text => TypeExpr::Text(span),
         Ty::Enum(id) => {

@@ -28,6 +28,7 @@
 //! column or rule. Inside an aggregate's filter and value the scope is the member being visited.
 
 use pol_grammar::Span;
+pub use pol_grammar::ast::Currency;
 use pol_grammar::ast::{EntityKind, Level, Period};
 
 /// One value of any type; see the module documentation.
@@ -116,6 +117,8 @@ pub struct Program {
     pub tests: Vec<Test>,
     /// Text literals; a literal text handle indexes this table.
     pub texts: Vec<String>,
+    /// The currency of every amount (`currency EUR`; `元` when the policy declares none).
+    pub currency: Currency,
 }
 
 /// A program the policy pays: `program dibao "农村最低生活保障" = dibao_monthly`.

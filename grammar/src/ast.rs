@@ -68,6 +68,65 @@ pub enum Item {
     Replace(ReplaceDecl),
     /// `remove household x [instead = expr]` (in a reform).
     Remove(RemoveDecl),
+    /// `currency EUR`: the policy's currency.
+    Currency(CurrencyDecl),
+}
+
+/// `currency EUR`: the currency of every amount of the policy (one per policy; `元` without it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrencyDecl {
+    /// Doc comment lines.
+    pub doc: Vec<String>,
+    /// The currency.
+    pub currency: Currency,
+    /// Where the code is written.
+    pub code_span: Span,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// The currency of money: `元` (the default) or three capital letters (`EUR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Currency {
+    /// `元` (also written `yuan`).
+    #[default]
+    Yuan,
+    /// A code of three ASCII capital letters, such as `EUR`.
+    Code([u8; 3]),
+}
+
+impl Currency {
+    /// The currency a unit's text starts with (`元`, `yuan`, `EUR`); `None` for anything else.
+    pub fn of_unit(unit: &str) -> Option<Currency> {
+        let code = unit.split_once('/').map_or(unit, |(code, _)| code);
+        match code {
+            "元" | "yuan" => Some(Currency::Yuan),
+            _ => match code.as_bytes() {
+                [a, b, c] if [a, b, c].iter().all(|byte| byte.is_ascii_uppercase()) => {
+                    Some(Currency::Code([*a, *b, *c]))
+                }
+                _ => None,
+            },
+        }
+    }
+
+    /// `元` or the code.
+    pub fn name(self) -> String {
+        match self {
+            Currency::Yuan => "元".into(),
+            Currency::Code(code) => code.iter().map(|byte| char::from(*byte)).collect(),
+        }
+    }
+
+    /// The unit of money of this currency over `period`: `元/月`, `EUR/年`, `EUR`.
+    pub fn unit(self, period: Period) -> String {
+        let name = self.name();
+        match period {
+            Period::Lump => name,
+            Period::Month => format!("{name}/月"),
+            Period::Year => format!("{name}/年"),
+        }
+    }
 }
 
 /// `reform of "PATH"`: the first item of a reform's file.
@@ -165,8 +224,8 @@ pub enum Period {
 /// A written type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TypeExpr {
-    /// `元`, `元/月`, `元/年` (or `yuan`, `yuan/month`, `yuan/year`).
-    Money(Period, Span),
+    /// `元`, `元/月`, `元/年` (or `yuan`, `yuan/month`, `yuan/year`), `EUR/月`.
+    Money(Period, Currency, Span),
     /// `ratio`.
     Ratio(Span),
     /// `int`.
@@ -185,7 +244,7 @@ impl TypeExpr {
     /// Where the type is written.
     pub fn span(&self) -> Span {
         match self {
-            TypeExpr::Money(_, span)
+            TypeExpr::Money(_, _, span)
             | TypeExpr::Ratio(span)
             | TypeExpr::Int(span)
             | TypeExpr::Bool(span)
@@ -564,8 +623,8 @@ pub enum NumberUnit {
     None,
     /// `%`.
     Percent,
-    /// `元`, `元/月`, `元/年`.
-    Money(Period),
+    /// `元`, `元/月`, `元/年`, `EUR/月`.
+    Money(Period, Currency),
 }
 
 /// Unary operators.

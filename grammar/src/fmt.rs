@@ -252,6 +252,14 @@ impl Printer<'_> {
                 Doc::Seq(docs)
             }
             ast::Item::Test(decl) => self.test_doc(decl),
+            ast::Item::Currency(decl) => {
+                let mut docs = Vec::new();
+                self.doc_lines(&decl.doc, &mut docs);
+                docs.push(self.keyword("currency", decl.span.start));
+                docs.push(Doc::text(" "));
+                docs.push(self.at(decl.currency.name(), decl.code_span));
+                Doc::Seq(docs)
+            }
             ast::Item::Reform(decl) => {
                 let mut docs = Vec::new();
                 self.doc_lines(&decl.doc, &mut docs);
@@ -834,7 +842,7 @@ impl Printer<'_> {
 
     fn type_doc(&self, ty: &ast::TypeExpr) -> Doc {
         let text = match ty {
-            ast::TypeExpr::Money(period, _) => money_unit(*period),
+            ast::TypeExpr::Money(period, currency, _) => return self.at(currency.unit(*period), ty.span()),
             ast::TypeExpr::Ratio(_) => "ratio",
             ast::TypeExpr::Int(_) => "int",
             ast::TypeExpr::Bool(_) => "bool",
@@ -872,15 +880,6 @@ fn expectation_span(expectation: &ast::Expectation) -> Span {
     }
 }
 
-/// `元`, `元/月`, `元/年`.
-fn money_unit(period: ast::Period) -> &'static str {
-    match period {
-        ast::Period::Lump => "元",
-        ast::Period::Month => "元/月",
-        ast::Period::Year => "元/年",
-    }
-}
-
 /// The name of an aggregate.
 fn aggregate_name(kind: ast::AggregateKind) -> &'static str {
     use ast::AggregateKind as A;
@@ -911,9 +910,9 @@ fn number_text(number: &ast::Number, unit: ast::NumberUnit) -> String {
     match unit {
         ast::NumberUnit::None => {}
         ast::NumberUnit::Percent => text.push('%'),
-        ast::NumberUnit::Money(period) => {
+        ast::NumberUnit::Money(period, currency) => {
             text.push(' ');
-            text.push_str(money_unit(period));
+            text.push_str(&currency.unit(period));
         }
     }
     text

@@ -295,10 +295,21 @@ impl Builder<'_> {
             Rule::visit_decl => self.build_visit(inner).map(ast::Item::Visit),
             Rule::test_decl => self.build_test(inner).map(ast::Item::Test),
             Rule::reform_decl => self.build_reform(inner).map(ast::Item::Reform),
+            Rule::currency_decl => self.build_currency(inner).map(ast::Item::Currency),
             Rule::replace_decl => self.build_replace(inner).map(ast::Item::Replace),
             Rule::remove_decl => self.build_remove(inner).map(ast::Item::Remove),
             other => self.fail(self.cx.internal(span, &format!("unknown item {other:?}"))),
         }
+    }
+
+    fn build_currency(&mut self, pair: Pair<'_, Rule>) -> Option<ast::CurrencyDecl> {
+        let (span, doc) = (self.cx.span(&pair), self.cx.doc(&pair));
+        let code = children(pair).find(|child| child.as_rule() == Rule::currency_code)?;
+        let code_span = self.cx.span(&code);
+        let Some(currency) = ast::Currency::of_unit(code.as_str()) else {
+            return self.fail(self.cx.internal(code_span, "a currency code that is not three capitals"));
+        };
+        Some(ast::CurrencyDecl { doc, currency, code_span, span })
     }
 
     fn build_reform(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ReformDecl> {

@@ -956,8 +956,12 @@ fn html_figures(
         };
         figures.push(FigureColumn { label: label(&sum.name, &sum.doc), unit });
     }
-    let mut report =
-        RunReport { table: plan.table_name.clone(), as_of: date::format_iso(as_of), ..RunReport::default() };
+    let mut report = RunReport {
+        table: plan.table_name.clone(),
+        as_of: date::format_iso(as_of),
+        currency: program.currency,
+        ..RunReport::default()
+    };
     for (level, groups) in levels {
         let (count_labels, entries) = count_table(plan, program, texts, groups);
         let count_keys: Vec<(usize, String)> = count_labels

@@ -86,7 +86,7 @@ impl<'d> Checker<'d> {
 
     /// A type's name as written.
     pub(super) fn ty_name(&self, ty: Ty) -> String {
-        ty_name(&self.decls.enums, ty)
+        ty_name(&self.decls.enums, self.decls.currency, ty)
     }
 
     /// The number of errors so far (to tell whether a step added any).

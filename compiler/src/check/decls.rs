@@ -50,6 +50,8 @@ pub(super) struct Decls<'a> {
     pub visits: Vec<&'a ast::VisitDecl>,
     /// Tests in declaration order.
     pub tests: Vec<&'a TestDecl>,
+    /// The policy's currency (`currency EUR`; `元` when none is declared).
+    pub currency: ast::Currency,
 }
 
 /// One entity's declaration, schema and name tables.
@@ -184,6 +186,7 @@ struct Items<'a> {
     programs: Vec<&'a ast::ProgramDecl>,
     visits: Vec<&'a ast::VisitDecl>,
     tests: Vec<&'a TestDecl>,
+    currencies: Vec<&'a ast::CurrencyDecl>,
 }
 
 /// Names already declared in one namespace, with where.
@@ -212,6 +215,7 @@ impl Namespace {
 pub(super) fn collect<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Diagnostic>) -> Decls<'a> {
     let items = group_items(files, diags);
     let (enums, enum_by_name) = collect_enums(&items.enums, diags);
+    let currency = collect_currency(&items.currencies, diags);
     let mut decls = Decls {
         enums,
         enum_by_name,
@@ -227,6 +231,7 @@ pub(super) fn collect<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Di
         programs: items.programs.clone(),
         visits: items.visits.clone(),
         tests: items.tests.clone(),
+        currency,
     };
     decls.collect_jurisdictions(&items.jurisdictions, diags);
     decls.collect_entities(&items.entities, diags);
@@ -237,6 +242,21 @@ pub(super) fn collect<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Di
     decls.plan_outputs(&items.outputs, diags);
     check_unique_tests(&items.tests, diags);
     decls
+}
+
+/// The declared currency: the first `currency` declaration's; every other one is reported.
+fn collect_currency(decls: &[&ast::CurrencyDecl], diags: &mut Vec<Diagnostic>) -> ast::Currency {
+    let Some(first) = decls.first() else { return ast::Currency::Yuan };
+    for decl in decls.iter().skip(1) {
+        let error = TypeError::CurrencyTwice {
+            currency: decl.currency.name(),
+            first_currency: first.currency.name(),
+            span: decl.code_span,
+            first: same_file(decl.span, first.code_span),
+        };
+        push(diags, decl.code_span, error);
+    }
+    first.currency
 }
 
 fn group_items<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Diagnostic>) -> Items<'a> {
@@ -254,6 +274,7 @@ fn group_items<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Diagnosti
                 Item::Program(decl) => items.programs.push(decl),
                 Item::Visit(decl) => items.visits.push(decl),
                 Item::Test(decl) => items.tests.push(decl),
+                Item::Currency(decl) => items.currencies.push(decl),
                 // `crate::reform::merge` turns a reform's items into ordinary ones before
                 // checking; here they are outside a reform.
                 Item::Reform(_) | Item::Replace(_) | Item::Remove(_) => crate::reform::outside_reform(item, diags),
@@ -359,7 +380,7 @@ impl<'a> Decls<'a> {
                 push(diags, *span, error);
                 return None;
             }
-            ColumnType::Value(written, _) => return resolve_type(&self.enum_by_name, written, diags),
+            ColumnType::Value(written, _) => return resolve_type(&self.enum_by_name, self.currency, written, diags),
         }
         Some(Ty::Text)
     }
@@ -385,7 +406,9 @@ impl<'a> Decls<'a> {
                 if !names.declare(&column.name.name, column.name.span, "column", diags) {
                     continue;
                 }
-                let Some(ty) = entity_column_ty(&self.enum_by_name, block.kind, column, diags) else { continue };
+                let Some(ty) = entity_column_ty(&self.enum_by_name, self.currency, block.kind, column, diags) else {
+                    continue;
+                };
                 let Some(info) = self.entities.get_mut(entity_index(block.kind)) else { continue };
                 add_column(info, column, ty, diags);
             }
@@ -395,7 +418,7 @@ impl<'a> Decls<'a> {
     fn collect_params(&mut self, decls: &[&'a ParamDecl], values: &mut Namespace, diags: &mut Vec<Diagnostic>) {
         for decl in decls {
             let name = decl.name.dotted();
-            let ty = resolve_type(&self.enum_by_name, &decl.ty, diags);
+            let ty = resolve_type(&self.enum_by_name, self.currency, &decl.ty, diags);
             if values.declare(&name, decl.name.span, "parameter", diags) {
                 self.param_by_name.insert(name.clone(), ParamId(self.params.len() as u32));
             }
@@ -428,9 +451,8 @@ impl<'a> Decls<'a> {
         for decl in decls {
             let id = RuleId(self.rules.len() as u32);
             let ty = match &decl.ty {
-                Some(written) => {
-                    resolve_type(&self.enum_by_name, written, diags).map_or(PlanTy::Broken, PlanTy::Declared)
-                }
+                Some(written) => resolve_type(&self.enum_by_name, self.currency, written, diags)
+                    .map_or(PlanTy::Broken, PlanTy::Declared),
                 None => PlanTy::Infer,
             };
             let name = &decl.name;
@@ -567,6 +589,7 @@ fn name_expr(ident: &Ident) -> Expr {
 /// The column type of an entity column; a type that does not belong is reported.
 fn entity_column_ty(
     enum_by_name: &HashMap<String, EnumId>,
+    currency: ast::Currency,
     entity: EntityKind,
     column: &ast::ColumnDecl,
     diags: &mut Vec<Diagnostic>,
@@ -586,7 +609,7 @@ fn entity_column_ty(
         ColumnType::HouseholdRef(_) => Some(ColumnTy::HouseholdRef),
         ColumnType::City(span) => bad("city", *span, "`city` columns belong in the `jurisdictions` block", diags),
         ColumnType::Value(written, range) => {
-            let ty = resolve_type(enum_by_name, written, diags)?;
+            let ty = resolve_type(enum_by_name, currency, written, diags)?;
             if range.is_some() && ty != Ty::Int {
                 return bad("range", written.span(), "only `int` columns can state a range, as in `int 0..4`", diags);
             }

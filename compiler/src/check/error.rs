@@ -66,6 +66,38 @@ pub enum TypeError {
         reserved: String,
     },
 
+    /// A money unit in another currency than the policy's.
+    #[error("`{unit}` is not in this policy's currency, `{currency}`")]
+    #[diagnostic(code("pol::unit::currency"))]
+    WrongCurrency {
+        /// The unit as written (`EUR/月`).
+        unit: String,
+        /// The policy's currency (`元`, `EUR`).
+        currency: String,
+        /// Where.
+        #[label("another currency")]
+        span: Span,
+        /// How to fix it.
+        #[help]
+        help: String,
+    },
+
+    /// A second `currency` declaration.
+    #[error("the policy declares its currency twice: `{first_currency}`, then `{currency}`")]
+    #[diagnostic(code("pol::unit::currency_twice"), help("a policy has one currency: keep one `currency` line"))]
+    CurrencyTwice {
+        /// The second declaration's currency.
+        currency: String,
+        /// The first declaration's currency.
+        first_currency: String,
+        /// The second declaration.
+        #[label("declared again here")]
+        span: Span,
+        /// The first declaration, when in the same file.
+        #[label("first declared here")]
+        first: Option<Span>,
+    },
+
     /// A local level (`set by city`, `by county`) in a policy that declares no jurisdictions.
     #[error("{what} needs jurisdictions, and this policy declares none")]
     #[diagnostic(

@@ -12,7 +12,7 @@ use super::resolve::{MAX_DEPTH, Resolved, Scope};
 use super::types::{did_you_mean, period_name};
 use crate::tir::{self, Ty, Word};
 use pol_grammar::Span;
-use pol_grammar::ast::{self, BinaryOp, ExprKind, NumberUnit, Path, Period, UnaryOp};
+use pol_grammar::ast::{self, BinaryOp, Currency, ExprKind, NumberUnit, Path, Period, UnaryOp};
 
 impl Checker<'_> {
     /// Checks a root expression (a rule body, a value, a condition) in `scope`.
@@ -148,14 +148,15 @@ impl Checker<'_> {
                 found: found_name,
                 span,
                 because,
-                help: Some(conversion_help(expr, found_period, want_period)),
+                help: Some(conversion_help(expr, self.decls.currency, found_period, want_period)),
             },
             _ => {
                 let help = match (want, found) {
                     (Ty::Ratio, Ty::Int) => Some(format!("convert with `{} as ratio`", describe(expr))),
-                    (Ty::Money(period), Ty::Int | Ty::Ratio) if self.needs_context(expr) => {
-                        Some(format!("write the amount with its unit, e.g. `100 {}`", period_name(period)))
-                    }
+                    (Ty::Money(period), Ty::Int | Ty::Ratio) if self.needs_context(expr) => Some(format!(
+                        "write the amount with its unit, e.g. `100 {}`",
+                        period_name(self.decls.currency, period)
+                    )),
                     _ => None,
                 };
                 TypeError::Mismatch { expected: format!("`{expected}`"), found: found_name, span, because, help }
@@ -361,12 +362,12 @@ impl Checker<'_> {
 }
 
 /// How to convert money of one period to another, as help text.
-pub(super) fn conversion_help(expr: &ast::Expr, from: Period, to: Period) -> String {
+pub(super) fn conversion_help(expr: &ast::Expr, currency: Currency, from: Period, to: Period) -> String {
     match (from, to) {
         (Period::Lump, _) | (_, Period::Lump) => {
             "a lump sum (`元`) has no period and cannot be converted; declare the value with the period it has".into()
         }
-        _ => format!("convert with `{} as {}`", describe(expr), period_name(to)),
+        _ => format!("convert with `{} as {}`", describe(expr), period_name(currency, to)),
     }
 }
 

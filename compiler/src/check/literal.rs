@@ -51,7 +51,13 @@ impl Checker<'_> {
         span: Span,
     ) -> Option<tir::Expr> {
         let ty = match (unit, hint) {
-            (NumberUnit::Money(period), _) => Ty::Money(period),
+            (NumberUnit::Money(period, currency), _) => {
+                if currency != self.decls.currency {
+                    self.error(span, super::types::wrong_currency(currency, self.decls.currency, period, span));
+                    return None;
+                }
+                Ty::Money(period)
+            }
             (NumberUnit::Percent, _) => Ty::Ratio,
             (NumberUnit::None, Some(Ty::Money(period))) => Ty::Money(period),
             (NumberUnit::None, Some(Ty::Ratio)) => Ty::Ratio,

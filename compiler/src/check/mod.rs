@@ -212,6 +212,7 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
             visit: visit?,
             tests: tests.iter().cloned().collect::<Option<Vec<_>>>()?,
             texts: std::mem::take(&mut checker.texts.texts),
+            currency: decls.currency,
         })
     };
     // Parameters that follow each other in a circle were reported; their values cannot be
@@ -236,6 +237,7 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
             visit: None,
             tests: Vec::new(),
             texts: checker.texts.texts.clone(),
+            currency: decls.currency,
         };
         return (None, Program::new(parts).ok());
     };

@@ -18,7 +18,7 @@ use super::expr::{conversion_help, describe};
 use super::types::{is_numeric, period_name, resolve_type};
 use crate::tir::{self, BinOp, RATIO_SCALE, Ty};
 use pol_grammar::Span;
-use pol_grammar::ast::{self, BinaryOp, InSet, Period, TypeExpr};
+use pol_grammar::ast::{self, BinaryOp, Currency, InSet, Period, TypeExpr};
 
 /// Why two operand types do not combine.
 enum OpError {
@@ -122,7 +122,7 @@ impl Checker<'_> {
         span: Span,
     ) -> Option<tir::Expr> {
         let ((typed_left, left_expr), (typed_right, right_expr)) = (left, right);
-        match arithmetic_rule(op, typed_left.ty, typed_right.ty) {
+        match arithmetic_rule(self.decls.currency, op, typed_left.ty, typed_right.ty) {
             Ok((bin_op, ty)) => Some(binary(bin_op, typed_left, typed_right, ty, span)),
             Err(error) => {
                 self.operator_error(op, error, (typed_left.ty, left_expr), (typed_right.ty, right_expr));
@@ -163,9 +163,9 @@ impl Checker<'_> {
                 right_span,
                 left_span,
                 help: Some(if describe(right_expr) == "(…)" && describe(left_expr) != "(…)" {
-                    conversion_help(left_expr, left_period, right_period)
+                    conversion_help(left_expr, self.decls.currency, left_period, right_period)
                 } else {
-                    conversion_help(right_expr, right_period, left_period)
+                    conversion_help(right_expr, self.decls.currency, right_period, left_period)
                 }),
             },
             (error, ..) => {
@@ -233,7 +233,7 @@ impl Checker<'_> {
     /// `x as T`: `元/年` → `元/月` divides by 12 to the fen; `元/月` → `元/年` multiplies by 12;
     /// `int` → `ratio` scales. Converting to the type it already has changes nothing.
     pub(super) fn conversion(&mut self, operand: &ast::Expr, target: &TypeExpr, span: Span) -> Option<tir::Expr> {
-        let target_ty = resolve_type(&self.decls.enum_by_name, target, &mut self.diags);
+        let target_ty = resolve_type(&self.decls.enum_by_name, self.decls.currency, target, &mut self.diags);
         let typed = self.infer(operand, None)?;
         let target_ty = target_ty?;
         let twelve = || konst(12, Ty::Int, span);
@@ -277,7 +277,7 @@ fn verb(op: BinaryOp) -> &'static str {
 }
 
 /// The operation and result type of `+ - * /`.
-fn arithmetic_rule(op: BinaryOp, left: Ty, right: Ty) -> Result<(BinOp, Ty), OpError> {
+fn arithmetic_rule(currency: Currency, op: BinaryOp, left: Ty, right: Ty) -> Result<(BinOp, Ty), OpError> {
     use Ty::{Int, Money, Ratio};
     let periods_differ = matches!((left, right), (Money(a), Money(b)) if a != b);
     match op {
@@ -286,7 +286,7 @@ fn arithmetic_rule(op: BinaryOp, left: Ty, right: Ty) -> Result<(BinOp, Ty), OpE
             match (left, right) {
                 _ if periods_differ => Err(OpError::Periods),
                 (Int, Int) | (Ratio, Ratio) | (Money(_), Money(_)) => Ok((bin_op, left)),
-                _ => Err(OpError::Types(additive_help(left, right))),
+                _ => Err(OpError::Types(additive_help(currency, left, right))),
             }
         }
         BinaryOp::Mul => match (left, right) {
@@ -314,14 +314,14 @@ fn arithmetic_rule(op: BinaryOp, left: Ty, right: Ty) -> Result<(BinOp, Ty), OpE
     }
 }
 
-fn additive_help(left: Ty, right: Ty) -> Option<String> {
+fn additive_help(currency: Currency, left: Ty, right: Ty) -> Option<String> {
     use Ty::{Date, Int, Money, Ratio};
     Some(match (left, right) {
         (Int, Ratio) | (Ratio, Int) => "convert the `int` with `as ratio` first".to_string(),
         (Money(period), Int | Ratio) | (Int | Ratio, Money(period)) => {
             format!(
                 "only money can be added to money; write an amount with its unit, e.g. `100 {}`",
-                period_name(period)
+                period_name(currency, period)
             )
         }
         (Date, _) | (_, Date) => "dates cannot be added or subtracted; use `years_between(a, b)` or `age(d)`".into(),
@@ -367,14 +367,31 @@ mod tests {
     #[test]
     fn money_operations_follow_the_table() {
         let month = Ty::Money(Period::Month);
-        assert!(matches!(arithmetic_rule(BinaryOp::Mul, Ty::Ratio, month), Ok((BinOp::MulScaled, ty)) if ty == month));
-        assert!(matches!(arithmetic_rule(BinaryOp::Mul, Ty::Int, month), Ok((BinOp::Mul, ty)) if ty == month));
-        assert!(matches!(arithmetic_rule(BinaryOp::Div, month, Ty::Int), Ok((BinOp::DivRound, ty)) if ty == month));
-        assert!(matches!(arithmetic_rule(BinaryOp::Div, month, Ty::Ratio), Ok((BinOp::DivScaled, ty)) if ty == month));
-        assert!(matches!(arithmetic_rule(BinaryOp::Div, month, month), Ok((BinOp::DivScaled, Ty::Ratio))));
-        assert!(matches!(arithmetic_rule(BinaryOp::Div, Ty::Int, Ty::Int), Ok((BinOp::DivScaled, Ty::Ratio))));
-        assert!(matches!(arithmetic_rule(BinaryOp::Add, month, Ty::Money(Period::Year)), Err(OpError::Periods)));
-        assert!(matches!(arithmetic_rule(BinaryOp::Mul, month, month), Err(OpError::Types(_))));
+        assert!(
+            matches!(arithmetic_rule(Currency::Yuan, BinaryOp::Mul, Ty::Ratio, month), Ok((BinOp::MulScaled, ty)) if ty == month)
+        );
+        assert!(
+            matches!(arithmetic_rule(Currency::Yuan, BinaryOp::Mul, Ty::Int, month), Ok((BinOp::Mul, ty)) if ty == month)
+        );
+        assert!(
+            matches!(arithmetic_rule(Currency::Yuan, BinaryOp::Div, month, Ty::Int), Ok((BinOp::DivRound, ty)) if ty == month)
+        );
+        assert!(
+            matches!(arithmetic_rule(Currency::Yuan, BinaryOp::Div, month, Ty::Ratio), Ok((BinOp::DivScaled, ty)) if ty == month)
+        );
+        assert!(matches!(
+            arithmetic_rule(Currency::Yuan, BinaryOp::Div, month, month),
+            Ok((BinOp::DivScaled, Ty::Ratio))
+        ));
+        assert!(matches!(
+            arithmetic_rule(Currency::Yuan, BinaryOp::Div, Ty::Int, Ty::Int),
+            Ok((BinOp::DivScaled, Ty::Ratio))
+        ));
+        assert!(matches!(
+            arithmetic_rule(Currency::Yuan, BinaryOp::Add, month, Ty::Money(Period::Year)),
+            Err(OpError::Periods)
+        ));
+        assert!(matches!(arithmetic_rule(Currency::Yuan, BinaryOp::Mul, month, month), Err(OpError::Types(_))));
         assert!(matches!(comparison_rule(BinaryOp::Eq, Ty::Text, Ty::Text), Ok(BinOp::TextEq)));
         assert!(matches!(comparison_rule(BinaryOp::Lt, Ty::Bool, Ty::Bool), Err(OpError::Types(_))));
     }

@@ -228,7 +228,7 @@ impl Checker<'_> {
         if annual.is_none() {
             self.error(
                 amount.span,
-                TypeError::LiteralOverflow { ty: period_name(Period::Year).into(), span: amount.span },
+                TypeError::LiteralOverflow { ty: period_name(self.decls.currency, Period::Year), span: amount.span },
             );
         }
         annual

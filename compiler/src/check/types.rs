@@ -4,7 +4,7 @@ use super::error::TypeError;
 use crate::diagnostic::Diagnostic;
 use crate::tir::{EnumDef, EnumId, Ty};
 use pol_grammar::Span;
-use pol_grammar::ast::{Period, TypeExpr};
+use pol_grammar::ast::{Currency, Period, TypeExpr};
 use pol_grammar::names::edit_distance;
 use std::collections::HashMap;
 
@@ -13,22 +13,18 @@ pub(super) fn push(diags: &mut Vec<Diagnostic>, span: Span, error: TypeError) {
     diags.push(Diagnostic::new(Some(span), error));
 }
 
-/// `元`, `元/月`, `元/年`.
-pub(crate) fn period_name(period: Period) -> &'static str {
-    match period {
-        Period::Lump => "元",
-        Period::Month => "元/月",
-        Period::Year => "元/年",
-    }
+/// `元`, `元/月`, `元/年` (`EUR/月` in a policy whose currency is `EUR`).
+pub(crate) fn period_name(currency: Currency, period: Period) -> String {
+    currency.unit(period)
 }
 
 /// A type as written in a policy: `元/月`, `ratio`, `LaborCapacity`.
-pub(crate) fn ty_name(enums: &[EnumDef], ty: Ty) -> String {
+pub(crate) fn ty_name(enums: &[EnumDef], currency: Currency, ty: Ty) -> String {
     match ty {
         Ty::Bool => "bool".into(),
         Ty::Int => "int".into(),
         Ty::Ratio => "ratio".into(),
-        Ty::Money(period) => period_name(period).into(),
+        Ty::Money(period) => period_name(currency, period),
         Ty::Date => "date".into(),
         Ty::Text => "text".into(),
         Ty::Enum(id) => enums.get(id.0 as usize).map_or_else(|| "enum".into(), |def| def.name.clone()),
@@ -43,11 +39,18 @@ pub(super) fn is_numeric(ty: Ty) -> bool {
 /// The type a written type names; an unknown enum name is reported and gives `None`.
 pub(super) fn resolve_type(
     enum_by_name: &HashMap<String, EnumId>,
+    currency: Currency,
     written: &TypeExpr,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Ty> {
     Some(match written {
-        TypeExpr::Money(period, _) => Ty::Money(*period),
+        TypeExpr::Money(period, written_currency, span) => {
+            if *written_currency != currency {
+                push(diags, *span, wrong_currency(*written_currency, currency, *period, *span));
+                return None;
+            }
+            Ty::Money(*period)
+        }
         TypeExpr::Ratio(_) => Ty::Ratio,
         TypeExpr::Int(_) => Ty::Int,
         TypeExpr::Bool(_) => Ty::Bool,
@@ -111,4 +114,16 @@ mod tests {
         assert_eq!(nearest("gp", names.into_iter()), Some("gap"));
         assert_eq!(nearest("income", names.into_iter()), None);
     }
+}
+
+/// A money unit written in another currency than the policy's.
+pub(super) fn wrong_currency(written: Currency, currency: Currency, period: Period, span: Span) -> TypeError {
+    let help = match currency {
+        Currency::Yuan => {
+            "this policy declares no `currency`, so its money is in `元`: write `{unit}`, or declare `currency {written}` once in the policy"
+        }
+        Currency::Code(_) => "a policy has one currency, declared by its `currency` line: write `{unit}`",
+    };
+    let help = help.replace("{unit}", &currency.unit(period)).replace("{written}", &written.name());
+    TypeError::WrongCurrency { unit: written.unit(period), currency: currency.name(), span, help }
 }

@@ -133,6 +133,7 @@ fn schema() -> Program {
         visit: None,
         tests: Vec::new(),
         texts: vec!["王建国".into(), "王**".into(), "李四".into()],
+        currency: Default::default(),
     }
 }
 

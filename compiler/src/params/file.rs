@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::jurisdictions::JurisdictionTable;
 use crate::text::{TextHandle, TextOrigin};
 use crate::tir::{OWN_PARAMETERS_ATTR, ParamDef, ParamId, Program, Ty, Word};
-use pol_grammar::ast::{Level, Period};
+use pol_grammar::ast::{Currency, Level, Period};
 use pol_grammar::{SourceId, Span};
 use std::collections::HashMap;
 
@@ -307,10 +307,13 @@ impl<'a> Reader<'a> {
                 let (number, unit) = number_of(value, raw).ok_or_else(|| match value {
                     toml_edit::Value::Float(_) => bad(
                         "not plain decimal digits".into(),
-                        format!("write the exact number in decimal digits, e.g. `{name} = {}`", example(param.ty).0),
+                        format!(
+                            "write the exact number in decimal digits, e.g. `{name} = {}`",
+                            example(self.program.currency, param.ty).0
+                        ),
                     ),
                     _ => {
-                        let (plain, with_unit) = example(param.ty);
+                        let (plain, with_unit) = example(self.program.currency, param.ty);
                         bad(found, format!("write it as `{name} = {plain}` or `{name} = {with_unit}`"))
                     }
                 })?;
@@ -379,7 +382,7 @@ impl<'a> Reader<'a> {
     /// A number with its unit as a word of a money, ratio or int parameter.
     fn number(&self, param: &ParamDef, number: Decimal, unit: Option<Unit>, span: Span) -> Result<Word, ParamsError> {
         let expected = match param.ty {
-            Ty::Money(period) => format!("in {}", literal::period_unit(period)),
+            Ty::Money(period) => format!("in {}", literal::period_unit(self.program.currency, period)),
             other => literal::type_phrase(self.program, other),
         };
         let wrong_unit = |found: String, help: String| ParamsError::WrongUnit {
@@ -391,9 +394,14 @@ impl<'a> Reader<'a> {
         };
         let (scaled, decimals_allowed) = match (param.ty, unit) {
             (Ty::Money(_), None) => (number.scaled(2), 2),
-            (Ty::Money(period), Some(Unit::Money(found))) if found == period => (number.scaled(2), 2),
+            (Ty::Money(period), Some(Unit::Money(found, currency)))
+                if found == period && currency == self.program.currency =>
+            {
+                (number.scaled(2), 2)
+            }
             (Ty::Money(period), Some(found)) => {
-                return Err(wrong_unit(unit_name(found), money_help(param, period, number, found)));
+                let currency = self.program.currency;
+                return Err(wrong_unit(unit_name(found), money_help(param, currency, period, number, found)));
             }
             (Ty::Ratio, None) => (number.scaled(9), 9),
             (Ty::Ratio, Some(Unit::Percent)) => (literal::percent_to_ratio(number), 7),
@@ -600,26 +608,28 @@ pub(crate) fn level_name(level: Level) -> &'static str {
 fn amount_name(unit: Unit) -> String {
     match unit {
         Unit::Percent => "a percentage".into(),
-        Unit::Money(period) => format!("an amount in {}", literal::period_unit(period)),
+        Unit::Money(period, currency) => format!("an amount in {}", literal::period_unit(currency, period)),
     }
 }
 
 fn unit_name(unit: Unit) -> String {
     match unit {
         Unit::Percent => "a percentage".into(),
-        Unit::Money(period) => format!("in {}", literal::period_unit(period)),
+        Unit::Money(period, currency) => format!("in {}", literal::period_unit(currency, period)),
     }
 }
 
-fn money_help(param: &ParamDef, period: Period, number: Decimal, found: Unit) -> String {
-    let unit = literal::period_unit(period);
+fn money_help(param: &ParamDef, currency: Currency, period: Period, number: Decimal, found: Unit) -> String {
+    let unit = literal::period_unit(currency, period);
     let name = &param.name;
-    if let (Period::Year, Unit::Money(Period::Month), Ok(monthly)) = (period, found, number.scaled(2))
+    if let (Period::Year, Unit::Money(Period::Month, found_currency), Ok(monthly)) = (period, found, number.scaled(2))
+        && found_currency == currency
         && let Some(yearly) = monthly.checked_mul(12)
     {
         let yearly_text = literal::literal_text_money(yearly);
+        let (per_month, per_year) = (currency.unit(Period::Month), currency.unit(Period::Year));
         return format!(
-            "{} 元/月 is {} 元/年; write the yearly amount, as a plain number (`{name} = {yearly_text}`) or with its unit (`{name} = \"{yearly_text} 元/年\"`)",
+            "{} {per_month} is {} {per_year}; write the yearly amount, as a plain number (`{name} = {yearly_text}`) or with its unit (`{name} = \"{yearly_text} {per_year}\"`)",
             literal::format_money(monthly),
             literal::format_money(yearly)
         );
@@ -636,9 +646,9 @@ fn money_help(param: &ParamDef, period: Period, number: Decimal, found: Unit) ->
 }
 
 /// Two ways of writing a value of a number type, for help texts.
-fn example(ty: Ty) -> (String, String) {
+fn example(currency: Currency, ty: Ty) -> (String, String) {
     match ty {
-        Ty::Money(period) => ("4860".into(), format!("\"4860 {}\"", literal::period_unit(period))),
+        Ty::Money(period) => ("4860".into(), format!("\"4860 {}\"", literal::period_unit(currency, period))),
         Ty::Ratio => ("0.12".into(), "\"12%\"".into()),
         _ => ("12".into(), "\"12\"".into()),
     }

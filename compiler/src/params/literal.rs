@@ -6,7 +6,7 @@
 
 use crate::date;
 use crate::tir::{Program, RATIO_SCALE, Ty, Word};
-use pol_grammar::ast::Period;
+use pol_grammar::ast::{Currency, Period};
 
 /// An exact decimal number as written: `-12.50` is `{ negative, digits: 1250, decimals: 2 }`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +40,8 @@ impl std::fmt::Display for Decimal {
 pub(crate) enum Unit {
     /// `%`.
     Percent,
-    /// `元`, `元/月`, `元/年` and the `yuan` spellings.
-    Money(Period),
+    /// `元`, `元/月`, `元/年` and the `yuan` spellings; `EUR/月` and the like.
+    Money(Period, Currency),
 }
 
 /// Why a decimal does not become a word.
@@ -131,10 +131,16 @@ pub(crate) fn split_unit(text: &str) -> Option<(Decimal, Option<Unit>)> {
     let unit = match unit_text {
         "" => None,
         "%" => Some(Unit::Percent),
-        "元" | "yuan" => Some(Unit::Money(Period::Lump)),
-        "元/月" | "yuan/month" => Some(Unit::Money(Period::Month)),
-        "元/年" | "yuan/year" => Some(Unit::Money(Period::Year)),
-        _ => return None,
+        _ => {
+            let currency = Currency::of_unit(unit_text)?;
+            let period = match unit_text.split_once('/').map(|(_, per)| per) {
+                None => Period::Lump,
+                Some("月" | "month") => Period::Month,
+                Some("年" | "year") => Period::Year,
+                Some(_) => return None,
+            };
+            Some(Unit::Money(period, currency))
+        }
     };
     Some((number, unit))
 }
@@ -151,20 +157,16 @@ pub(crate) fn type_name(program: &Program, ty: Ty) -> String {
         Ty::Bool => "bool".into(),
         Ty::Int => "int".into(),
         Ty::Ratio => "ratio".into(),
-        Ty::Money(period) => period_unit(period).into(),
+        Ty::Money(period) => period_unit(program.currency, period),
         Ty::Date => "date".into(),
         Ty::Text => "text".into(),
         Ty::Enum(id) => program.enums.get(id.0 as usize).map_or_else(|| "enum".into(), |def| def.name.clone()),
     }
 }
 
-/// `元`, `元/月` or `元/年`.
-pub(crate) fn period_unit(period: Period) -> &'static str {
-    match period {
-        Period::Lump => "元",
-        Period::Month => "元/月",
-        Period::Year => "元/年",
-    }
+/// `元`, `元/月` or `元/年` (`EUR/月` in a policy whose currency is `EUR`).
+pub(crate) fn period_unit(currency: Currency, period: Period) -> String {
+    currency.unit(period)
 }
 
 /// A word as shown in a message: money `4,860.00`, ratios `15%` or `1.08`, dates ISO.
@@ -187,7 +189,7 @@ pub(crate) fn format_word(program: &Program, ty: Ty, word: Word) -> String {
 /// [`format_word`] followed by the unit for money: `4,500.00 元/年`.
 pub(crate) fn format_with_unit(program: &Program, ty: Ty, word: Word) -> String {
     match ty {
-        Ty::Money(period) => format!("{} {}", format_money(word), period_unit(period)),
+        Ty::Money(period) => format!("{} {}", format_money(word), period_unit(program.currency, period)),
         _ => format_word(program, ty, word),
     }
 }
@@ -220,7 +222,7 @@ pub(crate) fn format_ratio_as(word: Word, percent: bool) -> String {
 /// What a value of a type is, for messages: `an amount in 元/年`, `a ratio`, `a whole number`.
 pub(crate) fn type_phrase(program: &Program, ty: Ty) -> String {
     match ty {
-        Ty::Money(period) => format!("an amount in {}", period_unit(period)),
+        Ty::Money(period) => format!("an amount in {}", period_unit(program.currency, period)),
         Ty::Ratio => "a ratio".into(),
         Ty::Int => "a whole number".into(),
         Ty::Bool => "`true` or `false`".into(),
@@ -295,8 +297,11 @@ mod tests {
 
     #[test]
     fn units_split() {
-        assert_eq!(split_unit("4860 元/年"), Some((decimal("4860"), Some(Unit::Money(Period::Year)))));
-        assert_eq!(split_unit("405yuan/month"), Some((decimal("405"), Some(Unit::Money(Period::Month)))));
+        assert_eq!(split_unit("4860 元/年"), Some((decimal("4860"), Some(Unit::Money(Period::Year, Currency::Yuan)))));
+        assert_eq!(
+            split_unit("405yuan/month"),
+            Some((decimal("405"), Some(Unit::Money(Period::Month, Currency::Yuan))))
+        );
         assert_eq!(split_unit("12%"), Some((decimal("12"), Some(Unit::Percent))));
         assert_eq!(split_unit("1.5"), Some((decimal("1.5"), None)));
         assert_eq!(split_unit("12 个月"), None);

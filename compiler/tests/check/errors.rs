@@ -407,3 +407,29 @@ report for household_results {
         None
     ));
 }
+
+// ----------------------------------------------------------------------------------- currency
+
+#[test]
+fn money_in_another_currency_than_the_policys() {
+    assert_snapshot!(errors_of(
+        &["param basic: EUR/月 { = 600 }\nhousehold benefit: 元/月 = 600 EUR/月", "household { household_id: key }"],
+        None
+    ));
+}
+
+#[test]
+fn a_declared_currency_holds_every_unit() {
+    assert_snapshot!(errors_of(
+        &[
+            "currency EUR\n\nparam basic: EUR/月 { = 600 }\nhousehold benefit: EUR/月 = basic + 100 元/月\nhousehold rent: 元/年 = 0",
+            "household { household_id: key }"
+        ],
+        None
+    ));
+}
+
+#[test]
+fn a_currency_declared_twice() {
+    assert_snapshot!(errors_of(&["currency EUR\ncurrency USD\nhousehold { household_id: key }"], None));
+}

@@ -235,7 +235,9 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
             "a declaration (`param`, `household`, `enum`, `test` ...)"
         }
         R::report_decl | R::test_decl | R::rule_decl => "a declaration (`param`, `household`, `enum`, `test` ...)",
-        R::program_decl | R::visit_decl => "a declaration (`param`, `household`, `enum`, `test` ...)",
+        R::program_decl | R::visit_decl | R::currency_decl => {
+            "a declaration (`param`, `household`, `enum`, `test` ...)"
+        }
         R::entity_entry => "a column or `require`",
         R::column => "a column such as `name: text`",
         R::column_type => "a column type such as `int`, `元/月` or `key`",
@@ -266,6 +268,8 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         }
         R::type_expr => "a type such as `元/月`, `ratio` or `int`",
         R::money_type => "a unit such as `元/月`",
+        R::currency_code => "a currency code such as `EUR`",
+        R::kw_currency => "`currency`",
         R::expr | R::primary | R::prefix_op | R::range_bound => "an expression",
         R::infix_op | R::postfix_op | R::as_suffix | R::in_suffix => "an operator",
         R::op_not | R::op_neg | R::op_or | R::op_and | R::op_eq | R::op_ne | R::op_le | R::op_ge => "an operator",

@@ -386,7 +386,7 @@ pub(super) fn build_type(cx: &Ctx<'_>, pair: Pair<'_, Rule>) -> Result<ast::Type
     let inner = pair.into_inner().next().ok_or_else(|| cx.internal(span, "empty type"))?;
     let span = cx.span(&inner);
     Ok(match inner.as_rule() {
-        Rule::money_type => ast::TypeExpr::Money(build_period(cx, &inner)?, span),
+        Rule::money_type => ast::TypeExpr::Money(build_period(cx, &inner)?, build_currency(cx, &inner)?, span),
         Rule::kw_ratio => ast::TypeExpr::Ratio(span),
         Rule::kw_int => ast::TypeExpr::Int(span),
         Rule::kw_bool => ast::TypeExpr::Bool(span),
@@ -394,6 +394,11 @@ pub(super) fn build_type(cx: &Ctx<'_>, pair: Pair<'_, Rule>) -> Result<ast::Type
         Rule::kw_text => ast::TypeExpr::Text(span),
         _ => ast::TypeExpr::Named(cx.ident(&inner)),
     })
+}
+
+/// The currency of a `money_type` pair: `元`/`yuan` or a three-letter code.
+fn build_currency(cx: &Ctx<'_>, pair: &Pair<'_, Rule>) -> Result<ast::Currency, ParseError> {
+    ast::Currency::of_unit(pair.as_str()).ok_or_else(|| cx.internal(cx.span(pair), "a money unit without a currency"))
 }
 
 /// The period of a `money_type` pair: `元`, `元/月`, `yuan/year`, ...
@@ -430,7 +435,7 @@ fn build_number(cx: &Ctx<'_>, pair: Pair<'_, Rule>) -> Result<(ast::Number, ast:
     let unit = match parts.next() {
         None => ast::NumberUnit::None,
         Some(unit) if unit.as_rule() == Rule::percent => ast::NumberUnit::Percent,
-        Some(unit) => ast::NumberUnit::Money(build_period(cx, &unit)?),
+        Some(unit) => ast::NumberUnit::Money(build_period(cx, &unit)?, build_currency(cx, &unit)?),
     };
     let bad =
         |reason: &str, help: String| ParseError::BadNumber { text: text.clone(), reason: reason.into(), help, span };
@@ -438,7 +443,7 @@ fn build_number(cx: &Ctx<'_>, pair: Pair<'_, Rule>) -> Result<(ast::Number, ast:
         return Err(bad("too many digits", "numbers have at most 18 significant digits".into()));
     }
     match unit {
-        ast::NumberUnit::Money(_) if number.scale > 2 => Err(bad(
+        ast::NumberUnit::Money(..) if number.scale > 2 => Err(bad(
             "money has at most two decimals (fen)",
             match round_to_fen(whole, fraction, unit) {
                 Some(rounded) => format!("round the amount to the fen: `{rounded}`"),
@@ -468,9 +473,8 @@ fn round_to_fen(whole: &str, fraction: &str, unit: ast::NumberUnit) -> Option<St
         fen += 1;
     }
     let unit = match unit {
-        ast::NumberUnit::Money(ast::Period::Month) => " 元/月",
-        ast::NumberUnit::Money(ast::Period::Year) => " 元/年",
-        _ => " 元",
+        ast::NumberUnit::Money(period, currency) => format!(" {}", currency.unit(period)),
+        _ => " 元".into(),
     };
     Some(format!("{}.{:02}{unit}", fen / 100, fen % 100))
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use pol_grammar::ast::{self, Expr, ExprKind, Item};
-use pol_grammar::{ParseError, SourceId};
+use pol_grammar::{ParseError, SourceId, format_source};
 
 use super::common::{REALISTIC, parse_err, parse_ok, without_spans};
 
@@ -13,11 +13,9 @@ fn sexpr(expr: &Expr) -> String {
     match &expr.kind {
         ExprKind::Number(number, unit) => {
             let unit = match unit {
-                ast::NumberUnit::None => "",
-                ast::NumberUnit::Percent => "%",
-                ast::NumberUnit::Money(ast::Period::Lump) => "元",
-                ast::NumberUnit::Money(ast::Period::Month) => "元/月",
-                ast::NumberUnit::Money(ast::Period::Year) => "元/年",
+                ast::NumberUnit::None => String::new(),
+                ast::NumberUnit::Percent => "%".into(),
+                ast::NumberUnit::Money(period, currency) => currency.unit(*period),
             };
             format!("{}e-{}{unit}", number.digits, number.scale)
         }
@@ -54,7 +52,8 @@ fn sexpr(expr: &Expr) -> String {
 
 fn type_name(ty: &ast::TypeExpr) -> String {
     match ty {
-        ast::TypeExpr::Money(period, _) => format!("{period:?}"),
+        ast::TypeExpr::Money(period, ast::Currency::Yuan, _) => format!("{period:?}"),
+        ast::TypeExpr::Money(period, currency, _) => format!("{}:{period:?}", currency.name()),
         ast::TypeExpr::Named(name) => name.name.clone(),
         other => format!("{other:?}").split('(').next().unwrap_or("").to_string(),
     }
@@ -484,6 +483,7 @@ fn collect_item(item: &Item, seen: &mut BTreeSet<String>) {
             }
         }
         Item::Reform(_) => add("reform"),
+        Item::Currency(_) => add("currency"),
         Item::Replace(decl) => {
             add("replace");
             match &decl.target {
@@ -569,7 +569,8 @@ fn collect_expr(expr: &Expr, seen: &mut BTreeSet<String>) {
             match unit {
                 ast::NumberUnit::None => "number".into(),
                 ast::NumberUnit::Percent => "percent".into(),
-                ast::NumberUnit::Money(period) => format!("money.{period:?}"),
+                ast::NumberUnit::Money(period, ast::Currency::Yuan) => format!("money.{period:?}"),
+                ast::NumberUnit::Money(period, currency) => format!("money.{}.{period:?}", currency.name()),
             },
         ),
         ExprKind::Bool(_) => add(seen, "bool".into()),
@@ -731,4 +732,22 @@ fn none_alone_is_the_end_and_in_an_expression_a_name() {
     let Some(Item::Param(param)) = file.items.first() else { panic!("expected a param") };
     let values: Vec<Option<String>> = param.values.iter().map(|value| value.value.as_ref().map(sexpr)).collect();
     assert_eq!(values, [Some("(+ none 1e-0)".to_string()), None]);
+}
+
+/// `currency EUR` is an item, money units take the code, and `currency` stays usable as a name.
+#[test]
+fn currency_items_and_units_parse() {
+    let text = "currency EUR\n\nparam p: EUR/月 {\n  = 600 EUR/月\n}\n\nhousehold currency: EUR/year = p as EUR/年\n";
+    let file = parse_ok(text);
+    let Some(Item::Currency(decl)) = file.items.first() else { panic!("no currency item: {file:?}") };
+    assert_eq!(decl.currency.name(), "EUR");
+    let Some(Item::Rule(rule)) = file.items.get(2) else { panic!("no rule: {file:?}") };
+    assert_eq!(rule.name.name, "currency");
+    assert!(
+        matches!(rule.ty, Some(ast::TypeExpr::Money(ast::Period::Year, ast::Currency::Code(code), _)) if &code == b"EUR")
+    );
+    assert_eq!(
+        format_source(SourceId(0), text).ok().as_deref(),
+        Some("currency EUR\n\nparam p: EUR/月 {\n  = 600 EUR/月\n}\n\nhousehold currency: EUR/年 = p as EUR/年\n")
+    );
 }

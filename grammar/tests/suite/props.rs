@@ -68,9 +68,13 @@ fn period() -> impl Strategy<Value = Period> {
     prop_oneof![Just(Period::Lump), Just(Period::Month), Just(Period::Year)]
 }
 
+fn currency() -> impl Strategy<Value = Currency> {
+    prop_oneof![Just(Currency::Yuan), Just(Currency::Code(*b"EUR"))]
+}
+
 fn type_expr() -> impl Strategy<Value = TypeExpr> {
     prop_oneof![
-        period().prop_map(|period| TypeExpr::Money(period, span())),
+        (period(), currency()).prop_map(|(period, currency)| TypeExpr::Money(period, currency, span())),
         Just(TypeExpr::Ratio(span())),
         Just(TypeExpr::Int(span())),
         Just(TypeExpr::Bool(span())),
@@ -81,12 +85,16 @@ fn type_expr() -> impl Strategy<Value = TypeExpr> {
 }
 
 fn number() -> impl Strategy<Value = ExprKind> {
-    let unit = prop_oneof![Just(NumberUnit::None), Just(NumberUnit::Percent), period().prop_map(NumberUnit::Money)];
+    let unit = prop_oneof![
+        Just(NumberUnit::None),
+        Just(NumberUnit::Percent),
+        (period(), currency()).prop_map(|(period, currency)| NumberUnit::Money(period, currency))
+    ];
     (unit, "[0-9]{1,6}", "[0-9]{0,9}").prop_map(|(unit, whole, fraction)| {
         let decimals = match unit {
             NumberUnit::None => 9,
             NumberUnit::Percent => 7,
-            NumberUnit::Money(_) => 2,
+            NumberUnit::Money(..) => 2,
         };
         let fraction: String = fraction.chars().take(decimals).collect();
         ExprKind::Number(Number { digits: format!("{whole}{fraction}"), scale: fraction.len() as u32 }, unit)

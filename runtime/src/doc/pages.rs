@@ -60,6 +60,7 @@ pub(super) fn index_html(site: &Site<'_>) -> String {
                 | Item::Program(_)
                 | Item::Visit(_)
                 | Item::Reform(_)
+                | Item::Currency(_)
                 | Item::Remove(_) => {}
             }
         }
@@ -126,6 +127,10 @@ pub(super) fn file_html(site: &Site<'_>, file: &PolFile<'_>) -> String {
             }
             Item::Reform(decl) => {
                 let title = format!("reform of <code>{}</code>", escape(&decl.base.value));
+                body.push_str(&plain_item_html(file, item, &title, &decl.doc, decl.span));
+            }
+            Item::Currency(decl) => {
+                let title = format!("currency <code>{}</code>", escape(&decl.currency.name()));
                 body.push_str(&plain_item_html(file, item, &title, &decl.doc, decl.span));
             }
             Item::Replace(decl) => match &decl.target {
@@ -268,6 +273,7 @@ pub(super) fn formatted(item: &Item) -> String {
         Item::Visit(decl) => decl.doc.clear(),
         Item::Test(decl) => decl.doc.clear(),
         Item::Reform(decl) => decl.doc.clear(),
+        Item::Currency(decl) => decl.doc.clear(),
         Item::Replace(decl) => match &mut decl.target {
             ast::Replaced::Rule(rule) => rule.doc.clear(),
             ast::Replaced::Param(param) => param.doc.clear(),
@@ -376,6 +382,7 @@ pub(super) fn schema_html(site: &Site<'_>) -> String {
             | Item::Visit(_)
             | Item::Test(_)
             | Item::Reform(_)
+            | Item::Currency(_)
             | Item::Replace(_)
             | Item::Remove(_) => None,
         });

@@ -43,6 +43,7 @@ fn param_html(site: &Site<'_>, index: usize, param: &ParamDef) -> String {
             }
             Item::Param(_)
             | Item::Reform(_)
+            | Item::Currency(_)
             | Item::Replace(_)
             | Item::Remove(_)
             | Item::Enum(_)

@@ -5,6 +5,9 @@
 //! largest monthly money column, and sortable tables of every figure with the province's total
 //! as a footer.
 
+use pol_compiler::tir::Currency;
+use pol_grammar::ast::Period;
+
 use super::chart::BarChart;
 use super::markup::{integer_text, money_text};
 use super::page::Page;
@@ -25,6 +28,8 @@ pub struct RunReport {
     pub levels: Vec<LevelFigures>,
     /// The province's budget lines.
     pub budgets: Vec<BudgetLine>,
+    /// The policy's currency, in every money header (`元` unless it declares another).
+    pub currency: Currency,
 }
 
 /// The rows of one input file.
@@ -202,11 +207,11 @@ pub(super) fn run_facts(page: &mut Page, report: &RunReport) {
 pub(super) fn run_sections(page: &mut Page, report: &RunReport) {
     let province = report.levels.iter().find(|level| level.kind == LevelKind::Province);
     if let Some(level) = province {
-        province_section(page, level, &report.budgets);
+        province_section(page, level, &report.budgets, report.currency);
     }
     for kind in [LevelKind::City, LevelKind::County] {
         if let Some(level) = report.levels.iter().find(|level| level.kind == kind) {
-            level_section(page, level, province.and_then(|province| province.groups.first()));
+            level_section(page, level, province.and_then(|province| province.groups.first()), report.currency);
         }
     }
     page.note("拒绝的行及原因见同一目录下的 rejects.csv;本页数字与 report.md、report.json 相同。");
@@ -221,11 +226,11 @@ fn level_word(kind: LevelKind) -> &'static str {
 }
 
 /// A column's header with its unit.
-fn figure_header(column: &FigureColumn) -> String {
+fn figure_header(column: &FigureColumn, currency: Currency) -> String {
     match column.unit {
-        FigureUnit::MoneyMonthly => format!("{}(元/月)", column.label),
-        FigureUnit::MoneyAnnual => format!("{}(元/年)", column.label),
-        FigureUnit::Money => format!("{}(元)", column.label),
+        FigureUnit::MoneyMonthly => format!("{}({})", column.label, currency.unit(Period::Month)),
+        FigureUnit::MoneyAnnual => format!("{}({})", column.label, currency.unit(Period::Year)),
+        FigureUnit::Money => format!("{}({})", column.label, currency.name()),
         FigureUnit::Plain => column.label.clone(),
     }
 }
@@ -240,7 +245,8 @@ fn figure_cell(figure: &Figure) -> Cell {
 
 /// The province: its counts and its sums side by side (money per month beside its annual
 /// total), its rates and its budget lines.
-fn province_section(page: &mut Page, level: &LevelFigures, budgets: &[BudgetLine]) {
+fn province_section(page: &mut Page, level: &LevelFigures, budgets: &[BudgetLine], currency: Currency) {
+    let (lump, yearly) = (currency.name(), currency.unit(Period::Year));
     page.heading("全省");
     if let Some(group) = level.groups.first() {
         let mut counts = SortableTable::new("户数与人数", vec![Column::text("项目"), Column::number("数值")]);
@@ -251,7 +257,11 @@ fn province_section(page: &mut Page, level: &LevelFigures, budgets: &[BudgetLine
         for (label, count) in level.counts.iter().zip(&group.counts) {
             counts.row(vec![Cell::text(format!("户数:{label}")), Cell::count(*count)]);
         }
-        let columns = vec![Column::text("项目"), Column::number("每月(元)"), Column::number("全年(元)")];
+        let columns = vec![
+            Column::text("项目"),
+            Column::number(&format!("每月({lump})")),
+            Column::number(&format!("全年({lump})")),
+        ];
         let mut money = SortableTable::new("金额合计", columns);
         let mut figures = level.figures.iter().zip(&group.figures).peekable();
         while let Some((column, figure)) = figures.next() {
@@ -266,7 +276,7 @@ fn province_section(page: &mut Page, level: &LevelFigures, budgets: &[BudgetLine
                     money.row(vec![Cell::text(column.label.clone()), Cell::Empty, figure_cell(figure)])
                 }
                 FigureUnit::Money | FigureUnit::Plain => {
-                    counts.row(vec![Cell::text(figure_header(column)), figure_cell(figure)]);
+                    counts.row(vec![Cell::text(figure_header(column, currency)), figure_cell(figure)]);
                 }
             }
         }
@@ -282,9 +292,9 @@ fn province_section(page: &mut Page, level: &LevelFigures, budgets: &[BudgetLine
         let columns = vec![
             Column::text("预算项目"),
             Column::text("对应数据项"),
-            Column::number("预算(元/年)"),
-            Column::number("测算(元/年)"),
-            Column::number("预算 − 测算(元)"),
+            Column::number(&format!("预算({yearly})")),
+            Column::number(&format!("测算({yearly})")),
+            Column::number(&format!("预算 − 测算({lump})")),
         ];
         let mut table = SortableTable::new("", columns);
         for line in budgets {
@@ -301,7 +311,7 @@ fn province_section(page: &mut Page, level: &LevelFigures, budgets: &[BudgetLine
 }
 
 /// A city or county level: charts, then the tables.
-fn level_section(page: &mut Page, level: &LevelFigures, province: Option<&GroupFigures>) {
+fn level_section(page: &mut Page, level: &LevelFigures, province: Option<&GroupFigures>, currency: Currency) {
     let word = level_word(level.kind);
     page.heading(&format!("按{word}"));
     let label_of = |group: &GroupFigures| if group.name.is_empty() { group.code.clone() } else { group.name.clone() };
@@ -320,7 +330,7 @@ fn level_section(page: &mut Page, level: &LevelFigures, province: Option<&GroupF
         };
         let mut groups: Vec<&GroupFigures> = level.groups.iter().collect();
         groups.sort_by_key(|group| std::cmp::Reverse(money(group)));
-        if let Some(header) = level.figures.get(column).map(figure_header) {
+        if let Some(header) = level.figures.get(column).map(|column| figure_header(column, currency)) {
             let mut chart = BarChart::new(&format!("各{word}{header}(从多到少)"));
             for group in groups {
                 chart.bar(&label_of(group), money(group), &money_text(money(group)));
@@ -353,7 +363,7 @@ fn level_section(page: &mut Page, level: &LevelFigures, province: Option<&GroupF
     // Sums.
     if !level.figures.is_empty() {
         let mut columns = vec![Column::text("代码"), Column::text("名称")];
-        columns.extend(level.figures.iter().map(|column| Column::number(&figure_header(column))));
+        columns.extend(level.figures.iter().map(|column| Column::number(&figure_header(column, currency))));
         let mut table = SortableTable::new(&format!("各{word}金额与人数合计"), columns);
         let sums_row = |code: String, group: &GroupFigures| {
             let mut cells = vec![Cell::text(code), Cell::text(group.name.clone())];

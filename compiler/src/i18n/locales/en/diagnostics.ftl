@@ -179,6 +179,14 @@ pol-schema-no-jurisdictions = { $what } needs jurisdictions, and this policy dec
     .label = the province is the only level here
     .help = without a `jurisdictions` block the province is the only level: remove { $what }, or declare the counties in `jurisdictions` and `jurisdictions.csv`
 
+pol-unit-currency = `{ $unit }` is not in this policy's currency, `{ $currency }`
+    .label = another currency
+
+pol-unit-currency-twice = the policy declares its currency twice: `{ $first_currency }`, then `{ $currency }`
+    .label = declared again here
+    .label-2 = first declared here
+    .help = a policy has one currency: keep one `currency` line
+
 pol-name-no-enum-context = cannot tell which enum `{ $name }` belongs to
     .label = no enum type is expected here
 

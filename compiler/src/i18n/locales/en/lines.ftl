@@ -94,6 +94,8 @@ line-report-flag = flag
 phrase-did-you-mean-quoted = did you mean `"{ $name }"`?
 phrase-convert-int-as-ratio = convert the `int` with `as ratio` first
 phrase-add-arms = add arms for them, or end the match with `_ => …`
+phrase-currency-default = this policy declares no `currency`, so its money is in `元`: write `{ $unit }`, or declare `currency { $written }` once in the policy
+phrase-currency-one = a policy has one currency, declared by its `currency` line: write `{ $unit }`
 phrase-money-exact = money is exact to the fen (0.01 元)
 phrase-money-amount = money amount
 phrase-write-it-as = write it as `{ $a }` or `{ $b }`

@@ -179,6 +179,14 @@ pol-schema-no-jurisdictions = { $what } 需要行政区划，而本政策没有�
     .label = 这里省是唯一的层级
     .help = 没有 `jurisdictions` 块时，省是唯一的层级：请删除 { $what }，或在 `jurisdictions` 和 `jurisdictions.csv` 中声明各县
 
+pol-unit-currency = `{ $unit }` 不是本政策的货币 `{ $currency }`
+    .label = 另一种货币
+
+pol-unit-currency-twice = 本政策两次声明货币：先是 `{ $first_currency }`，又是 `{ $currency }`
+    .label = 在此再次声明
+    .label-2 = 第一次在此声明
+    .help = 一个政策只有一种货币：只保留一行 `currency`
+
 pol-name-no-enum-context = 无法判断 `{ $name }` 属于哪个枚举
     .label = 此处不需要枚举类型
 

@@ -94,6 +94,8 @@ line-report-flag = 标记
 phrase-did-you-mean-quoted = 是否想写 `"{ $name }"`？
 phrase-convert-int-as-ratio = 请先用 `as ratio` 转换这个 `int`
 phrase-add-arms = 请为它们添加分支，或以 `_ => …` 结束这个 `match`
+phrase-currency-default = 本政策没有声明 `currency`，金额以 `元` 计：请写 `{ $unit }`，或在政策中声明一次 `currency { $written }`
+phrase-currency-one = 一个政策只有一种货币，由其 `currency` 行声明：请写 `{ $unit }`
 phrase-money-exact = 金额精确到分（0.01 元）
 phrase-money-amount = 金额
 phrase-write-it-as = 请写作 `{ $a }` 或 `{ $b }`
