@@ -4,7 +4,7 @@
 //! the caller turns that into an evaluation error naming the household. Rounding is always half
 //! away from zero (四舍五入) on the exact `i128` quotient.
 
-use crate::tir::{RATIO_SCALE, Word};
+use crate::tir::{Bracket, RATIO_SCALE, Word};
 
 /// Why an operation has no result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,6 +66,24 @@ pub fn div_scaled(a: Word, b: Word) -> Result<Word, ArithError> {
     div_round_i128(i128::from(a) * i128::from(RATIO_SCALE), i128::from(b))
 }
 
+/// A marginal-rate scale applied to `x`: Σ rate × (the part of `x` between a bracket's
+/// threshold and the next one's), summed exactly in `i128` and rounded once, half away from zero
+/// (`brackets` have increasing thresholds; their values are rates, ratio words). Nothing of
+/// `x` at or below the first threshold is taxed, so `x` below it gives 0.
+pub fn marginal(brackets: &[Bracket], x: Word) -> Result<Word, ArithError> {
+    let mut total: i128 = 0;
+    for (index, bracket) in brackets.iter().enumerate() {
+        if x <= bracket.threshold {
+            break;
+        }
+        let upper = brackets.get(index + 1).map_or(x, |next| x.min(next.threshold));
+        let part = i128::from(upper) - i128::from(bracket.threshold);
+        let taxed = part.checked_mul(i128::from(bracket.value)).ok_or(ArithError::Overflow)?;
+        total = total.checked_add(taxed).ok_or(ArithError::Overflow)?;
+    }
+    div_round_i128(total, i128::from(RATIO_SCALE))
+}
+
 /// Months in a year: a monthly amount's annual total is 12 times it.
 pub const MONTHS_PER_YEAR: i64 = 12;
 
@@ -84,6 +102,11 @@ pub fn ratio_of_sums(numerator: i128, denominator: i128) -> Result<Word, ArithEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Brackets from (threshold, value) pairs.
+    fn brackets(pairs: &[(Word, Word)]) -> Vec<Bracket> {
+        pairs.iter().map(|(threshold, value)| Bracket { threshold: *threshold, value: *value }).collect()
+    }
 
     /// Fen and ratio words for readable tests.
     fn ratio(percent_times_100: i64) -> Word {
@@ -119,6 +142,25 @@ mod tests {
         assert_eq!(ratio_of_sums(-2, 3), Ok(-666_666_667));
         assert_eq!(ratio_of_sums(1, 0), Err(ArithError::DivisionByZero));
         assert_eq!(ratio_of_sums(i128::MAX, 1), Err(ArithError::Overflow));
+    }
+
+    #[test]
+    fn marginal_sums_each_bracket_and_rounds_once() {
+        // OpenFisca's social security contribution of 2017: 2% from 0, 6% from 6,000, 12% from 12,400.
+        let scale = brackets(&[(0, ratio(200)), (600_000, ratio(600)), (1_240_000, ratio(1_200))]);
+        assert_eq!(marginal(&scale, 0), Ok(0));
+        assert_eq!(marginal(&scale, -100), Ok(0));
+        assert_eq!(marginal(&scale, 600_000), Ok(12_000));
+        assert_eq!(marginal(&scale, 1_240_000), Ok(12_000 + 38_400));
+        assert_eq!(marginal(&scale, 2_000_000), Ok(12_000 + 38_400 + 91_200));
+        // 0.01 at 2% and 0.01 at 6%: 0.0002 + … each rounds to 0 alone, the sum rounds once.
+        let halves = brackets(&[(0, RATIO_SCALE / 4), (1, RATIO_SCALE / 4)]);
+        assert_eq!(marginal(&halves, 2), Ok(1));
+        assert_eq!(marginal(&brackets(&[(0, RATIO_SCALE)]), Word::MAX), Ok(Word::MAX));
+        assert_eq!(marginal(&brackets(&[(-1, 2 * RATIO_SCALE)]), Word::MAX), Err(ArithError::Overflow));
+        // Below a first threshold above zero nothing is taxed.
+        assert_eq!(marginal(&brackets(&[(100, RATIO_SCALE)]), 50), Ok(0));
+        assert_eq!(marginal(&brackets(&[(100, RATIO_SCALE)]), 150), Ok(50));
     }
 
     #[test]

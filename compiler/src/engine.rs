@@ -301,6 +301,14 @@ impl Batch {
             let message = format!("rule `{}` has dated versions: evaluate `Program::on(as_of)`", rule.name);
             return Err(BatchShapeError(message));
         }
+        if let Some(scale) = program
+            .scales
+            .iter()
+            .find(|scale| scale.versions.len() != 1 || scale.versions.iter().any(|version| version.from.is_some()))
+        {
+            let message = format!("scale `{}` has dated versions: evaluate `Program::on(as_of)`", scale.name);
+            return Err(BatchShapeError(message));
+        }
         let entity_checks = [
             ("household", &self.households, program.household.columns.len()),
             ("person", &self.persons, program.person.columns.len()),

@@ -348,6 +348,10 @@ impl Builder {
     }
 
     fn walk_type(&mut self, ty: &TypeExpr) {
+        if let TypeExpr::Scale(threshold, value, _) = ty {
+            self.walk_type(threshold);
+            self.walk_type(value);
+        }
         if let TypeExpr::Named(ident) = ty
             && let Some(&def) = self.enums.get(&ident.name)
         {
@@ -390,6 +394,11 @@ impl Builder {
                 ExprKind::Aggregate { filter, value, .. } => {
                     stack.extend(filter.iter().map(|expr| &**expr));
                     stack.extend(value.iter().map(|expr| &**expr));
+                }
+                ExprKind::ScaleLit(brackets) => {
+                    for (threshold, value) in brackets {
+                        stack.extend([threshold, value]);
+                    }
                 }
             }
         }
@@ -445,6 +454,7 @@ pub fn type_text(ty: &TypeExpr) -> String {
         TypeExpr::Date(_) => "date".into(),
         TypeExpr::Text(_) => "text".into(),
         TypeExpr::Named(ident) => ident.name.clone(),
+        TypeExpr::Scale(threshold, value, _) => format!("scale({}, {})", type_text(threshold), type_text(value)),
     }
 }
 

@@ -145,6 +145,7 @@ fn reads_record(expr: &Expr) -> bool {
         | ExprKind::If(..)
         | ExprKind::Match(..)
         | ExprKind::Mask(_)
+        | ExprKind::Scale(..)
         | ExprKind::LastYear(_)
         | ExprKind::Province(_) => false,
     }
@@ -347,6 +348,16 @@ impl<'a> HouseholdEval<'a> {
                 ops::eval_unary(*op, value).map_err(|error| fail(error, expr.span))
             }
             ExprKind::Binary(op, left, right) => self.eval_binary(*op, left, right, expr.span, scope, result),
+            ExprKind::Scale(kind, scale, operand) => {
+                let value = self.eval(operand, scope, result)?;
+                let brackets = self
+                    .program
+                    .scales
+                    .get(scale.0 as usize)
+                    .and_then(|scale| scale.in_force())
+                    .ok_or_else(|| internal(expr.span))?;
+                ops::apply_scale(*kind, brackets, value).map_err(|error| fail(error, expr.span))
+            }
             ExprKind::If(cond, then, otherwise) => {
                 if self.eval(cond, scope, result)? != 0 {
                     self.eval(then, scope, result)

@@ -861,6 +861,8 @@ fn resolve(program: &Program, written: &TypeExpr) -> Option<Ty> {
         TypeExpr::Named(ident) => {
             Ty::Enum(crate::tir::EnumId(program.enums.iter().position(|def| def.name == ident.name)? as u32))
         }
+        // A scale is no value type: a rule or a value parameter is never one.
+        TypeExpr::Scale(..) => return None,
     })
 }
 
@@ -884,6 +886,7 @@ fn written_type(program: &Program, ty: Ty, span: Span) -> Option<TypeExpr> {
 fn type_text(written: &TypeExpr) -> String {
     match written {
         TypeExpr::Named(ident) => ident.name.clone(),
+        TypeExpr::Scale(..) => "a scale".into(),
         TypeExpr::Money(..)
         | TypeExpr::Ratio(_)
         | TypeExpr::Int(_)

@@ -37,6 +37,10 @@ pub type Word = i64;
 /// The fixed-point scale of ratios: a ratio `r` is held as `r × 10⁹`.
 pub const RATIO_SCALE: i64 = 1_000_000_000;
 
+/// Identifies a scale of [`Program::scales`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScaleId(pub u32);
+
 /// Identifies an enum of [`Program::enums`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct EnumId(pub u32);
@@ -98,6 +102,8 @@ pub struct Program {
     pub case: EntitySchema,
     /// Parameters in declaration order.
     pub params: Vec<ParamDef>,
+    /// Scale parameters (`param p: scale(元/年, ratio)`) in declaration order.
+    pub scales: Vec<ScaleDef>,
     /// Rules, including validation conditions and hidden rules made for output expressions.
     pub rules: Vec<Rule>,
     /// The evaluation order: every rule once, each after all the rules it uses. Validation rules
@@ -265,6 +271,75 @@ pub struct ParamDef {
     pub doc: Vec<String>,
     /// The declaration.
     pub span: Span,
+}
+
+/// A scale parameter: dated lists of brackets, each a threshold and a rate or an amount.
+///
+/// INVARIANT: in every version the thresholds strictly increase and there is at least one
+/// bracket; thresholds are words of `threshold_ty`, values words of `value_ty`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleDef {
+    /// Its (dotted) name.
+    pub name: String,
+    /// The type of its thresholds (money of a period, or `int`); `marginal` and `bracket` take
+    /// an argument of this type.
+    pub threshold_ty: Ty,
+    /// The type of its values: `ratio` (a rate scale) or money or `int` (an amount scale).
+    pub value_ty: Ty,
+    /// The versions in date order; [`Program::on`] leaves the one in force.
+    pub versions: Vec<ScaleVersion>,
+    /// Doc comment.
+    pub doc: Vec<String>,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// A scale's brackets from a day on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleVersion {
+    /// The first day (`None` = from the beginning).
+    pub from: Option<Word>,
+    /// The brackets in threshold order; `None`: not in force from that day (`from DATE = none`).
+    pub brackets: Option<Vec<Bracket>>,
+    /// The version's line.
+    pub span: Span,
+}
+
+/// One bracket of a scale: from `threshold` (inclusive) up to the next bracket's. `repr(C)`:
+/// the JIT hands a slice of brackets to its scale helper by pointer and length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(C)]
+pub struct Bracket {
+    /// Where the bracket starts (a word of the scale's threshold type).
+    pub threshold: Word,
+    /// Its rate or amount (a word of the scale's value type).
+    pub value: Word,
+}
+
+impl ScaleDef {
+    /// The brackets of a program in force ([`Program::on`] leaves one version, from the
+    /// beginning); `None` when the scale still has dated versions or is not in force.
+    pub fn in_force(&self) -> Option<&[Bracket]> {
+        match self.versions.as_slice() {
+            [ScaleVersion { from: None, brackets: Some(brackets), .. }] => Some(brackets),
+            _ => None,
+        }
+    }
+
+    /// The version in force on `day`: the latest one from on or before it (whose brackets are
+    /// `None` when it ends the scale), or `None` before the first.
+    pub fn version_on(&self, day: Word) -> Option<&ScaleVersion> {
+        self.versions.iter().rev().find(|version| version.from.is_none_or(|from| from <= day))
+    }
+}
+
+/// How a scale is applied to a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScaleKind {
+    /// `marginal(s, x)`: Σ rate × the part of `x` in each bracket, rounded once.
+    Marginal,
+    /// `bracket(s, x)`: the rate or amount of the highest bracket whose threshold ≤ `x`.
+    Bracket,
 }
 
 /// A `require` on a parameter.
@@ -475,6 +550,8 @@ pub enum ExprKind {
     LastYear(ParamId),
     /// In a parameter constraint only: the province's value of the parameter.
     Province(ParamId),
+    /// `marginal(scale, x)` or `bracket(scale, x)`, with the scale's brackets in force.
+    Scale(ScaleKind, ScaleId, Box<Expr>),
 }
 
 /// Names an output may not take, because `pol run` writes a file of that stem itself: the stem
@@ -718,7 +795,7 @@ impl Expr {
             | ExprKind::AsOf
             | ExprKind::LastYear(_)
             | ExprKind::Province(_) => {}
-            ExprKind::Unary(_, operand) | ExprKind::Mask(operand) => visit(operand),
+            ExprKind::Unary(_, operand) | ExprKind::Mask(operand) | ExprKind::Scale(_, _, operand) => visit(operand),
             ExprKind::Binary(_, left, right) => {
                 visit(left);
                 visit(right);

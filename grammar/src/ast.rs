@@ -238,6 +238,8 @@ pub enum TypeExpr {
     Text(Span),
     /// An enum's name.
     Named(Ident),
+    /// `scale(元/年, ratio)`: thresholds of the first type, rates or amounts of the second.
+    Scale(Box<TypeExpr>, Box<TypeExpr>, Span),
 }
 
 impl TypeExpr {
@@ -251,6 +253,7 @@ impl TypeExpr {
             | TypeExpr::Date(span)
             | TypeExpr::Text(span) => *span,
             TypeExpr::Named(ident) => ident.span,
+            TypeExpr::Scale(_, _, span) => *span,
         }
     }
 }
@@ -779,4 +782,6 @@ pub enum ExprKind {
     },
     /// `( x )`: kept so that the formatter can reproduce it.
     Paren(Box<Expr>),
+    /// `[0: 3%, 12000: 10%]`: a scale's brackets (threshold, value), only as a parameter's value.
+    ScaleLit(Vec<(Expr, Expr)>),
 }

@@ -694,6 +694,19 @@ impl Printer<'_> {
                 Doc::Indent(vec![self.expr_doc(inner)]),
                 self.bracket_doc(")", self.last_byte(span)),
             ]),
+            ExprKind::ScaleLit(brackets) => {
+                let mut docs = vec![self.bracket_doc("[", self.lexed.map(|_| span.start as usize))];
+                for (index, (threshold, value)) in brackets.iter().enumerate() {
+                    if index > 0 {
+                        docs.push(Doc::text(", "));
+                    }
+                    docs.push(self.expr_doc(threshold));
+                    docs.push(Doc::text(": "));
+                    docs.push(self.expr_doc(value));
+                }
+                docs.push(self.bracket_doc("]", self.last_byte(span)));
+                Doc::Seq(docs)
+            }
         }
     }
 
@@ -843,6 +856,16 @@ impl Printer<'_> {
     fn type_doc(&self, ty: &ast::TypeExpr) -> Doc {
         let text = match ty {
             ast::TypeExpr::Money(period, currency, _) => return self.at(currency.unit(*period), ty.span()),
+            ast::TypeExpr::Scale(threshold, value, span) => {
+                return Doc::Seq(vec![
+                    self.keyword("scale", span.start),
+                    Doc::text("("),
+                    self.type_doc(threshold),
+                    Doc::text(", "),
+                    self.type_doc(value),
+                    Doc::text(")"),
+                ]);
+            }
             ast::TypeExpr::Ratio(_) => "ratio",
             ast::TypeExpr::Int(_) => "int",
             ast::TypeExpr::Bool(_) => "bool",

@@ -517,6 +517,17 @@ impl Builder<'_> {
         };
         let value = match next.as_rule() {
             Rule::not_in_force => None,
+            Rule::scale_lit => {
+                let lit_span = self.cx.span(&next);
+                let mut brackets = Vec::new();
+                for bracket in children(next).filter(|part| part.as_rule() == Rule::scale_bracket) {
+                    let mut exprs = children(bracket).filter(|part| part.as_rule() == Rule::expr);
+                    let threshold = self.ok(expr::build_expr(&self.cx, exprs.next()?))?;
+                    let value = self.ok(expr::build_expr(&self.cx, exprs.next()?))?;
+                    brackets.push((threshold, value));
+                }
+                Some(ast::Expr { kind: ast::ExprKind::ScaleLit(brackets), span: lit_span })
+            }
             _ => Some(self.ok(expr::build_expr(&self.cx, next))?),
         };
         Some(ast::DatedValue { from, value, span })

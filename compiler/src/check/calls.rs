@@ -15,7 +15,8 @@ use pol_grammar::Span;
 use pol_grammar::ast::{self, AggregateKind, EntityKind, ExprKind, Ident};
 
 /// The built-in functions.
-const FUNCTIONS: [&str; 7] = ["min", "max", "age", "years_between", "mask", "last_year", "province"];
+const FUNCTIONS: [&str; 9] =
+    ["min", "max", "age", "years_between", "mask", "last_year", "province", "marginal", "bracket"];
 
 impl Checker<'_> {
     /// A call of a built-in function.
@@ -40,9 +41,13 @@ impl Checker<'_> {
                 Some(tir::Expr { kind: tir::ExprKind::Mask(Box::new(text)), ty: Ty::Text, span })
             }
             "last_year" | "province" => self.param_history(name, args, span),
+            "marginal" => self.scale_call(tir::ScaleKind::Marginal, name, args, span),
+            "bracket" => self.scale_call(tir::ScaleKind::Bracket, name, args, span),
             _ => {
                 let help = did_you_mean(&name.name, FUNCTIONS.into_iter());
-                let expected = "`min`, `max`, `age`, `years_between`, `mask`, `last_year` or `province`".to_string();
+                let expected =
+                    "`min`, `max`, `age`, `years_between`, `mask`, `last_year`, `province`, `marginal` or `bracket`"
+                        .to_string();
                 let error = TypeError::UnknownName {
                     what: "function",
                     name: name.name.clone(),
@@ -244,6 +249,6 @@ fn agg_name(kind: AggregateKind) -> &'static str {
 }
 
 /// `1 argument`, `2 arguments`.
-fn plural(count: usize, noun: &str) -> String {
+pub(super) fn plural(count: usize, noun: &str) -> String {
     if count == 1 { format!("1 {noun}") } else { format!("{count} {noun}s") }
 }

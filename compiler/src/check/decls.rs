@@ -6,15 +6,15 @@
 //! filters. Expressions are only stored here; `items` checks them.
 
 use super::error::{TypeError, same_file};
-use super::types::{push, resolve_type};
+use super::types::{push, resolve_type, ty_name};
 use crate::diagnostic::Diagnostic;
 use crate::tir::{
     self, Attr, AttrId, Column, ColumnId, ColumnTy, EntitySchema, EnumDef, EnumId, JurisdictionSchema, ParamId, RuleId,
-    Ty,
+    ScaleId, Ty,
 };
 use pol_grammar::ast::{
     self, ColumnType, EntityDecl, EntityKind, Expr, ExprKind, Ident, Item, JurisdictionsDecl, OutputDecl, ParamDecl,
-    Path, ReportDecl, TestDecl,
+    Path, ReportDecl, TestDecl, TypeExpr,
 };
 use pol_grammar::{SourceId, Span};
 use std::borrow::Cow;
@@ -52,6 +52,22 @@ pub(super) struct Decls<'a> {
     pub tests: Vec<&'a TestDecl>,
     /// The policy's currency (`currency EUR`; `元` when none is declared).
     pub currency: ast::Currency,
+    /// Scale parameters in declaration order; a [`ScaleId`] indexes this list.
+    pub scales: Vec<ScaleInfo<'a>>,
+    /// Scale ids by (dotted) name.
+    pub scale_by_name: HashMap<String, ScaleId>,
+}
+
+/// A scale parameter (`param p: scale(元/年, ratio) { … }`).
+pub(super) struct ScaleInfo<'a> {
+    /// The declaration.
+    pub decl: &'a ParamDecl,
+    /// The dotted name.
+    pub name: String,
+    /// The type of its thresholds, when valid.
+    pub threshold_ty: Option<Ty>,
+    /// The type of its values, when valid.
+    pub value_ty: Option<Ty>,
 }
 
 /// One entity's declaration, schema and name tables.
@@ -232,6 +248,8 @@ pub(super) fn collect<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Di
         visits: items.visits.clone(),
         tests: items.tests.clone(),
         currency,
+        scales: Vec::new(),
+        scale_by_name: HashMap::new(),
     };
     decls.collect_jurisdictions(&items.jurisdictions, diags);
     decls.collect_entities(&items.entities, diags);
@@ -418,12 +436,38 @@ impl<'a> Decls<'a> {
     fn collect_params(&mut self, decls: &[&'a ParamDecl], values: &mut Namespace, diags: &mut Vec<Diagnostic>) {
         for decl in decls {
             let name = decl.name.dotted();
+            if let TypeExpr::Scale(threshold, value, _) = &decl.ty {
+                let threshold_ty = self.scale_part(threshold, "thresholds", diags);
+                let value_ty = self.scale_part(value, "values", diags);
+                if values.declare(&name, decl.name.span, "parameter", diags) {
+                    self.scale_by_name.insert(name.clone(), ScaleId(self.scales.len() as u32));
+                }
+                self.scales.push(ScaleInfo { decl, name, threshold_ty, value_ty });
+                continue;
+            }
             let ty = resolve_type(&self.enum_by_name, self.currency, &decl.ty, diags);
             if values.declare(&name, decl.name.span, "parameter", diags) {
                 self.param_by_name.insert(name.clone(), ParamId(self.params.len() as u32));
             }
             self.params.push(ParamInfo { decl, name, ty });
         }
+    }
+
+    /// A scale's threshold or value type: thresholds are money or `int`, values also `ratio`.
+    fn scale_part(&self, written: &TypeExpr, part: &'static str, diags: &mut Vec<Diagnostic>) -> Option<Ty> {
+        let ty = resolve_type(&self.enum_by_name, self.currency, written, diags)?;
+        let allowed = match ty {
+            Ty::Money(_) | Ty::Int => true,
+            Ty::Ratio => part == "values",
+            Ty::Bool | Ty::Date | Ty::Text | Ty::Enum(_) => false,
+        };
+        if !allowed {
+            let error =
+                TypeError::ScaleType { part, ty: ty_name(&self.enums, self.currency, ty), span: written.span() };
+            push(diags, written.span(), error);
+            return None;
+        }
+        Some(ty)
     }
 
     fn plan_validations(&mut self) {

@@ -66,6 +66,191 @@ pub enum TypeError {
         reserved: String,
     },
 
+    /// A scale's name where a value is expected.
+    #[error("`{name}` is a scale, not a value")]
+    #[diagnostic(
+        code("pol::scale::as_value"),
+        help(
+            "apply it to a value: `marginal({name}, x)` adds up each bracket's rate × the part of x in it; `bracket({name}, x)` is the rate or amount of the bracket x falls in"
+        )
+    )]
+    ScaleAsValue {
+        /// The scale.
+        name: String,
+        /// Where.
+        #[label("a scale, where a value is expected")]
+        span: Span,
+    },
+
+    /// The first argument of `marginal` or `bracket` is not a scale.
+    #[error("`{function}` applies a scale, and `{found}` is not one")]
+    #[diagnostic(
+        code("pol::scale::not_a_scale"),
+        help(
+            "name a parameter declared as `scale(THRESHOLD TYPE, VALUE TYPE)`, e.g. `{function}(income_tax, income)`"
+        )
+    )]
+    NotAScale {
+        /// `marginal` or `bracket`.
+        function: String,
+        /// What was written (a name, or `this`).
+        found: String,
+        /// Where.
+        #[label("not a scale")]
+        span: Span,
+    },
+
+    /// `marginal` of a scale whose values are not rates or whose thresholds are not money.
+    #[error("`marginal` needs a scale of rates over amounts of money; `{name}` is `scale({thresholds}, {values})`")]
+    #[diagnostic(
+        code("pol::scale::marginal"),
+        help(
+            "`marginal` adds up rate × the part of an amount in each bracket; for the amount or rate of the bracket a value falls in, write `bracket({name}, x)`"
+        )
+    )]
+    MarginalNeedsRates {
+        /// The scale.
+        name: String,
+        /// Its threshold type.
+        thresholds: String,
+        /// Its value type.
+        values: String,
+        /// Where.
+        #[label("not a scale of rates over money")]
+        span: Span,
+    },
+
+    /// A scale type with a threshold or value type a scale cannot have.
+    #[error("a scale cannot have {part} of type `{ty}`")]
+    #[diagnostic(
+        code("pol::scale::type"),
+        help(
+            "thresholds are money (`元/年`, …) or `int`; values are rates (`ratio`), money or `int`: e.g. `scale(元/年, ratio)`, `scale(int, 元/月)`"
+        )
+    )]
+    ScaleType {
+        /// `thresholds` or `values`.
+        part: &'static str,
+        /// The type written.
+        ty: String,
+        /// Where.
+        #[label("not allowed in a scale")]
+        span: Span,
+    },
+
+    /// A scale type outside a parameter declaration.
+    #[error("only a parameter can be a scale")]
+    #[diagnostic(
+        code("pol::scale::misplaced"),
+        help(
+            "declare the brackets as `param NAME: scale(THRESHOLD TYPE, VALUE TYPE) {{ = [THRESHOLD: VALUE, …] }}` and apply them with `marginal` or `bracket`"
+        )
+    )]
+    ScaleMisplaced {
+        /// Where.
+        #[label("a scale here")]
+        span: Span,
+    },
+
+    /// A scale's value that is not a list of brackets.
+    #[error("a scale's value is a list of brackets")]
+    #[diagnostic(
+        code("pol::scale::value"),
+        help("write the brackets in square brackets, each a threshold and its rate or amount: `[0: 3%, 12000: 10%]`")
+    )]
+    ScaleValue {
+        /// The type of what was written, when it has one.
+        found: Option<String>,
+        /// Where.
+        #[label("not a list of brackets")]
+        span: Span,
+    },
+
+    /// A scale without a bracket.
+    #[error("a scale needs at least one bracket")]
+    #[diagnostic(
+        code("pol::scale::empty"),
+        help(
+            "write at least one bracket, a threshold and its rate or amount: `[0: 3%]`; a scale that no longer applies is `= none`"
+        )
+    )]
+    ScaleEmpty {
+        /// Where.
+        #[label("no bracket")]
+        span: Span,
+    },
+
+    /// Thresholds that do not increase.
+    #[error("the thresholds of a scale must increase: `{threshold}` comes after `{previous}`")]
+    #[diagnostic(
+        code("pol::scale::thresholds"),
+        help("list the brackets from the lowest threshold to the highest, each threshold above the one before")
+    )]
+    ScaleOrder {
+        /// The threshold out of order.
+        threshold: String,
+        /// The one before it.
+        previous: String,
+        /// Where.
+        #[label("not above the threshold before")]
+        span: Span,
+        /// The threshold before, when in the same file.
+        #[label("the threshold before")]
+        before: Option<Span>,
+    },
+
+    /// A rate among amounts, or an amount among rates.
+    #[error("a scale of `{expected}` cannot hold `{found}`: its brackets are all rates or all amounts")]
+    #[diagnostic(
+        code("pol::scale::mixed"),
+        help(
+            "every bracket of a scale holds a value of its declared type: rates (`15%`) in a `ratio` scale, amounts (`500 元/月`) in a money scale"
+        )
+    )]
+    ScaleMixed {
+        /// The scale's value type.
+        expected: String,
+        /// The value's type.
+        found: String,
+        /// Where.
+        #[label("`{found}`, not `{expected}`")]
+        span: Span,
+    },
+
+    /// `set by city` or `set by county` on a scale.
+    #[error("a local parameter file cannot set the scale `{name}`")]
+    #[diagnostic(
+        code("pol::scale::set_by"),
+        help(
+            "a scale is set by the province: remove `{level}` (a local amount or rate can be a parameter of its own, read by a rule beside the scale)"
+        )
+    )]
+    ScaleSetLocally {
+        /// The scale.
+        name: String,
+        /// `city` or `county`.
+        level: &'static str,
+        /// Where.
+        #[label("the province sets a scale")]
+        span: Span,
+    },
+
+    /// A `require` in a scale's declaration.
+    #[error("a scale has no `require`: its thresholds are checked to increase")]
+    #[diagnostic(
+        code("pol::scale::require"),
+        help(
+            "remove the `require`; the checker keeps every version's thresholds increasing and its values of the declared type"
+        )
+    )]
+    ScaleRequire {
+        /// The scale.
+        name: String,
+        /// Where.
+        #[label("not allowed on the scale `{name}`")]
+        span: Span,
+    },
+
     /// A money unit in another currency than the policy's.
     #[error("`{unit}` is not in this policy's currency, `{currency}`")]
     #[diagnostic(code("pol::unit::currency"))]

@@ -85,6 +85,10 @@ impl Checker<'_> {
                 self.aggregate(*kind, *kind_span, filter.as_deref(), value.as_deref(), hint, span)
             }
             ExprKind::Paren(inner) => self.infer(inner, hint),
+            ExprKind::ScaleLit(_) => {
+                self.error(span, TypeError::ScaleMisplaced { span });
+                None
+            }
         }
     }
 
@@ -236,6 +240,10 @@ impl Checker<'_> {
         }
         match self.decls.lookup(self.scope, path) {
             Some(found) => self.resolved(found, path, span),
+            None if self.decls.scale_by_name.contains_key(&path.dotted()) => {
+                self.error(span, TypeError::ScaleAsValue { name: path.dotted(), span });
+                None
+            }
             None => self.variant_or_unknown(path, hint, span),
         }
     }

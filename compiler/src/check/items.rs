@@ -310,6 +310,7 @@ fn first_column_read(expr: &tir::Expr) -> Option<(EntityKind, tir::ColumnId)> {
         | ExprKind::If(..)
         | ExprKind::Match(..)
         | ExprKind::Aggregate { .. }
-        | ExprKind::Mask(_) => None,
+        | ExprKind::Mask(_)
+        | ExprKind::Scale(..) => None,
     })
 }

@@ -213,6 +213,12 @@ impl Decls<'_> {
                 walk(scope, left, found);
                 walk(scope, right, found);
             }
+            ExprKind::ScaleLit(brackets) => {
+                for (threshold, value) in brackets {
+                    walk(scope, threshold, found);
+                    walk(scope, value, found);
+                }
+            }
             ExprKind::In(operand, set) => {
                 walk(scope, operand, found);
                 match set {

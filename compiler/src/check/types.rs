@@ -56,6 +56,10 @@ pub(super) fn resolve_type(
         TypeExpr::Bool(_) => Ty::Bool,
         TypeExpr::Date(_) => Ty::Date,
         TypeExpr::Text(_) => Ty::Text,
+        TypeExpr::Scale(_, _, span) => {
+            push(diags, *span, TypeError::ScaleMisplaced { span: *span });
+            return None;
+        }
         TypeExpr::Named(ident) => {
             if let Some(id) = enum_by_name.get(&ident.name) {
                 return Some(Ty::Enum(*id));

@@ -25,7 +25,7 @@ pub use error::DatedError;
 
 use crate::date;
 use crate::diagnostic::{self, Diagnostic};
-use crate::tir::{Expr, ExprKind, ParamDef, ParamId, Program, Rule, RuleId, Test, Word};
+use crate::tir::{Expr, ExprKind, ParamDef, ParamId, Program, Rule, RuleId, ScaleId, ScaleVersion, Test, Word};
 use pol_grammar::Span;
 use std::collections::BTreeMap;
 
@@ -75,7 +75,8 @@ pub fn boundaries(program: &Program) -> Vec<Word> {
     let rules = program.rules.iter().flat_map(|rule| rule.versions.iter().filter_map(|version| version.from));
     let values = program.params.iter().flat_map(|param| param.values.iter().filter_map(|(from, _)| *from));
     let ends = program.params.iter().flat_map(|param| param.ends.iter().filter_map(|(from, _)| *from));
-    let mut days: Vec<Word> = rules.chain(values).chain(ends).collect();
+    let scales = program.scales.iter().flat_map(|scale| scale.versions.iter().filter_map(|version| version.from));
+    let mut days: Vec<Word> = rules.chain(values).chain(ends).chain(scales).collect();
     days.sort_unstable();
     days.dedup();
     days
@@ -87,8 +88,14 @@ type DayRange = (Option<Word>, Option<Word>);
 /// The days on which a rule's version changes, sorted, each once: between two of them the
 /// program [`Program::on`] builds is the same (parameters change only the county table).
 pub fn version_days(program: &Program) -> Vec<Word> {
-    let mut days: Vec<Word> =
-        program.rules.iter().flat_map(|rule| rule.versions.iter().filter_map(|version| version.from)).collect();
+    // A scale's brackets are part of the program in force (the engines read them from it).
+    let scales = program.scales.iter().flat_map(|scale| scale.versions.iter().filter_map(|version| version.from));
+    let mut days: Vec<Word> = program
+        .rules
+        .iter()
+        .flat_map(|rule| rule.versions.iter().filter_map(|version| version.from))
+        .chain(scales)
+        .collect();
     days.sort_unstable();
     days.dedup();
     days
@@ -183,6 +190,7 @@ fn reads_in(program: &Program, day: Word, expr: &Expr, reader: &str, uses: &mut 
             ExprKind::Param(param) | ExprKind::Province(param) => {
                 param_read(program, day, *param, node.span, reader, uses)
             }
+            ExprKind::Scale(_, scale, _) => scale_read(program, day, *scale, node.span, reader, uses),
             ExprKind::Const(_)
             | ExprKind::Column(..)
             | ExprKind::CountyAttr(_)
@@ -207,6 +215,19 @@ fn rule_read(program: &Program, day: Word, rule: RuleId, span: Span, reader: &st
         };
         uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into(), why_date });
     }
+}
+
+fn scale_read(program: &Program, day: Word, scale: ScaleId, span: Span, reader: &str, uses: &mut Vec<Use>) {
+    let Some(read) = program.scales.get(scale.0 as usize) else { return };
+    let (why, why_date) = match read.version_on(day) {
+        Some(version) if version.brackets.is_some() => return,
+        Some(version) => (WhyKey::Ended(version.span), version.from),
+        None => {
+            let first = read.versions.first();
+            (WhyKey::NotYet(first.map_or(read.span, |version| version.span)), first.and_then(|version| version.from))
+        }
+    };
+    uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why, why_date });
 }
 
 fn param_read(program: &Program, day: Word, param: ParamId, span: Span, reader: &str, uses: &mut Vec<Use>) {
@@ -240,6 +261,12 @@ impl Program {
                 rule.body = body.clone();
             }
             rule.versions.clear();
+        }
+        for scale in &mut program.scales {
+            // In force wherever something reads it (checked above); one version from the start.
+            let brackets = scale.version_on(day).and_then(|version| version.brackets.clone());
+            let span = scale.span;
+            scale.versions = vec![ScaleVersion { from: None, brackets, span }];
         }
         Ok(program)
     }

@@ -18,8 +18,9 @@ use cranelift_module::{FuncId, Module};
 
 use crate::arith::{self, ArithError};
 use crate::engine::{Batch, BatchShapeError, CountyTable};
+use crate::ops;
 use crate::text::TextTables;
-use crate::tir::{Program, Word};
+use crate::tir::{Bracket, Program, ScaleKind, Word};
 
 /// What generated code reads for a batch. Built only by [`CompiledCode::run`].
 ///
@@ -299,6 +300,24 @@ pub(super) unsafe extern "C" fn pol_jit_div_scaled(a: Word, b: Word, out: *mut W
 /// It reads no pointer, so it is safe.
 pub(super) extern "C" fn pol_jit_years_between(from: Word, to: Word) -> Word {
     crate::date::years_between(from, to)
+}
+
+/// `marginal(scale, x)` ([`ops::apply_scale`], the interpreter's): Σ rate × the part of `x` in
+/// each bracket, rounded once; the status says whether it overflowed.
+///
+/// # Safety
+///
+/// `brackets` must point to `len` live, initialised [`Bracket`]s for the whole call, and `out`
+/// must be a valid, aligned, writable pointer to one `i64`. Generated code passes the address
+/// and length of a scale's bracket table, which [`super::JitEngine`] owns for as long as the
+/// code exists (`JitEngine::scale_tables`, never modified after compiling), and the address of
+/// its own 8-byte stack slot; nothing else calls this function.
+pub(super) unsafe extern "C" fn pol_jit_marginal(brackets: *const Bracket, len: i64, x: Word, out: *mut Word) -> i32 {
+    let Ok(len) = usize::try_from(len) else { return HELPER_OVERFLOW };
+    // SAFETY: this function's contract: `brackets` points to `len` live brackets.
+    let brackets = unsafe { std::slice::from_raw_parts(brackets, len) };
+    // SAFETY: this function's contract is `write_result`'s for `out`.
+    unsafe { write_result(ops::apply_scale(ScaleKind::Marginal, brackets, x), out) }
 }
 
 /// Whether two text handles show the same text: 1 or 0 (the interpreter's

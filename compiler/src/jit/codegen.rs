@@ -14,7 +14,7 @@ use super::abi::{self, CompiledCode};
 use super::error::JitError;
 use super::plan::Plan;
 use super::translate::{FunctionParams, FunctionTranslator, HelperRefs};
-use crate::tir::Program;
+use crate::tir::{Bracket, Program};
 
 /// The helpers, as declared in the module.
 struct HelperIds {
@@ -22,6 +22,7 @@ struct HelperIds {
     div_scaled: FuncId,
     years_between: FuncId,
     text_eq: FuncId,
+    marginal: FuncId,
 }
 
 /// A program being compiled.
@@ -57,6 +58,7 @@ impl<'a> Codegen<'a> {
         jit_builder.symbol("pol_jit_div_scaled", abi::pol_jit_div_scaled as *const u8);
         jit_builder.symbol("pol_jit_years_between", abi::pol_jit_years_between as *const u8);
         jit_builder.symbol("pol_jit_text_eq", abi::pol_jit_text_eq as *const u8);
+        jit_builder.symbol("pol_jit_marginal", abi::pol_jit_marginal as *const u8);
         let mut module = JITModule::new(jit_builder);
         if module.target_config().pointer_type() != I64 {
             return Err(JitError::Codegen("the host does not have 64-bit pointers".into()));
@@ -71,13 +73,14 @@ impl<'a> Codegen<'a> {
                 &[I64, I64, I64],
                 cranelift_codegen::ir::types::I8,
             )?,
+            marginal: declare_helper(&mut module, "pol_jit_marginal", &[I64, I64, I64, I64], I32)?,
         };
         let context = module.make_context();
         Ok(Codegen { program, module, context, builder_context: FunctionBuilderContext::new(), helpers })
     }
 
     /// Defines the function evaluating every household of `start..end` by the plan.
-    pub(super) fn compile_function(&mut self, plan: &Plan<'_>) -> Result<FuncId, JitError> {
+    pub(super) fn compile_function(&mut self, plan: &Plan<'_>, scales: &[Vec<Bracket>]) -> Result<FuncId, JitError> {
         let signature = abi::entry_signature(&self.module);
         let func_id =
             self.module.declare_function("evaluate_batch", Linkage::Export, &signature).map_err(JitError::codegen)?;
@@ -89,6 +92,7 @@ impl<'a> Codegen<'a> {
             div_scaled: self.module.declare_func_in_func(self.helpers.div_scaled, builder.func),
             years_between: self.module.declare_func_in_func(self.helpers.years_between, builder.func),
             text_eq: self.module.declare_func_in_func(self.helpers.text_eq, builder.func),
+            marginal: self.module.declare_func_in_func(self.helpers.marginal, builder.func),
         };
         let entry = builder.create_block();
         builder.append_block_params_for_function_params(entry);
@@ -97,7 +101,7 @@ impl<'a> Codegen<'a> {
             [ctx, start, end] => FunctionParams { ctx: *ctx, start: *start, end: *end },
             _ => return Err(JitError::codegen("function parameters")),
         };
-        let mut translator = FunctionTranslator::new(builder, self.program, plan, helpers, params);
+        let mut translator = FunctionTranslator::new(builder, self.program, plan, helpers, params, scales);
         translator.emit_function()?;
         let mut builder = translator.into_builder();
         builder.seal_all_blocks();

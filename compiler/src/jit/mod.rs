@@ -125,7 +125,7 @@ use pol_grammar::ast::EntityKind;
 use crate::date;
 use crate::engine::{Batch, BatchResult, CountyTable, Engine, EvalError, Outcome};
 use crate::interp::{self, Detached};
-use crate::tir::{Program, RuleId, Word};
+use crate::tir::{Bracket, Program, RuleId, Word};
 
 /// A program compiled to native code; evaluates batches like the interpreter, faster.
 pub struct JitEngine {
@@ -142,6 +142,10 @@ pub struct JitEngine {
     unwritten: Vec<(EntityKind, u32)>,
     /// The tables made for the last county table evaluated against.
     prepared: Mutex<Option<Arc<Prepared>>>,
+    /// Each scale's brackets in force; generated code holds their addresses (see
+    /// `abi::pol_jit_marginal`), so they are never modified and live as long as the code.
+    #[expect(dead_code, reason = "read by generated code, through the addresses it was compiled with")]
+    scale_tables: Vec<Vec<Bracket>>,
 }
 
 /// The tables generated code reads beside a batch, made once per county table: batches of one
@@ -207,8 +211,22 @@ impl JitEngine {
         } else {
             Vec::new()
         };
+        // The bracket tables of the scales in force, owned by the engine: `marginal`'s code
+        // passes their addresses to its helper (a `Vec`'s buffer stays put when the engine moves).
+        let mut scale_tables = Vec::with_capacity(program.scales.len());
+        for scale in &program.scales {
+            let brackets = match scale.versions.as_slice() {
+                [] => Vec::new(),
+                [version] if version.from.is_none() => version.brackets.clone().unwrap_or_default(),
+                _ => {
+                    let what = format!("scale `{}` with dated versions (compile `Program::on(as_of)`)", scale.name);
+                    return Err(JitError::untranslatable(what, scale.span));
+                }
+            };
+            scale_tables.push(brackets);
+        }
         let mut codegen = codegen::Codegen::new(program, settings)?;
-        let entry = codegen.compile_function(&plan)?;
+        let entry = codegen.compile_function(&plan, &scale_tables)?;
         let code = codegen.finish(entry, plan.county_width())?;
         Ok(JitEngine {
             program: program.clone(),
@@ -217,6 +235,7 @@ impl JitEngine {
             ages_on_as_of: plan.ages_on_as_of,
             unwritten,
             prepared: Mutex::new(None),
+            scale_tables,
         })
     }
 

@@ -233,6 +233,7 @@ impl<'p> Timer<'p> {
             | ExprKind::If(..)
             | ExprKind::Match(..)
             | ExprKind::Mask(_)
+            | ExprKind::Scale(..)
             | ExprKind::LastYear(_)
             | ExprKind::Province(_) => 0,
         };
@@ -267,6 +268,7 @@ impl Timer<'_> {
             | ExprKind::If(..)
             | ExprKind::Match(..)
             | ExprKind::Mask(_)
+            | ExprKind::Scale(..)
             | ExprKind::LastYear(_)
             | ExprKind::Province(_) => time,
         };
@@ -322,6 +324,7 @@ impl CountyLevel {
             | ExprKind::If(..)
             | ExprKind::Match(..)
             | ExprKind::Mask(_)
+            | ExprKind::Scale(..)
             | ExprKind::LastYear(_)
             | ExprKind::Province(_) => expr.children().into_iter().all(|child| self.is_county_level(child)),
         }

@@ -25,7 +25,9 @@ use super::abi::{self, RawContext};
 use super::error::JitError;
 use super::plan::{NodeKey, Plan, node_key};
 use crate::text::MASK_BIT;
-use crate::tir::{AttrId, BinOp, ColumnId, Expr, ExprKind, ParamId, Pat, Program, RuleId, UnOp, Word};
+use crate::tir::{
+    AttrId, BinOp, Bracket, ColumnId, Expr, ExprKind, ParamId, Pat, Program, RuleId, ScaleId, ScaleKind, UnOp, Word,
+};
 
 /// The helpers a function may call, imported into it.
 pub(super) struct HelperRefs {
@@ -37,6 +39,8 @@ pub(super) struct HelperRefs {
     pub years_between: FuncRef,
     /// `pol_jit_text_eq(texts, a, b) -> 0 | 1`.
     pub text_eq: FuncRef,
+    /// `pol_jit_marginal(brackets, len, x, out) -> status`.
+    pub marginal: FuncRef,
 }
 
 /// The record an expression is evaluated for.
@@ -73,6 +77,8 @@ pub(super) struct FunctionTranslator<'a, 'f> {
     program: &'a Program,
     plan: &'a Plan<'a>,
     helpers: HelperRefs,
+    /// Each scale's brackets in force, owned by the engine.
+    scales: &'a [Vec<Bracket>],
     pointer: Type,
     params: FunctionParams,
     /// The household being computed (a value of the household loop's body).
@@ -175,6 +181,7 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
         plan: &'a Plan<'a>,
         helpers: HelperRefs,
         params: FunctionParams,
+        scales: &'a [Vec<Bracket>],
     ) -> Self {
         let household = params.start;
         let scope = Scope { entity: EntityKind::Household, row: household };
@@ -183,6 +190,7 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             program,
             plan,
             helpers,
+            scales,
             pointer: I64,
             params,
             household,
@@ -316,6 +324,51 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             ExprKind::Match(scrutinee, arms) => self.translate_match(scrutinee, arms),
             ExprKind::Aggregate { kind, .. } => self.translate_aggregate(expr, *kind),
             ExprKind::Mask(text) => self.translate_mask(text),
+            ExprKind::Scale(kind, scale, operand) => self.translate_scale(*kind, *scale, operand, expr.span),
+        }
+    }
+
+    /// `marginal(scale, x)` calls the interpreter's function through a helper, with the
+    /// scale's bracket table (owned by the engine); `bracket(scale, x)` selects, bracket by
+    /// bracket, the value of the last one whose threshold is at most `x` (0 below the first).
+    fn translate_scale(
+        &mut self,
+        kind: ScaleKind,
+        scale: ScaleId,
+        operand: &Expr,
+        span: Span,
+    ) -> Result<Value, JitError> {
+        let x = self.translate(operand)?;
+        let brackets = self
+            .scales
+            .get(scale.0 as usize)
+            .ok_or_else(|| JitError::untranslatable(format!("scale {}", scale.0), span))?;
+        match kind {
+            ScaleKind::Bracket => {
+                let mut result = self.builder.ins().iconst(I64, 0);
+                for bracket in brackets {
+                    let reached = self.builder.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, x, bracket.threshold);
+                    let value = self.builder.ins().iconst(I64, bracket.value);
+                    result = self.builder.ins().select(reached, value, result);
+                }
+                Ok(result)
+            }
+            ScaleKind::Marginal => {
+                let len = i64::try_from(brackets.len()).map_err(|_| JitError::untranslatable("a scale", span))?;
+                let table = self.builder.ins().iconst(I64, brackets.as_ptr() as i64);
+                let len = self.builder.ins().iconst(I64, len);
+                let slot = self.builder.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+                    cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+                    8,
+                    3,
+                ));
+                let out = self.builder.ins().stack_addr(self.pointer, slot, 0);
+                let call = self.builder.ins().call(self.helpers.marginal, &[table, len, x, out]);
+                let status = self.first_result(call)?;
+                let failed = self.builder.ins().icmp_imm_s(IntCC::NotEqual, status, i64::from(abi::HELPER_OK));
+                self.give_up_if(failed)?;
+                Ok(self.builder.ins().stack_load(self.pointer, I64, slot, 0))
+            }
         }
     }
 
@@ -637,6 +690,8 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
                 ..,
             ) => return None,
             ExprKind::Match(_, arms) if !arms.iter().any(|(pattern, _)| *pattern == Pat::Any) => return None,
+            // `marginal` calls a helper that can fail.
+            ExprKind::Scale(ScaleKind::Marginal, ..) => return None,
             // The value was accumulated already; reading it costs nothing.
             ExprKind::Aggregate { .. } => return Some(1),
             ExprKind::Const(_)
@@ -650,6 +705,7 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             | ExprKind::If(..)
             | ExprKind::Match(..)
             | ExprKind::Mask(_)
+            | ExprKind::Scale(..)
             | ExprKind::LastYear(_)
             | ExprKind::Province(_) => 1,
         };

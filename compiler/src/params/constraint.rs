@@ -19,7 +19,9 @@ use crate::arith::ArithError;
 use crate::date;
 use crate::diagnostic::Diagnostic;
 use crate::jurisdictions::JurisdictionTable;
-use crate::tir::{BinOp, Constraint, Expr, ExprKind, ParamDef, ParamId, Program, RATIO_SCALE, Ty, UnOp, Word};
+use crate::tir::{
+    BinOp, Constraint, Expr, ExprKind, ParamDef, ParamId, Program, RATIO_SCALE, ScaleKind, Ty, UnOp, Word,
+};
 use pol_grammar::Span;
 use std::collections::HashSet;
 
@@ -281,7 +283,8 @@ fn reads(expr: &Expr, out: &mut Vec<ParamId>) {
             | ExprKind::If(..)
             | ExprKind::Match(..)
             | ExprKind::Aggregate { .. }
-            | ExprKind::Mask(_) => {}
+            | ExprKind::Mask(_)
+            | ExprKind::Scale(..) => {}
         }
     }
 }
@@ -542,6 +545,11 @@ pub(crate) fn render(program: &Program, expr: &Expr, min_precedence: u8, depth: 
             format!("if {} {{ {} }} else {{ {} }}", sub(cond, 0), sub(then, 0), sub(otherwise, 0))
         }
         ExprKind::Match(scrutinee, _) => format!("match {} {{ … }}", sub(scrutinee, 0)),
+        ExprKind::Scale(kind, scale, operand) => {
+            let function = if *kind == ScaleKind::Marginal { "marginal" } else { "bracket" };
+            let name = program.scales.get(scale.0 as usize).map_or("?", |def| def.name.as_str());
+            format!("{function}({name}, {})", sub(operand, 0))
+        }
         ExprKind::Column(..)
         | ExprKind::Rule(_)
         | ExprKind::CountyAttr(_)

@@ -89,7 +89,7 @@
 mod constraint;
 mod error;
 mod file;
-mod literal;
+pub(crate) mod literal;
 mod resolve;
 pub mod scenario;
 

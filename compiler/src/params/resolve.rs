@@ -226,7 +226,8 @@ impl<'a> Env<'a> {
             | ExprKind::CountyAttr(_)
             | ExprKind::AsOf
             | ExprKind::Aggregate { .. }
-            | ExprKind::Mask(_) => Err(Fail::Unsupported(expr.span)),
+            | ExprKind::Mask(_)
+            | ExprKind::Scale(..) => Err(Fail::Unsupported(expr.span)),
         }
     }
 

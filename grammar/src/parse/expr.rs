@@ -392,6 +392,12 @@ pub(super) fn build_type(cx: &Ctx<'_>, pair: Pair<'_, Rule>) -> Result<ast::Type
         Rule::kw_bool => ast::TypeExpr::Bool(span),
         Rule::kw_date => ast::TypeExpr::Date(span),
         Rule::kw_text => ast::TypeExpr::Text(span),
+        Rule::scale_type => {
+            let mut types = inner.into_inner().filter(|part| part.as_rule() == Rule::type_expr);
+            let threshold = build_type(cx, types.next().ok_or_else(|| cx.internal(span, "scale without types"))?)?;
+            let value = build_type(cx, types.next().ok_or_else(|| cx.internal(span, "scale without a value type"))?)?;
+            ast::TypeExpr::Scale(Box::new(threshold), Box::new(value), span)
+        }
         _ => ast::TypeExpr::Named(cx.ident(&inner)),
     })
 }

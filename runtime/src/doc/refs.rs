@@ -114,7 +114,8 @@ fn reads_of(exprs: &[&tir::Expr]) -> BTreeSet<Ref> {
                 | ExprKind::If(..)
                 | ExprKind::Match(..)
                 | ExprKind::Aggregate { .. }
-                | ExprKind::Mask(_) => {}
+                | ExprKind::Mask(_)
+                | ExprKind::Scale(..) => {}
             }
         }
     }

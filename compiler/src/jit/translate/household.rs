@@ -307,7 +307,8 @@ fn collect_preloads(program: &Program, plan: &Plan<'_>, expr: &Expr, needed: &mu
         | ExprKind::If(..)
         | ExprKind::Match(..)
         | ExprKind::Aggregate { .. }
-        | ExprKind::Mask(_) => {}
+        | ExprKind::Mask(_)
+        | ExprKind::Scale(..) => {}
     }
     for child in expr.children() {
         collect_preloads(program, plan, child, needed);
