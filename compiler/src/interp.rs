@@ -631,6 +631,7 @@ mod tests {
             tests: Vec::new(),
             texts: Vec::new(),
             currency: Default::default(),
+            scales: Vec::new(),
         }
     }
 

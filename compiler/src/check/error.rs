@@ -222,7 +222,7 @@ pub enum TypeError {
     #[diagnostic(
         code("pol::scale::set_by"),
         help(
-            "a scale is set by the province: remove `{level}` (a local amount or rate can be a parameter of its own, read by a rule beside the scale)"
+            "a scale is set by the province: remove `set by {level}` (a local amount or rate can be a parameter of its own, read by a rule beside the scale)"
         )
     )]
     ScaleSetLocally {

@@ -5,6 +5,7 @@
 //! whole [`BatchResult`] is the same: outcomes, and every rule column of every household.
 
 mod generated;
+mod scales;
 mod shaanxi;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -134,6 +135,7 @@ fn schema() -> Program {
         tests: Vec::new(),
         texts: vec!["王建国".into(), "王**".into(), "李四".into()],
         currency: Default::default(),
+        scales: Vec::new(),
     }
 }
 

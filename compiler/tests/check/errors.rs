@@ -433,3 +433,83 @@ fn a_declared_currency_holds_every_unit() {
 fn a_currency_declared_twice() {
     assert_snapshot!(errors_of(&["currency EUR\ncurrency USD\nhousehold { household_id: key }"], None));
 }
+
+// ------------------------------------------------------------------------------------- scales
+
+/// A scale of rates over yearly income and one of amounts over ages, for the scale tests.
+const SCALES: &str = r#"
+param tax: scale(元/年, ratio) {
+  from 2019-01-01 = [0: 3%, 12000: 10%]
+}
+param bands: scale(int, 元/月) {
+  = [80: 100, 90: 200]
+}
+"#;
+
+#[test]
+fn scale_thresholds_must_increase() {
+    assert_snapshot!(errors_of(
+        &[
+            "param tax: scale(元/年, ratio) {\n  from 2019-01-01 = [0: 3%, 12000: 10%, 12000: 20%]\n  from 2020-01-01 = [5000: 3%, 100: 10%]\n}",
+            SCHEMA
+        ],
+        None
+    ));
+}
+
+#[test]
+fn scale_brackets_are_all_rates_or_all_amounts() {
+    assert_snapshot!(errors_of(
+        &[
+            "param tax: scale(元/年, ratio) { = [0: 3%, 12000: 500 元/年] }\nparam bands: scale(int, 元/月) { = [80: 100, 90: 15%] }",
+            SCHEMA
+        ],
+        None
+    ));
+}
+
+#[test]
+fn scale_thresholds_and_values_carry_their_units() {
+    assert_snapshot!(errors_of(
+        &[
+            "param tax: scale(元/年, ratio) { = [0: 3%, 1000 元/月: 10%] }\nparam bands: scale(date, 元/月) { = [80: 100] }\nparam empty: scale(int, 元/月) { = [] }\nparam plain: scale(int, 元/月) { = 100 }",
+            SCHEMA
+        ],
+        None
+    ));
+}
+
+#[test]
+fn a_scale_where_a_number_is_expected() {
+    assert_snapshot!(errors_of(
+        &[
+            "household t: 元/年 = tax\nhousehold b: 元/年 = annual_income * bands\nhousehold x: 元/年 = marginal(dibao_standard, annual_income)",
+            SCALES,
+            SCHEMA
+        ],
+        None
+    ));
+}
+
+#[test]
+fn marginal_needs_rates_over_money_and_the_thresholds_unit() {
+    assert_snapshot!(errors_of(
+        &[
+            "person m: 元/月 = marginal(bands, grade)\nhousehold t: 元/年 = marginal(tax, annual_income as 元/月)\nhousehold n: ratio = bracket(tax)",
+            SCALES,
+            SCHEMA
+        ],
+        None
+    ));
+}
+
+#[test]
+fn a_scale_is_set_by_the_province_without_require() {
+    assert_snapshot!(errors_of(
+        &[
+            "jurisdictions { county_code: key, city_code: city }\nparam tax: scale(元/年, ratio) {\n  set by city\n  = [0: 3%]\n  require 1 > 0\n}\nhousehold r: scale(元/年, ratio) = 0",
+            SCHEMA
+        ],
+        None
+    ));
+}

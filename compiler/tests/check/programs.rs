@@ -3,7 +3,7 @@
 
 use super::{program, program_of};
 use pol_compiler::tir::{Expr, ExprKind, Program, RuleId, RuleRole, Ty};
-use pol_grammar::ast::{EntityKind, Level, ReportLevel};
+use pol_grammar::ast::{EntityKind, Level, Period, ReportLevel};
 
 /// An expression as an s-expression: constants with their type unless int.
 fn show(program: &Program, expr: &Expr) -> String {
@@ -38,6 +38,10 @@ fn show(program: &Program, expr: &Expr) -> String {
             format!("({kind:?} {filter} {value})")
         }
         ExprKind::Mask(text) => format!("(Mask {})", show(text)),
+        ExprKind::Scale(kind, scale, x) => {
+            let name = program.scales.get(scale.0 as usize).map_or("?", |scale| scale.name.as_str());
+            format!("({kind:?} scale:{name} {})", show(x))
+        }
         ExprKind::LastYear(param) => format!("(LastYear {})", param.0),
         ExprKind::Province(param) => format!("(Province {})", param.0),
     }
@@ -445,4 +449,58 @@ fn programs_name_household_money_rules_in_declaration_order_and_the_visit_list()
     for name in ["basic", "care", "needs_visit"] {
         assert!(read.contains(&rule(name)), "{name} is read");
     }
+}
+
+#[test]
+fn scales_keep_their_dated_brackets_and_type_their_application() -> Result<(), String> {
+    let program = program(
+        r#"
+household { household_id: key, income: 元/年 = 0, age: int = 0 }
+param tax: scale(元/年, ratio) {
+  from 2019-01-01 = [0: 3%, 12000: 10%]
+  from 2020-01-01 = [0: 2%, 6000 元/年: 6%, 12400: 12%]
+  from 2021-01-01 = none
+}
+param bands: scale(int, 元/月) {
+  = [80: 100, 90: 200.50]
+}
+household t: 元/年 = marginal(tax, income)
+household r: ratio = bracket(tax, income)
+household b: 元/月 = bracket(bands, age)
+"#,
+    )?;
+    let [tax, bands] = program.scales.as_slice() else { return Err("two scales".into()) };
+    let day = |year, month, day| pol_compiler::date::from_ymd(year, month, day);
+    let versions: Vec<(Option<i64>, Option<Vec<(i64, i64)>>)> =
+        tax.versions
+            .iter()
+            .map(|version| {
+                let pairs = version.brackets.as_ref().map(|brackets| {
+                    brackets.iter().map(|bracket| (bracket.threshold, bracket.value)).collect::<Vec<_>>()
+                });
+                (version.from, pairs)
+            })
+            .collect();
+    let percent = |p: i64| p * 10_000_000;
+    assert_eq!(
+        versions,
+        vec![
+            (day(2019, 1, 1), Some(vec![(0, percent(3)), (1_200_000, percent(10))])),
+            (day(2020, 1, 1), Some(vec![(0, percent(2)), (600_000, percent(6)), (1_240_000, percent(12))])),
+            (day(2021, 1, 1), None),
+        ]
+    );
+    assert_eq!((tax.threshold_ty, tax.value_ty), (Ty::Money(Period::Year), Ty::Ratio));
+    assert_eq!((bands.threshold_ty, bands.value_ty), (Ty::Int, Ty::Money(Period::Month)));
+    let bodies: Vec<String> =
+        program.rules.iter().map(|rule| format!("{}: {}", rule.name, show(&program, &rule.body))).collect();
+    assert_eq!(
+        bodies,
+        [
+            "t: (Marginal scale:tax household.income)",
+            "r: (Bracket scale:tax household.income)",
+            "b: (Bracket scale:bands household.age)"
+        ]
+    );
+    Ok(())
 }

@@ -179,6 +179,51 @@ pol-schema-no-jurisdictions = { $what } needs jurisdictions, and this policy dec
     .label = the province is the only level here
     .help = without a `jurisdictions` block the province is the only level: remove { $what }, or declare the counties in `jurisdictions` and `jurisdictions.csv`
 
+pol-scale-as-value = `{ $name }` is a scale, not a value
+    .label = a scale, where a value is expected
+    .help = apply it to a value: `marginal({ $name }, x)` adds up each bracket's rate × the part of x in it; `bracket({ $name }, x)` is the rate or amount of the bracket x falls in
+
+pol-scale-not-a-scale = `{ $function }` applies a scale, and `{ $found }` is not one
+    .label = not a scale
+    .help = name a parameter declared as `scale(THRESHOLD TYPE, VALUE TYPE)`, e.g. `{ $function }(income_tax, income)`
+
+pol-scale-marginal = `marginal` needs a scale of rates over amounts of money; `{ $name }` is `scale({ $thresholds }, { $values })`
+    .label = not a scale of rates over money
+    .help = `marginal` adds up rate × the part of an amount in each bracket; for the amount or rate of the bracket a value falls in, write `bracket({ $name }, x)`
+
+pol-scale-type = a scale cannot have { $part } of type `{ $ty }`
+    .label = not allowed in a scale
+    .help = thresholds are money (`元/年`, …) or `int`; values are rates (`ratio`), money or `int`: e.g. `scale(元/年, ratio)`, `scale(int, 元/月)`
+
+pol-scale-misplaced = only a parameter can be a scale
+    .label = a scale here
+    .help = declare the brackets as `param NAME: scale(THRESHOLD TYPE, VALUE TYPE) {"{"} = [THRESHOLD: VALUE, …] {"}"}` and apply them with `marginal` or `bracket`
+
+pol-scale-value = a scale's value is a list of brackets
+    .label = not a list of brackets
+    .help = write the brackets in square brackets, each a threshold and its rate or amount: `[0: 3%, 12000: 10%]`
+
+pol-scale-empty = a scale needs at least one bracket
+    .label = no bracket
+    .help = write at least one bracket, a threshold and its rate or amount: `[0: 3%]`; a scale that no longer applies is `= none`
+
+pol-scale-thresholds = the thresholds of a scale must increase: `{ $threshold }` comes after `{ $previous }`
+    .label = not above the threshold before
+    .label-2 = the threshold before
+    .help = list the brackets from the lowest threshold to the highest, each threshold above the one before
+
+pol-scale-mixed = a scale of `{ $expected }` cannot hold `{ $found }`: its brackets are all rates or all amounts
+    .label = `{ $found }`, not `{ $expected }`
+    .help = every bracket of a scale holds a value of its declared type: rates (`15%`) in a `ratio` scale, amounts (`500 元/月`) in a money scale
+
+pol-scale-set-by = a local parameter file cannot set the scale `{ $name }`
+    .label = the province sets a scale
+    .help = a scale is set by the province: remove `set by { $level }` (a local amount or rate can be a parameter of its own, read by a rule beside the scale)
+
+pol-scale-require = a scale has no `require`: its thresholds are checked to increase
+    .label = not allowed on the scale `{ $name }`
+    .help = remove the `require`; the checker keeps every version's thresholds increasing and its values of the declared type
+
 pol-unit-currency = `{ $unit }` is not in this policy's currency, `{ $currency }`
     .label = another currency
 

@@ -96,6 +96,8 @@ phrase-convert-int-as-ratio = convert the `int` with `as ratio` first
 phrase-add-arms = add arms for them, or end the match with `_ => …`
 phrase-currency-default = this policy declares no `currency`, so its money is in `元`: write `{ $unit }`, or declare `currency { $written }` once in the policy
 phrase-currency-one = a policy has one currency, declared by its `currency` line: write `{ $unit }`
+phrase-scale-thresholds = thresholds
+phrase-scale-values = values
 phrase-money-exact = money is exact to the fen (0.01 元)
 phrase-money-amount = money amount
 phrase-write-it-as = write it as `{ $a }` or `{ $b }`
@@ -210,6 +212,7 @@ phrase-columns-belong-in = `{ $ty }` columns belong in the `{ $block }` block
 phrase-only-households-county = only households have a county; read it as `county.X`
 phrase-only-persons-cases-link = only persons and cases link to a household
 phrase-two-or-more-values = two or more values
+phrase-a-scale-and-a-value = a scale and a value
 phrase-n-argument = { $n } argument
 phrase-n-arguments = { $n } arguments
 phrase-min-over-members = for the { $name } over members write `{ $example }`

@@ -179,6 +179,51 @@ pol-schema-no-jurisdictions = { $what } 需要行政区划，而本政策没有�
     .label = 这里省是唯一的层级
     .help = 没有 `jurisdictions` 块时，省是唯一的层级：请删除 { $what }，或在 `jurisdictions` 和 `jurisdictions.csv` 中声明各县
 
+pol-scale-as-value = `{ $name }` 是一个分档表，不是一个值
+    .label = 这里需要一个值，却是分档表
+    .help = 请把它用于一个值：`marginal({ $name }, x)` 把每一档的费率 × x 落在该档的部分相加；`bracket({ $name }, x)` 是 x 所在档的费率或金额
+
+pol-scale-not-a-scale = `{ $function }` 作用于分档表，而 `{ $found }` 不是分档表
+    .label = 不是分档表
+    .help = 请写一个声明为 `scale(门槛类型, 值类型)` 的参数，例如 `{ $function }(income_tax, income)`
+
+pol-scale-marginal = `marginal` 需要以金额为门槛的费率分档表；`{ $name }` 是 `scale({ $thresholds }, { $values })`
+    .label = 不是以金额为门槛的费率分档表
+    .help = `marginal` 把每一档的费率 × 金额落在该档的部分相加；要取一个值所在档的金额或费率，请写 `bracket({ $name }, x)`
+
+pol-scale-type = 分档表的{ $part }不能是 `{ $ty }` 类型
+    .label = 分档表中不允许
+    .help = 门槛是金额（`元/年` 等）或 `int`；值是费率（`ratio`）、金额或 `int`：例如 `scale(元/年, ratio)`、`scale(int, 元/月)`
+
+pol-scale-misplaced = 只有参数可以是分档表
+    .label = 这里是分档表
+    .help = 请把各档声明为 `param 名称: scale(门槛类型, 值类型) {"{"} = [门槛: 值, …] {"}"}`，再用 `marginal` 或 `bracket` 使用它
+
+pol-scale-value = 分档表的值是各档组成的列表
+    .label = 不是各档组成的列表
+    .help = 请在方括号中写出各档，每档一个门槛及其费率或金额：`[0: 3%, 12000: 10%]`
+
+pol-scale-empty = 分档表至少需要一档
+    .label = 没有任何一档
+    .help = 请至少写一档，即一个门槛及其费率或金额：`[0: 3%]`；不再适用的分档表写作 `= none`
+
+pol-scale-thresholds = 分档表的门槛必须递增：`{ $threshold }` 排在 `{ $previous }` 之后
+    .label = 没有高于前一个门槛
+    .label-2 = 前一个门槛
+    .help = 请从最低门槛到最高门槛列出各档，每个门槛都高于前一个
+
+pol-scale-mixed = `{ $expected }` 的分档表不能包含 `{ $found }`：各档要么都是费率，要么都是金额
+    .label = 是 `{ $found }`，不是 `{ $expected }`
+    .help = 分档表的每一档都是其声明类型的值：`ratio` 分档表中是费率（`15%`），金额分档表中是金额（`500 元/月`）
+
+pol-scale-set-by = 市县参数文件不能设定分档表 `{ $name }`
+    .label = 分档表由省设定
+    .help = 分档表由省设定：请删除 `set by { $level }`（市县自定的金额或费率可以是单独的参数，由分档表旁的规则读取）
+
+pol-scale-require = 分档表没有 `require`：其门槛会被检查是否递增
+    .label = 分档表 `{ $name }` 上不允许
+    .help = 请删除 `require`；检查器会保证每个版本的门槛递增、值为声明的类型
+
 pol-unit-currency = `{ $unit }` 不是本政策的货币 `{ $currency }`
     .label = 另一种货币
 

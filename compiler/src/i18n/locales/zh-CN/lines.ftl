@@ -96,6 +96,8 @@ phrase-convert-int-as-ratio = 请先用 `as ratio` 转换这个 `int`
 phrase-add-arms = 请为它们添加分支，或以 `_ => …` 结束这个 `match`
 phrase-currency-default = 本政策没有声明 `currency`，金额以 `元` 计：请写 `{ $unit }`，或在政策中声明一次 `currency { $written }`
 phrase-currency-one = 一个政策只有一种货币，由其 `currency` 行声明：请写 `{ $unit }`
+phrase-scale-thresholds = 门槛
+phrase-scale-values = 值
 phrase-money-exact = 金额精确到分（0.01 元）
 phrase-money-amount = 金额
 phrase-write-it-as = 请写作 `{ $a }` 或 `{ $b }`
@@ -210,6 +212,7 @@ phrase-columns-belong-in = `{ $ty }` 类型的列应写在 `{ $block }` 块中
 phrase-only-households-county = 只有家庭有所属县区；请用 `county.X` 读取
 phrase-only-persons-cases-link = 只有成员和个案可以关联到家庭
 phrase-two-or-more-values = 两个或更多的值
+phrase-a-scale-and-a-value = 一个分档表和一个值
 phrase-n-argument = { $n } 个参数
 phrase-n-arguments = { $n } 个参数
 phrase-min-over-members = 对成员求 `{ $name }` 时请写 `{ $example }`
