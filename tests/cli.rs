@@ -6,7 +6,9 @@
 //! by `[REPO]` and `[TMP]`, should one slip through. Diagnostics are printed with
 //! `--error-format plain` (no colour), the format the snapshots store.
 
-use crate::support::{TempDir, copy_dir, pension_topup_dir, read_text, repo_root, shaanxi_dir};
+use crate::support::{
+    TempDir, copy_dir, eur_no_jurisdictions_dir, pension_topup_dir, read_text, repo_root, shaanxi_dir,
+};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -853,4 +855,79 @@ fn gen_reports_in_chinese() {
             "{file}"
         );
     }
+}
+
+/// A policy in euros without jurisdictions (issue 12): `pol check`, `pol test` and `pol fmt`
+/// pass; `pol run` reads households without a county column (and without the defaulted `rent`
+/// column), applies the scales of the as-of date and writes province totals only.
+#[test]
+fn a_policy_in_euros_without_jurisdictions_checks_tests_and_runs() {
+    let tmp = TempDir::new("eur_no_jurisdictions");
+    let dir = tmp.path().join("eur");
+    copy_dir(&eur_no_jurisdictions_dir(), &dir);
+    for (args, what) in [(["check", "eur"], "check"), (["test", "eur"], "test"), (["fmt", "--check"], "fmt")] {
+        let args: Vec<&str> = if what == "fmt" { vec!["fmt", "--check", "eur"] } else { args.to_vec() };
+        let outcome = pol(tmp.path(), &args);
+        assert_eq!(outcome.code, 0, "{what}: {}", outcome.render());
+    }
+    let run = pol(
+        tmp.path(),
+        &[
+            "run",
+            "eur",
+            "--households",
+            "eur/households.csv",
+            "--persons",
+            "eur/persons.csv",
+            "--as-of",
+            "2017-03-01",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.render());
+    let out = tmp.path().join("out");
+    assert_eq!(
+        read_text(&out.join("household_results.csv")),
+        "household_id,total_benefits,total_taxes,disposable_income\n\
+         h1,1320.00,340.00,2980.00\n\
+         h2,600.00,3066.00,12534.00\n\
+         h3,1450.50,3384.00,16466.51\n"
+    );
+    assert_eq!(
+        read_text(&out.join("person_results.csv")),
+        "person_id,income_tax,social_security_contribution,basic_income,supplement\n\
+         p1,300.00,40.00,600.00,0.00\n\
+         p2,0.00,0.00,600.00,120.00\n\
+         p3,2250.00,816.00,600.00,0.00\n\
+         p4,900.00,120.00,600.00,50.00\n\
+         p5,0.00,0.00,0.00,0.00\n\
+         p6,1860.00,504.00,600.00,200.50\n"
+    );
+    assert_eq!(data_rows(&out.join("rejects.csv")), 0);
+    let report = read_text(&out.join("report.md"));
+    assert!(
+        report.contains("| province |  | 3370.50 | 40446.00 | 6790.00 | 81480.00 | 31980.51 | 383766.12 |"),
+        "{report}"
+    );
+    assert!(!report.contains("## County") && !report.contains("## City"), "{report}");
+    // In 2014 the scale of 2014 applies (3% to 12,100, then 10%), and no basic income yet.
+    let early = pol(
+        tmp.path(),
+        &[
+            "run",
+            "eur",
+            "--households",
+            "eur/households.csv",
+            "--persons",
+            "eur/persons.csv",
+            "--as-of",
+            "2014-06-01",
+            "--out",
+            "out2",
+        ],
+    );
+    assert_eq!(early.code, 0, "{}", early.render());
+    let persons = read_text(&tmp.path().join("out2").join("person_results.csv"));
+    assert!(persons.contains("p3,2100.00,653.00,0.00,0.00\n"), "{persons}");
 }

@@ -81,3 +81,9 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub fn read_text(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
 }
+
+/// The policy in euros without jurisdictions (`tests/policies/eur_no_jurisdictions`): a
+/// declared currency, scales, no county column, province totals only.
+pub fn eur_no_jurisdictions_dir() -> PathBuf {
+    repo_root().join("tests").join("policies").join("eur_no_jurisdictions")
+}

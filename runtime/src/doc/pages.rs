@@ -7,7 +7,7 @@ use pol_compiler::format::word_to_string;
 use pol_compiler::testing::TestFailure;
 use pol_compiler::text::TextTables;
 use pol_compiler::tir::{ColumnTy, RuleRole, Ty};
-use pol_grammar::ast::{self, EntityKind, Item, Period};
+use pol_grammar::ast::{self, EntityKind, Item};
 use std::fmt::Write as _;
 
 /// The index: the policy's files in order with their rules and parameters, and the other pages.
@@ -351,9 +351,7 @@ pub(super) fn ty_html(site: &Site<'_>, ty: Ty) -> String {
         Ty::Bool => "布尔(<code>bool</code>)".into(),
         Ty::Int => "整数(<code>int</code>)".into(),
         Ty::Ratio => "比例(<code>ratio</code>)".into(),
-        Ty::Money(Period::Lump) => "金额,单位 <code>元</code>".into(),
-        Ty::Money(Period::Month) => "金额,单位 <code>元/月</code>".into(),
-        Ty::Money(Period::Year) => "金额,单位 <code>元/年</code>".into(),
+        Ty::Money(period) => format!("金额,单位 <code>{}</code>", escape(&site.policy.program.currency.unit(period))),
         Ty::Date => "日期(<code>date</code>)".into(),
         Ty::Text => "文本(<code>text</code>)".into(),
         Ty::Enum(id) => format!("枚举 {}", ref_html(site, Ref::Enum(id.0 as usize))),

@@ -8,7 +8,7 @@ use super::site::Site;
 use pol_compiler::date::format_iso;
 use pol_compiler::format::word_to_string;
 use pol_compiler::text::TextTables;
-use pol_compiler::tir::{ParamDef, ParamId, Word};
+use pol_compiler::tir::{ParamDef, ParamId, ScaleDef, Word};
 use pol_grammar::ast::{self, Item, Level};
 use std::fmt::Write as _;
 
@@ -24,7 +24,64 @@ pub(super) fn params_html(site: &Site<'_>) -> String {
     for (index, param) in site.policy.program.params.iter().enumerate() {
         body.push_str(&param_html(site, index, param));
     }
+    for scale in &site.policy.program.scales {
+        body.push_str(&scale_html(site, scale));
+    }
     page(site.title, "参数", &body)
+}
+
+/// A scale parameter: its type and its brackets by date (set by the province only).
+fn scale_html(site: &Site<'_>, scale: &ScaleDef) -> String {
+    let program = &site.policy.program;
+    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: site.policy.params.texts() };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<section class=\"item\" id=\"{}\">\n<h3>param {}</h3>",
+        escape(&anchor("param", &scale.name)),
+        escape(&scale.name)
+    );
+    let decl = site.files.iter().find_map(|file| {
+        file.ast.items.iter().find_map(|item| match item {
+            Item::Param(decl) if decl.span == scale.span => Some((file, decl)),
+            _ => None,
+        })
+    });
+    if let Some((file, decl)) = decl {
+        out.push_str(&doc_and_seed_html(file, &decl.doc, decl.span));
+        let _ = writeln!(out, "<p><span class=\"label\">声明于</span>{}</p>", code_link(&file.page, file.name));
+    }
+    let kind = if scale.value_ty == pol_compiler::tir::Ty::Ratio { "费率分档表" } else { "金额分档表" };
+    let _ = writeln!(
+        out,
+        "<p><span class=\"label\">类型</span>{kind}:门槛 {},值 {}</p>",
+        ty_html(site, scale.threshold_ty),
+        ty_html(site, scale.value_ty)
+    );
+    out.push_str("<p><span class=\"label\">设定层级</span>省</p>\n");
+    out.push_str(
+        "<p class=\"label\">各档(门槛含本数)</p>\n<table>\n<tr><th>起始日期</th><th>各档:门槛 → 值</th></tr>\n",
+    );
+    for version in &scale.versions {
+        let from = version.from.map_or_else(|| "自始".to_string(), format_iso);
+        let brackets = match &version.brackets {
+            None => "不再生效".to_string(),
+            Some(brackets) => brackets
+                .iter()
+                .map(|bracket| {
+                    format!(
+                        "{} → {}",
+                        word_to_string(program, &texts, scale.threshold_ty, bracket.threshold),
+                        word_to_string(program, &texts, scale.value_ty, bracket.value)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(";"),
+        };
+        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", escape(&from), escape(&brackets));
+    }
+    out.push_str("</table>\n</section>\n");
+    out
 }
 
 fn param_html(site: &Site<'_>, index: usize, param: &ParamDef) -> String {

@@ -396,6 +396,24 @@ fn param_values(workspace: &Workspace, def: &Definition, out: &mut String) {
         return;
     };
     let program = &policy.program;
+    if let Some(scale) = program.scales.iter().find(|scale| scale.name == def.name) {
+        let no_texts: Vec<String> = Vec::new();
+        let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: &no_texts };
+        let brackets = scale.version_on(as_of).and_then(|version| version.brackets.as_ref());
+        match brackets {
+            Some(brackets) => {
+                out.push_str(&format!("\nbrackets on {date} (thresholds inclusive):\n"));
+                for bracket in brackets {
+                    let threshold =
+                        pol_compiler::format::word_to_string(program, &texts, scale.threshold_ty, bracket.threshold);
+                    let value = pol_compiler::format::word_to_string(program, &texts, scale.value_ty, bracket.value);
+                    out.push_str(&format!("- from {threshold}: {value}\n"));
+                }
+            }
+            None => out.push_str(&format!("\nbrackets on {date}: not in force\n")),
+        }
+        return;
+    }
     let Some(index) = program.params.iter().position(|param| param.name == def.name) else { return };
     let Some(param) = program.params.get(index) else { return };
     let id = ParamId(u32::try_from(index).unwrap_or(u32::MAX));
