@@ -256,6 +256,10 @@ impl<'a> Reader<'a> {
         errors: &mut Vec<Diagnostic>,
     ) -> Result<(ParamId, Word, Span), Option<ParamId>> {
         let Some(&param_id) = self.by_name.get(entry.name.as_str()) else {
+            if self.program.scales.iter().any(|scale| scale.name == entry.name) {
+                push(errors, ParamsError::ScaleInFile { name: entry.name.clone(), span: entry.key_span });
+                return Err(None);
+            }
             let help = match super::nearest(&entry.name, self.program.params.iter().map(|param| param.name.as_str())) {
                 Some(near) => format!("did you mean `{near}`?"),
                 None => {

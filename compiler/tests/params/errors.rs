@@ -275,3 +275,13 @@ fn a_rule_error_does_not_hide_a_broken_floor() {
 fn text_of(name: &str) -> &'static str {
     super::support::SHAANXI_POL.iter().find(|(other, _)| *other == name).map_or("", |(_, text)| text)
 }
+
+#[test]
+fn a_scale_set_in_a_local_file() {
+    let pol = "param bands: scale(int, 元/月) {\n  = [80: 100, 90: 200]\n}\n";
+    let mut world = World::new("2019/bands.pol", pol);
+    let files = [("params/610800_yulin.toml", "jurisdiction = \"610800\"\n\n[2019-01-01]\nbands = 50\n")];
+    let codes: Vec<String> = world.load_err(&files).iter().filter_map(|diagnostic| diagnostic.code()).collect();
+    assert_eq!(codes, ["pol::params::scale"]);
+    insta::assert_snapshot!(world.snapshot(&files));
+}

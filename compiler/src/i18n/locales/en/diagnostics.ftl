@@ -121,6 +121,10 @@ pol-params-undated-value = `{ $name }` has no date
 pol-params-bad-date = `{ $header }` is not a date
     .label = { $label }
 
+pol-params-scale = a local parameter file cannot set the scale `{ $name }`
+    .label = a scale, set by the province
+    .help = the province sets a scale's brackets in the policy; remove this line (a local amount or rate can be a parameter of its own, read by a rule beside the scale)
+
 pol-params-unknown-param = unknown parameter `{ $name }`
     .label = not a parameter of the policy
 

@@ -121,6 +121,10 @@ pol-params-undated-value = `{ $name }` 没有日期
 pol-params-bad-date = `{ $header }` 不是日期
     .label = { $label }
 
+pol-params-scale = 地方参数文件不能设定分档表 `{ $name }`
+    .label = 分档表,由省设定
+    .help = 分档表的各档由省在政策中设定;请删除这一行(市县自定的金额或费率可以是单独的参数,由分档表旁的规则读取)
+
 pol-params-unknown-param = 未知的参数 `{ $name }`
     .label = 政策中没有这个参数
 
