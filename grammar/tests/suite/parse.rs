@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use pol_grammar::ast::{self, Expr, ExprKind, Item};
-use pol_grammar::{ParseError, SourceId, format_source};
+use pol_grammar::{ParseError, SourceId, format_source, parse_file};
 
 use super::common::{REALISTIC, parse_err, parse_ok, without_spans};
 
@@ -47,6 +47,11 @@ fn sexpr(expr: &Expr) -> String {
             value.as_ref().map_or("-".into(), |value| sexpr(value))
         ),
         ExprKind::Paren(inner) => format!("[{}]", sexpr(inner)),
+        ExprKind::ScaleLit(brackets) => {
+            let brackets: Vec<String> =
+                brackets.iter().map(|(threshold, value)| format!("{}:{}", sexpr(threshold), sexpr(value))).collect();
+            format!("(scale {})", brackets.join(" "))
+        }
     }
 }
 
@@ -573,6 +578,13 @@ fn collect_expr(expr: &Expr, seen: &mut BTreeSet<String>) {
                 ast::NumberUnit::Money(period, currency) => format!("money.{}.{period:?}", currency.name()),
             },
         ),
+        ExprKind::ScaleLit(brackets) => {
+            add(seen, "scale".into());
+            for (threshold, value) in brackets {
+                collect_expr(threshold, seen);
+                collect_expr(value, seen);
+            }
+        }
         ExprKind::Bool(_) => add(seen, "bool".into()),
         ExprKind::Date(_) => add(seen, "date".into()),
         ExprKind::Text(_) => add(seen, "text".into()),
@@ -750,4 +762,21 @@ fn currency_items_and_units_parse() {
         format_source(SourceId(0), text).ok().as_deref(),
         Some("currency EUR\n\nparam p: EUR/月 {\n  = 600 EUR/月\n}\n\nhousehold currency: EUR/年 = p as EUR/年\n")
     );
+}
+
+/// `scale(T, V)` types and `[threshold: value, …]` brackets parse as a parameter's value, and
+/// format back as written.
+#[test]
+fn scale_parameters_parse_and_format() {
+    let text = "param tax: scale(元/年, ratio) {\n  from 2019-01-01 = [0: 3%, 12000: 10%]\n  from 2020-01-01 = none\n}\n";
+    let file = parse_ok(text);
+    let Some(Item::Param(decl)) = file.items.first() else { panic!("no param: {file:?}") };
+    assert!(matches!(&decl.ty, ast::TypeExpr::Scale(threshold, value, _)
+        if matches!(**threshold, ast::TypeExpr::Money(ast::Period::Year, ast::Currency::Yuan, _))
+            && matches!(**value, ast::TypeExpr::Ratio(_))));
+    let first = decl.values.first().and_then(|value| value.value.as_ref()).map(sexpr);
+    assert_eq!(first.as_deref(), Some("(scale 0e-0:3e-0% 12000e-0:10e-0%)"));
+    assert_eq!(format_source(SourceId(0), text).ok().as_deref(), Some(text));
+    // A bracket list is only a parameter's value.
+    assert!(parse_file(SourceId(0), "household x: int = [0: 1]").is_err());
 }

@@ -507,6 +507,7 @@ mod tests {
                 budget: 333_000_000_000,
                 computed: 1_482_660,
             }],
+            currency: Currency::Yuan,
         }
     }
 
