@@ -768,7 +768,8 @@ fn currency_items_and_units_parse() {
 /// format back as written.
 #[test]
 fn scale_parameters_parse_and_format() {
-    let text = "param tax: scale(元/年, ratio) {\n  from 2019-01-01 = [0: 3%, 12000: 10%]\n  from 2020-01-01 = none\n}\n";
+    let text =
+        "param tax: scale(元/年, ratio) {\n  from 2019-01-01 = [0: 3%, 12000: 10%]\n  from 2020-01-01 = none\n}\n";
     let file = parse_ok(text);
     let Some(Item::Param(decl)) = file.items.first() else { panic!("no param: {file:?}") };
     assert!(matches!(&decl.ty, ast::TypeExpr::Scale(threshold, value, _)

@@ -14,6 +14,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 
 use super::*;
+use crate::tir::ScaleKind;
 
 /// The types rules and expressions are generated at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +87,44 @@ impl Tape<'_> {
     }
 }
 
+/// The scales of generated programs: 0, rates over money (thresholds around zero and the
+/// boundaries of the generated words; rates within 0–100%, so `marginal` stays within its
+/// argument), 1, amounts over ints (a threshold at `i64::MIN`).
+fn fixture_scales() -> Vec<crate::tir::ScaleDef> {
+    use crate::tir::{Bracket, ScaleDef, ScaleVersion};
+    let bracket = |threshold, value| Bracket { threshold, value };
+    let version = |brackets| vec![ScaleVersion { from: None, brackets: Some(brackets), span: fresh_span() }];
+    let rates = vec![
+        bracket(-5, RATIO_SCALE / 10),
+        bracket(0, 150_000_000),
+        bracket(39_667, RATIO_SCALE / 3),
+        bracket(476_000, RATIO_SCALE / 2),
+        bracket(1 << 40, RATIO_SCALE),
+    ];
+    let amounts = vec![bracket(Word::MIN, -100), bracket(0, 5_000), bracket(3, 10_000), bracket(100, 20_050)];
+    let scale = |name: &str, threshold_ty, value_ty, brackets| ScaleDef {
+        name: name.into(),
+        threshold_ty,
+        value_ty,
+        versions: version(brackets),
+        doc: Vec::new(),
+        span: fresh_span(),
+    };
+    vec![
+        scale("rates", Ty::Money(Period::Year), Ty::Ratio, rates),
+        scale("amounts", Ty::Int, Ty::Money(Period::Year), amounts),
+    ]
+}
+
+/// `marginal` or `bracket` of one of [`fixture_scales`].
+fn scale(kind: ScaleKind, index: u32, x: Expr) -> Expr {
+    let ty = match (kind, index) {
+        (ScaleKind::Bracket, 0) => Ty::Ratio,
+        _ => Ty::Money(Period::Year),
+    };
+    Expr { kind: ExprKind::Scale(kind, crate::tir::ScaleId(index), Box::new(x)), ty, span: fresh_span() }
+}
+
 /// Builds a program from a tape.
 struct ProgramGen<'a> {
     tape: Tape<'a>,
@@ -115,7 +154,9 @@ impl ProgramGen<'_> {
             rules.push((entity, body, RuleRole::Named));
             self.rules.push((entity, ty));
         }
-        program_with(rules)
+        let mut program = program_with(rules);
+        program.scales = fixture_scales();
+        program
     }
 
     /// An expression of `ty` in `scope`, at most `depth` deep.
@@ -221,7 +262,7 @@ impl ProgramGen<'_> {
                 4 => bin(BinOp::DivRound, sub(self, Gty::Int), k(self.tape.one_of(&[12, 2, -1, 3], 12))),
                 _ => bin(BinOp::Mul, sub(self, Gty::Int), sub(self, Gty::Int)),
             },
-            Gty::Money => match self.tape.pick(6) {
+            Gty::Money => match self.tape.pick(7) {
                 0 => {
                     let op = self.tape.one_of(&[BinOp::Add, BinOp::Sub, BinOp::Min, BinOp::Max], BinOp::Add);
                     bin(op, sub(self, Gty::Money), sub(self, Gty::Money))
@@ -232,9 +273,11 @@ impl ProgramGen<'_> {
                 3 => bin(BinOp::DivRound, sub(self, Gty::Money), sub(self, Gty::Int)),
                 4 if self.tame => bin(BinOp::DivScaled, sub(self, Gty::Money), k(3 * RATIO_SCALE / 2)),
                 4 => bin(BinOp::DivScaled, sub(self, Gty::Money), sub(self, Gty::Ratio)),
+                5 if self.tape.pick(2) == 1 => scale(ScaleKind::Marginal, 0, sub(self, Gty::Money)),
+                5 => scale(ScaleKind::Bracket, 1, sub(self, Gty::Int)),
                 _ => un(UnOp::Neg, sub(self, Gty::Money)),
             },
-            Gty::Ratio => match self.tape.pick(4) {
+            Gty::Ratio => match self.tape.pick(5) {
                 0 => {
                     let op = self.tape.one_of(&[BinOp::Add, BinOp::Sub, BinOp::Min, BinOp::Max], BinOp::Add);
                     bin(op, sub(self, Gty::Ratio), sub(self, Gty::Ratio))
@@ -242,6 +285,7 @@ impl ProgramGen<'_> {
                 1 => bin(BinOp::MulScaled, sub(self, Gty::Ratio), sub(self, Gty::Ratio)),
                 2 if !self.tame => bin(BinOp::DivScaled, sub(self, Gty::Money), sub(self, Gty::Money)),
                 3 if !self.tame => bin(BinOp::DivScaled, sub(self, Gty::Int), sub(self, Gty::Int)),
+                4 => scale(ScaleKind::Bracket, 0, sub(self, Gty::Money)),
                 _ => bin(BinOp::MulScaled, sub(self, Gty::Ratio), k(RATIO_SCALE / 3)),
             },
             Gty::Bool => self.condition(scope, depth),
@@ -475,6 +519,19 @@ fn the_generator_makes_programs_that_evaluate() {
     }
     println!("ok / invalid / error households: {outcomes:?}");
     assert!(outcomes.iter().all(|count| *count > 0), "{outcomes:?}");
+    // Both scale applications occur in the programs of these seeds.
+    let mut kinds = std::collections::BTreeSet::new();
+    for seed in 1..40u64 {
+        let program = program_from(&pseudo_random_tape(seed, 400), (1, 12), false);
+        for rule in &program.rules {
+            for node in rule.body.preorder() {
+                if let ExprKind::Scale(kind, ..) = node.kind {
+                    kinds.insert(format!("{kind:?}"));
+                }
+            }
+        }
+    }
+    assert_eq!(kinds.into_iter().collect::<Vec<_>>(), ["Bracket", "Marginal"]);
 }
 
 #[test]
