@@ -930,4 +930,35 @@ fn a_policy_in_euros_without_jurisdictions_checks_tests_and_runs() {
     assert_eq!(early.code, 0, "{}", early.render());
     let persons = read_text(&tmp.path().join("out2").join("person_results.csv"));
     assert!(persons.contains("p3,2100.00,653.00,0.00,0.00\n"), "{persons}");
+    // A reform replacing the scale (the template's modify_social_security_taxation), compared
+    // by `pol diff` with province totals only.
+    let diff = pol(
+        tmp.path(),
+        &[
+            "diff",
+            "eur",
+            "eur/reforms/contribution",
+            "--households",
+            "eur/households.csv",
+            "--persons",
+            "eur/persons.csv",
+            "--as-of",
+            "2017-03-01",
+            "--out",
+            "diff",
+        ],
+    );
+    assert_eq!(diff.code, 0, "{}", diff.render());
+    assert_eq!(
+        read_text(&tmp.path().join("diff").join("changes.csv")),
+        "household_id,column,base,reform\n\
+         h1,total_taxes,340.00,300.00\n\
+         h1,disposable_income,2980.00,3020.00\n\
+         h2,total_taxes,3066.00,3846.00\n\
+         h2,disposable_income,12534.00,11754.00\n\
+         h3,total_taxes,3384.00,3784.00\n\
+         h3,disposable_income,16466.51,16066.51\n"
+    );
+    let summary = read_text(&tmp.path().join("diff").join("summary.md"));
+    assert!(summary.contains("## 全省 Province") && !summary.contains("County"), "{summary}");
 }

@@ -531,6 +531,10 @@ fn groups(program: &Program, jurisdictions: &JurisdictionTable) -> Vec<(&'static
         let word = jurisdictions.counties.get(county).and_then(|county| county.attrs.get(attr?).copied());
         word.map(|word| texts.render(word).into_owned()).unwrap_or_default()
     };
+    if program.without_jurisdictions() {
+        // One county row, the province's: the province's totals only.
+        return vec![("province", String::new(), String::new(), vec![0])];
+    }
     let all: Vec<usize> = (0..jurisdictions.counties.len()).collect();
     let mut groups = vec![("province", String::new(), String::new(), all)];
     let mut cities: Vec<(String, Vec<usize>)> = Vec::new();

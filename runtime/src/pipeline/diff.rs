@@ -317,8 +317,8 @@ struct DiffShared<'a> {
     plan: &'a ImpactPlan,
     /// Whether both sides type the input into the same batch ([`same_input`]).
     same_input: bool,
-    /// The reform side's county column.
-    county: usize,
+    /// The reform side's county column (`None` for a policy without jurisdictions).
+    county: Option<usize>,
     n_counties: usize,
 }
 
@@ -384,11 +384,12 @@ fn diff_pass(
     let progress = progress_bar(options.progress, households.opened.total);
     let chunk_size = options.chunk_households.max(1);
     let mut reader = open_reader(mode, households, persons, program, chunk_size, collect, &progress)?;
-    let county = program
-        .household
-        .county
-        .map(|column| column.0 as usize)
-        .ok_or_else(|| RuntimeError::internal("a diff without a county column"))?;
+    // A policy without jurisdictions has no county column: every household is under its one
+    // county row, the province's.
+    let county = program.household.county.map(|column| column.0 as usize);
+    if county.is_none() && !program.without_jurisdictions() {
+        return Err(RuntimeError::internal("a diff without a county column"));
+    }
     let shared = DiffShared {
         // The ids are the same on both sides: the reform side's person-id hashes stand for both.
         base: side_shared(base, &base_households, &base_persons, duplicates, mode, false),
@@ -400,7 +401,7 @@ fn diff_pass(
             && base_households.layout == reform_households.layout
             && base_persons.layout == reform_persons.layout,
         county,
-        n_counties: reform.jurisdictions.counties.len(),
+        n_counties: if program.without_jurisdictions() { 1 } else { reform.jurisdictions.counties.len() },
     };
     let mut impact = ImpactAcc::new(sides.plan, shared.n_counties);
     let threads = reform.pool.current_num_threads();
@@ -563,12 +564,15 @@ fn compare(
             changes.extend_from_slice(&reform_cell);
             changes.push(b'\n');
         }
-        let county = reform
-            .batch
-            .households
-            .get(shared.county, reform_row)
-            .and_then(|word| usize::try_from(word).ok())
-            .ok_or_else(|| RuntimeError::internal("an accepted household without a county"))?;
+        let county = match shared.county {
+            None => 0,
+            Some(column) => reform
+                .batch
+                .households
+                .get(column, reform_row)
+                .and_then(|word| usize::try_from(word).ok())
+                .ok_or_else(|| RuntimeError::internal("an accepted household without a county"))?,
+        };
         impact.add(
             plan,
             county,
