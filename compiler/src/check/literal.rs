@@ -75,7 +75,13 @@ impl Checker<'_> {
             Ok(word) => Some(konst(word, ty, span)),
             Err(None) => {
                 let max = if percent { decimals - 2 } else { decimals };
-                let error = TypeError::Precision { kind, max, span, found: number.scale, help: Some(help.into()) };
+                let help = match (ty, self.decls.currency) {
+                    (Ty::Money(_), code @ pol_grammar::ast::Currency::Code(_)) => {
+                        format!("money is exact to the cent (0.01 `{}`)", code.name())
+                    }
+                    _ => help.into(),
+                };
+                let error = TypeError::Precision { kind, max, span, found: number.scale, help: Some(help) };
                 self.error(span, error);
                 None
             }

@@ -513,3 +513,11 @@ fn a_scale_is_set_by_the_province_without_require() {
         None
     ));
 }
+
+#[test]
+fn a_euro_amount_with_three_decimals() {
+    assert_snapshot!(errors_of(
+        &["currency EUR\nparam basic: EUR/月 { = 600.125 }", "household { household_id: key }"],
+        None
+    ));
+}

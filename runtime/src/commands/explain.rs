@@ -16,7 +16,7 @@ use pol_compiler::policy::Policy;
 use pol_compiler::text::TextTables;
 use pol_compiler::tir::{Program, RuleRole, Ty, Word};
 use pol_grammar::Span;
-use pol_grammar::ast::{EntityKind, Period};
+use pol_grammar::ast::EntityKind;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -296,9 +296,7 @@ impl Explainer<'_> {
     fn show(&self, ty: Ty, word: Word) -> String {
         let value = word_to_string(self.program(), &self.texts(), ty, word);
         match ty {
-            Ty::Money(Period::Month) => format!("{value} 元/月"),
-            Ty::Money(Period::Year) => format!("{value} 元/年"),
-            Ty::Money(Period::Lump) => format!("{value} 元"),
+            Ty::Money(period) => format!("{value} {}", self.program().currency.unit(period)),
             _ => value,
         }
     }

@@ -98,6 +98,7 @@ phrase-currency-default = this policy declares no `currency`, so its money is in
 phrase-currency-one = a policy has one currency, declared by its `currency` line: write `{ $unit }`
 phrase-scale-thresholds = thresholds
 phrase-scale-values = values
+phrase-money-exact-cent = money is exact to the cent (0.01 `{ $code }`)
 phrase-money-exact = money is exact to the fen (0.01 元)
 phrase-money-amount = money amount
 phrase-write-it-as = write it as `{ $a }` or `{ $b }`

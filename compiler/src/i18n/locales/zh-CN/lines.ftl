@@ -98,6 +98,7 @@ phrase-currency-default = 本政策没有声明 `currency`，金额以 `元` 计
 phrase-currency-one = 一个政策只有一种货币，由其 `currency` 行声明：请写 `{ $unit }`
 phrase-scale-thresholds = 门槛
 phrase-scale-values = 值
+phrase-money-exact-cent = 金额精确到分（0.01 `{ $code }`）
 phrase-money-exact = 金额精确到分（0.01 元）
 phrase-money-amount = 金额
 phrase-write-it-as = 请写作 `{ $a }` 或 `{ $b }`
