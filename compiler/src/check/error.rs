@@ -159,8 +159,6 @@ pub enum TypeError {
         help("write the brackets in square brackets, each a threshold and its rate or amount: `[0: 3%, 12000: 10%]`")
     )]
     ScaleValue {
-        /// The type of what was written, when it has one.
-        found: Option<String>,
         /// Where.
         #[label("not a list of brackets")]
         span: Span,

@@ -191,7 +191,7 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
     let check_order: Vec<usize> = order.iter().chain(&left).copied().collect();
     let rules = checker.check_rules(&check_order);
     let params = checker.check_params().into_iter().collect::<Option<Vec<_>>>();
-    let scales = checker.check_scales().unwrap_or_default();
+    let scales = checker.check_scales();
     let outputs = checker.build_outputs();
     let report = checker.build_report(&outputs);
     let (programs, visit) = checker.build_programs(&rules);
@@ -206,7 +206,7 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
             person: person.clone(),
             case: case.clone(),
             params,
-            scales: scales.clone(),
+            scales: scales.clone()?,
             rules: rules.iter().cloned().collect::<Option<Vec<tir::Rule>>>()?,
             order: order.iter().map(|&id| RuleId(id as u32)).collect(),
             outputs: outputs.clone(),
@@ -232,7 +232,8 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
             person,
             case,
             params,
-            scales: scales.clone(),
+            // The parameters alone read no scale (only rules apply one).
+            scales: Vec::new(),
             rules: Vec::new(),
             order: Vec::new(),
             outputs: Vec::new(),

@@ -75,8 +75,7 @@ impl Checker<'_> {
     /// The brackets of one version: `[threshold: value, …]`, thresholds increasing.
     fn brackets(&mut self, written: &ast::Expr, threshold_ty: Ty, value_ty: Ty) -> Option<Vec<Bracket>> {
         let ExprKind::ScaleLit(pairs) = &written.kind else {
-            let found = self.scale_infer(written).map(|typed| self.ty_name(typed.ty));
-            self.error(written.span, TypeError::ScaleValue { found, span: written.span });
+            self.error(written.span, TypeError::ScaleValue { span: written.span });
             return None;
         };
         if pairs.is_empty() {
