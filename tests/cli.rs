@@ -961,4 +961,28 @@ fn a_policy_in_euros_without_jurisdictions_checks_tests_and_runs() {
     );
     let summary = read_text(&tmp.path().join("diff").join("summary.md"));
     assert!(summary.contains("## 全省 Province") && !summary.contains("County"), "{summary}");
+    // `pol gen` draws households without a county, and `pol run` accepts every one.
+    let generate = pol(
+        tmp.path(),
+        &["gen", "eur", "--households", "300", "--seed", "7", "--as-of", "2017-03-01", "--out", "data"],
+    );
+    assert_eq!(generate.code, 0, "{}", generate.render());
+    assert_eq!(read_text(&tmp.path().join("data").join("households.csv")).lines().next(), Some("household_id,rent"));
+    let run = pol(
+        tmp.path(),
+        &[
+            "run",
+            "eur",
+            "--households",
+            "data/households.csv",
+            "--persons",
+            "data/persons.csv",
+            "--as-of",
+            "2017-03-01",
+            "--out",
+            "out3",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.render());
+    assert_eq!(read_counts(&run.stdout, "households"), (300, 300, 0), "{}", run.render());
 }
