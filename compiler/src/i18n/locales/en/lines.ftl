@@ -2,6 +2,7 @@
 # (`N passed, N failed` and `read N households: …` are read by tools and stay English.)
 
 line-help = help: { $help }
+line-related-heading = in another file:
 line-errors-found-one = error: { $count } error found
 line-errors-found = error: { $count } errors found
 line-checked = checked { $dir }: { $pol } policy files, { $rules } rules, { $params } parameters, { $counties } counties, { $local } local parameter files, { $tests } tests: no errors

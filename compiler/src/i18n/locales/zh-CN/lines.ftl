@@ -2,6 +2,7 @@
 # （`N passed, N failed` 和 `read N households: …` 供工具读取，保持英文。）
 
 line-help = 建议：{ $help }
+line-related-heading = 在另一个文件中：
 line-errors-found-one = 错误：发现 { $count } 个错误
 line-errors-found = 错误：发现 { $count } 个错误
 line-checked = 已检查 { $dir }：{ $pol } 个政策文件，{ $rules } 条规则，{ $params } 个参数，{ $counties } 个县区，{ $local } 个地方参数文件，{ $tests } 个测试：没有错误
