@@ -276,7 +276,12 @@ fn a_policy_without_programs_cannot_be_reconciled() {
     let run = pol(tmp.path(), &args);
     assert_eq!(run.code, 1, "{}", run.render(&args));
     assert!(!tmp.path().join("out").exists(), "nothing is written");
-    insta::assert_snapshot!(run.render(&args));
+    let mut chinese = args.to_vec();
+    chinese.extend(["--lang", "zh"]);
+    let run_zh = pol(tmp.path(), &chinese);
+    assert_eq!(run_zh.code, 1, "{}", run_zh.render(&chinese));
+    assert!(!tmp.path().join("out").exists(), "nothing is written");
+    insta::assert_snapshot!(format!("{}── 中文 ──\n{}", run.render(&args), run_zh.render(&chinese)));
 }
 
 #[test]
@@ -289,7 +294,12 @@ fn a_roster_missing_a_column_stops_before_any_output() {
     let run = pol(tmp.path(), &args);
     assert_eq!(run.code, 1, "{}", run.render(&args));
     assert!(!tmp.path().join("out").exists(), "nothing is written");
-    insta::assert_snapshot!(run.render(&args));
+    let mut chinese = args.to_vec();
+    chinese.extend(["--lang", "zh"]);
+    let run_zh = pol(tmp.path(), &chinese);
+    assert_eq!(run_zh.code, 1, "{}", run_zh.render(&chinese));
+    assert!(!tmp.path().join("out").exists(), "nothing is written");
+    insta::assert_snapshot!(format!("{}── 中文 ──\n{}", run.render(&args), run_zh.render(&chinese)));
 }
 
 // ------------------------------------------------------------------------------ generated data

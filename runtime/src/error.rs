@@ -106,6 +106,12 @@ pub enum RuntimeError {
         declared: Option<SourceSpan>,
         /// The same declaration as a policy span.
         span: Option<Span>,
+        /// A file the policy does not declare (the roster): its header line, shown instead.
+        #[source_code]
+        header: Option<InputExcerpt>,
+        /// The header line in `header`.
+        #[label("no column `{column}` in this header")]
+        header_at: Option<SourceSpan>,
     },
 
     /// A header naming one column twice.
@@ -185,12 +191,16 @@ pub enum RuntimeError {
     #[diagnostic(
         code(pol::reconcile::no_programs),
         help(
-            "declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao \"农村最低生活保障\" = dibao_monthly`"
+            "declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao \"最低生活保障\" = dibao_monthly`"
         )
     )]
     NoPrograms {
         /// The policy directory as given.
         policy: String,
+        /// The first item of the policy's first `.pol` file (of the reform's, for a reform):
+        /// where a drafter adds the declarations.
+        #[label("no `program` is declared in this policy: add one, e.g. in this file")]
+        span: Option<Span>,
     },
 
     /// A program's amounts add up beyond what a money word holds.
@@ -435,7 +445,9 @@ impl RuntimeError {
     /// Wraps the error as a [`Diagnostic`] pointing into the policy where it has a label there.
     pub fn into_diagnostic(self) -> Diagnostic {
         let span = match &self {
-            RuntimeError::MissingColumn { span, .. } | RuntimeError::RateFilter { span, .. } => *span,
+            RuntimeError::MissingColumn { span, .. }
+            | RuntimeError::RateFilter { span, .. }
+            | RuntimeError::NoPrograms { span, .. } => *span,
             _ => None,
         };
         Diagnostic::new(span, self)

@@ -194,6 +194,8 @@ fn missing_list(file: &str, column: &str) -> RuntimeError {
         help: format!("give each household its members in a `{column}` column of type list<struct<…>>"),
         declared: None,
         span: None,
+        header: None,
+        header_at: None,
     }
 }
 

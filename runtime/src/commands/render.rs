@@ -81,6 +81,17 @@ pub fn print_report(out: &mut dyn Write, format: ErrorFormat, report: miette::Re
     }
 }
 
+/// `(line, column)`, 1-based, of a label in the excerpt an error carries itself (a roster's
+/// header line); the column in characters.
+fn excerpt_line_col(error: &dyn miette::Diagnostic, label: &miette::LabeledSpan) -> Option<(usize, usize)> {
+    let contents = error.source_code()?.read_span(label.inner(), 0, 0).ok()?;
+    let data = std::str::from_utf8(contents.data()).ok()?;
+    // The excerpt's data starts at its line's start; the label's offset is within the excerpt.
+    let within = label.offset().checked_sub(contents.span().offset())?;
+    let column = data.get(..within).map_or(0, |before| before.chars().count());
+    Some((contents.line() + 1, column + 1))
+}
+
 /// The graphical renderer of `format`: with colour for `Human` on a terminal.
 fn graphical(format: ErrorFormat) -> miette::GraphicalReportHandler {
     let colour = format == ErrorFormat::Human && std::io::stderr().is_terminal();
@@ -107,7 +118,10 @@ pub fn diagnostic_json(sources: &Sources, diagnostic: &Diagnostic) -> serde_json
         .enumerate()
         .map(|(index, label)| {
             let start = label.offset() as u32;
-            let (line, column) = diagnostic.source.map_or((0, 0), |id| sources.line_col(id, start));
+            let (line, column) = match diagnostic.source {
+                Some(id) => sources.line_col(id, start),
+                None => excerpt_line_col(error.as_ref(), label).unwrap_or((0, 0)),
+            };
             serde_json::json!({
                 "label": label.label(),
                 "line": line,
@@ -132,12 +146,18 @@ pub fn diagnostic_json(sources: &Sources, diagnostic: &Diagnostic) -> serde_json
             })
         })
         .collect();
+    // An error about a file that is not the policy's (a roster) carries that file's excerpt.
+    let excerpt_name = || {
+        let label = all_labels.first()?;
+        let contents = error.source_code()?.read_span(label.inner(), 0, 0).ok()?;
+        contents.name().map(str::to_string)
+    };
     serde_json::json!({
         "code": error.code().map(|code| code.to_string()),
         "severity": "error",
         "message": error.to_string(),
         "help": error.help().map(|help| help.to_string()),
-        "file": file.map(|file| file.name.clone()),
+        "file": file.map(|file| file.name.clone()).or_else(excerpt_name),
         "labels": labels,
         "related": related,
     })

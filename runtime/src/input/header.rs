@@ -49,6 +49,8 @@ pub(crate) fn header_positions(
                     help,
                     declared: Some(column.span.into()),
                     span: Some(column.span),
+                    header: None,
+                    header_at: None,
                 });
             }
         }

@@ -7,10 +7,10 @@
 //! 1.5-million-row roster of a million households took 144 MiB of resident memory (a run of
 //! one household against it, release build).
 
-use crate::error::RuntimeError;
+use crate::error::{InputExcerpt, RuntimeError};
 use crate::fields::{FieldTyper, Typed};
 use crate::hash::{BuildIdentity, hash_bytes};
-use crate::input::{self, Cell, Layout, RawTable, Splitter};
+use crate::input::{self, Cell, InputFormat, Layout, RawTable, Splitter};
 use pol_compiler::date;
 use pol_compiler::tir::{Column, ColumnTy, EntitySchema, PaidProgram, Ty, Word};
 use pol_grammar::Span;
@@ -105,7 +105,7 @@ impl Roster {
         pool: &rayon::ThreadPool,
     ) -> Result<Roster, RuntimeError> {
         let schema = roster_schema();
-        let opened = input::open(path, &schema).map_err(without_policy_span)?;
+        let opened = input::open(path, &schema).map_err(|error| at_roster_header(path, error))?;
         let mut source = opened.source;
         let n_cells = if opened.layout == Layout::Cells { schema.columns.len() } else { 0 };
         let mut table = RawTable::new(n_cells);
@@ -366,14 +366,35 @@ fn roster_schema() -> EntitySchema {
     }
 }
 
-/// A missing roster column is not declared in the policy: the error points at no policy span.
-fn without_policy_span(error: RuntimeError) -> RuntimeError {
+/// A missing roster column is not declared in the policy: the error points at no policy span,
+/// but at the roster's header line when the roster is a CSV file.
+fn at_roster_header(path: &Path, error: RuntimeError) -> RuntimeError {
     match error {
         RuntimeError::MissingColumn { file, column, help, .. } => {
-            RuntimeError::MissingColumn { file, column, help, declared: None, span: None }
+            let header = header_line(path, &file);
+            let header_at = header.as_ref().map(|(_, len)| miette::SourceSpan::from((0, *len)));
+            let header = header.map(|(excerpt, _)| excerpt);
+            RuntimeError::MissingColumn { file, column, help, declared: None, span: None, header, header_at }
         }
         other => other,
     }
+}
+
+/// The first line of a CSV file (a regular file, read again: this is an error's path) as an
+/// excerpt named `name`, and its length in bytes; `None` for another format or a line that is
+/// not UTF-8 within its first 64 KiB.
+fn header_line(path: &Path, name: &str) -> Option<(InputExcerpt, usize)> {
+    use std::io::{BufRead, Read};
+    if InputFormat::of_path(path).ok()? != InputFormat::Csv || !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let mut reader = std::io::BufReader::new(file.take(64 * 1024));
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let line = line.trim_end_matches(['\n', '\r']);
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    Some((InputExcerpt::new(name, line.to_string(), 1), line.len()))
 }
 
 /// Reads exactly `YYYY-MM` (year from 0001, month 01 to 12).

@@ -281,7 +281,8 @@ pol-program-visit-twice = the visit list is declared twice
     .help = a policy has one visit list; keep one `visit = …`
 
 pol-reconcile-no-programs = the policy in `{ $policy }` declares no programs to reconcile
-    .help = declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao "农村最低生活保障" = dibao_monthly`
+    .label = no `program` is declared in this policy: add one, e.g. in this file
+    .help = declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao "最低生活保障" = dibao_monthly`
 
 pol-reconcile-overflow = the amounts of program `{ $program }` for household `{ $household }` add up beyond the largest amount
     .help = check the household's input: the rules of one program add up to more than 92 trillion yuan
@@ -343,6 +344,7 @@ pol-input-empty = `{ $file }` has no header row
 
 pol-input-missing-column = `{ $file }` has no column `{ $column }`
     .label = the policy declares `{ $column }` here
+    .label-2 = no column `{ $column }` in this header
     .help = { $help }
 
 pol-input-duplicate-column = `{ $file }` has two columns named `{ $column }`

@@ -281,7 +281,8 @@ pol-program-visit-twice = 走访名单声明了两次
     .help = 一个政策只有一份走访名单；只保留一处 `visit = …`
 
 pol-reconcile-no-programs = `{ $policy }` 中的政策没有声明可比对的救助项目
-    .help = 请声明花名册发放的每个救助项目及其月发放额所加的家庭规则，例如 `program dibao "农村最低生活保障" = dibao_monthly`
+    .label = 本政策没有声明 `program`：请添加，例如写在这个文件中
+    .help = 请声明花名册发放的每个救助项目及其月发放额所加的家庭规则，例如 `program dibao "最低生活保障" = dibao_monthly`
 
 pol-reconcile-overflow = 家庭 `{ $household }` 的救助项目 `{ $program }` 各项金额之和超出可表示的最大金额
     .help = 请检查该家庭的输入数据：同一救助项目的规则之和超过了 92 万亿元
@@ -343,6 +344,7 @@ pol-input-empty = `{ $file }` 没有表头行
 
 pol-input-missing-column = `{ $file }` 缺少列 `{ $column }`
     .label = 政策在此处声明了 `{ $column }`
+    .label-2 = 表头中没有 `{ $column }` 列
     .help = { $help }
 
 pol-input-duplicate-column = `{ $file }` 有两列都叫 `{ $column }`
