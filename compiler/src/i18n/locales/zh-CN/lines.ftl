@@ -101,7 +101,6 @@ phrase-write-it-as = 请写作 `{ $a }` 或 `{ $b }`
 phrase-write-either = 请写 `{ $a }` 或 `{ $b }`
 phrase-no-param-of-this-name = 政策中没有这个名称的参数；请对照 `param` 声明检查拼写
 phrase-set-by-province-only = 请从本文件中删除它：`{ $param }` 是 `set by province`，只由政策给出取值
-phrase-first-declaration-elsewhere = 第一次声明在另一个文件中；请给其中一个改名
 phrase-write-digits-only = 请只写数字，例如 `{ $example }`
 phrase-write-amount-to-fen = 金额请写到分，例如 `{ $example }`
 phrase-write-exact-number = 请用十进制数字写出精确的数，例如 `{ $example }`
