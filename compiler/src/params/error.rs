@@ -65,6 +65,8 @@ pub enum ParamsError {
         /// The `jurisdiction` value of the second file.
         #[label("another file already sets the values of `{code}`")]
         span: Span,
+        /// The `jurisdiction` value of the first file (a related place).
+        first: Span,
     },
 
     /// A county file for a county that `jurisdictions.csv` says does not set its own values.
@@ -310,6 +312,16 @@ impl ParamsError {
 
     /// The error as a diagnostic of the file its primary label points into.
     pub fn into_diagnostic(self) -> Diagnostic {
-        Diagnostic::new(self.primary_span(), self)
+        let related = match &self {
+            ParamsError::DuplicateJurisdiction { code, span, first } if span.source != first.source => {
+                Some((*first, format!("the first file for `{code}`")))
+            }
+            _ => None,
+        };
+        let diagnostic = Diagnostic::new(self.primary_span(), self);
+        match related {
+            Some((span, label)) => diagnostic.with_related(span, label),
+            None => diagnostic,
+        }
     }
 }

@@ -256,8 +256,13 @@ fn read_layer(reader: &mut Reader<'_>, files: &[(SourceId, &str)], errors: &mut 
     let mut loaded: Vec<LocalFile> = Vec::new();
     for (source, text) in files {
         let Some(file) = reader.read(*source, text, errors) else { continue };
-        if loaded.iter().any(|other| other.code == file.code) {
-            file::push(errors, ParamsError::DuplicateJurisdiction { code: file.code.clone(), span: file.code_span });
+        if let Some(first) = loaded.iter().find(|other| other.code == file.code) {
+            let error = ParamsError::DuplicateJurisdiction {
+                code: file.code.clone(),
+                span: file.code_span,
+                first: first.code_span,
+            };
+            file::push(errors, error);
             continue;
         }
         loaded.push(file);

@@ -109,6 +109,7 @@ pol-params-unknown-jurisdiction = { $message }
 pol-params-duplicate-jurisdiction = a second parameter file for `{ $code }`
     .label = another file already sets the values of `{ $code }`
     .help = each city or county publishes one parameter file; merge the values into one file with dated tables
+    .related = the first file for `{ $code }`
 
 pol-params-county-not-own = county `{ $code }` does not set its own parameters
     .label = this county takes its city's values
@@ -143,6 +144,7 @@ pol-params-duplicate-value = `{ $name }` is set twice for { $date }
 
 pol-params-constraint = { $message }
     .label = { $label }
+    .related = the rule this value breaks is declared here
 
 pol-params-eval = cannot compute `{ $name }`{ $place }: { $reason }
     .label = { $reason }

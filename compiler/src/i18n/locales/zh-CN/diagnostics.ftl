@@ -109,6 +109,7 @@ pol-params-unknown-jurisdiction = { $message }
 pol-params-duplicate-jurisdiction = `{ $code }` 有第二个参数文件
     .label = 另一个文件已经设定了 `{ $code }` 的参数值
     .help = 每个市或县区只发布一个参数文件；请把参数值合并到一个按日期分表的文件中
+    .related = `{ $code }` 的第一个文件
 
 pol-params-county-not-own = 县区 `{ $code }` 不自行制定参数
     .label = 该县区执行所在市的参数值
@@ -143,6 +144,7 @@ pol-params-duplicate-value = `{ $name }` 在 { $date } 设定了两次
 
 pol-params-constraint = { $message }
     .label = { $label }
+    .related = 所违反的规则在这里声明
 
 pol-params-eval = 无法计算 `{ $name }`{ $place }：{ $reason }
     .label = { $reason }
