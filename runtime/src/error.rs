@@ -103,8 +103,6 @@ pub enum RuntimeError {
         help: String,
         /// The column's declaration in the policy.
         #[label("the policy declares `{column}` here")]
-        declared: Option<SourceSpan>,
-        /// The same declaration as a policy span.
         span: Option<Span>,
         /// A file the policy does not declare (the roster): its header line, shown instead.
         #[source_code]

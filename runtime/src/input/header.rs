@@ -47,7 +47,6 @@ pub(crate) fn header_positions(
                     file: file_name.to_string(),
                     column: column.name.clone(),
                     help,
-                    declared: Some(column.span.into()),
                     span: Some(column.span),
                     header: None,
                     header_at: None,

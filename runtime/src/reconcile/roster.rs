@@ -374,7 +374,7 @@ fn at_roster_header(path: &Path, error: RuntimeError) -> RuntimeError {
             let header = header_line(path, &file);
             let header_at = header.as_ref().map(|(_, len)| miette::SourceSpan::from((0, *len)));
             let header = header.map(|(excerpt, _)| excerpt);
-            RuntimeError::MissingColumn { file, column, help, declared: None, span: None, header, header_at }
+            RuntimeError::MissingColumn { file, column, help, span: None, header, header_at }
         }
         other => other,
     }
