@@ -2,7 +2,7 @@
 //!
 //! Stages report errors as their own `thiserror` + `miette::Diagnostic` types holding
 //! [`Span`](pol_grammar::Span)s, never source text. A [`Diagnostic`] pairs one such error with the
-//! source file its labels point into; [`Sources::report`] attaches the file's text for rendering.
+//! source file its labels point into; [`Sources::reports`] attaches the file's text for rendering.
 //!
 //! A diagnostic may also point at places in other files ([`Related`]: the base declaration a
 //! reform's replacement contradicts, the version that ends a parameter a rule reads). Each is
