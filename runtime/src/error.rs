@@ -120,6 +120,15 @@ pub enum RuntimeError {
         file: String,
         /// The column named twice.
         column: String,
+        /// The header line (a CSV file).
+        #[source_code]
+        header: Option<InputExcerpt>,
+        /// The second name in `header`.
+        #[label(primary, "`{column}` is named again here")]
+        again: Option<SourceSpan>,
+        /// The first name in `header`.
+        #[label("first named here")]
+        first: Option<SourceSpan>,
     },
 
     /// Input bytes that are not UTF-8.

@@ -312,11 +312,13 @@ impl ParamsError {
 
     /// The error as a diagnostic of the file its primary label points into.
     pub fn into_diagnostic(self) -> Diagnostic {
-        let related = match &self {
-            ParamsError::DuplicateJurisdiction { code, span, first } if span.source != first.source => {
-                Some((*first, format!("the first file for `{code}`")))
-            }
-            _ => None,
+        // The first file for the same jurisdiction is another file: a related place.
+        let related = if let ParamsError::DuplicateJurisdiction { code, span, first } = &self
+            && span.source != first.source
+        {
+            Some((*first, format!("the first file for `{code}`")))
+        } else {
+            None
         };
         let diagnostic = Diagnostic::new(self.primary_span(), self);
         match related {

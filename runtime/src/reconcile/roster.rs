@@ -7,10 +7,10 @@
 //! 1.5-million-row roster of a million households took 144 MiB of resident memory (a run of
 //! one household against it, release build).
 
-use crate::error::{InputExcerpt, RuntimeError};
+use crate::error::RuntimeError;
 use crate::fields::{FieldTyper, Typed};
 use crate::hash::{BuildIdentity, hash_bytes};
-use crate::input::{self, Cell, InputFormat, Layout, RawTable, Splitter};
+use crate::input::{self, Cell, Layout, RawTable, Splitter};
 use pol_compiler::date;
 use pol_compiler::tir::{Column, ColumnTy, EntitySchema, PaidProgram, Ty, Word};
 use pol_grammar::Span;
@@ -371,30 +371,13 @@ fn roster_schema() -> EntitySchema {
 fn at_roster_header(path: &Path, error: RuntimeError) -> RuntimeError {
     match error {
         RuntimeError::MissingColumn { file, column, help, .. } => {
-            let header = header_line(path, &file);
-            let header_at = header.as_ref().map(|(_, len)| miette::SourceSpan::from((0, *len)));
+            let header = input::header_line(path, &file);
+            let header_at = header.as_ref().map(|(_, line)| miette::SourceSpan::from((0, line.len())));
             let header = header.map(|(excerpt, _)| excerpt);
             RuntimeError::MissingColumn { file, column, help, span: None, header, header_at }
         }
         other => other,
     }
-}
-
-/// The first line of a CSV file (a regular file, read again: this is an error's path) as an
-/// excerpt named `name`, and its length in bytes; `None` for another format or a line that is
-/// not UTF-8 within its first 64 KiB.
-fn header_line(path: &Path, name: &str) -> Option<(InputExcerpt, usize)> {
-    use std::io::{BufRead, Read};
-    if InputFormat::of_path(path).ok()? != InputFormat::Csv || !std::fs::metadata(path).ok()?.is_file() {
-        return None;
-    }
-    let file = std::fs::File::open(path).ok()?;
-    let mut reader = std::io::BufReader::new(file.take(64 * 1024));
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let line = line.trim_end_matches(['\n', '\r']);
-    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
-    Some((InputExcerpt::new(name, line.to_string(), 1), line.len()))
 }
 
 /// Reads exactly `YYYY-MM` (year from 0001, month 01 to 12).

@@ -350,6 +350,8 @@ pol-input-missing-column = `{ $file }` has no column `{ $column }`
     .help = { $help }
 
 pol-input-duplicate-column = `{ $file }` has two columns named `{ $column }`
+    .label = `{ $column }` is named again here
+    .label-2 = first named here
     .help = rename or remove one of the two `{ $column }` columns
 
 pol-input-column-type = column `{ $column }` of `{ $file }` has type { $data_type }, which cannot be read exactly

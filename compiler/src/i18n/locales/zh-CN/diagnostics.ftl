@@ -350,6 +350,8 @@ pol-input-missing-column = `{ $file }` 缺少列 `{ $column }`
     .help = { $help }
 
 pol-input-duplicate-column = `{ $file }` 有两列都叫 `{ $column }`
+    .label = `{ $column }` 在这里再次出现
+    .label-2 = 第一次出现在这里
     .help = 请重命名或删除两列 `{ $column }` 中的一列
 
 pol-input-column-type = `{ $file }` 的列 `{ $column }` 的类型是 `{ $data_type }`，无法精确读取
