@@ -74,16 +74,15 @@ pub enum ParamsError {
     #[diagnostic(
         code(pol::params::county_not_own),
         help(
-            "line {line} of jurisdictions.csv has `{attr}` = false for `{code}`, so its city's values apply; put these values in the city's file, or set `{attr}` to true for `{code}`"
+            "jurisdictions.csv has `{attr}` = false for `{code}`, so its city's values apply; put these values in the city's file, or set `{attr}` to true for `{code}`"
         )
     )]
     CountyNotOwn {
         /// The county's code.
         code: String,
-        /// The attribute that decides (`sets_own_parameters`).
+        /// The attribute that decides (`sets_own_parameters`); its cell in `jurisdictions.csv`
+        /// is a related place.
         attr: &'static str,
-        /// The county's line in `jurisdictions.csv`.
-        line: usize,
         /// The `jurisdiction` value of the file.
         #[label("this county takes its city's values")]
         span: Span,

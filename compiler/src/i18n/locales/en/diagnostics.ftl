@@ -113,7 +113,8 @@ pol-params-duplicate-jurisdiction = a second parameter file for `{ $code }`
 
 pol-params-county-not-own = county `{ $code }` does not set its own parameters
     .label = this county takes its city's values
-    .help = line { $line } of jurisdictions.csv has `{ $attr }` = false for `{ $code }`, so its city's values apply; put these values in the city's file, or set `{ $attr }` to true for `{ $code }`
+    .help = jurisdictions.csv has `{ $attr }` = false for `{ $code }`, so its city's values apply; put these values in the city's file, or set `{ $attr }` to true for `{ $code }`
+    .related = `{ $attr }` is false for `{ $code }` here
 
 pol-params-undated-value = `{ $name }` has no date
     .label = not under a date header

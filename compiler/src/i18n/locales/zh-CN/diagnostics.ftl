@@ -113,7 +113,8 @@ pol-params-duplicate-jurisdiction = `{ $code }` 有第二个参数文件
 
 pol-params-county-not-own = 县区 `{ $code }` 不自行制定参数
     .label = 该县区执行所在市的参数值
-    .help = jurisdictions.csv 第 { $line } 行中 `{ $code }` 的 `{ $attr }` 为 false，因此执行所在市的参数值；请把这些参数值写入市的文件，或把 `{ $code }` 的 `{ $attr }` 改为 true
+    .help = jurisdictions.csv 中 `{ $code }` 的 `{ $attr }` 为 false，因此执行所在市的参数值；请把这些参数值写入市的文件，或把 `{ $code }` 的 `{ $attr }` 改为 true
+    .related = `{ $code }` 的 `{ $attr }` 在这里为 false
 
 pol-params-undated-value = `{ $name }` 没有日期
     .label = 不在日期表头之下
