@@ -524,3 +524,30 @@ fn lsp_diagnostics_speak_the_clients_language() {
     assert!(chinese * 2 > latin, "mostly English: {message}");
     client.stop();
 }
+
+/// A read of a parameter not in force, whose versions are in another file: the place that
+/// explains it is `relatedInformation` with that file's URI, range and label.
+#[test]
+fn lsp_a_related_place_in_another_file_is_related_information() {
+    let mut client = Client::start("lsp-related", initialize_params());
+    let param_uri = client.uri("2019/15_later.pol");
+    let param_text = "param later_bonus: 元/月 {\n  set by province\n  from 2030-01-01 = 10\n}\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": param_uri, "languageId": "pol", "version": 1, "text": param_text } }),
+    );
+    let rule_uri = client.uri("2019/16_reads_later.pol");
+    let rule_text = "household reads_later: 元/月 = later_bonus\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": rule_uri, "languageId": "pol", "version": 1, "text": rule_text } }),
+    );
+    let diagnostics = client.diagnostics_for(&rule_uri);
+    assert_eq!(codes(&diagnostics), ["pol::dated::not_in_force"], "{diagnostics:?}");
+    let related = diagnostics[0]["relatedInformation"].as_array().cloned().unwrap_or_default();
+    assert_eq!(related.len(), 1, "{diagnostics:?}");
+    assert_eq!(related[0]["location"]["uri"], json!(param_uri));
+    assert_eq!(related[0]["location"]["range"]["start"], json!({ "line": 2, "character": 20 }));
+    assert_eq!(related[0]["message"], "the first version of `later_bonus` is in force from a later date");
+    client.stop();
+}

@@ -276,7 +276,12 @@ fn a_policy_without_programs_cannot_be_reconciled() {
     let run = pol(tmp.path(), &args);
     assert_eq!(run.code, 1, "{}", run.render(&args));
     assert!(!tmp.path().join("out").exists(), "nothing is written");
-    insta::assert_snapshot!(run.render(&args));
+    let mut chinese = args.to_vec();
+    chinese.extend(["--lang", "zh"]);
+    let run_zh = pol(tmp.path(), &chinese);
+    assert_eq!(run_zh.code, 1, "{}", run_zh.render(&chinese));
+    assert!(!tmp.path().join("out").exists(), "nothing is written");
+    insta::assert_snapshot!(format!("{}── 中文 ──\n{}", run.render(&args), run_zh.render(&chinese)));
 }
 
 #[test]
@@ -289,7 +294,30 @@ fn a_roster_missing_a_column_stops_before_any_output() {
     let run = pol(tmp.path(), &args);
     assert_eq!(run.code, 1, "{}", run.render(&args));
     assert!(!tmp.path().join("out").exists(), "nothing is written");
-    insta::assert_snapshot!(run.render(&args));
+    let mut chinese = args.to_vec();
+    chinese.extend(["--lang", "zh"]);
+    let run_zh = pol(tmp.path(), &chinese);
+    assert_eq!(run_zh.code, 1, "{}", run_zh.render(&chinese));
+    assert!(!tmp.path().join("out").exists(), "nothing is written");
+    insta::assert_snapshot!(format!("{}── 中文 ──\n{}", run.render(&args), run_zh.render(&chinese)));
+    // The JSON form names the roster and its header line.
+    let mut json = args.to_vec();
+    json.extend(["--error-format", "json"]);
+    let run_json = pol(tmp.path(), &json);
+    assert_eq!(run_json.code, 1, "{}", run_json.render(&json));
+    let value: serde_json::Value = serde_json::from_str(run_json.stderr.trim())
+        .unwrap_or_else(|error| panic!("not one JSON object ({error}):\n{}", run_json.stderr));
+    assert_eq!(value["code"], "pol::input::missing_column");
+    assert_eq!(value["file"], "roster.csv");
+    let label = serde_json::json!({
+        "label": "no column `program` in this header",
+        "line": 1,
+        "column": 1,
+        "start": 0,
+        "end": "household_id,programme,month,amount".len(),
+        "primary": true,
+    });
+    assert_eq!(value["labels"], serde_json::json!([label]), "{}", run_json.stderr);
 }
 
 // ------------------------------------------------------------------------------ generated data

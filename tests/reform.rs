@@ -224,3 +224,38 @@ fn test_and_explain_take_a_scenario() {
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(!stdout.contains("58.13") && stdout.contains("38.75"), "{stdout}");
 }
+
+/// `--error-format json` names a related place in another file with its file, line, column and
+/// label: a reform's replacement of another type, and the base declaration it contradicts.
+#[test]
+fn a_related_place_is_in_the_json_form() {
+    let tmp = TempDir::new("reform-related-json");
+    copy_dir(&shaanxi_dir(), &tmp.path().join("shaanxi"));
+    let reform = "reform of \"shaanxi\"\nreplace household gap: 元/年 = 0 元/年\n";
+    std::fs::write(tmp.path().join("bad.pol"), reform).unwrap_or_else(|e| panic!("{e}"));
+    for (lang, label) in
+        [("en", "the base declares `gap` as `元/月` here"), ("zh", "基准政策在这里把 `gap` 声明为 `元/月`")]
+    {
+        let (code, stdout, stderr) = pol(tmp.path(), &["check", "bad.pol", "--error-format", "json", "--lang", lang]);
+        assert_eq!(code, 1, "{stdout}{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "one JSON object per diagnostic:\n{stderr}");
+        let value: serde_json::Value = serde_json::from_str(lines.first().copied().unwrap_or(""))
+            .unwrap_or_else(|error| panic!("not JSON ({error}):\n{stderr}"));
+        assert_eq!(value["code"], "pol::reform::type_changed");
+        assert_eq!(value["file"], "bad.pol");
+        assert_eq!(value["labels"][0]["line"], 2);
+        let related = serde_json::json!([{
+            "file": "shaanxi/2019/20_dibao.pol",
+            "label": label,
+            "line": 58,
+            "column": 11,
+            "start": value["related"][0]["start"].clone(),
+            "end": value["related"][0]["end"].clone(),
+        }]);
+        assert_eq!(value["related"], related, "{stderr}");
+        let start = value["related"][0]["start"].as_u64().unwrap_or(0) as usize;
+        let text = read_text(&tmp.path().join("shaanxi/2019/20_dibao.pol"));
+        assert_eq!(text.get(start..start + "gap".len()), Some("gap"));
+    }
+}

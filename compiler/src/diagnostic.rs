@@ -2,7 +2,12 @@
 //!
 //! Stages report errors as their own `thiserror` + `miette::Diagnostic` types holding
 //! [`Span`](pol_grammar::Span)s, never source text. A [`Diagnostic`] pairs one such error with the
-//! source file its labels point into; [`Sources::report`] attaches the file's text for rendering.
+//! source file its labels point into; [`Sources::reports`] attaches the file's text for rendering.
+//!
+//! A diagnostic may also point at places in other files ([`Related`]: the base declaration a
+//! reform's replacement contradicts, the version that ends a parameter a rule reads). Each is
+//! rendered as a snippet of its own file after the main one, with a label saying what that place
+//! is; a related place in the diagnostic's own file is one more label of the main snippet.
 
 use pol_grammar::SourceId;
 
@@ -63,16 +68,32 @@ impl Sources {
             .map(|(index, file)| (SourceId(index as u32), file))
     }
 
-    /// A renderable report: the diagnostic with its file's text attached.
-    pub fn report(&self, diagnostic: Diagnostic) -> miette::Report {
-        let source = diagnostic.source.and_then(|id| self.get(id));
-        let report = miette::Report::new_boxed(diagnostic.error);
-        match source {
-            Some(file) => {
-                report.with_source_code(CharColumns(miette::NamedSource::new(file.name.clone(), file.text.clone())))
-            }
-            None => report,
-        }
+    /// Renderable reports: the diagnostic with its file's text attached (its related places in
+    /// that file as more labels), then one note per related place in another file, with that
+    /// file's text. Rendered one after the other (a blank line between), they read as one
+    /// diagnostic; miette's own `related` would prefix each note with an English `Advice:`.
+    pub fn reports(&self, diagnostic: Diagnostic) -> Vec<miette::Report> {
+        let named = |id: SourceId| {
+            self.get(id).map(|file| CharColumns(miette::NamedSource::new(file.name.clone(), file.text.clone())))
+        };
+        let (here, elsewhere) = diagnostic.split_related();
+        let labels = here.iter().map(|related| related.labeled_span()).collect();
+        let notes: Vec<miette::Report> = elsewhere
+            .iter()
+            .map(|related| {
+                miette::Report::new(RelatedReport {
+                    heading: related.heading.clone(),
+                    label: related.labeled_span(),
+                    source: named(related.span.source),
+                })
+            })
+            .collect();
+        let main = miette::Report::new(Attached {
+            source: diagnostic.source.and_then(named),
+            labels,
+            error: diagnostic.error,
+        });
+        std::iter::once(main).chain(notes).collect()
     }
 
     /// `(line, column)` of a byte offset in a file, both 1-based, the column counted in
@@ -131,6 +152,30 @@ pub struct Diagnostic {
     pub offset: u32,
     /// The error.
     pub error: Box<dyn miette::Diagnostic + Send + Sync + 'static>,
+    /// Other places the error involves, each labelled (in any file).
+    pub related: Vec<Related>,
+}
+
+/// Another place a diagnostic involves, in any file: the base declaration a reform contradicts,
+/// the version that ends a parameter, the first of two declarations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    /// The place (its file is `span.source`).
+    pub span: pol_grammar::Span,
+    /// What the place is, e.g. ``the base declares `gap` as `元/月` here``.
+    pub label: String,
+    /// The line above its snippet when it is in another file than the diagnostic
+    /// ([`RELATED_HEADING`] in English; `i18n::localize_diagnostic` translates both texts).
+    pub heading: String,
+}
+
+/// The line above a related place's snippet, in English (catalogue id `line-related-heading`).
+pub const RELATED_HEADING: &str = "in another file:";
+
+impl Related {
+    fn labeled_span(&self) -> miette::LabeledSpan {
+        miette::LabeledSpan::new_with_span(Some(self.label.clone()), self.span)
+    }
 }
 
 impl Diagnostic {
@@ -143,7 +188,21 @@ impl Diagnostic {
             source: span.map(|span| span.source),
             offset: span.map_or(0, |span| span.start),
             error: Box::new(error),
+            related: Vec::new(),
         }
+    }
+
+    /// The diagnostic with one more related place, labelled `label` (English; the catalogue
+    /// translates it as a `.label` or `.related` attribute of the diagnostic's code).
+    pub fn with_related(mut self, span: pol_grammar::Span, label: impl Into<String>) -> Diagnostic {
+        self.related.push(Related { span, label: label.into(), heading: RELATED_HEADING.to_string() });
+        self
+    }
+
+    /// The related places in the diagnostic's own file (rendered as labels of its snippet), and
+    /// those in other files (rendered as snippets of their own), each in order.
+    pub fn split_related(&self) -> (Vec<&Related>, Vec<&Related>) {
+        self.related.iter().partition(|related| Some(related.span.source) == self.source)
     }
 
     /// The stable code, e.g. `pol::type::mismatch`.
@@ -152,14 +211,108 @@ impl Diagnostic {
     }
 }
 
+/// A diagnostic with its file's text and its same-file related places as more labels.
+#[derive(Debug)]
+struct Attached {
+    error: Box<dyn miette::Diagnostic + Send + Sync + 'static>,
+    source: Option<CharColumns>,
+    labels: Vec<miette::LabeledSpan>,
+}
+
+impl std::fmt::Display for Attached {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for Attached {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.error.source()
+    }
+}
+
+impl miette::Diagnostic for Attached {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.error.code()
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        self.error.severity()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.error.help()
+    }
+    fn url<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.error.url()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        match &self.source {
+            Some(source) => Some(source),
+            None => self.error.source_code(),
+        }
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let own = self.error.labels().into_iter().flatten();
+        let mut labels = own.chain(self.labels.iter().cloned()).peekable();
+        labels.peek().is_some().then(|| Box::new(labels) as Box<dyn Iterator<Item = miette::LabeledSpan>>)
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        self.error.related()
+    }
+    fn diagnostic_source(&self) -> Option<&dyn miette::Diagnostic> {
+        self.error.diagnostic_source()
+    }
+}
+
+/// A related place in another file, rendered after the diagnostic as a note (`☞ heading`) with
+/// a snippet of its file.
+#[derive(Debug)]
+struct RelatedReport {
+    heading: String,
+    label: miette::LabeledSpan,
+    source: Option<CharColumns>,
+}
+
+impl std::fmt::Display for RelatedReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.heading)
+    }
+}
+
+impl std::error::Error for RelatedReport {}
+
+impl miette::Diagnostic for RelatedReport {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|source| source as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        // Without its file's text, a span would be shown in no file (never in another).
+        self.source.as_ref().map(|_| Box::new(std::iter::once(self.label.clone())) as Box<dyn Iterator<Item = _>>)
+    }
+}
+
 /// Renders a diagnostic as plain text (unicode, no colour, 80 columns): the form snapshot tests
 /// store and `--error-format plain` prints.
 pub fn render_plain(sources: &Sources, diagnostic: Diagnostic) -> String {
-    let report = sources.report(diagnostic);
     let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor()).with_width(80);
+    render(sources, diagnostic, &handler)
+}
+
+/// Renders a diagnostic with `handler`: the main report, then each note of a related place in
+/// another file ([`Sources::reports`]), a blank line between.
+pub fn render(sources: &Sources, diagnostic: Diagnostic, handler: &miette::GraphicalReportHandler) -> String {
     let mut out = String::new();
-    if handler.render_report(&mut out, report.as_ref()).is_err() {
-        out = format!("{report}");
+    for (index, report) in sources.reports(diagnostic).into_iter().enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        let mut text = String::new();
+        if handler.render_report(&mut text, report.as_ref()).is_err() {
+            text = format!("{report}\n");
+        }
+        out.push_str(&text);
     }
     out
 }

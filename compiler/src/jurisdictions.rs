@@ -26,6 +26,8 @@ pub struct County {
     pub attrs: Vec<Word>,
     /// Its line in `jurisdictions.csv` (the header is line 1).
     pub line: usize,
+    /// Where each attribute's cell is in `jurisdictions.csv`, in the order of `attrs`.
+    pub cells: Vec<Span>,
 }
 
 impl JurisdictionTable {
@@ -344,6 +346,7 @@ struct Reader<'s> {
 impl Reader<'_> {
     fn county(&mut self, positions: &[usize], fields: &[Field], line: usize, diags: &mut Vec<Diagnostic>) {
         let mut attrs = Vec::with_capacity(positions.len());
+        let mut cells = Vec::with_capacity(positions.len());
         let (mut code, mut city) = (None, String::new());
         let errors_before = diags.len();
         for (attr, position) in self.schema.attrs.iter().zip(positions) {
@@ -356,7 +359,10 @@ impl Reader<'_> {
                 city = field.text.clone();
             }
             match self.value(attr, is_key, field) {
-                Some(word) => attrs.push(word),
+                Some(word) => {
+                    attrs.push(word);
+                    cells.push(field.span);
+                }
                 None => diags.push(self.bad_value(attr, field)),
             }
         }
@@ -375,7 +381,7 @@ impl Reader<'_> {
             self.first_line.insert(code_text.clone(), (line, field.span));
         }
         if diags.len() == errors_before {
-            self.table.counties.push(County { code: code_text, city, attrs, line });
+            self.table.counties.push(County { code: code_text, city, attrs, line, cells });
         }
     }
 

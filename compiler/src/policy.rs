@@ -62,12 +62,11 @@ pub fn compile(sources: &Sources) -> Result<Policy, Vec<Diagnostic>> {
             return Err(with_param_syntax(nested));
         }
         let (base, _) = crate::check::ast_to_tir(&files, jurisdictions_csv).map_err(with_param_syntax)?;
-        let locate = |span: pol_grammar::Span| locate(sources, span);
-        let (merged, mut errors) = crate::reform::merge(&files, &reform_files, &base, &locate);
+        let (merged, mut errors) = crate::reform::merge(&files, &reform_files, &base);
         if let Some(probe_files) = &merged.probe_files
             && let Ok((probe, _)) = crate::check::ast_to_tir(probe_files, jurisdictions_csv)
         {
-            errors.extend(crate::reform::probe_types(&merged, &probe, &base, &locate));
+            errors.extend(crate::reform::probe_types(&merged, &probe, &base));
         }
         if !errors.is_empty() {
             return Err(with_param_syntax(errors));
@@ -94,8 +93,7 @@ pub fn compile(sources: &Sources) -> Result<Policy, Vec<Diagnostic>> {
         Err(crate::check::Failed { diags, params_only: None }) => return Err(with_param_syntax(diags)),
     };
     if let Some((base, merged)) = &reform {
-        let locate = |span: pol_grammar::Span| locate(sources, span);
-        let errors = crate::reform::check_types(merged, &program, base, &locate);
+        let errors = crate::reform::check_types(merged, &program, base);
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -123,13 +121,6 @@ fn load_params(
             Err(errors)
         }
     }
-}
-
-/// `file:line:column` of a span, for a help that names a place in another file.
-fn locate(sources: &Sources, span: pol_grammar::Span) -> String {
-    let name = sources.get(span.source).map_or("?", |file| file.name.as_str());
-    let (line, column) = sources.line_col(span.source, span.start);
-    format!("{name}:{line}:{column}")
 }
 
 /// Parses every `.pol` file of one kind, collecting the errors of all of them.

@@ -62,7 +62,7 @@ pub enum ReformError {
     #[error("this reform names two bases: `{first}` and `{second}`")]
     #[diagnostic(
         code(pol::reform::base_mismatch),
-        help("every file of a reform names the same base (`reform of \"{first}\"` at `{first_at}`), or none")
+        help("every file of a reform names the same base (`reform of \"{first}\"`), or none")
     )]
     BaseMismatch {
         /// The base named first.
@@ -72,10 +72,8 @@ pub enum ReformError {
         /// This header.
         #[label("another base")]
         span: Span,
-        /// The first header.
+        /// The first header (a related place).
         first_span: Span,
-        /// Where the first header is, `file:line:column`.
-        first_at: String,
     },
 
     /// The base of a reform is itself a reform.
@@ -112,9 +110,7 @@ pub enum ReformError {
     #[error("`{name}` is `{base_ty}` in the base but `{new_ty}` in the reform")]
     #[diagnostic(
         code(pol::reform::type_changed),
-        help(
-            "the base declares it as `{base_ty}` at `{base_at}`: keep that type, or add a declaration of another name"
-        )
+        help("keep the base's type `{base_ty}`, or add a declaration of another name")
     )]
     TypeChanged {
         /// The name.
@@ -126,19 +122,15 @@ pub enum ReformError {
         /// The replacement.
         #[label("replaced as `{new_ty}`")]
         span: Span,
-        /// The base declaration.
+        /// The base declaration (a related place).
         base: Span,
-        /// Where the base declares it, `file:line:column`.
-        base_at: String,
     },
 
     /// A removed rule that a kept rule reads.
     #[error("`{name}` is removed, but `{reader}` reads it")]
     #[diagnostic(
         code(pol::reform::removed_but_read),
-        help(
-            "`{reader}` reads it at `{reader_at}`: write `remove {entity} {name} instead = VALUE` to say what its readers get, or replace `{reader}` too"
-        )
+        help("write `remove {entity} {name} instead = VALUE` to say what its readers get, or replace `{reader}` too")
     )]
     RemovedButRead {
         /// The removed rule's entity keyword.
@@ -150,17 +142,15 @@ pub enum ReformError {
         /// The removal.
         #[label("removed here")]
         span: Span,
-        /// Where the reader reads it.
+        /// Where the reader reads it (a related place).
         reader_span: Span,
-        /// Where that is, `file:line:column`.
-        reader_at: String,
     },
 
     /// A plain declaration of a name the base declares.
     #[error("the base already declares the {what} `{name}`")]
     #[diagnostic(
         code(pol::reform::already_in_base),
-        help("the base declares it at `{base_at}`: write `{fix}` to change it, or choose another name for a new one")
+        help("write `{fix}` to change the base's declaration, or choose another name for a new one")
     )]
     AlreadyInBase {
         /// `rule` or `parameter`.
@@ -170,30 +160,23 @@ pub enum ReformError {
         /// The reform's declaration.
         #[label("declared again in the reform")]
         span: Span,
-        /// The base declaration.
+        /// The base declaration (a related place).
         base: Span,
-        /// Where the base declares it, `file:line:column`.
-        base_at: String,
         /// The declaration that changes it, e.g. `replace household x …`.
         fix: String,
     },
 
     /// One declaration replaced or removed twice.
     #[error("the reform changes `{name}` twice")]
-    #[diagnostic(
-        code(pol::reform::changed_twice),
-        help("keep one `replace` or `remove` of `{name}` (the other is at `{first_at}`)")
-    )]
+    #[diagnostic(code(pol::reform::changed_twice), help("keep one `replace` or `remove` of `{name}`"))]
     ChangedTwice {
         /// The name.
         name: String,
         /// The second change.
         #[label("changed again here")]
         span: Span,
-        /// The first change.
+        /// The first change (a related place).
         first: Span,
-        /// Where the first change is.
-        first_at: String,
     },
 
     /// An output of the base redeclared with another entity or a filter.
@@ -201,7 +184,7 @@ pub enum ReformError {
     #[diagnostic(
         code(pol::reform::output_changed),
         help(
-            "a reform adds columns to an output of the base: write `output {name} for {entity} {{ NEW_COLUMN }}` without `where` (the base declares it at `{base_at}`); for other rows, declare a new output"
+            "a reform adds columns to an output of the base: write `output {name} for {entity} {{ NEW_COLUMN }}` without `where`; for other rows, declare a new output"
         )
     )]
     OutputChanged {
@@ -212,10 +195,8 @@ pub enum ReformError {
         /// The reform's declaration.
         #[label("another `for` or a `where`")]
         span: Span,
-        /// The base declaration.
+        /// The base declaration (a related place).
         base: Span,
-        /// Where the base declares it.
-        base_at: String,
     },
 }
 
@@ -233,7 +214,37 @@ impl ReformError {
             | ReformError::ChangedTwice { span, .. }
             | ReformError::OutputChanged { span, .. } => *span,
         };
-        Diagnostic::new(Some(span), self)
+        let related = self.related();
+        let diagnostic = Diagnostic::new(Some(span), self);
+        match related {
+            Some((span, label)) => diagnostic.with_related(span, label),
+            None => diagnostic,
+        }
+    }
+
+    /// The other place the mistake involves, with its label (`.related` in the catalogue): the
+    /// base's declaration, the reader of a removed rule, the first of two headers or changes.
+    fn related(&self) -> Option<(Span, String)> {
+        match self {
+            ReformError::Outside { .. }
+            | ReformError::HeaderNotFirst { .. }
+            | ReformError::Nested { .. }
+            | ReformError::UnknownTarget { .. } => None,
+            ReformError::BaseMismatch { first, first_span, .. } => {
+                Some((*first_span, format!("the first file names the base `{first}` here")))
+            }
+            ReformError::TypeChanged { name, base_ty, base, .. } => {
+                Some((*base, format!("the base declares `{name}` as `{base_ty}` here")))
+            }
+            ReformError::RemovedButRead { name, reader, reader_span, .. } => {
+                Some((*reader_span, format!("`{reader}` reads `{name}` here")))
+            }
+            ReformError::AlreadyInBase { name, base, .. } => Some((*base, format!("the base declares `{name}` here"))),
+            ReformError::ChangedTwice { name, first, .. } => Some((*first, format!("`{name}` is first changed here"))),
+            ReformError::OutputChanged { name, base, .. } => {
+                Some((*base, format!("the base declares output `{name}` here")))
+            }
+        }
     }
 }
 
@@ -265,9 +276,6 @@ pub fn base_of(file: &ast::File) -> Option<&ast::StringLit> {
         _ => None,
     }
 }
-
-/// Where a span is, as `file:line:column`; given by the caller, which has the sources.
-pub(crate) type Locate<'a> = &'a dyn Fn(Span) -> String;
 
 /// A rule the reform gives a new definition (a `replace`, or a `remove … instead`): its type is
 /// compared with the base's once the merged policy is checked.
@@ -317,10 +325,9 @@ pub(crate) fn merge(
     base: &[(SourceId, ast::File)],
     reform: &[(SourceId, ast::File)],
     base_program: &Program,
-    locate: Locate<'_>,
 ) -> (Merged, Vec<Diagnostic>) {
     let mut errors = Vec::new();
-    check_headers(reform, locate, &mut errors);
+    check_headers(reform, &mut errors);
     let files: Vec<(SourceId, ast::File)> = base
         .iter()
         .map(|(id, file)| {
@@ -372,7 +379,6 @@ pub(crate) fn merge(
         originals: Vec::new(),
         probes: Vec::new(),
         errors,
-        locate,
     };
     let mut added: Vec<(SourceId, ast::File)> = Vec::new();
     for (id, file) in reform {
@@ -387,7 +393,7 @@ pub(crate) fn merge(
                 Item::Remove(decl) => merger.remove(decl),
                 Item::Rule(decl) => {
                     if let Some(&at) = merger.rules.get(&(decl.entity, decl.name.name.clone())) {
-                        let base = merger.span_at(at).unwrap_or(decl.span);
+                        let base = merger.name_span_at(at).unwrap_or(decl.span);
                         let keyword = format!("{} {}", decl.entity.keyword(), decl.name.name);
                         merger.already("rule", &decl.name.name, decl.name.span, base, &format!("replace {keyword} …"));
                     } else {
@@ -397,7 +403,7 @@ pub(crate) fn merge(
                 Item::Param(decl) => {
                     let name = decl.name.dotted();
                     if let Some(&at) = merger.params.get(&name) {
-                        let base = merger.span_at(at).unwrap_or(decl.span);
+                        let base = merger.name_span_at(at).unwrap_or(decl.span);
                         merger.already("parameter", &name, decl.name.span, base, &format!("replace param {name} …"));
                     } else {
                         items.push(item.clone());
@@ -463,7 +469,7 @@ pub(crate) fn merge(
 }
 
 /// Every file's `reform of` is its first item, and they name one base.
-fn check_headers(reform: &[(SourceId, ast::File)], locate: Locate<'_>, errors: &mut Vec<Diagnostic>) {
+fn check_headers(reform: &[(SourceId, ast::File)], errors: &mut Vec<Diagnostic>) {
     let mut first: Option<&ast::StringLit> = None;
     for (_, file) in reform {
         for (index, item) in file.items.iter().enumerate() {
@@ -479,7 +485,6 @@ fn check_headers(reform: &[(SourceId, ast::File)], locate: Locate<'_>, errors: &
                         second: decl.base.value.clone(),
                         span: decl.base.span,
                         first_span: named.span,
-                        first_at: locate(named.span),
                     }
                     .into_diagnostic(),
                 ),
@@ -513,7 +518,6 @@ struct Merger<'a> {
     /// Probe rules: the untyped replacements' bodies under other names.
     probes: Vec<Item>,
     errors: Vec<Diagnostic>,
-    locate: Locate<'a>,
 }
 
 impl Merger<'_> {
@@ -521,11 +525,13 @@ impl Merger<'_> {
         self.files.get(file_index).and_then(|(_, file)| file.items.get(item_index))
     }
 
-    fn span_at(&self, at: At) -> Option<Span> {
+    /// The name of the declaration at `at`: the place a related label points at (a parameter's
+    /// whole block would be a snippet of many lines).
+    fn name_span_at(&self, at: At) -> Option<Span> {
         match self.item_at(at)? {
-            Item::Rule(decl) => Some(decl.span),
-            Item::Param(decl) => Some(decl.span),
-            Item::Output(decl) => Some(decl.span),
+            Item::Rule(decl) => Some(decl.name.span),
+            Item::Param(decl) => Some(decl.name.span),
+            Item::Output(decl) => Some(decl.name.span),
             Item::Entity(decl) => Some(decl.span),
             Item::Enum(_)
             | Item::Jurisdictions(_)
@@ -551,16 +557,14 @@ impl Merger<'_> {
     }
 
     fn already(&mut self, what: &'static str, name: &str, span: Span, base: Span, fix: &str) {
-        let base_at = (self.locate)(base);
-        self.push(ReformError::AlreadyInBase { what, name: name.to_string(), span, base, base_at, fix: fix.into() });
+        self.push(ReformError::AlreadyInBase { what, name: name.to_string(), span, base, fix: fix.into() });
     }
 
     /// Records a change of `key`; false (reported) when it was already changed.
     fn record(&mut self, key: String, name: &str, at: At, span: Span, drop: bool) -> bool {
         if let Some(first) = self.changed.get(&key) {
             let first = first.span;
-            let first_at = (self.locate)(first);
-            self.push(ReformError::ChangedTwice { name: name.to_string(), span, first, first_at });
+            self.push(ReformError::ChangedTwice { name: name.to_string(), span, first });
             return false;
         }
         self.changed.insert(key, Change { at, span, drop });
@@ -576,7 +580,7 @@ impl Merger<'_> {
             .iter()
             .find(|rule| rule.entity == entity && rule.name == name.name && matches!(rule.role, RuleRole::Named));
         match (found, checked) {
-            (Some(at), Some(rule)) => Some((at, rule.ty, rule.span)),
+            (Some(at), Some(rule)) => Some((at, rule.ty, self.name_span_at(at).unwrap_or(rule.span))),
             _ => {
                 let names = self
                     .base_program
@@ -616,7 +620,6 @@ impl Merger<'_> {
             new_ty: new_name,
             span: written.span(),
             base: base_span,
-            base_at: (self.locate)(base_span),
         });
         false
     }
@@ -659,7 +662,12 @@ impl Merger<'_> {
             self.push(ReformError::UnknownTarget { what: "parameter", name, span: param.name.span, help });
             return;
         };
-        let base = self.base_program.params.iter().find(|def| def.name == name).map(|def| (def.ty, def.span));
+        let base = self
+            .base_program
+            .params
+            .iter()
+            .find(|def| def.name == name)
+            .map(|def| (def.ty, self.name_span_at(at).unwrap_or(def.span)));
         if let Some((base_ty, base_span)) = base
             && !self.same_type(&name, Some(&param.ty), base_ty, base_span)
         {
@@ -727,9 +735,8 @@ impl Merger<'_> {
     fn extend_output(&mut self, at: At, decl: &ast::OutputDecl) {
         let Some(Item::Output(base)) = self.item_at(at) else { return };
         if base.entity != decl.entity || decl.filter.is_some() {
-            let (name, entity, base_span) = (base.name.name.clone(), base.entity.keyword(), base.span);
-            let base_at = (self.locate)(base_span);
-            self.push(ReformError::OutputChanged { name, entity, span: decl.name.span, base: base_span, base_at });
+            let (name, entity, base_span) = (base.name.name.clone(), base.entity.keyword(), base.name.span);
+            self.push(ReformError::OutputChanged { name, entity, span: decl.name.span, base: base_span });
             return;
         }
         let mut base = base.clone();
@@ -761,9 +768,8 @@ impl Merger<'_> {
             });
             let reader = reader.or_else(|| non_rule_reader(program, RuleId(target as u32)));
             if let Some((reader, reader_span)) = reader {
-                let reader_at = (self.locate)(reader_span);
                 let entity = entity.keyword();
-                self.push(ReformError::RemovedButRead { entity, name, reader, span, reader_span, reader_at });
+                self.push(ReformError::RemovedButRead { entity, name, reader, span, reader_span });
             }
         }
     }
@@ -802,19 +808,19 @@ fn non_rule_reader(program: &Program, target: RuleId) -> Option<(String, Span)> 
 
 /// Before the merged policy is checked, from the checked probe files: an untyped replacement
 /// whose body has another type than the base's rule.
-pub(crate) fn probe_types(merged: &Merged, probe: &Program, base: &Program, locate: Locate<'_>) -> Vec<Diagnostic> {
+pub(crate) fn probe_types(merged: &Merged, probe: &Program, base: &Program) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     for redefined in &merged.redefined {
         let Some(name) = &redefined.probe else { continue };
         let Some(rule) = probe.rules.iter().find(|rule| &rule.name == name) else { continue };
-        errors.extend(type_changed(redefined, rule.ty, probe, base, locate));
+        errors.extend(type_changed(redefined, rule.ty, probe, base));
     }
     errors
 }
 
 /// After the merged policy checked: a replacement whose type (written or inferred) is not the
 /// base's.
-pub(crate) fn check_types(merged: &Merged, program: &Program, base: &Program, locate: Locate<'_>) -> Vec<Diagnostic> {
+pub(crate) fn check_types(merged: &Merged, program: &Program, base: &Program) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     for redefined in &merged.redefined {
         let Some(rule) = program.rules.iter().find(|rule| {
@@ -822,19 +828,13 @@ pub(crate) fn check_types(merged: &Merged, program: &Program, base: &Program, lo
         }) else {
             continue;
         };
-        errors.extend(type_changed(redefined, rule.ty, program, base, locate));
+        errors.extend(type_changed(redefined, rule.ty, program, base));
     }
     errors
 }
 
 /// `pol::reform::type_changed` when `ty` (a type of `program`) is not the base rule's.
-fn type_changed(
-    redefined: &Redefined,
-    ty: Ty,
-    program: &Program,
-    base: &Program,
-    locate: Locate<'_>,
-) -> Option<Diagnostic> {
+fn type_changed(redefined: &Redefined, ty: Ty, program: &Program, base: &Program) -> Option<Diagnostic> {
     (ty != redefined.base_ty).then(|| {
         ReformError::TypeChanged {
             name: redefined.name.clone(),
@@ -842,7 +842,6 @@ fn type_changed(
             new_ty: crate::check::ty_name(&program.enums, program.currency, ty),
             span: redefined.span,
             base: redefined.base_span,
-            base_at: locate(redefined.base_span),
         }
         .into_diagnostic()
     })

@@ -7,8 +7,7 @@ use pol_compiler::diagnostic::Diagnostic;
 
 /// Fails when the Chinese rendering of `diagnostic` leaves English words that are not allowed.
 pub fn assert_chinese(diagnostic: &Diagnostic) {
-    let left =
-        pol_compiler::i18n::english_left_in_chinese(diagnostic.error.as_ref(), pol_compiler::i18n::ALLOWED_ENGLISH);
+    let left = pol_compiler::i18n::english_left_in_chinese_diagnostic(diagnostic, pol_compiler::i18n::ALLOWED_ENGLISH);
     let code = diagnostic.code().unwrap_or_default();
     assert!(
         left.is_empty(),

@@ -5,6 +5,7 @@
 use insta::assert_snapshot;
 use pol_compiler::diagnostic::{SourceKind, Sources, render_plain};
 use pol_compiler::engine::Engine;
+use pol_compiler::i18n::{Lang, localize_diagnostic};
 use pol_compiler::interp::Interpreter;
 use pol_compiler::jit::JitEngine;
 use pol_compiler::policy::{self, Policy};
@@ -270,6 +271,38 @@ fn replacing_a_parameter_with_another_type() {
 fn removing_a_rule_that_others_read() {
     let reform = "reform of \"../base\"\nremove household gap\n";
     assert_snapshot!(errors(&sources(&[reform], &[], None)));
+}
+
+/// The diagnostics of sources that must fail, rendered in Chinese as `pol --lang zh` prints them.
+fn errors_in_chinese(sources: &Sources) -> String {
+    match policy::compile(sources) {
+        Ok(_) => "NO ERROR\n".to_string(),
+        Err(diagnostics) => diagnostics
+            .into_iter()
+            .map(|diagnostic| render_plain(sources, localize_diagnostic(Lang::Zh, diagnostic)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+/// The base declaration is a second snippet, of the base's file, in English and in Chinese.
+#[test]
+fn replacing_with_another_type_shows_the_base_file_in_both_languages() {
+    let reform = "reform of \"../base\"\nreplace household benefit: 元/年 = 0 元/年\n";
+    let sources = sources(&[reform], &[], None);
+    assert_snapshot!(format!("{}── 中文 ──\n{}", errors(&sources), errors_in_chinese(&sources)));
+}
+
+/// The removed rule is declared in one file of the base and read in another: the reader's place
+/// is a snippet of that other file, in English and in Chinese.
+#[test]
+fn removing_a_rule_that_another_base_file_reads() {
+    let mut sources = Sources::default();
+    sources.add("base/policy.pol", BASE, SourceKind::Pol);
+    sources.add("base/extra.pol", "/// 备用规则的两倍\nhousehold spare_twice: int = spare * 2\n", SourceKind::Pol);
+    sources.add("base/jurisdictions.csv", CSV, SourceKind::Jurisdictions);
+    sources.add("reform1.pol", "reform of \"../base\"\nremove household spare\n", SourceKind::ReformPol);
+    assert_snapshot!(format!("{}── 中文 ──\n{}", errors(&sources), errors_in_chinese(&sources)));
 }
 
 #[test]

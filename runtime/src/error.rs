@@ -103,9 +103,13 @@ pub enum RuntimeError {
         help: String,
         /// The column's declaration in the policy.
         #[label("the policy declares `{column}` here")]
-        declared: Option<SourceSpan>,
-        /// The same declaration as a policy span.
         span: Option<Span>,
+        /// A file the policy does not declare (the roster): its header line, shown instead.
+        #[source_code]
+        header: Option<InputExcerpt>,
+        /// The header line in `header`.
+        #[label("no column `{column}` in this header")]
+        header_at: Option<SourceSpan>,
     },
 
     /// A header naming one column twice.
@@ -116,6 +120,15 @@ pub enum RuntimeError {
         file: String,
         /// The column named twice.
         column: String,
+        /// The header line (a CSV file).
+        #[source_code]
+        header: Option<InputExcerpt>,
+        /// The second name in `header`.
+        #[label(primary, "`{column}` is named again here")]
+        again: Option<SourceSpan>,
+        /// The first name in `header`.
+        #[label("first named here")]
+        first: Option<SourceSpan>,
     },
 
     /// Input bytes that are not UTF-8.
@@ -185,12 +198,16 @@ pub enum RuntimeError {
     #[diagnostic(
         code(pol::reconcile::no_programs),
         help(
-            "declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao \"农村最低生活保障\" = dibao_monthly`"
+            "declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao \"最低生活保障\" = dibao_monthly`"
         )
     )]
     NoPrograms {
         /// The policy directory as given.
         policy: String,
+        /// The first item of the policy's first `.pol` file (of the reform's, for a reform):
+        /// where a drafter adds the declarations.
+        #[label("no `program` is declared in this policy: add one, e.g. in this file")]
+        span: Option<Span>,
     },
 
     /// A program's amounts add up beyond what a money word holds.
@@ -435,7 +452,9 @@ impl RuntimeError {
     /// Wraps the error as a [`Diagnostic`] pointing into the policy where it has a label there.
     pub fn into_diagnostic(self) -> Diagnostic {
         let span = match &self {
-            RuntimeError::MissingColumn { span, .. } | RuntimeError::RateFilter { span, .. } => *span,
+            RuntimeError::MissingColumn { span, .. }
+            | RuntimeError::RateFilter { span, .. }
+            | RuntimeError::NoPrograms { span, .. } => *span,
             _ => None,
         };
         Diagnostic::new(span, self)

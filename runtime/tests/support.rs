@@ -254,8 +254,7 @@ pub fn dir_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 pub fn render_error(sources: &Sources, error: RuntimeError) -> String {
     let diagnostic = error.into_diagnostic();
     // The same error in Chinese leaves no English word outside backticks (see `pol_compiler::i18n`).
-    let left =
-        pol_compiler::i18n::english_left_in_chinese(diagnostic.error.as_ref(), pol_compiler::i18n::ALLOWED_ENGLISH);
+    let left = pol_compiler::i18n::english_left_in_chinese_diagnostic(&diagnostic, pol_compiler::i18n::ALLOWED_ENGLISH);
     assert!(
         left.is_empty(),
         "English left in the Chinese rendering of {:?}: {left:?}\n{}",

@@ -84,6 +84,11 @@ impl<'d> Checker<'d> {
         push(&mut self.diags, span, error);
     }
 
+    /// [`Self::error`] with a related place in another file (`super::error::elsewhere`).
+    pub(super) fn error_with(&mut self, span: Span, error: TypeError, related: Option<(Span, String)>) {
+        super::types::push_with(&mut self.diags, span, error, related);
+    }
+
     /// A type's name as written.
     pub(super) fn ty_name(&self, ty: Ty) -> String {
         ty_name(&self.decls.enums, self.decls.currency, ty)

@@ -5,7 +5,7 @@
 //! `require`s (validation rules, first), named rules, then hidden rules for output columns and
 //! filters. Expressions are only stored here; `items` checks them.
 
-use super::error::{TypeError, same_file};
+use super::error::{TypeError, elsewhere, same_file};
 use super::types::{push, resolve_type, ty_name};
 use crate::diagnostic::Diagnostic;
 use crate::tir::{
@@ -213,13 +213,9 @@ impl Namespace {
     /// Declares `name`; a second declaration is reported and returns false.
     fn declare(&mut self, name: &str, span: Span, what: &'static str, diags: &mut Vec<Diagnostic>) -> bool {
         if let Some(first) = self.0.get(name) {
-            let help = if first.source == span.source {
-                Some("rename one of them".to_string())
-            } else {
-                Some("the first declaration is in another file; rename one of them".to_string())
-            };
+            let help = Some("rename one of them".to_string());
             let error = TypeError::Duplicate { name: name.into(), span, what, first: same_file(span, *first), help };
-            push(diags, span, error);
+            super::types::push_with(diags, span, error, elsewhere(span, *first, "first declared here"));
             return false;
         }
         self.0.insert(name.into(), span);
@@ -358,7 +354,7 @@ impl<'a> Decls<'a> {
                 first: same_file(extra.span, block.span),
                 help: Some("declare the columns of jurisdictions.csv once".into()),
             };
-            push(diags, extra.span, error);
+            super::types::push_with(diags, extra.span, error, elsewhere(extra.span, block.span, "first declared here"));
         }
         self.jurisdictions = Some(block);
         let mut names = Namespace::default();
@@ -414,7 +410,8 @@ impl<'a> Decls<'a> {
                     first: same_file(block.kind_span, first.kind_span),
                     help: Some(format!("declare all `{}` columns in one block", block.kind.keyword())),
                 };
-                push(diags, block.kind_span, error);
+                let related = elsewhere(block.kind_span, first.kind_span, "first declared here");
+                super::types::push_with(diags, block.kind_span, error, related);
                 continue;
             }
             info.decl = Some(block);
@@ -540,9 +537,10 @@ impl<'a> Decls<'a> {
         if let Some((Some(info), id)) = column {
             let first = info.schema.columns.get(id.0 as usize).map(|column| column.span);
             let help = Some(format!("a rule cannot have the name of a `{}` column; rename the rule", entity.keyword()));
+            let related = first.and_then(|first| elsewhere(name.span, first, "first declared here"));
             let first = first.and_then(|first| same_file(name.span, first));
             let error = TypeError::Duplicate { name: name.name.clone(), span: name.span, what: "name", first, help };
-            push(diags, name.span, error);
+            super::types::push_with(diags, name.span, error, related);
             return false;
         }
         values.declare(&name.name, name.span, "name", diags)

@@ -2,7 +2,8 @@
 //!
 //! Variants hold [`Span`]s and already-formatted names (types are shown as the drafter writes
 //! them: `元/月`, `ratio`, `LaborCapacity`). A secondary label is `None` when its span lies in
-//! another file than the primary one (a rendered report shows one file).
+//! another file than the primary one (a snippet shows one file): that place is then a related
+//! place of the diagnostic ([`elsewhere`]), with the text the label would have had.
 
 use miette::{Diagnostic, LabeledSpan};
 use pol_grammar::Span;
@@ -845,6 +846,13 @@ pub enum TypeError {
 /// `other` when it lies in the same file as `primary`: a report shows only the primary's file.
 pub(crate) fn same_file(primary: Span, other: Span) -> Option<Span> {
     (primary.source == other.source).then_some(other)
+}
+
+/// `other` with `label` (the text its secondary label has in the same file) when it lies in
+/// another file than `primary`: a related place of the diagnostic, shown as a snippet of its
+/// own file.
+pub(crate) fn elsewhere(primary: Span, other: Span, label: impl Into<String>) -> Option<(Span, String)> {
+    (primary.source != other.source).then(|| (other, label.into()))
 }
 
 /// A labelled span for a collection label.

@@ -7,7 +7,7 @@
 //! nothing more about that operand (no cascades).
 
 use super::context::{Checker, konst};
-use super::error::{TypeError, same_file};
+use super::error::{TypeError, elsewhere, same_file};
 use super::resolve::{MAX_DEPTH, Resolved, Scope};
 use super::types::{did_you_mean, period_name};
 use crate::tir::{self, Ty, Word};
@@ -144,8 +144,15 @@ impl Checker<'_> {
     /// Reports that `expr` has type `found` where `want` is needed.
     pub(super) fn mismatch(&mut self, want: Ty, found: Ty, expr: &ast::Expr, because: Option<Span>) {
         let span = expr.span;
-        let because = because.and_then(|because| same_file(span, because));
         let (expected, found_name) = (self.ty_name(want), self.ty_name(found));
+        let related = because.and_then(|because| {
+            let label = match (want, found) {
+                (Ty::Money(_), Ty::Money(_)) => format!("this is `{expected}`"),
+                _ => "expected because of this".to_string(),
+            };
+            elsewhere(span, because, label)
+        });
+        let because = because.and_then(|because| same_file(span, because));
         let error = match (want, found) {
             (Ty::Money(want_period), Ty::Money(found_period)) => TypeError::PeriodMismatch {
                 expected,
@@ -166,7 +173,7 @@ impl Checker<'_> {
                 TypeError::Mismatch { expected: format!("`{expected}`"), found: found_name, span, because, help }
             }
         };
-        self.error(span, error);
+        self.error_with(span, error, related);
     }
 
     fn date(&mut self, date: &ast::DateLit, span: Span) -> Option<tir::Expr> {

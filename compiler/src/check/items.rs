@@ -2,7 +2,7 @@
 
 use super::context::Checker;
 use super::decls::{PlanRole, PlanTy, PlanVersion, entity_index};
-use super::error::{TypeError, same_file};
+use super::error::{TypeError, elsewhere, same_file};
 use super::resolve::Scope;
 use crate::tir::{self, ColumnTy, Constraint, EntitySchema, ExprKind, ParamDef, RuleRole, Ty, Word};
 use pol_grammar::Span;
@@ -156,7 +156,7 @@ impl Checker<'_> {
                 first: same_file(line, *first),
                 help: Some(help.into()),
             };
-            self.error(line, error);
+            self.error_with(line, error, elsewhere(line, *first, "first declared here"));
         }
     }
 

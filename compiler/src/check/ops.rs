@@ -13,7 +13,7 @@
 //! Anything else is an error; money of two periods is a unit error (`pol::unit::mismatch`).
 
 use super::context::{Checker, balanced, binary, konst};
-use super::error::{TypeError, same_file};
+use super::error::{TypeError, elsewhere, same_file};
 use super::expr::{conversion_help, describe};
 use super::types::{is_numeric, period_name, resolve_type};
 use crate::tir::{self, BinOp, RATIO_SCALE, Ty};
@@ -154,6 +154,7 @@ impl Checker<'_> {
         let right_span = right_expr.span;
         let left_span = left_expr.span;
         let (left_name, right_name) = (self.ty_name(left_ty), self.ty_name(right_ty));
+        let related = elsewhere(right_span, left_span, format!("this is `{left_name}`"));
         let left_span = same_file(right_span, left_span);
         let error = match (error, left_ty, right_ty) {
             (OpError::Periods, Ty::Money(left_period), Ty::Money(right_period)) => TypeError::UnitMismatch {
@@ -183,7 +184,7 @@ impl Checker<'_> {
                 }
             }
         };
-        self.error(right_span, error);
+        self.error_with(right_span, error, related);
     }
 
     /// `x in a..b` (both ends included) and `x in [a, b]`, desugared to comparisons.

@@ -10,8 +10,8 @@
 //! [`Program::order`]: crate::tir::Program::order
 
 use super::decls::Decls;
-use super::error::{TypeError, labeled, same_file};
-use super::types::push;
+use super::error::{TypeError, elsewhere, labeled, same_file};
+use super::types::push_with;
 use crate::diagnostic::Diagnostic;
 use pol_grammar::Span;
 use std::cmp::Reverse;
@@ -189,13 +189,16 @@ pub(super) fn report_cycles(
         }
         names.push(format!("`{name}`"));
         let mut uses = Vec::new();
+        let mut related = Vec::new();
         for (index, node) in shown.iter().enumerate() {
             let next = ordered.get(index + 1).unwrap_or(first);
             let edge = graph.get(*node).and_then(|edges| edges.iter().find(|(used, _)| used == next));
-            if let Some((_, use_span)) = edge
-                && let Some(use_span) = same_file(span, *use_span)
-            {
-                uses.push(labeled(format!("uses `{}`", name_of(*next).0), use_span));
+            if let Some((_, use_span)) = edge {
+                let label = format!("uses `{}`", name_of(*next).0);
+                match same_file(span, *use_span) {
+                    Some(use_span) => uses.push(labeled(label, use_span)),
+                    None => related.extend(elsewhere(span, *use_span, label)),
+                }
             }
         }
         let cycle = names.join(" → ");
@@ -203,7 +206,7 @@ pub(super) fn report_cycles(
             CycleKind::Rule => TypeError::RuleCycle { name, cycle, span, uses },
             CycleKind::Param => TypeError::ParamCycle { name, cycle, span, uses },
         };
-        push(diags, span, error);
+        push_with(diags, span, error, related);
     }
 }
 

@@ -8,7 +8,7 @@
 //! int.
 
 use super::context::Checker;
-use super::error::{TypeError, same_file};
+use super::error::{TypeError, elsewhere, same_file};
 use super::types::did_you_mean;
 use crate::tir::{self, Pat, Ty, Word};
 use pol_grammar::Span;
@@ -165,7 +165,8 @@ impl Checker<'_> {
             "an enum is matched by its variants, an int by numbers and ranges `70..79`, `100..`; `_` matches anything"
                 .into(),
         );
-        self.error(span, TypeError::Mismatch { expected, found, span, because, help });
+        let related = elsewhere(span, scrutinee_span, "expected because of this");
+        self.error_with(span, TypeError::Mismatch { expected, found, span, because, help }, related);
         None
     }
 

@@ -3,7 +3,7 @@
 
 use super::context::Checker;
 use super::decls::entity_index;
-use super::error::{TypeError, same_file};
+use super::error::{TypeError, elsewhere, same_file};
 use crate::tir::{self, RuleId, Ty};
 use pol_grammar::Span;
 use pol_grammar::ast::{EntityKind, Ident, Period};
@@ -26,7 +26,7 @@ impl Checker<'_> {
                     span: decl.id.span,
                     first: same_file(decl.id.span, *first),
                 };
-                self.error(decl.id.span, error);
+                self.error_with(decl.id.span, error, elsewhere(decl.id.span, *first, "first declared here"));
                 failed = true;
                 continue;
             }
@@ -79,7 +79,7 @@ impl Checker<'_> {
         let mut failed = false;
         for extra in visits {
             let error = TypeError::VisitTwice { span: extra.span, first: same_file(extra.span, decl.span) };
-            self.error(extra.span, error);
+            self.error_with(extra.span, error, elsewhere(extra.span, decl.span, "first declared here"));
             failed = true;
         }
         let rule = self.household_rule(&decl.rule);

@@ -6,7 +6,7 @@
 
 use super::context::Checker;
 use super::decls::entity_index;
-use super::error::{TypeError, same_file};
+use super::error::{TypeError, elsewhere, same_file};
 use super::resolve::Scope;
 use super::types::{did_you_mean, is_numeric, period_name};
 use crate::tir::{self, RuleId, Ty, Word};
@@ -37,7 +37,7 @@ impl Checker<'_> {
                 first: same_file(extra.span, decl.span),
                 help: Some("a policy has one report; put every line in it".into()),
             };
-            self.error(extra.span, error);
+            self.error_with(extra.span, error, elsewhere(extra.span, decl.span, "first declared here"));
         }
         let errors_before = self.n_errors();
         let table = self.report_table(&decl.table, outputs);

@@ -7,7 +7,7 @@
 
 use super::context::Checker;
 use super::decls::entity_index;
-use super::error::{TypeError, same_file};
+use super::error::{TypeError, elsewhere, same_file};
 use super::types::did_you_mean;
 use crate::tir::{self, ColumnTy, EntitySchema, Expectation, ValueSource, Word};
 use pol_grammar::Span;
@@ -73,7 +73,7 @@ impl Checker<'_> {
                     Some(first) => {
                         let error =
                             TypeError::SecondHousehold { span: record.span, first: same_file(record.span, first.span) };
-                        self.error(record.span, error);
+                        self.error_with(record.span, error, elsewhere(record.span, first.span, "first household"));
                     }
                     None => records.household = Some(record),
                 },
@@ -200,12 +200,7 @@ impl Checker<'_> {
                 let rule = self.expected_rule(entity, name)?;
                 let ty = self.rule_types.get(rule.0 as usize).copied().flatten()?;
                 let because = self.decls.rules.get(rule.0 as usize).and_then(|plan| plan.ty_span);
-                let expected = self.literal_value(
-                    "an expected value",
-                    value,
-                    ty,
-                    because.and_then(|because| same_file(value.span, because)),
-                )?;
+                let expected = self.literal_value("an expected value", value, ty, because)?;
                 (ValueSource::Rule(rule), ty, expected)
             }
         };

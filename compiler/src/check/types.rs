@@ -13,6 +13,19 @@ pub(super) fn push(diags: &mut Vec<Diagnostic>, span: Span, error: TypeError) {
     diags.push(Diagnostic::new(Some(span), error));
 }
 
+/// [`push`] with the related places in other files (`super::error::elsewhere`).
+pub(super) fn push_with(
+    diags: &mut Vec<Diagnostic>,
+    span: Span,
+    error: TypeError,
+    related: impl IntoIterator<Item = (Span, String)>,
+) {
+    let diagnostic = related
+        .into_iter()
+        .fold(Diagnostic::new(Some(span), error), |diagnostic, (place, label)| diagnostic.with_related(place, label));
+    diags.push(diagnostic);
+}
+
 /// `元`, `元/月`, `元/年` (`EUR/月` in a policy whose currency is `EUR`).
 pub(crate) fn period_name(currency: Currency, period: Period) -> String {
     currency.unit(period)

@@ -26,7 +26,8 @@ pub enum DatedError {
         /// The first version of something not yet in force, when in the same file.
         #[label("the first version of `{name}` is in force from a later date")]
         declared: Option<Span>,
-        /// The fix (and, when the version that explains it is in another file, its date).
+        /// The fix. (When the version that explains the read is in another file, it is a related
+        /// place of the diagnostic, with the label these two would have.)
         #[help]
         help: String,
     },
@@ -36,7 +37,7 @@ pub enum DatedError {
     #[diagnostic(
         code(pol::dated::local_value_not_in_force),
         help(
-            "remove this value, or move it under a date on which `{name}` is in force (see its `from DATE = …` versions in the policy)"
+            "remove this value, or move it under a date on which `{name}` is in force (see its `from DATE = …` versions)"
         )
     )]
     LocalValueNotInForce {

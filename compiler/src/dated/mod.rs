@@ -112,8 +112,6 @@ struct Use {
     reader: String,
     /// Why it is not in force.
     why: WhyKey,
-    /// The date of that: the `none` version's, or the first version's.
-    why_date: Option<Word>,
 }
 
 /// [`NotInForce`] with an order, for grouping.
@@ -209,35 +207,24 @@ fn reads_in(program: &Program, day: Word, expr: &Expr, reader: &str, uses: &mut 
 fn rule_read(program: &Program, day: Word, rule: RuleId, span: Span, reader: &str, uses: &mut Vec<Use>) {
     let Some(read) = program.rule(rule) else { return };
     if let Err(why) = rule_in_force(read, day) {
-        let why_date = match why {
-            NotInForce::Ended(end) => read.versions.iter().find(|version| version.span == end).and_then(|v| v.from),
-            NotInForce::NotYet(_) => read.versions.first().and_then(|version| version.from),
-        };
-        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into(), why_date });
+        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into() });
     }
 }
 
 fn scale_read(program: &Program, day: Word, scale: ScaleId, span: Span, reader: &str, uses: &mut Vec<Use>) {
     let Some(read) = program.scales.get(scale.0 as usize) else { return };
-    let (why, why_date) = match read.version_on(day) {
+    let why = match read.version_on(day) {
         Some(version) if version.brackets.is_some() => return,
-        Some(version) => (WhyKey::Ended(version.span), version.from),
-        None => {
-            let first = read.versions.first();
-            (WhyKey::NotYet(first.map_or(read.span, |version| version.span)), first.and_then(|version| version.from))
-        }
+        Some(version) => WhyKey::Ended(version.span),
+        None => WhyKey::NotYet(read.versions.first().map_or(read.span, |version| version.span)),
     };
-    uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why, why_date });
+    uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why });
 }
 
 fn param_read(program: &Program, day: Word, param: ParamId, span: Span, reader: &str, uses: &mut Vec<Use>) {
     let Some(read) = program.params.get(param.0 as usize) else { return };
     if let Err(why) = param_in_force(read, Some(day)) {
-        let why_date = match why {
-            NotInForce::Ended(end) => read.ends.iter().find(|(_, span)| *span == end).and_then(|(from, _)| *from),
-            NotInForce::NotYet(_) => read.values.first().and_then(|(from, _)| *from),
-        };
-        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into(), why_date });
+        uses.push(Use { span, name: read.name.clone(), reader: reader.to_string(), why: why.into() });
     }
 }
 
@@ -323,23 +310,21 @@ fn range_text((start, end): DayRange) -> String {
     if start.is_some() && start == end { day(start) } else { format!("{}..{}", day(start), day(end)) }
 }
 
-/// The fix; when the `none` or first version is in another file (and so not labelled), the help
-/// says where it stops or starts.
-fn help_text(read: &Use, labelled: bool) -> String {
+/// The fix (the version that explains it is labelled, in the read's file or as a related place
+/// in its own).
+fn help_text(read: &Use) -> String {
     let (name, reader) = (&read.name, &read.reader);
-    let fix = format!("or change `{reader}` so that it does not read `{name}` on them");
-    match (labelled, read.why, read.why_date) {
-        (false, WhyKey::Ended(_), Some(from)) => format!(
-            "`{name}` is not in force from `{}` on (its `= none` version is in another file): give it a version in force on these dates, {fix}",
-            date::format_iso(from)
-        ),
-        (false, WhyKey::NotYet(_), Some(from)) => format!(
-            "`{name}` is in force from `{}` (its first version, in another file): give it a version in force on these dates, {fix}",
-            date::format_iso(from)
-        ),
-        _ => format!(
-            "give `{name}` a version in force on these dates (`from DATE = …`), {fix} (a rule may have versions by date too)"
-        ),
+    format!(
+        "give `{name}` a version in force on these dates (`from DATE = …`), or change `{reader}` so that it does not read `{name}` on them (a rule may have versions by date too)"
+    )
+}
+
+/// The label of the version that explains a read: the `none` version that ends it, or its first
+/// version (the `.label-2` and `.label-3` texts of `pol::dated::not_in_force`).
+pub(crate) fn why_label(name: &str, why: NotInForce) -> (Span, String) {
+    match why {
+        NotInForce::Ended(span) => (span, format!("`{name}` is not in force from this date on")),
+        NotInForce::NotYet(span) => (span, format!("the first version of `{name}` is in force from a later date")),
     }
 }
 
@@ -351,8 +336,12 @@ fn diagnostics(uses: impl Iterator<Item = (Use, String)>) -> Vec<Diagnostic> {
                 WhyKey::Ended(span) => (same_file(span), None),
                 WhyKey::NotYet(span) => (None, same_file(span)),
             };
-            let help = help_text(&read, ended.is_some() || declared.is_some());
-            DatedError::NotInForce {
+            let help = help_text(&read);
+            let elsewhere = match read.why {
+                WhyKey::Ended(span) => (ended.is_none()).then(|| why_label(&read.name, NotInForce::Ended(span))),
+                WhyKey::NotYet(span) => (declared.is_none()).then(|| why_label(&read.name, NotInForce::NotYet(span))),
+            };
+            let diagnostic = DatedError::NotInForce {
                 name: read.name,
                 reader: read.reader,
                 dates,
@@ -361,7 +350,11 @@ fn diagnostics(uses: impl Iterator<Item = (Use, String)>) -> Vec<Diagnostic> {
                 declared,
                 help,
             }
-            .into_diagnostic()
+            .into_diagnostic();
+            match elsewhere {
+                Some((span, label)) => diagnostic.with_related(span, label),
+                None => diagnostic,
+            }
         })
         .collect();
     diagnostic::sort(&mut errors);

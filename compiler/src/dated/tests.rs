@@ -229,10 +229,10 @@ fn a_local_value_on_a_day_not_in_force_is_an_error() {
     assert_eq!(SourceId(2), id);
 }
 
-/// When the `none` version is in another file than the read, the help says from which date the
-/// parameter stops (it cannot be labelled), in English and in Chinese.
+/// When the `none` version is in another file than the read, it is a related place of the
+/// diagnostic: a second snippet, of its own file, labelled; in English and in Chinese.
 #[test]
-fn an_end_in_another_file_is_named_in_the_help() {
+fn an_end_in_another_file_is_a_related_place() {
     let params_start = CHILD_ALLOWANCE.find("/// The monthly allowance per child.").unwrap_or(0);
     let rules_start = CHILD_ALLOWANCE.find("/// Full years on the as-of date.").unwrap_or(0);
     let params = CHILD_ALLOWANCE.get(params_start..rules_start).unwrap_or("");
@@ -242,17 +242,26 @@ fn an_end_in_another_file_is_named_in_the_help() {
         CHILD_ALLOWANCE.get(rules_start..).unwrap_or("")
     );
     let mut sources = Sources::default();
-    sources.add("params.pol", params, SourceKind::Pol);
-    sources.add("rules.pol", rest, SourceKind::Pol);
+    let params_id = sources.add("params.pol", params, SourceKind::Pol);
+    let rules_id = sources.add("rules.pol", rest, SourceKind::Pol);
     sources.add("jurisdictions.csv", JURISDICTIONS, SourceKind::Jurisdictions);
     let policy = compile(&sources).unwrap_or_else(|errors| panic!("{}", rendered(&sources, errors)));
     let errors = check_all_dates(&policy.program);
     assert_eq!(errors.len(), 1);
     for error in &errors {
-        let left = crate::i18n::english_left_in_chinese(error.error.as_ref(), crate::i18n::ALLOWED_ENGLISH);
+        let left = crate::i18n::english_left_in_chinese_diagnostic(error, crate::i18n::ALLOWED_ENGLISH);
         assert!(left.is_empty(), "{left:?}");
-        let help = error.error.help().map(|help| help.to_string()).unwrap_or_default();
-        assert!(help.starts_with("`no_income_bonus` is not in force from `2023-01-01` on"), "{help}");
+        assert_eq!(error.source, Some(rules_id));
+        let related: Vec<(SourceId, &str)> =
+            error.related.iter().map(|related| (related.span.source, related.label.as_str())).collect();
+        assert_eq!(related, [(params_id, "`no_income_bonus` is not in force from this date on")]);
+        // The read is the one label in the read's file: the end is not a label of that snippet.
         assert_eq!(error.error.labels().map(Iterator::count), Some(1));
     }
+    let english: Vec<String> = errors.into_iter().map(|error| render_plain(&sources, error)).collect();
+    let chinese: Vec<String> = check_all_dates(&policy.program)
+        .into_iter()
+        .map(|error| render_plain(&sources, crate::i18n::localize_diagnostic(crate::i18n::Lang::Zh, error)))
+        .collect();
+    insta::assert_snapshot!(format!("{}\n{}", english.join("\n"), chinese.join("\n")));
 }

@@ -455,6 +455,43 @@ pub fn localize(
     }
 }
 
+/// A whole diagnostic in `lang`: its error as [`localize`] gives it, and each related place's
+/// label and heading from the catalogue (the label as a `.related` or `.label` attribute of the
+/// diagnostic's code; text no template matches stays English).
+pub fn localize_diagnostic(lang: Lang, diagnostic: crate::diagnostic::Diagnostic) -> crate::diagnostic::Diagnostic {
+    let code = diagnostic.code();
+    let related = match lang {
+        Lang::En => diagnostic.related,
+        Lang::Zh => diagnostic.related.into_iter().map(|related| chinese_related(code.as_deref(), related)).collect(),
+    };
+    crate::diagnostic::Diagnostic { error: localize(lang, diagnostic.error), related, ..diagnostic }
+}
+
+/// A related place's texts in Chinese.
+fn chinese_related(code: Option<&str>, related: crate::diagnostic::Related) -> crate::diagnostic::Related {
+    let label = translate(code, Some("related"), &related.label)
+        .or_else(|| translate(code, Some("label"), &related.label))
+        .unwrap_or(related.label);
+    let heading = if related.heading == crate::diagnostic::RELATED_HEADING {
+        line(Lang::Zh, "line-related-heading", &[])
+    } else {
+        related.heading
+    };
+    crate::diagnostic::Related { label, heading, ..related }
+}
+
+/// [`english_left_in_chinese`] of a whole diagnostic: its error and its related places' labels.
+pub fn english_left_in_chinese_diagnostic(diagnostic: &crate::diagnostic::Diagnostic, allowed: &[&str]) -> Vec<String> {
+    let mut left = english_left_in_chinese(diagnostic.error.as_ref(), allowed);
+    let code = diagnostic.code();
+    for related in &diagnostic.related {
+        let related = chinese_related(code.as_deref(), related.clone());
+        left.extend(english_words(&related.label, allowed));
+        left.extend(english_words(&related.heading, allowed));
+    }
+    left
+}
+
 /// English words a Chinese diagnostic may carry outside backticks: `pol`'s own name, file names
 /// and formats (`jurisdictions.csv`, UTF-8, TOML) and the literals `true` and `false`.
 pub const ALLOWED_ENGLISH: &[&str] =
@@ -467,17 +504,20 @@ pub fn english_left_in_chinese(error: &dyn miette::Diagnostic, allowed: &[&str])
     let (message, help, labels) = chinese_parts(error);
     let texts =
         std::iter::once(message).chain(help).chain(labels.iter().filter_map(|label| label.label().map(str::to_string)));
+    texts.flat_map(|text| english_words(&text, allowed)).collect()
+}
+
+/// The ASCII words of three letters or more outside backticks in `text`, minus `allowed`.
+fn english_words(text: &str, allowed: &[&str]) -> Vec<String> {
     let mut left = Vec::new();
-    for text in texts {
-        // Outside backticks: the even-numbered pieces between them.
-        for (index, piece) in text.split('`').enumerate() {
-            if index % 2 == 1 {
-                continue;
-            }
-            for word in piece.split(|c: char| !c.is_ascii_alphabetic()) {
-                if word.len() >= 3 && !allowed.contains(&word) {
-                    left.push(word.to_string());
-                }
+    // Outside backticks: the even-numbered pieces between them.
+    for (index, piece) in text.split('`').enumerate() {
+        if index % 2 == 1 {
+            continue;
+        }
+        for word in piece.split(|c: char| !c.is_ascii_alphabetic()) {
+            if word.len() >= 3 && !allowed.contains(&word) {
+                left.push(word.to_string());
             }
         }
     }

@@ -141,7 +141,15 @@ impl Checker<'_> {
             Some(fix) => format!("{fix}; the rule is {require} of `param {}`", check.param.name),
             None => format!("the rule is {require} of `param {}`", check.param.name),
         };
-        push(&mut self.errors, ParamsError::Constraint { message: format!("{rule}: {numbers}"), span, label, help });
+        let error =
+            ParamsError::Constraint { message: format!("{rule}: {numbers}"), span, label, help }.into_diagnostic();
+        // The `require` is in the policy; the value that breaks it usually in a local file.
+        let rule_span = check.constraint.span;
+        self.errors.push(if rule_span.source == span.source {
+            error
+        } else {
+            error.with_related(rule_span, "the rule this value breaks is declared here")
+        });
     }
 
     fn failure(&mut self, env: &mut Env<'_>, check: &Check<'_>, day: Option<Word>, fail: Fail) {

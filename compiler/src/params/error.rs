@@ -65,6 +65,8 @@ pub enum ParamsError {
         /// The `jurisdiction` value of the second file.
         #[label("another file already sets the values of `{code}`")]
         span: Span,
+        /// The `jurisdiction` value of the first file (a related place).
+        first: Span,
     },
 
     /// A county file for a county that `jurisdictions.csv` says does not set its own values.
@@ -72,16 +74,15 @@ pub enum ParamsError {
     #[diagnostic(
         code(pol::params::county_not_own),
         help(
-            "line {line} of jurisdictions.csv has `{attr}` = false for `{code}`, so its city's values apply; put these values in the city's file, or set `{attr}` to true for `{code}`"
+            "jurisdictions.csv has `{attr}` = false for `{code}`, so its city's values apply; put these values in the city's file, or set `{attr}` to true for `{code}`"
         )
     )]
     CountyNotOwn {
         /// The county's code.
         code: String,
-        /// The attribute that decides (`sets_own_parameters`).
+        /// The attribute that decides (`sets_own_parameters`); its cell in `jurisdictions.csv`
+        /// is a related place.
         attr: &'static str,
-        /// The county's line in `jurisdictions.csv`.
-        line: usize,
         /// The `jurisdiction` value of the file.
         #[label("this county takes its city's values")]
         span: Span,
@@ -327,6 +328,18 @@ impl ParamsError {
 
     /// The error as a diagnostic of the file its primary label points into.
     pub fn into_diagnostic(self) -> Diagnostic {
-        Diagnostic::new(self.primary_span(), self)
+        // The first file for the same jurisdiction is another file: a related place.
+        let related = if let ParamsError::DuplicateJurisdiction { code, span, first } = &self
+            && span.source != first.source
+        {
+            Some((*first, format!("the first file for `{code}`")))
+        } else {
+            None
+        };
+        let diagnostic = Diagnostic::new(self.primary_span(), self);
+        match related {
+            Some((span, label)) => diagnostic.with_related(span, label),
+            None => diagnostic,
+        }
     }
 }

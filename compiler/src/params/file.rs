@@ -230,11 +230,16 @@ impl<'a> Reader<'a> {
     fn county_sets_own(&self, index: usize, code: &str, span: Span, errors: &mut Vec<Diagnostic>) -> bool {
         let Some(attr) = self.program.jurisdiction.own_parameters_attr() else { return true };
         let county = self.jurisdictions.counties.get(index);
-        match county.map(|county| (county.attrs.get(attr.0 as usize), county.line)) {
+        match county.map(|county| (county.attrs.get(attr.0 as usize), county.cells.get(attr.0 as usize))) {
             Some((Some(&sets_own), _)) if sets_own != 0 => true,
-            Some((Some(_), line)) => {
+            Some((Some(_), cell)) => {
                 let attr = OWN_PARAMETERS_ATTR;
-                push(errors, ParamsError::CountyNotOwn { code: code.to_string(), attr, line, span });
+                let error = ParamsError::CountyNotOwn { code: code.to_string(), attr, span }.into_diagnostic();
+                // The cell that decides is in jurisdictions.csv: a related place.
+                errors.push(match cell {
+                    Some(cell) => error.with_related(*cell, format!("`{attr}` is false for `{code}` here")),
+                    None => error,
+                });
                 false
             }
             Some((None, _)) | None => {

@@ -237,14 +237,16 @@ pub fn load_layers(
 fn values_not_in_force(program: &Program, file: &mut LocalFile, errors: &mut Vec<Diagnostic>) {
     for (def, values) in program.params.iter().zip(file.values.iter_mut()) {
         values.retain(|value| {
-            let in_force = crate::dated::param_in_force(def, Some(value.from)).is_ok();
-            if !in_force {
-                let date = format!("`{}`", date::format_iso(value.from));
-                let error =
-                    crate::dated::DatedError::LocalValueNotInForce { name: def.name.clone(), date, span: value.span };
-                errors.push(error.into_diagnostic());
-            }
-            in_force
+            let why = match crate::dated::param_in_force(def, Some(value.from)) {
+                Ok(_) => return true,
+                Err(why) => why,
+            };
+            let date = format!("`{}`", date::format_iso(value.from));
+            let error =
+                crate::dated::DatedError::LocalValueNotInForce { name: def.name.clone(), date, span: value.span };
+            let (span, label) = crate::dated::why_label(&def.name, why);
+            errors.push(error.into_diagnostic().with_related(span, label));
+            false
         });
     }
 }
@@ -254,8 +256,13 @@ fn read_layer(reader: &mut Reader<'_>, files: &[(SourceId, &str)], errors: &mut 
     let mut loaded: Vec<LocalFile> = Vec::new();
     for (source, text) in files {
         let Some(file) = reader.read(*source, text, errors) else { continue };
-        if loaded.iter().any(|other| other.code == file.code) {
-            file::push(errors, ParamsError::DuplicateJurisdiction { code: file.code.clone(), span: file.code_span });
+        if let Some(first) = loaded.iter().find(|other| other.code == file.code) {
+            let error = ParamsError::DuplicateJurisdiction {
+                code: file.code.clone(),
+                span: file.code_span,
+                first: first.code_span,
+            };
+            file::push(errors, error);
             continue;
         }
         loaded.push(file);

@@ -192,8 +192,9 @@ fn missing_list(file: &str, column: &str) -> RuntimeError {
         file: file.to_string(),
         column: column.to_string(),
         help: format!("give each household its members in a `{column}` column of type list<struct<…>>"),
-        declared: None,
         span: None,
+        header: None,
+        header_at: None,
     }
 }
 

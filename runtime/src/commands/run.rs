@@ -79,11 +79,12 @@ pub(crate) fn run_with_roster(
     let roster_threads = options.worker_threads().unwrap_or(1);
     let engine_choice = if command.engine == EngineChoice::Both { EngineChoice::Jit } else { command.engine };
     // The roster is read while the engine is compiled; its errors come first.
-    let (program, jurisdictions) = (&policy.program, &policy.jurisdictions);
+    let (program, jurisdictions, policy_sources) = (&policy.program, &policy.jurisdictions, &sources);
     let (reconcile, engines) = std::thread::scope(|scope| {
         let reading = roster.map(|roster| {
             scope.spawn(move || {
-                Reconcile::read(&command.policy, roster, program, jurisdictions, (command.as_of, roster_threads))
+                let policy = (command.policy.as_path(), policy_sources);
+                Reconcile::read(policy, roster, program, jurisdictions, (command.as_of, roster_threads))
             })
         });
         let engines = make_engines(program, engine_choice, EngineUse::Outputs);
@@ -95,7 +96,7 @@ pub(crate) fn run_with_roster(
         Some(Ok(reconcile)) => Some(reconcile),
         Some(Err(error)) => {
             let status = if error.is_policy_or_data_error() { Status::Failure } else { Status::Error };
-            super::render::print_report(err, format, miette::Report::new(error));
+            super::render::print_diagnostic(err, format, &sources, error.into_diagnostic());
             return status;
         }
         None => None,

@@ -22,7 +22,13 @@ pub(crate) fn header_positions(
     let mut first_position: HashMap<&str, usize> = HashMap::with_capacity(header.len());
     for (position, name) in header.iter().enumerate() {
         if first_position.insert(name, position).is_some() {
-            return Err(RuntimeError::DuplicateColumn { file: file_name.to_string(), column: name.clone() });
+            return Err(RuntimeError::DuplicateColumn {
+                file: file_name.to_string(),
+                column: name.clone(),
+                header: None,
+                again: None,
+                first: None,
+            });
         }
     }
     let mut positions = Vec::with_capacity(schema.columns.len());
@@ -47,8 +53,9 @@ pub(crate) fn header_positions(
                     file: file_name.to_string(),
                     column: column.name.clone(),
                     help,
-                    declared: Some(column.span.into()),
                     span: Some(column.span),
+                    header: None,
+                    header_at: None,
                 });
             }
         }

@@ -123,6 +123,50 @@ pub fn nested_columns(path: &Path) -> Result<(bool, bool), RuntimeError> {
     Ok((has("persons"), has("cases")))
 }
 
+/// The first line of a CSV file (a regular file, read again: this is an error's path) as an
+/// excerpt named `name`, and its text; `None` for another format or a line that is not UTF-8
+/// within its first 64 KiB.
+pub(crate) fn header_line(path: &Path, name: &str) -> Option<(crate::error::InputExcerpt, String)> {
+    use std::io::{BufRead, Read};
+    if InputFormat::of_path(path).ok()? != InputFormat::Csv || !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let file = std::fs::File::open(path).ok()?;
+    let mut reader = std::io::BufReader::new(file.take(64 * 1024));
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let line = line.trim_end_matches(['\n', '\r']);
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line).to_string();
+    Some((crate::error::InputExcerpt::new(name, line.clone(), 1), line))
+}
+
+/// A column named twice in a CSV header: the header line, with both names labelled.
+fn at_header(path: &Path, error: RuntimeError) -> RuntimeError {
+    match error {
+        RuntimeError::DuplicateColumn { file, column, .. } => {
+            let header = header_line(path, &file);
+            // The header's fields at commas (a quoted name is compared without its quotes).
+            let mut places = Vec::new();
+            if let Some((_, line)) = &header {
+                let mut start = 0;
+                for field in line.split(',') {
+                    if field.trim_matches('"') == column {
+                        places.push(miette::SourceSpan::from((start, field.len())));
+                    }
+                    start += field.len() + 1;
+                }
+            }
+            let (first, again) = match places.as_slice() {
+                [first, .., again] => (Some(*first), Some(*again)),
+                _ => (None, None),
+            };
+            let header = header.filter(|_| again.is_some()).map(|(excerpt, _)| excerpt);
+            RuntimeError::DuplicateColumn { file, column, header, again, first }
+        }
+        other => other,
+    }
+}
+
 /// Opens an input file for `schema` and checks its header: every declared column present,
 /// no column named twice. Nothing is read beyond the header (Parquet: the footer).
 pub(crate) fn open(path: &Path, schema: &EntitySchema) -> Result<OpenedInput, RuntimeError> {
@@ -132,7 +176,8 @@ pub(crate) fn open(path: &Path, schema: &EntitySchema) -> Result<OpenedInput, Ru
     let total = file.metadata().map_err(|error| RuntimeError::read(path, &error))?.len();
     match format {
         InputFormat::Csv => {
-            let (source, positions, header) = csv::CsvSource::open(file, path, &file_name, schema)?;
+            let (source, positions, header) =
+                csv::CsvSource::open(file, path, &file_name, schema).map_err(|error| at_header(path, error))?;
             let absent = positions
                 .iter()
                 .zip(&schema.columns)

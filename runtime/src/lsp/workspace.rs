@@ -8,7 +8,7 @@ use lsp_types::{
 };
 use pol_compiler::diagnostic::{Diagnostic, SourceFile, SourceKind, Sources};
 use pol_compiler::engine::CountyTable;
-use pol_compiler::i18n::{Lang, localize};
+use pol_compiler::i18n::{Lang, localize_diagnostic};
 use pol_compiler::index::NameIndex;
 use pol_compiler::policy::Policy;
 use pol_compiler::tir::Word;
@@ -171,7 +171,7 @@ fn analyse(dir: &Path, sources: &Sources, settings: Settings) -> Analysis {
     let mut add = |diagnostic: Diagnostic| {
         let source = diagnostic.source.unwrap_or(SourceId(0));
         // The message, labels and help in the client's language, from the one catalogue.
-        let diagnostic = Diagnostic { error: localize(settings.lang, diagnostic.error), ..diagnostic };
+        let diagnostic = localize_diagnostic(settings.lang, diagnostic);
         let converted = to_lsp(dir, sources, &diagnostic, settings.lang);
         diagnostics.entry(source).or_default().push(converted);
     };
@@ -201,7 +201,8 @@ fn analyse(dir: &Path, sources: &Sources, settings: Settings) -> Analysis {
 }
 
 /// One diagnostic for the editor: its range is the primary label's (or the first label's),
-/// its code the stable `pol::…` code, other labels related information.
+/// its code the stable `pol::…` code, other labels and the related places (in any file) related
+/// information.
 fn to_lsp(dir: &Path, sources: &Sources, diagnostic: &Diagnostic, lang: Lang) -> LspDiagnostic {
     let text = diagnostic.source.and_then(|id| sources.get(id)).map_or("", |file| file.text.as_str());
     let labels: Vec<miette::LabeledSpan> = diagnostic.error.labels().map(Iterator::collect).unwrap_or_default();
@@ -229,6 +230,12 @@ fn to_lsp(dir: &Path, sources: &Sources, diagnostic: &Diagnostic, lang: Lang) ->
                 message: label.label().unwrap_or("").to_string(),
             })
         })
+        .chain(diagnostic.related.iter().filter_map(|related| {
+            let file = sources.get(related.span.source)?;
+            let uri = lsp_types::Uri::from_str(&convert::uri_of_path(&dir.join(&file.name))).ok()?;
+            let range = convert::range_of(&file.text, related.span.start as usize, related.span.end as usize);
+            Some(DiagnosticRelatedInformation { location: Location { uri, range }, message: related.label.clone() })
+        }))
         .collect();
     LspDiagnostic {
         range: convert::range_of(text, start, end),

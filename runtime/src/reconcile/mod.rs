@@ -31,6 +31,7 @@ use crate::fields::FieldTyper;
 use crate::format;
 use crate::text_rules;
 use pol_compiler::arith;
+use pol_compiler::diagnostic::{SourceKind, Sources};
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::text::TextTables;
 use pol_compiler::tir::{Program, Word};
@@ -124,18 +125,40 @@ struct CountyNames {
     city_name: String,
 }
 
+/// The first item of the policy's first `.pol` file (the reform's first file, for a reform: the
+/// file the drafter edits): its first line that is neither blank nor a comment.
+fn first_item(sources: &Sources) -> Option<pol_grammar::Span> {
+    let (source, file) =
+        sources.of_kind(SourceKind::ReformPol).next().or_else(|| sources.of_kind(SourceKind::Pol).next())?;
+    let mut offset = 0;
+    for line in file.text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if !trimmed.is_empty() && !trimmed.starts_with("//") {
+            let start = offset + (line.len() - line.trim_start().len());
+            let span = |at: usize| u32::try_from(at).ok();
+            return Some(pol_grammar::Span { start: span(start)?, end: span(start + trimmed.len())?, source });
+        }
+        offset += line.len();
+    }
+    None
+}
+
 impl Reconcile {
     /// Reads the roster at `path` for `program`'s programs, comparing the month of `as_of`,
-    /// checking its rows on `threads` threads. Fails when the policy declares no program.
+    /// checking its rows on `threads` threads. Fails when the policy declares no program (at
+    /// the first item of `sources`' first `.pol` file).
     pub fn read(
-        policy_dir: &Path,
+        (policy_dir, sources): (&Path, &Sources),
         path: &Path,
         program: &Program,
         jurisdictions: &JurisdictionTable,
         (as_of, threads): (Word, usize),
     ) -> Result<Reconcile, RuntimeError> {
         if program.programs.is_empty() {
-            return Err(RuntimeError::NoPrograms { policy: policy_dir.display().to_string() });
+            return Err(RuntimeError::NoPrograms {
+                policy: policy_dir.display().to_string(),
+                span: first_item(sources),
+            });
         }
         let typer = FieldTyper::new(program, jurisdictions);
         let pool = rayon::ThreadPoolBuilder::new()

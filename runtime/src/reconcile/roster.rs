@@ -105,7 +105,7 @@ impl Roster {
         pool: &rayon::ThreadPool,
     ) -> Result<Roster, RuntimeError> {
         let schema = roster_schema();
-        let opened = input::open(path, &schema).map_err(without_policy_span)?;
+        let opened = input::open(path, &schema).map_err(|error| at_roster_header(path, error))?;
         let mut source = opened.source;
         let n_cells = if opened.layout == Layout::Cells { schema.columns.len() } else { 0 };
         let mut table = RawTable::new(n_cells);
@@ -366,11 +366,15 @@ fn roster_schema() -> EntitySchema {
     }
 }
 
-/// A missing roster column is not declared in the policy: the error points at no policy span.
-fn without_policy_span(error: RuntimeError) -> RuntimeError {
+/// A missing roster column is not declared in the policy: the error points at no policy span,
+/// but at the roster's header line when the roster is a CSV file.
+fn at_roster_header(path: &Path, error: RuntimeError) -> RuntimeError {
     match error {
         RuntimeError::MissingColumn { file, column, help, .. } => {
-            RuntimeError::MissingColumn { file, column, help, declared: None, span: None }
+            let header = input::header_line(path, &file);
+            let header_at = header.as_ref().map(|(_, line)| miette::SourceSpan::from((0, line.len())));
+            let header = header.map(|(excerpt, _)| excerpt);
+            RuntimeError::MissingColumn { file, column, help, span: None, header, header_at }
         }
         other => other,
     }

@@ -109,10 +109,12 @@ pol-params-unknown-jurisdiction = { $message }
 pol-params-duplicate-jurisdiction = a second parameter file for `{ $code }`
     .label = another file already sets the values of `{ $code }`
     .help = each city or county publishes one parameter file; merge the values into one file with dated tables
+    .related = the first file for `{ $code }`
 
 pol-params-county-not-own = county `{ $code }` does not set its own parameters
     .label = this county takes its city's values
-    .help = line { $line } of jurisdictions.csv has `{ $attr }` = false for `{ $code }`, so its city's values apply; put these values in the city's file, or set `{ $attr }` to true for `{ $code }`
+    .help = jurisdictions.csv has `{ $attr }` = false for `{ $code }`, so its city's values apply; put these values in the city's file, or set `{ $attr }` to true for `{ $code }`
+    .related = `{ $attr }` is false for `{ $code }` here
 
 pol-params-undated-value = `{ $name }` has no date
     .label = not under a date header
@@ -147,6 +149,7 @@ pol-params-duplicate-value = `{ $name }` is set twice for { $date }
 
 pol-params-constraint = { $message }
     .label = { $label }
+    .related = the rule this value breaks is declared here
 
 pol-params-eval = cannot compute `{ $name }`{ $place }: { $reason }
     .label = { $reason }
@@ -342,7 +345,8 @@ pol-program-visit-twice = the visit list is declared twice
     .help = a policy has one visit list; keep one `visit = …`
 
 pol-reconcile-no-programs = the policy in `{ $policy }` declares no programs to reconcile
-    .help = declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao "农村最低生活保障" = dibao_monthly`
+    .label = no `program` is declared in this policy: add one, e.g. in this file
+    .help = declare each program the roster pays, with the household rules of its monthly amount, e.g. `program dibao "最低生活保障" = dibao_monthly`
 
 pol-reconcile-overflow = the amounts of program `{ $program }` for household `{ $household }` add up beyond the largest amount
     .help = check the household's input: the rules of one program add up to more than 92 trillion yuan
@@ -404,9 +408,12 @@ pol-input-empty = `{ $file }` has no header row
 
 pol-input-missing-column = `{ $file }` has no column `{ $column }`
     .label = the policy declares `{ $column }` here
+    .label-2 = no column `{ $column }` in this header
     .help = { $help }
 
 pol-input-duplicate-column = `{ $file }` has two columns named `{ $column }`
+    .label = `{ $column }` is named again here
+    .label-2 = first named here
     .help = rename or remove one of the two `{ $column }` columns
 
 pol-input-column-type = column `{ $column }` of `{ $file }` has type { $data_type }, which cannot be read exactly
@@ -499,12 +506,12 @@ pol-dated-not-in-force = `{ $name }` is not in force on { $dates }, but `{ $read
     .label-2 = `{ $name }` is not in force from this date on
     .label-3 = the first version of `{ $name }` is in force from a later date
     .help = give `{ $name }` a version in force on these dates (`from DATE = …`), or change `{ $reader }` so that it does not read `{ $name }` on them (a rule may have versions by date too)
-    .help-2 = `{ $name }` is not in force from `{ $from }` on (its `= none` version is in another file): give it a version in force on these dates, or change `{ $reader }` so that it does not read `{ $name }` on them
-    .help-3 = `{ $name }` is in force from `{ $from }` (its first version, in another file): give it a version in force on these dates, or change `{ $reader }` so that it does not read `{ $name }` on them
 
 pol-dated-local-value-not-in-force = `{ $name }` is not in force on { $date }, so a local file may not give it a value then
     .label = this value is for a date on which `{ $name }` is not in force
-    .help = remove this value, or move it under a date on which `{ $name }` is in force (see its `from DATE = …` versions in the policy)
+    .help = remove this value, or move it under a date on which `{ $name }` is in force (see its `from DATE = …` versions)
+    .related = `{ $name }` is not in force from this date on
+    .related-2 = the first version of `{ $name }` is in force from a later date
 
 pol-reform-outside = `{ $what }` belongs in a reform
     .label = not in a reform
@@ -516,7 +523,8 @@ pol-reform-header-not-first = `reform of` must be the first item of its file
 
 pol-reform-base-mismatch = this reform names two bases: `{ $first }` and `{ $second }`
     .label = another base
-    .help = every file of a reform names the same base (`reform of "{ $first }"` at `{ $first_at }`), or none
+    .help = every file of a reform names the same base (`reform of "{ $first }"`), or none
+    .related = the first file names the base `{ $first }` here
 
 pol-reform-nested = the base policy is itself a reform
     .label = the base is a reform of another policy
@@ -528,23 +536,28 @@ pol-reform-unknown-target = the base has no { $what } `{ $name }`
 
 pol-reform-type-changed = `{ $name }` is `{ $base_ty }` in the base but `{ $new_ty }` in the reform
     .label = replaced as `{ $new_ty }`
-    .help = the base declares it as `{ $base_ty }` at `{ $base_at }`: keep that type, or add a declaration of another name
+    .help = keep the base's type `{ $base_ty }`, or add a declaration of another name
+    .related = the base declares `{ $name }` as `{ $base_ty }` here
 
 pol-reform-removed-but-read = `{ $name }` is removed, but `{ $reader }` reads it
     .label = removed here
-    .help = `{ $reader }` reads it at `{ $reader_at }`: write `remove { $entity } { $name } instead = VALUE` to say what its readers get, or replace `{ $reader }` too
+    .help = write `remove { $entity } { $name } instead = VALUE` to say what its readers get, or replace `{ $reader }` too
+    .related = `{ $reader }` reads `{ $name }` here
 
 pol-reform-already-in-base = the base already declares the { $what } `{ $name }`
     .label = declared again in the reform
-    .help = the base declares it at `{ $base_at }`: write `{ $fix }` to change it, or choose another name for a new one
+    .help = write `{ $fix }` to change the base's declaration, or choose another name for a new one
+    .related = the base declares `{ $name }` here
 
 pol-reform-changed-twice = the reform changes `{ $name }` twice
     .label = changed again here
-    .help = keep one `replace` or `remove` of `{ $name }` (the other is at `{ $first_at }`)
+    .help = keep one `replace` or `remove` of `{ $name }`
+    .related = `{ $name }` is first changed here
 
 pol-reform-output-changed = the reform changes the rows of output `{ $name }`
     .label = another `for` or a `where`
-    .help = a reform adds columns to an output of the base: write `output { $name } for { $entity } {"{"} NEW_COLUMN {"}"}` without `where` (the base declares it at `{ $base_at }`); for other rows, declare a new output
+    .help = a reform adds columns to an output of the base: write `output { $name } for { $entity } {"{"} NEW_COLUMN {"}"}` without `where`; for other rows, declare a new output
+    .related = the base declares output `{ $name }` here
 
 pol-scenario-not-a-table = `{ $key }` must be a table of dates
     .label = not a jurisdiction's table

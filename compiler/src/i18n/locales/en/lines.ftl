@@ -2,6 +2,7 @@
 # (`N passed, N failed` and `read N households: …` are read by tools and stay English.)
 
 line-help = help: { $help }
+line-related-heading = in another file:
 line-errors-found-one = error: { $count } error found
 line-errors-found = error: { $count } errors found
 line-checked = checked { $dir }: { $pol } policy files, { $rules } rules, { $params } parameters, { $counties } counties, { $local } local parameter files, { $tests } tests: no errors
@@ -105,7 +106,6 @@ phrase-write-it-as = write it as `{ $a }` or `{ $b }`
 phrase-write-either = write `{ $a }` or `{ $b }`
 phrase-no-param-of-this-name = the policy declares no parameter of this name; check the spelling against its `param` declarations
 phrase-set-by-province-only = remove it from this file: `{ $param }` is `set by province`, only the policy gives its value
-phrase-first-declaration-elsewhere = the first declaration is in another file; rename one of them
 phrase-write-digits-only = write digits only, e.g. `{ $example }`
 phrase-write-amount-to-fen = write the amount to the fen, e.g. `{ $example }`
 phrase-write-exact-number = write the exact number in decimal digits, e.g. `{ $example }`

@@ -109,10 +109,12 @@ pol-params-unknown-jurisdiction = { $message }
 pol-params-duplicate-jurisdiction = `{ $code }` 有第二个参数文件
     .label = 另一个文件已经设定了 `{ $code }` 的参数值
     .help = 每个市或县区只发布一个参数文件；请把参数值合并到一个按日期分表的文件中
+    .related = `{ $code }` 的第一个文件
 
 pol-params-county-not-own = 县区 `{ $code }` 不自行制定参数
     .label = 该县区执行所在市的参数值
-    .help = jurisdictions.csv 第 { $line } 行中 `{ $code }` 的 `{ $attr }` 为 false，因此执行所在市的参数值；请把这些参数值写入市的文件，或把 `{ $code }` 的 `{ $attr }` 改为 true
+    .help = jurisdictions.csv 中 `{ $code }` 的 `{ $attr }` 为 false，因此执行所在市的参数值；请把这些参数值写入市的文件，或把 `{ $code }` 的 `{ $attr }` 改为 true
+    .related = `{ $code }` 的 `{ $attr }` 在这里为 false
 
 pol-params-undated-value = `{ $name }` 没有日期
     .label = 不在日期表头之下
@@ -147,6 +149,7 @@ pol-params-duplicate-value = `{ $name }` 在 { $date } 设定了两次
 
 pol-params-constraint = { $message }
     .label = { $label }
+    .related = 所违反的规则在这里声明
 
 pol-params-eval = 无法计算 `{ $name }`{ $place }：{ $reason }
     .label = { $reason }
@@ -342,7 +345,8 @@ pol-program-visit-twice = 走访名单声明了两次
     .help = 一个政策只有一份走访名单；只保留一处 `visit = …`
 
 pol-reconcile-no-programs = `{ $policy }` 中的政策没有声明可比对的救助项目
-    .help = 请声明花名册发放的每个救助项目及其月发放额所加的家庭规则，例如 `program dibao "农村最低生活保障" = dibao_monthly`
+    .label = 本政策没有声明 `program`：请添加，例如写在这个文件中
+    .help = 请声明花名册发放的每个救助项目及其月发放额所加的家庭规则，例如 `program dibao "最低生活保障" = dibao_monthly`
 
 pol-reconcile-overflow = 家庭 `{ $household }` 的救助项目 `{ $program }` 各项金额之和超出可表示的最大金额
     .help = 请检查该家庭的输入数据：同一救助项目的规则之和超过了 92 万亿元
@@ -404,9 +408,12 @@ pol-input-empty = `{ $file }` 没有表头行
 
 pol-input-missing-column = `{ $file }` 缺少列 `{ $column }`
     .label = 政策在此处声明了 `{ $column }`
+    .label-2 = 表头中没有 `{ $column }` 列
     .help = { $help }
 
 pol-input-duplicate-column = `{ $file }` 有两列都叫 `{ $column }`
+    .label = `{ $column }` 在这里再次出现
+    .label-2 = 第一次出现在这里
     .help = 请重命名或删除两列 `{ $column }` 中的一列
 
 pol-input-column-type = `{ $file }` 的列 `{ $column }` 的类型是 `{ $data_type }`，无法精确读取
@@ -499,12 +506,12 @@ pol-dated-not-in-force = `{ $name }` 在 { $dates } 不生效，但 `{ $reader }
     .label-2 = `{ $name }` 自此日期起不再生效
     .label-3 = `{ $name }` 最早的版本从更晚的日期起生效
     .help = 请给 `{ $name }` 一个在这些日期生效的版本（`from DATE = …`），或修改 `{ $reader }`，使它在这些日期不读取 `{ $name }`（规则也可以按日期分版本）
-    .help-2 = `{ $name }` 自 `{ $from }` 起不再生效（它的 `= none` 版本在另一个文件中）：请给它一个在这些日期生效的版本，或修改 `{ $reader }`，使它在这些日期不读取 `{ $name }`
-    .help-3 = `{ $name }` 自 `{ $from }` 起才生效（它的第一个版本在另一个文件中）：请给它一个在这些日期生效的版本，或修改 `{ $reader }`，使它在这些日期不读取 `{ $name }`
 
 pol-dated-local-value-not-in-force = `{ $name }` 在 { $date } 不生效，本地参数文件不得在该日期给它赋值
     .label = 此值所在的日期 `{ $name }` 不生效
-    .help = 请删除此值，或把它移到 `{ $name }` 生效的日期下（见政策中它的 `from DATE = …` 版本）
+    .help = 请删除此值，或把它移到 `{ $name }` 生效的日期下（见它的 `from DATE = …` 版本）
+    .related = `{ $name }` 自此日期起不再生效
+    .related-2 = `{ $name }` 最早的版本从更晚的日期起生效
 
 pol-reform-outside = `{ $what }` 只能写在改革方案中
     .label = 不在改革方案中
@@ -516,7 +523,8 @@ pol-reform-header-not-first = `reform of` 必须是文件的第一项
 
 pol-reform-base-mismatch = 这个改革方案指定了两个基准政策：`{ $first }` 和 `{ $second }`
     .label = 另一个基准政策
-    .help = 改革方案的每个文件都指定同一个基准政策（`{ $first_at }` 处为 `reform of "{ $first }"`），或者都不写
+    .help = 改革方案的每个文件都指定同一个基准政策（`reform of "{ $first }"`），或者都不写
+    .related = 第一个文件在这里指定基准政策 `{ $first }`
 
 pol-reform-nested = 基准政策本身是一个改革方案
     .label = 基准是对另一政策的改革方案
@@ -528,23 +536,28 @@ pol-reform-unknown-target = 基准政策中没有{ $what } `{ $name }`
 
 pol-reform-type-changed = `{ $name }` 在基准政策中是 `{ $base_ty }`，在改革方案中却是 `{ $new_ty }`
     .label = 替换后为 `{ $new_ty }`
-    .help = 基准政策在 `{ $base_at }` 处把它声明为 `{ $base_ty }`：请保持该类型，或另起一个名称声明
+    .help = 请保持基准政策中的类型 `{ $base_ty }`，或另起一个名称声明
+    .related = 基准政策在这里把 `{ $name }` 声明为 `{ $base_ty }`
 
 pol-reform-removed-but-read = `{ $name }` 被删除，但 `{ $reader }` 仍引用它
     .label = 在此删除
-    .help = `{ $reader }` 在 `{ $reader_at }` 处引用它：写 `remove { $entity } { $name } instead = VALUE` 说明引用处改取什么值，或一并替换 `{ $reader }`
+    .help = 写 `remove { $entity } { $name } instead = VALUE` 说明引用处改取什么值，或一并替换 `{ $reader }`
+    .related = `{ $reader }` 在这里引用 `{ $name }`
 
 pol-reform-already-in-base = 基准政策已经声明了{ $what } `{ $name }`
     .label = 在改革方案中再次声明
-    .help = 基准政策在 `{ $base_at }` 处声明了它：要修改请写 `{ $fix }`，要新增请另起名称
+    .help = 要修改基准政策中的声明请写 `{ $fix }`，要新增请另起名称
+    .related = 基准政策在这里声明了 `{ $name }`
 
 pol-reform-changed-twice = 改革方案两次修改了 `{ $name }`
     .label = 在此再次修改
-    .help = 对 `{ $name }` 只保留一处 `replace` 或 `remove`（另一处在 `{ $first_at }`）
+    .help = 对 `{ $name }` 只保留一处 `replace` 或 `remove`
+    .related = `{ $name }` 第一次在这里被修改
 
 pol-reform-output-changed = 改革方案改变了输出 `{ $name }` 的行
     .label = 改变了 `for` 或加了 `where`
-    .help = 改革方案只能给基准政策的输出增加列：写 `output { $name } for { $entity } {"{"} NEW_COLUMN {"}"}`，不带 `where`（基准政策在 `{ $base_at }` 处声明）；要输出其他行，请声明新的输出
+    .help = 改革方案只能给基准政策的输出增加列：写 `output { $name } for { $entity } {"{"} NEW_COLUMN {"}"}`，不带 `where`；要输出其他行，请声明新的输出
+    .related = 基准政策在这里声明了输出 `{ $name }`
 
 pol-scenario-not-a-table = `{ $key }` 必须是按日期分的表
     .label = 不是辖区的表

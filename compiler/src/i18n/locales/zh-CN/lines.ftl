@@ -2,6 +2,7 @@
 # （`N passed, N failed` 和 `read N households: …` 供工具读取，保持英文。）
 
 line-help = 建议：{ $help }
+line-related-heading = 在另一个文件中：
 line-errors-found-one = 错误：发现 { $count } 个错误
 line-errors-found = 错误：发现 { $count } 个错误
 line-checked = 已检查 { $dir }：{ $pol } 个政策文件，{ $rules } 条规则，{ $params } 个参数，{ $counties } 个县区，{ $local } 个地方参数文件，{ $tests } 个测试：没有错误
@@ -105,7 +106,6 @@ phrase-write-it-as = 请写作 `{ $a }` 或 `{ $b }`
 phrase-write-either = 请写 `{ $a }` 或 `{ $b }`
 phrase-no-param-of-this-name = 政策中没有这个名称的参数；请对照 `param` 声明检查拼写
 phrase-set-by-province-only = 请从本文件中删除它：`{ $param }` 是 `set by province`，只由政策给出取值
-phrase-first-declaration-elsewhere = 第一次声明在另一个文件中；请给其中一个改名
 phrase-write-digits-only = 请只写数字，例如 `{ $example }`
 phrase-write-amount-to-fen = 金额请写到分，例如 `{ $example }`
 phrase-write-exact-number = 请用十进制数字写出精确的数，例如 `{ $example }`
