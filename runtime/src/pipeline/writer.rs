@@ -78,7 +78,7 @@ impl Writer {
     }
 
     /// Appends one chunk's results (chunks arrive in order).
-    pub(crate) fn write_chunk(&mut self, output: ChunkOutput) -> Result<(), RuntimeError> {
+    pub(crate) fn write_chunk(&mut self, output: ChunkOutput, context: &PassContext<'_>) -> Result<(), RuntimeError> {
         let started = Instant::now();
         let ChunkOutput {
             households,
@@ -110,8 +110,10 @@ impl Writer {
         if let (Some(total), Some(part)) = (self.report.as_mut(), report.as_ref()) {
             total.merge(part);
         }
-        if let (Some((totals, file, path)), Some(part)) = (self.reconcile.as_mut(), reconcile) {
-            totals.add(part)?;
+        if let (Some(plan), Some((totals, file, path)), Some(part)) =
+            (context.options.reconcile, self.reconcile.as_mut(), reconcile)
+        {
+            totals.add(plan, part, context.pool)?;
             file.write_all(&totals.csv).map_err(|error| RuntimeError::write(path, &error))?;
             totals.csv.clear();
         }
@@ -133,12 +135,14 @@ impl Writer {
         tables: &[TablePlan],
         context: &PassContext<'_>,
     ) -> Result<RowCounts, RuntimeError> {
+        // `pol reconcile`: the roster is read by now, or else waited for.
+        let roster = context.options.reconcile.map(|plan| plan.wait_roster()).transpose()?;
         let mut roster_rejects = Vec::new();
-        if let Some(plan) = context.options.reconcile {
-            for reject in plan.rejects() {
+        if let Some(roster) = roster {
+            for reject in &roster.rejects {
                 write_reject(
                     &mut roster_rejects,
-                    plan.file_name(),
+                    &roster.file_name,
                     reject.line,
                     &reject.household_id,
                     &reject.field,
@@ -182,8 +186,13 @@ impl Writer {
             }
             run_page = Some(figures);
         }
-        if let (Some(plan), Some((mut totals, mut file, path))) = (context.options.reconcile, self.reconcile.take()) {
-            let rows = plan.unmatched_rows(&mut totals);
+        if let (Some(plan), Some(roster), Some((mut totals, mut file, path))) =
+            (context.options.reconcile, roster, self.reconcile.take())
+        {
+            totals.settle(plan, roster, context.pool)?;
+            file.write_all(&totals.csv).map_err(|error| RuntimeError::write(&path, &error))?;
+            totals.csv.clear();
+            let rows = plan.unmatched_rows(roster, &mut totals);
             file.write_all(&rows).map_err(|error| RuntimeError::write(&path, &error))?;
             file.flush().map_err(|error| RuntimeError::write(&path, &error))?;
             let households = Counts {
@@ -191,7 +200,7 @@ impl Writer {
                 accepted: self.households.accepted,
                 rejected: self.households.rejected,
             };
-            let summary = ReconcileSummary::new(plan, &totals, households, context.options.as_of);
+            let summary = ReconcileSummary::new(plan, roster, &totals, households, context.options.as_of);
             for (name, text) in
                 [("reconcile_summary.md", summary.to_markdown()), ("reconcile_summary.json", summary.to_json()?)]
             {

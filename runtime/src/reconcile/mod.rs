@@ -34,8 +34,9 @@ use pol_compiler::arith;
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::text::TextTables;
 use pol_compiler::tir::{Program, Word};
-use roster::{Month, Roster, RosterReject};
+use roster::{Month, Roster, RosterFile};
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// What a household's comparison found for one program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -101,11 +102,13 @@ pub fn compare_amounts(computed: Word, paid: Option<Word>) -> Option<(Finding, W
 /// The header of `reconcile.csv`.
 pub const RECONCILE_HEADER: &str = "household_id,county_code,program,computed,paid,finding\n";
 
-/// A reconciliation's fixed inputs: the roster, the programs' result columns, the as-of month
-/// and the counties. Built once, read by every worker.
+/// A reconciliation's fixed inputs: the programs' result columns, the as-of month, the
+/// counties, and the roster once it is read. Built before the household pass, read by every
+/// worker; the roster is read on its own thread while the pass runs ([`Reconcile::read_roster`]).
 #[derive(Debug)]
 pub struct Reconcile {
-    roster: Roster,
+    /// The roster once read; `None` once reading it failed (the reading thread returns why).
+    roster: OnceLock<Option<Roster>>,
     /// Per program: its id, name and the result-column slots added up.
     programs: Vec<(String, String, Vec<usize>)>,
     /// The visit list's result column.
@@ -125,24 +128,17 @@ struct CountyNames {
 }
 
 impl Reconcile {
-    /// Reads the roster at `path` for `program`'s programs, comparing the month of `as_of`,
-    /// checking its rows on `threads` threads. Fails when the policy declares no program.
-    pub fn read(
+    /// A reconciliation of `program`'s programs for the month of `as_of`, its roster not read
+    /// yet. Fails when the policy declares no program.
+    pub fn new(
         policy_dir: &Path,
-        path: &Path,
         program: &Program,
         jurisdictions: &JurisdictionTable,
-        (as_of, threads): (Word, usize),
+        as_of: Word,
     ) -> Result<Reconcile, RuntimeError> {
         if program.programs.is_empty() {
             return Err(RuntimeError::NoPrograms { policy: policy_dir.display().to_string() });
         }
-        let typer = FieldTyper::new(program, jurisdictions);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|error| RuntimeError::internal(error.to_string()))?;
-        let roster = Roster::read(path, &program.programs, &typer, &pool)?;
         let slot = |id: &pol_compiler::tir::RuleId| {
             program
                 .rule(*id)
@@ -156,7 +152,7 @@ impl Reconcile {
         }
         let visit = program.visit.as_ref().map(slot).transpose()?;
         Ok(Reconcile {
-            roster,
+            roster: OnceLock::new(),
             programs,
             visit,
             month: roster::month_of(as_of),
@@ -164,19 +160,61 @@ impl Reconcile {
         })
     }
 
+    /// Opens the roster at `path` and checks its header, before anything else is done.
+    pub(crate) fn open_roster(path: &Path) -> Result<RosterFile, RuntimeError> {
+        RosterFile::open(path)
+    }
+
+    /// Reads the rows of the roster `file` for `program`'s programs, checking them on
+    /// `threads` threads, and hands the roster to the workers and the writer; on failure they
+    /// are told it failed and the error is returned here. Called once, on a thread of its own,
+    /// while the households are read and evaluated.
+    pub(crate) fn read_roster(
+        &self,
+        file: RosterFile,
+        program: &Program,
+        jurisdictions: &JurisdictionTable,
+        threads: usize,
+    ) -> Result<(), RuntimeError> {
+        /// Settles the roster as failed unless it was set, even when reading panics, so the
+        /// writer waiting for it never waits forever.
+        struct Settle<'a>(&'a OnceLock<Option<Roster>>);
+        impl Drop for Settle<'_> {
+            fn drop(&mut self) {
+                let _ = self.0.set(None);
+            }
+        }
+        let _settle = Settle(&self.roster);
+        let typer = FieldTyper::new(program, jurisdictions);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|error| RuntimeError::internal(error.to_string()))?;
+        let mut roster = Roster::read(file, &program.programs, &typer, &pool)?;
+        roster.index_month(self.month)?;
+        let _ = self.roster.set(Some(roster));
+        Ok(())
+    }
+
+    /// The roster, if it is read by now (never waits).
+    fn roster_now(&self) -> Option<&Roster> {
+        self.roster.get().and_then(Option::as_ref)
+    }
+
+    /// The roster, waiting until it is read; fails when reading it failed (the reading thread
+    /// returns why, and that error is the one reported).
+    pub(crate) fn wait_roster(&self) -> Result<&Roster, RuntimeError> {
+        self.roster.wait().as_ref().ok_or_else(|| RuntimeError::internal("the roster could not be read"))
+    }
+
+    /// Whether reading the roster failed (never waits).
+    pub(crate) fn roster_failed(&self) -> bool {
+        matches!(self.roster.get(), Some(None))
+    }
+
     /// The compared month as `YYYY-MM`.
     pub fn month_text(&self) -> String {
         roster::month_text(self.month)
-    }
-
-    /// The roster's rejected rows, for `rejects.csv`, in line order.
-    pub(crate) fn rejects(&self) -> &[RosterReject] {
-        &self.roster.rejects
-    }
-
-    /// The roster's file name.
-    pub(crate) fn file_name(&self) -> &str {
-        &self.roster.file_name
     }
 
     /// An empty part for a chunk.
@@ -190,15 +228,18 @@ impl Reconcile {
             n_programs: self.programs.len(),
             cells: vec![Cell::default(); self.counties.len() * self.programs.len() * Finding::ALL.len()],
             no_household: vec![Cell::default(); self.programs.len()],
-            matched: vec![false; self.roster.n_households()],
+            matched: Vec::new(),
             visits: Vec::new(),
             csv: Vec::new(),
+            waiting: Vec::new(),
         }
     }
 
-    /// Compares accepted household `id` (of hash `hash`, in county `county`) at `row` of the
-    /// engine's household result `columns`, appending to `part`.
-    pub(crate) fn compare(
+    /// Records accepted household `id` (of hash `hash`, in county `county`) at `row` of the
+    /// engine's household result `columns` in `part`, to be compared: each program's computed
+    /// amount (its rules' result columns added with `arith`) and whether it is on the visit
+    /// list. Needs no roster.
+    pub(crate) fn record(
         &self,
         part: &mut ReconcilePart,
         (id, hash): (&[u8], u64),
@@ -206,15 +247,6 @@ impl Reconcile {
         columns: &[Vec<Word>],
         row: usize,
     ) -> Result<(), RuntimeError> {
-        part.paid.iter_mut().for_each(|paid| *paid = None);
-        if let Some(household) = self.roster.find(id, hash) {
-            part.matched.push(household);
-            for paid in self.roster.rows_of(household).filter(|paid| paid.month == self.month) {
-                if let Some(slot) = part.paid.get_mut(paid.program as usize) {
-                    *slot = Some(paid.amount);
-                }
-            }
-        }
         let cell = |slot: usize| {
             columns
                 .get(slot)
@@ -222,9 +254,7 @@ impl Reconcile {
                 .copied()
                 .ok_or_else(|| RuntimeError::internal("a program's result column is missing"))
         };
-        let county_code = self.counties.get(county).map_or("", |names| names.code.as_str());
-        let mut findings = Vec::new();
-        for (program_index, (program_id, _, slots)) in self.programs.iter().enumerate() {
+        for (program_id, _, slots) in &self.programs {
             let mut computed: Word = 0;
             for slot in slots {
                 computed = arith::add(computed, cell(*slot)?).map_err(|_| RuntimeError::AmountOverflow {
@@ -232,32 +262,81 @@ impl Reconcile {
                     program: program_id.clone(),
                 })?;
             }
-            let paid = part.paid.get(program_index).copied().flatten();
-            let Some((finding, amount)) = compare_amounts(computed, paid) else { continue };
-            write_row(&mut part.csv, id, county_code, program_id, Some(computed), paid, finding);
-            part.findings.push((county as u32, program_index as u16, finding, amount));
-            findings.push(VisitFinding { program: program_index as u16, finding, computed, paid });
+            part.computed.push(computed);
         }
         let on_list = match self.visit {
             Some(slot) => cell(slot)? != 0,
             None => false,
         };
-        if on_list && !findings.is_empty() {
-            part.visits.push(VisitRow { household_id: String::from_utf8_lossy(id).into_owned(), county, findings });
+        part.ids.extend_from_slice(id);
+        let county = u32::try_from(county).map_err(|_| RuntimeError::internal("a county index beyond 32 bits"))?;
+        part.waiting.push(Waiting { id_end: part.ids.len(), hash, county, on_list });
+        Ok(())
+    }
+
+    /// Compares the households recorded in `part` now, if the roster is read by now; otherwise
+    /// the writer compares them once it is.
+    pub(crate) fn compare_if_ready(&self, part: &mut ReconcilePart) -> Result<(), RuntimeError> {
+        match self.roster_now() {
+            Some(roster) => self.compare(part, roster),
+            None => Ok(()),
         }
+    }
+
+    /// Compares each household recorded in `part` with its roster rows of the month, in order:
+    /// `reconcile.csv` rows, findings and visit-list rows.
+    fn compare(&self, part: &mut ReconcilePart, roster: &Roster) -> Result<(), RuntimeError> {
+        let n_programs = self.programs.len();
+        let waiting = std::mem::take(&mut part.waiting);
+        let ids = std::mem::take(&mut part.ids);
+        let computed = std::mem::take(&mut part.computed);
+        let mut id_start = 0;
+        for (index, household) in waiting.iter().enumerate() {
+            let id =
+                ids.get(id_start..household.id_end).ok_or_else(|| RuntimeError::internal("a lost household id"))?;
+            id_start = household.id_end;
+            let amounts = computed
+                .get(index * n_programs..(index + 1) * n_programs)
+                .ok_or_else(|| RuntimeError::internal("a household's computed amounts are missing"))?;
+            part.paid.iter_mut().for_each(|paid| *paid = None);
+            if let Some(found) = roster.find(id, household.hash) {
+                part.matched.push(found);
+                for (program, amount) in roster.month_rows(found) {
+                    if let Some(slot) = part.paid.get_mut(program as usize) {
+                        *slot = Some(amount);
+                    }
+                }
+            }
+            let county = household.county as usize;
+            let county_code = self.counties.get(county).map_or("", |names| names.code.as_str());
+            let mut findings = Vec::new();
+            for (program_index, ((program_id, _, _), computed)) in self.programs.iter().zip(amounts).enumerate() {
+                let paid = part.paid.get(program_index).copied().flatten();
+                let Some((finding, amount)) = compare_amounts(*computed, paid) else { continue };
+                write_row(&mut part.csv, id, county_code, program_id, Some(*computed), paid, finding);
+                part.findings.push((household.county, program_index as u16, finding, amount));
+                if household.on_list {
+                    findings.push(VisitFinding { program: program_index as u16, finding, computed: *computed, paid });
+                }
+            }
+            if !findings.is_empty() {
+                part.visits.push(VisitRow { household_id: String::from_utf8_lossy(id).into_owned(), county, findings });
+            }
+        }
+        part.compared = true;
         Ok(())
     }
 
     /// `reconcile.csv`'s `无此户` rows: the roster rows of the month whose household was not
     /// matched, in roster order; counted into `totals`.
-    pub(crate) fn unmatched_rows(&self, totals: &mut ReconcileTotals) -> Vec<u8> {
+    pub(crate) fn unmatched_rows(&self, roster: &Roster, totals: &mut ReconcileTotals) -> Vec<u8> {
         let mut out = Vec::new();
-        for paid in self.roster.rows.iter().filter(|paid| paid.month == self.month) {
+        for paid in roster.rows.iter().filter(|paid| paid.month == self.month) {
             if totals.matched.get(paid.household as usize).copied().unwrap_or(false) {
                 continue;
             }
             let program_id = self.programs.get(paid.program as usize).map_or("", |(id, _, _)| id.as_str());
-            let id = self.roster.household_id(paid.household);
+            let id = roster.household_id(paid.household);
             write_row(&mut out, id.as_bytes(), "", program_id, None, Some(paid.amount), Finding::NoHousehold);
             if let Some(cell) = totals.no_household.get_mut(paid.program as usize) {
                 cell.add(paid.amount);
@@ -267,15 +346,9 @@ impl Reconcile {
     }
 
     /// The accepted roster rows of the compared month and of other months.
-    fn month_counts(&self) -> (u64, u64) {
-        let of_month = self.roster.rows.iter().filter(|paid| paid.month == self.month).count() as u64;
-        (of_month, self.roster.rows.len() as u64 - of_month)
-    }
-
-    /// The roster's row counts: read, accepted, rejected.
-    pub fn roster_counts(&self) -> (u64, u64, u64) {
-        let rejected = self.roster.rejects.len() as u64;
-        (self.roster.read, self.roster.read - rejected, rejected)
+    fn month_counts(&self, roster: &Roster) -> (u64, u64) {
+        let of_month = roster.rows.iter().filter(|paid| paid.month == self.month).count() as u64;
+        (of_month, roster.rows.len() as u64 - of_month)
     }
 }
 
@@ -352,9 +425,31 @@ pub(crate) struct VisitRow {
     findings: Vec<VisitFinding>,
 }
 
-/// What a worker found in one chunk.
+/// A household recorded by a worker, waiting to be compared.
+#[derive(Debug, Clone, Copy)]
+struct Waiting {
+    /// The end of its id in [`ReconcilePart::ids`] (it starts where the previous one ends).
+    id_end: usize,
+    /// The [`crate::hash::hash_bytes`] of its id.
+    hash: u64,
+    /// Its county.
+    county: u32,
+    /// Whether it is on the visit list.
+    on_list: bool,
+}
+
+/// What a worker found in one chunk: its households recorded ([`Reconcile::record`]), then,
+/// once the roster is read, compared ([`Reconcile::compare_if_ready`], or the writer).
 #[derive(Debug, Default)]
 pub(crate) struct ReconcilePart {
+    /// The recorded households' ids, one after another.
+    ids: Vec<u8>,
+    /// The recorded households not compared yet, in the chunk's order.
+    waiting: Vec<Waiting>,
+    /// Each recorded household's computed amount per program.
+    computed: Vec<Word>,
+    /// Whether the recorded households were compared.
+    compared: bool,
     /// `reconcile.csv` rows, in the households' order.
     csv: Vec<u8>,
     /// Roster households matched by an accepted household.
@@ -394,16 +489,61 @@ pub(crate) struct ReconcileTotals {
     cells: Vec<Cell>,
     /// `无此户` per program (no county).
     no_household: Vec<Cell>,
-    /// Roster households matched so far.
+    /// Roster households matched so far (sized once the roster is read).
     matched: Vec<bool>,
     visits: Vec<VisitRow>,
     /// `reconcile.csv` rows not yet written.
     pub csv: Vec<u8>,
+    /// Parts that arrived, in order, before the roster was read.
+    waiting: Vec<ReconcilePart>,
 }
 
 impl ReconcileTotals {
-    /// Adds one chunk's part (chunks in order).
-    pub(crate) fn add(&mut self, part: ReconcilePart) -> Result<(), RuntimeError> {
+    /// Adds one chunk's part (chunks in order). Before the roster is read the part waits;
+    /// once it is, the waiting parts are compared (on `pool`) and added first, in order.
+    pub(crate) fn add(
+        &mut self,
+        plan: &Reconcile,
+        part: ReconcilePart,
+        pool: &rayon::ThreadPool,
+    ) -> Result<(), RuntimeError> {
+        self.waiting.push(part);
+        match plan.roster_now() {
+            Some(roster) => self.settle(plan, roster, pool),
+            // The thread that read the roster reports why it failed.
+            None if plan.roster_failed() => Err(RuntimeError::internal("the roster could not be read")),
+            None => Ok(()),
+        }
+    }
+
+    /// Compares the waiting parts with `roster` (in parallel on `pool`) and adds them in order.
+    pub(crate) fn settle(
+        &mut self,
+        plan: &Reconcile,
+        roster: &Roster,
+        pool: &rayon::ThreadPool,
+    ) -> Result<(), RuntimeError> {
+        use rayon::prelude::*;
+        if self.matched.len() != roster.n_households() {
+            self.matched.resize(roster.n_households(), false);
+        }
+        let mut waiting = std::mem::take(&mut self.waiting);
+        if waiting.iter().filter(|part| !part.compared).nth(1).is_some() {
+            pool.install(|| {
+                waiting.par_iter_mut().filter(|part| !part.compared).try_for_each(|part| plan.compare(part, roster))
+            })?;
+        }
+        for mut part in waiting {
+            if !part.compared {
+                plan.compare(&mut part, roster)?;
+            }
+            self.merge(part)?;
+        }
+        Ok(())
+    }
+
+    /// Adds one compared part.
+    fn merge(&mut self, part: ReconcilePart) -> Result<(), RuntimeError> {
         let n_programs = self.n_programs;
         for (county, program, finding, amount) in part.findings {
             let index = (county as usize * n_programs + program as usize) * Finding::ALL.len() + finding.index();
@@ -412,9 +552,11 @@ impl ReconcileTotals {
             cell.add(amount);
         }
         for household in part.matched {
-            if let Some(flag) = self.matched.get_mut(household as usize) {
-                *flag = true;
-            }
+            let flag = self
+                .matched
+                .get_mut(household as usize)
+                .ok_or_else(|| RuntimeError::internal("a matched household the roster does not have"))?;
+            *flag = true;
         }
         self.visits.extend(part.visits);
         self.csv.extend_from_slice(&part.csv);

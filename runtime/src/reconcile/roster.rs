@@ -91,6 +91,11 @@ pub(crate) struct Roster {
     pub rejects: Vec<RosterReject>,
     /// Data rows read.
     pub read: u64,
+    /// Per household, where its rows of the compared month start in [`Roster::month_paid`]
+    /// (one more entry at the end); built by [`Roster::index_month`].
+    month_start: Vec<u32>,
+    /// The (program, amount) of each accepted row of the compared month, by household.
+    month_paid: Vec<(u16, Word)>,
 }
 
 impl Roster {
@@ -99,13 +104,12 @@ impl Roster {
     /// order, so the rejects and the first-seen rule for a repeated (household, program, month)
     /// are those of reading row by row.
     pub(crate) fn read(
-        path: &Path,
+        opened: RosterFile,
         programs: &[PaidProgram],
         typer: &FieldTyper<'_>,
         pool: &rayon::ThreadPool,
     ) -> Result<Roster, RuntimeError> {
-        let schema = roster_schema();
-        let opened = input::open(path, &schema).map_err(without_policy_span)?;
+        let RosterFile { schema, opened } = opened;
         let mut source = opened.source;
         let n_cells = if opened.layout == Layout::Cells { schema.columns.len() } else { 0 };
         let mut table = RawTable::new(n_cells);
@@ -173,6 +177,49 @@ impl Roster {
             at = household.next_same_hash;
         }
         None
+    }
+
+    /// Indexes the accepted rows of `month` by household, for [`Roster::month_rows`]: one
+    /// flat array, each household's rows together (in file order).
+    pub(crate) fn index_month(&mut self, month: Month) -> Result<(), RuntimeError> {
+        let too_many = || RuntimeError::internal("more than 4 billion roster rows");
+        let mut start = vec![0u32; self.households.len() + 1];
+        for row in self.rows.iter().filter(|row| row.month == month) {
+            let count =
+                start.get_mut(row.household as usize + 1).ok_or_else(|| RuntimeError::internal("a lost household"))?;
+            *count += 1;
+        }
+        for index in 1..start.len() {
+            let previous = start.get(index - 1).copied().unwrap_or(0);
+            if let Some(count) = start.get_mut(index) {
+                *count = count.checked_add(previous).ok_or_else(too_many)?;
+            }
+        }
+        let mut next = start.clone();
+        let mut paid = vec![(0u16, 0 as Word); start.last().copied().unwrap_or(0) as usize];
+        for row in self.rows.iter().filter(|row| row.month == month) {
+            let at = next.get_mut(row.household as usize).ok_or_else(|| RuntimeError::internal("a lost household"))?;
+            let slot = paid.get_mut(*at as usize).ok_or_else(|| RuntimeError::internal("a lost roster row"))?;
+            *slot = (row.program, row.amount);
+            *at += 1;
+        }
+        self.month_start = start;
+        self.month_paid = paid;
+        Ok(())
+    }
+
+    /// The (program, amount) of each accepted row of the compared month of `household`.
+    pub(crate) fn month_rows(&self, household: u32) -> impl Iterator<Item = (u16, Word)> + '_ {
+        let index = household as usize;
+        let start = self.month_start.get(index).copied().unwrap_or(0) as usize;
+        let end = self.month_start.get(index + 1).copied().unwrap_or(0) as usize;
+        self.month_paid.get(start..end).unwrap_or(&[]).iter().copied()
+    }
+
+    /// The roster's row counts: read, accepted, rejected.
+    pub(crate) fn counts(&self) -> (u64, u64, u64) {
+        let rejected = self.rejects.len() as u64;
+        (self.read, self.read - rejected, rejected)
     }
 
     /// The accepted rows of `household`, in file order.
@@ -268,6 +315,27 @@ impl Roster {
             previous.next = row_index;
         }
         Ok(())
+    }
+}
+
+/// A roster file opened and its header checked, its rows not read yet.
+pub(crate) struct RosterFile {
+    schema: EntitySchema,
+    opened: input::OpenedInput,
+}
+
+impl RosterFile {
+    /// Opens the roster at `path` and checks its header (every column present, none twice).
+    pub(crate) fn open(path: &Path) -> Result<RosterFile, RuntimeError> {
+        let schema = roster_schema();
+        let opened = input::open(path, &schema).map_err(without_policy_span)?;
+        Ok(RosterFile { schema, opened })
+    }
+}
+
+impl std::fmt::Debug for RosterFile {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.debug_struct("RosterFile").field("file_name", &self.opened.file_name).finish_non_exhaustive()
     }
 }
 
