@@ -86,7 +86,7 @@ pub(crate) struct Roster {
     pub rows: Vec<PaidRow>,
     households: Vec<PaidHousehold>,
     first_of_hash: HashMap<u64, u32, BuildIdentity>,
-    text: String,
+    text: Vec<u8>,
     /// Rejected rows in file order.
     pub rejects: Vec<RosterReject>,
     /// Data rows read.
@@ -138,14 +138,14 @@ impl Roster {
                 let CheckedPiece { ids, rows } = piece?;
                 for row in rows {
                     roster.read += 1;
-                    let household_id = ids.get(row.id.0..row.id.1).unwrap_or("");
+                    let household_id = ids.get(row.id.0..row.id.1).unwrap_or(b"");
                     match row.checked.and_then(|(program, month, amount)| {
                         roster.accept((household_id, row.hash), program, month, amount, row.line, programs)
                     }) {
                         Ok(()) => {}
                         Err((field, reason)) => roster.rejects.push(RosterReject {
                             line: row.line,
-                            household_id: household_id.to_string(),
+                            household_id: String::from_utf8_lossy(household_id).into_owned(),
                             field,
                             reason,
                         }),
@@ -157,8 +157,8 @@ impl Roster {
     }
 
     /// The household id `household` (an index of the roster's households).
-    pub(crate) fn household_id(&self, household: u32) -> &str {
-        self.households.get(household as usize).and_then(|paid| self.text.get(paid.id.0..paid.id.1)).unwrap_or("")
+    pub(crate) fn household_id(&self, household: u32) -> &[u8] {
+        self.households.get(household as usize).and_then(|paid| self.text.get(paid.id.0..paid.id.1)).unwrap_or(b"")
     }
 
     /// The number of households the roster names.
@@ -171,7 +171,7 @@ impl Roster {
         let mut at = *self.first_of_hash.get(&hash)?;
         while at != END {
             let household = self.households.get(at as usize)?;
-            if self.text.as_bytes().get(household.id.0..household.id.1) == Some(id) {
+            if self.text.get(household.id.0..household.id.1) == Some(id) {
                 return Some(at);
             }
             at = household.next_same_hash;
@@ -235,7 +235,7 @@ impl Roster {
         cells: &input::RowCells<'_>,
         programs: &[PaidProgram],
         typer: &FieldTyper<'_>,
-        (program, month): (Option<&str>, Option<&str>),
+        (program, month): (Option<&[u8]>, Option<&[u8]>),
     ) -> Result<(u16, Month, Word), (String, String)> {
         let bad = |column: &str, reason: String| (column.to_string(), format!("bad {column}: {reason}"));
         let id_column = schema.columns.first().ok_or_else(|| bad("household_id", "no column".into()))?;
@@ -245,13 +245,15 @@ impl Roster {
             Err(reason) => return Err(bad("household_id", reason)),
         }
         let Some(program) = program else { return Err(bad("program", "missing".into())) };
-        let Some(program_index) = programs.iter().position(|declared| declared.id == program) else {
+        let Some(program_index) = programs.iter().position(|declared| declared.id.as_bytes() == program) else {
             let ids: Vec<String> = programs.iter().map(|declared| format!("`{}`", declared.id)).collect();
+            let program = String::from_utf8_lossy(program);
             return Err(bad("program", format!("`{program}` is not a program of the policy ({})", ids.join(", "))));
         };
         let program_index = u16::try_from(program_index).map_err(|_| bad("program", "too many programs".into()))?;
         let Some(month_text) = month else { return Err(bad("month", "missing".into())) };
         let Some(month) = parse_month(month_text) else {
+            let month_text = String::from_utf8_lossy(month_text);
             return Err(bad("month", format!("`{month_text}` is not a month written YYYY-MM")));
         };
         let amount_column = schema.columns.get(3).ok_or_else(|| bad("amount", "no column".into()))?;
@@ -266,7 +268,7 @@ impl Roster {
     /// Adds an accepted row, or fails when its (household, program, month) was already paid.
     fn accept(
         &mut self,
-        (household_id, hash): (&str, u64),
+        (household_id, hash): (&[u8], u64),
         program: u16,
         month: Month,
         amount: Word,
@@ -274,12 +276,13 @@ impl Roster {
         programs: &[PaidProgram],
     ) -> Result<(), (String, String)> {
         let internal = |what: &str| (String::new(), format!("internal error: {what}; please report this"));
-        let household = match self.find(household_id.as_bytes(), hash) {
+        let household = match self.find(household_id, hash) {
             Some(household) => {
                 if let Some(earlier) = self.rows_of(household).find(|row| row.program == program && row.month == month)
                 {
                     let earlier_line = earlier.line;
                     let program_id = programs.get(program as usize).map_or("", |declared| declared.id.as_str());
+                    let household_id = String::from_utf8_lossy(household_id);
                     return Err((
                         "household_id".to_string(),
                         format!(
@@ -294,7 +297,7 @@ impl Roster {
                 let index =
                     u32::try_from(self.households.len()).map_err(|_| internal("more than 4 billion households"))?;
                 let start = self.text.len();
-                self.text.push_str(household_id);
+                self.text.extend_from_slice(household_id);
                 let next_same_hash = self.first_of_hash.insert(hash, index).unwrap_or(END);
                 self.households.push(PaidHousehold {
                     id: (start, self.text.len()),
@@ -363,31 +366,36 @@ struct CheckedRow {
 /// The checked rows of a piece of a block, in file order, their household ids in one buffer.
 #[derive(Default)]
 struct CheckedPiece {
-    ids: String,
+    ids: Vec<u8>,
     rows: Vec<CheckedRow>,
 }
 
 impl Reading<'_, '_> {
     /// Checks rows `rows` of `table`; fails on a cell that is not UTF-8.
     fn check_piece(&self, table: &RawTable, rows: std::ops::Range<usize>) -> Result<CheckedPiece, RuntimeError> {
-        let mut piece = CheckedPiece { ids: String::new(), rows: Vec::with_capacity(rows.len()) };
+        let mut piece = CheckedPiece { ids: Vec::new(), rows: Vec::with_capacity(rows.len()) };
         let mut splitter = Splitter::default();
         for index in rows {
             let line = table.line(index)?;
             let cells = self.layout.cells(table, index, &mut splitter);
-            let mut texts: [Option<&str>; 4] = [None; 4];
-            for (column, slot) in texts.iter_mut().enumerate() {
-                if let Cell::Text(bytes) = cells.get(column) {
-                    let text = std::str::from_utf8(bytes).map_err(|_| RuntimeError::NotUtf8 {
-                        file: self.file_name.to_string(),
-                        line,
-                        place: format!("column `{}`", ROSTER_COLUMNS.get(column).copied().unwrap_or("")),
-                    })?;
-                    *slot = Some(text);
+            // A row of ASCII bytes holds only UTF-8 cells; any other row is checked cell by cell.
+            if !cells.base.is_ascii() {
+                for column in 0..ROSTER_COLUMNS.len() {
+                    if let Cell::Text(bytes) = cells.get(column) {
+                        std::str::from_utf8(bytes).map_err(|_| RuntimeError::NotUtf8 {
+                            file: self.file_name.to_string(),
+                            line,
+                            place: format!("column `{}`", ROSTER_COLUMNS.get(column).copied().unwrap_or("")),
+                        })?;
+                    }
                 }
             }
-            let [household_id, program, month, _] = texts;
-            let household_id = household_id.unwrap_or("");
+            let text = |column: usize| match cells.get(column) {
+                Cell::Text(bytes) => Some(bytes),
+                Cell::Missing | Cell::NotScalar => None,
+            };
+            let (program, month) = (text(1), text(2));
+            let household_id = text(0).unwrap_or(b"");
             let checked = match (table.row_problem(index), cells.width_mismatch) {
                 (Some(problem), _) => Err((String::new(), problem.to_string())),
                 (None, Some((width, expected))) => {
@@ -396,13 +404,8 @@ impl Reading<'_, '_> {
                 (None, None) => Roster::check_row(self.schema, &cells, self.programs, self.typer, (program, month)),
             };
             let start = piece.ids.len();
-            piece.ids.push_str(household_id);
-            piece.rows.push(CheckedRow {
-                line,
-                id: (start, piece.ids.len()),
-                hash: hash_bytes(household_id.as_bytes()),
-                checked,
-            });
+            piece.ids.extend_from_slice(household_id);
+            piece.rows.push(CheckedRow { line, id: (start, piece.ids.len()), hash: hash_bytes(household_id), checked });
         }
         Ok(piece)
     }
@@ -445,8 +448,8 @@ fn without_policy_span(error: RuntimeError) -> RuntimeError {
 }
 
 /// Reads exactly `YYYY-MM` (year from 0001, month 01 to 12).
-pub(crate) fn parse_month(text: &str) -> Option<Month> {
-    let &[y1, y2, y3, y4, b'-', m1, m2] = text.as_bytes() else { return None };
+pub(crate) fn parse_month(text: &[u8]) -> Option<Month> {
+    let &[y1, y2, y3, y4, b'-', m1, m2] = text else { return None };
     let digit = |byte: u8| byte.is_ascii_digit().then_some(u32::from(byte - b'0'));
     let year = digit(y1)? * 1000 + digit(y2)? * 100 + digit(y3)? * 10 + digit(y4)?;
     let month = digit(m1)? * 10 + digit(m2)?;
