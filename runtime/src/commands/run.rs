@@ -45,7 +45,8 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
 }
 
 /// [`run`], comparing each accepted household with `roster` when it is given (`pol reconcile`):
-/// the roster is read and validated before the households, and the run also writes
+/// the roster's header is checked first, its rows are read and validated while the households
+/// are (its errors come before the pass's), and the run also writes
 /// `reconcile.csv` and `reconcile_summary.md`/`.json`, and prints the roster's counts.
 pub(crate) fn run_with_roster(
     command: &RunCommand,

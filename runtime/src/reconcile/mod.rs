@@ -3,20 +3,24 @@
 //!
 //! # Design
 //!
-//! The roster is read and validated first ([`roster`]): every row, whatever its month, is
-//! checked (program declared, month `YYYY-MM`, amount in the money pattern, no second row for
-//! one household, program and month); the accepted rows are indexed by household. Then the
-//! households go through the same pipeline as `pol run` (one pass, the same outputs), with
-//! this module's [`Reconcile`] in the run options: the worker that evaluates a chunk compares
-//! each accepted household with its roster rows of the as-of month ([`Reconcile::compare`],
-//! amounts from the engine's result columns added with `arith`), and hands the writer a
-//! [`ReconcilePart`] (`reconcile.csv` rows, findings, visit-list rows); the writer appends
-//! them in chunk order, so `reconcile.csv` follows the households' input order whatever the
-//! threads. At the end the roster rows of the month whose household was not accepted are
-//! written as `无此户` in roster order, and the summary is rendered ([`summary`]).
+//! The roster's header is checked first; its rows are read and validated ([`roster`]) on a
+//! thread of their own while the households go through the same pipeline as `pol run` (one
+//! pass, the same outputs): every row, whatever its month, is checked (program declared, month
+//! `YYYY-MM`, amount in the money pattern, no second row for one household, program and month),
+//! the accepted rows are indexed by household. The worker that evaluates a chunk records each
+//! accepted household's program amounts from the engine's result columns, added with `arith`
+//! ([`Reconcile::record`]), and compares them with the household's roster rows of the as-of
+//! month if the roster is read by then ([`Reconcile::compare_if_ready`]); the writer takes the
+//! chunks' [`ReconcilePart`]s (`reconcile.csv` rows, findings, visit-list rows) in chunk order,
+//! and those that came before the roster wait until it is read, then are compared on the pool
+//! ([`ReconcileTotals::settle`]), so `reconcile.csv` follows the households' input order
+//! whatever the threads and whenever the roster arrives. At the end the roster rows of the month
+//! whose household was not accepted are written as `无此户` in roster order, and the summary is
+//! rendered ([`summary`]). An error reading the roster is reported before any error of the pass.
 //!
-//! Memory: the roster index (about 100 bytes a row, measured) and, per finding on the visit list, one
-//! entry; no household is held after its chunk is written.
+//! Memory: the roster index (about 100 bytes a row, measured), the households of chunks that
+//! wait for the roster (about 80 bytes each: id, hash, county and one amount per program) and,
+//! per finding on the visit list, one entry; no household is held after its chunk is written.
 //!
 //! Findings, with `c` the computed amount (a negative one counts as 0) and `p` the paid one:
 //! `c > 0` and no `p` or `p = 0` → 漏保; `c = 0` and `p > 0` → 错保; `0 < p < c` → 少发;

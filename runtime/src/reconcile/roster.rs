@@ -10,7 +10,7 @@
 use crate::error::RuntimeError;
 use crate::fields::{FieldTyper, Typed};
 use crate::hash::{BuildIdentity, hash_bytes};
-use crate::input::{self, Cell, Layout, RawTable, Splitter};
+use crate::input::{self, Cell, CellSpan, Layout, RawTable, Splitter};
 use pol_compiler::date;
 use pol_compiler::tir::{Column, ColumnTy, EntitySchema, PaidProgram, Ty, Word};
 use pol_grammar::Span;
@@ -114,8 +114,17 @@ impl Roster {
         let n_cells = if opened.layout == Layout::Cells { schema.columns.len() } else { 0 };
         let mut table = RawTable::new(n_cells);
         let mut roster = Roster { file_name: opened.file_name.clone(), ..Roster::default() };
-        let reading =
-            Reading { schema: &schema, layout: &opened.layout, file_name: &opened.file_name, programs, typer };
+        // The usual CSV roster: exactly the four columns, in order.
+        let plain_csv = matches!(&opened.layout, Layout::Csv { positions, header, absent }
+            if positions.as_slice() == [0, 1, 2, 3] && header.len() == ROSTER_COLUMNS.len() && absent.is_empty());
+        let reading = Reading {
+            schema: &schema,
+            layout: &opened.layout,
+            plain_csv,
+            file_name: &opened.file_name,
+            programs,
+            typer,
+        };
         let mut pieces: Vec<Result<CheckedPiece, RuntimeError>> = Vec::new();
         let mut more = true;
         while more {
@@ -346,6 +355,9 @@ impl std::fmt::Debug for RosterFile {
 struct Reading<'r, 't> {
     schema: &'r EntitySchema,
     layout: &'r Layout,
+    /// A CSV file whose header is exactly the four columns in order: a row without quotes
+    /// and with three commas is split here ([`Reading::plain_cells`]) rather than by `layout`.
+    plain_csv: bool,
     file_name: &'r str,
     programs: &'r [PaidProgram],
     typer: &'r FieldTyper<'t>,
@@ -371,13 +383,42 @@ struct CheckedPiece {
 }
 
 impl Reading<'_, '_> {
+    /// The cells of row `index` of a plain CSV roster when it has no quote and exactly four
+    /// fields (what [`Layout::cells`] would give, without its buffers); `None` otherwise.
+    fn plain_cells<'a>(
+        &self,
+        table: &'a RawTable,
+        index: usize,
+        spans: &'a mut [CellSpan; ROSTER_COLUMNS.len()],
+    ) -> Option<input::RowCells<'a>> {
+        if !self.plain_csv || table.row_quoted(index) {
+            return None;
+        }
+        let row = table.row_bytes(index);
+        let (mut field, mut start) = (0usize, 0usize);
+        input::csv::for_each_comma(row, |comma| {
+            if let Some(span) = spans.get_mut(field) {
+                *span = CellSpan::text(start, comma);
+            }
+            field += 1;
+            start = comma + 1;
+        });
+        let last = spans.get_mut(field)?;
+        *last = CellSpan::text(start, row.len());
+        (field + 1 == ROSTER_COLUMNS.len()).then_some(input::RowCells { base: row, cells: spans, width_mismatch: None })
+    }
+
     /// Checks rows `rows` of `table`; fails on a cell that is not UTF-8.
     fn check_piece(&self, table: &RawTable, rows: std::ops::Range<usize>) -> Result<CheckedPiece, RuntimeError> {
         let mut piece = CheckedPiece { ids: Vec::new(), rows: Vec::with_capacity(rows.len()) };
         let mut splitter = Splitter::default();
+        let mut spans = [CellSpan::MISSING; ROSTER_COLUMNS.len()];
         for index in rows {
             let line = table.line(index)?;
-            let cells = self.layout.cells(table, index, &mut splitter);
+            let cells = match self.plain_cells(table, index, &mut spans) {
+                Some(cells) => cells,
+                None => self.layout.cells(table, index, &mut splitter),
+            };
             // A row of ASCII bytes holds only UTF-8 cells; any other row is checked cell by cell.
             if !cells.base.is_ascii() {
                 for column in 0..ROSTER_COLUMNS.len() {
