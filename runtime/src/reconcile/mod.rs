@@ -295,6 +295,9 @@ impl Reconcile {
         let ids = std::mem::take(&mut part.ids);
         let computed = std::mem::take(&mut part.computed);
         let mut id_start = 0;
+        // Households are usually listed in the roster's order: the one after the last match
+        // is tried first.
+        let mut hint = 0u32;
         for (index, household) in waiting.iter().enumerate() {
             let id =
                 ids.get(id_start..household.id_end).ok_or_else(|| RuntimeError::internal("a lost household id"))?;
@@ -303,7 +306,8 @@ impl Reconcile {
                 .get(index * n_programs..(index + 1) * n_programs)
                 .ok_or_else(|| RuntimeError::internal("a household's computed amounts are missing"))?;
             part.paid.iter_mut().for_each(|paid| *paid = None);
-            if let Some(found) = roster.find(id, household.hash) {
+            if let Some(found) = roster.find_from(id, household.hash, hint) {
+                hint = found.saturating_add(1);
                 part.matched.push(found);
                 for (program, amount) in roster.month_rows(found) {
                     if let Some(slot) = part.paid.get_mut(program as usize) {
