@@ -5,6 +5,8 @@
 //!   out in full here, in CSV and in JSON lines;
 //! - bad roster rows, each rejected with its reason (snapshot);
 //! - a policy without programs (snapshot);
+//! - a roster not UTF-8 far into the file (read while the households are): the error, and the
+//!   outputs as they were;
 //! - generated data: a roster made from `pol run`'s own `household_results.csv`, with known
 //!   errors injected (rows dropped, paid less, paid more, zeroed, unknown households, other
 //!   months, a duplicate), must give exactly those findings, and the summary's totals must be
@@ -318,6 +320,48 @@ fn a_roster_missing_a_column_stops_before_any_output() {
         "primary": true,
     });
     assert_eq!(value["labels"], serde_json::json!([label]), "{}", run_json.stderr);
+}
+
+/// The roster is read while the households are: a roster that turns out not to be UTF-8 far
+/// into the file still stops the run with that error, and writes nothing: no output directory
+/// when there was none, the previous outputs untouched when there were some.
+#[test]
+fn a_roster_not_utf8_halfway_stops_the_run_and_leaves_the_outputs_as_they_were() {
+    let tmp = shaanxi_copy("reconcile_not_utf8");
+    write_hand_households(tmp.path());
+    std::fs::write(tmp.path().join("roster.csv"), HAND_ROSTER).unwrap();
+    let args = reconcile_args("roster.csv", "out");
+    let first = pol(tmp.path(), &args);
+    assert_eq!(first.code, 0, "{}", first.render(&args));
+    let before: BTreeMap<String, String> = std::fs::read_dir(tmp.path().join("out"))
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            (path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    let mut bad = b"household_id,program,month,amount\n".to_vec();
+    for row in 0..40_000 {
+        bad.extend_from_slice(format!("X{row},dibao,2019-06,1.00\n").as_bytes());
+    }
+    bad.extend_from_slice(b"X-bad,dibao,2019-06,1.0\xff\n");
+    std::fs::write(tmp.path().join("bad.csv"), bad).unwrap();
+    for out in ["out", "fresh"] {
+        let args = reconcile_args("bad.csv", out);
+        let run = pol(tmp.path(), &args);
+        assert_eq!(run.code, 1, "{}", run.render(&args));
+        assert!(run.stderr.contains("`bad.csv` is not UTF-8: line 40002, column `amount`"), "{}", run.render(&args));
+        assert!(run.stdout.is_empty(), "{}", run.render(&args));
+    }
+    assert!(!tmp.path().join("fresh").exists(), "no output directory is made");
+    let after: BTreeMap<String, String> = std::fs::read_dir(tmp.path().join("out"))
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            (path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read_to_string(&path).unwrap())
+        })
+        .collect();
+    assert_eq!(before, after, "the previous outputs are untouched");
 }
 
 // ------------------------------------------------------------------------------ generated data

@@ -45,7 +45,8 @@ pub fn run(command: &RunCommand, format: ErrorFormat, out: &mut dyn Write, err: 
 }
 
 /// [`run`], comparing each accepted household with `roster` when it is given (`pol reconcile`):
-/// the roster is read and validated before the households, and the run also writes
+/// the roster's header is checked first, its rows are read and validated while the households
+/// are (its errors come before the pass's), and the run also writes
 /// `reconcile.csv` and `reconcile_summary.md`/`.json`, and prints the roster's counts.
 pub(crate) fn run_with_roster(
     command: &RunCommand,
@@ -78,39 +79,60 @@ pub(crate) fn run_with_roster(
     // was; the roster is then checked on one thread.
     let roster_threads = options.worker_threads().unwrap_or(1);
     let engine_choice = if command.engine == EngineChoice::Both { EngineChoice::Jit } else { command.engine };
-    // The roster is read while the engine is compiled; its errors come first.
-    let (program, jurisdictions, policy_sources) = (&policy.program, &policy.jurisdictions, &sources);
-    let (reconcile, engines) = std::thread::scope(|scope| {
-        let reading = roster.map(|roster| {
-            scope.spawn(move || {
-                let policy = (command.policy.as_path(), policy_sources);
-                Reconcile::read(policy, roster, program, jurisdictions, (command.as_of, roster_threads))
-            })
-        });
-        let engines = make_engines(program, engine_choice, EngineUse::Outputs);
-        let reconcile = reading
-            .map(|handle| handle.join().unwrap_or_else(|_| Err(RuntimeError::internal("the roster's reader stopped"))));
-        (reconcile, engines)
-    });
-    let reconcile = match reconcile {
+    let (program, jurisdictions) = (&policy.program, &policy.jurisdictions);
+    let reconcile = match roster
+        .map(|_| Reconcile::new((command.policy.as_path(), &sources), program, jurisdictions, command.as_of))
+    {
         Some(Ok(reconcile)) => Some(reconcile),
-        Some(Err(error)) => {
-            let status = if error.is_policy_or_data_error() { Status::Failure } else { Status::Error };
-            super::render::print_diagnostic(err, format, &sources, error.into_diagnostic());
-            return status;
-        }
+        Some(Err(error)) => return report_roster_error(err, format, &sources, error),
         None => None,
     };
-    let engine = match engines {
-        Ok(mut engines) if !engines.is_empty() => engines.remove(0),
-        Ok(_) => return Status::Error,
-        Err(report) => {
+    // The roster's header is checked before anything is written.
+    let roster_file = match roster.map(Reconcile::open_roster).transpose() {
+        Ok(file) => file,
+        Err(error) => return report_roster_error(err, format, &sources, error),
+    };
+    let out_existed = command.out.exists();
+    options.reconcile = reconcile.as_ref();
+    // The roster is read on its own thread while the engine is compiled and the households
+    // are read and evaluated: the workers compare a chunk once the roster is read, and the
+    // writer compares the chunks that came before. The roster's errors come first.
+    let (roster_read, finished) = std::thread::scope(|scope| {
+        let reading = match (roster_file, reconcile.as_ref()) {
+            (Some(file), Some(reconcile)) => {
+                Some(scope.spawn(move || reconcile.read_roster(file, program, jurisdictions, roster_threads)))
+            }
+            _ => None,
+        };
+        let finished = match make_engines(program, engine_choice, EngineUse::Outputs) {
+            Ok(mut engines) if !engines.is_empty() => {
+                let engine = engines.remove(0);
+                Ok(crate::pipeline::run(program, &counties, jurisdictions, &options, engine.as_ref()))
+            }
+            Ok(_) => Err(None),
+            Err(report) => Err(Some(report)),
+        };
+        let roster_read = reading
+            .map(|handle| handle.join().unwrap_or_else(|_| Err(RuntimeError::internal("the roster's reader stopped"))));
+        (roster_read, finished)
+    });
+    if let Some(Err(error)) = roster_read {
+        // The pass stopped and removed what it staged; an output directory it made is left
+        // empty, and is removed (a directory that held anything is kept).
+        if !out_existed {
+            let _ = std::fs::remove_dir(&command.out);
+        }
+        return report_roster_error(err, format, &sources, error);
+    }
+    let finished = match finished {
+        Ok(finished) => finished,
+        Err(None) => return Status::Error,
+        Err(Some(report)) => {
             super::render::print_report(err, format, report);
             return Status::Error;
         }
     };
-    options.reconcile = reconcile.as_ref();
-    match crate::pipeline::run(&policy.program, &counties, &policy.jurisdictions, &options, engine.as_ref()) {
+    match finished {
         Ok(summary) => {
             for (name, counts) in
                 [("households", summary.households), ("persons", summary.persons), ("cases", summary.cases)]
@@ -129,12 +151,28 @@ pub(crate) fn run_with_roster(
             }
             Status::Success
         }
-        Err(error) => {
-            let status = if error.is_policy_or_data_error() { Status::Failure } else { Status::Error };
-            super::render::print_report(err, format, miette::Report::new(error));
-            status
-        }
+        Err(error) => report_error(err, format, error),
     }
+}
+
+/// Prints `error`; a policy or data error is a failure, anything else an error.
+fn report_error(err: &mut dyn Write, format: ErrorFormat, error: RuntimeError) -> Status {
+    let status = if error.is_policy_or_data_error() { Status::Failure } else { Status::Error };
+    super::render::print_report(err, format, miette::Report::new(error));
+    status
+}
+
+/// Prints a roster's or the programs' `error` through the policy's sources (a missing program
+/// points into a `.pol` file, a roster's header is shown); a policy or data error is a failure.
+fn report_roster_error(
+    err: &mut dyn Write,
+    format: ErrorFormat,
+    sources: &pol_compiler::diagnostic::Sources,
+    error: RuntimeError,
+) -> Status {
+    let status = if error.is_policy_or_data_error() { Status::Failure } else { Status::Error };
+    super::render::print_diagnostic(err, format, sources, error.into_diagnostic());
+    status
 }
 
 /// The policy's name for `report.html`: its directory's name (`policies/shaanxi` → `shaanxi`).

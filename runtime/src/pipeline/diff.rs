@@ -406,8 +406,8 @@ fn diff_pass(
     let mut impact = ImpactAcc::new(sides.plan, shared.n_counties);
     let threads = reform.pool.current_num_threads();
     let outcome = pipeline(reform.pool, threads + 2, &mut reader, &|chunk| process(&shared, chunk), &mut |output| {
-        base_writer.write_chunk(output.base)?;
-        reform_writer.write_chunk(output.reform)?;
+        base_writer.write_chunk(output.base, base)?;
+        reform_writer.write_chunk(output.reform, reform)?;
         changes.write_all(&output.changes).map_err(|error| RuntimeError::write(&changes_path, &error))?;
         impact.merge(&output.impact);
         Ok(())

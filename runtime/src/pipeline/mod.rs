@@ -288,7 +288,7 @@ fn run_pass(
     // alternated rounds: 7.0-8.2 s with `threads + 2` against 7.7-8.7 s, for 5 MiB more).
     let outcome =
         pipeline(context.pool, threads + 2, &mut reader, &|chunk| worker::process(&shared, chunk), &mut |output| {
-            writer.write_chunk(output)
+            writer.write_chunk(output, context)
         });
     progress.finish_and_clear();
     let read_time = reader.read_time();

@@ -512,7 +512,7 @@ fn emit(
                 .and_then(|column| batch.households.get(column, row))
                 .and_then(|word| usize::try_from(word).ok())
                 .ok_or_else(|| RuntimeError::internal("an accepted household has no county"))?;
-            plan.compare(part, (key, chunk.household_keys.hash(index)), county, &result.household, row)?;
+            plan.record(part, (key, chunk.household_keys.hash(index)), county, &result.household, row)?;
         }
     }
     let mut person_counts = RowCounts { read: chunk.persons.len() as u64, ..RowCounts::default() };
@@ -570,6 +570,9 @@ fn emit(
             };
             case_decisions.push((case, CaseDecision::Rejected { field, reason }));
         }
+    }
+    if let Some((plan, part)) = reconcile.as_mut() {
+        plan.compare_if_ready(part)?;
     }
     let mut tables = Vec::with_capacity(parts.len());
     for (part, plan) in parts.into_iter().zip(shared.tables) {

@@ -78,7 +78,7 @@ impl Writer {
     }
 
     /// Appends one chunk's results (chunks arrive in order).
-    pub(crate) fn write_chunk(&mut self, output: ChunkOutput) -> Result<(), RuntimeError> {
+    pub(crate) fn write_chunk(&mut self, output: ChunkOutput, context: &PassContext<'_>) -> Result<(), RuntimeError> {
         let started = Instant::now();
         let ChunkOutput {
             households,
@@ -110,8 +110,10 @@ impl Writer {
         if let (Some(total), Some(part)) = (self.report.as_mut(), report.as_ref()) {
             total.merge(part);
         }
-        if let (Some((totals, file, path)), Some(part)) = (self.reconcile.as_mut(), reconcile) {
-            totals.add(part)?;
+        if let (Some(plan), Some((totals, file, path)), Some(part)) =
+            (context.options.reconcile, self.reconcile.as_mut(), reconcile)
+        {
+            totals.add(plan, part, context.pool)?;
             file.write_all(&totals.csv).map_err(|error| RuntimeError::write(path, &error))?;
             totals.csv.clear();
         }
@@ -133,12 +135,56 @@ impl Writer {
         tables: &[TablePlan],
         context: &PassContext<'_>,
     ) -> Result<RowCounts, RuntimeError> {
+        for (sink, plan) in std::mem::take(&mut self.sinks).into_iter().zip(tables) {
+            sink.finish(plan)?;
+        }
+        let households = Counts {
+            read: self.households.read,
+            accepted: self.households.accepted,
+            rejected: self.households.rejected,
+        };
+        // The run's report and `pol reconcile`'s comparison (which waits for the roster if it
+        // is still being read) are made at once, on the pool.
+        let reconcile = self.reconcile.take();
+        let report = self.report.as_ref();
+        let (rendered, compared) = context.pool.install(|| {
+            rayon::join(
+                || {
+                    let (Some(plan), Some(total)) = (context.report, report) else { return Ok(None) };
+                    crate::report::render(
+                        plan,
+                        total,
+                        context.program,
+                        context.jurisdictions,
+                        context.counties,
+                        context.options.as_of,
+                    )
+                    .map(Some)
+                },
+                || {
+                    let (Some(plan), Some((mut totals, mut file, path))) = (context.options.reconcile, reconcile)
+                    else {
+                        return Ok(None);
+                    };
+                    let roster = plan.wait_roster()?;
+                    totals.settle(plan, roster, context.pool)?;
+                    file.write_all(&totals.csv).map_err(|error| RuntimeError::write(&path, &error))?;
+                    totals.csv.clear();
+                    let rows = plan.unmatched_rows(roster, &mut totals);
+                    file.write_all(&rows).map_err(|error| RuntimeError::write(&path, &error))?;
+                    file.flush().map_err(|error| RuntimeError::write(&path, &error))?;
+                    let summary = ReconcileSummary::new(plan, roster, &totals, households, context.options.as_of);
+                    Ok::<_, RuntimeError>(Some((roster, summary)))
+                },
+            )
+        });
+        let (rendered, compared) = (rendered?, compared?);
         let mut roster_rejects = Vec::new();
-        if let Some(plan) = context.options.reconcile {
-            for reject in plan.rejects() {
+        if let Some((roster, _)) = &compared {
+            for reject in &roster.rejects {
                 write_reject(
                     &mut roster_rejects,
-                    plan.file_name(),
+                    &roster.file_name,
                     reject.line,
                     &reject.household_id,
                     &reject.field,
@@ -147,20 +193,9 @@ impl Writer {
             }
         }
         let cases = self.rejects.finish(context.program, context.cases, &self.case_decisions, &roster_rejects)?;
-        for (sink, plan) in std::mem::take(&mut self.sinks).into_iter().zip(tables) {
-            sink.finish(plan)?;
-        }
         // report.html: the run's figures, and with a roster the findings on the same page.
         let mut run_page = None;
-        if let (Some(plan), Some(total)) = (context.report, self.report.as_ref()) {
-            let rendered = crate::report::render(
-                plan,
-                total,
-                context.program,
-                context.jurisdictions,
-                context.counties,
-                context.options.as_of,
-            )?;
+        if let Some(rendered) = rendered {
             let mut figures = rendered.html;
             figures.policy.clone_from(&context.options.policy_name);
             let mut inputs = vec![("住户", self.households), ("人员", self.persons)];
@@ -182,31 +217,29 @@ impl Writer {
             }
             run_page = Some(figures);
         }
-        if let (Some(plan), Some((mut totals, mut file, path))) = (context.options.reconcile, self.reconcile.take()) {
-            let rows = plan.unmatched_rows(&mut totals);
-            file.write_all(&rows).map_err(|error| RuntimeError::write(&path, &error))?;
-            file.flush().map_err(|error| RuntimeError::write(&path, &error))?;
-            let households = Counts {
-                read: self.households.read,
-                accepted: self.households.accepted,
-                rejected: self.households.rejected,
-            };
-            let summary = ReconcileSummary::new(plan, &totals, households, context.options.as_of);
-            for (name, text) in
-                [("reconcile_summary.md", summary.to_markdown()), ("reconcile_summary.json", summary.to_json()?)]
-            {
+        let summary = compared.map(|(_, summary)| summary);
+        // The summary's Markdown and JSON and the page are rendered at once, on the pool.
+        let policy = context.options.policy_name.as_deref();
+        let (texts, html) = context.pool.install(|| {
+            rayon::join(
+                || summary.as_ref().map(|summary| rayon::join(|| summary.to_markdown(), || summary.to_json())),
+                || match (&run_page, &summary) {
+                    (Some(run), Some(summary)) => {
+                        Some(render_run_and_reconcile_page(run, &from_summary(summary, policy)))
+                    }
+                    (Some(run), None) => Some(render_run_page(run)),
+                    (None, Some(summary)) => Some(render_reconcile_page(&from_summary(summary, policy))),
+                    (None, None) => None,
+                },
+            )
+        });
+        if let Some((markdown, json)) = texts {
+            for (name, text) in [("reconcile_summary.md", markdown), ("reconcile_summary.json", json?)] {
                 let path = staging.file(name);
                 std::fs::write(&path, text).map_err(|error| RuntimeError::write(&path, &error))?;
             }
-            self.reconcile_summary = Some(summary);
         }
-        let policy = context.options.policy_name.as_deref();
-        let html = match (&run_page, &self.reconcile_summary) {
-            (Some(run), Some(summary)) => Some(render_run_and_reconcile_page(run, &from_summary(summary, policy))),
-            (Some(run), None) => Some(render_run_page(run)),
-            (None, Some(summary)) => Some(render_reconcile_page(&from_summary(summary, policy))),
-            (None, None) => None,
-        };
+        self.reconcile_summary = summary;
         if let Some(html) = html {
             let path = staging.file("report.html");
             std::fs::write(&path, html).map_err(|error| RuntimeError::write(&path, &error))?;

@@ -4,6 +4,7 @@
 //!
 //! Amounts are strings of yuan with two decimals (`"612.50"`), exact; counts are numbers.
 
+use super::roster::Roster;
 use super::{Finding, Reconcile, ReconcileTotals, VisitRow};
 use crate::error::RuntimeError;
 use crate::format;
@@ -134,13 +135,14 @@ impl ReconcileSummary {
     /// The summary of a finished comparison (after [`Reconcile::unmatched_rows`]).
     pub(crate) fn new(
         plan: &Reconcile,
+        roster: &Roster,
         totals: &ReconcileTotals,
         households: Counts,
         as_of: pol_compiler::tir::Word,
     ) -> ReconcileSummary {
         let n_programs = plan.programs.len();
-        let (read, accepted, rejected) = plan.roster_counts();
-        let (compared, other_months) = plan.month_counts();
+        let (read, accepted, rejected) = roster.counts();
+        let (compared, other_months) = plan.month_counts(roster);
         let group = |code: String, name: String, members: &[usize], with_no_household: bool| {
             let programs = plan
                 .programs
@@ -181,7 +183,7 @@ impl ReconcileSummary {
         ReconcileSummary {
             as_of: pol_compiler::date::format_iso(as_of),
             month: plan.month_text(),
-            roster_file: plan.file_name().to_string(),
+            roster_file: roster.file_name.clone(),
             households,
             roster: RosterCounts { read, accepted, rejected, compared, other_months },
             programs: plan
