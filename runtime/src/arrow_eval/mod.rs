@@ -167,18 +167,7 @@ impl Evaluator {
         persons: &RecordBatch,
         cases: Option<&RecordBatch>,
     ) -> Result<Evaluated, RuntimeError> {
-        let [household_file, person_file, case_file] = &self.file_names;
-        let program = &self.program;
-        let input = MemoryInput {
-            households: flat_rows(households, household_file, &program.household, Floats::ShortestText)?,
-            persons: flat_rows(persons, person_file, &program.person, Floats::ShortestText)?,
-            person_offsets: None,
-            cases: cases
-                .map(|cases| flat_rows(cases, case_file, &program.case, Floats::ShortestText))
-                .transpose()?
-                .map(|rows| rows.to_raw_table(2)),
-            file_names: self.file_names.clone(),
-        };
+        let input = grouped_input(&self.program, households, persons, cases, &self.file_names)?;
         self.evaluate(&input)
     }
 
@@ -208,6 +197,38 @@ impl Named<'_> {
         let input = nested_input(&self.evaluator.program, households, &self.file_names)?;
         self.evaluator.evaluate(&input)
     }
+
+    /// [`Evaluator::evaluate_grouped`] with these names.
+    pub fn evaluate_grouped(
+        &self,
+        households: &RecordBatch,
+        persons: &RecordBatch,
+        cases: Option<&RecordBatch>,
+    ) -> Result<Evaluated, RuntimeError> {
+        let input = grouped_input(&self.evaluator.program, households, persons, cases, &self.file_names)?;
+        self.evaluator.evaluate(&input)
+    }
+}
+
+/// The rows of flat batches.
+fn grouped_input(
+    program: &Program,
+    households: &RecordBatch,
+    persons: &RecordBatch,
+    cases: Option<&RecordBatch>,
+    file_names: &[String; 3],
+) -> Result<MemoryInput, RuntimeError> {
+    let [household_file, person_file, case_file] = file_names;
+    Ok(MemoryInput {
+        households: flat_rows(households, household_file, &program.household, Floats::ShortestText)?,
+        persons: flat_rows(persons, person_file, &program.person, Floats::ShortestText)?,
+        person_offsets: None,
+        cases: cases
+            .map(|cases| flat_rows(cases, case_file, &program.case, Floats::ShortestText))
+            .transpose()?
+            .map(|rows| rows.to_raw_table(2)),
+        file_names: file_names.clone(),
+    })
 }
 
 /// The rows of a nested household batch.

@@ -14,7 +14,7 @@
 //! | money | `decimal128` scale ≤ 2 | ≥ 0 and × 10^(2−scale) within 64 bits (its text has at most two decimals) |
 //! | `ratio` | any integer, `decimal128` scale ≤ 9 | ≥ 0 and × 10^(9−scale) within 64 bits |
 //! | `bool` | `boolean` | always |
-//! | `date` | `date32` | years 0000–9999 (its text is then `YYYY-MM-DD`) |
+//! | `date` | `date32` | years 0001–9999 (its text is then a real day `YYYY-MM-DD`) |
 //! | any | strings | the string itself is the text: typed by [`FieldTyper::word`] where it lies |
 //!
 //! Every other pairing (a `decimal128` of scale 3 for money, a `float64`, an integer for an
@@ -284,9 +284,10 @@ fn texts_push(texts: &mut TextSink<'_>, text: &[u8]) -> Word {
     texts.push(std::str::from_utf8(text).unwrap_or(""))
 }
 
-/// The days of 0000-01-01 and 9999-12-31: a `date32` between them is written `YYYY-MM-DD`.
+/// The days of 0001-01-01 and 9999-12-31: a `date32` between them is written `YYYY-MM-DD` and
+/// read back as itself (the days the compiler's dates cover, `date::from_ymd`).
 fn day_range() -> (Word, Word) {
-    (date::from_ymd(0, 1, 1).unwrap_or(Word::MAX), date::from_ymd(9999, 12, 31).unwrap_or(Word::MIN))
+    (date::from_ymd(1, 1, 1).unwrap_or(Word::MAX), date::from_ymd(9999, 12, 31).unwrap_or(Word::MIN))
 }
 
 /// `value × factor` when `value ≥ 0`, the product fits in 64 bits and, for an integer column,
