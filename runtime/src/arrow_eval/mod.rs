@@ -223,6 +223,7 @@ fn grouped_input(
         households: flat_rows(households, household_file, &program.household, Floats::ShortestText)?,
         persons: flat_rows(persons, person_file, &program.person, Floats::ShortestText)?,
         person_offsets: None,
+        references_filled: false,
         cases: cases
             .map(|cases| flat_rows(cases, case_file, &program.case, Floats::ShortestText))
             .transpose()?
@@ -259,7 +260,8 @@ pub(crate) fn nested_input(
     };
     Ok(MemoryInput {
         households: household_rows,
-        person_offsets: persons.reference_filled.then_some(persons.offsets),
+        references_filled: persons.reference_filled,
+        person_offsets: Some(persons.offsets),
         persons: persons.rows,
         cases,
         file_names: file_names.clone(),

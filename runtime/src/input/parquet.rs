@@ -4,7 +4,10 @@
 //! strings), integers of any width (written in decimal), booleans (`true`/`false`), `date32`
 //! (`YYYY-MM-DD`) and `decimal128` with scale 0–9 (written with exactly `scale` decimals, so
 //! `decimal(10,2)` 4500 is `4500.00`). Floating-point columns are refused: a float cannot hold
-//! an amount in fen exactly. A null is a missing value, which rejects its row.
+//! an amount in fen exactly (the in-process evaluator accepts `float64` as its shortest text,
+//! `arrow_rows::Floats`). A null is a missing value, which rejects its row. In the nested
+//! layout the members are flattened by `arrow_rows::flatten_members`: a null list has no
+//! members, a null member is a row whose every value is missing (rejected, not skipped).
 
 use super::arrow_rows::{ArrowRows, Floats, flat_rows, flatten_members};
 use super::header::header_positions;

@@ -34,9 +34,12 @@ pub(crate) struct MemoryInput {
     pub households: ArrowRows,
     /// Person rows (row `i` on line `i + 2`).
     pub persons: ArrowRows,
-    /// For members of a nested batch whose household reference was filled from their
-    /// household's id: `offsets[h]..offsets[h + 1]` are household `h`'s persons (in order).
+    /// For the members of a nested batch: `offsets[h]..offsets[h + 1]` are household `h`'s
+    /// persons (in order).
     pub person_offsets: Option<Vec<usize>>,
+    /// Whether the persons' household references were filled from their households' ids (so
+    /// they need no check against them).
+    pub references_filled: bool,
     /// Case rows, as text cells, when there are cases.
     pub cases: Option<RawTable>,
     /// The names `rejects.csv` gives the households', persons' and cases' rows.
@@ -103,7 +106,10 @@ pub(crate) fn evaluate(
                 .collect(),
             None => Vec::new(),
         };
-        let place = match &input.person_offsets {
+        let nested = input.person_offsets.as_ref().filter(|offsets| {
+            input.references_filled || references_match(input, offsets, &household_keys, person_ref, size)
+        });
+        let place = match nested {
             Some(offsets) => PersonPlace::Nested(offsets.clone()),
             None => {
                 let references: Vec<KeyList> = (0..n_persons.div_ceil(PIECE))
@@ -236,6 +242,29 @@ fn key_list(rows: &ArrowRows, column: usize, first: usize, count: usize) -> KeyL
         keys.push(present.then_some(text.as_slice()));
     }
     keys
+}
+
+/// Whether every member of a nested batch names, as its household, the household it is listed
+/// under (then each member's household is its row's, as when the references are filled).
+fn references_match(
+    input: &MemoryInput,
+    offsets: &[usize],
+    household_keys: &[KeyList],
+    person_ref: usize,
+    size: usize,
+) -> bool {
+    household_keys.par_iter().enumerate().all(|(chunk, keys)| {
+        let mut text = Vec::new();
+        (0..keys.len()).all(|row| {
+            let household = chunk * size + row;
+            let (Some(from), Some(to)) = (offsets.get(household), offsets.get(household + 1)) else { return false };
+            (*from..*to).all(|person| {
+                text.clear();
+                let present = input.persons.write_text(person_ref, person, &mut text);
+                keys.get(row) == present.then_some(text.as_slice())
+            })
+        })
+    })
 }
 
 /// The ids that occur more than once among `lists` (row `i` of list `l` is row
