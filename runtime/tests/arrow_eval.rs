@@ -95,6 +95,17 @@ fn assert_same(compiled: &Compiled, evaluated: &Evaluated, expected: &(Vec<Recor
 /// household is not among the households are left out (they cannot be nested); the members
 /// kept, in nested order, are returned as CSV texts for `pol run`.
 fn nest(households: &str, persons: &str, cases: &str, drop_reference: bool) -> (RecordBatch, String, String) {
+    nest_moving(households, persons, cases, drop_reference, false)
+}
+
+/// [`nest`], and when `moved`, the first person listed names the last household as its own.
+fn nest_moving(
+    households: &str,
+    persons: &str,
+    cases: &str,
+    drop_reference: bool,
+    moved: bool,
+) -> (RecordBatch, String, String) {
     let household_rows = csv_rows(households);
     let mut batch = csv_batch(households);
     let mut first: HashMap<String, usize> = HashMap::new();
@@ -112,7 +123,10 @@ fn nest(households: &str, persons: &str, cases: &str, drop_reference: bool) -> (
                 lists[*household].push(row.clone());
             }
         }
-        let flat: Vec<Vec<String>> = lists.iter().flatten().cloned().collect();
+        let mut flat: Vec<Vec<String>> = lists.iter().flatten().cloned().collect();
+        if moved && name == "persons" {
+            flat[0][reference] = household_rows.last().unwrap()[0].clone();
+        }
         let mut text = csv::Writer::from_writer(Vec::new());
         text.write_record(&header).unwrap();
         for row in &flat {
@@ -175,6 +189,24 @@ fn arrow_batches_evaluate_as_pol_run_on_the_examples() {
         inputs.write(&format!("{name}.csv"), std::fs::read(examples.join(format!("{name}.csv"))).unwrap());
     }
     check_layouts(&compiled, &inputs);
+}
+
+#[test]
+fn a_nested_member_naming_another_household_belongs_to_that_household() {
+    let compiled = crate::shaanxi::shaanxi();
+    let inputs = Inputs::new();
+    crate::shaanxi::synthesize(&inputs, 300, 0.0, 21);
+    let (households, persons, cases) =
+        (inputs.read("households.csv"), inputs.read("persons.csv"), inputs.read("cases.csv"));
+    let (nested, nested_persons, nested_cases) = nest_moving(&households, &persons, &cases, false, true);
+    inputs.write("nested_persons.csv", nested_persons);
+    inputs.write("nested_cases.csv", nested_cases);
+    let expected = pol_run(&compiled, &inputs, "nested_persons.csv", "nested_cases.csv", "nested");
+    let evaluated = evaluator(&compiled, 2)
+        .with_file_names_ref("households.csv", "nested_persons.csv", "nested_cases.csv")
+        .evaluate_nested(&nested)
+        .unwrap_or_else(|error| panic!("{}", render_error(&compiled.sources, error)));
+    assert_same(&compiled, &evaluated, &expected);
 }
 
 #[test]
