@@ -35,7 +35,7 @@ fn rows(bytes: &[u8]) -> Vec<Vec<String>> {
 }
 
 /// Columns of `rows` (below the header `header`): strings, or typed by `schema`'s declarations.
-fn columns(header: &[String], rows: &[&Vec<String>], schema: Option<&EntitySchema>) -> Vec<(String, ArrayRef)> {
+fn arrays(header: &[String], rows: &[&Vec<String>], schema: Option<&EntitySchema>) -> Vec<(String, ArrayRef)> {
     header
         .iter()
         .enumerate()
@@ -86,7 +86,7 @@ fn nested(data: &support::Csv, typed: Option<&support::Shaanxi>) -> RecordBatch 
     let (header, households) = households.split_first().expect("a header");
     let index: HashMap<&str, usize> =
         households.iter().enumerate().map(|(row, household)| (household[0].as_str(), row)).collect();
-    let mut columns = columns(header, &households.iter().collect::<Vec<_>>(), program.map(|p| &p.household));
+    let mut columns = arrays(header, &households.iter().collect::<Vec<_>>(), program.map(|p| &p.household));
     for (name, bytes, schema) in
         [("persons", &data.persons, program.map(|p| &p.person)), ("cases", &data.cases, program.map(|p| &p.case))]
     {
@@ -100,7 +100,7 @@ fn nested(data: &support::Csv, typed: Option<&support::Shaanxi>) -> RecordBatch 
             }
         }
         let flat: Vec<&Vec<String>> = lists.iter().flatten().copied().collect();
-        let member_columns = columns(member_header, &flat, schema);
+        let member_columns = arrays(member_header, &flat, schema);
         let fields: Vec<Field> = member_columns
             .iter()
             .map(|(name, array)| Field::new(name.clone(), array.data_type().clone(), true))

@@ -248,6 +248,10 @@ impl Typing<'_, '_> {
                 continue;
             };
             let word = match self.kind {
+                // A kept text is stored from the array's `&str` (no second UTF-8 check).
+                ColumnKind::Text if self.keep_text && text_problem(text).is_none() => {
+                    Some(texts.push(array.value(row)))
+                }
                 ColumnKind::Text => self.text(text, texts),
                 kind => self.typer.word(kind, head_word(values, start, end), text),
             };
