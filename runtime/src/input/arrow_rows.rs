@@ -6,14 +6,17 @@
 //! lacks ([`pol_compiler::tir::Column::default_cell`], as for a file lacking the column), or,
 //! for the household reference a nested member leaves out, the household's id taken from the
 //! household's row. Arrow types accepted are those of [`supported`]; a dictionary of strings is
-//! read as its strings.
+//! read as its strings. A cell's text, where one is needed, is [`write_cell`]'s: the text the
+//! Parquet reader gives every cell and the text `arrow_eval`'s reasons quote.
 
 use super::header::{ABSENT, header_positions};
-use super::parquet::{supported, write_cell};
 use super::table::{CellSpan, RawTable};
 use crate::error::RuntimeError;
 use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, UInt32Array};
-use arrow::datatypes::{DataType, Fields};
+use arrow::datatypes::{
+    DataType, Date32Type, Decimal128Type, Fields, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type,
+    UInt16Type, UInt32Type, UInt64Type,
+};
 use pol_compiler::tir::EntitySchema;
 
 /// Where a schema column's cells come from.
@@ -326,5 +329,113 @@ fn decoded(array: &ArrayRef, file_name: &str) -> Result<ArrayRef, RuntimeError> 
             .map_err(|error| RuntimeError::Parquet { file: file_name.to_string(), message: error.to_string() })
     } else {
         Ok(array.clone())
+    }
+}
+
+/// Whether a column of this type can be read exactly.
+pub(crate) fn supported(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Utf8
+        | DataType::LargeUtf8
+        | DataType::Utf8View
+        | DataType::Boolean
+        | DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Date32 => true,
+        DataType::Decimal128(_, scale) => (0..=9).contains(scale),
+        DataType::Dictionary(_, values) => matches!(values.as_ref(), DataType::Utf8 | DataType::LargeUtf8),
+        _ => false,
+    }
+}
+
+/// Appends the text of `array[row]`; `false` for a null.
+pub(crate) fn write_cell(array: &dyn Array, row: usize, out: &mut Vec<u8>) -> bool {
+    if array.is_null(row) {
+        return false;
+    }
+    let mut integer = itoa::Buffer::new();
+    match array.data_type() {
+        DataType::Utf8 => out.extend_from_slice(array.as_string::<i32>().value(row).as_bytes()),
+        DataType::LargeUtf8 => out.extend_from_slice(array.as_string::<i64>().value(row).as_bytes()),
+        DataType::Utf8View => out.extend_from_slice(array.as_string_view().value(row).as_bytes()),
+        DataType::Boolean => out.extend_from_slice(if array.as_boolean().value(row) { b"true" } else { b"false" }),
+        DataType::Int8 => out.extend_from_slice(integer.format(array.as_primitive::<Int8Type>().value(row)).as_bytes()),
+        DataType::Int16 => {
+            out.extend_from_slice(integer.format(array.as_primitive::<Int16Type>().value(row)).as_bytes())
+        }
+        DataType::Int32 => {
+            out.extend_from_slice(integer.format(array.as_primitive::<Int32Type>().value(row)).as_bytes())
+        }
+        DataType::Int64 => {
+            out.extend_from_slice(integer.format(array.as_primitive::<Int64Type>().value(row)).as_bytes())
+        }
+        DataType::UInt8 => {
+            out.extend_from_slice(integer.format(array.as_primitive::<UInt8Type>().value(row)).as_bytes())
+        }
+        DataType::UInt16 => {
+            out.extend_from_slice(integer.format(array.as_primitive::<UInt16Type>().value(row)).as_bytes())
+        }
+        DataType::UInt32 => {
+            out.extend_from_slice(integer.format(array.as_primitive::<UInt32Type>().value(row)).as_bytes())
+        }
+        DataType::UInt64 => {
+            out.extend_from_slice(integer.format(array.as_primitive::<UInt64Type>().value(row)).as_bytes())
+        }
+        DataType::Float64 => {
+            use std::io::Write as _;
+            // The shortest text that reads back as the same float (accepted only by
+            // `arrow_rows::Floats::ShortestText`); writing to a vector cannot fail.
+            let _ = write!(out, "{}", array.as_primitive::<Float64Type>().value(row));
+        }
+        DataType::Date32 => crate::format::write_date(out, i64::from(array.as_primitive::<Date32Type>().value(row))),
+        DataType::Decimal128(_, scale) => {
+            let value = array.as_primitive::<Decimal128Type>().value(row);
+            // `supported` admits only scales 0 to 9.
+            let decimals = scale.unsigned_abs();
+            write_decimal(out, value, decimals);
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// Appends `value / 10^decimals` with exactly `decimals` decimals.
+fn write_decimal(out: &mut Vec<u8>, value: i128, decimals: u8) {
+    if value < 0 {
+        out.push(b'-');
+    }
+    let magnitude = value.unsigned_abs();
+    let scale = 10u128.pow(u32::from(decimals));
+    let mut integer = itoa::Buffer::new();
+    out.extend_from_slice(integer.format(magnitude / scale).as_bytes());
+    if decimals > 0 {
+        out.push(b'.');
+        let fraction = integer.format(magnitude % scale).as_bytes().to_vec();
+        out.extend(std::iter::repeat_n(b'0', usize::from(decimals).saturating_sub(fraction.len())));
+        out.extend_from_slice(&fraction);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_keep_their_scale() {
+        let mut out = Vec::new();
+        write_decimal(&mut out, 450_000, 2);
+        out.push(b' ');
+        write_decimal(&mut out, 5, 2);
+        out.push(b' ');
+        write_decimal(&mut out, -150_000_000, 9);
+        out.push(b' ');
+        write_decimal(&mut out, 42, 0);
+        assert_eq!(String::from_utf8(out).unwrap_or_default(), "4500.00 0.05 -0.150000000 42");
     }
 }

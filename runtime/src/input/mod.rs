@@ -40,7 +40,7 @@ mod jsonl;
 mod layout;
 mod mapped;
 mod parquet;
-pub(crate) use parquet::write_cell as write_arrow_cell;
+pub(crate) use arrow_rows::write_cell as write_arrow_cell;
 mod table;
 
 pub(crate) use header::ABSENT;
