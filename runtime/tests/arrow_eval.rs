@@ -697,3 +697,54 @@ fn rejects_come_back_as_a_batch_with_the_columns_of_rejects_csv() {
         }
     }
 }
+
+/// A `float64` amount is read as its shortest text and typed as that text would be; a
+/// `decimal128` with more than two decimals is refused as `4500.000` would be.
+#[test]
+fn float_and_decimal_amounts_follow_the_text_rules() {
+    use arrow::array::{Decimal128Array, Float64Array};
+    let compiled = crate::shaanxi::shaanxi();
+    let inputs = Inputs::new();
+    crate::shaanxi::synthesize(&inputs, 6, 0.0, 9);
+    let households = csv_batch(&inputs.read("households.csv"));
+    let persons = csv_batch(&inputs.read("persons.csv"));
+    let cases = csv_batch(&inputs.read("cases.csv"));
+    let replace = |batch: &RecordBatch, name: &str, array: ArrayRef| {
+        let columns: Vec<(String, ArrayRef)> = batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(batch.columns())
+            .map(|(field, column)| {
+                let column = if field.name() == name { array.clone() } else { column.clone() };
+                (field.name().clone(), column)
+            })
+            .collect();
+        RecordBatch::try_from_iter(columns).unwrap()
+    };
+    let incomes = Float64Array::from(vec![4500.5, 0.1 + 0.2, 4500.0, f64::NAN, -1.5, 1e21]);
+    let floats = replace(&households, "annual_income", Arc::new(incomes));
+    let evaluator = evaluator(&compiled, 2);
+    let evaluated = evaluator.evaluate_grouped(&floats, &persons, Some(&cases)).unwrap();
+    let rejects = evaluated.rejects_csv();
+    for reason in [
+        "H0000002,annual_income,bad annual_income: `0.30000000000000004` is not an amount in yuan with at most two decimals",
+        "H0000004,annual_income,bad annual_income: `NaN` is not an amount in yuan with at most two decimals",
+        "H0000005,annual_income,bad annual_income: `-1.5` is not an amount in yuan with at most two decimals",
+        "H0000006,annual_income,bad annual_income: `1000000000000000000000` is too large",
+    ] {
+        assert!(rejects.contains(reason), "no reject says `{reason}`:\n{rejects}");
+    }
+    // 4500.5 and 4500 are amounts (¥4,500.50 and ¥4,500.00).
+    assert_eq!(evaluated.counts[0].accepted, 2, "{rejects}");
+    assert!(!rejects.contains("H0000001,") && !rejects.contains("H0000003,"), "{rejects}");
+    // Three decimals are refused whatever the value, as the text `0.000` is.
+    let previous = Decimal128Array::from(vec![0, 1000, 2500, 0, 0, 0]).with_precision_and_scale(12, 3).unwrap();
+    let decimals = replace(&households, "prev_dibao_monthly", Arc::new(previous));
+    let evaluated = evaluator.evaluate_grouped(&decimals, &persons, Some(&cases)).unwrap();
+    let rejects = evaluated.rejects_csv();
+    for reason in ["`0.000` is not an amount", "`1.000` is not an amount", "`2.500` is not an amount"] {
+        assert!(rejects.contains(&format!("bad prev_dibao_monthly: {reason}")), "{reason}:\n{rejects}");
+    }
+    assert_eq!(evaluated.counts[0].accepted, 0, "{rejects}");
+}
