@@ -259,7 +259,7 @@ impl<'p> FieldTyper<'p> {
 /// Reads exactly `YYYY-MM-DD` (a real day), like [`date::parse_iso`], from bytes.
 fn parse_day(text: &[u8]) -> Option<Word> {
     let &[y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2] = text else { return None };
-    let digit = |byte: u8| byte.is_ascii_digit().then_some(u32::from(byte - b'0'));
+    let digit = |byte: u8| byte.is_ascii_digit().then(|| u32::from(byte - b'0'));
     let year = digit(y1)? * 1000 + digit(y2)? * 100 + digit(y3)? * 10 + digit(y4)?;
     let month = digit(m1)? * 10 + digit(m2)?;
     let day = digit(d1)? * 10 + digit(d2)?;

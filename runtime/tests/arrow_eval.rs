@@ -46,7 +46,19 @@ fn evaluator(compiled: &Compiled, threads: usize) -> Evaluator {
 /// Runs `pol run --output-format parquet` over the CSV files of `inputs` (persons from
 /// `persons`, cases from `cases`) and returns each output table as one batch, and rejects.csv.
 fn pol_run(compiled: &Compiled, inputs: &Inputs, persons: &str, cases: &str, out: &str) -> (Vec<RecordBatch>, String) {
-    let mut options = options(compiled, inputs, "households.csv", persons, Some(cases), out);
+    pol_run_on(compiled, inputs, "households.csv", persons, cases, out)
+}
+
+/// [`pol_run`] with the households from `households`.
+fn pol_run_on(
+    compiled: &Compiled,
+    inputs: &Inputs,
+    households: &str,
+    persons: &str,
+    cases: &str,
+    out: &str,
+) -> (Vec<RecordBatch>, String) {
+    let mut options = options(compiled, inputs, households, persons, Some(cases), out);
     options.output_format = OutputFormat::Parquet;
     options.chunk_households = 100;
     run_ok(compiled, &options);
@@ -64,6 +76,7 @@ fn pol_run(compiled: &Compiled, inputs: &Inputs, persons: &str, cases: &str, out
 /// The evaluated tables equal `pol run`'s, column by column and row by row.
 fn assert_same(compiled: &Compiled, evaluated: &Evaluated, expected: &(Vec<RecordBatch>, String)) {
     assert_eq!(evaluated.tables.len(), compiled.program.outputs.len());
+    assert_eq!(evaluated.rejects_csv(), expected.1);
     for ((name, batch), file) in evaluated.tables.iter().zip(&expected.0) {
         assert_eq!(batch.num_rows(), file.num_rows(), "{name}");
         let fields: Vec<(String, DataType)> =
@@ -82,6 +95,17 @@ fn assert_same(compiled: &Compiled, evaluated: &Evaluated, expected: &(Vec<Recor
 /// household is not among the households are left out (they cannot be nested); the members
 /// kept, in nested order, are returned as CSV texts for `pol run`.
 fn nest(households: &str, persons: &str, cases: &str, drop_reference: bool) -> (RecordBatch, String, String) {
+    nest_moving(households, persons, cases, drop_reference, false)
+}
+
+/// [`nest`], and when `moved`, the first person listed names the last household as its own.
+fn nest_moving(
+    households: &str,
+    persons: &str,
+    cases: &str,
+    drop_reference: bool,
+    moved: bool,
+) -> (RecordBatch, String, String) {
     let household_rows = csv_rows(households);
     let mut batch = csv_batch(households);
     let mut first: HashMap<String, usize> = HashMap::new();
@@ -99,7 +123,10 @@ fn nest(households: &str, persons: &str, cases: &str, drop_reference: bool) -> (
                 lists[*household].push(row.clone());
             }
         }
-        let flat: Vec<Vec<String>> = lists.iter().flatten().cloned().collect();
+        let mut flat: Vec<Vec<String>> = lists.iter().flatten().cloned().collect();
+        if moved && name == "persons" {
+            flat[0][reference] = household_rows.last().unwrap()[0].clone();
+        }
         let mut text = csv::Writer::from_writer(Vec::new());
         text.write_record(&header).unwrap();
         for row in &flat {
@@ -162,6 +189,24 @@ fn arrow_batches_evaluate_as_pol_run_on_the_examples() {
         inputs.write(&format!("{name}.csv"), std::fs::read(examples.join(format!("{name}.csv"))).unwrap());
     }
     check_layouts(&compiled, &inputs);
+}
+
+#[test]
+fn a_nested_member_naming_another_household_belongs_to_that_household() {
+    let compiled = crate::shaanxi::shaanxi();
+    let inputs = Inputs::new();
+    crate::shaanxi::synthesize(&inputs, 300, 0.0, 21);
+    let (households, persons, cases) =
+        (inputs.read("households.csv"), inputs.read("persons.csv"), inputs.read("cases.csv"));
+    let (nested, nested_persons, nested_cases) = nest_moving(&households, &persons, &cases, false, true);
+    inputs.write("nested_persons.csv", nested_persons);
+    inputs.write("nested_cases.csv", nested_cases);
+    let expected = pol_run(&compiled, &inputs, "nested_persons.csv", "nested_cases.csv", "nested");
+    let evaluated = evaluator(&compiled, 2)
+        .with_file_names_ref("households.csv", "nested_persons.csv", "nested_cases.csv")
+        .evaluate_nested(&nested)
+        .unwrap_or_else(|error| panic!("{}", render_error(&compiled.sources, error)));
+    assert_same(&compiled, &evaluated, &expected);
 }
 
 #[test]
@@ -251,4 +296,455 @@ fn pol_run_without_persons_on_a_flat_households_file_says_how_to_fix_it() {
     let (status, stderr) = cli_run(&inputs, "households.csv", None, None, "out");
     assert_eq!(status, pol_runtime::commands::Status::Failure);
     insta::assert_snapshot!("no_persons", stderr);
+}
+
+// ---- Typed columns ----------------------------------------------------------------------------
+
+/// A small seeded generator (splitmix64).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// One typed cell, as a data platform would hold it.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Null,
+    Text(String),
+    Int(i64),
+    /// A decimal: the unscaled value and the scale.
+    Decimal(i128, i8),
+    Float(f64),
+    Bool(bool),
+    Day(i32),
+}
+
+impl Value {
+    /// The cell's text as the file readers make it (the test's own rendering: decimals with
+    /// exactly their scale's digits, floats as their shortest text, days `YYYY-MM-DD`).
+    fn text(&self) -> Option<String> {
+        Some(match self {
+            Value::Null => return None,
+            Value::Text(text) => text.clone(),
+            Value::Int(value) => value.to_string(),
+            Value::Decimal(value, scale) => {
+                let scale = u32::try_from(*scale).unwrap();
+                let magnitude = value.unsigned_abs();
+                let unit = 10u128.pow(scale);
+                let sign = if *value < 0 { "-" } else { "" };
+                if scale == 0 {
+                    format!("{sign}{magnitude}")
+                } else {
+                    format!("{sign}{}.{:0width$}", magnitude / unit, magnitude % unit, width = scale as usize)
+                }
+            }
+            Value::Float(value) => format!("{value}"),
+            Value::Bool(value) => value.to_string(),
+            Value::Day(days) => pol_compiler::date::format_iso(i64::from(*days)),
+        })
+    }
+}
+
+/// The Arrow type a generated column is held in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Held {
+    Utf8,
+    LargeUtf8,
+    Dictionary,
+    Int64,
+    Int32,
+    Decimal(i8),
+    Float64,
+    Boolean,
+    Date32,
+}
+
+/// A typed column: its values and how it is held.
+fn typed_array(held: Held, values: &[Value]) -> ArrayRef {
+    use arrow::array::*;
+    let text = |value: &Value| value.text();
+    match held {
+        Held::Utf8 => Arc::new(StringArray::from(values.iter().map(text).collect::<Vec<_>>())),
+        Held::LargeUtf8 => Arc::new(LargeStringArray::from(values.iter().map(text).collect::<Vec<_>>())),
+        Held::Dictionary => {
+            let texts: Vec<Option<String>> = values.iter().map(text).collect();
+            Arc::new(texts.iter().map(Option::as_deref).collect::<DictionaryArray<arrow::datatypes::Int32Type>>())
+        }
+        Held::Int64 | Held::Int32 => {
+            let ints: Vec<Option<i64>> = values
+                .iter()
+                .map(|value| match value {
+                    Value::Int(value) => Some(*value),
+                    _ => None,
+                })
+                .collect();
+            match held {
+                Held::Int64 => Arc::new(Int64Array::from(ints)),
+                Held::Int32 => Arc::new(Int32Array::from(
+                    ints.iter().map(|v| v.map(|v| i32::try_from(v).unwrap())).collect::<Vec<_>>(),
+                )),
+                _ => Arc::new(Int32Array::from(
+                    ints.iter().map(|v| v.map(|v| i32::try_from(v).unwrap())).collect::<Vec<_>>(),
+                )),
+            }
+        }
+        Held::Decimal(scale) => Arc::new(
+            Decimal128Array::from(
+                values
+                    .iter()
+                    .map(|value| match value {
+                        Value::Decimal(value, _) => Some(*value),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .with_precision_and_scale(20, scale)
+            .unwrap(),
+        ),
+        Held::Float64 => Arc::new(Float64Array::from(
+            values
+                .iter()
+                .map(|value| match value {
+                    Value::Float(value) => Some(*value),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        Held::Boolean => Arc::new(BooleanArray::from(
+            values
+                .iter()
+                .map(|value| match value {
+                    Value::Bool(value) => Some(*value),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+        Held::Date32 => Arc::new(Date32Array::from(
+            values
+                .iter()
+                .map(|value| match value {
+                    Value::Day(days) => Some(*days),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+        )),
+    }
+}
+
+/// A generated table: its header, how each column is held, and its rows of values.
+struct TypedTable {
+    header: Vec<String>,
+    held: Vec<Held>,
+    rows: Vec<Vec<Value>>,
+}
+
+impl TypedTable {
+    /// The CSV rows typed by `schema`'s declarations, each column held in a type chosen by
+    /// `rng`; about `bad` of the rows get one bad value a typed column can hold (a negative
+    /// amount, a float amount with three decimals, an integer out of range, a null where a value
+    /// is required, a word no enum has, a control character in a text, a date outside
+    /// 0000–9999).
+    fn from_csv(text: &str, schema: &pol_compiler::tir::EntitySchema, rng: &mut Rng, bad: f64) -> TypedTable {
+        use pol_compiler::tir::{ColumnTy, Ty};
+        let rows = csv_rows(text);
+        let header = rows[0].clone();
+        let declared: Vec<Option<&pol_compiler::tir::Column>> =
+            header.iter().map(|name| schema.columns.iter().find(|column| column.name == *name)).collect();
+        let held: Vec<Held> = declared
+            .iter()
+            .map(|column| match column.map(|column| column.ty) {
+                Some(ColumnTy::Value(Ty::Money(_))) => {
+                    [Held::Decimal(2), Held::Float64, Held::Decimal(1)][rng.below(3) as usize]
+                }
+                Some(ColumnTy::Value(Ty::Ratio)) => Held::Decimal(9),
+                Some(ColumnTy::Value(Ty::Int)) => [Held::Int64, Held::Int32][rng.below(2) as usize],
+                Some(ColumnTy::Value(Ty::Bool)) => Held::Boolean,
+                Some(ColumnTy::Value(Ty::Date)) => Held::Date32,
+                Some(ColumnTy::Value(Ty::Enum(_))) => [Held::Utf8, Held::Dictionary][rng.below(2) as usize],
+                Some(ColumnTy::County) => [Held::Utf8, Held::LargeUtf8, Held::Int64][rng.below(3) as usize],
+                _ => [Held::Utf8, Held::LargeUtf8][rng.below(2) as usize],
+            })
+            .collect();
+        let mut typed_rows = Vec::new();
+        for row in &rows[1..] {
+            let mut values: Vec<Value> = row
+                .iter()
+                .zip(&held)
+                .map(|(cell, held)| match held {
+                    Held::Decimal(scale) => {
+                        let fen = money_fen(cell);
+                        // Scale 1 holds whole jiao only: round to it (the value differs, the
+                        // text path and the typed path see the same one).
+                        match scale {
+                            1 => Value::Decimal(fen / 10, 1),
+                            9 => Value::Decimal(fen * 10_000_000, 9),
+                            _ => Value::Decimal(fen, 2),
+                        }
+                    }
+                    Held::Float64 => Value::Float(cell.parse().unwrap()),
+                    Held::Int64 | Held::Int32 => Value::Int(cell.parse().unwrap()),
+                    Held::Boolean => Value::Bool(cell == "true"),
+                    Held::Date32 => Value::Day(i32::try_from(pol_compiler::date::parse_iso(cell).unwrap()).unwrap()),
+                    Held::Utf8 | Held::LargeUtf8 | Held::Dictionary => Value::Text(cell.clone()),
+                })
+                .collect();
+            if (rng.below(10_000) as f64) < bad * 10_000.0 {
+                let column = rng.below(values.len() as u64) as usize;
+                let range = declared[column].and_then(|column| column.range);
+                values[column] = match (&values[column], rng.below(3)) {
+                    (_, 0) => Value::Null,
+                    (Value::Decimal(value, scale), 1) => Value::Decimal(-value - 1, *scale),
+                    (Value::Decimal(value, scale), _) => Value::Decimal(-value, *scale),
+                    (Value::Float(value), 1) => Value::Float(-value - 0.5),
+                    (Value::Float(value), _) => Value::Float(value + 0.125),
+                    (Value::Int(_), 1) => Value::Int(-1),
+                    (Value::Int(_), _) => Value::Int(range.map_or(i64::from(i32::MAX), |(_, high)| high + 1)),
+                    (Value::Day(_), 1) => Value::Day(-800_000),
+                    (Value::Day(days), _) => Value::Day(days + 30_000),
+                    (Value::Text(_), 1) => Value::Text("unknown".to_string()),
+                    (Value::Text(text), _) => Value::Text(format!("{text}\u{7}")),
+                    (Value::Bool(value), _) => Value::Bool(!value),
+                    (Value::Null, _) => Value::Null,
+                };
+            }
+            typed_rows.push(values);
+        }
+        TypedTable { header, held, rows: typed_rows }
+    }
+
+    fn column_values(&self, column: usize) -> Vec<Value> {
+        self.rows.iter().map(|row| row[column].clone()).collect()
+    }
+
+    fn batch(&self) -> RecordBatch {
+        let columns: Vec<(String, ArrayRef)> = (0..self.header.len())
+            .map(|column| (self.header[column].clone(), typed_array(self.held[column], &self.column_values(column))))
+            .collect();
+        RecordBatch::try_from_iter(columns).unwrap()
+    }
+
+    /// The rows as JSON lines: each cell its text as a string, a null as `null`. An empty
+    /// first line puts row `i` on line `i + 2`, where a batch's row `i` is.
+    fn jsonl(&self) -> String {
+        let mut out = String::from("\n");
+        for row in &self.rows {
+            let object: serde_json::Map<String, serde_json::Value> = self
+                .header
+                .iter()
+                .zip(row)
+                .map(|(name, value)| {
+                    (name.clone(), value.text().map_or(serde_json::Value::Null, serde_json::Value::String))
+                })
+                .collect();
+            out.push_str(&serde_json::Value::Object(object).to_string());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// A CSV amount in fen.
+fn money_fen(text: &str) -> i128 {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let fraction = format!("{fraction:0<2}");
+    whole.parse::<i128>().unwrap() * 100 + fraction.parse::<i128>().unwrap()
+}
+
+/// Typed household, person and case batches (flat and nested) evaluate to `pol run`'s tables
+/// and rejects on the same values written as text (JSON lines), bad values included.
+fn check_typed(seed: u64, households: u64, bad: f64) -> String {
+    let compiled = crate::shaanxi::shaanxi();
+    let inputs = Inputs::new();
+    crate::shaanxi::synthesize(&inputs, households, 0.0, seed);
+    let mut rng = Rng(seed);
+    let program = &compiled.program;
+    let tables = [
+        TypedTable::from_csv(&inputs.read("households.csv"), &program.household, &mut rng, bad),
+        TypedTable::from_csv(&inputs.read("persons.csv"), &program.person, &mut rng, bad),
+        TypedTable::from_csv(&inputs.read("cases.csv"), &program.case, &mut rng, bad),
+    ];
+    for (table, name) in tables.iter().zip(["households.jsonl", "persons.jsonl", "cases.jsonl"]) {
+        inputs.write(name, table.jsonl());
+    }
+    let expected = pol_run_on(&compiled, &inputs, "households.jsonl", "persons.jsonl", "cases.jsonl", "typed");
+    let evaluator = evaluator(&compiled, 2);
+    let named = evaluator.with_file_names_ref("households.jsonl", "persons.jsonl", "cases.jsonl");
+    let [households, persons, cases] = tables.each_ref().map(TypedTable::batch);
+    let evaluated = named
+        .evaluate_grouped(&households, &persons, Some(&cases))
+        .unwrap_or_else(|error| panic!("{}", render_error(&compiled.sources, error)));
+    assert!(expected.1.lines().count() > 1 || bad == 0.0, "some rows are rejected");
+    assert_same(&compiled, &evaluated, &expected);
+    // The same rows nested: members in list columns, with or without their household_id.
+    let index: HashMap<String, usize> = tables[0]
+        .rows
+        .iter()
+        .enumerate()
+        .rev()
+        .filter_map(|(row, values)| values[0].text().map(|id| (id, row)))
+        .collect();
+    let mut nested_columns: Vec<(String, ArrayRef)> = households
+        .schema()
+        .fields()
+        .iter()
+        .map(|field| field.name().clone())
+        .zip(households.columns().to_vec())
+        .collect();
+    let mut texts = Vec::new();
+    for (table, name) in [(&tables[1], "persons"), (&tables[2], "cases")] {
+        let reference = table.header.iter().position(|column| column == "household_id").unwrap();
+        let mut lists: Vec<Vec<Vec<Value>>> = vec![Vec::new(); tables[0].rows.len()];
+        for row in &table.rows {
+            if let Some(household) = row[reference].text().and_then(|id| index.get(&id)) {
+                lists[*household].push(row.clone());
+            }
+        }
+        let flat = TypedTable {
+            header: table.header.clone(),
+            held: table.held.clone(),
+            rows: lists.iter().flatten().cloned().collect(),
+        };
+        texts.push(flat.jsonl());
+        let members = flat.batch();
+        let fields: Fields = members.schema().fields().clone();
+        let values = StructArray::new(fields.clone(), members.columns().to_vec(), None);
+        let item = Arc::new(Field::new("item", DataType::Struct(fields), true));
+        let list = ListArray::new(item, OffsetBuffer::from_lengths(lists.iter().map(Vec::len)), Arc::new(values), None);
+        nested_columns.push((name.to_string(), Arc::new(list)));
+    }
+    inputs.write("nested_persons.jsonl", &texts[0]);
+    inputs.write("nested_cases.jsonl", &texts[1]);
+    let nested = RecordBatch::try_from_iter(nested_columns).unwrap();
+    let expected =
+        pol_run_on(&compiled, &inputs, "households.jsonl", "nested_persons.jsonl", "nested_cases.jsonl", "nested");
+    let evaluated = evaluator
+        .with_file_names_ref("households.jsonl", "nested_persons.jsonl", "nested_cases.jsonl")
+        .evaluate_nested(&nested)
+        .unwrap_or_else(|error| panic!("{}", render_error(&compiled.sources, error)));
+    assert_same(&compiled, &evaluated, &expected);
+    expected.1
+}
+
+#[test]
+fn typed_batches_evaluate_as_pol_run_on_the_same_values_as_text() {
+    let rejects = check_typed(3, 400, 0.0);
+    assert_eq!(rejects.lines().count(), 1, "clean data: {rejects}");
+}
+
+#[test]
+fn typed_batches_with_bad_values_reject_as_pol_run_does_on_generated_data() {
+    let mut rejects = String::new();
+    for seed in [11, 12, 13, 14] {
+        rejects.push_str(&check_typed(seed, 500, 0.08));
+    }
+    // Every kind of bad value a typed column can hold came up, with the text path's reason.
+    for reason in [
+        "is not an amount in yuan with at most two decimals",
+        "is not a whole number from",
+        "` is not a whole number\n",
+        ": missing",
+        "is not one of",
+        "is not a real day written YYYY-MM-DD",
+        "is not a county of jurisdictions.csv",
+    ] {
+        assert!(rejects.contains(reason), "no reject says `{reason}`");
+    }
+}
+
+#[test]
+fn rejects_come_back_as_a_batch_with_the_columns_of_rejects_csv() {
+    let compiled = crate::shaanxi::shaanxi();
+    let inputs = Inputs::new();
+    crate::shaanxi::synthesize(&inputs, 300, 0.1, 5);
+    let evaluated = evaluator(&compiled, 2)
+        .evaluate_grouped(
+            &csv_batch(&inputs.read("households.csv")),
+            &csv_batch(&inputs.read("persons.csv")),
+            Some(&csv_batch(&inputs.read("cases.csv"))),
+        )
+        .unwrap();
+    let batch = evaluated.rejects_batch().unwrap();
+    let names: Vec<String> = batch.schema().fields().iter().map(|field| field.name().clone()).collect();
+    assert_eq!(names, ["file", "line", "household_id", "field", "reason"]);
+    assert_eq!(batch.schema().field(1).data_type(), &DataType::UInt64);
+    let rows = csv_rows(&evaluated.rejects_csv());
+    assert!(rows.len() > 10, "the generated data has bad rows");
+    assert_eq!(batch.num_rows(), rows.len() - 1);
+    for (index, row) in rows[1..].iter().enumerate() {
+        for (column, cell) in row.iter().enumerate() {
+            let value = match column {
+                1 => batch
+                    .column(1)
+                    .as_any()
+                    .downcast_ref::<arrow::array::UInt64Array>()
+                    .unwrap()
+                    .value(index)
+                    .to_string(),
+                _ => batch.column(column).as_any().downcast_ref::<StringArray>().unwrap().value(index).to_string(),
+            };
+            assert_eq!(&value, cell, "row {index} column {column}");
+        }
+    }
+}
+
+/// A `float64` amount is read as its shortest text and typed as that text would be; a
+/// `decimal128` with more than two decimals is refused as `4500.000` would be.
+#[test]
+fn float_and_decimal_amounts_follow_the_text_rules() {
+    use arrow::array::{Decimal128Array, Float64Array};
+    let compiled = crate::shaanxi::shaanxi();
+    let inputs = Inputs::new();
+    crate::shaanxi::synthesize(&inputs, 6, 0.0, 9);
+    let households = csv_batch(&inputs.read("households.csv"));
+    let persons = csv_batch(&inputs.read("persons.csv"));
+    let cases = csv_batch(&inputs.read("cases.csv"));
+    let replace = |batch: &RecordBatch, name: &str, array: ArrayRef| {
+        let columns: Vec<(String, ArrayRef)> = batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(batch.columns())
+            .map(|(field, column)| {
+                let column = if field.name() == name { array.clone() } else { column.clone() };
+                (field.name().clone(), column)
+            })
+            .collect();
+        RecordBatch::try_from_iter(columns).unwrap()
+    };
+    let incomes = Float64Array::from(vec![4500.5, 0.1 + 0.2, 4500.0, f64::NAN, -1.5, 1e21]);
+    let floats = replace(&households, "annual_income", Arc::new(incomes));
+    let evaluator = evaluator(&compiled, 2);
+    let evaluated = evaluator.evaluate_grouped(&floats, &persons, Some(&cases)).unwrap();
+    let rejects = evaluated.rejects_csv();
+    for reason in [
+        "H0000002,annual_income,bad annual_income: `0.30000000000000004` is not an amount in yuan with at most two decimals",
+        "H0000004,annual_income,bad annual_income: `NaN` is not an amount in yuan with at most two decimals",
+        "H0000005,annual_income,bad annual_income: `-1.5` is not an amount in yuan with at most two decimals",
+        "H0000006,annual_income,bad annual_income: `1000000000000000000000` is too large",
+    ] {
+        assert!(rejects.contains(reason), "no reject says `{reason}`:\n{rejects}");
+    }
+    // 4500.5 and 4500 are amounts (¥4,500.50 and ¥4,500.00).
+    assert_eq!(evaluated.counts[0].accepted, 2, "{rejects}");
+    assert!(!rejects.contains("H0000001,") && !rejects.contains("H0000003,"), "{rejects}");
+    // Three decimals are refused whatever the value, as the text `0.000` is.
+    let previous = Decimal128Array::from(vec![0, 1000, 2500, 0, 0, 0]).with_precision_and_scale(12, 3).unwrap();
+    let decimals = replace(&households, "prev_dibao_monthly", Arc::new(previous));
+    let evaluated = evaluator.evaluate_grouped(&decimals, &persons, Some(&cases)).unwrap();
+    let rejects = evaluated.rejects_csv();
+    for reason in ["`0.000` is not an amount", "`1.000` is not an amount", "`2.500` is not an amount"] {
+        assert!(rejects.contains(&format!("bad prev_dibao_monthly: {reason}")), "{reason}:\n{rejects}");
+    }
+    assert_eq!(evaluated.counts[0].accepted, 0, "{rejects}");
 }

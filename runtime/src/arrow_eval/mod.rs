@@ -9,23 +9,26 @@
 //! - [`Evaluator::evaluate_grouped`]: flat household, person (and case) batches, as the flat files
 //!   of `pol run` hold them.
 //!
-//! Cells are read as `pol run` reads Parquet files (the same accepted Arrow types, the same text
-//! of each value, `crate::input`), then typed, validated and evaluated by the workers of `pol run`
-//! (`crate::pipeline::memory`), in chunks on all the pool's threads. Row `i` of a batch has line
+//! Cells are accepted and rejected as `pol run` accepts and rejects them in a Parquet file (the
+//! same Arrow types, plus `float64`, read as its shortest text: see `crate::input::Floats`), but
+//! typed straight from the arrays, without writing them as text (`pipeline/arrow_typing.rs`),
+//! then validated and evaluated by the workers of `pol run` (`crate::pipeline::memory`), in
+//! chunks on all the pool's threads. Row `i` of a batch has line
 //! `i + 2` in rejects, as the same table written as CSV would; the persons (cases) of a nested
 //! batch are numbered in order across households. The outputs are the batches
 //! `pol run --output-format parquet` writes (same schema, same values, same row order), and the
 //! rejects are `rejects.csv`'s rows.
 
 use crate::error::RuntimeError;
-use crate::input::{CellSpan, RawTable, arrow_type_supported, header_positions, write_arrow_cell};
+use crate::input::{Floats, flat_rows, flatten_members};
 use crate::pipeline::RowCounts;
 use crate::pipeline::memory::{self, MemoryInput};
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StructArray};
-use arrow::datatypes::{DataType, Fields};
+use arrow::array::{ArrayRef, RecordBatch, StringBuilder, UInt64Builder};
+use arrow::datatypes::{DataType, Field, Schema};
 use pol_compiler::engine::{CountyTable, Engine};
 use pol_compiler::jurisdictions::JurisdictionTable;
-use pol_compiler::tir::{EntitySchema, Program};
+use pol_compiler::tir::Program;
+use std::sync::Arc;
 
 /// Households per chunk of parallel work.
 pub const CHUNK_HOUSEHOLDS: usize = 8192;
@@ -64,6 +67,47 @@ impl Evaluated {
     /// The whole `rejects.csv` text, header included.
     pub fn rejects_csv(&self) -> String {
         format!("{REJECTS_HEADER}{}", String::from_utf8_lossy(&self.rejects))
+    }
+
+    /// The rejects as a batch with `rejects.csv`'s columns: `file`, `line` (`uint64`),
+    /// `household_id`, `field`, `reason` (`utf8`, never null), one row per reject, in
+    /// `rejects.csv`'s order. The cells are `rejects.csv`'s as a CSV reader reads them (an id
+    /// that starts like a spreadsheet formula keeps the `'` put before it, a forbidden
+    /// character is shown as `<U+XXXX>`), so this batch equals `rejects.csv` read back.
+    pub fn rejects_batch(&self) -> Result<RecordBatch, RuntimeError> {
+        let mut file = StringBuilder::new();
+        let mut line = UInt64Builder::new();
+        let mut household = StringBuilder::new();
+        let mut field = StringBuilder::new();
+        let mut reason = StringBuilder::new();
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(self.rejects.as_slice());
+        for record in reader.records() {
+            let record = record.map_err(|error| RuntimeError::internal(format!("a rejects row: {error}")))?;
+            let cell = |index: usize| record.get(index).unwrap_or("");
+            let number = cell(1)
+                .parse::<u64>()
+                .map_err(|_| RuntimeError::internal(format!("a rejects row with line `{}`", cell(1))))?;
+            file.append_value(cell(0));
+            line.append_value(number);
+            household.append_value(cell(2));
+            field.append_value(cell(3));
+            reason.append_value(cell(4));
+        }
+        let schema = Schema::new(vec![
+            Field::new("file", DataType::Utf8, false),
+            Field::new("line", DataType::UInt64, false),
+            Field::new("household_id", DataType::Utf8, false),
+            Field::new("field", DataType::Utf8, false),
+            Field::new("reason", DataType::Utf8, false),
+        ]);
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(file.finish()),
+            Arc::new(line.finish()),
+            Arc::new(household.finish()),
+            Arc::new(field.finish()),
+            Arc::new(reason.finish()),
+        ];
+        RecordBatch::try_new(Arc::new(schema), columns).map_err(|error| RuntimeError::internal(error.to_string()))
     }
 }
 
@@ -123,14 +167,7 @@ impl Evaluator {
         persons: &RecordBatch,
         cases: Option<&RecordBatch>,
     ) -> Result<Evaluated, RuntimeError> {
-        let [household_file, person_file, case_file] = &self.file_names;
-        let program = &self.program;
-        let input = MemoryInput {
-            households: flat_table(households, household_file, &program.household)?,
-            persons: flat_table(persons, person_file, &program.person)?,
-            cases: cases.map(|cases| flat_table(cases, case_file, &program.case)).transpose()?,
-            file_names: self.file_names.clone(),
-        };
+        let input = grouped_input(&self.program, households, persons, cases, &self.file_names)?;
         self.evaluate(&input)
     }
 
@@ -160,31 +197,75 @@ impl Named<'_> {
         let input = nested_input(&self.evaluator.program, households, &self.file_names)?;
         self.evaluator.evaluate(&input)
     }
+
+    /// [`Evaluator::evaluate_grouped`] with these names.
+    pub fn evaluate_grouped(
+        &self,
+        households: &RecordBatch,
+        persons: &RecordBatch,
+        cases: Option<&RecordBatch>,
+    ) -> Result<Evaluated, RuntimeError> {
+        let input = grouped_input(&self.evaluator.program, households, persons, cases, &self.file_names)?;
+        self.evaluator.evaluate(&input)
+    }
 }
 
-/// The rows of a nested household batch as cell tables.
+/// The rows of flat batches.
+fn grouped_input(
+    program: &Program,
+    households: &RecordBatch,
+    persons: &RecordBatch,
+    cases: Option<&RecordBatch>,
+    file_names: &[String; 3],
+) -> Result<MemoryInput, RuntimeError> {
+    let [household_file, person_file, case_file] = file_names;
+    Ok(MemoryInput {
+        households: flat_rows(households, household_file, &program.household, Floats::ShortestText)?,
+        persons: flat_rows(persons, person_file, &program.person, Floats::ShortestText)?,
+        person_offsets: None,
+        references_filled: false,
+        cases: cases
+            .map(|cases| flat_rows(cases, case_file, &program.case, Floats::ShortestText))
+            .transpose()?
+            .map(|rows| rows.to_raw_table(2)),
+        file_names: file_names.clone(),
+    })
+}
+
+/// The rows of a nested household batch.
 pub(crate) fn nested_input(
     program: &Program,
     households: &RecordBatch,
     file_names: &[String; 3],
 ) -> Result<MemoryInput, RuntimeError> {
     let [household_file, person_file, case_file] = file_names;
-    let household_table = flat_table(households, household_file, &program.household)?;
-    let key = program.household.key.map(|key| key.0 as usize);
-    let ids: Vec<Option<String>> = (0..household_table.len())
-        .map(|row| {
-            key.and_then(|key| crate::input::Layout::Cells.cell_text(&household_table, row, key))
-                .map(|text| String::from_utf8_lossy(&text).into_owned())
-        })
-        .collect();
-    let persons = member_table(households, "persons", household_file, person_file, &program.person, &ids)?
-        .ok_or_else(|| missing_list(household_file, "persons"))?;
+    let household_rows = flat_rows(households, household_file, &program.household, Floats::ShortestText)?;
+    let key = program.household.key.and_then(|key| program.household.columns.get(key.0 as usize));
+    let key = key.map(|column| column.name.as_str());
+    let persons = flatten_members(
+        households,
+        "persons",
+        household_file,
+        person_file,
+        &program.person,
+        key,
+        Floats::ShortestText,
+    )?
+    .ok_or_else(|| missing_list(household_file, "persons"))?;
     let cases = if program.case.declared {
-        member_table(households, "cases", household_file, case_file, &program.case, &ids)?
+        flatten_members(households, "cases", household_file, case_file, &program.case, key, Floats::ShortestText)?
+            .map(|members| members.rows.to_raw_table(2))
     } else {
         None
     };
-    Ok(MemoryInput { households: household_table, persons, cases, file_names: file_names.clone() })
+    Ok(MemoryInput {
+        households: household_rows,
+        references_filled: persons.reference_filled,
+        person_offsets: Some(persons.offsets),
+        persons: persons.rows,
+        cases,
+        file_names: file_names.clone(),
+    })
 }
 
 fn missing_list(file: &str, column: &str) -> RuntimeError {
@@ -196,170 +277,4 @@ fn missing_list(file: &str, column: &str) -> RuntimeError {
         header: None,
         header_at: None,
     }
-}
-
-/// The members in list column `column` of `households`, one row per member in order, or
-/// `None` when there is no such column.
-fn member_table(
-    households: &RecordBatch,
-    column: &str,
-    household_file: &str,
-    file_name: &str,
-    schema: &EntitySchema,
-    ids: &[Option<String>],
-) -> Result<Option<RawTable>, RuntimeError> {
-    let Some(list) = households.column_by_name(column) else { return Ok(None) };
-    let wrong_type = || RuntimeError::ColumnType {
-        file: household_file.to_string(),
-        column: column.to_string(),
-        data_type: list.data_type().to_string(),
-    };
-    let (offsets, values): (Vec<(usize, usize)>, ArrayRef) = match list.data_type() {
-        DataType::List(_) => {
-            let list = list.as_list::<i32>();
-            (ranges(list, list.value_offsets().iter().map(|offset| *offset as usize)), list.values().clone())
-        }
-        DataType::LargeList(_) => {
-            let list = list.as_list::<i64>();
-            (ranges(list, list.value_offsets().iter().map(|offset| *offset as usize)), list.values().clone())
-        }
-        _ => return Err(wrong_type()),
-    };
-    let Some(members) = values.as_struct_opt() else { return Err(wrong_type()) };
-    let household_ref = schema.household_ref.map(|column| column.0 as usize);
-    let columns = schema_columns(members.fields(), members.columns(), file_name, schema, household_ref)?;
-    let mut table = RawTable::new(schema.columns.len());
-    let mut bytes = Vec::new();
-    let mut cells = Vec::new();
-    let mut line = 2;
-    for (household, (start, end)) in offsets.into_iter().enumerate() {
-        let id = ids.get(household).and_then(Option::as_deref);
-        for member in start..end {
-            push_row(&mut table, &mut bytes, &mut cells, &columns, members, member, line, id);
-            line += 1;
-        }
-    }
-    Ok(Some(table))
-}
-
-/// The `(start, end)` of each list (empty for a null list).
-fn ranges(list: &dyn Array, offsets: impl Iterator<Item = usize>) -> Vec<(usize, usize)> {
-    let offsets: Vec<usize> = offsets.collect();
-    offsets
-        .windows(2)
-        .enumerate()
-        .map(|(row, pair)| match pair {
-            [start, end] if !list.is_null(row) => (*start, *end),
-            _ => (0, 0),
-        })
-        .collect()
-}
-
-/// The rows of a flat batch as a cell table.
-fn flat_table(batch: &RecordBatch, file_name: &str, schema: &EntitySchema) -> Result<RawTable, RuntimeError> {
-    let columns = schema_columns(batch.schema().fields(), batch.columns(), file_name, schema, None)?;
-    let mut table = RawTable::new(schema.columns.len());
-    let mut bytes = Vec::new();
-    let mut cells = Vec::new();
-    for row in 0..batch.num_rows() {
-        push_row(&mut table, &mut bytes, &mut cells, &columns, &NoNulls, row, row as u64 + 2, None);
-    }
-    Ok(table)
-}
-
-/// Where the rows are null as a whole (a null member struct).
-trait RowNulls {
-    fn row_is_null(&self, row: usize) -> bool;
-}
-
-struct NoNulls;
-
-impl RowNulls for NoNulls {
-    fn row_is_null(&self, _row: usize) -> bool {
-        false
-    }
-}
-
-impl RowNulls for StructArray {
-    fn row_is_null(&self, row: usize) -> bool {
-        self.is_null(row)
-    }
-}
-
-/// Appends row `row`: each schema column's cell from its array, or `fill` where the batch has
-/// no such column (the household reference of a nested member).
-#[expect(clippy::too_many_arguments, reason = "the context of one evaluation, passed as it is")]
-fn push_row(
-    table: &mut RawTable,
-    bytes: &mut Vec<u8>,
-    cells: &mut Vec<CellSpan>,
-    columns: &[Option<ArrayRef>],
-    nulls: &dyn RowNulls,
-    row: usize,
-    line: u64,
-    fill: Option<&str>,
-) {
-    bytes.clear();
-    cells.clear();
-    let whole_null = nulls.row_is_null(row);
-    for column in columns {
-        let start = bytes.len();
-        let present = match column {
-            _ if whole_null => false,
-            Some(array) => write_arrow_cell(array.as_ref(), row, bytes),
-            None => match fill {
-                Some(text) => {
-                    bytes.extend_from_slice(text.as_bytes());
-                    true
-                }
-                None => false,
-            },
-        };
-        cells.push(if present { CellSpan::text(start, bytes.len()) } else { CellSpan::MISSING });
-    }
-    table.push(bytes, cells, line, None);
-}
-
-/// The array of each schema column (`None` for `optional`, the one column that may be absent),
-/// checked as `pol run` checks a Parquet file's schema.
-fn schema_columns(
-    fields: &Fields,
-    arrays: &[ArrayRef],
-    file_name: &str,
-    schema: &EntitySchema,
-    optional: Option<usize>,
-) -> Result<Vec<Option<ArrayRef>>, RuntimeError> {
-    let mut header: Vec<String> = fields.iter().map(|field| field.name().clone()).collect();
-    let n_fields = header.len();
-    if let Some(column) = optional.and_then(|column| schema.columns.get(column))
-        && !header.contains(&column.name)
-    {
-        header.push(column.name.clone());
-    }
-    let positions = header_positions(&header, file_name, schema)?;
-    let mut columns = Vec::with_capacity(positions.len());
-    for position in positions {
-        if position >= n_fields {
-            columns.push(None);
-            continue;
-        }
-        let (Some(field), Some(array)) = (fields.get(position), arrays.get(position)) else {
-            return Err(RuntimeError::internal("a column position beyond the batch"));
-        };
-        if !arrow_type_supported(field.data_type()) {
-            return Err(RuntimeError::ColumnType {
-                file: file_name.to_string(),
-                column: field.name().clone(),
-                data_type: field.data_type().to_string(),
-            });
-        }
-        let array = if matches!(array.data_type(), DataType::Dictionary(..)) {
-            arrow::compute::cast(array, &DataType::Utf8)
-                .map_err(|error| RuntimeError::Parquet { file: file_name.to_string(), message: error.to_string() })?
-        } else {
-            array.clone()
-        };
-        columns.push(Some(array));
-    }
-    Ok(columns)
 }

@@ -32,14 +32,15 @@
 //! the run stops with a diagnostic naming the file and the line. An input that is not a regular
 //! file (a pipe) can be read only once ([`not_rereadable`]).
 
+mod arrow_rows;
 pub(crate) mod csv;
+pub(crate) use arrow_rows::{ArrowColumn, ArrowRows, Floats, flat_rows, flatten_members};
 mod header;
-pub(crate) use header::header_positions;
 mod jsonl;
 mod layout;
 mod mapped;
 mod parquet;
-pub(crate) use parquet::{supported as arrow_type_supported, write_cell as write_arrow_cell};
+pub(crate) use arrow_rows::write_cell as write_arrow_cell;
 mod table;
 
 pub(crate) use header::ABSENT;

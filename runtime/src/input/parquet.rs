@@ -4,42 +4,32 @@
 //! strings), integers of any width (written in decimal), booleans (`true`/`false`), `date32`
 //! (`YYYY-MM-DD`) and `decimal128` with scale 0–9 (written with exactly `scale` decimals, so
 //! `decimal(10,2)` 4500 is `4500.00`). Floating-point columns are refused: a float cannot hold
-//! an amount in fen exactly. A null is a missing value, which rejects its row.
+//! an amount in fen exactly (the in-process evaluator accepts `float64` as its shortest text,
+//! `arrow_rows::Floats`). A null is a missing value, which rejects its row. In the nested
+//! layout the members are flattened by `arrow_rows::flatten_members`: a null list has no
+//! members, a null member is a row whose every value is missing (rejected, not skipped).
 
+use super::arrow_rows::{ArrowRows, Floats, flat_rows, flatten_members, supported};
 use super::header::header_positions;
 use super::table::{CellSpan, RawTable, RecordSource};
 use crate::error::RuntimeError;
-use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use arrow::datatypes::{
-    DataType, Date32Type, Decimal128Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type,
-    UInt64Type,
-};
+use arrow::datatypes::DataType;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use pol_compiler::tir::EntitySchema;
 use pol_grammar::ast::EntityKind;
-use std::sync::Arc;
 
 /// Rows decoded per Parquet batch.
 const BATCH_ROWS: usize = 8192;
-
-/// Where a schema column's cells come from.
-enum ColumnCells {
-    /// A column of the file.
-    Array(ArrayRef),
-    /// The default's text, for a column the file lacks.
-    Default(String),
-}
 
 /// A Parquet file's rows.
 pub(crate) struct ParquetSource {
     reader: ParquetRecordBatchReader,
     file_name: String,
-    /// The schema columns' names, in schema order, with the default's text of a column the
-    /// file lacks.
-    names: Vec<(String, Option<String>)>,
-    /// The loaded batch's rows and its schema columns.
-    batch: Option<(usize, Vec<ColumnCells>)>,
+    /// The entity's schema (the batches are checked against it).
+    schema: EntitySchema,
+    /// The loaded batch's rows.
+    batch: Option<ArrowRows>,
     /// Reading the members in a list column of a households file (the nested layout).
     members: Option<Members>,
     row: usize,
@@ -88,15 +78,7 @@ impl ParquetSource {
         let source = ParquetSource {
             reader,
             file_name: file_name.to_string(),
-            names: schema
-                .columns
-                .iter()
-                .zip(&positions)
-                .map(|(column, position)| {
-                    let absent = (*position == super::header::ABSENT).then(|| column.default_cell.clone()).flatten();
-                    (column.name.clone(), absent)
-                })
-                .collect(),
+            schema: schema.clone(),
             batch: None,
             members: None,
             row: 0,
@@ -148,23 +130,20 @@ impl ParquetSource {
             }
         }
         // The household id fills a reference the members leave out.
-        let household_key =
-            reference.and_then(|column| builder.schema().fields().find(&column.name)).map(|(key, _)| key);
+        let household_key = reference
+            .and_then(|column| builder.schema().fields().find(&column.name))
+            .map(|(key, field)| (key, field.name().clone()));
         let mut roots = vec![index];
-        roots.extend(household_key);
+        roots.extend(household_key.as_ref().map(|(key, _)| *key));
+        let household_key = household_key.map(|(_, name)| name);
         roots.sort_unstable();
         let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
         let reader = builder.with_projection(mask).with_batch_size(BATCH_ROWS).build().map_err(parquet_error)?;
-        let members = Members {
-            list: field.name().clone(),
-            positions,
-            n_fields: fields.len(),
-            household_key: reference.map(|column| column.name.clone()),
-        };
+        let members = Members { list: field.name().clone(), household_key };
         let source = ParquetSource {
             reader,
             file_name: file_name.to_string(),
-            names: schema.columns.iter().map(|column| (column.name.clone(), None)).collect(),
+            schema: schema.clone(),
             batch: None,
             members: Some(members),
             row: 0,
@@ -179,40 +158,32 @@ impl ParquetSource {
     /// Makes sure a batch with an unread row is loaded; `false` at the end.
     fn load(&mut self) -> Result<bool, RuntimeError> {
         loop {
-            if let Some((rows, _)) = &self.batch
-                && self.row < *rows
+            if let Some(rows) = &self.batch
+                && self.row < rows.len
             {
                 return Ok(true);
             }
             let Some(next) = self.reader.next() else { return Ok(false) };
             let batch = next
                 .map_err(|error| RuntimeError::Parquet { file: self.file_name.clone(), message: error.to_string() })?;
-            if let Some(members) = &self.members {
-                let (rows, arrays) = members.flatten(&batch, &self.file_name)?;
-                self.batch = Some((rows, arrays.into_iter().map(ColumnCells::Array).collect()));
-                self.row = 0;
-                continue;
-            }
-            let mut columns = Vec::with_capacity(self.names.len());
-            for (name, absent) in &self.names {
-                if let Some(default) = absent {
-                    columns.push(ColumnCells::Default(default.clone()));
-                    continue;
-                }
-                let column = batch
-                    .column_by_name(name)
-                    .ok_or_else(|| RuntimeError::internal(format!("column `{name}` vanished from a Parquet batch")))?;
-                let column = if matches!(column.data_type(), DataType::Dictionary(..)) {
-                    arrow::compute::cast(column, &DataType::Utf8).map_err(|error| RuntimeError::Parquet {
-                        file: self.file_name.clone(),
-                        message: error.to_string(),
+            let rows = match &self.members {
+                Some(members) => {
+                    let flattened = flatten_members(
+                        &batch,
+                        &members.list,
+                        &self.file_name,
+                        &self.file_name,
+                        &self.schema,
+                        members.household_key.as_deref(),
+                        Floats::Refused,
+                    )?;
+                    flattened.map(|members| members.rows).ok_or_else(|| {
+                        RuntimeError::internal(format!("column `{}` vanished from a Parquet batch", members.list))
                     })?
-                } else {
-                    column.clone()
-                };
-                columns.push(ColumnCells::Array(column));
-            }
-            self.batch = Some((batch.num_rows(), columns));
+                }
+                None => flat_rows(&batch, &self.file_name, &self.schema, Floats::Refused)?,
+            };
+            self.batch = Some(rows);
             self.row = 0;
         }
     }
@@ -223,23 +194,8 @@ impl RecordSource for ParquetSource {
         if !self.load()? {
             return Ok(false);
         }
-        let Some((_, columns)) = &self.batch else { return Ok(false) };
-        self.bytes.clear();
-        self.cells.clear();
-        for column in columns {
-            let start = self.bytes.len();
-            let written = match column {
-                ColumnCells::Array(array) => write_cell(array.as_ref(), self.row, &mut self.bytes),
-                ColumnCells::Default(text) => {
-                    self.bytes.extend_from_slice(text.as_bytes());
-                    true
-                }
-            };
-            let cell = if written { CellSpan::text(start, self.bytes.len()) } else { CellSpan::MISSING };
-            self.cells.push(cell);
-        }
-        let line = self.rows_read + 2;
-        table.push(&self.bytes, &self.cells, line, None);
+        let Some(rows) = &self.batch else { return Ok(false) };
+        rows.push_row(table, &mut self.bytes, &mut self.cells, self.row, self.rows_read + 2);
         self.row += 1;
         self.rows_read += 1;
         Ok(true)
@@ -263,200 +219,6 @@ pub(crate) fn member_column(kind: EntityKind) -> Option<&'static str> {
 struct Members {
     /// The list column.
     list: String,
-    /// The struct field of each schema column (`n_fields` for the household reference filled
-    /// from the household id).
-    positions: Vec<usize>,
-    n_fields: usize,
     /// The household id column's name.
     household_key: Option<String>,
-}
-
-impl Members {
-    /// A households batch's members as one column per schema column.
-    fn flatten(&self, batch: &RecordBatch, file_name: &str) -> Result<(usize, Vec<ArrayRef>), RuntimeError> {
-        let internal = || RuntimeError::internal(format!("column `{}` vanished from a Parquet batch", self.list));
-        let list = batch.column_by_name(&self.list).ok_or_else(internal)?;
-        let (ranges, values): (Vec<(usize, usize)>, ArrayRef) = match list.data_type() {
-            DataType::List(_) => {
-                let array = list.as_list::<i32>();
-                (
-                    list_ranges(array, array.value_offsets().iter().map(|offset| *offset as usize)),
-                    array.values().clone(),
-                )
-            }
-            DataType::LargeList(_) => {
-                let array = list.as_list::<i64>();
-                (
-                    list_ranges(array, array.value_offsets().iter().map(|offset| *offset as usize)),
-                    array.values().clone(),
-                )
-            }
-            _ => return Err(internal()),
-        };
-        let structs = values.as_struct_opt().ok_or_else(internal)?;
-        // Members in order, household by household (a null list or struct has none).
-        let mut take = Vec::new();
-        let mut owner = Vec::new();
-        for (household, (start, end)) in ranges.into_iter().enumerate() {
-            for member in start..end {
-                if structs.is_valid(member) {
-                    take.push(member as u64);
-                    owner.push(household);
-                }
-            }
-        }
-        let take = arrow::array::UInt64Array::from(take);
-        let household_ids = match &self.household_key {
-            Some(name) => batch.column_by_name(name).cloned(),
-            None => None,
-        };
-        let mut columns = Vec::with_capacity(self.positions.len());
-        for position in &self.positions {
-            let column = if *position < self.n_fields {
-                let child = structs.columns().get(*position).ok_or_else(internal)?;
-                arrow::compute::take(child.as_ref(), &take, None).map_err(|error| RuntimeError::Parquet {
-                    file: file_name.to_string(),
-                    message: error.to_string(),
-                })?
-            } else {
-                let mut ids = arrow::array::StringBuilder::new();
-                let mut text = Vec::new();
-                for household in &owner {
-                    text.clear();
-                    match &household_ids {
-                        Some(array) if write_cell(array.as_ref(), *household, &mut text) => {
-                            ids.append_value(String::from_utf8_lossy(&text));
-                        }
-                        _ => ids.append_null(),
-                    }
-                }
-                Arc::new(ids.finish()) as ArrayRef
-            };
-            let column = if matches!(column.data_type(), DataType::Dictionary(..)) {
-                arrow::compute::cast(&column, &DataType::Utf8).map_err(|error| RuntimeError::Parquet {
-                    file: file_name.to_string(),
-                    message: error.to_string(),
-                })?
-            } else {
-                column
-            };
-            columns.push(column);
-        }
-        Ok((owner.len(), columns))
-    }
-}
-
-/// The `(start, end)` of each list of a list array (empty for a null list).
-fn list_ranges(list: &dyn Array, offsets: impl Iterator<Item = usize>) -> Vec<(usize, usize)> {
-    let offsets: Vec<usize> = offsets.collect();
-    offsets
-        .windows(2)
-        .enumerate()
-        .map(|(row, pair)| match pair {
-            [start, end] if !list.is_null(row) => (*start, *end),
-            _ => (0, 0),
-        })
-        .collect()
-}
-
-/// Whether a column of this type can be read exactly.
-pub(crate) fn supported(data_type: &DataType) -> bool {
-    match data_type {
-        DataType::Utf8
-        | DataType::LargeUtf8
-        | DataType::Utf8View
-        | DataType::Boolean
-        | DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64
-        | DataType::Date32 => true,
-        DataType::Decimal128(_, scale) => (0..=9).contains(scale),
-        DataType::Dictionary(_, values) => matches!(values.as_ref(), DataType::Utf8 | DataType::LargeUtf8),
-        _ => false,
-    }
-}
-
-/// Appends the text of `array[row]`; `false` for a null.
-pub(crate) fn write_cell(array: &dyn Array, row: usize, out: &mut Vec<u8>) -> bool {
-    if array.is_null(row) {
-        return false;
-    }
-    let mut integer = itoa::Buffer::new();
-    match array.data_type() {
-        DataType::Utf8 => out.extend_from_slice(array.as_string::<i32>().value(row).as_bytes()),
-        DataType::LargeUtf8 => out.extend_from_slice(array.as_string::<i64>().value(row).as_bytes()),
-        DataType::Utf8View => out.extend_from_slice(array.as_string_view().value(row).as_bytes()),
-        DataType::Boolean => out.extend_from_slice(if array.as_boolean().value(row) { b"true" } else { b"false" }),
-        DataType::Int8 => out.extend_from_slice(integer.format(array.as_primitive::<Int8Type>().value(row)).as_bytes()),
-        DataType::Int16 => {
-            out.extend_from_slice(integer.format(array.as_primitive::<Int16Type>().value(row)).as_bytes())
-        }
-        DataType::Int32 => {
-            out.extend_from_slice(integer.format(array.as_primitive::<Int32Type>().value(row)).as_bytes())
-        }
-        DataType::Int64 => {
-            out.extend_from_slice(integer.format(array.as_primitive::<Int64Type>().value(row)).as_bytes())
-        }
-        DataType::UInt8 => {
-            out.extend_from_slice(integer.format(array.as_primitive::<UInt8Type>().value(row)).as_bytes())
-        }
-        DataType::UInt16 => {
-            out.extend_from_slice(integer.format(array.as_primitive::<UInt16Type>().value(row)).as_bytes())
-        }
-        DataType::UInt32 => {
-            out.extend_from_slice(integer.format(array.as_primitive::<UInt32Type>().value(row)).as_bytes())
-        }
-        DataType::UInt64 => {
-            out.extend_from_slice(integer.format(array.as_primitive::<UInt64Type>().value(row)).as_bytes())
-        }
-        DataType::Date32 => crate::format::write_date(out, i64::from(array.as_primitive::<Date32Type>().value(row))),
-        DataType::Decimal128(_, scale) => {
-            let value = array.as_primitive::<Decimal128Type>().value(row);
-            // `supported` admits only scales 0 to 9.
-            let decimals = scale.unsigned_abs();
-            write_decimal(out, value, decimals);
-        }
-        _ => return false,
-    }
-    true
-}
-
-/// Appends `value / 10^decimals` with exactly `decimals` decimals.
-fn write_decimal(out: &mut Vec<u8>, value: i128, decimals: u8) {
-    if value < 0 {
-        out.push(b'-');
-    }
-    let magnitude = value.unsigned_abs();
-    let scale = 10u128.pow(u32::from(decimals));
-    let mut integer = itoa::Buffer::new();
-    out.extend_from_slice(integer.format(magnitude / scale).as_bytes());
-    if decimals > 0 {
-        out.push(b'.');
-        let fraction = integer.format(magnitude % scale).as_bytes().to_vec();
-        out.extend(std::iter::repeat_n(b'0', usize::from(decimals).saturating_sub(fraction.len())));
-        out.extend_from_slice(&fraction);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimals_keep_their_scale() {
-        let mut out = Vec::new();
-        write_decimal(&mut out, 450_000, 2);
-        out.push(b' ');
-        write_decimal(&mut out, 5, 2);
-        out.push(b' ');
-        write_decimal(&mut out, -150_000_000, 9);
-        out.push(b' ');
-        write_decimal(&mut out, 42, 0);
-        assert_eq!(String::from_utf8(out).unwrap_or_default(), "4500.00 0.05 -0.150000000 42");
-    }
 }

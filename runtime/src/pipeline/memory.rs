@@ -1,12 +1,14 @@
-//! Evaluation of rows already in memory (Arrow record batches turned into cell tables by
-//! `crate::arrow_eval`): the same workers as `pol run` ([`super::worker::process`]) over chunks
-//! of the households, in parallel, with the whole input's facts (duplicated ids, orphans) known
-//! up front, so one pass suffices. Output tables come back as Arrow batches built by the
-//! Parquet writer's column builders, rejects as `rejects.csv` rows.
+//! Evaluation of rows already in memory (Arrow record batches, `crate::arrow_eval`): the same
+//! workers as `pol run` ([`super::worker::process`]) over chunks of the households, in
+//! parallel, with the whole input's facts (duplicated ids, orphans) known up front, so one pass
+//! suffices. Rows stay in their Arrow arrays: a chunk is a slice of them (or, for persons not
+//! grouped by household, the rows taken in order), typed from the arrays by
+//! `super::arrow_typing`. Output tables come back as Arrow batches built by the Parquet
+//! writer's column builders, rejects as `rejects.csv` rows.
 
 use super::cases::CaseStore;
 use super::duplicates::Duplicates;
-use super::messages::{CaseDecision, KeyList, ORPHAN, RawChunk};
+use super::messages::{ArrowChunk, CaseDecision, KeyList, ORPHAN, RawChunk};
 use super::options::RowCounts;
 use super::plan::Shared;
 use super::reader::EntityPlan;
@@ -14,24 +16,31 @@ use super::rejects::case_rejects;
 use super::{check_entities, used_columns, worker};
 use crate::error::RuntimeError;
 use crate::fields::FieldTyper;
-use crate::input::{Layout, RawTable};
+use crate::hash::{BuildIdentity, HashCollector};
+use crate::input::{ArrowRows, Layout, RawTable};
 use crate::output::{OutputFormat, TablePart, TablePlan, sorted_batch, sorted_text_rows};
-use arrow::array::RecordBatch;
+use arrow::array::{RecordBatch, UInt32Array};
 use pol_compiler::engine::{CountyTable, Engine};
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::tir::{ColumnId, Program};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
-/// Rows in memory, as pre-split cells (one cell per schema column).
+/// Rows in memory, in Arrow arrays (one per schema column).
 #[derive(Debug)]
 pub(crate) struct MemoryInput {
-    /// Household rows.
-    pub households: RawTable,
-    /// Person rows.
-    pub persons: RawTable,
-    /// Case rows, when there are cases.
+    /// Household rows (row `i` on line `i + 2`).
+    pub households: ArrowRows,
+    /// Person rows (row `i` on line `i + 2`).
+    pub persons: ArrowRows,
+    /// For the members of a nested batch: `offsets[h]..offsets[h + 1]` are household `h`'s
+    /// persons (in order).
+    pub person_offsets: Option<Vec<usize>>,
+    /// Whether the persons' household references were filled from their households' ids (so
+    /// they need no check against them).
+    pub references_filled: bool,
+    /// Case rows, as text cells, when there are cases.
     pub cases: Option<RawTable>,
     /// The names `rejects.csv` gives the households', persons' and cases' rows.
     pub file_names: [String; 3],
@@ -46,6 +55,18 @@ pub(crate) struct MemoryOutput {
     pub rejects: Vec<u8>,
     /// Row counts of households, persons and cases.
     pub counts: [RowCounts; 3],
+}
+
+/// Persons per piece when their ids and references are read in parallel.
+const PIECE: usize = 1 << 16;
+
+/// Where the persons of each chunk are.
+enum PersonPlace {
+    /// Persons `offsets[h]..offsets[h + 1]` belong to household `h` (a nested batch).
+    Nested(Vec<usize>),
+    /// The persons of each chunk in order (the last list: persons of no household) with the
+    /// row of their household in the chunk, and each person's reference (by piece).
+    Matched(Vec<Vec<(u32, u32)>>, Vec<KeyList>),
 }
 
 /// Evaluates `input` on `pool` in chunks of `chunk_households` households.
@@ -68,50 +89,60 @@ pub(crate) fn evaluate(
     };
     let household_key = column(program.household.key)?;
     let person_ref = column(program.person.household_ref)?;
-    let household_ids = keys(&input.households, household_key)?;
-    let person_refs = keys(&input.persons, person_ref)?;
-    let duplicates = Duplicates::new(
-        repeated(&input.households, &household_ids)?,
-        match program.person.key {
-            Some(key) => repeated(&input.persons, &keys(&input.persons, key.0 as usize)?)?,
-            None => HashMap::new(),
-        },
-    );
-    // The household of each person: the first household with its id (a duplicated id rejects
-    // them all, persons included).
-    let mut index: HashMap<&[u8], usize> = HashMap::with_capacity(household_ids.len());
-    for household in (0..household_ids.len()).rev() {
-        if let Some(key) = household_ids.get(household) {
-            index.insert(key, household);
-        }
-    }
     let size = chunk_households.max(1);
-    let n_chunks = input.households.len().div_ceil(size);
-    let mut chunks: Vec<RawChunk> = (0..=n_chunks)
-        .map(|chunk| RawChunk {
-            index: chunk,
-            persons: RawTable::new(program.person.columns.len()),
-            households: RawTable::new(program.household.columns.len()),
-            ..RawChunk::default()
-        })
-        .collect();
-    for household in 0..input.households.len() {
-        let Some(chunk) = chunks.get_mut(household / size) else { continue };
-        chunk.households.push_from(&input.households, household);
-        chunk.household_keys.push(household_ids.get(household));
-    }
-    for person in 0..input.persons.len() {
-        let reference = person_refs.get(person);
-        let household = reference.and_then(|key| index.get(key).copied());
-        let (chunk, within) = match household {
-            Some(household) => (household / size, (household % size) as u32),
-            None => (n_chunks, ORPHAN),
+    let n_households = input.households.len;
+    let n_persons = input.persons.len;
+    let n_chunks = n_households.div_ceil(size);
+    let (household_keys, place, person_keys) = pool.install(|| {
+        // Each chunk's household ids, each piece's person ids (and references).
+        let household_keys: Vec<KeyList> = (0..n_chunks)
+            .into_par_iter()
+            .map(|chunk| key_list(&input.households, household_key, chunk * size, size))
+            .collect();
+        let person_keys: Vec<KeyList> = match program.person.key {
+            Some(key) => (0..n_persons.div_ceil(PIECE))
+                .into_par_iter()
+                .map(|piece| key_list(&input.persons, key.0 as usize, piece * PIECE, PIECE))
+                .collect(),
+            None => Vec::new(),
         };
-        let Some(chunk) = chunks.get_mut(chunk) else { continue };
-        chunk.persons.push_from(&input.persons, person);
-        chunk.person_refs.push(reference);
-        chunk.person_household.push(within);
-    }
+        let nested = input.person_offsets.as_ref().filter(|offsets| {
+            input.references_filled || references_match(input, offsets, &household_keys, person_ref, size)
+        });
+        let place = match nested {
+            Some(offsets) => PersonPlace::Nested(offsets.clone()),
+            None => {
+                let references: Vec<KeyList> = (0..n_persons.div_ceil(PIECE))
+                    .into_par_iter()
+                    .map(|piece| key_list(&input.persons, person_ref, piece * PIECE, PIECE))
+                    .collect();
+                let index = HouseholdIndex::new(&household_keys, size);
+                let households: Vec<Option<usize>> = references
+                    .par_iter()
+                    .flat_map_iter(|keys| (0..keys.len()).map(|row| index.find(keys, row)))
+                    .collect();
+                let mut per_chunk: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n_chunks + 1];
+                for (person, household) in households.into_iter().enumerate() {
+                    let (chunk, within) = match household {
+                        Some(household) => (household / size, (household % size) as u32),
+                        None => (n_chunks, ORPHAN),
+                    };
+                    if let Some(list) = per_chunk.get_mut(chunk) {
+                        list.push((person as u32, within));
+                    }
+                }
+                PersonPlace::Matched(per_chunk, references)
+            }
+        };
+        (household_keys, place, person_keys)
+    });
+    let duplicates = Duplicates::new(repeated(&household_keys, size), repeated(&person_keys, PIECE));
+    let chunks = pool.install(|| {
+        (0..=n_chunks)
+            .into_par_iter()
+            .map(|chunk| build_chunk(input, &household_keys, &place, size, n_chunks, chunk))
+            .collect::<Result<Vec<RawChunk>, RuntimeError>>()
+    })?;
     let plan_of = |file_name: &String, used: &Vec<bool>| EntityPlan {
         file_name: file_name.clone(),
         layout: Layout::Cells,
@@ -200,22 +231,186 @@ fn column(column: Option<ColumnId>) -> Result<usize, RuntimeError> {
         .ok_or_else(|| RuntimeError::internal("a key column the schema check let pass"))
 }
 
-/// The text of column `column` of every row.
-fn keys(table: &RawTable, column: usize) -> Result<KeyList, RuntimeError> {
-    let mut keys = KeyList::with_capacity(table.len(), table.len() * 12);
-    for row in 0..table.len() {
-        keys.push(Layout::Cells.cell_text(table, row, column).as_deref());
+/// The text of column `column` of rows `first..first + count` (fewer at the end).
+fn key_list(rows: &ArrowRows, column: usize, first: usize, count: usize) -> KeyList {
+    let end = rows.len.min(first + count);
+    let mut keys = KeyList::with_capacity(end.saturating_sub(first), end.saturating_sub(first) * 12);
+    let mut text = Vec::new();
+    for row in first..end {
+        text.clear();
+        let present = rows.write_text(column, row, &mut text);
+        keys.push(present.then_some(text.as_slice()));
     }
-    Ok(keys)
+    keys
 }
 
-/// The ids that occur more than once, with their lines.
-fn repeated(table: &RawTable, ids: &KeyList) -> Result<HashMap<Vec<u8>, Vec<u64>>, RuntimeError> {
-    let mut lines: HashMap<&[u8], Vec<u64>> = HashMap::with_capacity(ids.len());
-    for row in 0..ids.len() {
-        if let Some(id) = ids.get(row) {
-            lines.entry(id).or_default().push(table.line(row)?);
+/// Whether every member of a nested batch names, as its household, the household it is listed
+/// under (then each member's household is its row's, as when the references are filled).
+fn references_match(
+    input: &MemoryInput,
+    offsets: &[usize],
+    household_keys: &[KeyList],
+    person_ref: usize,
+    size: usize,
+) -> bool {
+    household_keys.par_iter().enumerate().all(|(chunk, keys)| {
+        let mut text = Vec::new();
+        (0..keys.len()).all(|row| {
+            let household = chunk * size + row;
+            let (Some(from), Some(to)) = (offsets.get(household), offsets.get(household + 1)) else { return false };
+            (*from..*to).all(|person| {
+                text.clear();
+                let present = input.persons.write_text(person_ref, person, &mut text);
+                keys.get(row) == present.then_some(text.as_slice())
+            })
+        })
+    })
+}
+
+/// The ids that occur more than once among `lists` (row `i` of list `l` is row
+/// `l * per_list + i`, on line row + 2), with their lines: the hashes that repeat are found by
+/// sorting, then confirmed on the ids that have them.
+fn repeated(lists: &[KeyList], per_list: usize) -> HashMap<Vec<u8>, Vec<u64>> {
+    let mut hashes = HashCollector::default();
+    for keys in lists {
+        for row in 0..keys.len() {
+            if keys.get(row).is_some() {
+                hashes.push(keys.hash(row));
+            }
         }
     }
-    Ok(lines.into_iter().filter(|(_, lines)| lines.len() > 1).map(|(id, lines)| (id.to_vec(), lines)).collect())
+    let repeated: HashSet<u64, BuildIdentity> = hashes.into_repeated().into_iter().collect();
+    if repeated.is_empty() {
+        return HashMap::new();
+    }
+    let mut lines: HashMap<Vec<u8>, Vec<u64>> = HashMap::new();
+    for (list, keys) in lists.iter().enumerate() {
+        for row in 0..keys.len() {
+            if let Some(key) = keys.get(row)
+                && repeated.contains(&keys.hash(row))
+            {
+                lines.entry(key.to_vec()).or_default().push((list * per_list + row) as u64 + 2);
+            }
+        }
+    }
+    lines.retain(|_, lines| lines.len() > 1);
+    lines
+}
+
+/// The first household with each id.
+struct HouseholdIndex<'k> {
+    /// By the id's hash: the chunk of the household and its row in the chunk.
+    first: HashMap<u64, (usize, usize), BuildIdentity>,
+    /// Ids whose hash another id has.
+    collided: HashMap<&'k [u8], (usize, usize)>,
+    keys: &'k [KeyList],
+    size: usize,
+}
+
+impl<'k> HouseholdIndex<'k> {
+    /// The index of the ids of chunks of `size` households.
+    fn new(keys: &'k [KeyList], size: usize) -> HouseholdIndex<'k> {
+        let total = keys.iter().map(KeyList::len).sum();
+        let mut first: HashMap<u64, (usize, usize), BuildIdentity> =
+            HashMap::with_capacity_and_hasher(total, BuildIdentity::default());
+        let mut collided = HashMap::new();
+        for (chunk, list) in keys.iter().enumerate() {
+            for row in 0..list.len() {
+                let Some(key) = list.get(row) else { continue };
+                match first.get(&list.hash(row)) {
+                    None => {
+                        first.insert(list.hash(row), (chunk, row));
+                    }
+                    Some((other_chunk, other_row)) => {
+                        let same = keys.get(*other_chunk).and_then(|other| other.get(*other_row)) == Some(key);
+                        if !same {
+                            collided.entry(key).or_insert((chunk, row));
+                        }
+                    }
+                }
+            }
+        }
+        HouseholdIndex { first, collided, keys, size }
+    }
+
+    /// The household (global index) whose id is reference `row` of `references`.
+    fn find(&self, references: &KeyList, row: usize) -> Option<usize> {
+        let key = references.get(row)?;
+        let (chunk, at) = *self.first.get(&references.hash(row))?;
+        if self.keys.get(chunk).and_then(|list| list.get(at)) == Some(key) {
+            return Some(chunk * self.size + at);
+        }
+        self.collided.get(key).map(|(chunk, at)| chunk * self.size + at)
+    }
+}
+
+/// Chunk `chunk` of the run (chunk `n_chunks` holds the persons of no household).
+fn build_chunk(
+    input: &MemoryInput,
+    household_keys: &[KeyList],
+    place: &PersonPlace,
+    size: usize,
+    n_chunks: usize,
+    chunk: usize,
+) -> Result<RawChunk, RuntimeError> {
+    let first = chunk * size;
+    let households_here = input.households.len.saturating_sub(first).min(size);
+    let households =
+        if chunk < n_chunks { input.households.slice(first, households_here) } else { input.households.slice(0, 0) };
+    let mut household_lines = RawTable::new(0);
+    for row in 0..households.len {
+        household_lines.push(&[], &[], (first + row) as u64 + 2, None);
+    }
+    let household_keys = household_keys.get(chunk).cloned().unwrap_or_default();
+    let mut person_lines = RawTable::new(0);
+    let mut person_refs = KeyList::default();
+    let mut person_household = Vec::new();
+    let persons = match place {
+        PersonPlace::Nested(offsets) if chunk < n_chunks => {
+            let start = offsets.get(first).copied().unwrap_or(0);
+            for household in 0..households_here {
+                let (Some(from), Some(to)) = (offsets.get(first + household), offsets.get(first + household + 1))
+                else {
+                    return Err(RuntimeError::internal("member offsets shorter than the households"));
+                };
+                let key = household_keys.get(household);
+                for person in *from..*to {
+                    person_lines.push(&[], &[], person as u64 + 2, None);
+                    person_refs.push_hashed(key, household_keys.hash(household));
+                    person_household.push(if key.is_some() { household as u32 } else { ORPHAN });
+                }
+            }
+            input.persons.slice(start, person_lines.len())
+        }
+        PersonPlace::Nested(_) => input.persons.slice(0, 0),
+        PersonPlace::Matched(per_chunk, references) => {
+            let members = per_chunk.get(chunk).map_or(&[][..], Vec::as_slice);
+            for (person, within) in members {
+                let person = *person as usize;
+                person_lines.push(&[], &[], person as u64 + 2, None);
+                let reference = references.get(person / PIECE);
+                let row = person % PIECE;
+                person_refs
+                    .push_hashed(reference.and_then(|keys| keys.get(row)), reference.map_or(0, |keys| keys.hash(row)));
+                person_household.push(*within);
+            }
+            let contiguous = members.windows(2).all(|pair| matches!(pair, [(a, _), (b, _)] if a + 1 == *b));
+            match members.first() {
+                Some((start, _)) if contiguous => input.persons.slice(*start as usize, members.len()),
+                Some(_) => {
+                    input.persons.take(&UInt32Array::from_iter_values(members.iter().map(|(person, _)| *person)))?
+                }
+                None => input.persons.slice(0, 0),
+            }
+        }
+    };
+    Ok(RawChunk {
+        index: chunk,
+        households: household_lines,
+        household_keys,
+        persons: person_lines,
+        person_refs,
+        person_household,
+        arrow: Some(ArrowChunk { households, persons }),
+    })
 }

@@ -4,7 +4,7 @@
 
 use super::options::RowCounts;
 use crate::hash::hash_bytes;
-use crate::input::RawTable;
+use crate::input::{ArrowRows, RawTable};
 use crate::output::TablePart;
 use crate::reconcile::ReconcilePart;
 use crate::report::ReportAcc;
@@ -90,6 +90,18 @@ pub(crate) struct RawChunk {
     pub person_refs: KeyList,
     /// For each person, the index of its household in this chunk, or [`ORPHAN`].
     pub person_household: Vec<u32>,
+    /// Rows held in Arrow arrays (in-process evaluation): their values, typed from the arrays;
+    /// `households` and `persons` then hold only the rows' lines.
+    pub arrow: Option<ArrowChunk>,
+}
+
+/// The values of a chunk's rows held in Arrow arrays.
+#[derive(Debug)]
+pub(crate) struct ArrowChunk {
+    /// The households' rows.
+    pub households: ArrowRows,
+    /// The persons' rows.
+    pub persons: ArrowRows,
 }
 
 /// A case's fate, decided by the worker of its household.

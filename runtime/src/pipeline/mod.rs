@@ -113,6 +113,7 @@
 //! print!("{summary}");   // read 3 households: 2 accepted, 1 rejected …
 //! ```
 
+mod arrow_typing;
 mod cases;
 mod diff;
 mod duplicates;

@@ -17,6 +17,7 @@
 //! persons, its cases) gets `household rejected: person P0001 bad birth_date`. A person whose
 //! household does not exist gets `unknown household `H9``.
 
+use super::arrow_typing::type_rows;
 use super::messages::{CaseDecision, ChunkOutput, KeyList, ORPHAN, RawChunk, StageTimes};
 use super::options::RowCounts;
 use super::plan::Shared;
@@ -240,17 +241,28 @@ fn type_chunk(
     let program = shared.program;
     let n_households = chunk.households.len();
     let plan = shared.households;
-    let household_problems = type_table(
-        shared.typer,
-        &program.household,
-        &plan.layout,
-        &plan.file_name,
-        &plan.used,
-        &chunk.households,
-        &mut batch.households.columns,
-        sink,
-        None,
-    )?;
+    let household_problems = match &chunk.arrow {
+        Some(arrow) => type_rows(
+            shared.typer,
+            &program.household,
+            &plan.used,
+            &arrow.households,
+            &mut batch.households.columns,
+            sink,
+            None,
+        ),
+        None => type_table(
+            shared.typer,
+            &program.household,
+            &plan.layout,
+            &plan.file_name,
+            &plan.used,
+            &chunk.households,
+            &mut batch.households.columns,
+            sink,
+            None,
+        )?,
+    };
     let mut causes: Vec<Option<Box<Cause>>> = Vec::with_capacity(n_households);
     for (index, problem) in household_problems.iter().enumerate() {
         let mut cause = problem.as_deref().map(Cause::from_problem);
@@ -272,18 +284,29 @@ fn type_chunk(
     let n_persons = chunk.persons.len();
     let plan = shared.persons;
     // Ids are a small part of a row: a tenth of the rows' bytes is room enough for them.
-    let mut person_ids = KeyList::with_capacity(n_persons, chunk.persons.bytes.len() / 10);
-    let mut person_problems = type_table(
-        shared.typer,
-        &program.person,
-        &plan.layout,
-        &plan.file_name,
-        &plan.used,
-        &chunk.persons,
-        &mut batch.persons.columns,
-        sink,
-        Some(&mut person_ids),
-    )?;
+    let mut person_ids = KeyList::with_capacity(n_persons, chunk.persons.bytes.len() / 10 + 8 * n_persons);
+    let mut person_problems = match &chunk.arrow {
+        Some(arrow) => type_rows(
+            shared.typer,
+            &program.person,
+            &plan.used,
+            &arrow.persons,
+            &mut batch.persons.columns,
+            sink,
+            Some(&mut person_ids),
+        ),
+        None => type_table(
+            shared.typer,
+            &program.person,
+            &plan.layout,
+            &plan.file_name,
+            &plan.used,
+            &chunk.persons,
+            &mut batch.persons.columns,
+            sink,
+            Some(&mut person_ids),
+        )?,
+    };
     let mut person_hashes = Vec::new();
     for (index, slot) in person_problems.iter_mut().enumerate() {
         if let Some(id) = person_ids.get(index) {
