@@ -270,7 +270,20 @@ pub struct EntityDecl {
     pub columns: Vec<ColumnDecl>,
     /// Validation conditions.
     pub requires: Vec<Require>,
+    /// `role …` entries: the roles a household's members may hold, in the order written.
+    pub roles: Vec<RoleDecl>,
     /// The whole declaration.
+    pub span: Span,
+}
+
+/// One role of a `role` entry: `child`, or `at most 2 parent`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleDecl {
+    /// The role's name, the word in the persons' `role` column.
+    pub name: Ident,
+    /// `at most N`: how many members of one household may hold it, with the number's span.
+    pub at_most: Option<(u32, Span)>,
+    /// The whole item.
     pub span: Span,
 }
 

@@ -85,6 +85,7 @@ fn precedence(expr: &Expr) -> u8 {
 enum Entry<'f> {
     Column(&'f ast::ColumnDecl),
     Require(&'f ast::Require),
+    Roles(&'f [ast::RoleDecl]),
     SetBy(&'f [(ast::Level, Span)]),
     Value(&'f ast::DatedValue),
     AsOf(&'f ast::DateLit),
@@ -236,6 +237,11 @@ impl Printer<'_> {
                 let mut entries: Vec<_> =
                     decl.columns.iter().map(|column| (column.span.start, Entry::Column(column))).collect();
                 entries.extend(decl.requires.iter().map(|require| (require.span.start, Entry::Require(require))));
+                // Every role in one `role` line, where the first was written.
+                if let Some(first) = decl.roles.first() {
+                    entries.push((first.span.start, Entry::Roles(&decl.roles)));
+                    entries.sort_by_key(|(start, _)| *start);
+                }
                 self.block(header, decl.kind_span.end, self.entries_docs(entries), decl.span)
             }
             ast::Item::Param(decl) => self.param_doc(decl),
@@ -495,6 +501,19 @@ impl Printer<'_> {
                 if let Some(message) = &require.message {
                     let text = format!(" {}", quote(&message.value));
                     docs.push(Doc::Unmeasured(text, self.lexed.map(|_| span_range(message.span))));
+                }
+                Doc::Seq(docs)
+            }
+            Entry::Roles(roles) => {
+                let mut docs = vec![Doc::text("role")];
+                for (index, role) in roles.iter().enumerate() {
+                    docs.push(Doc::text(if index == 0 { " " } else { ", " }));
+                    if let Some((limit, span)) = role.at_most {
+                        docs.push(Doc::text("at most "));
+                        docs.push(self.at(limit.to_string(), span));
+                        docs.push(Doc::text(" "));
+                    }
+                    docs.push(self.at(role.name.name.clone(), role.name.span));
                 }
                 Doc::Seq(docs)
             }

@@ -363,6 +363,7 @@ impl Builder<'_> {
         let kind = entity_kind(keyword.as_rule())?;
         let kind_span = self.cx.span(&keyword);
         let (mut columns, mut requires, mut failed) = (Vec::new(), Vec::new(), false);
+        let mut roles = Vec::new();
         for entry in parts {
             let Some(inner) = entry.into_inner().next() else { continue };
             match inner.as_rule() {
@@ -370,13 +371,47 @@ impl Builder<'_> {
                     Some(column) => columns.push(column),
                     None => failed = true,
                 },
+                Rule::roles_decl => {
+                    for item in children(inner).filter(|child| child.as_rule() == Rule::role_item) {
+                        match self.build_role(item) {
+                            Some(role) => roles.push(role),
+                            None => failed = true,
+                        }
+                    }
+                }
                 _ => match self.build_require(inner) {
                     Some(require) => requires.push(require),
                     None => failed = true,
                 },
             }
         }
-        (!failed).then_some(ast::EntityDecl { doc, kind, kind_span, columns, requires, span })
+        (!failed).then_some(ast::EntityDecl { doc, kind, kind_span, columns, requires, roles, span })
+    }
+
+    /// `child` or `at most 2 parent`.
+    fn build_role(&mut self, pair: Pair<'_, Rule>) -> Option<ast::RoleDecl> {
+        let span = self.cx.span(&pair);
+        let mut at_most = None;
+        let mut name = None;
+        for part in children(pair) {
+            match part.as_rule() {
+                Rule::uint => {
+                    let value = self.ok(expr::build_i64(&self.cx, &part))?;
+                    let Ok(value) = u32::try_from(value) else {
+                        return self.fail(ParseError::BadNumber {
+                            text: part.as_str().to_string(),
+                            reason: "too large for a number of members".into(),
+                            help: "write a number of members below 4294967296".into(),
+                            span: self.cx.span(&part),
+                        });
+                    };
+                    at_most = Some((value, self.cx.span(&part)));
+                }
+                Rule::ident => name = Some(self.cx.ident(&part)),
+                _ => {}
+            }
+        }
+        Some(ast::RoleDecl { name: name?, at_most, span })
     }
 
     fn build_column(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ColumnDecl> {

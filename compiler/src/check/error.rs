@@ -583,6 +583,58 @@ pub enum TypeError {
         first: Option<Span>,
     },
 
+    /// `role` in a person or case block: roles belong to the household.
+    #[error("roles are declared in the `household` block, not in `{entity}`")]
+    #[diagnostic(
+        code("pol::role::outside_household"),
+        help("move this `role` line into `household {{ … }}`: the persons' `role` column then holds one of them")
+    )]
+    RoleOutsideHousehold {
+        /// `person` or `case`.
+        entity: &'static str,
+        /// The first role of the line.
+        #[label("a role outside the household")]
+        span: Span,
+    },
+
+    /// A person column named `role` beside the household's roles.
+    #[error("the person column `role` is declared by the household's roles")]
+    #[diagnostic(
+        code("pol::role::column_declared"),
+        help(
+            "remove this column: with `role …` in the household, every person has a `role` column holding one of the roles"
+        )
+    )]
+    RoleColumnDeclared {
+        /// The column's name.
+        #[label("declared again here")]
+        span: Span,
+        /// The household's roles, when in the same file.
+        #[label("the household's roles")]
+        roles: Option<Span>,
+    },
+
+    /// A test household whose persons exceed a role's limit.
+    #[error("this test has {count} members with role `{role}`, at most {limit} allowed")]
+    #[diagnostic(
+        code("pol::role::limit_in_test"),
+        help("give this person another role, or write `expect rejected` if the test checks the limit")
+    )]
+    RoleLimitInTest {
+        /// The role.
+        role: String,
+        /// Its limit.
+        limit: u32,
+        /// How many persons of the test hold it.
+        count: usize,
+        /// The first person over the limit.
+        #[label("one member too many")]
+        span: Span,
+        /// The limit, when in the same file.
+        #[label("the limit")]
+        limit_span: Option<Span>,
+    },
+
     /// An int value outside its column's declared range.
     #[error("`{value}` is outside the range of `{column}`")]
     #[diagnostic(code("pol::test::out_of_range"))]

@@ -81,6 +81,7 @@ mod patterns;
 mod programs;
 mod report;
 mod resolve;
+mod roles;
 mod tests_build;
 mod types;
 
@@ -125,6 +126,8 @@ pub fn ast_to_tir_or_params(
     jurisdictions_csv: Option<(SourceId, &str)>,
 ) -> Result<(Program, JurisdictionTable), Failed> {
     let mut diags = Vec::new();
+    let desugared = roles::desugar(files, &mut diags);
+    let files = desugared.as_deref().unwrap_or(files);
     let decls = decls::collect(files, &mut diags);
     let n_before_csv = diags.len();
     let table = read_jurisdictions(&decls, jurisdictions_csv, &mut diags);

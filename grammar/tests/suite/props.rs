@@ -373,6 +373,7 @@ fn item() -> impl Strategy<Value = Item> {
                 kind_span: span(),
                 columns,
                 requires,
+                roles: Vec::new(),
                 span: span()
             })
         ),
