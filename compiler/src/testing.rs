@@ -122,22 +122,28 @@ fn check_expectation(
             Outcome::Error(_) => None,
             _ => Some(TestFailure::NoError { span: *span }),
         },
-        Expectation::Value { entity, index, source, expected, ty, span } => {
+        Expectation::Value { entity, index, source, expected, tolerance, ty, span } => {
             if outcome != Outcome::Ok {
                 return None; // Already reported as Rejected or Error.
             }
             let actual = read_value(program, batch, result, *entity, *index, *source)?;
-            let same = match ty {
-                Ty::Text => texts.equal(actual, *expected),
-                _ => actual == *expected,
+            let same = match (ty, tolerance) {
+                (Ty::Text, _) => texts.equal(actual, *expected),
+                // Words are i64; their difference is taken in i128 so that it cannot overflow.
+                (_, Some(tolerance)) => (i128::from(actual) - i128::from(*expected)).abs() <= i128::from(*tolerance),
+                (_, None) => actual == *expected,
             };
             if same {
                 return None;
             }
+            let mut shown = word_to_string(program, texts, *ty, *expected);
+            if let Some(tolerance) = tolerance {
+                shown = format!("{shown} ± {}", word_to_string(program, texts, *ty, *tolerance));
+            }
             Some(TestFailure::Mismatch {
                 span: *span,
                 what: describe(program, *entity, *index, *source),
-                expected: word_to_string(program, texts, *ty, *expected),
+                expected: shown,
                 actual: word_to_string(program, texts, *ty, actual),
             })
         }

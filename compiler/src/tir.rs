@@ -566,6 +566,9 @@ pub enum Expectation {
         source: ValueSource,
         /// The expected word.
         expected: Word,
+        /// How far the value may be from it (`± AMOUNT` or the test's `tolerance`), in the
+        /// type's words (fen for money); `None` for an exact comparison.
+        tolerance: Option<Word>,
         /// Its type, to print it.
         ty: Ty,
         /// The `expect` line.

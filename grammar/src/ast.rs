@@ -526,6 +526,8 @@ pub enum Expectation {
         name: Ident,
         /// The expected value.
         value: Expr,
+        /// `± AMOUNT`: how far the value may be from `value`.
+        tolerance: Option<Expr>,
         /// The whole line.
         span: Span,
     },
@@ -548,6 +550,8 @@ pub struct TestDecl {
     pub records: Vec<RecordLit>,
     /// What must come out.
     pub expectations: Vec<Expectation>,
+    /// `tolerance AMOUNT`: how far every numeric expectation without its own `±` may be off.
+    pub tolerance: Option<Expr>,
     /// The whole declaration.
     pub span: Span,
 }

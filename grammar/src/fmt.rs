@@ -89,6 +89,7 @@ enum Entry<'f> {
     SetBy(&'f [(ast::Level, Span)]),
     Value(&'f ast::DatedValue),
     AsOf(&'f ast::DateLit),
+    Tolerance(&'f ast::Expr),
     Record(&'f ast::RecordLit),
     Expect(&'f ast::Expectation),
 }
@@ -481,6 +482,9 @@ impl Printer<'_> {
         if let Some(as_of) = &decl.as_of {
             entries.push((as_of.span.start, Entry::AsOf(as_of)));
         }
+        if let Some(tolerance) = &decl.tolerance {
+            entries.push((tolerance.span.start, Entry::Tolerance(tolerance)));
+        }
         entries.extend(decl.records.iter().map(|record| (record.span.start, Entry::Record(record))));
         entries.extend(decl.expectations.iter().map(|expect| (expectation_span(expect).start, Entry::Expect(expect))));
         self.block(header, decl.name.span.end, self.entries_docs(entries), decl.span)
@@ -552,6 +556,7 @@ impl Printer<'_> {
                 }
             }
             Entry::AsOf(date) => Doc::Seq(vec![Doc::text("as_of "), self.date_doc(date)]),
+            Entry::Tolerance(amount) => Doc::Seq(vec![Doc::text("tolerance "), self.expr_doc(amount)]),
             Entry::Record(record) => self.record_doc(record),
             Entry::Expect(expectation) => self.expectation_doc(expectation),
         }
@@ -612,7 +617,7 @@ impl Printer<'_> {
         let span = expectation_span(expectation);
         let mut docs = vec![self.keyword("expect", span.start)];
         match expectation {
-            ast::Expectation::Value { target, name, value, .. } => {
+            ast::Expectation::Value { target, name, value, tolerance, .. } => {
                 match target {
                     ast::ExpectTarget::Household => {}
                     ast::ExpectTarget::Person(index, span) => docs.push(self.at(format!(" person {index}"), *span)),
@@ -621,7 +626,11 @@ impl Printer<'_> {
                 docs.push(Doc::text(" "));
                 docs.push(self.at(name.name.clone(), name.span));
                 docs.push(Doc::text(" ="));
-                self.assign(docs, name.span.end, value)
+                let assigned = self.assign(docs, name.span.end, value);
+                match tolerance {
+                    Some(amount) => Doc::Seq(vec![assigned, Doc::text(" ± "), self.expr_doc(amount)]),
+                    None => assigned,
+                }
             }
             ast::Expectation::Rejected(message, _) => {
                 docs.push(Doc::text(" rejected"));

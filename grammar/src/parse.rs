@@ -659,6 +659,7 @@ impl Builder<'_> {
         let name = self.ok(expr::build_string_lit(&self.cx, parts.next()?))?;
         let (mut as_of, mut records, mut expectations, mut failed) =
             (None::<ast::DateLit>, Vec::new(), Vec::new(), false);
+        let mut tolerance: Option<ast::Expr> = None;
         for entry in parts {
             let Some(inner) = entry.into_inner().next() else { continue };
             match inner.as_rule() {
@@ -679,6 +680,20 @@ impl Builder<'_> {
                         as_of = Some(date);
                     }
                 }
+                Rule::tolerance_entry => {
+                    let Some(value) = children(inner).nth(1) else { continue };
+                    let Some(value) = self.ok(expr::build_expr(&self.cx, value)) else {
+                        failed = true;
+                        continue;
+                    };
+                    if let Some(first) = &tolerance {
+                        failed = true;
+                        let first = first.span;
+                        self.errors.push(ParseError::Duplicate { what: "tolerance".into(), span: value.span, first });
+                    } else {
+                        tolerance = Some(value);
+                    }
+                }
                 Rule::record => match self.build_record(inner) {
                     Some(record) => records.push(record),
                     None => failed = true,
@@ -689,7 +704,7 @@ impl Builder<'_> {
                 },
             }
         }
-        (!failed).then_some(ast::TestDecl { doc, name, as_of, records, expectations, span })
+        (!failed).then_some(ast::TestDecl { doc, name, as_of, records, expectations, tolerance, span })
     }
 
     fn build_record(&mut self, pair: Pair<'_, Rule>) -> Option<ast::RecordLit> {
@@ -734,7 +749,11 @@ impl Builder<'_> {
                 };
                 let name = self.cx.ident(&next);
                 let value = self.ok(expr::build_expr(&self.cx, parts.next()?))?;
-                Some(ast::Expectation::Value { target, name, value, span })
+                let tolerance = match parts.find(|part| part.as_rule() == Rule::expr) {
+                    Some(tolerance) => Some(self.ok(expr::build_expr(&self.cx, tolerance))?),
+                    None => None,
+                };
+                Some(ast::Expectation::Value { target, name, value, tolerance, span })
             }
         }
     }

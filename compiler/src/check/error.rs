@@ -635,6 +635,34 @@ pub enum TypeError {
         limit_span: Option<Span>,
     },
 
+    /// A tolerance that is not a plain number.
+    #[error("a tolerance is a plain number")]
+    #[diagnostic(
+        code("pol::test::tolerance"),
+        help("write how far the value may be off as a number without unit or sign, e.g. `± 0.01` or `tolerance 0.01`")
+    )]
+    ToleranceNotNumber {
+        /// The tolerance.
+        #[label("not a number")]
+        span: Span,
+    },
+
+    /// `±` on an expectation that is not a number.
+    #[error("`{name}` is `{ty}`, which has no tolerance")]
+    #[diagnostic(
+        code("pol::test::tolerance_type"),
+        help("only money, ratios and whole numbers may be compared within a tolerance; remove `± …`")
+    )]
+    ToleranceType {
+        /// The rule or column.
+        name: String,
+        /// Its type.
+        ty: String,
+        /// The tolerance.
+        #[label("a tolerance for a value compared exactly")]
+        span: Span,
+    },
+
     /// An int value outside its column's declared range.
     #[error("`{value}` is outside the range of `{column}`")]
     #[diagnostic(code("pol::test::out_of_range"))]

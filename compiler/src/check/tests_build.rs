@@ -9,7 +9,7 @@ use super::context::Checker;
 use super::decls::entity_index;
 use super::error::{TypeError, elsewhere, same_file};
 use super::types::did_you_mean;
-use crate::tir::{self, ColumnTy, EntitySchema, Expectation, ValueSource, Word};
+use crate::tir::{self, ColumnTy, EntitySchema, Expectation, Ty, ValueSource, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::{self, EntityKind, ExpectTarget, RecordLit, TestDecl};
 
@@ -49,8 +49,16 @@ impl Checker<'_> {
             cases.push(self.record_row(case_schema, Some(record), key, Some(household_key), record.span));
         }
         let counts = (records.persons.len(), records.cases.len());
-        let expectations: Vec<Option<Expectation>> =
-            test.expectations.iter().map(|expectation| self.expectation(expectation, schemas, counts)).collect();
+        if let Some(tolerance) = &test.tolerance
+            && tolerance_number(tolerance).is_none()
+        {
+            self.error(tolerance.span, TypeError::ToleranceNotNumber { span: tolerance.span });
+        }
+        let expectations: Vec<Option<Expectation>> = test
+            .expectations
+            .iter()
+            .map(|expectation| self.expectation(expectation, schemas, counts, test.tolerance.as_ref()))
+            .collect();
         if self.n_errors() > errors_before {
             return None;
         }
@@ -180,13 +188,16 @@ impl Checker<'_> {
         expectation: &ast::Expectation,
         schemas: &[EntitySchema; 3],
         counts: (usize, usize),
+        test_tolerance: Option<&ast::Expr>,
     ) -> Option<Expectation> {
-        let (target, name, value, span) = match expectation {
+        let (target, name, value, own_tolerance, span) = match expectation {
             ast::Expectation::Rejected(message, span) => {
                 return Some(Expectation::Rejected(message.as_ref().map(|message| message.value.clone()), *span));
             }
             ast::Expectation::Error(span) => return Some(Expectation::Error(*span)),
-            ast::Expectation::Value { target, name, value, span } => (target, name, value, *span),
+            ast::Expectation::Value { target, name, value, tolerance, span } => {
+                (target, name, value, tolerance.as_ref(), *span)
+            }
         };
         let (entity, index) = self.expect_target(target, counts)?;
         let schema = schemas.get(entity_index(entity))?;
@@ -204,7 +215,29 @@ impl Checker<'_> {
                 (ValueSource::Rule(rule), ty, expected)
             }
         };
-        Some(Expectation::Value { entity, index, source, expected, ty, span })
+        let tolerance = match (own_tolerance, test_tolerance) {
+            (Some(amount), _) => {
+                let Some(number) = tolerance_number(amount) else {
+                    self.error(amount.span, TypeError::ToleranceNotNumber { span: amount.span });
+                    return None;
+                };
+                let Some(word) = tolerance_word(number, ty) else {
+                    let error = TypeError::ToleranceType {
+                        name: name.name.clone(),
+                        ty: super::ty_name(&self.decls.enums, ty),
+                        span: amount.span,
+                    };
+                    self.error(amount.span, error);
+                    return None;
+                };
+                Some(word)
+            }
+            // The test's tolerance applies to the numbers it can apply to (a bad one was
+            // reported once, above).
+            (None, Some(amount)) => tolerance_number(amount).and_then(|number| tolerance_word(number, ty)),
+            (None, None) => None,
+        };
+        Some(Expectation::Value { entity, index, source, expected, tolerance, ty, span })
     }
 
     /// The entity and 0-based index an `expect` looks at.
@@ -238,4 +271,29 @@ impl Checker<'_> {
         self.error(name.span, error);
         None
     }
+}
+
+/// The number a tolerance is written as, when it is a plain number (no unit, no sign).
+fn tolerance_number(amount: &ast::Expr) -> Option<&ast::Number> {
+    match &amount.kind {
+        ast::ExprKind::Number(number, ast::NumberUnit::None) => Some(number),
+        ast::ExprKind::Paren(inner) => tolerance_number(inner),
+        _ => None,
+    }
+}
+
+/// A tolerance in the words of `ty`: fen for money, the ratio's scale, whole numbers for `int`,
+/// rounded down (a tolerance finer than the type's step is that much stricter, never looser);
+/// `None` for a type compared exactly, or a number too large for a word.
+fn tolerance_word(number: &ast::Number, ty: Ty) -> Option<Word> {
+    let step: i128 = match ty {
+        Ty::Money(_) => 100,
+        Ty::Ratio => i128::from(tir::RATIO_SCALE),
+        Ty::Int => 1,
+        Ty::Bool | Ty::Date | Ty::Text | Ty::Enum(_) => return None,
+    };
+    let digits: i128 = number.digits.parse().ok()?;
+    let divisor = 10_i128.checked_pow(number.scale)?;
+    let word = digits.checked_mul(step)? / divisor;
+    Word::try_from(word).ok()
 }

@@ -148,3 +148,42 @@ fn county_codes_without_a_csv() {
     let test = "test \"t\" {\n  household { county_code: \"610802\", annual_income: 0 }\n}";
     assert_snapshot!(errors_of(&[test, SCHEMA], None));
 }
+
+#[test]
+fn tolerance_errors() {
+    let test = r#"
+test "容差" {
+  tolerance 1%
+  household { county_code: "610802", annual_income: 0 }
+  person { birth_date: 1970-01-01 }
+  expect n = 1 ± -1
+  expect person 1 weak = false ± 1
+  expect annual_income = 0 ± 0.01
+}"#;
+    assert_snapshot!(errors_of(&[test, SCHEMA], Some(CSV)));
+}
+
+#[test]
+fn tolerances_are_words_of_the_expectations_type() -> Result<(), String> {
+    let test = r#"
+test "容差" {
+  tolerance 0.015
+  household { county_code: "610802", annual_income: 0 }
+  person { birth_date: 1970-01-01 }
+  expect n = 1
+  expect annual_income = 0 ± 2.5
+  expect person 1 weak = false
+}"#;
+    let program = program_of(&[test, SCHEMA], Some(CSV))?;
+    let tolerances: Vec<Option<Word>> = program.tests[0]
+        .expectations
+        .iter()
+        .map(|expectation| match expectation {
+            Expectation::Value { tolerance, .. } => *tolerance,
+            Expectation::Rejected(..) | Expectation::Error(_) => None,
+        })
+        .collect();
+    // int: 0.015 rounds down to 0; money: 2.5 is 250 fen; a bool is compared exactly.
+    assert_eq!(tolerances, [Some(0), Some(250), None]);
+    Ok(())
+}

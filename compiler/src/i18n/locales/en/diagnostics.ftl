@@ -515,3 +515,11 @@ pol-role-limit-in-test = this test has { $count } members with role `{ $role }`,
     .label = one member too many
     .label-2 = the limit
     .help = give this person another role, or write `expect rejected` if the test checks the limit
+
+pol-test-tolerance = a tolerance is a plain number
+    .label = not a number
+    .help = write how far the value may be off as a number without unit or sign, e.g. `± 0.01` or `tolerance 0.01`
+
+pol-test-tolerance-type = `{ $name }` is `{ $ty }`, which has no tolerance
+    .label = a tolerance for a value compared exactly
+    .help = only money, ratios and whole numbers may be compared within a tolerance; remove `± …`

@@ -515,3 +515,11 @@ pol-role-limit-in-test = 此测试有 { $count } 名成员的角色为 `{ $role 
     .label = 多出的一名成员
     .label-2 = 上限
     .help = 给此成员换一个角色；如果测试检查的就是上限，请写 `expect rejected`
+
+pol-test-tolerance = 容差须是一个普通数字
+    .label = 不是数字
+    .help = 把允许的偏差写成不带单位和符号的数字，例如 `± 0.01` 或 `tolerance 0.01`
+
+pol-test-tolerance-type = `{ $name }` 的类型是 `{ $ty }`，不能带容差
+    .label = 对精确比较的值给了容差
+    .help = 只有金额、比例和整数可以在容差内比较；请删除 `± …`
