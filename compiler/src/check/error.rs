@@ -635,6 +635,20 @@ pub enum TypeError {
         limit_span: Option<Span>,
     },
 
+    /// A test without persons whose default member lacks a value.
+    #[error("this test has no `person`, and its default member has no `{column}`")]
+    #[diagnostic(
+        code("pol::test::default_member"),
+        help("write the members, e.g. `person {{ {column}: … }}`, or give `{column}` a default in the `person` block")
+    )]
+    DefaultMember {
+        /// The person column without a default.
+        column: String,
+        /// The test's name.
+        #[label("a test without members")]
+        span: Span,
+    },
+
     /// A tolerance that is not a plain number.
     #[error("a tolerance is a plain number")]
     #[diagnostic(

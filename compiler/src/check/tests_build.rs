@@ -38,17 +38,26 @@ impl Checker<'_> {
         if let (Some(row), Some(key)) = (&household, household_schema.key) {
             household_key = row.get(key.0 as usize).copied().unwrap_or(household_key);
         }
-        let mut persons = Vec::with_capacity(records.persons.len());
+        let mut persons = Vec::with_capacity(records.persons.len().max(1));
         for (index, record) in records.persons.iter().enumerate() {
             let key = format!("{name}#P{}", index + 1);
             persons.push(self.record_row(person_schema, Some(record), key, Some(household_key), record.span));
+        }
+        if self.needs_default_member(test, &records, person_schema) {
+            persons.push(self.record_row(
+                person_schema,
+                None,
+                format!("{name}#P1"),
+                Some(household_key),
+                fallback_span,
+            ));
         }
         let mut cases = Vec::with_capacity(records.cases.len());
         for (index, record) in records.cases.iter().enumerate() {
             let key = format!("{name}#C{}", index + 1);
             cases.push(self.record_row(case_schema, Some(record), key, Some(household_key), record.span));
         }
-        let counts = (records.persons.len(), records.cases.len());
+        let counts = (persons.len(), records.cases.len());
         if let Some(tolerance) = &test.tolerance
             && tolerance_number(tolerance).is_none()
         {
@@ -71,6 +80,27 @@ impl Checker<'_> {
             expectations: expectations.into_iter().collect::<Option<Vec<_>>>()?,
             span: test.span,
         })
+    }
+
+    /// Whether a test gets one default member: it writes no `person`, the policy declares
+    /// persons, and it does not expect a rejection (which may be the household without
+    /// members). Every person column then needs a default; a missing one is reported here.
+    fn needs_default_member(&mut self, test: &TestDecl, records: &Records<'_>, schema: &EntitySchema) -> bool {
+        if !records.persons.is_empty() || !schema.declared {
+            return false;
+        }
+        if test.expectations.iter().any(|expectation| matches!(expectation, ast::Expectation::Rejected(..))) {
+            return false;
+        }
+        let mut complete = true;
+        for column in &schema.columns {
+            if column.default.is_none() && !matches!(column.ty, ColumnTy::Key | ColumnTy::HouseholdRef) {
+                let error = TypeError::DefaultMember { column: column.name.clone(), span: test.name.span };
+                self.error(test.name.span, error);
+                complete = false;
+            }
+        }
+        complete
     }
 
     fn split_records<'t>(&mut self, test: &'t TestDecl) -> Records<'t> {

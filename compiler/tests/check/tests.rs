@@ -145,7 +145,7 @@ test "坏记录" {
 
 #[test]
 fn county_codes_without_a_csv() {
-    let test = "test \"t\" {\n  household { county_code: \"610802\", annual_income: 0 }\n}";
+    let test = "test \"t\" {\n  household { county_code: \"610802\", annual_income: 0 }\n  person { birth_date: 1970-01-01 }\n}";
     assert_snapshot!(errors_of(&[test, SCHEMA], None));
 }
 
@@ -186,4 +186,36 @@ test "容差" {
     // int: 0.015 rounds down to 0; money: 2.5 is 250 fen; a bool is compared exactly.
     assert_eq!(tolerances, [Some(0), Some(250), None]);
     Ok(())
+}
+
+#[test]
+fn a_test_without_persons_has_one_default_member() -> Result<(), String> {
+    let schema = SCHEMA.replace("  birth_date: date\n", "  birth_date: date = 1980-01-01\n");
+    let test = r#"
+test "一人户" {
+  household { county_code: "610802", annual_income: 0 }
+  expect n = 1
+  expect person 1 weak = false
+  expect person 1 name = "张三"
+}
+test "无成员户" {
+  household { county_code: "610802", annual_income: 0 }
+  expect rejected
+}"#;
+    let program = program_of(&[test, &schema], Some(CSV))?;
+    assert_eq!(program.tests[0].persons.len(), 1);
+    assert_eq!(program.tests[1].persons.len(), 0, "a test expecting a rejection keeps no member");
+    let person = &program.tests[0].persons[0];
+    assert_eq!(text_of(&program, person[0]), Some("一人户#P1"));
+    Ok(())
+}
+
+#[test]
+fn a_default_member_needs_every_default() {
+    let test = r#"
+test "一人户" {
+  household { county_code: "610802", annual_income: 0 }
+  expect n = 1
+}"#;
+    assert_snapshot!(errors_of(&[test, SCHEMA], Some(CSV)));
 }

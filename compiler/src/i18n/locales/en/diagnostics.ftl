@@ -523,3 +523,7 @@ pol-test-tolerance = a tolerance is a plain number
 pol-test-tolerance-type = `{ $name }` is `{ $ty }`, which has no tolerance
     .label = a tolerance for a value compared exactly
     .help = only money, ratios and whole numbers may be compared within a tolerance; remove `± …`
+
+pol-test-default-member = this test has no `person`, and its default member has no `{ $column }`
+    .label = a test without members
+    .help = write the members, e.g. `person {"{"} { $column }: … {"}"}`, or give `{ $column }` a default in the `person` block

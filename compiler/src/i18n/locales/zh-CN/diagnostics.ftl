@@ -523,3 +523,7 @@ pol-test-tolerance = 容差须是一个普通数字
 pol-test-tolerance-type = `{ $name }` 的类型是 `{ $ty }`，不能带容差
     .label = 对精确比较的值给了容差
     .help = 只有金额、比例和整数可以在容差内比较；请删除 `± …`
+
+pol-test-default-member = 此测试没有 `person`，其默认成员没有 `{ $column }`
+    .label = 没有成员的测试
+    .help = 写出成员，例如 `person {"{"} { $column }: … {"}"}`，或在 `person` 块中给 `{ $column }` 一个默认值
