@@ -13,7 +13,7 @@ fn the_roles_policy_checks_tests_on_both_engines_and_is_formatted() {
     for engine in ["interp", "jit"] {
         let test = pol(tmp.path(), &["test", "--engine", engine, "household_roles"]);
         assert_eq!(test.code, 0, "{}", test.render());
-        assert!(test.stdout.contains("5 passed, 0 failed"), "{}", test.render());
+        assert!(test.stdout.contains("6 passed, 0 failed"), "{}", test.render());
     }
     let fmt = pol(tmp.path(), &["fmt", "--check", "household_roles"]);
     assert_eq!(fmt.code, 0, "the policy is in the canonical layout\n{}", fmt.render());

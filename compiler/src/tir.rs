@@ -549,8 +549,24 @@ pub struct Test {
     pub cases: Vec<Vec<Word>>,
     /// Expectations in order.
     pub expectations: Vec<Expectation>,
+    /// Rule values the test gives instead of computing them (`person { pension: 50 }`):
+    /// [`crate::testing::given_program`] builds the program that uses them.
+    pub given: Vec<Given>,
     /// The declaration.
     pub span: Span,
+}
+
+/// A computed rule's value given by a test for one of its records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    /// The record's entity.
+    pub entity: EntityKind,
+    /// Index of the person or case (0 for the household).
+    pub index: usize,
+    /// The rule, of that entity.
+    pub rule: RuleId,
+    /// The value it takes for that record.
+    pub value: Word,
 }
 
 /// What a test expects.

@@ -13,6 +13,14 @@ use crate::tir::{self, ColumnTy, EntitySchema, Expectation, Ty, ValueSource, Wor
 use pol_grammar::Span;
 use pol_grammar::ast::{self, EntityKind, ExpectTarget, RecordLit, TestDecl};
 
+/// Where [`Checker::record_row`] puts the rule values a record gives.
+struct Givens<'g> {
+    /// The record's index among its entity's records.
+    index: usize,
+    /// Every value given so far.
+    found: &'g mut Vec<tir::Given>,
+}
+
 /// The records of one test by entity, in the order written.
 struct Records<'t> {
     household: Option<&'t RecordLit>,
@@ -34,28 +42,45 @@ impl Checker<'_> {
         let name = &test.name.value;
         let mut household_key = self.texts.word(&format!("{name}#H"));
         let fallback_span = test.name.span;
-        let household = self.record_row(household_schema, records.household, format!("{name}#H"), None, fallback_span);
+        let mut given = Vec::new();
+        let household = self.record_row(
+            household_schema,
+            records.household,
+            (format!("{name}#H"), None),
+            fallback_span,
+            &mut Givens { index: 0, found: &mut given },
+        );
         if let (Some(row), Some(key)) = (&household, household_schema.key) {
             household_key = row.get(key.0 as usize).copied().unwrap_or(household_key);
         }
         let mut persons = Vec::with_capacity(records.persons.len().max(1));
         for (index, record) in records.persons.iter().enumerate() {
             let key = format!("{name}#P{}", index + 1);
-            persons.push(self.record_row(person_schema, Some(record), key, Some(household_key), record.span));
-        }
-        if self.needs_default_member(test, &records, person_schema) {
+            let mut givens = Givens { index, found: &mut given };
             persons.push(self.record_row(
                 person_schema,
-                None,
-                format!("{name}#P1"),
-                Some(household_key),
-                fallback_span,
+                Some(record),
+                (key, Some(household_key)),
+                record.span,
+                &mut givens,
             ));
+        }
+        if self.needs_default_member(test, &records, person_schema) {
+            let mut givens = Givens { index: 0, found: &mut given };
+            let keys = (format!("{name}#P1"), Some(household_key));
+            persons.push(self.record_row(person_schema, None, keys, fallback_span, &mut givens));
         }
         let mut cases = Vec::with_capacity(records.cases.len());
         for (index, record) in records.cases.iter().enumerate() {
             let key = format!("{name}#C{}", index + 1);
-            cases.push(self.record_row(case_schema, Some(record), key, Some(household_key), record.span));
+            let mut givens = Givens { index, found: &mut given };
+            cases.push(self.record_row(
+                case_schema,
+                Some(record),
+                (key, Some(household_key)),
+                record.span,
+                &mut givens,
+            ));
         }
         let counts = (persons.len(), records.cases.len());
         if let Some(tolerance) = &test.tolerance
@@ -78,6 +103,7 @@ impl Checker<'_> {
             persons: persons.into_iter().collect::<Option<Vec<_>>>()?,
             cases: cases.into_iter().collect::<Option<Vec<_>>>()?,
             expectations: expectations.into_iter().collect::<Option<Vec<_>>>()?,
+            given,
             span: test.span,
         })
     }
@@ -123,13 +149,14 @@ impl Checker<'_> {
     }
 
     /// One record's row: written fields, generated key and household link, then defaults.
+    /// A field naming a computed rule of the entity gives that rule's value (into `givens`).
     fn record_row(
         &mut self,
         schema: &EntitySchema,
         record: Option<&RecordLit>,
-        key: String,
-        household_key: Option<Word>,
+        (key, household_key): (String, Option<Word>),
         span: Span,
+        givens: &mut Givens<'_>,
     ) -> Option<Vec<Word>> {
         let mut row: Vec<Option<Word>> = vec![None; schema.columns.len()];
         let mut failed = false;
@@ -153,6 +180,19 @@ impl Checker<'_> {
             }
             written.push((&field.name, field.span));
             claimed.push(field.name.clone());
+            if !schema.columns.iter().any(|column| column.name == field.name)
+                && let Some(rule) = self.named_rule(schema.kind, &field.name)
+            {
+                let ty = self.rule_types.get(rule.0 as usize).copied().flatten();
+                let because = self.decls.rules.get(rule.0 as usize).and_then(|plan| plan.ty_span);
+                match ty.and_then(|ty| self.literal_value("a given value", value, ty, because)) {
+                    Some(value) => {
+                        givens.found.push(tir::Given { entity: schema.kind, index: givens.index, rule, value })
+                    }
+                    None => failed = true,
+                }
+                continue;
+            }
             if !schema.columns.iter().any(|column| column.name == field.name) {
                 let names = schema.columns.iter().map(|column| column.name.as_str());
                 claimed.extend(super::types::nearest(&field.name, names).map(str::to_string));
@@ -289,6 +329,11 @@ impl Checker<'_> {
     }
 
     /// The named rule of `entity` an expectation reads.
+    /// The named rule `name` of `entity`, if there is one (no error otherwise).
+    fn named_rule(&self, entity: EntityKind, name: &str) -> Option<tir::RuleId> {
+        self.decls.entities.get(entity_index(entity))?.rule_by_name.get(name).copied()
+    }
+
     fn expected_rule(&mut self, entity: EntityKind, name: &ast::Ident) -> Option<tir::RuleId> {
         let info = self.decls.entities.get(entity_index(entity))?;
         if let Some(rule) = info.rule_by_name.get(&name.name) {

@@ -219,3 +219,32 @@ test "一人户" {
 }"#;
     assert_snapshot!(errors_of(&[test, SCHEMA], Some(CSV)));
 }
+
+#[test]
+fn a_test_gives_computed_values() -> Result<(), String> {
+    let test = r#"
+test "给定" {
+  household { county_code: "610802", annual_income: 0, n: 3 }
+  person { birth_date: 1970-01-01 }
+  person { birth_date: 1970-01-01, weak: true }
+  expect n = 3
+}"#;
+    let program = program_of(&[test, SCHEMA], Some(CSV))?;
+    let given: Vec<(EntityKind, usize, &str, Word)> = program.tests[0]
+        .given
+        .iter()
+        .map(|given| (given.entity, given.index, program.rules[given.rule.0 as usize].name.as_str(), given.value))
+        .collect();
+    assert_eq!(given, [(EntityKind::Household, 0, "n", 3), (EntityKind::Person, 1, "weak", 1)]);
+    Ok(())
+}
+
+#[test]
+fn a_given_value_of_the_wrong_type() {
+    let test = r#"
+test "给定" {
+  household { county_code: "610802", annual_income: 0, n: true }
+  person { birth_date: 1970-01-01, weak: 1 }
+}"#;
+    assert_snapshot!(errors_of(&[test, SCHEMA], Some(CSV)));
+}
