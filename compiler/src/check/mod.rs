@@ -85,6 +85,7 @@ mod roles;
 mod tests_build;
 mod types;
 
+pub(crate) use roles::{ROLE_COLUMN, ROLE_ENUM};
 pub(crate) use types::{period_name, ty_name};
 
 use crate::diagnostic::{self, Diagnostic};
