@@ -134,3 +134,19 @@ fn generated_households_give_the_same_tables_on_both_engines() {
         assert!(parents.contains(&n), "no household with {n} parents");
     }
 }
+
+/// `pol explain` shows a test that gives computed values as `pol test` runs it.
+#[test]
+fn explain_uses_the_values_a_test_gives() {
+    let tmp = TempDir::new("roles-explain");
+    copy_dir(&household_roles_dir(), &tmp.path().join("household_roles"));
+    let explain = pol(tmp.path(), &["explain", "household_roles", "--test", "computed values given as inputs"]);
+    assert_eq!(explain.code, 0, "{}", explain.render());
+    let line = |name: &str| {
+        explain.stdout.lines().find(|line| line.trim_start().starts_with(name)).map(|line| line.to_string())
+    };
+    let n_parents = line("n_parents ").unwrap_or_default();
+    assert!(n_parents.split_whitespace().nth(1) == Some("1"), "{}", explain.render());
+    let rent_help = line("rent_help ").unwrap_or_default();
+    assert!(rent_help.contains("250.00"), "{}", explain.render());
+}
