@@ -19,6 +19,9 @@
 //! - [`reconcile`] runs `pol reconcile` on hand-computed households (one per finding), on bad
 //!   roster rows, and on generated data with a roster made from `pol run`'s own output with
 //!   known injected errors, which must be found exactly.
+//! - [`roles`] runs the policy of household roles (`tests/policies/household_roles`): its tests
+//!   on both engines, the canonical layout, and a batch on both engines with a bad role word and
+//!   a household over a role's limit in the rejects.
 //! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
@@ -30,4 +33,5 @@ mod oracle;
 mod reconcile;
 mod reform;
 mod report;
+mod roles;
 mod support;

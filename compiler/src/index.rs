@@ -155,6 +155,19 @@ impl Builder {
         def
     }
 
+    fn define_unwritten(
+        &mut self,
+        kind: DefKind,
+        name: String,
+        decl: Span,
+        doc: &[String],
+        written_type: Option<String>,
+    ) -> usize {
+        let def = self.index.defs.len();
+        self.index.defs.push(Definition { kind, name, span: decl, decl, doc: doc.to_vec(), written_type });
+        def
+    }
+
     fn refer(&mut self, span: Span, def: usize) {
         self.index.occurrences.push(Occurrence { span, def, is_definition: false });
     }
@@ -183,6 +196,7 @@ impl Builder {
                     let def = self.define(DefKind::Column(decl.kind), &column.name, column.span, &column.doc, ty);
                     self.values.entry(column.name.name.clone()).or_insert(def);
                 }
+                self.declare_roles(&decl.roles);
             }
             Item::Param(decl) => {
                 let name = decl.name.dotted();
@@ -209,6 +223,31 @@ impl Builder {
             | Item::Replace(_)
             | Item::Remove(_) => {}
         }
+    }
+
+    /// Household roles declare what the checker makes of them (`check/roles.rs`): the enum
+    /// `Role` and its variants, and the persons' `role` column, all at the `role` line.
+    fn declare_roles(&mut self, roles: &[ast::RoleDecl]) {
+        let Some(first) = roles.first() else { return };
+        let name = crate::check::ROLE_ENUM.to_string();
+        // The enum and the column are written nowhere: definitions without an occurrence, so
+        // that a role's name stays the one name at its place.
+        let enum_def = self.define_unwritten(DefKind::Enum, name.clone(), first.span, &[], None);
+        self.enums.entry(name.clone()).or_insert(enum_def);
+        for role in roles {
+            let doc = match role.at_most {
+                Some((limit, _)) => vec![format!("role, at most {limit} per household")],
+                None => vec!["role".to_string()],
+            };
+            let def = self.define(DefKind::Variant { enum_def }, &role.name, role.span, &doc, None);
+            self.variants.entry((enum_def, role.name.name.clone())).or_insert(def);
+            self.bare_variants.entry(role.name.name.clone()).or_insert(def);
+        }
+        let column = crate::check::ROLE_COLUMN.to_string();
+        let doc = ["the person's role in the household".to_string()];
+        let def =
+            self.define_unwritten(DefKind::Column(EntityKind::Person), column.clone(), first.span, &doc, Some(name));
+        self.values.entry(column).or_insert(def);
     }
 
     fn walk_item(&mut self, item: &Item) {
@@ -332,9 +371,12 @@ impl Builder {
         }
         for expectation in &decl.expectations {
             match expectation {
-                ast::Expectation::Value { name, value, .. } => {
+                ast::Expectation::Value { name, value, tolerance, .. } => {
                     self.refer_value(name);
                     self.walk_expr(value);
+                    if let Some(tolerance) = tolerance {
+                        self.walk_expr(tolerance);
+                    }
                 }
                 ast::Expectation::Rejected(..) | ast::Expectation::Error(_) => {}
             }
@@ -483,6 +525,25 @@ mod tests {
         let source = SourceId(0);
         let Ok(file) = pol_grammar::parse_file(source, text) else { return NameIndex::default() };
         NameIndex::build(&[(source, &file)])
+    }
+
+    #[test]
+    fn roles_declare_their_enum_variants_and_the_role_column() {
+        let text = "household {\n  id: key\n  role at most 2 parent, child\n}\nperson {\n  pid: key\n  hid: household\n}\nhousehold n: int = count(members where role == child)\n";
+        let index = index_of(text);
+        let names: Vec<(&str, usize)> = index
+            .defs
+            .iter()
+            .enumerate()
+            .map(|(def, definition)| (definition.name.as_str(), index.occurrences_of(def).count()))
+            .collect();
+        assert_eq!(
+            names,
+            [("id", 1), ("Role", 0), ("parent", 1), ("child", 2), ("role", 1), ("pid", 1), ("hid", 1), ("n", 1)]
+        );
+        let offset = text.rfind("child").map(|offset| offset as u32 + 1);
+        let found = offset.and_then(|offset| index.at(SourceId(0), offset)).and_then(|found| index.def(found.def));
+        assert_eq!(found.map(|def| (def.name.as_str(), def.doc.clone())), Some(("child", vec!["role".to_string()])));
     }
 
     #[test]

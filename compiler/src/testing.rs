@@ -5,7 +5,7 @@
 use crate::engine::{Batch, BatchResult, BatchShapeError, CountyTable, Engine, EvalError, Outcome};
 use crate::format::word_to_string;
 use crate::text::TextTables;
-use crate::tir::{Expectation, Program, RuleRole, Test, Ty, ValueSource, Word};
+use crate::tir::{BinOp, Expectation, Expr, ExprKind, Program, RuleRole, Test, Ty, ValueSource, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::EntityKind;
 
@@ -53,6 +53,70 @@ pub fn test_batch(program: &Program, test: &Test) -> Result<Batch, BatchShapeErr
     let cases = test.cases.iter().map(Vec::as_slice);
     batch.push_household(&test.household, persons, cases)?;
     Ok(batch)
+}
+
+/// The program a test runs on when it gives computed rules' values (`person { pension: 50 }`):
+/// `program` itself when it gives none. Each given rule's body becomes the given value for the
+/// records that give it and stays the rule for the others: the household's rule becomes the
+/// constant; a person's or case's becomes `if key == "<its key>" { value } else { <body> }`, one
+/// branch per record that gives it. The engines evaluate this program like any other, so the
+/// JIT honours a given value exactly as the interpreter does, with no second evaluator; rules
+/// that read the given rule see the given value. Fails (with why) only for persons or cases
+/// without a `key` column, whose records cannot be told apart.
+pub fn given_program(program: &Program, test: &Test) -> Result<Program, String> {
+    if test.given.is_empty() {
+        return Ok(program.clone());
+    }
+    let mut given_program = program.clone();
+    for given in &test.given {
+        let Some(rule) = given_program.rules.get_mut(given.rule.0 as usize) else {
+            return Err(format!(
+                "internal error: a given value names rule {} of no rule; please report this",
+                given.rule.0
+            ));
+        };
+        let value = Expr { kind: ExprKind::Const(given.value), ty: rule.ty, span: rule.span };
+        rule.versions.clear();
+        rule.body = match given.entity {
+            EntityKind::Household => value,
+            EntityKind::Person | EntityKind::Case => {
+                let (rows, schema) = match given.entity {
+                    EntityKind::Person => (&test.persons, &program.person),
+                    EntityKind::Household | EntityKind::Case => (&test.cases, &program.case),
+                };
+                let Some(key) = schema.key else {
+                    return Err(format!(
+                        "`{}` is given for one {} but the {} block has no `key` column to tell records apart",
+                        rule.name,
+                        given.entity.keyword(),
+                        given.entity.keyword()
+                    ));
+                };
+                let Some(key_word) = rows.get(given.index).and_then(|row| row.get(key.0 as usize)).copied() else {
+                    return Err(format!(
+                        "internal error: the test has no {} {}; please report this",
+                        given.entity.keyword(),
+                        given.index + 1
+                    ));
+                };
+                let span = rule.span;
+                let column = Expr { kind: ExprKind::Column(given.entity, key), ty: Ty::Text, span };
+                let key_const = Expr { kind: ExprKind::Const(key_word), ty: Ty::Text, span };
+                let is_record = Expr {
+                    kind: ExprKind::Binary(BinOp::TextEq, Box::new(column), Box::new(key_const)),
+                    ty: Ty::Bool,
+                    span,
+                };
+                let otherwise = std::mem::replace(&mut rule.body, Expr { kind: ExprKind::Const(0), ty: rule.ty, span });
+                Expr {
+                    kind: ExprKind::If(Box::new(is_record), Box::new(value), Box::new(otherwise)),
+                    ty: rule.ty,
+                    span,
+                }
+            }
+        };
+    }
+    Ok(given_program)
 }
 
 /// Runs one test on an engine with the county table for the test's as-of date; an empty list
@@ -122,22 +186,28 @@ fn check_expectation(
             Outcome::Error(_) => None,
             _ => Some(TestFailure::NoError { span: *span }),
         },
-        Expectation::Value { entity, index, source, expected, ty, span } => {
+        Expectation::Value { entity, index, source, expected, tolerance, ty, span } => {
             if outcome != Outcome::Ok {
                 return None; // Already reported as Rejected or Error.
             }
             let actual = read_value(program, batch, result, *entity, *index, *source)?;
-            let same = match ty {
-                Ty::Text => texts.equal(actual, *expected),
-                _ => actual == *expected,
+            let same = match (ty, tolerance) {
+                (Ty::Text, _) => texts.equal(actual, *expected),
+                // Words are i64; their difference is taken in i128 so that it cannot overflow.
+                (_, Some(tolerance)) => (i128::from(actual) - i128::from(*expected)).abs() <= i128::from(*tolerance),
+                (_, None) => actual == *expected,
             };
             if same {
                 return None;
             }
+            let mut shown = word_to_string(program, texts, *ty, *expected);
+            if let Some(tolerance) = tolerance {
+                shown = format!("{shown} ± {}", word_to_string(program, texts, *ty, *tolerance));
+            }
             Some(TestFailure::Mismatch {
                 span: *span,
                 what: describe(program, *entity, *index, *source),
-                expected: word_to_string(program, texts, *ty, *expected),
+                expected: shown,
                 actual: word_to_string(program, texts, *ty, actual),
             })
         }

@@ -629,8 +629,24 @@ pub struct Test {
     pub cases: Vec<Vec<Word>>,
     /// Expectations in order.
     pub expectations: Vec<Expectation>,
+    /// Rule values the test gives instead of computing them (`person { pension: 50 }`):
+    /// [`crate::testing::given_program`] builds the program that uses them.
+    pub given: Vec<Given>,
     /// The declaration.
     pub span: Span,
+}
+
+/// A computed rule's value given by a test for one of its records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    /// The record's entity.
+    pub entity: EntityKind,
+    /// Index of the person or case (0 for the household).
+    pub index: usize,
+    /// The rule, of that entity.
+    pub rule: RuleId,
+    /// The value it takes for that record.
+    pub value: Word,
 }
 
 /// What a test expects.
@@ -646,6 +662,9 @@ pub enum Expectation {
         source: ValueSource,
         /// The expected word.
         expected: Word,
+        /// How far the value may be from it (`± AMOUNT` or the test's `tolerance`), in the
+        /// type's words (fen for money); `None` for an exact comparison.
+        tolerance: Option<Word>,
         /// Its type, to print it.
         ty: Ty,
         /// The `expect` line.

@@ -332,7 +332,20 @@ pub struct EntityDecl {
     pub columns: Vec<ColumnDecl>,
     /// Validation conditions.
     pub requires: Vec<Require>,
+    /// `role …` entries: the roles a household's members may hold, in the order written.
+    pub roles: Vec<RoleDecl>,
     /// The whole declaration.
+    pub span: Span,
+}
+
+/// One role of a `role` entry: `child`, or `at most 2 parent`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleDecl {
+    /// The role's name, the word in the persons' `role` column.
+    pub name: Ident,
+    /// `at most N`: how many members of one household may hold it, with the number's span.
+    pub at_most: Option<(u32, Span)>,
+    /// The whole item.
     pub span: Span,
 }
 
@@ -575,6 +588,8 @@ pub enum Expectation {
         name: Ident,
         /// The expected value.
         value: Expr,
+        /// `± AMOUNT`: how far the value may be from `value`.
+        tolerance: Option<Expr>,
         /// The whole line.
         span: Span,
     },
@@ -597,6 +612,8 @@ pub struct TestDecl {
     pub records: Vec<RecordLit>,
     /// What must come out.
     pub expectations: Vec<Expectation>,
+    /// `tolerance AMOUNT`: how far every numeric expectation without its own `±` may be off.
+    pub tolerance: Option<Expr>,
     /// The whole declaration.
     pub span: Span,
 }

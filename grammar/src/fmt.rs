@@ -85,9 +85,11 @@ fn precedence(expr: &Expr) -> u8 {
 enum Entry<'f> {
     Column(&'f ast::ColumnDecl),
     Require(&'f ast::Require),
+    Roles(&'f [ast::RoleDecl]),
     SetBy(&'f [(ast::Level, Span)]),
     Value(&'f ast::DatedValue),
     AsOf(&'f ast::DateLit),
+    Tolerance(&'f ast::Expr),
     Record(&'f ast::RecordLit),
     Expect(&'f ast::Expectation),
 }
@@ -236,6 +238,11 @@ impl Printer<'_> {
                 let mut entries: Vec<_> =
                     decl.columns.iter().map(|column| (column.span.start, Entry::Column(column))).collect();
                 entries.extend(decl.requires.iter().map(|require| (require.span.start, Entry::Require(require))));
+                // Every role in one `role` line, where the first was written.
+                if let Some(first) = decl.roles.first() {
+                    entries.push((first.span.start, Entry::Roles(&decl.roles)));
+                    entries.sort_by_key(|(start, _)| *start);
+                }
                 self.block(header, decl.kind_span.end, self.entries_docs(entries), decl.span)
             }
             ast::Item::Param(decl) => self.param_doc(decl),
@@ -483,6 +490,9 @@ impl Printer<'_> {
         if let Some(as_of) = &decl.as_of {
             entries.push((as_of.span.start, Entry::AsOf(as_of)));
         }
+        if let Some(tolerance) = &decl.tolerance {
+            entries.push((tolerance.span.start, Entry::Tolerance(tolerance)));
+        }
         entries.extend(decl.records.iter().map(|record| (record.span.start, Entry::Record(record))));
         entries.extend(decl.expectations.iter().map(|expect| (expectation_span(expect).start, Entry::Expect(expect))));
         self.block(header, decl.name.span.end, self.entries_docs(entries), decl.span)
@@ -503,6 +513,19 @@ impl Printer<'_> {
                 if let Some(message) = &require.message {
                     let text = format!(" {}", quote(&message.value));
                     docs.push(Doc::Unmeasured(text, self.lexed.map(|_| span_range(message.span))));
+                }
+                Doc::Seq(docs)
+            }
+            Entry::Roles(roles) => {
+                let mut docs = vec![Doc::text("role")];
+                for (index, role) in roles.iter().enumerate() {
+                    docs.push(Doc::text(if index == 0 { " " } else { ", " }));
+                    if let Some((limit, span)) = role.at_most {
+                        docs.push(Doc::text("at most "));
+                        docs.push(self.at(limit.to_string(), span));
+                        docs.push(Doc::text(" "));
+                    }
+                    docs.push(self.at(role.name.name.clone(), role.name.span));
                 }
                 Doc::Seq(docs)
             }
@@ -541,6 +564,7 @@ impl Printer<'_> {
                 }
             }
             Entry::AsOf(date) => Doc::Seq(vec![Doc::text("as_of "), self.date_doc(date)]),
+            Entry::Tolerance(amount) => Doc::Seq(vec![Doc::text("tolerance "), self.expr_doc(amount)]),
             Entry::Record(record) => self.record_doc(record),
             Entry::Expect(expectation) => self.expectation_doc(expectation),
         }
@@ -601,7 +625,7 @@ impl Printer<'_> {
         let span = expectation_span(expectation);
         let mut docs = vec![self.keyword("expect", span.start)];
         match expectation {
-            ast::Expectation::Value { target, name, value, .. } => {
+            ast::Expectation::Value { target, name, value, tolerance, .. } => {
                 match target {
                     ast::ExpectTarget::Household => {}
                     ast::ExpectTarget::Person(index, span) => docs.push(self.at(format!(" person {index}"), *span)),
@@ -610,7 +634,11 @@ impl Printer<'_> {
                 docs.push(Doc::text(" "));
                 docs.push(self.at(name.name.clone(), name.span));
                 docs.push(Doc::text(" ="));
-                self.assign(docs, name.span.end, value)
+                let assigned = self.assign(docs, name.span.end, value);
+                match tolerance {
+                    Some(amount) => Doc::Seq(vec![assigned, Doc::text(" ± "), self.expr_doc(amount)]),
+                    None => assigned,
+                }
             }
             ast::Expectation::Rejected(message, _) => {
                 docs.push(Doc::text(" rejected"));

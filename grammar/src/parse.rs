@@ -374,6 +374,7 @@ impl Builder<'_> {
         let kind = entity_kind(keyword.as_rule())?;
         let kind_span = self.cx.span(&keyword);
         let (mut columns, mut requires, mut failed) = (Vec::new(), Vec::new(), false);
+        let mut roles = Vec::new();
         for entry in parts {
             let Some(inner) = entry.into_inner().next() else { continue };
             match inner.as_rule() {
@@ -381,13 +382,47 @@ impl Builder<'_> {
                     Some(column) => columns.push(column),
                     None => failed = true,
                 },
+                Rule::roles_decl => {
+                    for item in children(inner).filter(|child| child.as_rule() == Rule::role_item) {
+                        match self.build_role(item) {
+                            Some(role) => roles.push(role),
+                            None => failed = true,
+                        }
+                    }
+                }
                 _ => match self.build_require(inner) {
                     Some(require) => requires.push(require),
                     None => failed = true,
                 },
             }
         }
-        (!failed).then_some(ast::EntityDecl { doc, kind, kind_span, columns, requires, span })
+        (!failed).then_some(ast::EntityDecl { doc, kind, kind_span, columns, requires, roles, span })
+    }
+
+    /// `child` or `at most 2 parent`.
+    fn build_role(&mut self, pair: Pair<'_, Rule>) -> Option<ast::RoleDecl> {
+        let span = self.cx.span(&pair);
+        let mut at_most = None;
+        let mut name = None;
+        for part in children(pair) {
+            match part.as_rule() {
+                Rule::uint => {
+                    let value = self.ok(expr::build_i64(&self.cx, &part))?;
+                    let Ok(value) = u32::try_from(value) else {
+                        return self.fail(ParseError::BadNumber {
+                            text: part.as_str().to_string(),
+                            reason: "too large for a number of members".into(),
+                            help: "write a number of members below 4294967296".into(),
+                            span: self.cx.span(&part),
+                        });
+                    };
+                    at_most = Some((value, self.cx.span(&part)));
+                }
+                Rule::ident => name = Some(self.cx.ident(&part)),
+                _ => {}
+            }
+        }
+        Some(ast::RoleDecl { name: name?, at_most, span })
     }
 
     fn build_column(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ColumnDecl> {
@@ -646,6 +681,7 @@ impl Builder<'_> {
         let name = self.ok(expr::build_string_lit(&self.cx, parts.next()?))?;
         let (mut as_of, mut records, mut expectations, mut failed) =
             (None::<ast::DateLit>, Vec::new(), Vec::new(), false);
+        let mut tolerance: Option<ast::Expr> = None;
         for entry in parts {
             let Some(inner) = entry.into_inner().next() else { continue };
             match inner.as_rule() {
@@ -666,6 +702,20 @@ impl Builder<'_> {
                         as_of = Some(date);
                     }
                 }
+                Rule::tolerance_entry => {
+                    let Some(value) = children(inner).nth(1) else { continue };
+                    let Some(value) = self.ok(expr::build_expr(&self.cx, value)) else {
+                        failed = true;
+                        continue;
+                    };
+                    if let Some(first) = &tolerance {
+                        failed = true;
+                        let first = first.span;
+                        self.errors.push(ParseError::Duplicate { what: "tolerance".into(), span: value.span, first });
+                    } else {
+                        tolerance = Some(value);
+                    }
+                }
                 Rule::record => match self.build_record(inner) {
                     Some(record) => records.push(record),
                     None => failed = true,
@@ -676,7 +726,7 @@ impl Builder<'_> {
                 },
             }
         }
-        (!failed).then_some(ast::TestDecl { doc, name, as_of, records, expectations, span })
+        (!failed).then_some(ast::TestDecl { doc, name, as_of, records, expectations, tolerance, span })
     }
 
     fn build_record(&mut self, pair: Pair<'_, Rule>) -> Option<ast::RecordLit> {
@@ -721,7 +771,11 @@ impl Builder<'_> {
                 };
                 let name = self.cx.ident(&next);
                 let value = self.ok(expr::build_expr(&self.cx, parts.next()?))?;
-                Some(ast::Expectation::Value { target, name, value, span })
+                let tolerance = match parts.find(|part| part.as_rule() == Rule::expr) {
+                    Some(tolerance) => Some(self.ok(expr::build_expr(&self.cx, tolerance))?),
+                    None => None,
+                };
+                Some(ast::Expectation::Value { target, name, value, tolerance, span })
             }
         }
     }

@@ -25,6 +25,12 @@ pub fn child_allowance_dir() -> PathBuf {
     repo_root().join("tests").join("policies").join("child_allowance")
 }
 
+/// The policy of household roles (`tests/policies/household_roles`): parents (at most two) and
+/// children.
+pub fn household_roles_dir() -> PathBuf {
+    repo_root().join("tests").join("policies").join("household_roles")
+}
+
 /// A fresh directory under the system's temporary directory, removed (with its contents) when
 /// dropped, also when a test fails. Set `POL_E2E_KEEP=1` to keep it for a post-mortem.
 #[derive(Debug)]

@@ -814,6 +814,100 @@ pub enum TypeError {
         first: Option<Span>,
     },
 
+    /// `role` in a person or case block: roles belong to the household.
+    #[error("roles are declared in the `household` block, not in `{entity}`")]
+    #[diagnostic(
+        code("pol::role::outside_household"),
+        help("move this `role` line into `household {{ … }}`: the persons' `role` column then holds one of them")
+    )]
+    RoleOutsideHousehold {
+        /// `person` or `case`.
+        entity: &'static str,
+        /// The first role of the line.
+        #[label("a role outside the household")]
+        span: Span,
+    },
+
+    /// A person column named `role` beside the household's roles.
+    #[error("the person column `role` is declared by the household's roles")]
+    #[diagnostic(
+        code("pol::role::column_declared"),
+        help(
+            "remove this column: with `role …` in the household, every person has a `role` column holding one of the roles"
+        )
+    )]
+    RoleColumnDeclared {
+        /// The column's name.
+        #[label("declared again here")]
+        span: Span,
+        /// The household's roles, when in the same file.
+        #[label("the household's roles")]
+        roles: Option<Span>,
+    },
+
+    /// A test household whose persons exceed a role's limit.
+    #[error("this test has {count} members with role `{role}`, at most {limit} allowed")]
+    #[diagnostic(
+        code("pol::role::limit_in_test"),
+        help("give this person another role, or write `expect rejected` if the test checks the limit")
+    )]
+    RoleLimitInTest {
+        /// The role.
+        role: String,
+        /// Its limit.
+        limit: u32,
+        /// How many persons of the test hold it.
+        count: usize,
+        /// The first person over the limit.
+        #[label("one member too many")]
+        span: Span,
+        /// The limit, when in the same file.
+        #[label("the limit")]
+        limit_span: Option<Span>,
+    },
+
+    /// A test without persons whose default member lacks a value.
+    #[error("this test has no `person`, and its default member has no `{column}`")]
+    #[diagnostic(
+        code("pol::test::default_member"),
+        help("write the members, e.g. `person {{ {column}: … }}`, or give `{column}` a default in the `person` block")
+    )]
+    DefaultMember {
+        /// The person column without a default.
+        column: String,
+        /// The test's name.
+        #[label("a test without members")]
+        span: Span,
+    },
+
+    /// A tolerance that is not a plain number.
+    #[error("a tolerance is a plain number")]
+    #[diagnostic(
+        code("pol::test::tolerance"),
+        help("write how far the value may be off as a number without unit or sign, e.g. `± 0.01` or `tolerance 0.01`")
+    )]
+    ToleranceNotNumber {
+        /// The tolerance.
+        #[label("not a number")]
+        span: Span,
+    },
+
+    /// `±` on an expectation that is not a number.
+    #[error("`{name}` is `{ty}`, which has no tolerance")]
+    #[diagnostic(
+        code("pol::test::tolerance_type"),
+        help("only money, ratios and whole numbers may be compared within a tolerance; remove `± …`")
+    )]
+    ToleranceType {
+        /// The rule or column.
+        name: String,
+        /// Its type.
+        ty: String,
+        /// The tolerance.
+        #[label("a tolerance for a value compared exactly")]
+        span: Span,
+    },
+
     /// An int value outside its column's declared range.
     #[error("`{value}` is outside the range of `{column}`")]
     #[diagnostic(code("pol::test::out_of_range"))]

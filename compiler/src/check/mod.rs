@@ -81,10 +81,12 @@ mod patterns;
 mod programs;
 mod report;
 mod resolve;
+mod roles;
 mod scales;
 mod tests_build;
 mod types;
 
+pub(crate) use roles::{ROLE_COLUMN, ROLE_ENUM};
 pub(crate) use types::{period_name, ty_name};
 
 use crate::diagnostic::{self, Diagnostic};
@@ -126,6 +128,8 @@ pub fn ast_to_tir_or_params(
     jurisdictions_csv: Option<(SourceId, &str)>,
 ) -> Result<(Program, JurisdictionTable), Failed> {
     let mut diags = Vec::new();
+    let desugared = roles::desugar(files, &mut diags);
+    let files = desugared.as_deref().unwrap_or(files);
     let decls = decls::collect(files, &mut diags);
     let n_before_csv = diags.len();
     let table = read_jurisdictions(&decls, jurisdictions_csv, &mut diags);

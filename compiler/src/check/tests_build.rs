@@ -9,9 +9,17 @@ use super::context::Checker;
 use super::decls::entity_index;
 use super::error::{TypeError, elsewhere, same_file};
 use super::types::did_you_mean;
-use crate::tir::{self, ColumnTy, EntitySchema, Expectation, ValueSource, Word};
+use crate::tir::{self, ColumnTy, EntitySchema, Expectation, Ty, ValueSource, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::{self, EntityKind, ExpectTarget, RecordLit, TestDecl};
+
+/// Where [`Checker::record_row`] puts the rule values a record gives.
+struct Givens<'g> {
+    /// The record's index among its entity's records.
+    index: usize,
+    /// Every value given so far.
+    found: &'g mut Vec<tir::Given>,
+}
 
 /// The records of one test by entity, in the order written.
 struct Records<'t> {
@@ -34,23 +42,57 @@ impl Checker<'_> {
         let name = &test.name.value;
         let mut household_key = self.texts.word(&format!("{name}#H"));
         let fallback_span = test.name.span;
-        let household = self.record_row(household_schema, records.household, format!("{name}#H"), None, fallback_span);
+        let mut given = Vec::new();
+        let household = self.record_row(
+            household_schema,
+            records.household,
+            (format!("{name}#H"), None),
+            fallback_span,
+            &mut Givens { index: 0, found: &mut given },
+        );
         if let (Some(row), Some(key)) = (&household, household_schema.key) {
             household_key = row.get(key.0 as usize).copied().unwrap_or(household_key);
         }
-        let mut persons = Vec::with_capacity(records.persons.len());
+        let mut persons = Vec::with_capacity(records.persons.len().max(1));
         for (index, record) in records.persons.iter().enumerate() {
             let key = format!("{name}#P{}", index + 1);
-            persons.push(self.record_row(person_schema, Some(record), key, Some(household_key), record.span));
+            let mut givens = Givens { index, found: &mut given };
+            persons.push(self.record_row(
+                person_schema,
+                Some(record),
+                (key, Some(household_key)),
+                record.span,
+                &mut givens,
+            ));
+        }
+        if self.needs_default_member(test, &records, person_schema) {
+            let mut givens = Givens { index: 0, found: &mut given };
+            let keys = (format!("{name}#P1"), Some(household_key));
+            persons.push(self.record_row(person_schema, None, keys, fallback_span, &mut givens));
         }
         let mut cases = Vec::with_capacity(records.cases.len());
         for (index, record) in records.cases.iter().enumerate() {
             let key = format!("{name}#C{}", index + 1);
-            cases.push(self.record_row(case_schema, Some(record), key, Some(household_key), record.span));
+            let mut givens = Givens { index, found: &mut given };
+            cases.push(self.record_row(
+                case_schema,
+                Some(record),
+                (key, Some(household_key)),
+                record.span,
+                &mut givens,
+            ));
         }
-        let counts = (records.persons.len(), records.cases.len());
-        let expectations: Vec<Option<Expectation>> =
-            test.expectations.iter().map(|expectation| self.expectation(expectation, schemas, counts)).collect();
+        let counts = (persons.len(), records.cases.len());
+        if let Some(tolerance) = &test.tolerance
+            && tolerance_number(tolerance).is_none()
+        {
+            self.error(tolerance.span, TypeError::ToleranceNotNumber { span: tolerance.span });
+        }
+        let expectations: Vec<Option<Expectation>> = test
+            .expectations
+            .iter()
+            .map(|expectation| self.expectation(expectation, schemas, counts, test.tolerance.as_ref()))
+            .collect();
         if self.n_errors() > errors_before {
             return None;
         }
@@ -61,8 +103,30 @@ impl Checker<'_> {
             persons: persons.into_iter().collect::<Option<Vec<_>>>()?,
             cases: cases.into_iter().collect::<Option<Vec<_>>>()?,
             expectations: expectations.into_iter().collect::<Option<Vec<_>>>()?,
+            given,
             span: test.span,
         })
+    }
+
+    /// Whether a test gets one default member: it writes no `person`, the policy declares
+    /// persons, and it does not expect a rejection (which may be the household without
+    /// members). Every person column then needs a default; a missing one is reported here.
+    fn needs_default_member(&mut self, test: &TestDecl, records: &Records<'_>, schema: &EntitySchema) -> bool {
+        if !records.persons.is_empty() || !schema.declared {
+            return false;
+        }
+        if test.expectations.iter().any(|expectation| matches!(expectation, ast::Expectation::Rejected(..))) {
+            return false;
+        }
+        let mut complete = true;
+        for column in &schema.columns {
+            if column.default.is_none() && !matches!(column.ty, ColumnTy::Key | ColumnTy::HouseholdRef) {
+                let error = TypeError::DefaultMember { column: column.name.clone(), span: test.name.span };
+                self.error(test.name.span, error);
+                complete = false;
+            }
+        }
+        complete
     }
 
     fn split_records<'t>(&mut self, test: &'t TestDecl) -> Records<'t> {
@@ -85,13 +149,14 @@ impl Checker<'_> {
     }
 
     /// One record's row: written fields, generated key and household link, then defaults.
+    /// A field naming a computed rule of the entity gives that rule's value (into `givens`).
     fn record_row(
         &mut self,
         schema: &EntitySchema,
         record: Option<&RecordLit>,
-        key: String,
-        household_key: Option<Word>,
+        (key, household_key): (String, Option<Word>),
         span: Span,
+        givens: &mut Givens<'_>,
     ) -> Option<Vec<Word>> {
         let mut row: Vec<Option<Word>> = vec![None; schema.columns.len()];
         let mut failed = false;
@@ -115,6 +180,19 @@ impl Checker<'_> {
             }
             written.push((&field.name, field.span));
             claimed.push(field.name.clone());
+            if !schema.columns.iter().any(|column| column.name == field.name)
+                && let Some(rule) = self.named_rule(schema.kind, &field.name)
+            {
+                let ty = self.rule_types.get(rule.0 as usize).copied().flatten();
+                let because = self.decls.rules.get(rule.0 as usize).and_then(|plan| plan.ty_span);
+                match ty.and_then(|ty| self.literal_value("a given value", value, ty, because)) {
+                    Some(value) => {
+                        givens.found.push(tir::Given { entity: schema.kind, index: givens.index, rule, value })
+                    }
+                    None => failed = true,
+                }
+                continue;
+            }
             if !schema.columns.iter().any(|column| column.name == field.name) {
                 let names = schema.columns.iter().map(|column| column.name.as_str());
                 claimed.extend(super::types::nearest(&field.name, names).map(str::to_string));
@@ -180,13 +258,16 @@ impl Checker<'_> {
         expectation: &ast::Expectation,
         schemas: &[EntitySchema; 3],
         counts: (usize, usize),
+        test_tolerance: Option<&ast::Expr>,
     ) -> Option<Expectation> {
-        let (target, name, value, span) = match expectation {
+        let (target, name, value, own_tolerance, span) = match expectation {
             ast::Expectation::Rejected(message, span) => {
                 return Some(Expectation::Rejected(message.as_ref().map(|message| message.value.clone()), *span));
             }
             ast::Expectation::Error(span) => return Some(Expectation::Error(*span)),
-            ast::Expectation::Value { target, name, value, span } => (target, name, value, *span),
+            ast::Expectation::Value { target, name, value, tolerance, span } => {
+                (target, name, value, tolerance.as_ref(), *span)
+            }
         };
         let (entity, index) = self.expect_target(target, counts)?;
         let schema = schemas.get(entity_index(entity))?;
@@ -204,7 +285,29 @@ impl Checker<'_> {
                 (ValueSource::Rule(rule), ty, expected)
             }
         };
-        Some(Expectation::Value { entity, index, source, expected, ty, span })
+        let tolerance = match (own_tolerance, test_tolerance) {
+            (Some(amount), _) => {
+                let Some(number) = tolerance_number(amount) else {
+                    self.error(amount.span, TypeError::ToleranceNotNumber { span: amount.span });
+                    return None;
+                };
+                let Some(word) = tolerance_word(number, ty) else {
+                    let error = TypeError::ToleranceType {
+                        name: name.name.clone(),
+                        ty: super::ty_name(&self.decls.enums, self.decls.currency, ty),
+                        span: amount.span,
+                    };
+                    self.error(amount.span, error);
+                    return None;
+                };
+                Some(word)
+            }
+            // The test's tolerance applies to the numbers it can apply to (a bad one was
+            // reported once, above).
+            (None, Some(amount)) => tolerance_number(amount).and_then(|number| tolerance_word(number, ty)),
+            (None, None) => None,
+        };
+        Some(Expectation::Value { entity, index, source, expected, tolerance, ty, span })
     }
 
     /// The entity and 0-based index an `expect` looks at.
@@ -226,6 +329,11 @@ impl Checker<'_> {
     }
 
     /// The named rule of `entity` an expectation reads.
+    /// The named rule `name` of `entity`, if there is one (no error otherwise).
+    fn named_rule(&self, entity: EntityKind, name: &str) -> Option<tir::RuleId> {
+        self.decls.entities.get(entity_index(entity))?.rule_by_name.get(name).copied()
+    }
+
     fn expected_rule(&mut self, entity: EntityKind, name: &ast::Ident) -> Option<tir::RuleId> {
         let info = self.decls.entities.get(entity_index(entity))?;
         if let Some(rule) = info.rule_by_name.get(&name.name) {
@@ -238,4 +346,29 @@ impl Checker<'_> {
         self.error(name.span, error);
         None
     }
+}
+
+/// The number a tolerance is written as, when it is a plain number (no unit, no sign).
+fn tolerance_number(amount: &ast::Expr) -> Option<&ast::Number> {
+    match &amount.kind {
+        ast::ExprKind::Number(number, ast::NumberUnit::None) => Some(number),
+        ast::ExprKind::Paren(inner) => tolerance_number(inner),
+        _ => None,
+    }
+}
+
+/// A tolerance in the words of `ty`: fen for money, the ratio's scale, whole numbers for `int`,
+/// rounded down (a tolerance finer than the type's step is that much stricter, never looser);
+/// `None` for a type compared exactly, or a number too large for a word.
+fn tolerance_word(number: &ast::Number, ty: Ty) -> Option<Word> {
+    let step: i128 = match ty {
+        Ty::Money(_) => 100,
+        Ty::Ratio => i128::from(tir::RATIO_SCALE),
+        Ty::Int => 1,
+        Ty::Bool | Ty::Date | Ty::Text | Ty::Enum(_) => return None,
+    };
+    let digits: i128 = number.digits.parse().ok()?;
+    let divisor = 10_i128.checked_pow(number.scale)?;
+    let word = digits.checked_mul(step)? / divisor;
+    Word::try_from(word).ok()
 }

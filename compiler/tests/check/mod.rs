@@ -8,6 +8,7 @@
 mod errors;
 mod jurisdictions;
 mod programs;
+mod roles;
 mod shaanxi;
 mod tests;
 

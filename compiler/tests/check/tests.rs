@@ -145,6 +145,106 @@ test "坏记录" {
 
 #[test]
 fn county_codes_without_a_csv() {
-    let test = "test \"t\" {\n  household { county_code: \"610802\", annual_income: 0 }\n}";
+    let test = "test \"t\" {\n  household { county_code: \"610802\", annual_income: 0 }\n  person { birth_date: 1970-01-01 }\n}";
     assert_snapshot!(errors_of(&[test, SCHEMA], None));
+}
+
+#[test]
+fn tolerance_errors() {
+    let test = r#"
+test "容差" {
+  tolerance 1%
+  household { county_code: "610802", annual_income: 0 }
+  person { birth_date: 1970-01-01 }
+  expect n = 1 ± -1
+  expect person 1 weak = false ± 1
+  expect annual_income = 0 ± 0.01
+}"#;
+    assert_snapshot!(errors_of(&[test, SCHEMA], Some(CSV)));
+}
+
+#[test]
+fn tolerances_are_words_of_the_expectations_type() -> Result<(), String> {
+    let test = r#"
+test "容差" {
+  tolerance 0.015
+  household { county_code: "610802", annual_income: 0 }
+  person { birth_date: 1970-01-01 }
+  expect n = 1
+  expect annual_income = 0 ± 2.5
+  expect person 1 weak = false
+}"#;
+    let program = program_of(&[test, SCHEMA], Some(CSV))?;
+    let tolerances: Vec<Option<Word>> = program.tests[0]
+        .expectations
+        .iter()
+        .map(|expectation| match expectation {
+            Expectation::Value { tolerance, .. } => *tolerance,
+            Expectation::Rejected(..) | Expectation::Error(_) => None,
+        })
+        .collect();
+    // int: 0.015 rounds down to 0; money: 2.5 is 250 fen; a bool is compared exactly.
+    assert_eq!(tolerances, [Some(0), Some(250), None]);
+    Ok(())
+}
+
+#[test]
+fn a_test_without_persons_has_one_default_member() -> Result<(), String> {
+    let schema = SCHEMA.replace("  birth_date: date\n", "  birth_date: date = 1980-01-01\n");
+    let test = r#"
+test "一人户" {
+  household { county_code: "610802", annual_income: 0 }
+  expect n = 1
+  expect person 1 weak = false
+  expect person 1 name = "张三"
+}
+test "无成员户" {
+  household { county_code: "610802", annual_income: 0 }
+  expect rejected
+}"#;
+    let program = program_of(&[test, &schema], Some(CSV))?;
+    assert_eq!(program.tests[0].persons.len(), 1);
+    assert_eq!(program.tests[1].persons.len(), 0, "a test expecting a rejection keeps no member");
+    let person = &program.tests[0].persons[0];
+    assert_eq!(text_of(&program, person[0]), Some("一人户#P1"));
+    Ok(())
+}
+
+#[test]
+fn a_default_member_needs_every_default() {
+    let test = r#"
+test "一人户" {
+  household { county_code: "610802", annual_income: 0 }
+  expect n = 1
+}"#;
+    assert_snapshot!(errors_of(&[test, SCHEMA], Some(CSV)));
+}
+
+#[test]
+fn a_test_gives_computed_values() -> Result<(), String> {
+    let test = r#"
+test "给定" {
+  household { county_code: "610802", annual_income: 0, n: 3 }
+  person { birth_date: 1970-01-01 }
+  person { birth_date: 1970-01-01, weak: true }
+  expect n = 3
+}"#;
+    let program = program_of(&[test, SCHEMA], Some(CSV))?;
+    let given: Vec<(EntityKind, usize, &str, Word)> = program.tests[0]
+        .given
+        .iter()
+        .map(|given| (given.entity, given.index, program.rules[given.rule.0 as usize].name.as_str(), given.value))
+        .collect();
+    assert_eq!(given, [(EntityKind::Household, 0, "n", 3), (EntityKind::Person, 1, "weak", 1)]);
+    Ok(())
+}
+
+#[test]
+fn a_given_value_of_the_wrong_type() {
+    let test = r#"
+test "给定" {
+  household { county_code: "610802", annual_income: 0, n: true }
+  person { birth_date: 1970-01-01, weak: 1 }
+}"#;
+    assert_snapshot!(errors_of(&[test, SCHEMA], Some(CSV)));
 }

@@ -238,7 +238,9 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         R::program_decl | R::visit_decl | R::currency_decl => {
             "a declaration (`param`, `household`, `enum`, `test` ...)"
         }
-        R::entity_entry => "a column or `require`",
+        R::entity_entry => "a column, `require` or `role`",
+        R::roles_decl => "`role`",
+        R::role_item => "a role name such as `child`",
         R::column => "a column such as `name: text`",
         R::column_type => "a column type such as `int`, `元/月` or `key`",
         R::int_type => "`int`",
@@ -346,6 +348,12 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         R::replace_decl | R::kw_replace => "`replace`",
         R::remove_decl | R::kw_remove => "`remove`",
         R::kw_instead => "`instead`",
+        R::kw_role => "`role`",
+        R::kw_tolerance => "`tolerance`",
+        R::tolerance_entry => "`tolerance`",
+        R::plus_minus => "`±`",
+        R::kw_at => "`at`",
+        R::kw_most => "`most`",
         R::file | R::keyword | R::WHITESPACE | R::COMMENT => return None,
         R::entity_kw | R::level | R::report_level | R::column_list | R::report_start => return None,
     })

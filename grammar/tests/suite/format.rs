@@ -175,3 +175,12 @@ fn empty_file() {
     assert_eq!(format("\n\n  \n"), "");
     assert_eq!(print_file(&parse_ok("")), "");
 }
+
+#[test]
+fn roles_and_tolerances_keep_their_layout() {
+    let text = "household {\n  id: key\n  role   at  most 2 parent,child\n  role other // a third\n}\ntest \"t\" {\n  tolerance   0.01\n  household { id: \"h\" }\n  expect x = 1.5   ±  0.5\n}\n";
+    assert_eq!(
+        format_checked(text),
+        "household {\n  id: key\n  role at most 2 parent, child, other // a third\n}\n\ntest \"t\" {\n  tolerance 0.01\n  household { id: \"h\" }\n  expect x = 1.5 ± 0.5\n}\n"
+    );
+}

@@ -335,11 +335,8 @@ fn expectation() -> impl Strategy<Value = Expectation> {
         any::<u32>().prop_map(|index| ExpectTarget::Case(index, span())),
     ];
     prop_oneof![
-        (target, ident(), expr()).prop_map(|(target, name, value)| Expectation::Value {
-            target,
-            name,
-            value,
-            span: span()
+        (target, ident(), expr(), prop::option::of(expr())).prop_map(|(target, name, value, tolerance)| {
+            Expectation::Value { target, name, value, tolerance, span: span() }
         }),
         prop::option::of(string_lit()).prop_map(|message| Expectation::Rejected(message, span())),
         Just(Expectation::Error(span())),
@@ -381,6 +378,7 @@ fn item() -> impl Strategy<Value = Item> {
                 kind_span: span(),
                 columns,
                 requires,
+                roles: Vec::new(),
                 span: span()
             })
         ),
@@ -437,14 +435,16 @@ fn item() -> impl Strategy<Value = Item> {
             string_lit(),
             prop::option::of(date()),
             prop::collection::vec(record, 0..3),
-            prop::collection::vec(expectation(), 0..3)
+            prop::collection::vec(expectation(), 0..3),
+            prop::option::of(expr())
         )
-            .prop_map(|(doc, name, as_of, records, expectations)| Item::Test(TestDecl {
+            .prop_map(|(doc, name, as_of, records, expectations, tolerance)| Item::Test(TestDecl {
                 doc,
                 name,
                 as_of,
                 records,
                 expectations,
+                tolerance,
                 span: span()
             })),
     ]

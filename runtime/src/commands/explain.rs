@@ -53,7 +53,7 @@ pub fn explain(
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
-    let (title, batch, as_of) = match household_batch(&policy, target, as_of) {
+    let (title, batch, as_of, test_index) = match household_batch(&policy, target, as_of) {
         Ok(found) => found,
         Err(report) => {
             super::render::print_report(err, format, report);
@@ -64,13 +64,23 @@ pub fn explain(
     // something that is not.
     let not_in_force: Vec<bool> =
         policy.program.rules.iter().map(|rule| pol_compiler::dated::rule_in_force(rule, as_of).is_err()).collect();
-    let (policy, counties) = match policy.on(as_of) {
+    let (mut policy, counties) = match policy.on(as_of) {
         Ok(dated) => dated,
         Err(diagnostics) => {
             super::print_diagnostics(&sources, diagnostics, format, err);
             return Status::Failure;
         }
     };
+    // A test that gives computed rules' values is explained as `pol test` runs it.
+    if let Some(test) = test_index.and_then(|index| policy.program.tests.get(index)) {
+        match pol_compiler::testing::given_program(&policy.program, test) {
+            Ok(given) => policy.program = given,
+            Err(message) => {
+                super::render::print_report(err, format, miette::Report::new(crate::RuntimeError::internal(message)));
+                return Status::Error;
+            }
+        }
+    }
     let result = Interpreter::new(&policy.program).evaluate(&batch, &counties);
     let explainer = Explainer {
         sources: &sources,
@@ -106,7 +116,10 @@ impl NoSuchTest {
 }
 
 /// Finds the household and builds its one-household batch.
-fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(String, Batch, Word), miette::Report> {
+/// The household to explain, its title and date, and for a test its index in the program's tests.
+type Explained = (String, Batch, Word, Option<usize>);
+
+fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<Explained, miette::Report> {
     match target {
         Target::Test(name) => {
             let tests = &policy.program.tests;
@@ -128,7 +141,8 @@ fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(Str
                 })?;
             let batch = pol_compiler::testing::test_batch(&policy.program, test)
                 .map_err(|error| crate::RuntimeError::internal(error.to_string()))?;
-            Ok((say("line-explain-test", &[("name", &test.name)]), batch, test.as_of.unwrap_or(as_of)))
+            let index = tests.iter().position(|candidate| std::ptr::eq(candidate, test));
+            Ok((say("line-explain-test", &[("name", &test.name)]), batch, test.as_of.unwrap_or(as_of), index))
         }
         Target::Household { id, households, persons, cases } => {
             let batch = crate::single::read_household(
@@ -140,7 +154,7 @@ fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<(Str
                 cases.as_deref(),
             )
             .map_err(miette::Report::new)?;
-            Ok((say("line-explain-household-id", &[("id", id)]), batch, as_of))
+            Ok((say("line-explain-household-id", &[("id", id)]), batch, as_of, None))
         }
     }
 }

@@ -98,10 +98,31 @@ pub fn test(
                 }
             }
         };
-        for engine in engines.iter().filter(|_| expects_in_force) {
-            let failures = match table {
-                Ok(table) => run_test(program, test, table, engine.as_ref()),
-                Err(message) => vec![TestFailure::Setup(message.clone())],
+        // A test that gives computed rules' values runs on its own program and engines
+        // (`testing::given_program`); the others share the stretch's.
+        let given = if test.given.is_empty() {
+            None
+        } else {
+            match pol_compiler::testing::given_program(program, test) {
+                Ok(given_program) => match make_engines(&given_program, options.engine, EngineUse::AllRules) {
+                    Ok(given_engines) => Some(Ok((given_program, given_engines))),
+                    Err(report) => {
+                        super::render::print_report(err, format, report);
+                        return Status::Error;
+                    }
+                },
+                Err(message) => Some(Err(message)),
+            }
+        };
+        let (run_program, run_engines) = match &given {
+            Some(Ok((given_program, given_engines))) => (given_program, given_engines),
+            Some(Err(_)) | None => (&*program, &*engines),
+        };
+        for engine in run_engines.iter().filter(|_| expects_in_force) {
+            let failures = match (&*table, &given) {
+                (_, Some(Err(message))) => vec![TestFailure::Setup(message.clone())],
+                (Ok(table), _) => run_test(run_program, test, table, engine.as_ref()),
+                (Err(message), _) => vec![TestFailure::Setup(message.clone())],
             };
             diagnostics.extend(
                 failures

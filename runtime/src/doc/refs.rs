@@ -155,7 +155,16 @@ fn tests_of(policy: &Policy, files: &[(&str, &ast::File)], as_of: Word) -> TestT
                     not_in_force.iter().map(|diagnostic| diagnostic.error.to_string()).collect();
                 Err(messages.join("; "))
             }
-            Ok((interpreter, table)) => Ok(run_test(interpreter.program(), test, table, interpreter)),
+            Ok((interpreter, table)) if test.given.is_empty() => {
+                Ok(run_test(interpreter.program(), test, table, interpreter))
+            }
+            // A test giving rules' values runs on its own program (`testing::given_program`).
+            Ok((interpreter, table)) => {
+                pol_compiler::testing::given_program(interpreter.program(), test).map(|given| {
+                    let given_interpreter = Interpreter::new(&given);
+                    run_test(&given, test, table, &given_interpreter)
+                })
+            }
             Err(message) => Err(message.clone()),
         };
         let index = tests.len();

@@ -562,3 +562,29 @@ pol-reform-output-changed = the reform changes the rows of output `{ $name }`
 pol-scenario-not-a-table = `{ $key }` must be a table of dates
     .label = not a jurisdiction's table
     .help = a scenario's tables are a jurisdiction and a day: write `[province."2019-01-01"]` or `["610700"."2019-01-01"]`, then `name = value` lines
+
+pol-role-outside-household = roles are declared in the `household` block, not in `{ $entity }`
+    .label = a role outside the household
+    .help = move this `role` line into `household {"{"} … {"}"}`: the persons' `role` column then holds one of them
+
+pol-role-column-declared = the person column `role` is declared by the household's roles
+    .label = declared again here
+    .label-2 = the household's roles
+    .help = remove this column: with `role …` in the household, every person has a `role` column holding one of the roles
+
+pol-role-limit-in-test = this test has { $count } members with role `{ $role }`, at most { $limit } allowed
+    .label = one member too many
+    .label-2 = the limit
+    .help = give this person another role, or write `expect rejected` if the test checks the limit
+
+pol-test-tolerance = a tolerance is a plain number
+    .label = not a number
+    .help = write how far the value may be off as a number without unit or sign, e.g. `± 0.01` or `tolerance 0.01`
+
+pol-test-tolerance-type = `{ $name }` is `{ $ty }`, which has no tolerance
+    .label = a tolerance for a value compared exactly
+    .help = only money, ratios and whole numbers may be compared within a tolerance; remove `± …`
+
+pol-test-default-member = this test has no `person`, and its default member has no `{ $column }`
+    .label = a test without members
+    .help = write the members, e.g. `person {"{"} { $column }: … {"}"}`, or give `{ $column }` a default in the `person` block

@@ -562,3 +562,29 @@ pol-reform-output-changed = 改革方案改变了输出 `{ $name }` 的行
 pol-scenario-not-a-table = `{ $key }` 必须是按日期分的表
     .label = 不是辖区的表
     .help = 情景文件的表头是辖区和日期：写 `[province."2019-01-01"]` 或 `["610700"."2019-01-01"]`，下面逐行写 `name = value`
+
+pol-role-outside-household = 角色在 `household` 块中声明，不能写在 `{ $entity }` 中
+    .label = 家庭之外的角色
+    .help = 把这一行 `role` 移到 `household {"{"} … {"}"}` 中：成员的 `role` 列即取其中之一
+
+pol-role-column-declared = 成员列 `role` 已由家庭的角色声明
+    .label = 在此再次声明
+    .label-2 = 家庭的角色
+    .help = 删除此列：家庭写了 `role …` 后，每位成员都有一个取值为其中一个角色的 `role` 列
+
+pol-role-limit-in-test = 此测试有 { $count } 名成员的角色为 `{ $role }`，至多允许 { $limit } 名
+    .label = 多出的一名成员
+    .label-2 = 上限
+    .help = 给此成员换一个角色；如果测试检查的就是上限，请写 `expect rejected`
+
+pol-test-tolerance = 容差须是一个普通数字
+    .label = 不是数字
+    .help = 把允许的偏差写成不带单位和符号的数字，例如 `± 0.01` 或 `tolerance 0.01`
+
+pol-test-tolerance-type = `{ $name }` 的类型是 `{ $ty }`，不能带容差
+    .label = 对精确比较的值给了容差
+    .help = 只有金额、比例和整数可以在容差内比较；请删除 `± …`
+
+pol-test-default-member = 此测试没有 `person`，其默认成员没有 `{ $column }`
+    .label = 没有成员的测试
+    .help = 写出成员，例如 `person {"{"} { $column }: … {"}"}`，或在 `person` 块中给 `{ $column }` 一个默认值
