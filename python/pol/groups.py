@@ -100,3 +100,78 @@ def group_keys(
     for root in roots.values():
         sizes[root] = sizes.get(root, 0) + 1
     return {household: root for household, root in roots.items() if sizes[root] > 1}
+
+
+REJECTS = "rejects"
+"""The name of the rejects table among the outputs of :func:`output_schema`."""
+
+
+def table_schemas(policy: Policy) -> "dict[str, pa.Schema]":
+    """The schema of each output table (as ``pol run --output-format parquet`` writes it) and of
+    ``rejects``, in that order, found by evaluating no rows."""
+    def empty(entity: str) -> pa.Table:
+        return pa.table({name: pa.array([], pa.string()) for name in policy.columns(entity)})
+
+    cases = empty("case") if policy.has_cases else None
+    result = policy.evaluate_grouped(empty("household"), empty("person"), cases)
+    schemas = {name: table.schema for name, table in result.tables.items()}
+    schemas[REJECTS] = result.rejects.schema
+    return schemas
+
+
+def output_schema(policy: Policy) -> pa.Schema:
+    """One schema for every output of an evaluation: a nullable struct column per table (and
+    ``rejects``); each row of :func:`output_batches` fills exactly one of them. Engines whose
+    map functions return one schema (Spark's ``mapInArrow``, Ray's ``map_batches``) carry all the
+    tables through it; :func:`split_output` takes one table back out."""
+    fields = []
+    for name, schema in table_schemas(policy).items():
+        members = [pa.field(field.name, field.type, nullable=True) for field in schema]
+        fields.append(pa.field(name, pa.struct(members), nullable=True))
+    return pa.schema(fields)
+
+
+def output_batches(result: Evaluation, schema: pa.Schema):
+    """The tables and rejects of ``result`` as record batches of ``schema`` (see
+    :func:`output_schema`)."""
+    tables = dict(result.tables)
+    tables[REJECTS] = result.rejects
+    for name, table in tables.items():
+        if table.num_rows == 0:
+            continue
+        columns = []
+        for field in schema:
+            if field.name == name:
+                table = table.combine_chunks()
+                arrays = [table.column(member.name).chunk(0) if table.column(member.name).num_chunks else pa.array([], member.type) for member in field.type]
+                columns.append(pa.StructArray.from_arrays(arrays, fields=list(field.type)))
+            else:
+                columns.append(pa.nulls(table.num_rows, field.type))
+        yield pa.RecordBatch.from_arrays(columns, schema=schema)
+
+
+def split_output(batch: "pa.RecordBatch | pa.Table", name: str) -> pa.Table:
+    """The rows of table ``name`` in a batch of :func:`output_schema`, as that table."""
+    table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+    column = table.column(name)
+    rows = table.filter(pc.is_valid(column))
+    members = rows.column(name).combine_chunks()
+    if isinstance(members, pa.ChunkedArray):
+        members = members.combine_chunks()
+    return pa.Table.from_batches([pa.RecordBatch.from_struct_array(members)]) if len(members) else pa.table(
+        {field.name: pa.array([], field.type) for field in members.type}
+    )
+
+
+_POLICIES: "dict[tuple, Policy]" = {}
+
+
+def cached_policy(path: str, as_of: str = "2019-07-01", engine: str = "jit", threads: int = 1) -> Policy:
+    """The policy of these arguments, loaded once per process: a worker process of Spark or Ray
+    compiles it for its first batch and keeps it for the next ones."""
+    key = (path, as_of, engine, threads)
+    policy = _POLICIES.get(key)
+    if policy is None:
+        policy = Policy(path, as_of=as_of, engine=engine, threads=threads)
+        _POLICIES[key] = policy
+    return policy
