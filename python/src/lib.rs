@@ -91,10 +91,18 @@ enum LoadError {
     Engine(String),
 }
 
-fn load(path: &std::path::Path, scenario: Option<&std::path::Path>, as_of: i64, engine: EngineChoice, threads: usize) -> Result<(Evaluator, Sources), LoadError> {
-    let mut sources = pol_runtime::load::load_policy_dir(path).map_err(|error| LoadError::Runtime(Sources::default(), error))?;
+fn load(
+    path: &std::path::Path,
+    scenario: Option<&std::path::Path>,
+    as_of: i64,
+    engine: EngineChoice,
+    threads: usize,
+) -> Result<(Evaluator, Sources), LoadError> {
+    let mut sources =
+        pol_runtime::load::load_policy_dir(path).map_err(|error| LoadError::Runtime(Sources::default(), error))?;
     if let Some(scenario) = scenario {
-        pol_runtime::load::add_scenario(&mut sources, scenario).map_err(|error| LoadError::Runtime(Sources::default(), error))?;
+        pol_runtime::load::add_scenario(&mut sources, scenario)
+            .map_err(|error| LoadError::Runtime(Sources::default(), error))?;
     }
     let policy = match pol_compiler::policy::compile(&sources) {
         Ok(policy) => policy,
@@ -104,7 +112,8 @@ fn load(path: &std::path::Path, scenario: Option<&std::path::Path>, as_of: i64, 
         Ok(dated) => dated,
         Err(diagnostics) => return Err(LoadError::Policy(sources, diagnostics)),
     };
-    let mut engines = make_engines(&policy.program, engine, EngineUse::Outputs).map_err(|report| LoadError::Engine(format!("{report:?}")))?;
+    let mut engines = make_engines(&policy.program, engine, EngineUse::Outputs)
+        .map_err(|report| LoadError::Engine(format!("{report:?}")))?;
     if engines.is_empty() {
         return Err(LoadError::Engine("no engine was built".to_string()));
     }
@@ -130,7 +139,9 @@ impl Policy {
         let choice = match engine {
             "jit" => EngineChoice::Jit,
             "interp" => EngineChoice::Interp,
-            other => return Err(PyValueError::new_err(format!("unknown engine `{other}`: give \"jit\" or \"interp\""))),
+            other => {
+                return Err(PyValueError::new_err(format!("unknown engine `{other}`: give \"jit\" or \"interp\"")));
+            }
         };
         if threads == Some(0) {
             return Err(PyValueError::new_err("threads must be at least 1"));
@@ -297,7 +308,9 @@ fn entity_schema<'p>(program: &'p Program, entity: &str) -> PyResult<&'p EntityS
         "household" => Ok(&program.household),
         "person" => Ok(&program.person),
         "case" => Ok(&program.case),
-        other => Err(PyValueError::new_err(format!("unknown entity `{other}`: give \"household\", \"person\" or \"case\""))),
+        other => {
+            Err(PyValueError::new_err(format!("unknown entity `{other}`: give \"household\", \"person\" or \"case\"")))
+        }
     }
 }
 
@@ -333,7 +346,11 @@ fn rejects_schema() -> Arc<Schema> {
 ///
 /// Kept apart so that it can become `Evaluated::rejects_batch()` plus the renaming when the
 /// runtime offers that.
-fn rejects_batch(evaluated: &Evaluated, names: &[String; 3], lines: Option<&[Option<Lines>; 3]>) -> Result<RecordBatch, String> {
+fn rejects_batch(
+    evaluated: &Evaluated,
+    names: &[String; 3],
+    lines: Option<&[Option<Lines>; 3]>,
+) -> Result<RecordBatch, String> {
     let maps: [Option<Vec<i64>>; 3] = match lines {
         Some([households, persons, cases]) => [
             households.as_ref().map(Lines::values).transpose()?,
@@ -345,10 +362,9 @@ fn rejects_batch(evaluated: &Evaluated, names: &[String; 3], lines: Option<&[Opt
     let map_line = |file: usize, line: i64| -> Result<i64, String> {
         match maps.get(file).and_then(Option::as_ref) {
             None => Ok(line),
-            Some(map) => usize::try_from(line - 2)
-                .ok()
-                .and_then(|row| map.get(row).copied())
-                .ok_or_else(|| format!("no line number given for row {} of {}", line - 2, names.get(file).map_or("", String::as_str))),
+            Some(map) => usize::try_from(line - 2).ok().and_then(|row| map.get(row).copied()).ok_or_else(|| {
+                format!("no line number given for row {} of {}", line - 2, names.get(file).map_or("", String::as_str))
+            }),
         }
     };
     let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(evaluated.rejects.as_slice());
@@ -383,7 +399,8 @@ fn map_reason_lines(reason: &str, map: impl Fn(i64) -> Result<i64, String>) -> R
     };
     let numbers: Result<Vec<i64>, _> = inner.split(", ").map(str::parse::<i64>).collect();
     let Ok(numbers) = numbers else { return Ok(reason.to_string()) };
-    let mapped: Vec<String> = numbers.into_iter().map(|line| map(line).map(|line| line.to_string())).collect::<Result<_, _>>()?;
+    let mapped: Vec<String> =
+        numbers.into_iter().map(|line| map(line).map(|line| line.to_string())).collect::<Result<_, _>>()?;
     Ok(format!("{}(lines {})", reason.get(..start).unwrap_or(""), mapped.join(", ")))
 }
 
