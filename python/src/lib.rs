@@ -86,7 +86,7 @@ struct Policy {
 
 /// The loaded policy and the engine, or the diagnostics that stopped them.
 enum LoadError {
-    Runtime(Sources, pol_runtime::RuntimeError),
+    Runtime(Box<pol_runtime::RuntimeError>),
     Policy(Sources, Vec<Diagnostic>),
     Engine(String),
 }
@@ -98,11 +98,9 @@ fn load(
     engine: EngineChoice,
     threads: usize,
 ) -> Result<(Evaluator, Sources), LoadError> {
-    let mut sources =
-        pol_runtime::load::load_policy_dir(path).map_err(|error| LoadError::Runtime(Sources::default(), error))?;
+    let mut sources = pol_runtime::load::load_policy_dir(path).map_err(|error| LoadError::Runtime(Box::new(error)))?;
     if let Some(scenario) = scenario {
-        pol_runtime::load::add_scenario(&mut sources, scenario)
-            .map_err(|error| LoadError::Runtime(Sources::default(), error))?;
+        pol_runtime::load::add_scenario(&mut sources, scenario).map_err(|error| LoadError::Runtime(Box::new(error)))?;
     }
     let policy = match pol_compiler::policy::compile(&sources) {
         Ok(policy) => policy,
@@ -119,7 +117,7 @@ fn load(
     }
     let engine = engines.remove(0);
     let evaluator = Evaluator::new(policy.program, policy.jurisdictions, counties, engine, threads)
-        .map_err(|error| LoadError::Runtime(Sources::default(), error))?;
+        .map_err(|error| LoadError::Runtime(Box::new(error)))?;
     Ok((evaluator, sources))
 }
 
@@ -157,7 +155,7 @@ impl Policy {
                 as_of: as_of.to_string(),
                 engine: engine.to_string(),
             }),
-            Err(LoadError::Runtime(sources, error)) => Err(runtime_error(py, &sources, error, "PolicyError")),
+            Err(LoadError::Runtime(error)) => Err(runtime_error(py, &Sources::default(), *error, "PolicyError")),
             Err(LoadError::Policy(sources, diagnostics)) => Err(pol_error(py, "PolicyError", &sources, diagnostics)),
             Err(LoadError::Engine(text)) => Err(pyo3::exceptions::PyRuntimeError::new_err(text)),
         }
