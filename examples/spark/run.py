@@ -90,6 +90,20 @@ def nest(frame: DataFrame, name: str) -> DataFrame:
     return frame.groupBy(GROUP).agg(F.sort_array(F.collect_list(F.struct(*columns))).alias(name))
 
 
+class Stages:
+    """Prints the time of each stage when asked (`--timings`)."""
+
+    def __init__(self, enabled: bool, started: float):
+        self.enabled = enabled
+        self.last = started
+
+    def done(self, what: str) -> None:
+        now = time.monotonic()
+        if self.enabled:
+            print(f"{now - self.last:8.1f} s  {what}", file=sys.stderr)
+        self.last = now
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--policy", required=True, help="the policy directory (or a reform)")
@@ -101,6 +115,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True, help="the output directory")
     parser.add_argument("--master", default="local[2]", help="the Spark master (default local[2])")
     parser.add_argument("--partitions", type=int, help="shuffle partitions (default: two per core)")
+    parser.add_argument(
+        "--timings", action="store_true", help="materialise each stage on its own and print its time (slower)"
+    )
     args = parser.parse_args(argv)
 
     started = time.monotonic()
@@ -132,12 +149,18 @@ def main(argv=None) -> int:
         if args.cases and policy.has_cases:
             names["cases"] = args.cases
         refs = {"households": policy.key("household"), "persons": policy.household_ref("person"), "cases": policy.household_ref("case")}
+        stage = Stages(args.timings, started)
         frames = {name: read(spark, path, refs[name]) for name, path in names.items()}
         frames = regroup(spark, frames, {"persons": policy.key("person"), "cases": policy.key("case")})
+        stage.done("start Spark, check the policy, find duplicated member ids")
         groups = nest(frames["households"], "households")
         for name in ("persons", "cases"):
             if name in frames:
                 groups = groups.join(nest(frames[name], name), GROUP, "full_outer")
+        if args.timings:
+            groups = groups.persist(StorageLevel.MEMORY_AND_DISK)
+            groups.count()
+            stage.done("read and group the rows by household (groupBy, collect_list, joins)")
         file_names = tuple(os.path.basename(names.get(name, name)) for name in ("households", "persons", "cases"))
         path, as_of, engine = args.policy, args.as_of, args.engine
 
@@ -149,9 +172,13 @@ def main(argv=None) -> int:
 
         spark_schema = T.StructType([T.StructField(field.name, spark_type(field.type), True) for field in schema])
         evaluated = groups.mapInArrow(evaluate, spark_schema).persist(StorageLevel.MEMORY_AND_DISK)
+        if args.timings:
+            evaluated.count()
+            stage.done("evaluate (mapInArrow: Arrow to Python, pol, back)")
         for field in schema:
             table = evaluated.where(F.col(field.name).isNotNull()).select(f"{field.name}.*")
             table.write.mode("overwrite").parquet(os.path.join(args.out, field.name))
+        stage.done("write the tables")
         evaluated.unpersist()
     finally:
         spark.stop()
