@@ -16,7 +16,8 @@ class Policy:
     ``path`` is a policy directory or a reform (directory or ``.pol`` file), as ``pol run``
     takes it; ``scenario`` a parameter-only TOML file layered over its values. ``engine`` is
     ``"jit"`` or ``"interp"`` (same results). ``threads``: worker threads of one evaluation
-    (default: the machine's cores). Immutable, shareable across threads; evaluation releases the
+    (default: the machine's cores). ``lang``: the language of error messages, ``"en"`` or
+    ``"zh"`` (default: from ``LC_ALL``/``LC_MESSAGES``/``LANG``). Immutable, shareable across threads; evaluation releases the
     GIL. Raises ``pol.PolicyError`` for errors in the policy, ``ValueError`` for bad arguments.
     """
 
@@ -28,6 +29,7 @@ class Policy:
         engine: str = "jit",
         scenario: Union[str, "PathLike[str]", None] = None,
         threads: Optional[int] = None,
+        lang: Optional[str] = None,
     ) -> None: ...
     @property
     def path(self) -> str:

@@ -11,6 +11,7 @@ use arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArra
 use arrow::datatypes::{DataType, Field, Int64Type, Schema};
 use arrow_pyarrow::{FromPyArrow, IntoPyArrow, PyArrowType};
 use pol_compiler::diagnostic::{Diagnostic, Sources, render_plain};
+use pol_compiler::i18n::{Lang, localize};
 use pol_compiler::tir::{EntitySchema, Program};
 use pol_runtime::arrow_eval::{Evaluated, Evaluator};
 use pol_runtime::commands::render::diagnostic_json;
@@ -26,11 +27,12 @@ const DEFAULT_FILE_NAMES: [&str; 3] = ["households", "persons", "cases"];
 
 /// A `pol` error as the Python exception `pol.<class_name>` (`pol.PolicyError`,
 /// `pol.DataError`), carrying the rendered text, the first code and every diagnostic as a dict.
-fn pol_error(py: Python<'_>, class_name: &str, sources: &Sources, diagnostics: Vec<Diagnostic>) -> PyErr {
+fn pol_error(py: Python<'_>, class_name: &str, lang: Lang, sources: &Sources, diagnostics: Vec<Diagnostic>) -> PyErr {
     let mut text = String::new();
     let mut code: Option<String> = None;
     let mut items = Vec::with_capacity(diagnostics.len());
     for diagnostic in diagnostics {
+        let diagnostic = Diagnostic { error: localize(lang, diagnostic.error), ..diagnostic };
         let json = diagnostic_json(sources, &diagnostic);
         if code.is_none() {
             code = json.get("code").and_then(|code| code.as_str()).map(str::to_string);
@@ -53,8 +55,14 @@ fn pol_error(py: Python<'_>, class_name: &str, sources: &Sources, diagnostics: V
 
 /// An error from the runtime (reading, a missing column, …) as `pol.DataError`, or as
 /// `pol.PolicyError` when it is about the policy's files.
-fn runtime_error(py: Python<'_>, sources: &Sources, error: pol_runtime::RuntimeError, class_name: &str) -> PyErr {
-    pol_error(py, class_name, sources, vec![error.into_diagnostic()])
+fn runtime_error(
+    py: Python<'_>,
+    lang: Lang,
+    sources: &Sources,
+    error: pol_runtime::RuntimeError,
+    class_name: &str,
+) -> PyErr {
+    pol_error(py, class_name, lang, sources, vec![error.into_diagnostic()])
 }
 
 fn parse_date(text: &str) -> PyResult<i64> {
@@ -71,7 +79,9 @@ fn parse_date(text: &str) -> PyResult<i64> {
 /// takes it; ``scenario`` a parameter-only TOML file layered over its values (``--scenario``).
 /// ``engine`` is ``"jit"`` (compiled) or ``"interp"`` (the reference interpreter); both give the
 /// same results. ``threads`` is the number of worker threads of one evaluation (default: the
-/// machine's cores; give 1 inside Spark or Ray, which run one task per core).
+/// machine's cores; give 1 inside Spark or Ray, which run one task per core). ``lang`` is the
+/// language of error messages, ``"en"`` or ``"zh"`` (default: from ``LC_ALL``, ``LC_MESSAGES``,
+/// ``LANG``, as the ``pol`` command).
 ///
 /// A policy is immutable and may be shared by any number of Python threads; evaluation releases
 /// the GIL. Errors in the policy raise ``pol.PolicyError``.
@@ -82,6 +92,7 @@ struct Policy {
     path: String,
     as_of: String,
     engine: String,
+    lang: Lang,
 }
 
 /// The loaded policy and the engine, or the diagnostics that stopped them.
@@ -124,7 +135,7 @@ fn load(
 #[pymethods]
 impl Policy {
     #[new]
-    #[pyo3(signature = (path, *, as_of = "2019-07-01", engine = "jit", scenario = None, threads = None))]
+    #[pyo3(signature = (path, *, as_of = "2019-07-01", engine = "jit", scenario = None, threads = None, lang = None))]
     fn new(
         py: Python<'_>,
         path: PathBuf,
@@ -132,8 +143,20 @@ impl Policy {
         engine: &str,
         scenario: Option<PathBuf>,
         threads: Option<usize>,
+        lang: Option<&str>,
     ) -> PyResult<Policy> {
         let date = parse_date(as_of)?;
+        let lang = match lang {
+            Some("en") => Lang::En,
+            Some("zh") => Lang::Zh,
+            Some(other) => {
+                return Err(PyValueError::new_err(format!("unknown language `{other}`: give \"en\" or \"zh\"")));
+            }
+            None => {
+                let var = |name| std::env::var(name).ok();
+                Lang::from_env(var("LC_ALL").as_deref(), var("LC_MESSAGES").as_deref(), var("LANG").as_deref())
+            }
+        };
         let choice = match engine {
             "jit" => EngineChoice::Jit,
             "interp" => EngineChoice::Interp,
@@ -154,9 +177,12 @@ impl Policy {
                 path: path.display().to_string(),
                 as_of: as_of.to_string(),
                 engine: engine.to_string(),
+                lang,
             }),
-            Err(LoadError::Runtime(error)) => Err(runtime_error(py, &Sources::default(), *error, "PolicyError")),
-            Err(LoadError::Policy(sources, diagnostics)) => Err(pol_error(py, "PolicyError", &sources, diagnostics)),
+            Err(LoadError::Runtime(error)) => Err(runtime_error(py, lang, &Sources::default(), *error, "PolicyError")),
+            Err(LoadError::Policy(sources, diagnostics)) => {
+                Err(pol_error(py, "PolicyError", lang, &sources, diagnostics))
+            }
             Err(LoadError::Engine(text)) => Err(pyo3::exceptions::PyRuntimeError::new_err(text)),
         }
     }
@@ -262,7 +288,7 @@ impl Policy {
         file_names: Option<(String, String, String)>,
         lines: Option<(Option<Lines>, Option<Lines>, Option<Lines>)>,
     ) -> PyResult<Evaluation> {
-        let evaluated = evaluated.map_err(|error| runtime_error(py, &self.sources, error, "DataError"))?;
+        let evaluated = evaluated.map_err(|error| runtime_error(py, self.lang, &self.sources, error, "DataError"))?;
         let names = match file_names {
             Some((households, persons, cases)) => [households, persons, cases],
             None => DEFAULT_FILE_NAMES.map(str::to_string),

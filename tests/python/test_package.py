@@ -150,6 +150,18 @@ def test_policy_errors_carry_the_diagnostic_text_and_code(tmp_path):
     assert raised.value.code.startswith("pol::")
 
 
+def test_errors_speak_chinese_when_asked(tmp_path):
+    with pytest.raises(pol.PolicyError) as english:
+        pol.Policy(str(tmp_path), lang="en")
+    with pytest.raises(pol.PolicyError) as chinese:
+        pol.Policy(str(tmp_path), lang="zh")
+    assert english.value.code == chinese.value.code
+    assert str(english.value) != str(chinese.value)
+    assert any("\u4e00" <= character <= "\u9fff" for character in str(chinese.value))
+    with pytest.raises(ValueError, match="language"):
+        pol.Policy(POLICY, lang="fr")
+
+
 def test_data_errors_carry_the_diagnostic_text_and_code(policy, examples):
     households = examples.table("households").drop_columns(["county_code"])
     with pytest.raises(pol.DataError) as raised:
