@@ -115,6 +115,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True, help="the output directory")
     parser.add_argument("--master", default="local[2]", help="the Spark master (default local[2])")
     parser.add_argument("--partitions", type=int, help="shuffle partitions (default: two per core)")
+    parser.add_argument("--driver-memory", default="4g", help="the local JVM's heap (default 4g)")
     parser.add_argument(
         "--timings", action="store_true", help="materialise each stage on its own and print its time (slower)"
     )
@@ -136,6 +137,7 @@ def main(argv=None) -> int:
         .appName("pol")
         .config("spark.sql.execution.arrow.useLargeVarTypes", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", args.driver_memory)
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
