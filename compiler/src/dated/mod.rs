@@ -139,6 +139,42 @@ fn uses_on(program: &Program, day: Word) -> Vec<Use> {
             reads_in(program, day, body, &rule.name, &mut uses);
         }
     }
+    uses.extend(output_uses_on(program, day));
+    for param in &program.params {
+        if let Ok((_, value)) = param_in_force(param, Some(day)) {
+            reads_in(program, day, value, &param.name, &mut uses);
+            for require in &param.requires {
+                reads_in(program, day, &require.cond, &param.name, &mut uses);
+            }
+        }
+    }
+    uses
+}
+
+/// Whether on `day` the outputs and the report, and every rule they read in turn, read only
+/// what is in force.
+fn outputs_complete_on(program: &Program, day: Word) -> bool {
+    if !output_uses_on(program, day).is_empty() {
+        return false;
+    }
+    let output_rules = program
+        .outputs
+        .iter()
+        .flat_map(|output| output.filter.into_iter().chain(output.columns.iter().map(|(_, rule)| *rule)));
+    let report_rules = program.report.iter().flat_map(|report| report.extra_columns.iter().map(|(_, rule)| *rule));
+    let roots: Vec<RuleId> = output_rules.chain(report_rules).collect();
+    let mut uses = Vec::new();
+    for (rule, needed) in program.rules.iter().zip(reachable_on(program, day, &roots)) {
+        if let (true, Ok(body)) = (needed, rule_in_force(rule, day)) {
+            reads_in(program, day, body, &rule.name, &mut uses);
+        }
+    }
+    uses.is_empty()
+}
+
+/// The reads on `day` of rules not in force by the outputs and the report.
+fn output_uses_on(program: &Program, day: Word) -> Vec<Use> {
+    let mut uses = Vec::new();
     for output in &program.outputs {
         let filter = output.filter.map(|rule| (output.name.clone(), rule, output.span));
         let columns = output.columns.iter().enumerate().map(|(index, (column, rule))| {
@@ -155,14 +191,6 @@ fn uses_on(program: &Program, day: Word) -> Vec<Use> {
             // The report's table (an output, by `Program::new`'s invariant), else the rule itself.
             let Some(span) = span.or_else(|| program.rule(*rule).map(|rule| rule.span)) else { continue };
             rule_read(program, day, *rule, span, &format!("report.{name}"), &mut uses);
-        }
-    }
-    for param in &program.params {
-        if let Ok((_, value)) = param_in_force(param, Some(day)) {
-            reads_in(program, day, value, &param.name, &mut uses);
-            for require in &param.requires {
-                reads_in(program, day, &require.cond, &param.name, &mut uses);
-            }
         }
     }
     uses
@@ -259,6 +287,120 @@ impl Program {
     }
 }
 
+impl Program {
+    /// The program a test needs on `day` when the whole program is not in force that day
+    /// ([`Program::on`] fails): OpenFisca computes what a test asks for and nothing else, and so
+    /// does this. Only the reads of `roots` (the rules a test expects or gives), of the rules
+    /// they read in turn (through the versions in force on `day`), and of the parameter values
+    /// and `require`s in force are checked; a rule outside them whose definition reads something
+    /// not in force gets the zero word of its type, which nothing it feeds is read. Outputs are
+    /// not written by a test, so they are not checked. Fails with the reads of `roots` as
+    /// [`Program::on`] does; `Ok` only when nothing evaluated reads what is not in force.
+    pub fn on_reading(&self, day: Word, roots: &[RuleId]) -> Result<Program, Vec<Diagnostic>> {
+        let reachable = reachable_on(self, day, roots);
+        let mut uses = Vec::new();
+        for (rule, needed) in self.rules.iter().zip(&reachable) {
+            if !*needed {
+                continue;
+            }
+            // A rule not in force is reported where it is read, or by `check_test` when expected.
+            if let Ok(body) = rule_in_force(rule, day) {
+                reads_in(self, day, body, &rule.name, &mut uses);
+            }
+        }
+        for param in &self.params {
+            if let Ok((_, value)) = param_in_force(param, Some(day)) {
+                reads_in(self, day, value, &param.name, &mut uses);
+                for require in &param.requires {
+                    reads_in(self, day, &require.cond, &param.name, &mut uses);
+                }
+            }
+        }
+        let mut program = self.clone();
+        for (rule, needed) in program.rules.iter_mut().zip(&reachable) {
+            let in_force = rule_in_force(rule, day).ok().cloned();
+            let body = match in_force {
+                Some(body) if *needed => body,
+                Some(body) => {
+                    let mut reads = Vec::new();
+                    reads_in(self, day, &body, &rule.name, &mut reads);
+                    if reads.is_empty() { body } else { zero_or_unchanged(rule, &mut uses) }
+                }
+                // Not in force: a dated rule's body is already its zero word.
+                None => rule.body.clone(),
+            };
+            rule.body = body;
+            rule.versions.clear();
+        }
+        if !uses.is_empty() {
+            let dates = format!("`{}`", date::format_iso(day));
+            return Err(diagnostics(uses.into_iter().map(|found| (found, dates.clone()))));
+        }
+        for scale in &mut program.scales {
+            let brackets = scale.version_on(day).and_then(|version| version.brackets.clone());
+            let span = scale.span;
+            scale.versions = vec![ScaleVersion { from: None, brackets, span }];
+        }
+        Ok(program)
+    }
+}
+
+/// The zero word of `rule`'s type as its body (a number, a truth value, a date or an enum
+/// word: 0); a text rule has no zero word without the program's texts, so its reads stay and
+/// are reported.
+fn zero_or_unchanged(rule: &Rule, uses: &mut Vec<Use>) -> Expr {
+    match rule.ty {
+        crate::tir::Ty::Text => {
+            uses.push(Use {
+                span: rule.span,
+                name: rule.name.clone(),
+                reader: rule.name.clone(),
+                why: WhyKey::NotYet(rule.span),
+            });
+            rule.body.clone()
+        }
+        crate::tir::Ty::Bool
+        | crate::tir::Ty::Int
+        | crate::tir::Ty::Ratio
+        | crate::tir::Ty::Money(_)
+        | crate::tir::Ty::Date
+        | crate::tir::Ty::Enum(_) => Expr { kind: ExprKind::Const(0), ty: rule.ty, span: rule.span },
+    }
+}
+
+/// For each rule, whether `roots` read it on `day`, directly or through the definitions in
+/// force of the rules they read.
+fn reachable_on(program: &Program, day: Word, roots: &[RuleId]) -> Vec<bool> {
+    let mut seen = vec![false; program.rules.len()];
+    let mut stack: Vec<RuleId> = roots.to_vec();
+    while let Some(id) = stack.pop() {
+        let Some(flag) = seen.get_mut(id.0 as usize) else { continue };
+        if *flag {
+            continue;
+        }
+        *flag = true;
+        let Some(rule) = program.rule(id) else { continue };
+        let Ok(body) = rule_in_force(rule, day) else { continue };
+        for node in body.preorder() {
+            if let ExprKind::Rule(read) = node.kind {
+                stack.push(read);
+            }
+        }
+    }
+    seen
+}
+
+/// The rules `test` expects or gives values of: what [`Program::on_reading`] must compute.
+pub fn test_roots(test: &Test) -> Vec<RuleId> {
+    let expected = test.expectations.iter().filter_map(|expectation| match expectation {
+        crate::tir::Expectation::Value { source: crate::tir::ValueSource::Rule(rule), .. } => Some(*rule),
+        crate::tir::Expectation::Value { source: crate::tir::ValueSource::Column(_), .. }
+        | crate::tir::Expectation::Rejected(..)
+        | crate::tir::Expectation::Error(_) => None,
+    });
+    expected.chain(test.given.iter().map(|given| given.rule)).collect()
+}
+
 /// The `expect` lines of `test`, run on `day`, that read a rule not in force that day; the
 /// program is the whole policy (the program in force on a day has no versions left).
 pub fn check_test(program: &Program, test: &Test, day: Word) -> Vec<Diagnostic> {
@@ -267,8 +409,9 @@ pub fn check_test(program: &Program, test: &Test, day: Word) -> Vec<Diagnostic> 
 }
 
 /// Every read of something not in force by something in force, on every date the policy
-/// covers (from its first `from` date on, through each segment between two `from` dates; every
-/// date when it has none), each read once with the date ranges where it happens, sorted.
+/// covers (from the first stretch between two `from` dates on which every output column is in
+/// force, through each later stretch; every date when it has no dates), each read once with the
+/// date ranges where it happens, sorted.
 pub fn check_all_dates(program: &Program) -> Vec<Diagnostic> {
     let days = boundaries(program);
     // Segments: [days[i], days[i + 1] - 1], and [last, ∞); one unbounded segment when no dates.
@@ -277,8 +420,12 @@ pub fn check_all_dates(program: &Program) -> Vec<Diagnostic> {
     } else {
         days.iter().enumerate().map(|(index, start)| (Some(*start), days.get(index + 1).map(|next| next - 1))).collect()
     };
+    // The policy starts on the first day its outputs can be written: a policy whose parameters
+    // start on different days (OpenFisca's country template) is not faulted for the days
+    // before it is complete. When no stretch is complete, every stretch is checked.
+    let first = segments.iter().position(|(start, _)| outputs_complete_on(program, start.unwrap_or(0))).unwrap_or(0);
     let mut found: BTreeMap<Use, Vec<DayRange>> = BTreeMap::new();
-    for (start, end) in segments {
+    for (start, end) in segments.into_iter().skip(first) {
         // A segment without a start is the only one of a policy with no dates: nothing changes,
         // so any day stands for all of them.
         for read in uses_on(program, start.unwrap_or(0)) {

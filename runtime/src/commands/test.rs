@@ -73,31 +73,51 @@ pub fn test(
             Some((program, county_table(&sources, &policy, as_of)))
         });
         let mut diagnostics = Vec::new();
-        let Some((program, table)) = setup else {
-            // Something in force on this date reads something that is not: the test cannot run.
-            diagnostics.extend(policy.program.on(as_of).err().unwrap_or_default());
-            failed += 1;
-            let _ = writeln!(out, "{}", line(lang(), "line-test-failed", &[("name", &test.name)]));
-            for diagnostic in diagnostics {
-                super::render::print_diagnostic(err, format, &sources, diagnostic);
-            }
-            continue;
-        };
-        diagnostics.extend(pol_compiler::dated::check_test(&policy.program, test, as_of));
-        let expects_in_force = diagnostics.is_empty();
-        let stretch = version_days.partition_point(|day| *day <= as_of);
-        let engines = match engines_by_stretch.entry(stretch) {
-            std::collections::btree_map::Entry::Occupied(found) => found.into_mut(),
-            std::collections::btree_map::Entry::Vacant(slot) => {
-                match make_engines(program, options.engine, EngineUse::AllRules) {
-                    Ok(engines) => slot.insert(engines),
+        // Something in force on this date reads something that is not: the test computes only
+        // what it expects and gives (`Program::on_reading`), on engines of its own.
+        let mut demand = None;
+        if setup.is_none() {
+            match policy.program.on_reading(as_of, &pol_compiler::dated::test_roots(test)) {
+                Ok(program) => match make_engines(&program, options.engine, EngineUse::AllRules) {
+                    Ok(engines) => demand = Some((program, county_table(&sources, &policy, as_of), engines)),
                     Err(report) => {
                         super::render::print_report(err, format, report);
                         return Status::Error;
                     }
+                },
+                Err(reads) => diagnostics.extend(reads),
+            }
+        }
+        let (program, table, engines) = match (setup.as_ref(), demand.as_ref()) {
+            (Some((program, table)), _) => {
+                let stretch = version_days.partition_point(|day| *day <= as_of);
+                let engines = match engines_by_stretch.entry(stretch) {
+                    std::collections::btree_map::Entry::Occupied(found) => found.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        match make_engines(program, options.engine, EngineUse::AllRules) {
+                            Ok(engines) => slot.insert(engines),
+                            Err(report) => {
+                                super::render::print_report(err, format, report);
+                                return Status::Error;
+                            }
+                        }
+                    }
+                };
+                (program, table, &*engines)
+            }
+            (None, Some((program, table, engines))) => (program, table, engines),
+            (None, None) => {
+                // What the test needs reads something not in force: the test cannot run.
+                failed += 1;
+                let _ = writeln!(out, "{}", line(lang(), "line-test-failed", &[("name", &test.name)]));
+                for diagnostic in diagnostics {
+                    super::render::print_diagnostic(err, format, &sources, diagnostic);
                 }
+                continue;
             }
         };
+        diagnostics.extend(pol_compiler::dated::check_test(&policy.program, test, as_of));
+        let expects_in_force = diagnostics.is_empty();
         // A test that gives computed rules' values runs on its own program and engines
         // (`testing::given_program`); the others share the stretch's.
         let given = if test.given.is_empty() {
