@@ -538,7 +538,10 @@ impl Describer<'_, '_> {
 }
 
 fn is_leaf(expr: &Expr) -> bool {
-    matches!(expr.kind, ExprKind::Const(_) | ExprKind::Param(_) | ExprKind::LastYear(_) | ExprKind::Province(_))
+    matches!(
+        expr.kind,
+        ExprKind::Const(_) | ExprKind::Param(_) | ExprKind::LastYear(_) | ExprKind::Province(_) | ExprKind::Scale(..)
+    )
 }
 
 fn arithmetic_symbol(op: BinOp) -> Option<&'static str> {

@@ -397,7 +397,7 @@ impl<'a> Reader<'a> {
         let example = scale_example(self.program, scale);
         let bad = |label: String, span: Span| ParamsError::BadValue {
             name: name.clone(),
-            expected: "a list of brackets `\"[THRESHOLD: VALUE, …]\"`".into(),
+            expected: "a list of brackets".into(),
             span,
             label,
             help: format!("write the brackets in a string, as in the policy: `{name} = \"{example}\"`"),
@@ -460,11 +460,22 @@ impl<'a> Reader<'a> {
                 name: name.to_string(),
                 expected: expected.clone(),
                 span,
-                label: format!("\"{}\" is not {expected}", written.trim()),
+                label: format!("`{}` is not {expected}", written.trim()),
                 help: format!("write a number, e.g. `{}`", example(self.program.currency, ty).0),
             });
         };
-        self.number(name, ty, number, unit, span)
+        self.number(name, ty, number, unit, span).map_err(|error| match (error, ty) {
+            // A bracket's amount is written in the list, not as `name = amount`.
+            (ParamsError::WrongUnit { name, expected, found, span, .. }, Ty::Money(period)) => {
+                let unit = literal::period_unit(self.program.currency, period);
+                let written = number.to_string();
+                let help = format!(
+                    "write each amount of the brackets in {unit}, as a plain number (`{written}`) or with its unit (`{written} {unit}`)"
+                );
+                ParamsError::WrongUnit { name, expected, found, span, help }
+            }
+            (error, _) => error,
+        })
     }
 
     /// A TOML value as a word of the parameter's type.
