@@ -460,7 +460,7 @@ impl<'a> Reader<'a> {
                 name: name.to_string(),
                 expected: expected.clone(),
                 span,
-                label: format!("`{}` is not {expected}", written.trim()),
+                label: format!("`{}` is not a number", written.trim()),
                 help: format!("write a number, e.g. `{}`", example(self.program.currency, ty).0),
             });
         };

@@ -341,6 +341,6 @@ phrase-brackets-increasing = a list of brackets whose thresholds increase
 phrase-not-above = `{ $threshold }` is not above `{ $previous }`
 phrase-list-brackets-lowest-first = list the brackets from the lowest threshold to the highest, each threshold above the one before
 phrase-write-a-number = write a number, e.g. `{ $example }`
-phrase-backticked-not = `{ $text }` is not { $expected }
+phrase-backticked-not-a-number = `{ $text }` is not a number
 phrase-scale-set-by-province-help = `{ $param }` is a scale the policy gives alone: to let each { $level } set its brackets, add `set by { $written }` to its `param` declaration; otherwise remove this line
 phrase-write-bracket-amount-in = write each amount of the brackets in { $unit }, as a plain number (`{ $plain }`) or with its unit (`{ $with_unit }`)

@@ -341,6 +341,6 @@ phrase-brackets-increasing = 门槛递增的分档列表
 phrase-not-above = `{ $threshold }` 不高于 `{ $previous }`
 phrase-list-brackets-lowest-first = 请按门槛从低到高列出各档，每一档的门槛高于前一档
 phrase-write-a-number = 请写一个数，例如 `{ $example }`
-phrase-backticked-not = `{ $text }` 不是{ $expected }
+phrase-backticked-not-a-number = `{ $text }` 不是数
 phrase-scale-set-by-province-help = `{ $param }` 是只由政策给出的分档表：若要让各{ $level }设定其各档，请在它的 `param` 声明中加上 `set by { $written }`；否则请删除这一行
 phrase-write-bracket-amount-in = 请以 { $unit } 写出各档的金额，写成普通数字（`{ $plain }`）或带单位（`{ $with_unit }`）
