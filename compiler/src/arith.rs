@@ -84,6 +84,18 @@ pub fn marginal(brackets: &[Bracket], x: Word) -> Result<Word, ArithError> {
     div_round_i128(total, i128::from(RATIO_SCALE))
 }
 
+/// A marginal-amount scale applied to `x` (OpenFisca's "marginal amount"): the sum of the
+/// amounts of every bracket whose threshold is strictly below `x` (`brackets` have increasing
+/// thresholds; their values are amounts). `x` at or below the first threshold gives 0; a sum
+/// beyond 64 bits is an overflow. Amounts are added exactly: there is nothing to round.
+pub fn marginal_amount(brackets: &[Bracket], x: Word) -> Result<Word, ArithError> {
+    let mut total: Word = 0;
+    for bracket in brackets.iter().take_while(|bracket| bracket.threshold < x) {
+        total = add(total, bracket.value)?;
+    }
+    Ok(total)
+}
+
 /// Months in a year: a monthly amount's annual total is 12 times it.
 pub const MONTHS_PER_YEAR: i64 = 12;
 
@@ -142,6 +154,22 @@ mod tests {
         assert_eq!(ratio_of_sums(-2, 3), Ok(-666_666_667));
         assert_eq!(ratio_of_sums(1, 0), Err(ArithError::DivisionByZero));
         assert_eq!(ratio_of_sums(i128::MAX, 1), Err(ArithError::Overflow));
+    }
+
+    #[test]
+    fn marginal_amount_adds_the_amounts_of_the_brackets_strictly_below() {
+        // OpenFisca's country template, parameters/benefits/swimming_pool_access_cost_increase.yaml
+        // and tests/swimming_pool_access.yaml: 0:0, 249:1, 499:1, 999:2 (amounts in fen here).
+        let scale = brackets(&[(0, 0), (24_900, 100), (49_900, 100), (99_900, 200)]);
+        let incomes = [0, 24_900, 25_000, 49_900, 50_000, 100_000];
+        let expected = [0, 0, 100, 100, 200, 400];
+        for (income, amount) in incomes.into_iter().zip(expected) {
+            assert_eq!(marginal_amount(&scale, income), Ok(amount), "income {income}");
+        }
+        assert_eq!(marginal_amount(&scale, -5), Ok(0));
+        assert_eq!(marginal_amount(&brackets(&[(10, 7)]), 10), Ok(0));
+        assert_eq!(marginal_amount(&brackets(&[(10, 7)]), 11), Ok(7));
+        assert_eq!(marginal_amount(&brackets(&[(0, Word::MAX), (1, 1)]), 5), Err(ArithError::Overflow));
     }
 
     #[test]

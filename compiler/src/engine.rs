@@ -8,7 +8,7 @@
 //! [`BatchResult`]. The interpreter ([`crate::interp`]) defines the semantics; the JIT
 //! ([`crate::jit`]) must produce the same words and the same outcomes.
 
-use crate::tir::{Program, RuleId, Word};
+use crate::tir::{Bracket, Program, RuleId, ScaleId, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::EntityKind;
 
@@ -78,6 +78,11 @@ pub struct CountyTable {
     pub texts: Vec<String>,
     /// The as-of date the parameters were resolved for.
     pub as_of: Word,
+    /// Per county row, per scale of the program (by [`ScaleId`]), the brackets in force for
+    /// that county on `as_of` (empty when the scale is not in force). Engines read the
+    /// brackets of a *local* scale ([`crate::tir::ScaleDef::is_local`]) here, those of a scale
+    /// the province alone sets from the program: [`CountyTable::brackets`].
+    pub scales: Vec<Vec<Vec<Bracket>>>,
 }
 
 impl CountyTable {
@@ -91,6 +96,19 @@ impl CountyTable {
     /// Whether there is no county.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The brackets of `scale` for a county: a local scale's from this table, a scale the
+    /// province alone sets from the program (which [`Program::on`] left with its version in
+    /// force). What both engines apply; `None` when the scale or county is not there.
+    pub fn brackets<'a>(&'a self, program: &'a Program, county: usize, scale: ScaleId) -> Option<&'a [Bracket]> {
+        let def = program.scales.get(scale.0 as usize)?;
+        if def.is_local() { self.county_brackets(county, scale) } else { def.in_force() }
+    }
+
+    /// The brackets this table holds for `scale` in a county.
+    pub fn county_brackets(&self, county: usize, scale: ScaleId) -> Option<&[Bracket]> {
+        Some(self.scales.get(county)?.get(scale.0 as usize)?.as_slice())
     }
 
     /// The words of one county.
@@ -339,6 +357,12 @@ impl Batch {
             if column.is_some_and(|column| column.iter().any(|c| *c < 0 || *c >= n_counties)) {
                 return Err(BatchShapeError("county index out of range".into()));
             }
+        }
+        if program.scales.iter().any(|scale| scale.is_local())
+            && (counties.scales.len() < counties.len().max(1)
+                || counties.scales.iter().any(|row| row.len() != program.scales.len()))
+        {
+            return Err(BatchShapeError("the county table lacks the brackets of a local scale".into()));
         }
         let expected_width = program.params.len() + program.jurisdiction.attrs.len();
         if counties.width != expected_width {

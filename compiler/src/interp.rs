@@ -129,6 +129,7 @@ pub fn eval_county_expr(
     let mut evaluation = HouseholdEval::new(program, &batch, counties, 0);
     // The county itself, also for a program without a county column.
     evaluation.county_row = Some(county_row);
+    evaluation.county = Some(county);
     evaluation.eval(expr, Scope::Household, &result).map_err(|(kind, span)| CountyExprError::Eval(kind, span))
 }
 
@@ -248,6 +249,9 @@ struct HouseholdEval<'a> {
     /// The county's parameters then attributes; `None` when the batch names no county of the
     /// table (reading it is then an internal error).
     county_row: Option<&'a [Word]>,
+    /// The county's index in the table, for its scales' brackets.
+    county: Option<usize>,
+    counties: &'a CountyTable,
     as_of: Word,
     texts: TextTables<'a>,
     household: usize,
@@ -277,6 +281,8 @@ impl<'a> HouseholdEval<'a> {
             program,
             batch,
             county_row: county.and_then(|county| counties.row(county)),
+            county,
+            counties,
             as_of: counties.as_of,
             texts: TextTables { literals: &program.texts, batch: &batch.texts, jurisdiction: &counties.texts },
             household,
@@ -351,10 +357,8 @@ impl<'a> HouseholdEval<'a> {
             ExprKind::Scale(kind, scale, operand) => {
                 let value = self.eval(operand, scope, result)?;
                 let brackets = self
-                    .program
-                    .scales
-                    .get(scale.0 as usize)
-                    .and_then(|scale| scale.in_force())
+                    .county
+                    .and_then(|county| self.counties.brackets(self.program, county, *scale))
                     .ok_or_else(|| internal(expr.span))?;
                 ops::apply_scale(*kind, brackets, value).map_err(|error| fail(error, expr.span))
             }
@@ -657,7 +661,7 @@ mod tests {
     }
 
     fn counties() -> CountyTable {
-        CountyTable { width: 0, words: Vec::new(), texts: Vec::new(), as_of: 0 }
+        CountyTable { width: 0, words: Vec::new(), texts: Vec::new(), as_of: 0, scales: Vec::new() }
     }
 
     #[test]
@@ -695,7 +699,7 @@ mod tests {
     fn county_expressions_are_evaluated_per_county_by_the_same_eval() {
         let mut program = program();
         program.jurisdiction.attrs = vec![crate::tir::Attr { name: "population".into(), ty: Ty::Int, span: span(0) }];
-        let counties = CountyTable { width: 1, words: vec![5, 0], texts: Vec::new(), as_of: 0 };
+        let counties = CountyTable { width: 1, words: vec![5, 0], texts: Vec::new(), as_of: 0, scales: Vec::new() };
         let attr = || Box::new(expr(ExprKind::CountyAttr(crate::tir::AttrId(0)), Ty::Int, 60));
         let large =
             expr(ExprKind::Binary(BinOp::Gt, attr(), Box::new(expr(ExprKind::Const(3), Ty::Int, 61))), Ty::Bool, 62);

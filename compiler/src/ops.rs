@@ -12,12 +12,15 @@ use crate::date;
 use crate::text::TextTables;
 use crate::tir::{BinOp, Bracket, Pat, ScaleKind, UnOp, Word};
 
-/// A scale applied to `x`: `marginal` sums rate × the part of `x` in each bracket
-/// ([`arith::marginal`], rounded once); `bracket` is the value of the highest bracket whose
-/// threshold is at most `x` (thresholds inclusive, as OpenFisca's), 0 below the first.
+/// A scale applied to `x`: `marginal` of rates sums rate × the part of `x` in each bracket
+/// ([`arith::marginal`], rounded once); `marginal` of amounts sums the amounts of the brackets
+/// whose threshold is strictly below `x` ([`arith::marginal_amount`]); `bracket` is the value of
+/// the highest bracket whose threshold is at most `x` (thresholds inclusive, as OpenFisca's), 0
+/// below the first.
 pub fn apply_scale(kind: ScaleKind, brackets: &[Bracket], x: Word) -> Result<Word, ArithError> {
     match kind {
         ScaleKind::Marginal => arith::marginal(brackets, x),
+        ScaleKind::MarginalAmount => arith::marginal_amount(brackets, x),
         ScaleKind::Bracket => {
             Ok(brackets.iter().rev().find(|bracket| bracket.threshold <= x).map_or(0, |bracket| bracket.value))
         }

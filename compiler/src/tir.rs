@@ -288,6 +288,12 @@ pub struct ScaleDef {
     pub value_ty: Ty,
     /// The versions in date order; [`Program::on`] leaves the one in force.
     pub versions: Vec<ScaleVersion>,
+    /// Levels below the province whose local files may set its brackets (`set by city`). A
+    /// scale with any is *local*: the engines read its brackets per county from the county
+    /// table ([`crate::engine::CountyTable::brackets`]), not from `versions`.
+    pub set_by: Vec<Level>,
+    /// Constraints checked on the province and every local file (`require bracket(s, 80) >= 50`).
+    pub requires: Vec<Constraint>,
     /// Doc comment.
     pub doc: Vec<String>,
     /// The declaration.
@@ -317,6 +323,11 @@ pub struct Bracket {
 }
 
 impl ScaleDef {
+    /// Whether local files may set its brackets (then each county may have its own).
+    pub fn is_local(&self) -> bool {
+        !self.set_by.is_empty()
+    }
+
     /// The brackets of a program in force ([`Program::on`] leaves one version, from the
     /// beginning); `None` when the scale still has dated versions or is not in force.
     pub fn in_force(&self) -> Option<&[Bracket]> {
@@ -336,8 +347,12 @@ impl ScaleDef {
 /// How a scale is applied to a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ScaleKind {
-    /// `marginal(s, x)`: Σ rate × the part of `x` in each bracket, rounded once.
+    /// `marginal(s, x)` of a scale of rates: Σ rate × the part of `x` in each bracket, rounded
+    /// once.
     Marginal,
+    /// `marginal(s, x)` of a scale of amounts (OpenFisca's "marginal amount"): the sum of the
+    /// amounts of every bracket whose threshold is strictly below `x`.
+    MarginalAmount,
     /// `bracket(s, x)`: the rate or amount of the highest bracket whose threshold ≤ `x`.
     Bracket,
 }

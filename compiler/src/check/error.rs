@@ -101,12 +101,14 @@ pub enum TypeError {
         span: Span,
     },
 
-    /// `marginal` of a scale whose values are not rates or whose thresholds are not money.
-    #[error("`marginal` needs a scale of rates over amounts of money; `{name}` is `scale({thresholds}, {values})`")]
+    /// `marginal` of a scale of rates whose thresholds are not money.
+    #[error(
+        "`marginal` needs a scale of rates over amounts of money, or a scale of amounts; `{name}` is `scale({thresholds}, {values})`"
+    )]
     #[diagnostic(
         code("pol::scale::marginal"),
         help(
-            "`marginal` adds up rate × the part of an amount in each bracket; for the amount or rate of the bracket a value falls in, write `bracket({name}, x)`"
+            "`marginal` adds up rate × the part of an amount in each bracket (rates over money), or the amounts of the brackets below a value (a scale of amounts); for the rate of the bracket a value falls in, write `bracket({name}, x)`"
         )
     )]
     MarginalNeedsRates {
@@ -117,7 +119,7 @@ pub enum TypeError {
         /// Its value type.
         values: String,
         /// Where.
-        #[label("not a scale of rates over money")]
+        #[label("rates over thresholds that are not money")]
         span: Span,
     },
 
@@ -213,40 +215,6 @@ pub enum TypeError {
         found: String,
         /// Where.
         #[label("`{found}`, not `{expected}`")]
-        span: Span,
-    },
-
-    /// `set by city` or `set by county` on a scale.
-    #[error("a local parameter file cannot set the scale `{name}`")]
-    #[diagnostic(
-        code("pol::scale::set_by"),
-        help(
-            "a scale is set by the province: remove `set by {level}` (a local amount or rate can be a parameter of its own, read by a rule beside the scale)"
-        )
-    )]
-    ScaleSetLocally {
-        /// The scale.
-        name: String,
-        /// `city` or `county`.
-        level: &'static str,
-        /// Where.
-        #[label("the province sets a scale")]
-        span: Span,
-    },
-
-    /// A `require` in a scale's declaration.
-    #[error("a scale has no `require`: its thresholds are checked to increase")]
-    #[diagnostic(
-        code("pol::scale::require"),
-        help(
-            "remove the `require`; the checker keeps every version's thresholds increasing and its values of the declared type"
-        )
-    )]
-    ScaleRequire {
-        /// The scale.
-        name: String,
-        /// Where.
-        #[label("not allowed on the scale `{name}`")]
         span: Span,
     },
 

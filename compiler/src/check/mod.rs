@@ -236,8 +236,9 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
             person,
             case,
             params,
-            // The parameters alone read no scale (only rules apply one).
-            scales: Vec::new(),
+            // Local files may set scales, and `require`s read them; a scale that failed to
+            // check was reported (a constraint reading it is then skipped).
+            scales: scales.clone().unwrap_or_default(),
             rules: Vec::new(),
             order: Vec::new(),
             outputs: Vec::new(),

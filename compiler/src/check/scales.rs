@@ -10,7 +10,7 @@ use super::context::Checker;
 use super::decls::ScaleInfo;
 use super::error::{TypeError, same_file};
 use super::resolve::Scope;
-use crate::tir::{self, Bracket, ScaleDef, ScaleKind, ScaleVersion, Ty, UnOp, Word};
+use crate::tir::{self, Bracket, Constraint, ScaleDef, ScaleKind, ScaleVersion, Ty, UnOp, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::{self, ExprKind, Ident, Level};
 
@@ -25,13 +25,25 @@ impl Checker<'_> {
     fn check_scale(&mut self, info: &ScaleInfo<'_>) -> Option<ScaleDef> {
         let decl = info.decl;
         let errors_before = self.n_errors();
-        for (level, span) in decl.set_by.iter().filter(|(level, _)| *level != Level::Province) {
-            let level = if *level == Level::City { "city" } else { "county" };
-            self.error(*span, TypeError::ScaleSetLocally { name: info.name.clone(), level, span: *span });
+        if self.decls.jurisdictions.is_none() {
+            for (level, span) in decl.set_by.iter().filter(|(level, _)| *level != Level::Province) {
+                let word = if *level == Level::City { "city" } else { "county" };
+                self.error(*span, TypeError::NoJurisdictions { what: format!("`set by {word}`"), span: *span });
+            }
         }
-        for require in &decl.requires {
-            self.error(require.span, TypeError::ScaleRequire { name: info.name.clone(), span: require.span });
-        }
+        let mut set_by: Vec<Level> =
+            decl.set_by.iter().map(|(level, _)| *level).filter(|level| *level != Level::Province).collect();
+        set_by.sort();
+        set_by.dedup();
+        let requires: Vec<Option<Constraint>> = decl
+            .requires
+            .iter()
+            .map(|require| {
+                let cond = self.check_root(Scope::ParamRequire, &require.cond, Some(Ty::Bool), None)?;
+                let message = require.message.as_ref().map(|message| message.value.clone());
+                Some(Constraint { cond, message, span: require.span })
+            })
+            .collect();
         let (threshold_ty, value_ty) = (info.threshold_ty?, info.value_ty?);
         let mut versions: Vec<ScaleVersion> = Vec::new();
         let mut seen: Vec<(Option<Word>, Span)> = Vec::new();
@@ -67,6 +79,8 @@ impl Checker<'_> {
             threshold_ty,
             value_ty,
             versions,
+            set_by,
+            requires: requires.into_iter().collect::<Option<Vec<_>>>()?,
             doc: decl.doc.clone(),
             span: decl.span,
         })
@@ -194,20 +208,26 @@ impl Checker<'_> {
             return None;
         };
         let (threshold_ty, value_ty) = (info.threshold_ty?, info.value_ty?);
-        if kind == ScaleKind::Marginal && (value_ty != Ty::Ratio || !matches!(threshold_ty, Ty::Money(_))) {
-            let error = TypeError::MarginalNeedsRates {
-                name: info.name.clone(),
-                thresholds: self.ty_name(threshold_ty),
-                values: self.ty_name(value_ty),
-                span: scale_arg.span,
-            };
-            self.error(scale_arg.span, error);
-            return None;
-        }
+        // `marginal` of rates over money sums rate × part; `marginal` of amounts sums the
+        // amounts of the brackets below `x` (OpenFisca's "marginal amount").
+        let kind = match (kind, value_ty, threshold_ty) {
+            (ScaleKind::Marginal, Ty::Ratio, Ty::Money(_)) | (ScaleKind::Bracket, ..) => kind,
+            (ScaleKind::Marginal | ScaleKind::MarginalAmount, Ty::Money(_) | Ty::Int, _) => ScaleKind::MarginalAmount,
+            (ScaleKind::Marginal | ScaleKind::MarginalAmount, ..) => {
+                let error = TypeError::MarginalNeedsRates {
+                    name: info.name.clone(),
+                    thresholds: self.ty_name(threshold_ty),
+                    values: self.ty_name(value_ty),
+                    span: scale_arg.span,
+                };
+                self.error(scale_arg.span, error);
+                return None;
+            }
+        };
         let x = self.check(x, threshold_ty, Some(info.decl.ty.span()))?;
         let ty = match kind {
             ScaleKind::Marginal => threshold_ty,
-            ScaleKind::Bracket => value_ty,
+            ScaleKind::MarginalAmount | ScaleKind::Bracket => value_ty,
         };
         Some(tir::Expr { kind: tir::ExprKind::Scale(kind, id, Box::new(x)), ty, span })
     }

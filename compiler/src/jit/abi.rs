@@ -64,6 +64,9 @@ pub(super) struct RawContext {
     pub age_table: *const u8,
     /// The length of `age_table`.
     pub age_days: i64,
+    /// The [`CountyTable`] of the call, for the brackets of local scales
+    /// ([`pol_jit_county_scale`]).
+    pub counties: *const c_void,
 }
 
 /// The tables an evaluation reads beside the batch, made per county table (see
@@ -226,6 +229,7 @@ impl CompiledCode {
             county_values_stride: (tables.width as i64).saturating_mul(8),
             age_table: tables.ages.as_ptr(),
             age_days: tables.ages.len() as i64,
+            counties: std::ptr::from_ref(counties).cast(),
         };
         let n_households =
             i64::try_from(batch.households.len).map_err(|_| BatchShapeError("too many households".into()))?;
@@ -302,8 +306,32 @@ pub(super) extern "C" fn pol_jit_years_between(from: Word, to: Word) -> Word {
     crate::date::years_between(from, to)
 }
 
-/// `marginal(scale, x)` ([`ops::apply_scale`], the interpreter's): Σ rate × the part of `x` in
-/// each bracket, rounded once; the status says whether it overflowed.
+/// The code generated code passes for a [`ScaleKind`] ([`scale_kind_of`] reads it back).
+pub(super) fn scale_kind_code(kind: ScaleKind) -> i64 {
+    match kind {
+        ScaleKind::Marginal => 0,
+        ScaleKind::MarginalAmount => 1,
+        ScaleKind::Bracket => 2,
+    }
+}
+
+/// The [`ScaleKind`] of a code of [`scale_kind_code`].
+fn scale_kind_of(code: i64) -> Option<ScaleKind> {
+    match code {
+        0 => Some(ScaleKind::Marginal),
+        1 => Some(ScaleKind::MarginalAmount),
+        2 => Some(ScaleKind::Bracket),
+        _ => None,
+    }
+}
+
+/// Status of the scale helpers: no brackets for this county and scale, or an unknown kind (a
+/// county table that breaks its invariant); the household is given up to the interpreter,
+/// which reports it.
+pub(super) const HELPER_NO_BRACKETS: i32 = 3;
+
+/// `marginal(scale, x)` of a scale the province alone sets ([`ops::apply_scale`], the
+/// interpreter's): `kind` is a [`scale_kind_code`]; the status says whether it overflowed.
 ///
 /// # Safety
 ///
@@ -312,12 +340,48 @@ pub(super) extern "C" fn pol_jit_years_between(from: Word, to: Word) -> Word {
 /// and length of a scale's bracket table, which [`super::JitEngine`] owns for as long as the
 /// code exists (`JitEngine::scale_tables`, never modified after compiling), and the address of
 /// its own 8-byte stack slot; nothing else calls this function.
-pub(super) unsafe extern "C" fn pol_jit_marginal(brackets: *const Bracket, len: i64, x: Word, out: *mut Word) -> i32 {
+pub(super) unsafe extern "C" fn pol_jit_scale(
+    kind: i64,
+    brackets: *const Bracket,
+    len: i64,
+    x: Word,
+    out: *mut Word,
+) -> i32 {
+    let Some(kind) = scale_kind_of(kind) else { return HELPER_NO_BRACKETS };
     let Ok(len) = usize::try_from(len) else { return HELPER_OVERFLOW };
     // SAFETY: this function's contract: `brackets` points to `len` live brackets.
     let brackets = unsafe { std::slice::from_raw_parts(brackets, len) };
     // SAFETY: this function's contract is `write_result`'s for `out`.
-    unsafe { write_result(ops::apply_scale(ScaleKind::Marginal, brackets, x), out) }
+    unsafe { write_result(ops::apply_scale(kind, brackets, x), out) }
+}
+
+/// A local scale (set by local files) applied to `x` with the brackets of the household's
+/// county: [`CountyTable::county_brackets`] and [`ops::apply_scale`], what the interpreter
+/// reads and applies. `kind` is a [`scale_kind_code`], `scale` a [`crate::tir::ScaleId`].
+///
+/// # Safety
+///
+/// `counties` must be the address of a live [`CountyTable`] for the whole call, and `out` a
+/// valid, aligned, writable pointer to one `i64`. Generated code passes the
+/// [`RawContext::counties`] of the call ([`CompiledCode::run`] sets it from the borrowed county
+/// table) and the address of its own 8-byte stack slot; nothing else calls this function.
+pub(super) unsafe extern "C" fn pol_jit_county_scale(
+    counties: *const c_void,
+    county: i64,
+    scale: i64,
+    kind: i64,
+    x: Word,
+    out: *mut Word,
+) -> i32 {
+    // SAFETY: this function's contract: `counties` points to a live county table.
+    let counties = unsafe { &*counties.cast::<CountyTable>() };
+    let brackets = usize::try_from(county)
+        .ok()
+        .zip(u32::try_from(scale).ok())
+        .and_then(|(county, scale)| counties.county_brackets(county, crate::tir::ScaleId(scale)));
+    let (Some(brackets), Some(kind)) = (brackets, scale_kind_of(kind)) else { return HELPER_NO_BRACKETS };
+    // SAFETY: this function's contract is `write_result`'s for `out`.
+    unsafe { write_result(ops::apply_scale(kind, brackets, x), out) }
 }
 
 /// Whether two text handles show the same text: 1 or 0 (the interpreter's

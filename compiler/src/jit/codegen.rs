@@ -22,7 +22,8 @@ struct HelperIds {
     div_scaled: FuncId,
     years_between: FuncId,
     text_eq: FuncId,
-    marginal: FuncId,
+    scale: FuncId,
+    county_scale: FuncId,
 }
 
 /// A program being compiled.
@@ -58,7 +59,8 @@ impl<'a> Codegen<'a> {
         jit_builder.symbol("pol_jit_div_scaled", abi::pol_jit_div_scaled as *const u8);
         jit_builder.symbol("pol_jit_years_between", abi::pol_jit_years_between as *const u8);
         jit_builder.symbol("pol_jit_text_eq", abi::pol_jit_text_eq as *const u8);
-        jit_builder.symbol("pol_jit_marginal", abi::pol_jit_marginal as *const u8);
+        jit_builder.symbol("pol_jit_scale", abi::pol_jit_scale as *const u8);
+        jit_builder.symbol("pol_jit_county_scale", abi::pol_jit_county_scale as *const u8);
         let mut module = JITModule::new(jit_builder);
         if module.target_config().pointer_type() != I64 {
             return Err(JitError::Codegen("the host does not have 64-bit pointers".into()));
@@ -73,7 +75,8 @@ impl<'a> Codegen<'a> {
                 &[I64, I64, I64],
                 cranelift_codegen::ir::types::I8,
             )?,
-            marginal: declare_helper(&mut module, "pol_jit_marginal", &[I64, I64, I64, I64], I32)?,
+            scale: declare_helper(&mut module, "pol_jit_scale", &[I64, I64, I64, I64, I64], I32)?,
+            county_scale: declare_helper(&mut module, "pol_jit_county_scale", &[I64, I64, I64, I64, I64, I64], I32)?,
         };
         let context = module.make_context();
         Ok(Codegen { program, module, context, builder_context: FunctionBuilderContext::new(), helpers })
@@ -92,7 +95,8 @@ impl<'a> Codegen<'a> {
             div_scaled: self.module.declare_func_in_func(self.helpers.div_scaled, builder.func),
             years_between: self.module.declare_func_in_func(self.helpers.years_between, builder.func),
             text_eq: self.module.declare_func_in_func(self.helpers.text_eq, builder.func),
-            marginal: self.module.declare_func_in_func(self.helpers.marginal, builder.func),
+            scale: self.module.declare_func_in_func(self.helpers.scale, builder.func),
+            county_scale: self.module.declare_func_in_func(self.helpers.county_scale, builder.func),
         };
         let entry = builder.create_block();
         builder.append_block_params_for_function_params(entry);

@@ -239,6 +239,7 @@ fn counties() -> CountyTable {
         ],
         texts: ["神木县", "府谷县", "王建国"].map(String::from).to_vec(),
         as_of: date("2019-07-01"),
+        scales: Vec::new(),
     }
 }
 
@@ -770,7 +771,7 @@ fn no_county_column_reads_row_0_or_zeros() {
     program.household.county = None;
     let households = batch(&[Household { columns: [0, 0, 0, 0, 0, 2, 0], persons: Vec::new(), cases: Vec::new() }]);
     assert_eq!(agree(&program, &households, &counties()).household.first(), Some(&vec![476_000]));
-    let empty = CountyTable { width: 6, words: Vec::new(), texts: Vec::new(), as_of: 0 };
+    let empty = CountyTable { width: 6, words: Vec::new(), texts: Vec::new(), as_of: 0, scales: Vec::new() };
     assert_eq!(agree(&program, &households, &empty).household.first(), Some(&vec![0]));
 }
 

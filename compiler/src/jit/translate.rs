@@ -39,8 +39,10 @@ pub(super) struct HelperRefs {
     pub years_between: FuncRef,
     /// `pol_jit_text_eq(texts, a, b) -> 0 | 1`.
     pub text_eq: FuncRef,
-    /// `pol_jit_marginal(brackets, len, x, out) -> status`.
-    pub marginal: FuncRef,
+    /// `pol_jit_scale(kind, brackets, len, x, out) -> status`.
+    pub scale: FuncRef,
+    /// `pol_jit_county_scale(counties, county, scale, kind, x, out) -> status`.
+    pub county_scale: FuncRef,
 }
 
 /// The record an expression is evaluated for.
@@ -331,6 +333,8 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
     /// `marginal(scale, x)` calls the interpreter's function through a helper, with the
     /// scale's bracket table (owned by the engine); `bracket(scale, x)` selects, bracket by
     /// bracket, the value of the last one whose threshold is at most `x` (0 below the first).
+    /// A local scale's brackets differ by county: a helper reads the household's county's from
+    /// the county table and applies them, as the interpreter does.
     fn translate_scale(
         &mut self,
         kind: ScaleKind,
@@ -339,6 +343,21 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
         span: Span,
     ) -> Result<Value, JitError> {
         let x = self.translate(operand)?;
+        let def = self
+            .program
+            .scales
+            .get(scale.0 as usize)
+            .ok_or_else(|| JitError::untranslatable(format!("scale {}", scale.0), span))?;
+        let kind_code = self.builder.ins().iconst(I64, abi::scale_kind_code(kind));
+        if def.is_local() {
+            let counties = self.load_context(offset_of!(RawContext, counties), self.pointer);
+            let county = self.county_index()?;
+            let scale_index = self.builder.ins().iconst(I64, i64::from(scale.0));
+            let (slot, out) = self.result_slot();
+            let call =
+                self.builder.ins().call(self.helpers.county_scale, &[counties, county, scale_index, kind_code, x, out]);
+            return self.helper_result(call, slot);
+        }
         let brackets = self
             .scales
             .get(scale.0 as usize)
@@ -353,23 +372,38 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
                 }
                 Ok(result)
             }
-            ScaleKind::Marginal => {
+            ScaleKind::Marginal | ScaleKind::MarginalAmount => {
                 let len = i64::try_from(brackets.len()).map_err(|_| JitError::untranslatable("a scale", span))?;
                 let table = self.builder.ins().iconst(I64, brackets.as_ptr() as i64);
                 let len = self.builder.ins().iconst(I64, len);
-                let slot = self.builder.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
-                    cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
-                    8,
-                    3,
-                ));
-                let out = self.builder.ins().stack_addr(self.pointer, slot, 0);
-                let call = self.builder.ins().call(self.helpers.marginal, &[table, len, x, out]);
-                let status = self.first_result(call)?;
-                let failed = self.builder.ins().icmp_imm_s(IntCC::NotEqual, status, i64::from(abi::HELPER_OK));
-                self.give_up_if(failed)?;
-                Ok(self.builder.ins().stack_load(self.pointer, I64, slot, 0))
+                let (slot, out) = self.result_slot();
+                let call = self.builder.ins().call(self.helpers.scale, &[kind_code, table, len, x, out]);
+                self.helper_result(call, slot)
             }
         }
+    }
+
+    /// An 8-byte stack slot for a helper's result, and its address.
+    fn result_slot(&mut self) -> (cranelift_codegen::ir::StackSlot, Value) {
+        let slot = self.builder.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+            cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+            8,
+            3,
+        ));
+        let out = self.builder.ins().stack_addr(self.pointer, slot, 0);
+        (slot, out)
+    }
+
+    /// The value a helper wrote into `slot`, giving the household up when its status is not OK.
+    fn helper_result(
+        &mut self,
+        call: cranelift_codegen::ir::Inst,
+        slot: cranelift_codegen::ir::StackSlot,
+    ) -> Result<Value, JitError> {
+        let status = self.first_result(call)?;
+        let failed = self.builder.ins().icmp_imm_s(IntCC::NotEqual, status, i64::from(abi::HELPER_OK));
+        self.give_up_if(failed)?;
+        Ok(self.builder.ins().stack_load(self.pointer, I64, slot, 0))
     }
 
     /// An input column of the scope's record or its household.
@@ -690,8 +724,13 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
                 ..,
             ) => return None,
             ExprKind::Match(_, arms) if !arms.iter().any(|(pattern, _)| *pattern == Pat::Any) => return None,
-            // `marginal` calls a helper that can fail.
-            ExprKind::Scale(ScaleKind::Marginal, ..) => return None,
+            // `marginal`, and any scale of a county's own, call a helper that can fail.
+            ExprKind::Scale(kind, scale, _)
+                if *kind != ScaleKind::Bracket
+                    || self.program.scales.get(scale.0 as usize).is_none_or(|def| def.is_local()) =>
+            {
+                return None;
+            }
             // The value was accumulated already; reading it costs nothing.
             ExprKind::Aggregate { .. } => return Some(1),
             ExprKind::Const(_)

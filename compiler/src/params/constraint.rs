@@ -12,7 +12,7 @@
 //! most local value the check read, else at the province's value in the policy.
 
 use super::error::ParamsError;
-use super::file::{LocalFile, push};
+use super::file::{Item, LocalFile, push};
 use super::literal;
 use super::resolve::{Chain, Env, Fail, Found, LocalRef, OriginRef, one_year_before};
 use crate::arith::ArithError;
@@ -20,7 +20,7 @@ use crate::date;
 use crate::diagnostic::Diagnostic;
 use crate::jurisdictions::JurisdictionTable;
 use crate::tir::{
-    BinOp, Constraint, Expr, ExprKind, ParamDef, ParamId, Program, RATIO_SCALE, ScaleKind, Ty, UnOp, Word,
+    BinOp, Constraint, Expr, ExprKind, ParamId, Program, RATIO_SCALE, ScaleId, ScaleKind, Ty, UnOp, Word,
 };
 use pol_grammar::Span;
 use std::collections::HashSet;
@@ -42,10 +42,17 @@ pub(crate) fn check_all(program: &Program, jurisdictions: &JurisdictionTable, en
             Place::Province => Chain::PROVINCE,
             Place::File(index) => super::chain_of_file(files, jurisdictions, index),
         };
-        for (param_index, param) in program.params.iter().enumerate() {
-            for (constraint_index, constraint) in param.requires.iter().enumerate() {
-                let subject = ParamId(param_index as u32);
-                let check = Check { program, place, chain, subject, param, constraint, constraint_index };
+        let params =
+            program.params.iter().enumerate().map(|(index, param)| {
+                (Item::Param(ParamId(index as u32)), param.name.as_str(), param.requires.as_slice())
+            });
+        let scales =
+            program.scales.iter().enumerate().map(|(index, scale)| {
+                (Item::Scale(ScaleId(index as u32)), scale.name.as_str(), scale.requires.as_slice())
+            });
+        for (subject, name, requires) in params.chain(scales) {
+            for (constraint_index, constraint) in requires.iter().enumerate() {
+                let check = Check { program, place, chain, subject, name, constraint, constraint_index };
                 checker.check(env, &check);
             }
         }
@@ -58,8 +65,10 @@ struct Check<'p> {
     program: &'p Program,
     place: Place,
     chain: Chain,
-    subject: ParamId,
-    param: &'p ParamDef,
+    /// The parameter or scale whose `require` it is.
+    subject: Item,
+    /// Its name.
+    name: &'p str,
     constraint: &'p Constraint,
     constraint_index: usize,
 }
@@ -67,8 +76,9 @@ struct Check<'p> {
 struct Checker<'p> {
     program: &'p Program,
     errors: Vec<Diagnostic>,
-    /// (parameter, constraint, primary span) already reported; evaluation failures by span.
-    reported: HashSet<(u32, usize, Span)>,
+    /// (parameter or scale, constraint, primary span) already reported; evaluation failures by
+    /// span, without a subject.
+    reported: HashSet<(Option<Item>, usize, Span)>,
 }
 
 impl Checker<'_> {
@@ -79,7 +89,7 @@ impl Checker<'_> {
             .into_iter()
             .flatten()
             .filter_map(|file| files.get(file))
-            .any(|file| file.rejected.iter().any(|param| depends_on.contains(param)));
+            .any(|file| file.rejected.iter().any(|item| depends_on.contains(item)));
         if poisoned {
             return;
         }
@@ -87,30 +97,49 @@ impl Checker<'_> {
             let mut blame = None;
             match env.eval(check.chain, day, &check.constraint.cond, &mut blame) {
                 Ok(0) => self.violation(env, check, day, blame),
-                Ok(_) | Err(Fail::Missing(_) | Fail::NoLastYear) => {}
+                Ok(_) | Err(Fail::Missing(_) | Fail::MissingScale(_) | Fail::NoLastYear) => {}
                 Err(fail) => self.failure(env, check, day, fail),
             }
         }
     }
 
     fn violation(&mut self, env: &mut Env<'_>, check: &Check<'_>, day: Option<Word>, cond_blame: Option<LocalRef>) {
-        let subject = env.resolve(check.chain, day, check.subject).ok();
+        let subject = match check.subject {
+            Item::Param(param) => env.resolve(check.chain, day, param).ok(),
+            Item::Scale(scale) => env.scale(check.chain, day, scale).ok().map(|(_, origin)| {
+                let blame = match origin {
+                    OriginRef::Local(local) => Some(local),
+                    OriginRef::Province(..) | OriginRef::ProvinceScale(..) => None,
+                };
+                Found { word: 0, origin, blame }
+            }),
+        };
         let primary = primary(subject, cond_blame);
         let span = match primary {
             Some(OriginRef::Local(local)) => local_span(env.files(), local),
             Some(OriginRef::Province(param, index)) => province_span(self.program, param, index),
+            Some(OriginRef::ProvinceScale(scale, index)) => self
+                .program
+                .scales
+                .get(scale.0 as usize)
+                .and_then(|def| def.versions.get(index))
+                .map(|version| version.span),
             None => None,
         }
         .unwrap_or(check.constraint.span);
-        if !self.reported.insert((check.subject.0, check.constraint_index, span)) {
+        if !self.reported.insert((Some(check.subject), check.constraint_index, span)) {
             return;
         }
+        let subject_word = match check.subject {
+            Item::Param(_) => subject.map(|found| found.word),
+            Item::Scale(_) => None,
+        };
         let mut describer =
             Describer { program: self.program, env, chain: check.chain, day, subject: check.subject, percent: None };
-        let (numbers, fix) = describer.failure(&check.constraint.cond, subject.map(|found| found.word));
+        let (numbers, fix) = describer.failure(&check.constraint.cond, subject_word);
         let rule = match &check.constraint.message {
             Some(rule) => format!("breaks rule \"{rule}\""),
-            None => format!("breaks a rule of `{}`", check.param.name),
+            None => format!("breaks a rule of `{}`", check.name),
         };
         let when = match day {
             Some(day) => format!("from {}", date::format_iso(day)),
@@ -123,10 +152,10 @@ impl Checker<'_> {
                     Place::File(file) if file != local.file => elsewhere(file),
                     _ => String::new(),
                 };
-                if local.param == check.subject {
+                if local.item == check.subject {
                     format!("in force{place} {when}")
                 } else {
-                    format!("`{}` follows this value{place} {when}", check.param.name)
+                    format!("`{}` follows this value{place} {when}", check.name)
                 }
             }
             (_, Place::File(file)) => format!("the province's value, in force{} {when}", elsewhere(file)),
@@ -138,8 +167,8 @@ impl Checker<'_> {
             None => require,
         };
         let help = match fix {
-            Some(fix) => format!("{fix}; the rule is {require} of `param {}`", check.param.name),
-            None => format!("the rule is {require} of `param {}`", check.param.name),
+            Some(fix) => format!("{fix}; the rule is {require} of `param {}`", check.name),
+            None => format!("the rule is {require} of `param {}`", check.name),
         };
         let error =
             ParamsError::Constraint { message: format!("{rule}: {numbers}"), span, label, help }.into_diagnostic();
@@ -161,9 +190,9 @@ impl Checker<'_> {
             Some(day) => format!("{place} on {}", date::format_iso(day)),
             None => place,
         };
-        let error = fail_to_error(self.program, &check.param.name, &place, fail);
+        let error = fail_to_error(self.program, check.name, &place, fail);
         if let Some(span) = error.primary_span()
-            && !self.reported.insert((u32::MAX, 0, span))
+            && !self.reported.insert((None, 0, span))
         {
             return;
         }
@@ -184,7 +213,11 @@ fn primary(subject: Option<Found>, cond_blame: Option<LocalRef>) -> Option<Origi
 }
 
 fn local_span(files: &[LocalFile], local: LocalRef) -> Option<Span> {
-    Some(files.get(local.file)?.values.get(local.param.0 as usize)?.get(local.index)?.span)
+    let file = files.get(local.file)?;
+    match local.item {
+        Item::Param(param) => Some(file.values.get(param.0 as usize)?.get(local.index)?.span),
+        Item::Scale(scale) => Some(file.scales.get(scale.0 as usize)?.get(local.index)?.span),
+    }
 }
 
 fn province_span(program: &Program, param: ParamId, index: usize) -> Option<Span> {
@@ -231,43 +264,62 @@ pub(crate) fn fail_to_error(program: &Program, name: &str, place: &str, fail: Fa
         Fail::Missing(param) => {
             ParamsError::Internal { message: format!("`{}` has no value{place}", param_name(param)), span: None }
         }
+        Fail::MissingScale(scale) => {
+            let scale_name = program.scales.get(scale.0 as usize).map_or(name, |def| def.name.as_str());
+            ParamsError::Internal { message: format!("`{scale_name}` has no brackets{place}"), span: None }
+        }
         Fail::NoLastYear => ParamsError::Internal { message: "`last_year` outside a constraint".into(), span: None },
     }
 }
 
-/// The parameters a constraint depends on: its own, those its condition reads, and those their
-/// province values read, transitively.
-fn depends_on(program: &Program, check: &Check<'_>) -> Vec<ParamId> {
-    let mut params = vec![check.subject];
-    reads(&check.constraint.cond, &mut params);
+/// The parameters and scales a constraint depends on: its own, those its condition reads, and
+/// those their province values read, transitively.
+fn depends_on(program: &Program, check: &Check<'_>) -> Vec<Item> {
+    let mut items = vec![check.subject];
+    reads(&check.constraint.cond, &mut items);
     // Close over the province values' references.
     let mut next = 0;
-    while let Some(param) = params.get(next).copied() {
+    while let Some(item) = items.get(next).copied() {
         next += 1;
+        let Item::Param(param) = item else { continue };
         let mut more = Vec::new();
         for (_, expr) in program.params.get(param.0 as usize).map_or(&[][..], |def| &def.values) {
             reads(expr, &mut more);
         }
-        for param in more {
-            if !params.contains(&param) {
-                params.push(param);
+        for item in more {
+            if !items.contains(&item) {
+                items.push(item);
             }
         }
     }
-    params
+    items
 }
 
 /// The days on which to check: every day a value the constraint depends on takes effect in
 /// the chain (`None` when one is in force from the start), in order.
-fn relevant_days(files: &[LocalFile], check: &Check<'_>, depends_on: &[ParamId]) -> Vec<Option<Word>> {
-    let program_values =
-        |param: ParamId| check.program.params.get(param.0 as usize).map_or(&[][..], |def| &def.values[..]);
+fn relevant_days(files: &[LocalFile], check: &Check<'_>, depends_on: &[Item]) -> Vec<Option<Word>> {
+    let chain_files =
+        || [check.chain.county, check.chain.city].into_iter().flatten().filter_map(|file| files.get(file));
     let mut days = Vec::new();
-    for &param in depends_on {
-        days.extend(program_values(param).iter().map(|(from, _)| *from));
-        for file in [check.chain.county, check.chain.city].into_iter().flatten() {
-            if let Some(values) = files.get(file).and_then(|file| file.values.get(param.0 as usize)) {
-                days.extend(values.iter().map(|value| Some(value.from)));
+    for &item in depends_on {
+        match item {
+            Item::Param(param) => {
+                let values = check.program.params.get(param.0 as usize).map_or(&[][..], |def| &def.values[..]);
+                days.extend(values.iter().map(|(from, _)| *from));
+                for file in chain_files() {
+                    if let Some(values) = file.values.get(param.0 as usize) {
+                        days.extend(values.iter().map(|value| Some(value.from)));
+                    }
+                }
+            }
+            Item::Scale(scale) => {
+                let versions = check.program.scales.get(scale.0 as usize).map_or(&[][..], |def| &def.versions[..]);
+                days.extend(versions.iter().filter(|version| version.brackets.is_some()).map(|version| version.from));
+                for file in chain_files() {
+                    if let Some(lists) = file.scales.get(scale.0 as usize) {
+                        days.extend(lists.iter().map(|list| Some(list.from)));
+                    }
+                }
             }
         }
     }
@@ -276,11 +328,15 @@ fn relevant_days(files: &[LocalFile], check: &Check<'_>, depends_on: &[ParamId])
     days
 }
 
-/// Pushes every parameter an expression reads (directly, through `last_year` or `province`).
-fn reads(expr: &Expr, out: &mut Vec<ParamId>) {
+/// Pushes every parameter (directly, through `last_year` or `province`) and scale an
+/// expression reads.
+fn reads(expr: &Expr, out: &mut Vec<Item>) {
     for node in expr.preorder() {
         match &node.kind {
-            ExprKind::Param(param) | ExprKind::LastYear(param) | ExprKind::Province(param) => out.push(*param),
+            ExprKind::Param(param) | ExprKind::LastYear(param) | ExprKind::Province(param) => {
+                out.push(Item::Param(*param))
+            }
+            ExprKind::Scale(_, scale, _) => out.push(Item::Scale(*scale)),
             ExprKind::Const(_)
             | ExprKind::Column(..)
             | ExprKind::Rule(_)
@@ -291,8 +347,7 @@ fn reads(expr: &Expr, out: &mut Vec<ParamId>) {
             | ExprKind::If(..)
             | ExprKind::Match(..)
             | ExprKind::Aggregate { .. }
-            | ExprKind::Mask(_)
-            | ExprKind::Scale(..) => {}
+            | ExprKind::Mask(_) => {}
         }
     }
 }
@@ -303,7 +358,7 @@ struct Describer<'d, 'e> {
     env: &'d mut Env<'e>,
     chain: Chain,
     day: Option<Word>,
-    subject: ParamId,
+    subject: Item,
     /// How to show ratios: as percentages when one side of the comparison is between 0 and 1,
     /// so that `110%` is compared with `100%`, not `1.1`.
     percent: Option<bool>,
@@ -313,19 +368,22 @@ impl Describer<'_, '_> {
     /// The failing comparison with its numbers, and the fix when the subject is compared.
     fn failure(&mut self, cond: &Expr, subject_value: Option<Word>) -> (String, Option<String>) {
         let Some((op, left, right)) = self.failing_comparison(cond) else {
-            let name = self.param_name(self.subject);
-            let ty = self.param_ty(self.subject);
-            return match subject_value {
-                Some(word) => (format!("`{name}` is {}", literal::format_with_unit(self.program, ty, word)), None),
-                None => (format!("`{name}` breaks it"), None),
+            let name = self.subject_name();
+            return match (subject_value, self.subject) {
+                (Some(word), Item::Param(param)) => {
+                    let ty = self.param_ty(param);
+                    (format!("`{name}` is {}", literal::format_with_unit(self.program, ty, word)), None)
+                }
+                _ => (format!("`{name}` breaks it"), None),
             };
         };
         // Put the subject on the left: `0 <= x` reads as `x >= 0`.
+        let subject = Item::Param;
         let (op, left, right) = match (&left.kind, &right.kind) {
-            (ExprKind::Param(l), ExprKind::Param(r)) if *l != self.subject && *r == self.subject => {
+            (ExprKind::Param(l), ExprKind::Param(r)) if subject(*l) != self.subject && subject(*r) == self.subject => {
                 (flip(op), right, left)
             }
-            (kind, ExprKind::Param(r)) if !matches!(kind, ExprKind::Param(_)) && *r == self.subject => {
+            (kind, ExprKind::Param(r)) if !matches!(kind, ExprKind::Param(_)) && subject(*r) == self.subject => {
                 (flip(op), right, left)
             }
             _ => (op, left, right),
@@ -336,6 +394,7 @@ impl Describer<'_, '_> {
         }
         let subject_text = match &left.kind {
             ExprKind::Param(param) => format!("`{}`", self.param_name(*param)),
+            ExprKind::Scale(..) => format!("`{}`", render(self.program, left, 0, 0)),
             _ => self.describe(left, 0),
         };
         let bound = self.describe_full(right);
@@ -423,18 +482,21 @@ impl Describer<'_, '_> {
                     .day
                     .and_then(one_year_before)
                     .map_or_else(|| "last year".into(), |day| format!("{}'s", date::to_ymd(day).0));
-                if *param == self.subject {
+                if Item::Param(*param) == self.subject {
                     format!("{year} {}", self.value_text(expr, true))
                 } else {
                     format!("{year} `{}` ({})", self.param_name(*param), self.value_text(expr, true))
                 }
             }
             ExprKind::Province(param) => {
-                if *param == self.subject {
+                if Item::Param(*param) == self.subject {
                     format!("the province's {}", self.value_text(expr, true))
                 } else {
                     format!("the province's `{}` ({})", self.param_name(*param), self.value_text(expr, true))
                 }
+            }
+            ExprKind::Scale(..) => {
+                format!("`{}` ({})", render(self.program, expr, 0, 0), self.value_text(expr, true))
             }
             ExprKind::Unary(UnOp::Neg, operand) => format!("-{}", self.describe_operand(operand, depth)),
             ExprKind::Binary(op @ (BinOp::Min | BinOp::Max), left, right) => {
@@ -457,6 +519,15 @@ impl Describer<'_, '_> {
         }
     }
 
+    fn subject_name(&self) -> String {
+        match self.subject {
+            Item::Param(param) => self.param_name(param),
+            Item::Scale(scale) => {
+                self.program.scales.get(scale.0 as usize).map_or_else(|| "?".into(), |def| def.name.clone())
+            }
+        }
+    }
+
     fn param_name(&self, param: ParamId) -> String {
         self.program.params.get(param.0 as usize).map_or_else(|| "?".into(), |def| def.name.clone())
     }
@@ -467,7 +538,10 @@ impl Describer<'_, '_> {
 }
 
 fn is_leaf(expr: &Expr) -> bool {
-    matches!(expr.kind, ExprKind::Const(_) | ExprKind::Param(_) | ExprKind::LastYear(_) | ExprKind::Province(_))
+    matches!(
+        expr.kind,
+        ExprKind::Const(_) | ExprKind::Param(_) | ExprKind::LastYear(_) | ExprKind::Province(_) | ExprKind::Scale(..)
+    )
 }
 
 fn arithmetic_symbol(op: BinOp) -> Option<&'static str> {
@@ -554,7 +628,10 @@ pub(crate) fn render(program: &Program, expr: &Expr, min_precedence: u8, depth: 
         }
         ExprKind::Match(scrutinee, _) => format!("match {} {{ … }}", sub(scrutinee, 0)),
         ExprKind::Scale(kind, scale, operand) => {
-            let function = if *kind == ScaleKind::Marginal { "marginal" } else { "bracket" };
+            let function = match kind {
+                ScaleKind::Marginal | ScaleKind::MarginalAmount => "marginal",
+                ScaleKind::Bracket => "bracket",
+            };
             let name = program.scales.get(scale.0 as usize).map_or("?", |def| def.name.as_str());
             format!("{function}({name}, {})", sub(operand, 0))
         }

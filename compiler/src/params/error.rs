@@ -132,22 +132,6 @@ pub enum ParamsError {
         help: String,
     },
 
-    /// A key that names a scale: the province sets scales.
-    #[error("a local parameter file cannot set the scale `{name}`")]
-    #[diagnostic(
-        code(pol::params::scale),
-        help(
-            "the province sets a scale's brackets in the policy; remove this line (a local amount or rate can be a parameter of its own, read by a rule beside the scale)"
-        )
-    )]
-    ScaleInFile {
-        /// The key.
-        name: String,
-        /// The key.
-        #[label("a scale, set by the province")]
-        span: Span,
-    },
-
     /// A parameter this file's level may not set.
     #[error("{message}")]
     #[diagnostic(code(pol::params::not_settable))]
@@ -312,7 +296,6 @@ impl ParamsError {
             | ParamsError::UndatedValue { span, .. }
             | ParamsError::BadDate { span, .. }
             | ParamsError::UnknownParam { span, .. }
-            | ParamsError::ScaleInFile { span, .. }
             | ParamsError::NotSettable { span, .. }
             | ParamsError::WrongUnit { span, .. }
             | ParamsError::Precision { span, .. }

@@ -12,7 +12,7 @@ use crate::date;
 use crate::diagnostic::Diagnostic;
 use crate::jurisdictions::JurisdictionTable;
 use crate::text::{TextHandle, TextOrigin};
-use crate::tir::{OWN_PARAMETERS_ATTR, ParamDef, ParamId, Program, Ty, Word};
+use crate::tir::{Bracket, OWN_PARAMETERS_ATTR, ParamDef, ParamId, Program, ScaleDef, ScaleId, Ty, Word};
 use pol_grammar::ast::{Currency, Level, Period};
 use pol_grammar::{SourceId, Span};
 use std::collections::HashMap;
@@ -30,10 +30,62 @@ pub(crate) struct LocalFile {
     pub code_span: Span,
     /// Values per parameter (indexed by [`ParamId`]), in date order, at most one per date.
     pub values: Vec<Vec<LocalValue>>,
-    /// Parameters with a value this file meant to set but could not (a bad value, or a table
-    /// with a bad date): constraints depending on them are not checked where this file applies,
-    /// so that one mistake is reported once, not again as the breach its absence causes.
-    pub rejected: Vec<ParamId>,
+    /// Brackets per scale (indexed by [`ScaleId`]), in date order, at most one list per date.
+    pub scales: Vec<Vec<LocalScale>>,
+    /// Parameters and scales with a value this file meant to set but could not (a bad value,
+    /// or a table with a bad date): constraints depending on them are not checked where this
+    /// file applies, so that one mistake is reported once, not again as the breach its absence
+    /// causes.
+    pub rejected: Vec<Item>,
+}
+
+/// A parameter or a scale: what a local file sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum Item {
+    /// A parameter of one word.
+    Param(ParamId),
+    /// A scale's brackets.
+    Scale(ScaleId),
+}
+
+/// One dated list of brackets of a local file (`high_age_allowance = "[80: 60, 90: 120]"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LocalScale {
+    /// The day from which it is in force.
+    pub from: Word,
+    /// The brackets, thresholds increasing.
+    pub brackets: Vec<Bracket>,
+    /// The value as written.
+    pub span: Span,
+}
+
+/// What one entry of a date table sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Setting {
+    /// A parameter's word.
+    Param(ParamId, Word),
+    /// A scale's brackets.
+    Scale(ScaleId, Vec<Bracket>),
+}
+
+impl Setting {
+    /// What it sets.
+    pub fn item(&self) -> Item {
+        match self {
+            Setting::Param(param, _) => Item::Param(*param),
+            Setting::Scale(scale, _) => Item::Scale(*scale),
+        }
+    }
+}
+
+/// The dated values of one jurisdiction's tables, as [`Reader::read_tables`] reads them.
+pub(crate) struct Tables {
+    /// Values per parameter, in date order.
+    pub values: Vec<Vec<LocalValue>>,
+    /// Brackets per scale, in date order.
+    pub scales: Vec<Vec<LocalScale>>,
+    /// What the tables meant to set but could not.
+    pub rejected: Vec<Item>,
 }
 
 /// One dated value of a local file.
@@ -53,8 +105,8 @@ pub(crate) struct Reader<'a> {
     pub program: &'a Program,
     /// The jurisdictions.
     pub jurisdictions: &'a JurisdictionTable,
-    /// Parameters by name.
-    pub by_name: HashMap<&'a str, ParamId>,
+    /// Parameters and scales by name.
+    pub by_name: HashMap<&'a str, Item>,
     /// Text values of local files; a handle is `TextOrigin::Jurisdiction` at `text_base + index`.
     pub texts: Vec<String>,
     /// The number of jurisdiction texts before the local ones.
@@ -71,12 +123,17 @@ pub(crate) struct Entry<'d> {
 impl<'a> Reader<'a> {
     /// A reader for a policy and its jurisdictions.
     pub fn new(program: &'a Program, jurisdictions: &'a JurisdictionTable) -> Reader<'a> {
-        let by_name = program
+        let params = program
             .params
             .iter()
             .enumerate()
-            .map(|(index, param)| (param.name.as_str(), ParamId(index as u32)))
-            .collect();
+            .map(|(index, param)| (param.name.as_str(), Item::Param(ParamId(index as u32))));
+        let scales = program
+            .scales
+            .iter()
+            .enumerate()
+            .map(|(index, scale)| (scale.name.as_str(), Item::Scale(ScaleId(index as u32))));
+        let by_name = params.chain(scales).collect();
         Reader { program, jurisdictions, by_name, texts: Vec::new(), text_base: jurisdictions.texts.len() }
     }
 
@@ -109,13 +166,14 @@ impl<'a> Reader<'a> {
             push(errors, ParamsError::MissingJurisdiction { span: span(0..first_line) });
         }
         let level = jurisdiction.as_ref().map(|(_, level, _)| *level);
-        let (values, rejected) = self.read_tables(source, text, level, tables, errors);
+        let Tables { values, scales, rejected } = self.read_tables(source, text, level, tables, errors);
         let (code, level, code_span) = jurisdiction?;
-        Some(LocalFile { source, code, level, code_span, values, rejected })
+        Some(LocalFile { source, code, level, code_span, values, scales, rejected })
     }
 
     /// Reads the date tables of one jurisdiction (`header`, its span, its key's span, the table):
-    /// the values per parameter in date order, and the parameters it could not set.
+    /// the values per parameter and the brackets per scale in date order, and what it could
+    /// not set.
     pub(super) fn read_tables(
         &mut self,
         source: SourceId,
@@ -123,8 +181,9 @@ impl<'a> Reader<'a> {
         level: Option<Level>,
         tables: Vec<(&str, Span, Span, &toml_edit::Table)>,
         errors: &mut Vec<Diagnostic>,
-    ) -> (Vec<Vec<LocalValue>>, Vec<ParamId>) {
+    ) -> Tables {
         let mut values = vec![Vec::new(); self.program.params.len()];
+        let mut scales = vec![Vec::new(); self.program.scales.len()];
         let mut rejected = Vec::new();
         for (header, header_span, key_span, table) in tables {
             let from = date::parse_iso(header);
@@ -132,17 +191,18 @@ impl<'a> Reader<'a> {
                 let report_span = if table.is_implicit() { key_span } else { header_span };
                 push(errors, bad_date(header, report_span));
             }
-            let mut seen: HashMap<ParamId, Span> = HashMap::new();
+            let mut seen: HashMap<Item, Span> = HashMap::new();
             for entry in flatten(table, source) {
-                let (param_id, word, value_span) = match self.entry(&entry, level, source, text, errors) {
+                let (setting, value_span) = match self.entry(&entry, level, source, text, errors) {
                     Ok(value) => value,
-                    Err(Some(param_id)) => {
-                        rejected.push(param_id);
+                    Err(Some(item)) => {
+                        rejected.push(item);
                         continue;
                     }
                     Err(None) => continue,
                 };
-                if let Some(first) = seen.insert(param_id, entry.key_span) {
+                let item = setting.item();
+                if let Some(first) = seen.insert(item, entry.key_span) {
                     push(
                         errors,
                         ParamsError::DuplicateValue {
@@ -152,21 +212,35 @@ impl<'a> Reader<'a> {
                             first,
                         },
                     );
-                    rejected.push(param_id);
+                    rejected.push(item);
                     continue;
                 }
-                match (from, values.get_mut(param_id.0 as usize)) {
-                    (Some(from), Some(list)) => list.push(LocalValue { from, word, span: value_span }),
-                    _ => rejected.push(param_id),
+                let Some(from) = from else {
+                    rejected.push(item);
+                    continue;
+                };
+                let stored = match setting {
+                    Setting::Param(param, word) => values
+                        .get_mut(param.0 as usize)
+                        .map(|list: &mut Vec<LocalValue>| list.push(LocalValue { from, word, span: value_span })),
+                    Setting::Scale(scale, brackets) => scales
+                        .get_mut(scale.0 as usize)
+                        .map(|list: &mut Vec<LocalScale>| list.push(LocalScale { from, brackets, span: value_span })),
+                };
+                if stored.is_none() {
+                    rejected.push(item);
                 }
             }
         }
         for list in &mut values {
             list.sort_by_key(|value| value.from);
         }
+        for list in &mut scales {
+            list.sort_by_key(|value| value.from);
+        }
         rejected.sort_unstable();
         rejected.dedup();
-        (values, rejected)
+        Tables { values, scales, rejected }
     }
 
     /// The code and level of a `jurisdiction` value.
@@ -250,8 +324,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Checks one entry: a known parameter, settable at this level, with a value of its type.
-    /// A parameter that may be set here but whose value is bad is `Err(Some(id))`.
+    /// Checks one entry: a known parameter or scale, settable at this level, with a value of
+    /// its type. One that may be set here but whose value is bad is `Err(Some(item))`.
     pub(super) fn entry(
         &mut self,
         entry: &Entry<'_>,
@@ -259,13 +333,11 @@ impl<'a> Reader<'a> {
         source: SourceId,
         text: &str,
         errors: &mut Vec<Diagnostic>,
-    ) -> Result<(ParamId, Word, Span), Option<ParamId>> {
-        let Some(&param_id) = self.by_name.get(entry.name.as_str()) else {
-            if self.program.scales.iter().any(|scale| scale.name == entry.name) {
-                push(errors, ParamsError::ScaleInFile { name: entry.name.clone(), span: entry.key_span });
-                return Err(None);
-            }
-            let help = match super::nearest(&entry.name, self.program.params.iter().map(|param| param.name.as_str())) {
+    ) -> Result<(Setting, Span), Option<Item>> {
+        let Some(&item) = self.by_name.get(entry.name.as_str()) else {
+            let names = self.program.params.iter().map(|param| param.name.as_str());
+            let names = names.chain(self.program.scales.iter().map(|scale| scale.name.as_str()));
+            let help = match super::nearest(&entry.name, names) {
                 Some(near) => format!("did you mean `{near}`?"),
                 None => {
                     "the policy declares no parameter of this name; check the spelling against its `param` declarations"
@@ -275,6 +347,26 @@ impl<'a> Reader<'a> {
             push(errors, ParamsError::UnknownParam { name: entry.name.clone(), span: entry.key_span, help });
             return Err(None);
         };
+        let value_span = entry.value.span().map_or(entry.key_span, |range| Span::new(source, range.start, range.end));
+        let param_id = match item {
+            Item::Param(param_id) => param_id,
+            Item::Scale(scale_id) => {
+                let scale = self.program.scales.get(scale_id.0 as usize).ok_or(None)?;
+                if let Some(level) = level
+                    && !scale.set_by.contains(&level)
+                {
+                    push(errors, scale_not_settable(scale, level, entry.key_span));
+                    return Err(None);
+                }
+                return match self.scale_value(scale, entry.value, value_span, text) {
+                    Ok(brackets) => Ok((Setting::Scale(scale_id, brackets), value_span)),
+                    Err(error) => {
+                        push(errors, error);
+                        Err(Some(item))
+                    }
+                };
+            }
+        };
         let param = self.program.params.get(param_id.0 as usize).ok_or(None)?;
         if let Some(level) = level
             && !param.set_by.contains(&level)
@@ -282,14 +374,108 @@ impl<'a> Reader<'a> {
             push(errors, not_settable(param, level, entry.key_span));
             return Err(None);
         }
-        let value_span = entry.value.span().map_or(entry.key_span, |range| Span::new(source, range.start, range.end));
         match self.convert(param, entry.value, value_span, text) {
-            Ok(word) => Ok((param_id, word, value_span)),
+            Ok(word) => Ok((Setting::Param(param_id, word), value_span)),
             Err(error) => {
                 push(errors, error);
-                Err(Some(param_id))
+                Err(Some(item))
             }
         }
+    }
+
+    /// A scale's brackets written as the policy writes them, in a string:
+    /// `"[80: 60, 90: 120]"`. Each threshold and value is read like a local value of the
+    /// scale's threshold and value types; thresholds must increase.
+    fn scale_value(
+        &mut self,
+        scale: &ScaleDef,
+        value: &toml_edit::Value,
+        span: Span,
+        text: &str,
+    ) -> Result<Vec<Bracket>, ParamsError> {
+        let name = &scale.name;
+        let example = scale_example(self.program, scale);
+        let bad = |label: String, span: Span| ParamsError::BadValue {
+            name: name.clone(),
+            expected: "a list of brackets".into(),
+            span,
+            label,
+            help: format!("write the brackets in a string, as in the policy: `{name} = \"{example}\"`"),
+        };
+        let Some(written) = value.as_str() else {
+            return Err(bad(found_label(value, "a list of brackets"), span));
+        };
+        // Where the string's characters are in the file, when it holds no escape: each mistake
+        // is then labelled at its own bracket.
+        let raw = text.get(span.start as usize..span.end as usize).unwrap_or("");
+        let base = (raw.len() >= 2 && raw.get(1..raw.len() - 1) == Some(written)).then_some(span.start as usize + 1);
+        let part_span = |part: &str| match base {
+            Some(base) => {
+                let offset = part.as_ptr() as usize - written.as_ptr() as usize;
+                let start = base + offset + (part.len() - part.trim_start().len());
+                Span::new(span.source, start, start + part.trim().len().max(1))
+            }
+            None => span,
+        };
+        let inner = written.trim().strip_prefix('[').and_then(|rest| rest.strip_suffix(']'));
+        let Some(inner) = inner else {
+            return Err(bad("not in `[` `]`".into(), span));
+        };
+        if inner.trim().is_empty() {
+            return Err(bad("no bracket".into(), span));
+        }
+        let mut brackets: Vec<Bracket> = Vec::new();
+        for pair in inner.split(',') {
+            let Some((threshold_text, value_text)) = pair.split_once(':') else {
+                return Err(bad(format!("`{}` is not `THRESHOLD: VALUE`", pair.trim()), part_span(pair)));
+            };
+            let threshold = self.scale_number(name, scale.threshold_ty, threshold_text, part_span(threshold_text))?;
+            let amount = self.scale_number(name, scale.value_ty, value_text, part_span(value_text))?;
+            if let Some(previous) = brackets.last()
+                && threshold <= previous.threshold
+            {
+                return Err(ParamsError::BadValue {
+                    name: name.clone(),
+                    expected: "a list of brackets whose thresholds increase".into(),
+                    span: part_span(threshold_text),
+                    label: format!(
+                        "`{}` is not above `{}`",
+                        threshold_text.trim(),
+                        literal::literal_text(self.program, scale.threshold_ty, previous.threshold)
+                    ),
+                    help: "list the brackets from the lowest threshold to the highest, each threshold above the one before"
+                        .into(),
+                });
+            }
+            brackets.push(Bracket { threshold, value: amount });
+        }
+        Ok(brackets)
+    }
+
+    /// One threshold or value of a scale's brackets, as a word of `ty`.
+    fn scale_number(&self, name: &str, ty: Ty, written: &str, span: Span) -> Result<Word, ParamsError> {
+        let Some((number, unit)) = literal::split_unit(written) else {
+            let expected = literal::type_phrase(self.program, ty);
+            return Err(ParamsError::BadValue {
+                name: name.to_string(),
+                expected: expected.clone(),
+                span,
+                label: format!("`{}` is not a number", written.trim()),
+                help: format!("write a number, e.g. `{}`", example(self.program.currency, ty).0),
+            });
+        };
+        self.number(name, ty, number, unit, span).map_err(|error| match (error, ty) {
+            // A bracket's amount is written in the list, not as `name = amount`.
+            (ParamsError::WrongUnit { name, expected, found, span, .. }, Ty::Money(period)) => {
+                let unit = literal::period_unit(self.program.currency, period);
+                let written = number.to_string();
+                let help = format!(
+                    "write each amount of the brackets in {unit}, as a plain number (`{written}`) or with its unit (`{written} {unit}`)"
+                );
+                ParamsError::WrongUnit { name, expected, found, span, help }
+            }
+            (error, _) => error,
+        })
     }
 
     /// A TOML value as a word of the parameter's type.
@@ -326,7 +512,7 @@ impl<'a> Reader<'a> {
                         bad(found, format!("write it as `{name} = {plain}` or `{name} = {with_unit}`"))
                     }
                 })?;
-                self.number(param, number, unit, span)
+                self.number(&param.name, param.ty, number, unit, span)
             }
             Ty::Bool => match (value, value.as_str()) {
                 (toml_edit::Value::Boolean(flag), _) => Ok(Word::from(*flag.value())),
@@ -388,14 +574,16 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A number with its unit as a word of a money, ratio or int parameter.
-    fn number(&self, param: &ParamDef, number: Decimal, unit: Option<Unit>, span: Span) -> Result<Word, ParamsError> {
+    /// A number with its unit as a word of a money, ratio or int parameter (or a scale's
+    /// threshold or value) named `name`, of type `ty`.
+    fn number(&self, name: &str, ty: Ty, number: Decimal, unit: Option<Unit>, span: Span) -> Result<Word, ParamsError> {
+        let param = Named { name, ty };
         let expected = match param.ty {
             Ty::Money(period) => format!("in {}", literal::period_unit(self.program.currency, period)),
             other => literal::type_phrase(self.program, other),
         };
         let wrong_unit = |found: String, help: String| ParamsError::WrongUnit {
-            name: param.name.clone(),
+            name: param.name.to_string(),
             expected: expected.clone(),
             found,
             span,
@@ -410,7 +598,7 @@ impl<'a> Reader<'a> {
             }
             (Ty::Money(period), Some(found)) => {
                 let currency = self.program.currency;
-                return Err(wrong_unit(unit_name(found), money_help(param, currency, period, number, found)));
+                return Err(wrong_unit(unit_name(found), money_help(param.name, currency, period, number, found)));
             }
             (Ty::Ratio, None) => (number.scaled(9), 9),
             (Ty::Ratio, Some(Unit::Percent)) => (literal::percent_to_ratio(number), 7),
@@ -428,9 +616,9 @@ impl<'a> Reader<'a> {
             }
         };
         scaled.map_err(|error| match error {
-            ScaleError::TooPrecise => self.precision(param, number, unit, decimals_allowed, span),
+            ScaleError::TooPrecise => precision(param, number, unit, decimals_allowed, span),
             ScaleError::TooLarge => ParamsError::BadValue {
-                name: param.name.clone(),
+                name: param.name.to_string(),
                 expected: format!("{} within range", literal::type_phrase(self.program, param.ty)),
                 span,
                 label: "too large".into(),
@@ -438,40 +626,40 @@ impl<'a> Reader<'a> {
             },
         })
     }
+}
 
-    fn precision(
-        &self,
-        param: &ParamDef,
-        number: Decimal,
-        unit: Option<Unit>,
-        allowed: u32,
-        span: Span,
-    ) -> ParamsError {
-        let decimals = number.decimals;
-        let label = if decimals == 1 { "1 decimal".to_string() } else { format!("{decimals} decimals") };
-        match param.ty {
-            Ty::Money(_) => ParamsError::Precision {
-                message: format!("`{}` has {decimals} decimals but money has at most 2", param.name),
+/// A parameter's (or scale's) name and the type of the number being read.
+#[derive(Debug, Clone, Copy)]
+struct Named<'n> {
+    name: &'n str,
+    ty: Ty,
+}
+
+fn precision(param: Named<'_>, number: Decimal, unit: Option<Unit>, allowed: u32, span: Span) -> ParamsError {
+    let decimals = number.decimals;
+    let label = if decimals == 1 { "1 decimal".to_string() } else { format!("{decimals} decimals") };
+    match param.ty {
+        Ty::Money(_) => ParamsError::Precision {
+            message: format!("`{}` has {decimals} decimals but money has at most 2", param.name),
+            span,
+            label,
+            help: "write the amount to the fen, e.g. `4860.50`".into(),
+        },
+        Ty::Ratio => {
+            let what = if unit == Some(Unit::Percent) { "a percentage" } else { "a ratio" };
+            ParamsError::Precision {
+                message: format!("`{}` has {decimals} decimals but {what} has at most {allowed}", param.name),
                 span,
                 label,
-                help: "write the amount to the fen, e.g. `4860.50`".into(),
-            },
-            Ty::Ratio => {
-                let what = if unit == Some(Unit::Percent) { "a percentage" } else { "a ratio" };
-                ParamsError::Precision {
-                    message: format!("`{}` has {decimals} decimals but {what} has at most {allowed}", param.name),
-                    span,
-                    label,
-                    help: "ratios are exact to 9 decimals (a percentage to 7); shorten the number".into(),
-                }
+                help: "ratios are exact to 9 decimals (a percentage to 7); shorten the number".into(),
             }
-            _ => ParamsError::Precision {
-                message: format!("`{}` must be a whole number", param.name),
-                span,
-                label: "not a whole number".into(),
-                help: format!("`{}` is an int: write it without decimals", param.name),
-            },
         }
+        _ => ParamsError::Precision {
+            message: format!("`{}` must be a whole number", param.name),
+            span,
+            label: "not a whole number".into(),
+            help: format!("`{}` is an int: write it without decimals", param.name),
+        },
     }
 }
 
@@ -604,6 +792,51 @@ fn not_settable(param: &ParamDef, level: Level, span: Span) -> ParamsError {
     }
 }
 
+/// A scale's brackets set by a level its `set by` does not name.
+fn scale_not_settable(scale: &ScaleDef, level: Level, span: Span) -> ParamsError {
+    let this_level = level_name(level);
+    let name = &scale.name;
+    if scale.set_by.is_empty() {
+        return ParamsError::NotSettable {
+            message: format!("`{name}` is set by the province only"),
+            span,
+            label: format!("set in a {this_level} file"),
+            help: format!(
+                "`{name}` is a scale the policy gives alone: to let each {this_level} set its brackets, add `set by {this_level}` to its `param` declaration; otherwise remove this line"
+            ),
+        };
+    }
+    let allowed: Vec<&str> = scale.set_by.iter().map(|level| level_name(*level)).collect();
+    ParamsError::NotSettable {
+        message: format!("`{name}` may not be set by a {this_level}"),
+        span,
+        label: format!("set in a {this_level} file"),
+        help: format!("`{name}` is `set by {}`", allowed.join(", ")),
+    }
+}
+
+/// A scale's brackets as the policy would write them in a local file: the province's first
+/// version, else `[0: 10]`.
+fn scale_example(program: &Program, scale: &ScaleDef) -> String {
+    let brackets = scale.versions.iter().find_map(|version| version.brackets.as_ref());
+    match brackets {
+        Some(brackets) if !brackets.is_empty() => {
+            let pairs: Vec<String> = brackets
+                .iter()
+                .map(|bracket| {
+                    format!(
+                        "{}: {}",
+                        literal::literal_text(program, scale.threshold_ty, bracket.threshold),
+                        literal::literal_text(program, scale.value_ty, bracket.value)
+                    )
+                })
+                .collect();
+            format!("[{}]", pairs.join(", "))
+        }
+        _ => "[0: 10]".into(),
+    }
+}
+
 /// `city`, `county`, `province`.
 pub(crate) fn level_name(level: Level) -> &'static str {
     match level {
@@ -628,9 +861,8 @@ fn unit_name(unit: Unit) -> String {
     }
 }
 
-fn money_help(param: &ParamDef, currency: Currency, period: Period, number: Decimal, found: Unit) -> String {
+fn money_help(name: &str, currency: Currency, period: Period, number: Decimal, found: Unit) -> String {
     let unit = literal::period_unit(currency, period);
-    let name = &param.name;
     if let (Period::Year, Unit::Money(Period::Month, found_currency), Ok(monthly)) = (period, found, number.scaled(2))
         && found_currency == currency
         && let Some(yearly) = monthly.checked_mul(12)

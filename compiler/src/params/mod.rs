@@ -99,8 +99,8 @@ use crate::date;
 use crate::diagnostic::{self, Diagnostic};
 use crate::engine::CountyTable;
 use crate::jurisdictions::{County, JurisdictionTable};
-use crate::tir::{ParamId, Program, Word};
-use file::{LocalFile, Reader};
+use crate::tir::{Bracket, ParamId, Program, ScaleId, Word};
+use file::{Item, LocalFile, Reader};
 use pol_grammar::ast::Level;
 use pol_grammar::names::edit_distance;
 use pol_grammar::{SourceId, Span};
@@ -170,6 +170,18 @@ pub struct LocalSetting {
     pub from: Word,
     /// The value.
     pub word: Word,
+    /// The value as written in the TOML file.
+    pub span: Span,
+}
+
+/// One dated list of brackets a local file sets for a scale, as listed by
+/// [`ParamSet::local_scales`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalScaleSetting {
+    /// The day from which it is in force (the file's date table).
+    pub from: Word,
+    /// The brackets.
+    pub brackets: Vec<Bracket>,
     /// The value as written in the TOML file.
     pub span: Span,
 }
@@ -249,6 +261,23 @@ fn values_not_in_force(program: &Program, file: &mut LocalFile, errors: &mut Vec
             false
         });
     }
+    for (def, lists) in program.scales.iter().zip(file.scales.iter_mut()) {
+        lists.retain(|list| {
+            if def.version_on(list.from).is_some_and(|version| version.brackets.is_some()) {
+                return true;
+            }
+            let date = format!("`{}`", date::format_iso(list.from));
+            let error =
+                crate::dated::DatedError::LocalValueNotInForce { name: def.name.clone(), date, span: list.span };
+            let why = match def.version_on(list.from) {
+                Some(version) => crate::dated::NotInForce::Ended(version.span),
+                None => crate::dated::NotInForce::NotYet(def.versions.first().map_or(def.span, |version| version.span)),
+            };
+            let (span, label) = crate::dated::why_label(&def.name, why);
+            errors.push(error.into_diagnostic().with_related(span, label));
+            false
+        });
+    }
 }
 
 /// Reads one layer's files; two files for one jurisdiction are reported.
@@ -283,6 +312,13 @@ fn overlay(loaded: &mut Vec<LocalFile>, file: LocalFile) {
             list.push(value);
         }
         list.sort_by_key(|value| value.from);
+    }
+    for (lists, extra) in base.scales.iter_mut().zip(file.scales) {
+        for list in extra {
+            lists.retain(|old| old.from != list.from);
+            lists.push(list);
+        }
+        lists.sort_by_key(|list| list.from);
     }
     base.rejected.extend(file.rejected);
     base.rejected.sort_unstable();
@@ -334,10 +370,13 @@ impl ParamSet {
             // A policy without jurisdictions has one row: the province's own values, which
             // every household reads (it has no county column to choose another).
             self.push_row(program, &mut env, Chain::PROVINCE, "the province", as_of, &mut words)?;
-            return Ok(CountyTable { width, words, texts: self.texts.clone(), as_of });
+            let scales = vec![scale_row(program, &env, Chain::PROVINCE, as_of)];
+            return Ok(CountyTable { width, words, texts: self.texts.clone(), as_of, scales });
         }
+        let mut scales = Vec::with_capacity(jurisdictions.counties.len());
         for county in &jurisdictions.counties {
             let chain = chain_of_county(&self.files, county);
+            scales.push(scale_row(program, &env, chain, as_of));
             self.push_row(program, &mut env, chain, &format!("`{}`", county.code), as_of, &mut words)?;
             if county.attrs.len() != program.jurisdiction.attrs.len() {
                 let message = format!(
@@ -350,7 +389,7 @@ impl ParamSet {
             }
             words.extend_from_slice(&county.attrs);
         }
-        Ok(CountyTable { width, words, texts: self.texts.clone(), as_of })
+        Ok(CountyTable { width, words, texts: self.texts.clone(), as_of, scales })
     }
 
     /// Pushes every parameter of `program` resolved for `chain` on `as_of` (`who` names the
@@ -434,6 +473,47 @@ impl ParamSet {
         found
     }
 
+    /// The brackets each local file sets for `scale`, in date order, for the files that set
+    /// it (in the order given to [`load`]).
+    pub fn local_scales(&self, scale: ScaleId) -> Vec<(LocalFileInfo<'_>, Vec<LocalScaleSetting>)> {
+        let mut found = Vec::new();
+        for file in &self.files {
+            let Some(lists) = file.scales.get(scale.0 as usize) else { continue };
+            if lists.is_empty() {
+                continue;
+            }
+            let info = LocalFileInfo { source: file.source, jurisdiction: &file.code, level: file.level };
+            let settings = lists.iter().map(|list| LocalScaleSetting {
+                from: list.from,
+                brackets: list.brackets.clone(),
+                span: list.span,
+            });
+            found.push((info, settings.collect()));
+        }
+        found
+    }
+
+    /// The brackets of `scale` for a county or city (by code) on `date`, with where they come
+    /// from (a file's line or the province's version), for `pol explain`; `None` when the
+    /// scale is not in force then.
+    pub fn explain_scale(
+        &self,
+        program: &Program,
+        jurisdictions: &JurisdictionTable,
+        scale: ScaleId,
+        jurisdiction_code: &str,
+        date: Word,
+    ) -> Result<Option<(Vec<Bracket>, Origin)>, Diagnostic> {
+        let Some(chain) = chain_of_code(&self.files, jurisdictions, jurisdiction_code) else {
+            return Err(ParamsError::UnknownPlace { code: jurisdiction_code.to_string() }.into_diagnostic());
+        };
+        let env = Env::new(program, &self.files, &self.texts);
+        Ok(env
+            .scale(chain, Some(date), scale)
+            .ok()
+            .and_then(|(brackets, origin)| self.origin(program, origin).map(|origin| (brackets.to_vec(), origin))))
+    }
+
     /// The text table a local value of type `text` indexes as its jurisdiction table (the
     /// jurisdiction texts, then the local files' texts), for formatting values.
     pub fn texts(&self) -> &[String] {
@@ -461,14 +541,27 @@ impl ParamSet {
         match origin {
             OriginRef::Local(local) => {
                 let file = self.files.get(local.file)?;
-                let value = file.values.get(local.param.0 as usize)?.get(local.index)?;
+                let (from, span) = match local.item {
+                    Item::Param(param) => {
+                        let value = file.values.get(param.0 as usize)?.get(local.index)?;
+                        (value.from, value.span)
+                    }
+                    Item::Scale(scale) => {
+                        let list = file.scales.get(scale.0 as usize)?.get(local.index)?;
+                        (list.from, list.span)
+                    }
+                };
                 Some(Origin::Local {
-                    source: value.span.source,
+                    source: span.source,
                     jurisdiction: file.code.clone(),
                     level: file.level,
-                    from: value.from,
-                    span: value.span,
+                    from,
+                    span,
                 })
+            }
+            OriginRef::ProvinceScale(scale, index) => {
+                let version = program.scales.get(scale.0 as usize)?.versions.get(index)?;
+                Some(Origin::Province { from: version.from, span: version.span })
             }
             OriginRef::Province(param, index) => {
                 let (from, expr) = program.params.get(param.0 as usize)?.values.get(index)?;
@@ -485,6 +578,17 @@ impl ParamSet {
         let day = date::format_iso(date);
         constraint::fail_to_error(program, name, &format!(" for {place} on {day}"), fail).into_diagnostic()
     }
+}
+
+/// The brackets of every scale of `program` for `chain` on `as_of` (empty for a scale not in
+/// force then): a county table's row of scales.
+fn scale_row(program: &Program, env: &Env<'_>, chain: Chain, as_of: Word) -> Vec<Vec<Bracket>> {
+    (0..program.scales.len())
+        .map(|index| {
+            env.scale(chain, Some(as_of), ScaleId(index as u32))
+                .map_or_else(|_| Vec::new(), |(brackets, _)| brackets.to_vec())
+        })
+        .collect()
 }
 
 /// The chain of a county: its own file, then its city's.

@@ -12,12 +12,12 @@
 //! local file value it depends on ([`Found::blame`]): a constraint broken by a province default
 //! that follows a city's value is reported at the city's line.
 
-use super::file::LocalFile;
+use super::file::{Item, LocalFile};
 use crate::arith::ArithError;
 use crate::date;
 use crate::ops;
 use crate::text::TextTables;
-use crate::tir::{Expr, ExprKind, ParamId, Program, Word};
+use crate::tir::{Bracket, Expr, ExprKind, ParamId, Program, ScaleId, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::Level;
 use std::collections::HashMap;
@@ -39,14 +39,14 @@ impl Chain {
     pub const PROVINCE: Chain = Chain { county: None, city: None };
 }
 
-/// A value of one local file: file index, parameter, index in its dated list.
+/// A value of one local file: file index, parameter or scale, index in its dated list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct LocalRef {
     /// Index of the file.
     pub file: usize,
-    /// The parameter.
-    pub param: ParamId,
-    /// Index in the file's values of the parameter.
+    /// The parameter or scale.
+    pub item: Item,
+    /// Index in the file's values of the parameter (brackets of the scale).
     pub index: usize,
 }
 
@@ -57,6 +57,8 @@ pub(crate) enum OriginRef {
     Local(LocalRef),
     /// The province's value: the parameter and the index in its `values`.
     Province(ParamId, usize),
+    /// The province's brackets: the scale and the index of the version in its `versions`.
+    ProvinceScale(ScaleId, usize),
 }
 
 /// A resolved value.
@@ -75,6 +77,8 @@ pub(crate) struct Found {
 pub(crate) enum Fail {
     /// This parameter has no value on the day.
     Missing(ParamId),
+    /// This scale is not in force on the day.
+    MissingScale(ScaleId),
     /// `last_year(p)` has no value (or there is no previous year).
     NoLastYear,
     /// Overflow or division by zero at this operation.
@@ -148,9 +152,38 @@ impl<'a> Env<'a> {
             let values = self.files.get(file_index)?.values.get(param.0 as usize)?;
             let index = values.iter().rposition(|value| value.from <= day)?;
             let value = values.get(index)?;
-            let local = LocalRef { file: file_index, param, index };
+            let local = LocalRef { file: file_index, item: Item::Param(param), index };
             Some(Found { word: value.word, origin: OriginRef::Local(local), blame: Some(local) })
         })
+    }
+
+    /// The brackets of `scale` in `chain` on `day`, with where they come from: the chain's most
+    /// local list dated on or before the day, else the province's version in force. A scale not
+    /// in force (before its first version, after `from DATE = none`) has none, local or not.
+    pub fn scale(&self, chain: Chain, day: Option<Word>, scale: ScaleId) -> Result<(&'a [Bracket], OriginRef), Fail> {
+        let missing = Fail::MissingScale(scale);
+        let def = self.program.scales.get(scale.0 as usize).ok_or(missing)?;
+        let version_index = match day {
+            Some(day) => def.versions.iter().rposition(|version| version.from.is_none_or(|from| from <= day)),
+            None => def.versions.iter().position(|version| version.from.is_none()),
+        }
+        .ok_or(missing)?;
+        let version = def.versions.get(version_index).ok_or(missing)?;
+        let province = version.brackets.as_deref().ok_or(missing)?;
+        if let Some(day) = day {
+            for file_index in [chain.county, chain.city].into_iter().flatten() {
+                let Some(lists) = self.files.get(file_index).and_then(|file| file.scales.get(scale.0 as usize)) else {
+                    continue;
+                };
+                if let Some(index) = lists.iter().rposition(|list| list.from <= day)
+                    && let Some(list) = lists.get(index)
+                {
+                    let local = LocalRef { file: file_index, item: Item::Scale(scale), index };
+                    return Ok((&list.brackets, OriginRef::Local(local)));
+                }
+            }
+        }
+        Ok((province, OriginRef::ProvinceScale(scale, version_index)))
     }
 
     /// Evaluates a parameter expression (a province value or a constraint) in `chain` on `day`.
@@ -221,13 +254,20 @@ impl<'a> Env<'a> {
                     None => Err(Fail::Unsupported(expr.span)),
                 }
             }
+            ExprKind::Scale(kind, scale, operand) => {
+                let x = self.eval_at_depth(chain, day, operand, blame, depth)?;
+                let (brackets, origin) = self.scale(chain, day, *scale)?;
+                if let OriginRef::Local(local) = origin {
+                    self.merge_blame(blame, Some(local));
+                }
+                ops::apply_scale(*kind, brackets, x).map_err(|error| Fail::Arith(error, expr.span))
+            }
             ExprKind::Column(..)
             | ExprKind::Rule(_)
             | ExprKind::CountyAttr(_)
             | ExprKind::AsOf
             | ExprKind::Aggregate { .. }
-            | ExprKind::Mask(_)
-            | ExprKind::Scale(..) => Err(Fail::Unsupported(expr.span)),
+            | ExprKind::Mask(_) => Err(Fail::Unsupported(expr.span)),
         }
     }
 

@@ -18,11 +18,11 @@
 //! reported at its own lines.
 
 use super::error::ParamsError;
-use super::file::{self, LocalFile, Reader, flatten, push};
+use super::file::{self, LocalFile, Reader, Setting, Tables, flatten, push};
 use crate::diagnostic::Diagnostic;
 use crate::jurisdictions::JurisdictionTable;
 use crate::text::{TextHandle, TextOrigin};
-use crate::tir::{Expr, ExprKind, ParamId, Program, Ty, Word};
+use crate::tir::{Bracket, Expr, ExprKind, ParamId, Program, ScaleId, ScaleVersion, Ty, Word};
 use pol_grammar::{SourceId, Span};
 use std::collections::HashMap;
 
@@ -106,6 +106,7 @@ pub fn apply_province(
     let mut errors = Vec::new();
     let Some(document) = file::parse_document(source, text, &mut errors) else { return (program.clone(), errors) };
     let mut added: Vec<(ParamId, Word, Word, Span)> = Vec::new();
+    let mut added_scales: Vec<(ScaleId, Word, Vec<Bracket>, Span)> = Vec::new();
     let mut texts: Vec<(usize, String)> = Vec::new();
     {
         let mut reader = Reader::new(program, jurisdictions);
@@ -119,12 +120,12 @@ pub fn apply_province(
                     let report_span = if day_table.is_implicit() { key_span } else { header_span };
                     push(&mut errors, file::bad_date(header, report_span));
                 }
-                let mut seen: HashMap<ParamId, Span> = HashMap::new();
+                let mut seen: HashMap<file::Item, Span> = HashMap::new();
                 for entry in flatten(day_table, source) {
-                    let Ok((param, word, span)) = reader.entry(&entry, None, source, text, &mut errors) else {
+                    let Ok((setting, span)) = reader.entry(&entry, None, source, text, &mut errors) else {
                         continue;
                     };
-                    if let Some(first) = seen.insert(param, entry.key_span) {
+                    if let Some(first) = seen.insert(setting.item(), entry.key_span) {
                         let error = ParamsError::DuplicateValue {
                             name: entry.name,
                             date: header.to_string(),
@@ -134,6 +135,15 @@ pub fn apply_province(
                         push(&mut errors, error);
                         continue;
                     }
+                    let (param, word) = match setting {
+                        Setting::Param(param, word) => (param, word),
+                        Setting::Scale(scale, brackets) => {
+                            if let Some(from) = from {
+                                added_scales.push((scale, from, brackets, span));
+                            }
+                            continue;
+                        }
+                    };
                     if program.params.get(param.0 as usize).is_some_and(|def| def.ty == Ty::Text) {
                         let index = TextHandle::from_word(word).index as usize;
                         let first_local = reader.text_base;
@@ -173,6 +183,14 @@ pub fn apply_province(
             }
         }
     }
+    // A scale's brackets become a version of the scale, as if the policy had written it.
+    for (scale, from, brackets, span) in added_scales {
+        let Some(def) = program.scales.get_mut(scale.0 as usize) else { continue };
+        let version = ScaleVersion { from: Some(from), brackets: Some(brackets), span };
+        def.versions.retain(|other| other.from != Some(from));
+        let at = def.versions.iter().position(|other| other.from.is_some_and(|day| day > from));
+        def.versions.insert(at.unwrap_or(def.versions.len()), version);
+    }
     (program, errors)
 }
 
@@ -195,9 +213,9 @@ pub(super) fn read_locals(
         let jurisdiction = reader.jurisdiction_code(Some(key), key_span, errors);
         let level = jurisdiction.as_ref().map(|(_, level, _)| *level);
         let tables = date_tables(table, source, errors);
-        let (values, rejected) = reader.read_tables(source, text, level, tables, errors);
+        let Tables { values, scales, rejected } = reader.read_tables(source, text, level, tables, errors);
         if let Some((code, level, code_span)) = jurisdiction {
-            files.push(LocalFile { source, code, level, code_span, values, rejected });
+            files.push(LocalFile { source, code, level, code_span, values, scales, rejected });
         }
     }
     files

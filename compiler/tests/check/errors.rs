@@ -495,7 +495,7 @@ fn a_scale_where_a_number_is_expected() {
 fn marginal_needs_rates_over_money_and_the_thresholds_unit() {
     assert_snapshot!(errors_of(
         &[
-            "person m: 元/月 = marginal(bands, grade)\nhousehold t: 元/年 = marginal(tax, annual_income as 元/月)\nhousehold n: ratio = bracket(tax)",
+            "person m: 元/月 = marginal(bands, grade)\nhousehold t: 元/年 = marginal(tax, annual_income as 元/月)\nhousehold n: ratio = bracket(tax)\nparam by_grade: scale(int, ratio) { = [1: 5%] }\nperson g: int = marginal(by_grade, grade)",
             SCALES,
             SCHEMA
         ],
@@ -504,7 +504,7 @@ fn marginal_needs_rates_over_money_and_the_thresholds_unit() {
 }
 
 #[test]
-fn a_scale_is_set_by_the_province_without_require() {
+fn a_scale_set_by_a_city_with_a_require_checks_but_is_no_rule_type() {
     assert_snapshot!(errors_of(
         &[
             "jurisdictions { county_code: key, city_code: city }\nparam tax: scale(元/年, ratio) {\n  set by city\n  = [0: 3%]\n  require 1 > 0\n}\nhousehold r: scale(元/年, ratio) = 0",

@@ -282,6 +282,7 @@ fn a_scale_set_in_a_local_file() {
     let mut world = World::new("2019/bands.pol", pol);
     let files = [("params/610800_yulin.toml", "jurisdiction = \"610800\"\n\n[2019-01-01]\nbands = 50\n")];
     let codes: Vec<String> = world.load_err(&files).iter().filter_map(|diagnostic| diagnostic.code()).collect();
-    assert_eq!(codes, ["pol::params::scale"]);
+    assert_eq!(codes, ["pol::params::not_settable"]);
     insta::assert_snapshot!(world.snapshot(&files));
+    insta::assert_snapshot!("a_scale_set_in_a_local_file_zh", world.snapshot_zh(&files));
 }

@@ -5,5 +5,6 @@
 
 mod errors;
 mod layering;
+mod scales;
 mod spec_files;
 mod support;

@@ -158,6 +158,19 @@ impl World {
         Ok(compiled.params)
     }
 
+    /// Compiles the policy with these parameter files and a scenario (`SourceKind::Scenario`).
+    pub fn load_with_scenario(&mut self, files: &[(&str, &str)], scenario: &str) -> Result<ParamSet, Vec<Diagnostic>> {
+        self.sources = self.policy_sources.clone();
+        for (name, text) in files {
+            self.sources.add(*name, *text, SourceKind::Params);
+        }
+        self.sources.add("scenario.toml", scenario, SourceKind::Scenario);
+        let compiled = policy::compile(&self.sources)?;
+        self.program = compiled.program;
+        self.jurisdictions = compiled.jurisdictions;
+        Ok(compiled.params)
+    }
+
     /// Loads files that must be accepted.
     pub fn load_ok(&mut self, files: &[(&str, &str)]) -> ParamSet {
         match self.load(files) {
@@ -192,6 +205,19 @@ impl World {
         out.push_str("=== diagnostics\n");
         out.push_str(&self.render(errors));
         out
+    }
+
+    /// [`World::snapshot`] with every diagnostic rendered in Chinese.
+    pub fn snapshot_zh(&mut self, files: &[(&str, &str)]) -> String {
+        let errors = self.load_err(files);
+        let rendered: Vec<String> = errors
+            .into_iter()
+            .map(|diagnostic| {
+                let localized = pol_compiler::i18n::localize_diagnostic(pol_compiler::i18n::Lang::Zh, diagnostic);
+                render_plain(&self.sources, localized)
+            })
+            .collect();
+        format!("=== diagnostics (zh-CN)\n{}", rendered.join("\n"))
     }
 
     /// A parameter's id by name.

@@ -107,6 +107,8 @@ fn fixture_scales() -> Vec<crate::tir::ScaleDef> {
         threshold_ty,
         value_ty,
         versions: version(brackets),
+        set_by: Vec::new(),
+        requires: Vec::new(),
         doc: Vec::new(),
         span: fresh_span(),
     };

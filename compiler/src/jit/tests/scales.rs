@@ -27,6 +27,8 @@ fn scale(name: &str, threshold_ty: Ty, value_ty: Ty, versions: Vec<(Option<Word>
             .into_iter()
             .map(|(from, brackets)| ScaleVersion { from, brackets: Some(brackets), span: fresh_span() })
             .collect(),
+        set_by: Vec::new(),
+        requires: Vec::new(),
         doc: Vec::new(),
         span: fresh_span(),
     }
@@ -54,6 +56,10 @@ fn program() -> Program {
 
 fn with_n_and_income(n: Word, income: Word) -> Household {
     Household { columns: [n, income, 0, 0, 0, 0, 0], persons: Vec::new(), cases: Vec::new() }
+}
+
+fn in_county(n: Word, income: Word, county: Word) -> Household {
+    Household { columns: [n, income, 0, 0, 0, county, 0], persons: Vec::new(), cases: Vec::new() }
 }
 
 #[test]
@@ -140,4 +146,65 @@ fn a_dated_scale_is_applied_as_in_force_on_each_date() {
     }
     // Before the first version nothing may read the scale.
     assert!(program.on(date("2014-12-31")).is_err());
+}
+
+/// OpenFisca's country template: `swimming_pool_access_cost_increase.yaml` (a marginal amount
+/// scale: 0: 0, 249: 1, 499: 1, 999: 2) with `tests/swimming_pool_access.yaml`, and
+/// `meal_price.yaml` (a single amount scale: 0: 0, 250: 1, 500: 2, 1000: 4, 2000: 8) with
+/// `tests/meal_price.yaml`; incomes and amounts in cents here (fen words).
+#[test]
+fn marginal_amount_and_single_amount_scales_of_the_country_template() {
+    let money = Ty::Money(Period::Month);
+    let amounts = |pairs: &[(Word, Word)]| {
+        pairs.iter().map(|(threshold, value)| Bracket { threshold: threshold * 100, value: value * 100 }).collect()
+    };
+    let mut program = program_with(vec![
+        (EntityKind::Household, apply(ScaleKind::MarginalAmount, 0, hcol(1), money), RuleRole::Named),
+        (EntityKind::Household, apply(ScaleKind::Bracket, 1, hcol(1), money), RuleRole::Named),
+    ]);
+    program.scales = vec![
+        scale("swimming_pool", money, money, vec![(None, amounts(&[(0, 0), (249, 1), (499, 1), (999, 2)]))]),
+        scale("meal_price", money, money, vec![(None, amounts(&[(0, 0), (250, 1), (500, 2), (1000, 4), (2000, 8)]))]),
+    ];
+    let swimming = [(0, 0), (249, 0), (250, 1), (499, 1), (500, 2), (1000, 4)];
+    let meal = [(0, 0), (1, 0), (250, 1), (499, 1), (500, 2), (3000, 8)];
+    let households: Vec<Household> =
+        swimming.iter().chain(&meal).map(|(income, _)| with_n_and_income(0, income * 100)).collect();
+    let result = agree(&program, &batch(&households), &counties());
+    let column = |rule: usize| result.household.get(rule).cloned().unwrap_or_default();
+    let expected_swimming: Vec<Word> = swimming.iter().map(|(_, amount)| amount * 100).collect();
+    let expected_meal: Vec<Word> = meal.iter().map(|(_, amount)| amount * 100).collect();
+    assert_eq!(column(0).get(..6).map(<[Word]>::to_vec), Some(expected_swimming));
+    assert_eq!(column(1).get(6..).map(<[Word]>::to_vec), Some(expected_meal));
+}
+
+/// A local scale (set by cities): each county reads its own brackets from the county table, on
+/// both engines, for `bracket` and `marginal`; a county table without them fails the batch
+/// as malformed on both.
+#[test]
+fn a_local_scale_reads_each_countys_brackets_from_the_county_table() {
+    let mut program = program();
+    for def in &mut program.scales {
+        def.set_by = vec![pol_grammar::ast::Level::City];
+    }
+    let bands =
+        |low: Word, high: Word| vec![Bracket { threshold: 80, value: low }, Bracket { threshold: 90, value: high }];
+    let mut counties = counties();
+    counties.scales = vec![
+        vec![contribution_2017(), bands(10_000, 20_000)],
+        vec![contribution_2017(), bands(12_000, 30_000)],
+        vec![vec![Bracket { threshold: 0, value: RATIO_SCALE / 10 }], bands(6_000, 6_500)],
+    ];
+    let households = [in_county(85, 1_000_000, 0), in_county(85, 1_000_000, 1), in_county(95, 1_000_000, 2)];
+    let result = agree(&program, &batch(&households), &counties);
+    assert_eq!(result.household.first().cloned(), Some(vec![12_000 + 24_000, 12_000 + 24_000, 100_000]));
+    assert_eq!(result.household.get(2).cloned(), Some(vec![10_000, 12_000, 6_500]));
+    // The county table lacks the local scales' brackets: an internal error, never a guess.
+    let result = agree(&program, &batch(&households), &self::counties());
+    assert!(
+        result
+            .outcomes
+            .iter()
+            .all(|outcome| matches!(outcome, Outcome::Error(error) if error.kind == EvalErrorKind::MalformedBatch))
+    );
 }

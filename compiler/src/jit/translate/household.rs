@@ -261,6 +261,13 @@ impl FunctionTranslator<'_, '_> {
         (county < self.program.household.columns.len()).then_some(county)
     }
 
+    /// The household's county index (0 when households have no county column).
+    pub(super) fn county_index(&mut self) -> Result<Value, JitError> {
+        let Some(county) = self.county_column() else { return Ok(self.builder.ins().iconst(I64, 0)) };
+        let column = self.column_pointer(columns_field(EntityKind::Household), county)?;
+        Ok(self.load_cell(column, self.household, input_flags()))
+    }
+
     /// `table + county[h] × stride`, or the first row when households have no county column.
     fn county_row_of(&mut self, table: Value, stride: Value) -> Result<Value, JitError> {
         let Some(county) = self.county_column() else { return Ok(table) };

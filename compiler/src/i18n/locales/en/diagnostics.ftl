@@ -123,10 +123,6 @@ pol-params-undated-value = `{ $name }` has no date
 pol-params-bad-date = `{ $header }` is not a date
     .label = { $label }
 
-pol-params-scale = a local parameter file cannot set the scale `{ $name }`
-    .label = a scale, set by the province
-    .help = the province sets a scale's brackets in the policy; remove this line (a local amount or rate can be a parameter of its own, read by a rule beside the scale)
-
 pol-params-unknown-param = unknown parameter `{ $name }`
     .label = not a parameter of the policy
 
@@ -194,9 +190,9 @@ pol-scale-not-a-scale = `{ $function }` applies a scale, and `{ $found }` is not
     .label = not a scale
     .help = name a parameter declared as `scale(THRESHOLD TYPE, VALUE TYPE)`, e.g. `{ $function }(income_tax, income)`
 
-pol-scale-marginal = `marginal` needs a scale of rates over amounts of money; `{ $name }` is `scale({ $thresholds }, { $values })`
-    .label = not a scale of rates over money
-    .help = `marginal` adds up rate × the part of an amount in each bracket; for the amount or rate of the bracket a value falls in, write `bracket({ $name }, x)`
+pol-scale-marginal = `marginal` needs a scale of rates over amounts of money, or a scale of amounts; `{ $name }` is `scale({ $thresholds }, { $values })`
+    .label = rates over thresholds that are not money
+    .help = `marginal` adds up rate × the part of an amount in each bracket (rates over money), or the amounts of the brackets below a value (a scale of amounts); for the rate of the bracket a value falls in, write `bracket({ $name }, x)`
 
 pol-scale-type = a scale cannot have { $part } of type `{ $ty }`
     .label = not allowed in a scale
@@ -222,14 +218,6 @@ pol-scale-thresholds = the thresholds of a scale must increase: `{ $threshold }`
 pol-scale-mixed = a scale of `{ $expected }` cannot hold `{ $found }`: its brackets are all rates or all amounts
     .label = `{ $found }`, not `{ $expected }`
     .help = every bracket of a scale holds a value of its declared type: rates (`15%`) in a `ratio` scale, amounts (`500 元/月`) in a money scale
-
-pol-scale-set-by = a local parameter file cannot set the scale `{ $name }`
-    .label = the province sets a scale
-    .help = a scale is set by the province: remove `set by { $level }` (a local amount or rate can be a parameter of its own, read by a rule beside the scale)
-
-pol-scale-require = a scale has no `require`: its thresholds are checked to increase
-    .label = not allowed on the scale `{ $name }`
-    .help = remove the `require`; the checker keeps every version's thresholds increasing and its values of the declared type
 
 pol-unit-currency = `{ $unit }` is not in this policy's currency, `{ $currency }`
     .label = another currency

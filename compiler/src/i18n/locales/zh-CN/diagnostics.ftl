@@ -123,10 +123,6 @@ pol-params-undated-value = `{ $name }` 没有日期
 pol-params-bad-date = `{ $header }` 不是日期
     .label = { $label }
 
-pol-params-scale = 地方参数文件不能设定分档表 `{ $name }`
-    .label = 分档表,由省设定
-    .help = 分档表的各档由省在政策中设定;请删除这一行(市县自定的金额或费率可以是单独的参数,由分档表旁的规则读取)
-
 pol-params-unknown-param = 未知的参数 `{ $name }`
     .label = 政策中没有这个参数
 
@@ -194,9 +190,9 @@ pol-scale-not-a-scale = `{ $function }` 作用于分档表，而 `{ $found }` �
     .label = 不是分档表
     .help = 请写一个声明为 `scale(门槛类型, 值类型)` 的参数，例如 `{ $function }(income_tax, income)`
 
-pol-scale-marginal = `marginal` 需要以金额为门槛的费率分档表；`{ $name }` 是 `scale({ $thresholds }, { $values })`
-    .label = 不是以金额为门槛的费率分档表
-    .help = `marginal` 把每一档的费率 × 金额落在该档的部分相加；要取一个值所在档的金额或费率，请写 `bracket({ $name }, x)`
+pol-scale-marginal = `marginal` 需要以金额为门槛的费率分档表，或金额分档表；`{ $name }` 是 `scale({ $thresholds }, { $values })`
+    .label = 费率分档表的门槛不是金额
+    .help = `marginal` 把每一档的费率 × 金额落在该档的部分相加（以金额为门槛的费率分档表），或把门槛低于该值的各档金额相加（金额分档表）；要取一个值所在档的费率，请写 `bracket({ $name }, x)`
 
 pol-scale-type = 分档表的{ $part }不能是 `{ $ty }` 类型
     .label = 分档表中不允许
@@ -222,14 +218,6 @@ pol-scale-thresholds = 分档表的门槛必须递增：`{ $threshold }` 排在 
 pol-scale-mixed = `{ $expected }` 的分档表不能包含 `{ $found }`：各档要么都是费率，要么都是金额
     .label = 是 `{ $found }`，不是 `{ $expected }`
     .help = 分档表的每一档都是其声明类型的值：`ratio` 分档表中是费率（`15%`），金额分档表中是金额（`500 元/月`）
-
-pol-scale-set-by = 市县参数文件不能设定分档表 `{ $name }`
-    .label = 分档表由省设定
-    .help = 分档表由省设定：请删除 `set by { $level }`（市县自定的金额或费率可以是单独的参数，由分档表旁的规则读取）
-
-pol-scale-require = 分档表没有 `require`：其门槛会被检查是否递增
-    .label = 分档表 `{ $name }` 上不允许
-    .help = 请删除 `require`；检查器会保证每个版本的门槛递增、值为声明的类型
 
 pol-unit-currency = `{ $unit }` 不是本政策的货币 `{ $currency }`
     .label = 另一种货币
