@@ -265,3 +265,75 @@ fn an_end_in_another_file_is_a_related_place() {
         .collect();
     insta::assert_snapshot!(format!("{}\n{}", english.join("\n"), chinese.join("\n")));
 }
+
+/// A policy whose parameters start on different days (as OpenFisca's country template's do):
+/// `age_years` reads nothing dated, `taxed` a rate that starts in 2012, and the output shows
+/// both. A test of `age_years` in 1990 computes only what it needs; `pol check` starts on the
+/// first day the output can be written.
+const STAGGERED: &str = "currency EUR
+household {
+  household_id: key
+}
+person {
+  person_id: key
+  household_id: household
+  birth: date = 1970-01-01
+  salary: EUR/月 = 0
+}
+param age_limit: int {
+  from 1945-01-01 = 21
+}
+param rate: ratio {
+  from 2012-01-01 = 15%
+}
+person age_years: int = age(birth)
+person adult: bool = age_years >= age_limit
+person taxed: EUR/月 = salary * rate
+output person_results for person {
+  person_id
+  adult
+  taxed
+}
+test \"1990\" {
+  as_of 1990-01-01
+  person { birth: 1960-06-01 }
+  expect person 1 age_years = 29
+  expect person 1 adult = true
+}
+";
+
+#[test]
+fn a_test_computes_what_it_needs_and_the_check_starts_when_the_outputs_can_be_written() {
+    let mut sources = Sources::default();
+    sources.add("policy.pol", STAGGERED, SourceKind::Pol);
+    let policy = compile(&sources).unwrap_or_else(|errors| panic!("{}", rendered(&sources, errors)));
+    // The whole program is not in force in 1990 (`taxed` reads `rate`); what the test needs is.
+    let Err(errors) = policy.program.on(day("1990-01-01")) else { panic!("`rate` starts in 2012") };
+    assert!(rendered(&sources, errors).contains("`rate` is not in force on `1990-01-01`, but `taxed` reads it"));
+    let Some(test) = policy.program.tests.first() else { panic!("no test") };
+    let roots = test_roots(test);
+    let needed = policy.program.on_reading(day("1990-01-01"), &roots);
+    let Ok(needed) = needed else { panic!("what the test needs is in force") };
+    // `taxed` is not needed: the zero word; `adult` keeps its definition.
+    assert_eq!(rule(&needed, "taxed").body.kind, ExprKind::Const(0));
+    assert_eq!(rule(&needed, "adult").body, rule(&policy.program, "adult").body);
+    let table = policy.county_table(day("1990-01-01")).unwrap_or_else(|error| panic!("{}", error.error));
+    let jit = JitEngine::compile(&needed).unwrap_or_else(|error| panic!("{error}"));
+    for engine in [&Interpreter::new(&needed) as &dyn Engine, &jit] {
+        let failures = crate::testing::run_test(&needed, test, &table, engine);
+        assert!(failures.is_empty(), "{}: {failures:?}", engine.name());
+    }
+    // A test that expects `taxed` in 1990 still reads `rate`, which is not in force.
+    let taxed = policy.program.rules.iter().position(|rule| rule.name == "taxed").unwrap_or(0);
+    let errors = policy.program.on_reading(day("1990-01-01"), &[RuleId(taxed as u32)]).err().unwrap_or_default();
+    assert_eq!(errors.len(), 1);
+    // The output can be written from 2012 on: nothing before is checked, and nothing is wrong.
+    assert!(check_all_dates(&policy.program).is_empty());
+    // An end after that day is still reported.
+    let ended = STAGGERED.replace("  from 2012-01-01 = 15%\n", "  from 2012-01-01 = 15%\n  from 2020-01-01 = none\n");
+    let mut sources = Sources::default();
+    sources.add("policy.pol", ended.as_str(), SourceKind::Pol);
+    let policy = compile(&sources).unwrap_or_else(|errors| panic!("{}", rendered(&sources, errors)));
+    let all = rendered(&sources, check_all_dates(&policy.program));
+    assert!(all.contains("`rate` is not in force on `2020-01-01..`, but `taxed` reads it"), "{all}");
+}
