@@ -22,6 +22,9 @@
 //! - [`roles`] runs the policy of household roles (`tests/policies/household_roles`): its tests
 //!   on both engines, the canonical layout, and a batch on both engines with a bad role word and
 //!   a household over a role's limit in the rejects.
+//! - [`openfisca_template`] runs OpenFisca's country template ported to `pol`
+//!   (`policies/openfisca_country_template`): its YAML cases as tests on both engines, in the
+//!   policy and its reforms, and the batch contract on the example data with OpenFisca's figures.
 //! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
@@ -29,6 +32,7 @@ mod dated;
 mod diff;
 mod docs;
 mod lsp;
+mod openfisca_template;
 mod oracle;
 mod reconcile;
 mod reform;

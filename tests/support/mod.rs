@@ -93,3 +93,7 @@ pub fn read_text(path: &Path) -> String {
 pub fn eur_no_jurisdictions_dir() -> PathBuf {
     repo_root().join("tests").join("policies").join("eur_no_jurisdictions")
 }
+
+pub fn openfisca_country_template_dir() -> PathBuf {
+    repo_root().join("policies").join("openfisca_country_template")
+}

@@ -1,0 +1,146 @@
+//! OpenFisca's country template 8.2.0 ported to `pol` (`policies/openfisca_country_template`):
+//! the policy checks, its 38 YAML cases (as 48 tests: a YAML case over several households is one
+//! test per household) pass on both engines in the policy and its reforms, the layout is
+//! canonical, and the batch contract of issue 12 runs on the shipped example data on both
+//! engines with the figures OpenFisca 8.2.0 gives for them (computed with
+//! `tests/openfisca/bench.py`; `tests/openfisca/compare.py` compares on generated data).
+
+use crate::cli::pol;
+use crate::support::{TempDir, copy_dir, openfisca_country_template_dir, read_text};
+
+/// The policy's own tests and each reform's, with how many each has.
+const TESTS: [(&str, usize); 7] = [
+    ("openfisca_country_template", 41),
+    ("openfisca_country_template/reforms/add_dynamic_variable", 1),
+    ("openfisca_country_template/reforms/add_inline_parametric_reform", 1),
+    ("openfisca_country_template/reforms/add_new_tax", 2),
+    ("openfisca_country_template/reforms/modify_social_security_taxation", 3),
+    ("openfisca_country_template/reforms/flat_social_security_contribution", 0),
+    ("openfisca_country_template/reforms/removal_basic_income", 0),
+];
+
+#[test]
+fn the_template_checks_and_its_yaml_cases_pass_on_both_engines() {
+    let tmp = TempDir::new("openfisca-tests");
+    copy_dir(&openfisca_country_template_dir(), &tmp.path().join("openfisca_country_template"));
+    for (dir, count) in TESTS {
+        let check = pol(tmp.path(), &["check", dir]);
+        assert_eq!(check.code, 0, "{}", check.render());
+        for engine in ["interp", "jit"] {
+            let test = pol(tmp.path(), &["test", "--engine", engine, dir]);
+            assert_eq!(test.code, 0, "{}", test.render());
+            assert!(test.stdout.contains(&format!("{count} passed, 0 failed")), "{}", test.render());
+        }
+    }
+    let fmt = pol(tmp.path(), &["fmt", "--check", "openfisca_country_template"]);
+    assert_eq!(fmt.code, 0, "the policy is in the canonical layout\n{}", fmt.render());
+}
+
+/// `pol run` on `data/` in January 2017 (the 2016-12 basic income, the 2017 scale, the yearly
+/// housing tax read in January) and in November 2016 (the housing allowance's last month).
+const EXPECTED: [(&str, &str, &str); 2] = [
+    (
+        "2017-01-01",
+        "household_id,housing_allowance,parenting_allowance,housing_tax,total_benefits,total_taxes,disposable_income
+H1,0.00,0.00,800.00,1200.00,410.32,2840.68
+H2,0.00,0.00,455.00,600.00,479.92,2720.08
+H3,0.00,0.00,0.00,0.00,0.00,0.00
+H4,0.00,0.00,0.00,600.00,59.59,890.91
+H5,0.00,0.00,1200.00,1200.00,3502.00,16218.00
+H6,0.00,600.00,380.00,600.00,99.67,1500.33
+",
+        "person_id,age,basic_income,pension,income_tax,social_security_contribution
+P1,66,600.00,1.00,37.65,0.00
+P2,60,600.00,0.00,270.00,36.00
+P3,28,600.00,0.00,390.00,52.00
+P4,4,0.00,0.00,0.00,0.00
+P5,0,0.00,0.00,0.00,0.00
+P6,17,0.00,0.00,0.00,0.00
+P7,42,600.00,0.00,52.58,7.01
+P8,36,600.00,0.00,918.00,120.00
+P9,34,600.00,0.00,1860.00,504.00
+P10,7,0.00,0.00,0.00,0.00
+P11,24,600.00,0.00,60.00,8.00
+P12,2,0.00,0.00,0.00,0.00
+",
+    ),
+    (
+        "2016-11-01",
+        "household_id,housing_allowance,parenting_allowance,housing_tax,total_benefits,total_taxes,disposable_income
+H1,0.00,0.00,800.00,600.00,446.32,2204.68
+H2,175.00,0.00,455.00,175.00,531.92,2243.08
+H3,0.00,0.00,0.00,0.00,0.00,0.00
+H4,0.00,0.00,0.00,0.00,66.60,283.90
+H5,300.00,0.00,1200.00,300.00,3622.00,15198.00
+H6,112.50,600.00,380.00,112.50,107.67,1004.83
+",
+        "person_id,age,basic_income,pension,income_tax,social_security_contribution
+P1,66,600.00,1.00,37.65,0.00
+P2,60,0.00,0.00,270.00,72.00
+P3,28,0.00,0.00,390.00,104.00
+P4,4,0.00,0.00,0.00,0.00
+P5,0,0.00,0.00,0.00,0.00
+P6,16,0.00,0.00,0.00,0.00
+P7,41,0.00,0.00,52.58,14.02
+P8,36,0.00,0.00,918.00,240.00
+P9,34,0.00,0.00,1860.00,504.00
+P10,6,0.00,0.00,0.00,0.00
+P11,24,0.00,0.00,60.00,16.00
+P12,2,0.00,0.00,0.00,0.00
+",
+    ),
+];
+
+#[test]
+fn the_batch_contract_runs_on_the_example_data_on_both_engines() {
+    let tmp = TempDir::new("openfisca-run");
+    copy_dir(&openfisca_country_template_dir(), &tmp.path().join("openfisca_country_template"));
+    for (as_of, households, persons) in EXPECTED {
+        for engine in ["interp", "jit"] {
+            let out = format!("out-{as_of}-{engine}");
+            let args = [
+                "run",
+                "openfisca_country_template",
+                "--households",
+                "openfisca_country_template/data/households.csv",
+                "--persons",
+                "openfisca_country_template/data/persons.csv",
+                "--as-of",
+                as_of,
+                "--engine",
+                engine,
+                "--out",
+                &out,
+            ];
+            let run = pol(tmp.path(), &args);
+            assert_eq!(run.code, 0, "{}", run.render());
+            let dir = tmp.path().join(&out);
+            assert_eq!(read_text(&dir.join("household_results.csv")), households, "{as_of} on {engine}");
+            assert_eq!(read_text(&dir.join("person_results.csv")), persons, "{as_of} on {engine}");
+            assert_eq!(read_text(&dir.join("rejects.csv")), "file,line,household_id,field,reason\n");
+        }
+    }
+    // Before the parenting allowance's parameters (2015-12-01) the table cannot be written, as
+    // OpenFisca cannot compute it then.
+    let before = pol(
+        tmp.path(),
+        &[
+            "run",
+            "openfisca_country_template",
+            "--households",
+            "openfisca_country_template/data/households.csv",
+            "--persons",
+            "openfisca_country_template/data/persons.csv",
+            "--as-of",
+            "2015-11-01",
+            "--out",
+            "out-before",
+        ],
+    );
+    assert_eq!(before.code, 1, "{}", before.render());
+    assert!(
+        before.stderr.contains("`benefits.parenting_allowance.amount` is not in force on `2015-11-01`"),
+        "{}",
+        before.render()
+    );
+}
