@@ -325,6 +325,9 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             ExprKind::Aggregate { kind, .. } => self.translate_aggregate(expr, *kind),
             ExprKind::Mask(text) => self.translate_mask(text),
             ExprKind::Scale(kind, scale, operand) => self.translate_scale(*kind, *scale, operand, expr.span),
+            ExprKind::Periodic(read, _) => {
+                Err(JitError::untranslatable(format!("`{}` before `Program::on` unrolls it", read.name()), expr.span))
+            }
         }
     }
 
@@ -692,6 +695,7 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             ExprKind::Match(_, arms) if !arms.iter().any(|(pattern, _)| *pattern == Pat::Any) => return None,
             // `marginal` calls a helper that can fail.
             ExprKind::Scale(ScaleKind::Marginal, ..) => return None,
+            ExprKind::Periodic(..) => return None,
             // The value was accumulated already; reading it costs nothing.
             ExprKind::Aggregate { .. } => return Some(1),
             ExprKind::Const(_)

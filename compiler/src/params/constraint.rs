@@ -292,7 +292,8 @@ fn reads(expr: &Expr, out: &mut Vec<ParamId>) {
             | ExprKind::Match(..)
             | ExprKind::Aggregate { .. }
             | ExprKind::Mask(_)
-            | ExprKind::Scale(..) => {}
+            | ExprKind::Scale(..)
+            | ExprKind::Periodic(..) => {}
         }
     }
 }
@@ -563,7 +564,8 @@ pub(crate) fn render(program: &Program, expr: &Expr, min_precedence: u8, depth: 
         | ExprKind::CountyAttr(_)
         | ExprKind::AsOf
         | ExprKind::Aggregate { .. }
-        | ExprKind::Mask(_) => "…".into(),
+        | ExprKind::Mask(_)
+        | ExprKind::Periodic(..) => "…".into(),
     };
     if own < min_precedence { format!("({text})") } else { text }
 }

@@ -227,7 +227,8 @@ impl<'a> Env<'a> {
             | ExprKind::AsOf
             | ExprKind::Aggregate { .. }
             | ExprKind::Mask(_)
-            | ExprKind::Scale(..) => Err(Fail::Unsupported(expr.span)),
+            | ExprKind::Scale(..)
+            | ExprKind::Periodic(..) => Err(Fail::Unsupported(expr.span)),
         }
     }
 

@@ -332,3 +332,17 @@ phrase-run-at-most = 最多 { $n }
 phrase-run-needs-one-thread = 运行至少需要一个线程
 phrase-reform-new-rule = 要新增规则，请不带 `replace` 或 `remove` 直接写：`{ $example }`
 phrase-reform-new-param = 要新增参数，请不带 `replace` 直接写：`{ $example }`
+
+# Periods (check/periods.rs).
+phrase-per-month = 按月
+phrase-per-year = 按年
+phrase-computed-per-month = 按月计算
+phrase-computed-per-year = 按年计算
+phrase-constant-column = 是不按月变化的常量列
+phrase-period-help-this-year = 请写 `this_year({ $name })`：它在该月所在年份的值
+phrase-period-help-months = 请写 `first_month({ $name })` 取一月的值，或 `sum_months({ $name })` 取全年各月之和
+phrase-period-help-in-year = 在按年计算的规则中，请用 `first_month`、`sum_months` 或 `average_months` 读取各月的值
+phrase-period-help-in-month = 在按月计算的规则中，请用 `this_year` 读取按年的规则，用 `sum_last_12_months` 或 `average_last_12_months` 读取过去各月
+phrase-period-help-read-directly = 请在按月计算的规则中直接读取 `{ $name }`
+phrase-period-help-yearly = 请在按年计算的规则中直接读取 `{ $name }`，或在按月计算的规则中用 `this_year({ $name })` 读取
+phrase-period-help-constant = 常量列可以在任何规则中直接读取
