@@ -147,6 +147,7 @@ fn reads_record(expr: &Expr) -> bool {
         | ExprKind::Match(..)
         | ExprKind::Mask(_)
         | ExprKind::Scale(..)
+        | ExprKind::Periodic(..)
         | ExprKind::LastYear(_)
         | ExprKind::Province(_) => false,
     }
@@ -349,6 +350,9 @@ impl<'a> HouseholdEval<'a> {
                 self.county_word(self.program.params.len() + attr.0 as usize).ok_or_else(|| internal(expr.span))
             }
             ExprKind::AsOf => Ok(self.as_of),
+            // Unrolled by `Program::on` into reads of instances: never in a program an engine
+            // accepts.
+            ExprKind::Periodic(..) => Err(internal(expr.span)),
             ExprKind::Unary(op, operand) => {
                 let value = self.eval(operand, scope, result)?;
                 ops::eval_unary(*op, value).map_err(|error| fail(error, expr.span))
@@ -531,6 +535,8 @@ mod tests {
                     range: None,
                     default: None,
                     default_cell: None,
+                    periodic: false,
+                    month: None,
                     span: span(0),
                 })
                 .collect(),
@@ -542,7 +548,18 @@ mod tests {
     }
 
     fn rule(name: &str, entity: EntityKind, slot: u32, ty: Ty, body: Expr, role: RuleRole) -> Rule {
-        Rule { name: name.into(), entity, slot, ty, body, versions: Vec::new(), role, doc: Vec::new(), span: span(0) }
+        Rule {
+            name: name.into(),
+            entity,
+            slot,
+            ty,
+            body,
+            versions: Vec::new(),
+            role,
+            period: crate::tir::Per::Month,
+            doc: Vec::new(),
+            span: span(0),
+        }
     }
 
     /// Household: income (元/年). Person: grade (int).

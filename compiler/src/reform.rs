@@ -687,9 +687,9 @@ impl Merger<'_> {
         }
         match &decl.instead {
             Some(instead) => {
-                let doc = match self.item_at(at) {
-                    Some(Item::Rule(base)) => base.doc.clone(),
-                    _ => decl.doc.clone(),
+                let (doc, per) = match self.item_at(at) {
+                    Some(Item::Rule(base)) => (base.doc.clone(), base.per),
+                    _ => (decl.doc.clone(), None),
                 };
                 let ty = written_type(self.base_program, base_ty, decl.name.span);
                 let probe = self.probe(at, decl.entity, &decl.name, instead);
@@ -698,6 +698,7 @@ impl Merger<'_> {
                     entity: decl.entity,
                     name: decl.name.clone(),
                     ty,
+                    per,
                     values: vec![ast::DatedValue { from: None, value: Some(instead.clone()), span: instead.span }],
                     span: decl.span,
                 };
@@ -726,6 +727,7 @@ impl Merger<'_> {
             entity,
             name: ast::Ident { name: probe_name.clone(), span: name.span },
             ty: None,
+            per: None,
             values: vec![ast::DatedValue { from: None, value: Some(body.clone()), span: body.span }],
             span: name.span,
         }));

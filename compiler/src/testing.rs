@@ -186,7 +186,7 @@ fn check_expectation(
             Outcome::Error(_) => None,
             _ => Some(TestFailure::NoError { span: *span }),
         },
-        Expectation::Value { entity, index, source, expected, tolerance, ty, span } => {
+        Expectation::Value { entity, index, source, expected, tolerance, ty, span, at: _ } => {
             if outcome != Outcome::Ok {
                 return None; // Already reported as Rejected or Error.
             }

@@ -29,6 +29,7 @@
 
 use pol_grammar::Span;
 pub use pol_grammar::ast::Currency;
+pub use pol_grammar::ast::Per;
 use pol_grammar::ast::{EntityKind, Level, Period};
 
 /// One value of any type; see the module documentation.
@@ -220,8 +221,22 @@ pub struct Column {
     /// code…); a reader gives it to every row of a file without the column, to be typed as
     /// that cell would be.
     pub default_cell: Option<String>,
+    /// Whether the column is declared `per month`: it may hold a different value each month.
+    pub periodic: bool,
+    /// In a program in force on a day whose policy has periods ([`Program::on`]), a periodic
+    /// column's month: the first day of the month whose value this column holds (the column
+    /// named `salary` holds the as-of month's, `salary@2017-01` another month's). `None` in a
+    /// checked program and for constant columns.
+    pub month: Option<Word>,
     /// The declaration.
     pub span: Span,
+}
+
+impl Column {
+    /// The declared name: `salary` for the instance column `salary@2017-01`.
+    pub fn base_name(&self) -> &str {
+        self.name.split_once('@').map_or(self.name.as_str(), |(base, _)| base)
+    }
 }
 
 /// What an input column holds.
@@ -406,6 +421,9 @@ pub struct Rule {
     pub versions: Vec<RuleVersion>,
     /// What the rule is for.
     pub role: RuleRole,
+    /// Its definition period (`per month`, `per year`; a rule without `per` is monthly). In a
+    /// program in force on a day, an instance `x@2017-01` keeps its rule's period.
+    pub period: Per,
     /// Doc comment.
     pub doc: Vec<String>,
     /// The declaration.
@@ -567,6 +585,61 @@ pub enum ExprKind {
     Province(ParamId),
     /// `marginal(scale, x)` or `bracket(scale, x)`, with the scale's brackets in force.
     Scale(ScaleKind, ScaleId, Box<Expr>),
+    /// A read of another period (`this_year(x)`, `sum_months(x)`, …); the operand is the
+    /// [`ExprKind::Rule`] or [`ExprKind::Column`] read. Only in checked programs: [`Program::on`]
+    /// unrolls it into reads of instances, and the engines refuse it.
+    Periodic(PeriodRead, Box<Expr>),
+}
+
+/// How a rule or column of another period is read (docs/language.md#periods).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PeriodRead {
+    /// `this_year(x)`, in a monthly rule: a yearly rule's value for the month's year.
+    ThisYear,
+    /// `first_month(x)`, in a yearly rule: a monthly value of January.
+    FirstMonth,
+    /// `sum_months(x)`, in a yearly rule: the sum over the year's 12 months.
+    SumMonths,
+    /// `average_months(x)`, in a yearly rule: the average over the year's 12 months.
+    AverageMonths,
+    /// `sum_last_12_months(x)`, in a monthly rule: the sum over the 12 months ending with it.
+    SumLast12Months,
+    /// `average_last_12_months(x)`, in a monthly rule: their average.
+    AverageLast12Months,
+}
+
+impl PeriodRead {
+    /// The function's name as written.
+    pub fn name(self) -> &'static str {
+        match self {
+            PeriodRead::ThisYear => "this_year",
+            PeriodRead::FirstMonth => "first_month",
+            PeriodRead::SumMonths => "sum_months",
+            PeriodRead::AverageMonths => "average_months",
+            PeriodRead::SumLast12Months => "sum_last_12_months",
+            PeriodRead::AverageLast12Months => "average_last_12_months",
+        }
+    }
+
+    /// The period of the rule it may be written in.
+    pub fn reader(self) -> Per {
+        match self {
+            PeriodRead::ThisYear | PeriodRead::SumLast12Months | PeriodRead::AverageLast12Months => Per::Month,
+            PeriodRead::FirstMonth | PeriodRead::SumMonths | PeriodRead::AverageMonths => Per::Year,
+        }
+    }
+
+    /// The period of what it reads.
+    pub fn read(self) -> Per {
+        match self {
+            PeriodRead::ThisYear => Per::Year,
+            PeriodRead::FirstMonth
+            | PeriodRead::SumMonths
+            | PeriodRead::AverageMonths
+            | PeriodRead::SumLast12Months
+            | PeriodRead::AverageLast12Months => Per::Month,
+        }
+    }
 }
 
 /// Names an output may not take, because `pol run` writes a file of that stem itself: the stem
@@ -647,8 +720,28 @@ pub struct Test {
     /// Rule values the test gives instead of computing them (`person { pension: 50 }`):
     /// [`crate::testing::given_program`] builds the program that uses them.
     pub given: Vec<Given>,
+    /// Monthly columns' values given for one period (`person { salary 2017-01: 2400 }`); the
+    /// rows hold the value for every other month.
+    pub periodic: Vec<PeriodValue>,
     /// The declaration.
     pub span: Span,
+}
+
+/// A monthly column's value given by a test for a month or a year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodValue {
+    /// The record's entity.
+    pub entity: EntityKind,
+    /// Index of the person or case (0 for the household).
+    pub index: usize,
+    /// The column (periodic).
+    pub column: ColumnId,
+    /// The first day of the month, or of the year.
+    pub from: Word,
+    /// Whether it is a year's value (a money total is spread over its months).
+    pub year: bool,
+    /// The value (a year's total for money given per year).
+    pub value: Word,
 }
 
 /// A computed rule's value given by a test for one of its records.
@@ -682,6 +775,9 @@ pub enum Expectation {
         tolerance: Option<Word>,
         /// Its type, to print it.
         ty: Ty,
+        /// `expect x 2017-01 = …`: the as-of day the value is computed on (the period's first
+        /// day); `None`: the test's as-of date.
+        at: Option<Word>,
         /// The `expect` line.
         span: Span,
     },
@@ -829,7 +925,10 @@ impl Expr {
             | ExprKind::AsOf
             | ExprKind::LastYear(_)
             | ExprKind::Province(_) => {}
-            ExprKind::Unary(_, operand) | ExprKind::Mask(operand) | ExprKind::Scale(_, _, operand) => visit(operand),
+            ExprKind::Unary(_, operand)
+            | ExprKind::Mask(operand)
+            | ExprKind::Scale(_, _, operand)
+            | ExprKind::Periodic(_, operand) => visit(operand),
             ExprKind::Binary(_, left, right) => {
                 visit(left);
                 visit(right);

@@ -282,6 +282,8 @@ pub struct ColumnDecl {
     pub name: Ident,
     /// Its type.
     pub ty: ColumnType,
+    /// `per month`: the column may vary by month (its span), if written.
+    pub per: Option<Span>,
     /// The default used by tests, if any.
     pub default: Option<Expr>,
     /// The whole entry.
@@ -372,6 +374,36 @@ pub struct DatedValue {
     pub span: Span,
 }
 
+/// A definition period: `per month`, `per year` (docs/language.md#periods).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Per {
+    /// `per month`: one value per calendar month.
+    Month,
+    /// `per year`: one value per calendar year.
+    Year,
+}
+
+impl Per {
+    /// The words after `per`: `month`, `year`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Per::Month => "month",
+            Per::Year => "year",
+        }
+    }
+}
+
+/// A period written in a test: `2017-01` (a month) or `2017` (a year).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PeriodLit {
+    /// Year.
+    pub year: i32,
+    /// Month, 1–12, for a month; `None` for a year.
+    pub month: Option<u32>,
+    /// Where it is written.
+    pub span: Span,
+}
+
 /// A date literal, `2019-05-01`, already validated as a real day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DateLit {
@@ -416,6 +448,8 @@ pub struct RuleDecl {
     pub name: Ident,
     /// The declared type, if written (always written for dated versions).
     pub ty: Option<TypeExpr>,
+    /// `per month` / `per year` after the type, if written.
+    pub per: Option<(Per, Span)>,
     /// The definition: one undated value for `= expr` (in force on every date), else the
     /// versions in source order.
     pub values: Vec<DatedValue>,
@@ -562,6 +596,8 @@ pub struct RecordLit {
     pub kind: EntityKind,
     /// `column: value` pairs in order.
     pub fields: Vec<(Ident, Expr)>,
+    /// `column PERIOD: value`: a monthly column's value for one month or year, in order.
+    pub periodic: Vec<(Ident, PeriodLit, Expr)>,
     /// The whole literal.
     pub span: Span,
 }
@@ -586,6 +622,8 @@ pub enum Expectation {
         target: ExpectTarget,
         /// The rule or column.
         name: Ident,
+        /// `NAME 2017-01 = …`: the period whose value is expected, if written.
+        period: Option<PeriodLit>,
         /// The expected value.
         value: Expr,
         /// `± AMOUNT`: how far the value may be from `value`.
@@ -606,8 +644,10 @@ pub struct TestDecl {
     pub doc: Vec<String>,
     /// The test's name.
     pub name: StringLit,
-    /// `as_of DATE`, if given.
+    /// `as_of DATE`, if given (`as_of 2017-01` is the month's first day).
     pub as_of: Option<DateLit>,
+    /// Whether `as_of` was written as a month (`as_of 2017-01`).
+    pub as_of_month: bool,
     /// The household, persons and cases, in the order written.
     pub records: Vec<RecordLit>,
     /// What must come out.

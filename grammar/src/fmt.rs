@@ -88,7 +88,7 @@ enum Entry<'f> {
     Roles(&'f [ast::RoleDecl]),
     SetBy(&'f [(ast::Level, Span)]),
     Value(&'f ast::DatedValue),
-    AsOf(&'f ast::DateLit),
+    AsOf(&'f ast::DateLit, bool),
     Tolerance(&'f ast::Expr),
     Record(&'f ast::RecordLit),
     Expect(&'f ast::Expectation),
@@ -322,6 +322,11 @@ impl Printer<'_> {
             prefix.push(self.type_doc(ty));
             prefix_end = ty.span().end;
         }
+        if let Some((per, span)) = decl.per {
+            prefix.push(Doc::text(" "));
+            prefix.push(self.at(format!("per {}", per.word()), span));
+            prefix_end = span.end;
+        }
         match decl.undated_body() {
             Some(body) => {
                 prefix.push(Doc::text(" ="));
@@ -488,7 +493,7 @@ impl Printer<'_> {
         header.push(self.at(quote(&decl.name.value), decl.name.span));
         let mut entries = Vec::new();
         if let Some(as_of) = &decl.as_of {
-            entries.push((as_of.span.start, Entry::AsOf(as_of)));
+            entries.push((as_of.span.start, Entry::AsOf(as_of, decl.as_of_month)));
         }
         if let Some(tolerance) = &decl.tolerance {
             entries.push((tolerance.span.start, Entry::Tolerance(tolerance)));
@@ -563,7 +568,10 @@ impl Printer<'_> {
                     }
                 }
             }
-            Entry::AsOf(date) => Doc::Seq(vec![Doc::text("as_of "), self.date_doc(date)]),
+            Entry::AsOf(date, false) => Doc::Seq(vec![Doc::text("as_of "), self.date_doc(date)]),
+            Entry::AsOf(date, true) => {
+                Doc::Seq(vec![Doc::text("as_of "), self.at(format!("{:04}-{:02}", date.year, date.month), date.span)])
+            }
             Entry::Tolerance(amount) => Doc::Seq(vec![Doc::text("tolerance "), self.expr_doc(amount)]),
             Entry::Record(record) => self.record_doc(record),
             Entry::Expect(expectation) => self.expectation_doc(expectation),
@@ -588,6 +596,14 @@ impl Printer<'_> {
                 ty.span().end
             }
         };
+        let type_end = match column.per {
+            Some(span) => {
+                docs.push(Doc::text(" "));
+                docs.push(self.at("per month", span));
+                span.end
+            }
+            None => type_end,
+        };
         match &column.default {
             Some(default) => {
                 docs.push(Doc::text(" ="));
@@ -607,15 +623,25 @@ impl Printer<'_> {
     fn record_doc(&self, record: &ast::RecordLit) -> Doc {
         let keyword = self.keyword(record.kind.keyword(), record.span.start);
         let open = self.bracket(record.span.start, b'{');
-        if record.fields.is_empty() {
+        if record.fields.is_empty() && record.periodic.is_empty() {
             return Doc::Seq(vec![keyword, Doc::Text(" {}".into(), open.map(|open| (open, open + 2)))]);
         }
-        let fields = record
-            .fields
-            .iter()
-            .map(|(name, value)| {
-                let prefix = vec![self.at(name.name.clone(), name.span), Doc::text(":")];
-                (self.assign(prefix, name.span.end, value), name.span.to(value.span))
+        let plain = record.fields.iter().map(|(name, value)| (name, None, value));
+        let periodic = record.periodic.iter().map(|(name, period, value)| (name, Some(period), value));
+        let mut all: Vec<_> = plain.chain(periodic).collect();
+        all.sort_by_key(|(name, _, _)| name.span.start);
+        let fields = all
+            .into_iter()
+            .map(|(name, period, value)| {
+                let mut prefix = vec![self.at(name.name.clone(), name.span)];
+                let mut end = name.span.end;
+                if let Some(period) = period {
+                    prefix.push(Doc::text(" "));
+                    prefix.push(self.period_doc(period));
+                    end = period.span.end;
+                }
+                prefix.push(Doc::text(":"));
+                (self.assign(prefix, end, value), name.span.to(value.span))
             })
             .collect();
         Doc::Seq(vec![keyword, Doc::text(" "), self.brace_list(fields, open, self.last_byte(record.span))])
@@ -625,7 +651,7 @@ impl Printer<'_> {
         let span = expectation_span(expectation);
         let mut docs = vec![self.keyword("expect", span.start)];
         match expectation {
-            ast::Expectation::Value { target, name, value, tolerance, .. } => {
+            ast::Expectation::Value { target, name, period, value, tolerance, .. } => {
                 match target {
                     ast::ExpectTarget::Household => {}
                     ast::ExpectTarget::Person(index, span) => docs.push(self.at(format!(" person {index}"), *span)),
@@ -633,8 +659,14 @@ impl Printer<'_> {
                 }
                 docs.push(Doc::text(" "));
                 docs.push(self.at(name.name.clone(), name.span));
+                let mut end = name.span.end;
+                if let Some(period) = period {
+                    docs.push(Doc::text(" "));
+                    docs.push(self.period_doc(period));
+                    end = period.span.end;
+                }
                 docs.push(Doc::text(" ="));
-                let assigned = self.assign(docs, name.span.end, value);
+                let assigned = self.assign(docs, end, value);
                 match tolerance {
                     Some(amount) => Doc::Seq(vec![assigned, Doc::text(" ± "), self.expr_doc(amount)]),
                     None => assigned,
@@ -902,6 +934,14 @@ impl Printer<'_> {
             ast::TypeExpr::Named(name) => &name.name,
         };
         self.at(text, ty.span())
+    }
+
+    fn period_doc(&self, period: &ast::PeriodLit) -> Doc {
+        let text = match period.month {
+            Some(month) => format!("{:04}-{month:02}", period.year),
+            None => format!("{:04}", period.year),
+        };
+        self.at(text, period.span)
     }
 
     fn date_doc(&self, date: &ast::DateLit) -> Doc {

@@ -430,11 +430,20 @@ impl Builder<'_> {
         let mut parts = children(pair);
         let name = self.cx.ident(&parts.next()?);
         let ty = self.build_column_type(parts.next()?)?;
-        let default = match parts.next() {
+        let mut next = parts.next();
+        let per = match &next {
+            Some(part) if part.as_rule() == Rule::column_per => {
+                let per = self.cx.span(part);
+                next = parts.next();
+                Some(per)
+            }
+            _ => None,
+        };
+        let default = match next {
             Some(value) => Some(self.ok(expr::build_expr(&self.cx, value))?),
             None => None,
         };
-        Some(ast::ColumnDecl { doc, name, ty, default, span })
+        Some(ast::ColumnDecl { doc, name, ty, per, default, span })
     }
 
     fn build_column_type(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ColumnType> {
@@ -492,6 +501,18 @@ impl Builder<'_> {
         } else {
             None
         };
+        let per = if next.as_rule() == Rule::per_clause {
+            let per_span = self.cx.span(&next);
+            let per = if children(next).any(|part| part.as_rule() == Rule::kw_year) {
+                ast::Per::Year
+            } else {
+                ast::Per::Month
+            };
+            next = parts.next()?;
+            Some((per, per_span))
+        } else {
+            None
+        };
         let values = if next.as_rule() == Rule::rule_versions {
             let mut values = Vec::new();
             for version in next.into_inner().filter(|part| part.as_rule() == Rule::dated_value) {
@@ -503,7 +524,7 @@ impl Builder<'_> {
             let span = value.span;
             vec![ast::DatedValue { from: None, value: Some(value), span }]
         };
-        Some(ast::RuleDecl { doc, entity, name, ty, values, span })
+        Some(ast::RuleDecl { doc, entity, name, ty, per, values, span })
     }
 
     fn build_param(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ParamDecl> {
@@ -681,16 +702,31 @@ impl Builder<'_> {
         let name = self.ok(expr::build_string_lit(&self.cx, parts.next()?))?;
         let (mut as_of, mut records, mut expectations, mut failed) =
             (None::<ast::DateLit>, Vec::new(), Vec::new(), false);
+        let mut as_of_month = false;
         let mut tolerance: Option<ast::Expr> = None;
         for entry in parts {
             let Some(inner) = entry.into_inner().next() else { continue };
             match inner.as_rule() {
                 Rule::as_of_entry => {
                     let Some(date) = inner.into_inner().nth(1) else { continue };
-                    let Some(date) = self.ok(expr::build_date(&self.cx, &date)) else {
+                    let is_month = date.as_rule() == Rule::month_lit;
+                    let built = if is_month {
+                        expr::build_period_lit(&self.cx, &date).map(|period| ast::DateLit {
+                            year: period.year,
+                            month: period.month.unwrap_or(1),
+                            day: 1,
+                            span: period.span,
+                        })
+                    } else {
+                        expr::build_date(&self.cx, &date)
+                    };
+                    let Some(date) = self.ok(built) else {
                         failed = true;
                         continue;
                     };
+                    if as_of.is_none() {
+                        as_of_month = is_month;
+                    }
                     if let Some(first) = as_of {
                         failed = true;
                         self.errors.push(ParseError::Duplicate {
@@ -726,25 +762,40 @@ impl Builder<'_> {
                 },
             }
         }
-        (!failed).then_some(ast::TestDecl { doc, name, as_of, records, expectations, tolerance, span })
+        (!failed).then_some(ast::TestDecl { doc, name, as_of, as_of_month, records, expectations, tolerance, span })
     }
 
     fn build_record(&mut self, pair: Pair<'_, Rule>) -> Option<ast::RecordLit> {
         let span = self.cx.span(&pair);
         let mut parts = children(pair);
         let kind = entity_kind(parts.next()?.as_rule())?;
-        let mut fields = Vec::new();
+        let (mut fields, mut periodic) = (Vec::new(), Vec::new());
         let mut failed = false;
         for field in parts {
-            let mut field_parts = children(field);
-            let (Some(name), Some(value)) = (field_parts.next(), field_parts.next()) else { continue };
+            let mut field_parts = children(field).filter(|part| part.as_rule() != Rule::colon);
+            let (Some(name), Some(mut value)) = (field_parts.next(), field_parts.next()) else { continue };
             let name = self.cx.ident(&name);
-            match self.ok(expr::build_expr(&self.cx, value)) {
-                Some(value) => fields.push((name, value)),
-                None => failed = true,
+            let period = if value.as_rule() == Rule::period_lit {
+                let Some(lit) = value.clone().into_inner().next() else { continue };
+                let Some(next) = field_parts.next() else { continue };
+                value = next;
+                match self.ok(expr::build_period_lit(&self.cx, &lit)) {
+                    Some(period) => Some(period),
+                    None => {
+                        failed = true;
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            match (self.ok(expr::build_expr(&self.cx, value)), period) {
+                (Some(value), None) => fields.push((name, value)),
+                (Some(value), Some(period)) => periodic.push((name, period, value)),
+                (None, _) => failed = true,
             }
         }
-        (!failed).then_some(ast::RecordLit { kind, fields, span })
+        (!failed).then_some(ast::RecordLit { kind, fields, periodic, span })
     }
 
     fn build_expect(&mut self, pair: Pair<'_, Rule>) -> Option<ast::Expectation> {
@@ -770,12 +821,20 @@ impl Builder<'_> {
                     ast::ExpectTarget::Household
                 };
                 let name = self.cx.ident(&next);
-                let value = self.ok(expr::build_expr(&self.cx, parts.next()?))?;
+                let mut next = parts.next()?;
+                let period = if next.as_rule() == Rule::period_lit {
+                    let lit = next.clone().into_inner().next()?;
+                    next = parts.next()?;
+                    Some(self.ok(expr::build_period_lit(&self.cx, &lit))?)
+                } else {
+                    None
+                };
+                let value = self.ok(expr::build_expr(&self.cx, next))?;
                 let tolerance = match parts.find(|part| part.as_rule() == Rule::expr) {
                     Some(tolerance) => Some(self.ok(expr::build_expr(&self.cx, tolerance))?),
                     None => None,
                 };
-                Some(ast::Expectation::Value { target, name, value, tolerance, span })
+                Some(ast::Expectation::Value { target, name, period, value, tolerance, span })
             }
         }
     }

@@ -15,8 +15,23 @@ use pol_grammar::Span;
 use pol_grammar::ast::{self, AggregateKind, EntityKind, ExprKind, Ident};
 
 /// The built-in functions.
-const FUNCTIONS: [&str; 9] =
-    ["min", "max", "age", "years_between", "mask", "last_year", "province", "marginal", "bracket"];
+const FUNCTIONS: [&str; 15] = [
+    "min",
+    "max",
+    "age",
+    "years_between",
+    "mask",
+    "last_year",
+    "province",
+    "marginal",
+    "bracket",
+    "this_year",
+    "first_month",
+    "sum_months",
+    "average_months",
+    "sum_last_12_months",
+    "average_last_12_months",
+];
 
 impl Checker<'_> {
     /// A call of a built-in function.
@@ -43,10 +58,14 @@ impl Checker<'_> {
             "last_year" | "province" => self.param_history(name, args, span),
             "marginal" => self.scale_call(tir::ScaleKind::Marginal, name, args, span),
             "bracket" => self.scale_call(tir::ScaleKind::Bracket, name, args, span),
+            other if super::periods::period_function(other).is_some() => {
+                let read = super::periods::period_function(other)?;
+                self.period_call(read, name, args, span)
+            }
             _ => {
                 let help = did_you_mean(&name.name, FUNCTIONS.into_iter());
                 let expected =
-                    "`min`, `max`, `age`, `years_between`, `mask`, `last_year`, `province`, `marginal` or `bracket`"
+                    "`min`, `max`, `age`, `years_between`, `mask`, `last_year`, `province`, `marginal`, `bracket`, `this_year`, `first_month`, `sum_months`, `average_months`, `sum_last_12_months` or `average_last_12_months`"
                         .to_string();
                 let error = TypeError::UnknownName {
                     what: "function",

@@ -30,6 +30,9 @@ pub(super) struct Checker<'d> {
     pub depth: u32,
     /// Whether the current root expression was already reported as too deep.
     pub too_deep: bool,
+    /// The period and name of the rule being checked, when its direct reads must be of its
+    /// own period (named and validation rules; `None` elsewhere).
+    pub period: Option<(tir::Per, String)>,
 }
 
 /// Text literals, each stored once; a literal's word is its handle.
@@ -76,6 +79,7 @@ impl<'d> Checker<'d> {
             scope: Scope::Literal("a literal value"),
             depth: 0,
             too_deep: false,
+            period: None,
         }
     }
 

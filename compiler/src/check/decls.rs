@@ -127,6 +127,8 @@ pub(super) struct RulePlan<'a> {
     pub versions: Vec<PlanVersion<'a>>,
     /// Its role.
     pub role: PlanRole,
+    /// `per month` / `per year` as written (named rules only).
+    pub per: Option<(tir::Per, Span)>,
     /// Doc comment.
     pub doc: Vec<String>,
     /// The declaration (or `require` line, or output entry).
@@ -362,6 +364,11 @@ impl<'a> Decls<'a> {
             if !names.declare(&column.name.name, column.name.span, "column", diags) {
                 continue;
             }
+            if let Some(span) = column.per {
+                let help = Some("a county's attributes do not change by month".into());
+                let error = TypeError::BadColumnType { block: "jurisdictions", ty: "per month".into(), span, help };
+                push(diags, span, error);
+            }
             let Some(ty) = self.jurisdiction_column_ty(column, diags) else { continue };
             let id = AttrId(self.schema.attrs.len() as u32);
             self.attr_by_name.insert(column.name.name.clone(), id);
@@ -425,7 +432,7 @@ impl<'a> Decls<'a> {
                     continue;
                 };
                 let Some(info) = self.entities.get_mut(entity_index(block.kind)) else { continue };
-                add_column(info, column, ty, diags);
+                add_column(info, column, ty, self.currency, diags);
             }
         }
     }
@@ -478,6 +485,7 @@ impl<'a> Decls<'a> {
                     ty: PlanTy::Declared(Ty::Bool),
                     versions: vec![PlanVersion::always(Cow::Borrowed(&require.cond))],
                     role: PlanRole::Validation(require.message.as_ref().map(|message| message.value.clone())),
+                    per: None,
                     doc: Vec::new(),
                     span: require.span,
                     name_span: require.span,
@@ -496,6 +504,9 @@ impl<'a> Decls<'a> {
                     .map_or(PlanTy::Broken, PlanTy::Declared),
                 None => PlanTy::Infer,
             };
+            if let (Some((per, _)), PlanTy::Declared(declared), Some(written)) = (decl.per, ty, &decl.ty) {
+                super::periods::check_unit(&decl.name.name, per, declared, self.currency, written.span(), diags);
+            }
             let name = &decl.name;
             if self.declare_rule_name(decl.entity, name, values, diags)
                 && let Some(info) = self.entities.get_mut(entity_index(decl.entity))
@@ -516,6 +527,7 @@ impl<'a> Decls<'a> {
                     })
                     .collect(),
                 role: PlanRole::Named,
+                per: decl.per,
                 doc: decl.doc.clone(),
                 span: decl.span,
                 name_span: name.span,
@@ -592,6 +604,7 @@ impl<'a> Decls<'a> {
             ty: if is_filter { PlanTy::Declared(Ty::Bool) } else { PlanTy::Infer },
             versions: vec![PlanVersion::always(body)],
             role: PlanRole::Hidden,
+            per: None,
             doc: Vec::new(),
             span,
             name_span: span,
@@ -661,7 +674,13 @@ fn entity_column_ty(
 }
 
 /// Adds a column to an entity's schema, recording its key, household and county columns.
-fn add_column(info: &mut EntityInfo<'_>, column: &ast::ColumnDecl, ty: ColumnTy, diags: &mut Vec<Diagnostic>) {
+fn add_column(
+    info: &mut EntityInfo<'_>,
+    column: &ast::ColumnDecl,
+    ty: ColumnTy,
+    currency: ast::Currency,
+    diags: &mut Vec<Diagnostic>,
+) {
     let id = ColumnId(info.schema.columns.len() as u32);
     let special = match ty {
         ColumnTy::Key => Some((&mut info.schema.key, "key")),
@@ -682,6 +701,19 @@ fn add_column(info: &mut EntityInfo<'_>, column: &ast::ColumnDecl, ty: ColumnTy,
         ColumnType::Value(_, range) => *range,
         _ => None,
     };
+    let periodic = match (column.per, ty) {
+        (Some(_), ColumnTy::Value(value_ty)) => {
+            super::periods::check_unit(&column.name.name, tir::Per::Month, value_ty, currency, column.ty_span(), diags);
+            true
+        }
+        (Some(span), ColumnTy::Key | ColumnTy::County | ColumnTy::HouseholdRef) => {
+            let help = Some("only a column of values may vary by month".into());
+            let block = info.schema.kind.keyword();
+            push(diags, span, TypeError::BadColumnType { block, ty: "per month".into(), span, help });
+            false
+        }
+        (None, _) => false,
+    };
     info.column_by_name.insert(column.name.name.clone(), id);
     info.schema.columns.push(Column {
         name: column.name.name.clone(),
@@ -689,6 +721,8 @@ fn add_column(info: &mut EntityInfo<'_>, column: &ast::ColumnDecl, ty: ColumnTy,
         range,
         default: None,
         default_cell: None,
+        periodic,
+        month: None,
         span: column.span,
     });
 }

@@ -893,6 +893,112 @@ pub enum TypeError {
         high: i64,
     },
 
+    /// A money rule or column whose unit contradicts its declared period.
+    #[error("`{name}` is computed {per}, but `{unit}` is money {other}")]
+    #[diagnostic(code("pol::period::unit"), help("write `{want}`, or `{other_decl}` after the type"))]
+    PeriodUnit {
+        /// The rule or column.
+        name: String,
+        /// `per month` or `per year`: what it declares.
+        per: &'static str,
+        /// Its unit as written.
+        unit: String,
+        /// The period the unit means.
+        other: &'static str,
+        /// The type the period wants (`EUR/年`).
+        want: String,
+        /// `per year` or `per month`: the period the unit wants.
+        other_decl: &'static str,
+        /// The type.
+        #[label("money {other}")]
+        span: Span,
+    },
+
+    /// A rule reading a value of another period directly.
+    #[error("`{reader}` is computed {per} and cannot read `{name}`, computed {other}, directly")]
+    #[diagnostic(code("pol::period::mismatch"))]
+    CrossPeriodRead {
+        /// The rule that reads.
+        reader: String,
+        /// Its period (`per month`).
+        per: &'static str,
+        /// What it reads.
+        name: String,
+        /// The period of what it reads.
+        other: &'static str,
+        /// The read.
+        #[label("computed {other}")]
+        span: Span,
+        /// The form that reads it (`this_year(x)`, …).
+        #[help]
+        help: String,
+    },
+
+    /// A cross-period read written in a rule of the other period.
+    #[error("`{function}` cannot be used in a rule computed {per}")]
+    #[diagnostic(code("pol::period::mismatch"))]
+    PeriodCall {
+        /// The function.
+        function: &'static str,
+        /// The period of the rule it is written in.
+        per: &'static str,
+        /// The period it needs.
+        need: &'static str,
+        /// The call.
+        #[label("only in a rule computed {need}")]
+        span: Span,
+        /// What to write instead.
+        #[help]
+        help: String,
+    },
+
+    /// A cross-period read of something of the wrong period (`this_year` of a monthly rule).
+    #[error("`{function}` reads a value computed {expect}, and `{name}` is {found}")]
+    #[diagnostic(code("pol::period::not_periodic"))]
+    NotPeriodic {
+        /// The function.
+        function: &'static str,
+        /// What it reads.
+        name: String,
+        /// The period it reads (`per year`).
+        expect: &'static str,
+        /// What `name` is (`computed per month`, `a constant column`).
+        found: &'static str,
+        /// The argument.
+        #[label("{found}")]
+        span: Span,
+        /// What to write instead.
+        #[help]
+        help: String,
+    },
+
+    /// A test period that the rule or column has no value for.
+    #[error("`{name}` is computed per month and has no value for the year `{period}`")]
+    #[diagnostic(code("pol::test::period"), help("give a month, e.g. `{name} {period}-01`"))]
+    TestPeriod {
+        /// The rule.
+        name: String,
+        /// The year written.
+        period: String,
+        /// The period.
+        #[label("a year, where a month is needed")]
+        span: Span,
+    },
+
+    /// A test period on a column that does not vary by month.
+    #[error("`{name}` does not vary by month and takes no period")]
+    #[diagnostic(
+        code("pol::test::period"),
+        help("remove the period, or declare the column `per month` so that it may hold a value per month")
+    )]
+    TestPeriodConstant {
+        /// The column.
+        name: String,
+        /// The period.
+        #[label("a period on a constant column")]
+        span: Span,
+    },
+
     /// A bug in the checker.
     #[error("internal error in the checker: {message}; please report this")]
     #[diagnostic(code("pol::internal"))]

@@ -268,6 +268,11 @@ impl Checker<'_> {
             self.not_allowed(found, path, span);
             return None;
         }
+        if matches!(found, Resolved::Rule(_) | Resolved::Column(..))
+            && !self.direct_read_allowed(found, &path.dotted(), span)
+        {
+            return None;
+        }
         let (kind, ty) = match found {
             Resolved::Column(entity, column) => return self.column(entity, column, span),
             Resolved::Rule(rule) => (tir::ExprKind::Rule(rule), *self.rule_types.get(rule.0 as usize)?),
@@ -282,7 +287,7 @@ impl Checker<'_> {
 
     /// A column read. A `county` column reads as the county's code (`county.KEY`), so that it
     /// compares with text and prints as the code.
-    fn column(&mut self, entity: ast::EntityKind, column: tir::ColumnId, span: Span) -> Option<tir::Expr> {
+    pub(super) fn column(&mut self, entity: ast::EntityKind, column: tir::ColumnId, span: Span) -> Option<tir::Expr> {
         let info = self.decls.entities.get(super::decls::entity_index(entity))?;
         let ty = info.schema.columns.get(column.0 as usize)?.ty;
         if ty == tir::ColumnTy::County {

@@ -56,6 +56,7 @@ impl Checker<'_> {
             }
         }
         assign_slots(&mut rules);
+        self.period = None;
         rules
     }
 
@@ -65,6 +66,13 @@ impl Checker<'_> {
         let want = match plan.ty {
             PlanTy::Declared(ty) => Some(ty),
             PlanTy::Infer | PlanTy::Broken => None,
+        };
+        // Direct reads of another period are checked in named and validation rules; an output's
+        // hidden rule reads every rule at its run's period.
+        let period = plan.per.map_or(tir::Per::Month, |(per, _)| per);
+        self.period = match plan.role {
+            PlanRole::Hidden => None,
+            PlanRole::Named | PlanRole::Validation(_) => Some((period, plan.name.clone())),
         };
         if plan.ty == PlanTy::Broken {
             // The type names nothing (reported): check what the bodies can say alone.
@@ -104,6 +112,7 @@ impl Checker<'_> {
             body,
             versions,
             role,
+            period,
             doc: plan.doc.clone(),
             span: plan.span,
         })
@@ -316,6 +325,7 @@ fn first_column_read(expr: &tir::Expr) -> Option<(EntityKind, tir::ColumnId)> {
         | ExprKind::Match(..)
         | ExprKind::Aggregate { .. }
         | ExprKind::Mask(_)
-        | ExprKind::Scale(..) => None,
+        | ExprKind::Scale(..)
+        | ExprKind::Periodic(..) => None,
     })
 }

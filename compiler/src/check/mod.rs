@@ -78,6 +78,7 @@ mod literal;
 mod ops;
 mod order;
 mod patterns;
+mod periods;
 mod programs;
 mod report;
 mod resolve;

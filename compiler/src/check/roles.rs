@@ -65,6 +65,7 @@ pub(super) fn desugar(
         doc: vec!["角色 (role)".into()],
         name: Ident { name: ROLE_COLUMN.into(), span: first.span },
         ty: ast::ColumnType::Value(ast::TypeExpr::Named(enum_name), None),
+        per: None,
         default: Some(variant_expr(&first.name)),
         span: first.span,
     };

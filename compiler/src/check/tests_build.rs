@@ -19,6 +19,8 @@ struct Givens<'g> {
     index: usize,
     /// Every value given so far.
     found: &'g mut Vec<tir::Given>,
+    /// Every monthly column's value given for a period so far.
+    periodic: &'g mut Vec<tir::PeriodValue>,
 }
 
 /// The records of one test by entity, in the order written.
@@ -43,12 +45,13 @@ impl Checker<'_> {
         let mut household_key = self.texts.word(&format!("{name}#H"));
         let fallback_span = test.name.span;
         let mut given = Vec::new();
+        let mut periodic = Vec::new();
         let household = self.record_row(
             household_schema,
             records.household,
             (format!("{name}#H"), None),
             fallback_span,
-            &mut Givens { index: 0, found: &mut given },
+            &mut Givens { index: 0, found: &mut given, periodic: &mut periodic },
         );
         if let (Some(row), Some(key)) = (&household, household_schema.key) {
             household_key = row.get(key.0 as usize).copied().unwrap_or(household_key);
@@ -56,7 +59,7 @@ impl Checker<'_> {
         let mut persons = Vec::with_capacity(records.persons.len().max(1));
         for (index, record) in records.persons.iter().enumerate() {
             let key = format!("{name}#P{}", index + 1);
-            let mut givens = Givens { index, found: &mut given };
+            let mut givens = Givens { index, found: &mut given, periodic: &mut periodic };
             persons.push(self.record_row(
                 person_schema,
                 Some(record),
@@ -66,14 +69,14 @@ impl Checker<'_> {
             ));
         }
         if self.needs_default_member(test, &records, person_schema) {
-            let mut givens = Givens { index: 0, found: &mut given };
+            let mut givens = Givens { index: 0, found: &mut given, periodic: &mut periodic };
             let keys = (format!("{name}#P1"), Some(household_key));
             persons.push(self.record_row(person_schema, None, keys, fallback_span, &mut givens));
         }
         let mut cases = Vec::with_capacity(records.cases.len());
         for (index, record) in records.cases.iter().enumerate() {
             let key = format!("{name}#C{}", index + 1);
-            let mut givens = Givens { index, found: &mut given };
+            let mut givens = Givens { index, found: &mut given, periodic: &mut periodic };
             cases.push(self.record_row(
                 case_schema,
                 Some(record),
@@ -104,6 +107,7 @@ impl Checker<'_> {
             cases: cases.into_iter().collect::<Option<Vec<_>>>()?,
             expectations: expectations.into_iter().collect::<Option<Vec<_>>>()?,
             given,
+            periodic,
             span: test.span,
         })
     }
@@ -205,6 +209,32 @@ impl Checker<'_> {
                 *cell = Some(word);
             }
         }
+        for (field, period, value) in record.map(|record| record.periodic.as_slice()).unwrap_or_default() {
+            claimed.push(field.name.clone());
+            let Some(id) = schema.columns.iter().position(|column| column.name == field.name) else {
+                failed |= self.field_value(schema, field, value).is_none();
+                continue;
+            };
+            let Some(column) = schema.columns.get(id) else { continue };
+            if !column.periodic {
+                let error = TypeError::TestPeriodConstant { name: field.name.clone(), span: period.span };
+                self.error(period.span, error);
+                failed = true;
+                continue;
+            }
+            let Some(from) = period_start(period) else { continue };
+            match self.column_value("a test value", column, value) {
+                Some(word) => givens.periodic.push(tir::PeriodValue {
+                    entity: schema.kind,
+                    index: givens.index,
+                    column: tir::ColumnId(id as u32),
+                    from,
+                    year: period.month.is_none(),
+                    value: word,
+                }),
+                None => failed = true,
+            }
+        }
         let span = record.map_or(span, |record| record.span);
         let mut cells = Vec::with_capacity(row.len());
         for (column, cell) in schema.columns.iter().zip(row) {
@@ -260,13 +290,13 @@ impl Checker<'_> {
         counts: (usize, usize),
         test_tolerance: Option<&ast::Expr>,
     ) -> Option<Expectation> {
-        let (target, name, value, own_tolerance, span) = match expectation {
+        let (target, name, period, value, own_tolerance, span) = match expectation {
             ast::Expectation::Rejected(message, span) => {
                 return Some(Expectation::Rejected(message.as_ref().map(|message| message.value.clone()), *span));
             }
             ast::Expectation::Error(span) => return Some(Expectation::Error(*span)),
-            ast::Expectation::Value { target, name, value, tolerance, span } => {
-                (target, name, value, tolerance.as_ref(), *span)
+            ast::Expectation::Value { target, name, period, value, tolerance, span } => {
+                (target, name, period, value, tolerance.as_ref(), *span)
             }
         };
         let (entity, index) = self.expect_target(target, counts)?;
@@ -274,11 +304,27 @@ impl Checker<'_> {
         let (source, ty, expected) = match schema.columns.iter().position(|column| column.name == name.name) {
             Some(id) => {
                 let column = schema.columns.get(id)?;
+                if let Some(period) = period {
+                    if !column.periodic {
+                        let error = TypeError::TestPeriodConstant { name: name.name.clone(), span: period.span };
+                        self.error(period.span, error);
+                        return None;
+                    }
+                    self.month_needed(&name.name, period)?;
+                }
                 let expected = self.column_value("an expected value", column, value)?;
                 (ValueSource::Column(tir::ColumnId(id as u32)), column.ty.value_ty(), expected)
             }
             None => {
                 let rule = self.expected_rule(entity, name)?;
+                let monthly = self
+                    .decls
+                    .rules
+                    .get(rule.0 as usize)
+                    .is_some_and(|plan| plan.per.is_none_or(|(per, _)| per == tir::Per::Month));
+                if let (Some(period), true) = (period, monthly) {
+                    self.month_needed(&name.name, period)?;
+                }
                 let ty = self.rule_types.get(rule.0 as usize).copied().flatten()?;
                 let because = self.decls.rules.get(rule.0 as usize).and_then(|plan| plan.ty_span);
                 let expected = self.literal_value("an expected value", value, ty, because)?;
@@ -307,7 +353,19 @@ impl Checker<'_> {
             (None, Some(amount)) => tolerance_number(amount).and_then(|number| tolerance_word(number, ty)),
             (None, None) => None,
         };
-        Some(Expectation::Value { entity, index, source, expected, tolerance, ty, span })
+        let at = period.as_ref().and_then(period_start);
+        Some(Expectation::Value { entity, index, source, expected, tolerance, ty, at, span })
+    }
+
+    /// Reports a year where a monthly value needs a month.
+    fn month_needed(&mut self, name: &str, period: &ast::PeriodLit) -> Option<()> {
+        if period.month.is_some() {
+            return Some(());
+        }
+        let error =
+            TypeError::TestPeriod { name: name.to_string(), period: period.year.to_string(), span: period.span };
+        self.error(period.span, error);
+        None
     }
 
     /// The entity and 0-based index an `expect` looks at.
@@ -346,6 +404,11 @@ impl Checker<'_> {
         self.error(name.span, error);
         None
     }
+}
+
+/// The first day of a test's period.
+fn period_start(period: &ast::PeriodLit) -> Option<Word> {
+    crate::date::from_ymd(i64::from(period.year), period.month.unwrap_or(1), 1)
 }
 
 /// The number a tolerance is written as, when it is a plain number (no unit, no sign).

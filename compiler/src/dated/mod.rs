@@ -227,7 +227,8 @@ fn reads_in(program: &Program, day: Word, expr: &Expr, reader: &str, uses: &mut 
             | ExprKind::If(..)
             | ExprKind::Match(..)
             | ExprKind::Aggregate { .. }
-            | ExprKind::Mask(_) => {}
+            | ExprKind::Mask(_)
+            | ExprKind::Periodic(..) => {}
         }
     }
 }

@@ -236,6 +236,10 @@ impl<'p> Timer<'p> {
             | ExprKind::Scale(..)
             | ExprKind::LastYear(_)
             | ExprKind::Province(_) => 0,
+            ExprKind::Periodic(read, _) => {
+                let what = format!("`{}` before `Program::on` unrolls it", read.name());
+                return Err(JitError::untranslatable(what, expr.span));
+            }
         };
         let mut bound = own;
         for child in expr.children() {
@@ -269,6 +273,7 @@ impl Timer<'_> {
             | ExprKind::Match(..)
             | ExprKind::Mask(_)
             | ExprKind::Scale(..)
+            | ExprKind::Periodic(..)
             | ExprKind::LastYear(_)
             | ExprKind::Province(_) => time,
         };
@@ -327,6 +332,7 @@ impl CountyLevel {
             | ExprKind::Scale(..)
             | ExprKind::LastYear(_)
             | ExprKind::Province(_) => expr.children().into_iter().all(|child| self.is_county_level(child)),
+            ExprKind::Periodic(..) => false,
         }
     }
 

@@ -72,7 +72,16 @@ fn ccol(index: u32) -> Expr {
 }
 
 fn column(name: &str, ty: ColumnTy) -> Column {
-    Column { name: name.into(), ty, range: None, default: None, default_cell: None, span: fresh_span() }
+    Column {
+        name: name.into(),
+        ty,
+        range: None,
+        default: None,
+        default_cell: None,
+        periodic: false,
+        month: None,
+        span: fresh_span(),
+    }
 }
 
 fn value_columns(names: &[(&str, Ty)]) -> Vec<Column> {
@@ -159,6 +168,7 @@ fn program_with(rules: Vec<(EntityKind, Expr, RuleRole)>) -> Program {
             body,
             versions: Vec::new(),
             role,
+            period: crate::tir::Per::Month,
             doc: Vec::new(),
             span: fresh_span(),
         });

@@ -327,6 +327,9 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             ExprKind::Aggregate { kind, .. } => self.translate_aggregate(expr, *kind),
             ExprKind::Mask(text) => self.translate_mask(text),
             ExprKind::Scale(kind, scale, operand) => self.translate_scale(*kind, *scale, operand, expr.span),
+            ExprKind::Periodic(read, _) => {
+                Err(JitError::untranslatable(format!("`{}` before `Program::on` unrolls it", read.name()), expr.span))
+            }
         }
     }
 
@@ -731,6 +734,7 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             {
                 return None;
             }
+            ExprKind::Periodic(..) => return None,
             // The value was accumulated already; reading it costs nothing.
             ExprKind::Aggregate { .. } => return Some(1),
             ExprKind::Const(_)

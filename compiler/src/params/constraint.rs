@@ -347,7 +347,8 @@ fn reads(expr: &Expr, out: &mut Vec<Item>) {
             | ExprKind::If(..)
             | ExprKind::Match(..)
             | ExprKind::Aggregate { .. }
-            | ExprKind::Mask(_) => {}
+            | ExprKind::Mask(_)
+            | ExprKind::Periodic(..) => {}
         }
     }
 }
@@ -640,7 +641,8 @@ pub(crate) fn render(program: &Program, expr: &Expr, min_precedence: u8, depth: 
         | ExprKind::CountyAttr(_)
         | ExprKind::AsOf
         | ExprKind::Aggregate { .. }
-        | ExprKind::Mask(_) => "…".into(),
+        | ExprKind::Mask(_)
+        | ExprKind::Periodic(..) => "…".into(),
     };
     if own < min_precedence { format!("({text})") } else { text }
 }

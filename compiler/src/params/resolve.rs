@@ -267,7 +267,8 @@ impl<'a> Env<'a> {
             | ExprKind::CountyAttr(_)
             | ExprKind::AsOf
             | ExprKind::Aggregate { .. }
-            | ExprKind::Mask(_) => Err(Fail::Unsupported(expr.span)),
+            | ExprKind::Mask(_)
+            | ExprKind::Periodic(..) => Err(Fail::Unsupported(expr.span)),
         }
     }
 

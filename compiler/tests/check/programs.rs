@@ -38,6 +38,7 @@ fn show(program: &Program, expr: &Expr) -> String {
             format!("({kind:?} {filter} {value})")
         }
         ExprKind::Mask(text) => format!("(Mask {})", show(text)),
+        ExprKind::Periodic(read, operand) => format!("({} {})", read.name(), show(operand)),
         ExprKind::Scale(kind, scale, x) => {
             let name = program.scales.get(scale.0 as usize).map_or("?", |scale| scale.name.as_str());
             format!("({kind:?} scale:{name} {})", show(x))

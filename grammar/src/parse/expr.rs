@@ -541,6 +541,34 @@ pub(super) fn build_date(cx: &Ctx<'_>, pair: &Pair<'_, Rule>) -> Result<ast::Dat
     Ok(ast::DateLit { year: year_number, month: month_number, day: day_number, span })
 }
 
+/// A period of a test, `2017-01` (a month, two digits) or `2017` (a year), from a `month_lit`
+/// or `year_lit`.
+pub(super) fn build_period_lit(cx: &Ctx<'_>, pair: &Pair<'_, Rule>) -> Result<ast::PeriodLit, ParseError> {
+    let span = cx.span(pair);
+    let text = pair.as_str();
+    let bad = |reason: String| ParseError::BadDate { text: text.to_string(), reason, span };
+    let (year, month) = match text.split_once('-') {
+        Some((year, month)) => (year, Some(month)),
+        None => (text, None),
+    };
+    let Ok(year_number) = year.parse::<i32>() else { return Err(bad("not a period".into())) };
+    if year_number == 0 {
+        return Err(bad("there is no year 0".into()));
+    }
+    let month = match month {
+        None => None,
+        Some(month) if month.len() != 2 => return Err(bad("the month takes two digits".into())),
+        Some(month) => {
+            let Ok(number) = month.parse::<u32>() else { return Err(bad("not a month".into())) };
+            if !(1..=12).contains(&number) {
+                return Err(bad(format!("there is no month {number}")));
+            }
+            Some(number)
+        }
+    };
+    Ok(ast::PeriodLit { year: year_number, month, span })
+}
+
 /// The number of days in a month (1–12) of the proleptic Gregorian calendar.
 fn days_in_month(year: i32, month: u32) -> u32 {
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;

@@ -280,10 +280,11 @@ fn column() -> impl Strategy<Value = ColumnDecl> {
             ColumnType::Value(ty, range)
         }),
     ];
-    (doc(), ident(), ty, prop::option::of(expr())).prop_map(|(doc, name, ty, default)| ColumnDecl {
+    (doc(), ident(), ty, prop::option::of(expr()), any::<bool>()).prop_map(|(doc, name, ty, default, per)| ColumnDecl {
         doc,
         name,
         ty,
+        per: per.then(span),
         default,
         span: span(),
     })
@@ -335,9 +336,11 @@ fn expectation() -> impl Strategy<Value = Expectation> {
         any::<u32>().prop_map(|index| ExpectTarget::Case(index, span())),
     ];
     prop_oneof![
-        (target, ident(), expr(), prop::option::of(expr())).prop_map(|(target, name, value, tolerance)| {
-            Expectation::Value { target, name, value, tolerance, span: span() }
-        }),
+        (target, ident(), prop::option::of(period_lit()), expr(), prop::option::of(expr())).prop_map(
+            |(target, name, period, value, tolerance)| {
+                Expectation::Value { target, name, period, value, tolerance, span: span() }
+            }
+        ),
         prop::option::of(string_lit()).prop_map(|message| Expectation::Rejected(message, span())),
         Just(Expectation::Error(span())),
     ]
@@ -355,11 +358,9 @@ fn item() -> impl Strategy<Value = Item> {
         value,
         span: span(),
     });
-    let record = (entity_kind(), prop::collection::vec((ident(), expr()), 0..3)).prop_map(|(kind, fields)| RecordLit {
-        kind,
-        fields,
-        span: span(),
-    });
+    let periodic = prop::collection::vec((ident(), period_lit(), expr()), 0..2);
+    let record = (entity_kind(), prop::collection::vec((ident(), expr()), 0..3), periodic)
+        .prop_map(|(kind, fields, periodic)| RecordLit { kind, fields, periodic, span: span() });
     let output_column =
         (column_name(), prop::option::of(expr())).prop_map(|(name, value)| OutputColumn { name, value, span: span() });
     prop_oneof![
@@ -402,19 +403,19 @@ fn item() -> impl Strategy<Value = Item> {
         (doc(), entity_kind(), ident(), prop::option::of(type_expr()), expr()).prop_map(
             |(doc, entity, name, ty, body)| {
                 let values = vec![DatedValue { from: None, value: Some(body), span: span() }];
-                Item::Rule(RuleDecl { doc, entity, name, ty, values, span: span() })
+                Item::Rule(RuleDecl { doc, entity, name, ty, per: None, values, span: span() })
             }
         ),
-        (doc(), entity_kind(), ident(), type_expr(), prop::collection::vec(version, 1..4)).prop_map(
-            |(doc, entity, name, ty, values)| Item::Rule(RuleDecl {
+        (doc(), entity_kind(), ident(), type_expr(), prop::collection::vec(version, 1..4), prop::option::of(per()))
+            .prop_map(|(doc, entity, name, ty, values, per)| Item::Rule(RuleDecl {
                 doc,
                 entity,
                 name,
                 ty: Some(ty),
+                per: per.map(|per| (per, span())),
                 values,
                 span: span()
-            })
-        ),
+            })),
         (doc(), ident(), entity_kind(), prop::option::of(expr()), prop::collection::vec(output_column, 0..3)).prop_map(
             |(doc, name, entity, filter, columns)| Item::Output(OutputDecl {
                 doc,
@@ -442,12 +443,21 @@ fn item() -> impl Strategy<Value = Item> {
                 doc,
                 name,
                 as_of,
+                as_of_month: false,
                 records,
                 expectations,
                 tolerance,
                 span: span()
             })),
     ]
+}
+
+fn per() -> impl Strategy<Value = Per> {
+    prop_oneof![Just(Per::Month), Just(Per::Year)]
+}
+
+fn period_lit() -> impl Strategy<Value = PeriodLit> {
+    (1900i32..2100, prop::option::of(1u32..=12)).prop_map(|(year, month)| PeriodLit { year, month, span: span() })
 }
 
 fn file() -> impl Strategy<Value = File> {

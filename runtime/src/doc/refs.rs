@@ -115,7 +115,8 @@ fn reads_of(exprs: &[&tir::Expr]) -> BTreeSet<Ref> {
                 | ExprKind::Match(..)
                 | ExprKind::Aggregate { .. }
                 | ExprKind::Mask(_)
-                | ExprKind::Scale(..) => {}
+                | ExprKind::Scale(..)
+                | ExprKind::Periodic(..) => {}
             }
         }
     }

@@ -483,6 +483,8 @@ fn roster_schema() -> EntitySchema {
         range: None,
         default: None,
         default_cell: None,
+        periodic: false,
+        month: None,
         span: Span::default(),
     };
     EntitySchema {

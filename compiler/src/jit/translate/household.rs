@@ -315,7 +315,8 @@ fn collect_preloads(program: &Program, plan: &Plan<'_>, expr: &Expr, needed: &mu
         | ExprKind::Match(..)
         | ExprKind::Aggregate { .. }
         | ExprKind::Mask(_)
-        | ExprKind::Scale(..) => {}
+        | ExprKind::Scale(..)
+        | ExprKind::Periodic(..) => {}
     }
     for child in expr.children() {
         collect_preloads(program, plan, child, needed);

@@ -576,3 +576,27 @@ pol-test-tolerance-type = `{ $name }` is `{ $ty }`, which has no tolerance
 pol-test-default-member = this test has no `person`, and its default member has no `{ $column }`
     .label = a test without members
     .help = write the members, e.g. `person {"{"} { $column }: … {"}"}`, or give `{ $column }` a default in the `person` block
+
+pol-period-unit = `{ $name }` is computed { $per }, but `{ $unit }` is money { $other }
+    .label = money { $other }
+    .help = write `{ $want }`, or `{ $other_decl }` after the type
+
+pol-period-mismatch = `{ $reader }` is computed { $per } and cannot read `{ $name }`, computed { $other }, directly
+    .label = computed { $other }
+    .help = { $help }
+
+pol-period-mismatch--2 = `{ $function }` cannot be used in a rule computed { $per }
+    .label = only in a rule computed { $need }
+    .help = { $help }
+
+pol-period-not-periodic = `{ $function }` reads a value computed { $expect }, and `{ $name }` is { $found }
+    .label = { $found }
+    .help = { $help }
+
+pol-test-period = `{ $name }` is computed per month and has no value for the year `{ $period }`
+    .label = a year, where a month is needed
+    .help = give a month, e.g. `{ $name } { $period }-01`
+
+pol-test-period--2 = `{ $name }` does not vary by month and takes no period
+    .label = a period on a constant column
+    .help = remove the period, or declare the column `per month` so that it may hold a value per month

@@ -344,3 +344,17 @@ phrase-write-a-number = write a number, e.g. `{ $example }`
 phrase-backticked-not-a-number = `{ $text }` is not a number
 phrase-scale-set-by-province-help = `{ $param }` is a scale the policy gives alone: to let each { $level } set its brackets, add `set by { $written }` to its `param` declaration; otherwise remove this line
 phrase-write-bracket-amount-in = write each amount of the brackets in { $unit }, as a plain number (`{ $plain }`) or with its unit (`{ $with_unit }`)
+
+# Periods (check/periods.rs).
+phrase-per-month = per month
+phrase-per-year = per year
+phrase-computed-per-month = computed per month
+phrase-computed-per-year = computed per year
+phrase-constant-column = a constant column
+phrase-period-help-this-year = write `this_year({ $name })`: its value for the year of the month
+phrase-period-help-months = write `first_month({ $name })` for January's value, or `sum_months({ $name })` for the sum of the year's months
+phrase-period-help-in-year = in a rule computed per year, read months with `first_month`, `sum_months` or `average_months`
+phrase-period-help-in-month = in a rule computed per month, read a yearly rule with `this_year`, and past months with `sum_last_12_months` or `average_last_12_months`
+phrase-period-help-read-directly = read `{ $name }` directly in a rule computed per month
+phrase-period-help-yearly = read `{ $name }` directly in a rule computed per year, or with `this_year({ $name })` in a rule computed per month
+phrase-period-help-constant = a constant column is read directly in any rule

@@ -576,3 +576,27 @@ pol-test-tolerance-type = `{ $name }` 的类型是 `{ $ty }`，不能带容差
 pol-test-default-member = 此测试没有 `person`，其默认成员没有 `{ $column }`
     .label = 没有成员的测试
     .help = 写出成员，例如 `person {"{"} { $column }: … {"}"}`，或在 `person` 块中给 `{ $column }` 一个默认值
+
+pol-period-unit = `{ $name }` { $per }计算，但 `{ $unit }` 是{ $other }的金额
+    .label = { $other }的金额
+    .help = 请写 `{ $want }`，或在类型后写 `{ $other_decl }`
+
+pol-period-mismatch = `{ $reader }` { $per }计算，不能直接读取{ $other }计算的 `{ $name }`
+    .label = { $other }计算
+    .help = { $help }
+
+pol-period-mismatch--2 = `{ $function }` 不能用在{ $per }计算的规则中
+    .label = 只能用在{ $need }计算的规则中
+    .help = { $help }
+
+pol-period-not-periodic = `{ $function }` 读取{ $expect }计算的值，而 `{ $name }` { $found }
+    .label = { $found }
+    .help = { $help }
+
+pol-test-period = `{ $name }` 按月计算，没有年份 `{ $period }` 的值
+    .label = 这里需要月份，写的是年份
+    .help = 请写一个月份，例如 `{ $name } { $period }-01`
+
+pol-test-period--2 = `{ $name }` 不按月变化，不能带期间
+    .label = 常量列带了期间
+    .help = 删除期间，或把该列声明为 `per month`，使它每月可以有不同的值

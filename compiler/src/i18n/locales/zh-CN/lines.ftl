@@ -344,3 +344,17 @@ phrase-write-a-number = 请写一个数，例如 `{ $example }`
 phrase-backticked-not-a-number = `{ $text }` 不是数
 phrase-scale-set-by-province-help = `{ $param }` 是只由政策给出的分档表：若要让各{ $level }设定其各档，请在它的 `param` 声明中加上 `set by { $written }`；否则请删除这一行
 phrase-write-bracket-amount-in = 请以 { $unit } 写出各档的金额，写成普通数字（`{ $plain }`）或带单位（`{ $with_unit }`）
+
+# Periods (check/periods.rs).
+phrase-per-month = 按月
+phrase-per-year = 按年
+phrase-computed-per-month = 按月计算
+phrase-computed-per-year = 按年计算
+phrase-constant-column = 是不按月变化的常量列
+phrase-period-help-this-year = 请写 `this_year({ $name })`：它在该月所在年份的值
+phrase-period-help-months = 请写 `first_month({ $name })` 取一月的值，或 `sum_months({ $name })` 取全年各月之和
+phrase-period-help-in-year = 在按年计算的规则中，请用 `first_month`、`sum_months` 或 `average_months` 读取各月的值
+phrase-period-help-in-month = 在按月计算的规则中，请用 `this_year` 读取按年的规则，用 `sum_last_12_months` 或 `average_last_12_months` 读取过去各月
+phrase-period-help-read-directly = 请在按月计算的规则中直接读取 `{ $name }`
+phrase-period-help-yearly = 请在按年计算的规则中直接读取 `{ $name }`，或在按月计算的规则中用 `this_year({ $name })` 读取
+phrase-period-help-constant = 常量列可以在任何规则中直接读取
