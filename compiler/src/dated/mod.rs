@@ -20,6 +20,7 @@
 //! word unset).
 
 mod error;
+pub mod unroll;
 
 pub use error::DatedError;
 
@@ -139,6 +140,14 @@ fn uses_on(program: &Program, day: Word) -> Vec<Use> {
             reads_in(program, day, body, &rule.name, &mut uses);
         }
     }
+    uses.extend(uses_outside_rules(program, day));
+    uses
+}
+
+/// [`uses_on`] for the reads of outputs, the report, parameter values and `require`s alone
+/// (the rules of a program with periods are checked per instance, on each instance's day).
+fn uses_outside_rules(program: &Program, day: Word) -> Vec<Use> {
+    let mut uses = Vec::new();
     for output in &program.outputs {
         let filter = output.filter.map(|rule| (output.name.clone(), rule, output.span));
         let columns = output.columns.iter().enumerate().map(|(index, (column, rule))| {
@@ -235,6 +244,9 @@ impl Program {
     /// it. Fails when something in force on `day` reads something that is not: one diagnostic
     /// per read, with both places, sorted.
     pub fn on(&self, day: Word) -> Result<Program, Vec<Diagnostic>> {
+        if unroll::has_periods(self) {
+            return self.on_with_periods(day);
+        }
         let uses = uses_on(self, day);
         if !uses.is_empty() {
             let dates = format!("`{}`", date::format_iso(day));
@@ -257,6 +269,30 @@ impl Program {
             scale.versions = vec![ScaleVersion { from: None, brackets, span }];
         }
         Ok(program)
+    }
+}
+
+impl Program {
+    /// [`Program::on`] for a program with periods: its instances unrolled ([`unroll`]), each
+    /// read of something not in force reported with the days on which it happens.
+    fn on_with_periods(&self, day: Word) -> Result<Program, Vec<Diagnostic>> {
+        let (flat, found) = unroll::unroll(self, day)?;
+        let mut by_read: BTreeMap<Use, Vec<Word>> = BTreeMap::new();
+        for read in uses_outside_rules(self, day) {
+            by_read.entry(read).or_default().push(day);
+        }
+        for (read, read_day) in found.uses {
+            by_read.entry(read).or_default().push(read_day);
+        }
+        if by_read.is_empty() {
+            return Ok(flat);
+        }
+        Err(diagnostics(by_read.into_iter().map(|(read, mut days)| {
+            days.sort_unstable();
+            days.dedup();
+            let dates: Vec<String> = days.iter().map(|day| format!("`{}`", date::format_iso(*day))).collect();
+            (read, dates.join(", "))
+        })))
     }
 }
 
