@@ -154,7 +154,9 @@ impl Policy {
     /// every consumer that evaluates (`pol run`, `explain`, `gen`, the LSP) hands the engines.
     pub fn on(&self, as_of: Word) -> Result<(Policy, CountyTable), Vec<Diagnostic>> {
         let program = self.program.on(as_of)?;
-        let counties = self.county_table(as_of).map_err(|diagnostic| vec![diagnostic])?;
+        // The county table of the program in force: with periods, it has parameter instances.
+        let counties =
+            self.params.county_table(&program, &self.jurisdictions, as_of).map_err(|diagnostic| vec![diagnostic])?;
         Ok((Policy { program, jurisdictions: self.jurisdictions.clone(), params: self.params.clone() }, counties))
     }
 }

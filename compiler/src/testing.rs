@@ -47,12 +47,84 @@ pub enum TestFailure {
 }
 
 /// The household batch a test describes (an error only for a test of 2³² persons or more).
+/// For a program in force on a day with periods, a monthly column has one column per month
+/// read ([`crate::tir::Column::month`]): each holds the value the test gives for that month,
+/// else for its year (a money total spread as `total / 12`, rounded to the fen), else the
+/// record's constant value (written or the default).
 pub fn test_batch(program: &Program, test: &Test) -> Result<Batch, BatchShapeError> {
     let mut batch = Batch::empty(program);
-    let persons = test.persons.iter().map(Vec::as_slice);
-    let cases = test.cases.iter().map(Vec::as_slice);
-    batch.push_household(&test.household, persons, cases)?;
+    let household = period_row(program, test, EntityKind::Household, 0, &test.household)?;
+    let persons = test
+        .persons
+        .iter()
+        .enumerate()
+        .map(|(index, row)| period_row(program, test, EntityKind::Person, index, row))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cases = test
+        .cases
+        .iter()
+        .enumerate()
+        .map(|(index, row)| period_row(program, test, EntityKind::Case, index, row))
+        .collect::<Result<Vec<_>, _>>()?;
+    batch.push_household(&household, persons.iter().map(Vec::as_slice), cases.iter().map(Vec::as_slice))?;
     Ok(batch)
+}
+
+/// One record's row for `program`'s schema: the checked row, with a value for every month's
+/// column of a monthly column.
+fn period_row(
+    program: &Program,
+    test: &Test,
+    entity: EntityKind,
+    index: usize,
+    row: &[Word],
+) -> Result<Vec<Word>, BatchShapeError> {
+    let schema = program.schema(entity);
+    if schema.columns.iter().all(|column| column.month.is_none()) {
+        return Ok(row.to_vec());
+    }
+    let declared = schema.columns.get(..row.len()).unwrap_or(&schema.columns);
+    schema
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(position, column)| {
+            let base = match column.month {
+                None => position,
+                Some(_) => {
+                    declared.iter().position(|declared| declared.name == column.base_name()).ok_or_else(|| {
+                        BatchShapeError(format!("the monthly column `{}` has no declared column", column.name))
+                    })?
+                }
+            };
+            let constant = row
+                .get(base)
+                .copied()
+                .ok_or_else(|| BatchShapeError(format!("the test's row has no column `{}`", column.name)))?;
+            let Some(month) = column.month else { return Ok(constant) };
+            let given = |year: bool, from: Word| {
+                test.periodic.iter().find(|value| {
+                    value.entity == entity
+                        && value.index == index
+                        && value.column.0 as usize == base
+                        && value.year == year
+                        && value.from == from
+                })
+            };
+            if let Some(value) = given(false, month) {
+                return Ok(value.value);
+            }
+            if let Some(value) = given(true, crate::dated::unroll::year_start(month)) {
+                return match column.ty.value_ty() {
+                    Ty::Money(_) => crate::arith::div_round(value.value, 12).map_err(|error| {
+                        BatchShapeError(format!("`{}` spread over 12 months: {error:?}", column.name))
+                    }),
+                    Ty::Bool | Ty::Int | Ty::Ratio | Ty::Date | Ty::Text | Ty::Enum(_) => Ok(value.value),
+                };
+            }
+            Ok(constant)
+        })
+        .collect()
 }
 
 /// The program a test runs on when it gives computed rules' values (`person { pension: 50 }`):

@@ -282,6 +282,10 @@ pub struct ParamDef {
     pub ends: Vec<(Option<Word>, Span)>,
     /// Constraints checked on the province and every local file.
     pub requires: Vec<Constraint>,
+    /// In a program in force on a day whose policy has periods ([`Program::on`]): this
+    /// parameter is the value of the declared parameter `.0` on day `.1` (a rule's instance of
+    /// another period reads it); the county table resolves it on that day. `None` otherwise.
+    pub on: Option<(ParamId, Word)>,
     /// Doc comment.
     pub doc: Vec<String>,
     /// The declaration.

@@ -255,6 +255,7 @@ impl Checker<'_> {
         set_by.sort();
         set_by.dedup();
         Some(ParamDef {
+            on: None,
             name,
             ty: ty?,
             set_by,

@@ -20,6 +20,7 @@
 //! word unset).
 
 mod error;
+pub mod unroll;
 
 pub use error::DatedError;
 
@@ -139,7 +140,22 @@ fn uses_on(program: &Program, day: Word) -> Vec<Use> {
             reads_in(program, day, body, &rule.name, &mut uses);
         }
     }
-    uses.extend(output_uses_on(program, day));
+    uses.extend(uses_outside_rules(program, day));
+    uses
+}
+
+/// [`uses_on`] for the reads of outputs, the report, parameter values and `require`s alone
+/// (the rules of a program with periods are checked per instance, on each instance's day).
+fn uses_outside_rules(program: &Program, day: Word) -> Vec<Use> {
+    let mut uses = output_uses_on(program, day);
+    uses.extend(param_uses_on(program, day));
+    uses
+}
+
+/// The reads on `day` of parameters and rules not in force by the parameter values and
+/// `require`s in force.
+fn param_uses_on(program: &Program, day: Word) -> Vec<Use> {
+    let mut uses = Vec::new();
     for param in &program.params {
         if let Ok((_, value)) = param_in_force(param, Some(day)) {
             reads_in(program, day, value, &param.name, &mut uses);
@@ -263,6 +279,9 @@ impl Program {
     /// it. Fails when something in force on `day` reads something that is not: one diagnostic
     /// per read, with both places, sorted.
     pub fn on(&self, day: Word) -> Result<Program, Vec<Diagnostic>> {
+        if unroll::has_periods(self) {
+            return self.on_with_periods(day);
+        }
         let uses = uses_on(self, day);
         if !uses.is_empty() {
             let dates = format!("`{}`", date::format_iso(day));
@@ -289,6 +308,33 @@ impl Program {
 }
 
 impl Program {
+    /// [`Program::on`] for a program with periods: its instances unrolled ([`unroll`]), each
+    /// read of something not in force reported with the days on which it happens.
+    fn on_with_periods(&self, day: Word) -> Result<Program, Vec<Diagnostic>> {
+        let (flat, found) = unroll::unroll(self, day)?;
+        let outside = uses_outside_rules(self, day).into_iter().map(|read| (read, day));
+        Self::flat_or_reads(flat, outside.chain(found.uses).collect())
+    }
+
+    /// `flat` when nothing read is not in force, else one diagnostic per read with its days.
+    fn flat_or_reads(flat: Program, reads: Vec<(Use, Word)>) -> Result<Program, Vec<Diagnostic>> {
+        let mut by_read: BTreeMap<Use, Vec<Word>> = BTreeMap::new();
+        for (read, read_day) in reads {
+            by_read.entry(read).or_default().push(read_day);
+        }
+        if by_read.is_empty() {
+            return Ok(flat);
+        }
+        Err(diagnostics(by_read.into_iter().map(|(read, mut days)| {
+            days.sort_unstable();
+            days.dedup();
+            let dates: Vec<String> = days.iter().map(|day| format!("`{}`", date::format_iso(*day))).collect();
+            (read, dates.join(", "))
+        })))
+    }
+}
+
+impl Program {
     /// The program a test needs on `day` when the whole program is not in force that day
     /// ([`Program::on`] fails): OpenFisca computes what a test asks for and nothing else, and so
     /// does this. Only the reads of `roots` (the rules a test expects or gives), of the rules
@@ -298,6 +344,12 @@ impl Program {
     /// not written by a test, so they are not checked. Fails with the reads of `roots` as
     /// [`Program::on`] does; `Ok` only when nothing evaluated reads what is not in force.
     pub fn on_reading(&self, day: Word, roots: &[RuleId]) -> Result<Program, Vec<Diagnostic>> {
+        if unroll::has_periods(self) {
+            // The instances the roots need, and the parameters' own reads (not the outputs').
+            let (flat, found) = unroll::unroll_from(self, day, Some(roots))?;
+            let param_reads = param_uses_on(self, day).into_iter().map(|read| (read, day));
+            return Self::flat_or_reads(flat, param_reads.chain(found.uses).collect());
+        }
         let reachable = reachable_on(self, day, roots);
         let mut uses = Vec::new();
         for (rule, needed) in self.rules.iter().zip(&reachable) {

@@ -103,6 +103,7 @@ fn schema() -> Program {
     let mut household = entity(EntityKind::Household, household_columns);
     household.county = Some(ColumnId(5));
     let param = |name: &str, ty| ParamDef {
+        on: None,
         name: name.into(),
         ty,
         set_by: Vec::new(),

@@ -403,15 +403,16 @@ impl ParamSet {
         as_of: Word,
         words: &mut Vec<Word>,
     ) -> Result<(), Diagnostic> {
-        for param_index in 0..program.params.len() {
-            let param = ParamId(param_index as u32);
-            match env.resolve(chain, Some(as_of), param) {
+        for (param_index, def) in program.params.iter().enumerate() {
+            // A parameter instance of a program with periods is resolved on its own day.
+            let (param, day) = def.on.unwrap_or((ParamId(param_index as u32), as_of));
+            match env.resolve(chain, Some(day), param) {
                 Ok(found) => words.push(found.word),
                 // Not in force on `as_of`, or computed from something not in force: nothing
                 // the program in force on `as_of` evaluates reads it (`Program::on` checks
                 // that before any evaluation), so its word is never read.
                 Err(Fail::Missing(_)) => words.push(0),
-                Err(fail) => return Err(self.resolution_error(program, param, who, as_of, fail)),
+                Err(fail) => return Err(self.resolution_error(program, param, who, day, fail)),
             }
         }
         Ok(())

@@ -8,7 +8,7 @@ use pol_compiler::engine::{CountyTable, Engine};
 use pol_compiler::i18n::line;
 use pol_compiler::policy::Policy;
 use pol_compiler::testing::{TestFailure, run_test};
-use pol_compiler::tir::{Program, Word};
+use pol_compiler::tir::{Expectation, Program, Test, Word};
 use pol_grammar::Span;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -58,97 +58,123 @@ pub fn test(
         Err(status) => return status,
     };
     // The program in force on each as-of date, and its engines, compiled once per stretch of
-    // dates on which the same rule versions are in force (once for a policy without them).
+    // dates on which the same rule versions are in force (once for a policy without them). A
+    // policy with periods has a program per date (its instances depend on the month and year).
+    let periodic = pol_compiler::dated::unroll::has_periods(&policy.program);
     let version_days = pol_compiler::dated::version_days(&policy.program);
     let mut programs: BTreeMap<Word, Option<DatedSetup>> = BTreeMap::new();
-    let mut engines_by_stretch: BTreeMap<usize, Vec<Box<dyn Engine>>> = BTreeMap::new();
+    let mut engines_by_stretch: BTreeMap<(usize, Word), Vec<Box<dyn Engine>>> = BTreeMap::new();
     let (mut passed, mut failed) = (0usize, 0usize);
     for test in &policy.program.tests {
         if options.filter.as_ref().is_some_and(|filter| !test.name.contains(filter.as_str())) {
             continue;
         }
         let as_of = test.as_of.unwrap_or(options.default_as_of);
-        let setup = programs.entry(as_of).or_insert_with(|| {
-            let program = policy.program.on(as_of).ok()?;
-            Some((program, county_table(&sources, &policy, as_of)))
-        });
-        let mut diagnostics = Vec::new();
-        // Something in force on this date reads something that is not: the test computes only
-        // what it expects and gives (`Program::on_reading`), on engines of its own.
-        let mut demand = None;
-        if setup.is_none() {
-            match policy.program.on_reading(as_of, &pol_compiler::dated::test_roots(test)) {
-                Ok(program) => match make_engines(&program, options.engine, EngineUse::AllRules) {
-                    Ok(engines) => demand = Some((program, county_table(&sources, &policy, as_of), engines)),
-                    Err(report) => {
-                        super::render::print_report(err, format, report);
-                        return Status::Error;
-                    }
-                },
-                Err(reads) => diagnostics.extend(reads),
+        // One evaluation per date: the test's as-of date, then each period an `expect` names
+        // (`expect x 2017-01 = …` is computed as of that period's first day).
+        let mut dates = vec![as_of];
+        for expectation in &test.expectations {
+            if let Expectation::Value { at: Some(at), .. } = expectation
+                && !dates.contains(at)
+            {
+                dates.push(*at);
             }
         }
-        let (program, table, engines) = match (setup.as_ref(), demand.as_ref()) {
-            (Some((program, table)), _) => {
-                let stretch = version_days.partition_point(|day| *day <= as_of);
-                let engines = match engines_by_stretch.entry(stretch) {
-                    std::collections::btree_map::Entry::Occupied(found) => found.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(slot) => {
-                        match make_engines(program, options.engine, EngineUse::AllRules) {
-                            Ok(engines) => slot.insert(engines),
-                            Err(report) => {
-                                super::render::print_report(err, format, report);
-                                return Status::Error;
+        let mut diagnostics = Vec::new();
+        for date in dates {
+            let part = Test {
+                expectations: test
+                    .expectations
+                    .iter()
+                    .filter(|expectation| match expectation {
+                        Expectation::Value { at, .. } => at.unwrap_or(as_of) == date,
+                        Expectation::Rejected(..) | Expectation::Error(_) => date == as_of,
+                    })
+                    .cloned()
+                    .collect(),
+                ..test.clone()
+            };
+            let setup = programs.entry(date).or_insert_with(|| {
+                let program = policy.program.on(date).ok()?;
+                let table = county_table(&sources, &policy, &program, date);
+                Some((program, table))
+            });
+            let demand;
+            let (program, table, engines) = match setup.as_ref() {
+                Some((program, table)) => {
+                    let stretch =
+                        if periodic { (0, date) } else { (version_days.partition_point(|day| *day <= date), 0) };
+                    let engines = match engines_by_stretch.entry(stretch) {
+                        std::collections::btree_map::Entry::Occupied(found) => found.into_mut(),
+                        std::collections::btree_map::Entry::Vacant(slot) => {
+                            match make_engines(program, options.engine, EngineUse::AllRules) {
+                                Ok(engines) => slot.insert(engines),
+                                Err(report) => {
+                                    super::render::print_report(err, format, report);
+                                    return Status::Error;
+                                }
                             }
                         }
-                    }
-                };
-                (program, table, &*engines)
-            }
-            (None, Some((program, table, engines))) => (program, table, engines),
-            (None, None) => {
-                // What the test needs reads something not in force: the test cannot run.
-                failed += 1;
-                let _ = writeln!(out, "{}", line(lang(), "line-test-failed", &[("name", &test.name)]));
-                for diagnostic in diagnostics {
-                    super::render::print_diagnostic(err, format, &sources, diagnostic);
+                    };
+                    (program, table, &*engines)
                 }
-                continue;
-            }
-        };
-        diagnostics.extend(pol_compiler::dated::check_test(&policy.program, test, as_of));
-        let expects_in_force = diagnostics.is_empty();
-        // A test that gives computed rules' values runs on its own program and engines
-        // (`testing::given_program`); the others share the stretch's.
-        let given = if test.given.is_empty() {
-            None
-        } else {
-            match pol_compiler::testing::given_program(program, test) {
-                Ok(given_program) => match make_engines(&given_program, options.engine, EngineUse::AllRules) {
-                    Ok(given_engines) => Some(Ok((given_program, given_engines))),
-                    Err(report) => {
-                        super::render::print_report(err, format, report);
-                        return Status::Error;
+                // Something in force on this date reads something that is not: the part computes
+                // only what it expects and gives (`Program::on_reading`), on engines of its own,
+                // as OpenFisca's tests do.
+                None => match policy.program.on_reading(date, &pol_compiler::dated::test_roots(&part)) {
+                    Ok(program) => match make_engines(&program, options.engine, EngineUse::AllRules) {
+                        Ok(engines) => {
+                            let table = county_table(&sources, &policy, &program, date);
+                            demand = (program, table, engines);
+                            (&demand.0, &demand.1, &demand.2)
+                        }
+                        Err(report) => {
+                            super::render::print_report(err, format, report);
+                            return Status::Error;
+                        }
+                    },
+                    Err(reads) => {
+                        // What the part needs reads something not in force: it cannot run.
+                        diagnostics.extend(reads);
+                        continue;
                     }
                 },
-                Err(message) => Some(Err(message)),
-            }
-        };
-        let (run_program, run_engines) = match &given {
-            Some(Ok((given_program, given_engines))) => (given_program, given_engines),
-            Some(Err(_)) | None => (&*program, &*engines),
-        };
-        for engine in run_engines.iter().filter(|_| expects_in_force) {
-            let failures = match (&*table, &given) {
-                (_, Some(Err(message))) => vec![TestFailure::Setup(message.clone())],
-                (Ok(table), _) => run_test(run_program, test, table, engine.as_ref()),
-                (Err(message), _) => vec![TestFailure::Setup(message.clone())],
             };
-            diagnostics.extend(
-                failures
-                    .into_iter()
-                    .map(|failure| failure_diagnostic(&policy, &test.name, test.span, engine.name(), failure)),
-            );
+            let mut part_diagnostics = pol_compiler::dated::check_test(&policy.program, &part, date);
+            let expects_in_force = part_diagnostics.is_empty();
+            diagnostics.append(&mut part_diagnostics);
+            // A test that gives computed rules' values runs on its own program and engines
+            // (`testing::given_program`); the others share the stretch's.
+            let given = if part.given.is_empty() {
+                None
+            } else {
+                match pol_compiler::testing::given_program(program, &part) {
+                    Ok(given_program) => match make_engines(&given_program, options.engine, EngineUse::AllRules) {
+                        Ok(given_engines) => Some(Ok((given_program, given_engines))),
+                        Err(report) => {
+                            super::render::print_report(err, format, report);
+                            return Status::Error;
+                        }
+                    },
+                    Err(message) => Some(Err(message)),
+                }
+            };
+            let (run_program, run_engines) = match &given {
+                Some(Ok((given_program, given_engines))) => (given_program, given_engines),
+                Some(Err(_)) | None => (&*program, &*engines),
+            };
+            for engine in run_engines.iter().filter(|_| expects_in_force) {
+                let failures = match (&*table, &given) {
+                    (_, Some(Err(message))) => vec![TestFailure::Setup(message.clone())],
+                    (Ok(table), _) => run_test(run_program, &part, table, engine.as_ref()),
+                    (Err(message), _) => vec![TestFailure::Setup(message.clone())],
+                };
+                diagnostics.extend(
+                    failures
+                        .into_iter()
+                        .map(|failure| failure_diagnostic(&policy, &test.name, test.span, engine.name(), failure)),
+                );
+            }
         }
         if diagnostics.is_empty() {
             passed += 1;
@@ -166,8 +192,9 @@ pub fn test(
     if failed == 0 { Status::Success } else { Status::Failure }
 }
 
-fn county_table(sources: &Sources, policy: &Policy, as_of: Word) -> Result<CountyTable, String> {
-    policy.county_table(as_of).map_err(|diagnostic| {
+/// The county table of `program`, the policy's program in force on `as_of`.
+fn county_table(sources: &Sources, policy: &Policy, program: &Program, as_of: Word) -> Result<CountyTable, String> {
+    policy.params.county_table(program, &policy.jurisdictions, as_of).map_err(|diagnostic| {
         let rendered = pol_compiler::diagnostic::render_plain(sources, diagnostic);
         rendered.trim_end().to_string()
     })
