@@ -22,6 +22,9 @@
 //! - [`roles`] runs the policy of household roles (`tests/policies/household_roles`): its tests
 //!   on both engines, the canonical layout, and a batch on both engines with a bad role word and
 //!   a household over a role's limit in the rejects.
+//! - [`periods`] runs the policy of periods (`tests/policies/periods`): its tests over several
+//!   periods on both engines, a batch in the monthly input layout with hand-computed amounts
+//!   (both engines, several dates), and the period diagnostics in English and Chinese.
 //! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
@@ -30,6 +33,7 @@ mod diff;
 mod docs;
 mod lsp;
 mod oracle;
+mod periods;
 mod reconcile;
 mod reform;
 mod report;

@@ -307,7 +307,10 @@ fn schema_columns(
             file: file_name.to_string(),
             column: year.cloned().unwrap_or_else(|| column.name.clone()),
             reason: "a year's total is not read from Arrow input".to_string(),
-            help: format!("give each month (`{0}@2017-01`) or one value for every month (`{0}`)", column.base_name()),
+            help: format!(
+                "give each month as `{0}@2017-01`, or one value for every month as `{0}`",
+                column.base_name()
+            ),
             header: None,
             at: None,
         });

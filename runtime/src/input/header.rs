@@ -125,7 +125,7 @@ pub(crate) fn check_period_headers(
             };
             Some((format!("`{base}` is not a column declared `per month`"), help))
         } else if !valid_period(period) {
-            let help = format!("write the month as `{base}@2017-01` or the year as `{base}@2017`");
+            let help = format!("write the month as `{base}@2017-01`, or the year as `{base}@2017`");
             Some((format!("`{period}` is not a month `YYYY-MM` or a year `YYYY`"), help))
         } else {
             None
