@@ -25,6 +25,9 @@
 //! - [`openfisca_template`] runs OpenFisca's country template ported to `pol`
 //!   (`policies/openfisca_country_template`): its YAML cases as tests on both engines, in the
 //!   policy and its reforms, and the batch contract on the example data with OpenFisca's figures.
+//! - [`periods`] runs the policy of periods (`tests/policies/periods`): its tests over several
+//!   periods on both engines, a batch in the monthly input layout with hand-computed amounts
+//!   (both engines, several dates), and the period diagnostics in English and Chinese.
 //! - [`support`] holds the helpers (temporary directories, paths).
 
 mod cli;
@@ -34,6 +37,7 @@ mod docs;
 mod lsp;
 mod openfisca_template;
 mod oracle;
+mod periods;
 mod reconcile;
 mod reform;
 mod report;

@@ -112,6 +112,26 @@ pub enum RuntimeError {
         header_at: Option<SourceSpan>,
     },
 
+    /// A header name with `@` that names no monthly column's period.
+    #[error("`{file}` has a column `{column}` that is not a monthly column's period: {reason}")]
+    #[diagnostic(code(pol::input::period_column), help("{help}"))]
+    PeriodColumn {
+        /// The file's name.
+        file: String,
+        /// The header name.
+        column: String,
+        /// Why it is not one.
+        reason: String,
+        /// How to name it.
+        help: String,
+        /// The header line (a CSV file).
+        #[source_code]
+        header: Option<InputExcerpt>,
+        /// The name in `header`.
+        #[label("`{column}` names no monthly column's period")]
+        at: Option<SourceSpan>,
+    },
+
     /// A header naming one column twice.
     #[error("`{file}` has two columns named `{column}`")]
     #[diagnostic(code(pol::input::duplicate_column), help("rename or remove one of the two `{column}` columns"))]
@@ -471,6 +491,7 @@ impl RuntimeError {
             | RuntimeError::EmptyFile { .. }
             | RuntimeError::MissingColumn { .. }
             | RuntimeError::DuplicateColumn { .. }
+            | RuntimeError::PeriodColumn { .. }
             | RuntimeError::NotUtf8 { .. }
             | RuntimeError::ColumnType { .. }
             | RuntimeError::Parquet { .. }

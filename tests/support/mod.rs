@@ -25,6 +25,11 @@ pub fn child_allowance_dir() -> PathBuf {
     repo_root().join("tests").join("policies").join("child_allowance")
 }
 
+/// The policy of periods (`tests/policies/periods`).
+pub fn periods_dir() -> PathBuf {
+    repo_root().join("tests").join("policies").join("periods")
+}
+
 /// The policy of household roles (`tests/policies/household_roles`): parents (at most two) and
 /// children.
 pub fn household_roles_dir() -> PathBuf {

@@ -24,6 +24,11 @@ pub(crate) struct JsonlSource {
     n_columns: usize,
     /// The text of each column's default (a line lacking the key holds it).
     defaults: Vec<Option<String>>,
+    /// Month columns of a monthly column (`salary@2017-01`) and the column holding every month
+    /// not given otherwise (`salary`): a line without the month's key holds that one's cell.
+    fallbacks: Vec<(usize, usize)>,
+    /// The names of the monthly columns (`salary`), whose `NAME@YYYY-MM` keys may be given.
+    periodic: std::collections::HashSet<String>,
     bytes: Vec<u8>,
     cells: Vec<CellSpan>,
 }
@@ -31,7 +36,29 @@ pub(crate) struct JsonlSource {
 impl JsonlSource {
     /// A reader of `file` for `schema`.
     pub(crate) fn new(file: std::fs::File, path: &Path, schema: &EntitySchema) -> JsonlSource {
-        let columns = schema.columns.iter().enumerate().map(|(index, column)| (column.name.clone(), index)).collect();
+        let mut columns: HashMap<String, usize> =
+            schema.columns.iter().enumerate().map(|(index, column)| (column.name.clone(), index)).collect();
+        // The run's month of a monthly column (`salary`, holding 2017-03) is also given by its
+        // month's key (`salary@2017-03`), which wins over the key for every month.
+        for (index, column) in schema.columns.iter().enumerate() {
+            if let (Some(month), false) = (column.month, column.name.contains('@')) {
+                let (year, month, _) = pol_compiler::date::to_ymd(month);
+                columns.insert(format!("{}@{year:04}-{month:02}", column.name), MONTH_KEY + index);
+            }
+        }
+        let fallbacks = schema
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, column)| column.month.is_some() && column.name.contains('@'))
+            .filter_map(|(index, column)| Some((index, *columns.get(column.base_name())?)))
+            .collect();
+        let periodic = schema
+            .columns
+            .iter()
+            .filter(|column| column.periodic)
+            .map(|column| column.base_name().to_string())
+            .collect();
         JsonlSource {
             lines: LineReader::open(file, false),
             path: path.to_path_buf(),
@@ -39,6 +66,8 @@ impl JsonlSource {
             columns,
             n_columns: schema.columns.len(),
             defaults: schema.columns.iter().map(|column| column.default_cell.clone()).collect(),
+            fallbacks,
+            periodic,
             bytes: Vec::new(),
             cells: Vec::new(),
         }
@@ -60,7 +89,8 @@ impl RecordSource for JsonlSource {
         self.bytes.clear();
         self.cells.clear();
         self.cells.resize(self.n_columns, CellSpan::MISSING);
-        let problem = parse_object(text, &self.columns, &self.defaults, &mut self.bytes, &mut self.cells).err();
+        let keys = Keys { columns: &self.columns, periodic: &self.periodic, fallbacks: &self.fallbacks };
+        let problem = parse_object(text, keys, &self.defaults, &mut self.bytes, &mut self.cells).err();
         if let Some(Problem::NotAnObject(_)) = problem {
             self.bytes.clear();
             self.cells.iter_mut().for_each(|cell| *cell = CellSpan::MISSING);
@@ -89,18 +119,37 @@ enum Problem {
 /// whose column has a default (`defaults`) holds the default's text.
 fn parse_object(
     text: &str,
-    columns: &HashMap<String, usize>,
+    keys: Keys<'_>,
     defaults: &[Option<String>],
     bytes: &mut Vec<u8>,
     cells: &mut [CellSpan],
 ) -> Result<(), Problem> {
     let not_an_object = |error: serde_json::Error| Problem::NotAnObject(format!("not a JSON object: {error}"));
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let entries = RowSeed { columns }.deserialize(&mut deserializer).map_err(not_an_object)?;
+    let columns = keys.columns;
+    let entries = RowSeed { keys }.deserialize(&mut deserializer).map_err(not_an_object)?;
     deserializer.end().map_err(not_an_object)?;
     let mut seen = vec![false; cells.len()];
+    let mut month_given = vec![false; cells.len()];
+    // The value of a monthly column's key for every month, for the months the line leaves out.
+    let mut every_month: Vec<Option<CellSpan>> = vec![None; cells.len()];
     for (column, raw) in entries {
         let Some(column) = column else { continue };
+        if column == BAD_PERIOD_KEY {
+            return Err(Problem::Value(
+                "a key with `@` is not a month `NAME@YYYY-MM` of a column declared `per month` (JSON lines give a monthly column's months, or one value `NAME` for every month)".to_string(),
+            ));
+        }
+        if let Some(month_column) = column.checked_sub(MONTH_KEY) {
+            // The run's month by its own key: it replaces the value for every month.
+            let cell = value_cell(raw.get(), bytes).map_err(Problem::Value)?;
+            if let (Some(slot), Some(given)) = (cells.get_mut(month_column), month_given.get_mut(month_column)) {
+                *slot = cell;
+                *given = true;
+            }
+            continue;
+        }
+
         match seen.get_mut(column) {
             Some(slot) if *slot => {
                 let name = columns.iter().find(|(_, index)| **index == column).map_or("", |(name, _)| name.as_str());
@@ -110,15 +159,32 @@ fn parse_object(
             None => continue,
         }
         let cell = value_cell(raw.get(), bytes).map_err(Problem::Value)?;
+        if let Some(slot) = every_month.get_mut(column) {
+            *slot = Some(cell);
+        }
+        if month_given.get(column).copied() == Some(true) {
+            continue;
+        }
         if let Some(slot) = cells.get_mut(column) {
             *slot = cell;
         }
     }
-    for ((cell, seen), default) in cells.iter_mut().zip(&seen).zip(defaults) {
-        if let (false, Some(default)) = (seen, default) {
+    for (((cell, seen), default), month) in cells.iter_mut().zip(&seen).zip(defaults).zip(&month_given) {
+        if let (false, false, Some(default)) = (seen, month, default) {
             let start = bytes.len();
             bytes.extend_from_slice(default.as_bytes());
             *cell = CellSpan::text(start, bytes.len());
+        }
+    }
+    // A month the line does not give holds the value given for every month (or its default).
+    for (month, base) in keys.fallbacks {
+        let every = every_month.get(*base).copied().flatten();
+        if seen.get(*month).copied() == Some(false)
+            && let Some(cell) =
+                every.or_else(|| (month_given.get(*base) == Some(&false)).then(|| cells.get(*base).copied()).flatten())
+            && let Some(slot) = cells.get_mut(*month)
+        {
+            *slot = cell;
         }
     }
     Ok(())
@@ -146,8 +212,25 @@ fn value_cell(raw: &str, bytes: &mut Vec<u8>) -> Result<CellSpan, String> {
 
 /// Deserializes an object into (column index, raw value) pairs without allocating keys.
 struct RowSeed<'c> {
-    columns: &'c HashMap<String, usize>,
+    keys: Keys<'c>,
 }
+
+/// How a line's keys name schema columns.
+#[derive(Clone, Copy)]
+struct Keys<'c> {
+    /// Schema columns by name.
+    columns: &'c HashMap<String, usize>,
+    /// The monthly columns' names.
+    periodic: &'c std::collections::HashSet<String>,
+    /// Month columns and the column each falls back to.
+    fallbacks: &'c [(usize, usize)],
+}
+
+/// The column index of a key with `@` that is no month of a monthly column (a row problem).
+const BAD_PERIOD_KEY: usize = usize::MAX;
+
+/// Added to a column's index for the key of the run's month of a monthly column.
+const MONTH_KEY: usize = usize::MAX / 2;
 
 impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
     type Value = Vec<(Option<usize>, &'de RawValue)>;
@@ -166,7 +249,7 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut entries = Vec::new();
-        while let Some(column) = map.next_key_seed(KeySeed { columns: self.columns })? {
+        while let Some(column) = map.next_key_seed(KeySeed { keys: self.keys })? {
             let value: &'de RawValue = map.next_value()?;
             entries.push((column, value));
         }
@@ -176,7 +259,7 @@ impl<'de> Visitor<'de> for RowSeed<'_> {
 
 /// A key, as the index of the schema column it names.
 struct KeySeed<'c> {
-    columns: &'c HashMap<String, usize>,
+    keys: Keys<'c>,
 }
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
@@ -195,7 +278,19 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 
     fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(self.columns.get(key).copied())
+        if let Some(index) = self.keys.columns.get(key) {
+            return Ok(Some(*index));
+        }
+        // A month of a monthly column this run does not read is left out; anything else with
+        // `@` (an unknown column, a malformed period, a year's value) is a mistake.
+        let Some((base, period)) = key.split_once('@') else { return Ok(None) };
+        let month = period.split_once('-').is_some_and(|(year, month)| {
+            year.len() == 4
+                && year.bytes().all(|byte| byte.is_ascii_digit())
+                && month.len() == 2
+                && matches!(month.parse::<u32>(), Ok(1..=12))
+        });
+        if month && self.keys.periodic.contains(base) { Ok(None) } else { Ok(Some(BAD_PERIOD_KEY)) }
     }
 }
 
@@ -208,7 +303,9 @@ mod tests {
             [("a".to_string(), 0), ("b".to_string(), 1), ("c".to_string(), 2)].into_iter().collect();
         let mut bytes = Vec::new();
         let mut cells = vec![CellSpan::MISSING; 3];
-        parse_object(text, &columns, &[None, None, Some("7".into())], &mut bytes, &mut cells).map_err(|problem| {
+        let periodic = std::collections::HashSet::new();
+        let keys = Keys { columns: &columns, periodic: &periodic, fallbacks: &[] };
+        parse_object(text, keys, &[None, None, Some("7".into())], &mut bytes, &mut cells).map_err(|problem| {
             match problem {
                 Problem::NotAnObject(text) | Problem::Value(text) => text,
             }

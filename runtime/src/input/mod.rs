@@ -86,6 +86,9 @@ pub(crate) struct OpenedInput {
     pub file_name: String,
     /// Total bytes (CSV, JSON lines) or rows (Parquet), for progress.
     pub total: u64,
+    /// The schema columns whose header holds a year's money total (`salary@2017` read for the
+    /// month column `salary@2017-03`): each word is divided by 12 after typing.
+    pub spread: Vec<usize>,
 }
 
 /// What `path` is when it is not a regular file (`a pipe`, `a character device`, …): such an
@@ -164,6 +167,21 @@ fn at_header(path: &Path, error: RuntimeError) -> RuntimeError {
             let header = header.filter(|_| again.is_some()).map(|(excerpt, _)| excerpt);
             RuntimeError::DuplicateColumn { file, column, header, again, first }
         }
+        RuntimeError::PeriodColumn { file, column, reason, help, .. } => {
+            let header = header_line(path, &file);
+            let mut at = None;
+            if let Some((_, line)) = &header {
+                let mut start = 0;
+                for field in line.split(',') {
+                    if field.trim_matches('"') == column && at.is_none() {
+                        at = Some(miette::SourceSpan::from((start, field.len())));
+                    }
+                    start += field.len() + 1;
+                }
+            }
+            let header = header.filter(|_| at.is_some()).map(|(excerpt, _)| excerpt);
+            RuntimeError::PeriodColumn { file, column, reason, help, header, at }
+        }
         other => other,
     }
 }
@@ -186,16 +204,18 @@ pub(crate) fn open(path: &Path, schema: &EntitySchema) -> Result<OpenedInput, Ru
                 .filter(|(_, (position, _))| **position == header::ABSENT)
                 .filter_map(|(index, (_, column))| Some((index, column.default_cell.clone()?)))
                 .collect();
+            let spread = header::spread_columns(&header, schema);
             let layout = Layout::Csv { positions, header, absent };
-            Ok(OpenedInput { source: Box::new(source), layout, file_name, total })
+            Ok(OpenedInput { source: Box::new(source), layout, file_name, total, spread })
         }
         InputFormat::Jsonl => {
             let source = jsonl::JsonlSource::new(file, path, schema);
-            Ok(OpenedInput { source: Box::new(source), layout: Layout::Cells, file_name, total })
+            Ok(OpenedInput { source: Box::new(source), layout: Layout::Cells, file_name, total, spread: Vec::new() })
         }
         InputFormat::Parquet => {
             let (source, rows) = parquet::ParquetSource::open(file, &file_name, schema)?;
-            Ok(OpenedInput { source: Box::new(source), layout: Layout::Cells, file_name, total: rows })
+            let spread = source.spread.clone();
+            Ok(OpenedInput { source: Box::new(source), layout: Layout::Cells, file_name, total: rows, spread })
         }
     }
 }

@@ -36,6 +36,8 @@ pub(crate) struct ParquetSource {
     rows_read: u64,
     bytes: Vec<u8>,
     cells: Vec<CellSpan>,
+    /// The schema columns holding a year's money total (`header::spread_columns`).
+    pub(crate) spread: Vec<usize>,
 }
 
 impl ParquetSource {
@@ -58,6 +60,7 @@ impl ParquetSource {
         }
         let header: Vec<String> = arrow_schema.fields().iter().map(|field| field.name().clone()).collect();
         let positions = header_positions(&header, file_name, schema)?;
+        let spread = super::header::spread_columns(&header, schema);
         for position in positions.iter().filter(|position| **position != super::header::ABSENT) {
             let Some(field) = arrow_schema.fields().get(*position) else { continue };
             if !supported(field.data_type()) {
@@ -85,6 +88,7 @@ impl ParquetSource {
             rows_read: 0,
             bytes: Vec::new(),
             cells: Vec::new(),
+            spread,
         };
         Ok((source, total))
     }
@@ -119,6 +123,7 @@ impl ParquetSource {
             header.push(column.name.clone());
         }
         let positions = header_positions(&header, file_name, schema)?;
+        let spread = super::header::spread_columns(&header, schema);
         for position in &positions {
             let Some(member) = fields.get(*position) else { continue };
             if !supported(member.data_type()) {
@@ -150,6 +155,7 @@ impl ParquetSource {
             rows_read: 0,
             bytes: Vec::new(),
             cells: Vec::new(),
+            spread,
         };
         // The members' number is known only by reading: progress counts households.
         Ok((source, 0))

@@ -470,7 +470,12 @@ fn side_plan(
         return Ok(None);
     }
     let opened = crate::input::open(path, schema)?;
-    Ok(Some(EntityPlan { file_name: opened.file_name.clone(), layout: opened.layout.clone(), used: used.to_vec() }))
+    Ok(Some(EntityPlan {
+        file_name: opened.file_name.clone(),
+        layout: opened.layout.clone(),
+        used: used.to_vec(),
+        spread: opened.spread.clone(),
+    }))
 }
 
 /// Evaluates one chunk on both sides and compares them.

@@ -147,6 +147,8 @@ pub(crate) fn evaluate(
         file_name: file_name.clone(),
         layout: Layout::Cells,
         used: used.clone(),
+        // Arrow input gives no year's totals: `arrow_rows` rejects such a column.
+        spread: Vec::new(),
     };
     let household_plan = plan_of(household_file, &used[0]);
     let person_plan = plan_of(person_file, &used[1]);

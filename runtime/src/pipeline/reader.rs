@@ -21,6 +21,8 @@ pub(crate) struct EntityPlan {
     pub layout: Layout,
     /// Whether some rule reads each column (text columns not read are not stored).
     pub used: Vec<bool>,
+    /// The columns holding a year's money total, divided by 12 after typing ([`OpenedInput`]).
+    pub spread: Vec<usize>,
 }
 
 /// An opened input with the column the reader needs.
@@ -36,7 +38,12 @@ pub(crate) struct ReaderInput {
 impl ReaderInput {
     /// How the workers read this file.
     pub(crate) fn plan(&self, used: &[bool]) -> EntityPlan {
-        EntityPlan { file_name: self.opened.file_name.clone(), layout: self.opened.layout.clone(), used: used.to_vec() }
+        EntityPlan {
+            file_name: self.opened.file_name.clone(),
+            layout: self.opened.layout.clone(),
+            used: used.to_vec(),
+            spread: self.opened.spread.clone(),
+        }
     }
 
     /// An empty table for this file's rows.

@@ -83,6 +83,8 @@ struct Source<'s> {
     schema: &'s EntitySchema,
     /// The schema column of each CSV field.
     columns_of_field: &'s [Option<usize>],
+    /// Schema columns (second) read from the field of an earlier column (first).
+    shared: &'s [(usize, usize)],
 }
 
 /// The cells of a block of rows, column by column (`spans[column * rows + row]`).
@@ -134,7 +136,7 @@ impl Block {
     /// Splits rows `first..first + rows` of `table` into cells; records rows whose reading
     /// found a problem (a malformed row).
     fn split(&mut self, source: &Source<'_>, first: usize, rows: usize, problems: &mut [Option<Box<Problem>>]) {
-        let Source { table, layout, schema, columns_of_field } = *source;
+        let Source { table, layout, schema, columns_of_field, .. } = *source;
         let n_columns = schema.columns.len();
         self.rows = rows;
         self.spans.clear();
@@ -215,6 +217,16 @@ impl Block {
                 }
             }
         }
+        // Columns read from a field another column reads too (the months of a monthly column
+        // given once for every month): the same cells.
+        for (from, to) in source.shared {
+            for offset in 0..rows {
+                let span = self.spans.get(from * rows + offset).copied();
+                if let (Some(span), Some(slot)) = (span, self.spans.get_mut(to * rows + offset)) {
+                    *slot = span;
+                }
+            }
+        }
     }
 }
 
@@ -260,7 +272,19 @@ pub(crate) fn type_table(
         }
         Layout::Cells => Vec::new(),
     };
-    let source = Source { table, layout, schema, columns_of_field: &columns_of_field };
+    let shared: Vec<(usize, usize)> = match layout {
+        Layout::Csv { positions, .. } => positions
+            .iter()
+            .enumerate()
+            .filter(|(_, position)| **position != crate::input::ABSENT)
+            .filter_map(|(column, position)| {
+                let first = columns_of_field.get(*position).copied().flatten()?;
+                (first != column).then_some((first, column))
+            })
+            .collect(),
+        Layout::Cells => Vec::new(),
+    };
+    let source = Source { table, layout, schema, columns_of_field: &columns_of_field, shared: &shared };
     let mut block = Block::default();
     let mut keys = keys;
     let mut failed = Vec::new();

@@ -230,6 +230,23 @@ pub(crate) fn recycle_result(shared: &Shared<'_>, evaluated: Evaluated) {
     }
 }
 
+/// The lengths of the `spread` columns before a chunk is typed into them.
+fn column_lengths(spread: &[usize], columns: &[Vec<Word>]) -> Vec<usize> {
+    spread.iter().map(|column| columns.get(*column).map_or(0, Vec::len)).collect()
+}
+
+/// Divides the words typed since `starts` of each column holding a year's money total by 12,
+/// rounded half away from zero to the fen: the month's share (docs/data.md, "Monthly columns").
+/// A division by 12 cannot overflow.
+fn spread_years(spread: &[usize], starts: &[usize], columns: &mut [Vec<Word>]) {
+    for (column, start) in spread.iter().zip(starts) {
+        let Some(words) = columns.get_mut(*column).and_then(|words| words.get_mut(*start..)) else { continue };
+        for word in words {
+            *word = pol_compiler::arith::div_round(*word, 12).unwrap_or(*word);
+        }
+    }
+}
+
 /// Types every household and person row into the batch's columns (in chunk order) and finds
 /// the households' own causes of rejection.
 fn type_chunk(
@@ -241,6 +258,7 @@ fn type_chunk(
     let program = shared.program;
     let n_households = chunk.households.len();
     let plan = shared.households;
+    let household_starts = column_lengths(&plan.spread, &batch.households.columns);
     let household_problems = match &chunk.arrow {
         Some(arrow) => type_rows(
             shared.typer,
@@ -263,6 +281,7 @@ fn type_chunk(
             None,
         )?,
     };
+    spread_years(&plan.spread, &household_starts, &mut batch.households.columns);
     let mut causes: Vec<Option<Box<Cause>>> = Vec::with_capacity(n_households);
     for (index, problem) in household_problems.iter().enumerate() {
         let mut cause = problem.as_deref().map(Cause::from_problem);
@@ -285,6 +304,7 @@ fn type_chunk(
     let plan = shared.persons;
     // Ids are a small part of a row: a tenth of the rows' bytes is room enough for them.
     let mut person_ids = KeyList::with_capacity(n_persons, chunk.persons.bytes.len() / 10 + 8 * n_persons);
+    let person_starts = column_lengths(&plan.spread, &batch.persons.columns);
     let mut person_problems = match &chunk.arrow {
         Some(arrow) => type_rows(
             shared.typer,
@@ -307,6 +327,7 @@ fn type_chunk(
             Some(&mut person_ids),
         )?,
     };
+    spread_years(&plan.spread, &person_starts, &mut batch.persons.columns);
     let mut person_hashes = Vec::new();
     for (index, slot) in person_problems.iter_mut().enumerate() {
         if let Some(id) = person_ids.get(index) {

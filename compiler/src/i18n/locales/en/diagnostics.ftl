@@ -600,3 +600,7 @@ pol-test-period = `{ $name }` is computed per month and has no value for the yea
 pol-test-period--2 = `{ $name }` does not vary by month and takes no period
     .label = a period on a constant column
     .help = remove the period, or declare the column `per month` so that it may hold a value per month
+
+pol-input-period-column = `{ $file }` has a column `{ $column }` that is not a monthly column's period: { $reason }
+    .label = `{ $column }` names no monthly column's period
+    .help = { $help }

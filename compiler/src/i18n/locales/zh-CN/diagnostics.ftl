@@ -600,3 +600,7 @@ pol-test-period = `{ $name }` 按月计算，没有年份 `{ $period }` 的值
 pol-test-period--2 = `{ $name }` 不按月变化，不能带期间
     .label = 常量列带了期间
     .help = 删除期间，或把该列声明为 `per month`，使它每月可以有不同的值
+
+pol-input-period-column = `{ $file }` 的列 `{ $column }` 不是按月列的期间：{ $reason }
+    .label = `{ $column }` 不是任何按月列的期间
+    .help = { $help }
