@@ -161,10 +161,10 @@ pub fn test(
             };
             let (run_program, run_engines) = match &given {
                 Some(Ok((given_program, given_engines))) => (given_program, given_engines),
-                Some(Err(_)) | None => (&*program, &*engines),
+                Some(Err(_)) | None => (program, engines),
             };
             for engine in run_engines.iter().filter(|_| expects_in_force) {
-                let failures = match (&*table, &given) {
+                let failures = match (table, &given) {
                     (_, Some(Err(message))) => vec![TestFailure::Setup(message.clone())],
                     (Ok(table), _) => run_test(run_program, &part, table, engine.as_ref()),
                     (Err(message), _) => vec![TestFailure::Setup(message.clone())],
