@@ -127,6 +127,35 @@ fn period_row(
         .collect()
 }
 
+/// A test split into its evaluations: one per date, the test's as-of date `as_of` first (with
+/// the expectations without a period, `expect rejected` and `expect error`), then the first day
+/// of each period an `expect NAME PERIOD = …` names (with those expectations), in order.
+pub fn test_parts(test: &Test, as_of: Word) -> Vec<(Word, Test)> {
+    let mut dates = vec![as_of];
+    for expectation in &test.expectations {
+        if let Expectation::Value { at: Some(at), .. } = expectation
+            && !dates.contains(at)
+        {
+            dates.push(*at);
+        }
+    }
+    dates
+        .into_iter()
+        .map(|date| {
+            let expectations = test
+                .expectations
+                .iter()
+                .filter(|expectation| match expectation {
+                    Expectation::Value { at, .. } => at.unwrap_or(as_of) == date,
+                    Expectation::Rejected(..) | Expectation::Error(_) => date == as_of,
+                })
+                .cloned()
+                .collect();
+            (date, Test { expectations, ..test.clone() })
+        })
+        .collect()
+}
+
 /// The program a test runs on when it gives computed rules' values (`person { pension: 50 }`):
 /// `program` itself when it gives none. Each given rule's body becomes the given value for the
 /// records that give it and stays the rule for the others: the household's rule becomes the
