@@ -306,11 +306,12 @@ fn schema_columns(
         return Err(RuntimeError::PeriodColumn {
             file: file_name.to_string(),
             column: year.cloned().unwrap_or_else(|| column.name.clone()),
-            reason: "a year's total is not read from Arrow input".to_string(),
+            reason: "a year's total is not read from Arrow input".into(),
             help: format!(
                 "give each month as `{0}@2017-01`, or one value for every month as `{0}`",
                 column.base_name()
-            ),
+            )
+            .into_boxed_str(),
             header: None,
             at: None,
         });
