@@ -13,7 +13,7 @@ fn the_periods_policy_checks_tests_on_both_engines_and_is_formatted() {
     for engine in ["interp", "jit"] {
         let test = pol(tmp.path(), &["test", "--engine", engine, "periods"]);
         assert_eq!(test.code, 0, "{}", test.render());
-        assert!(test.stdout.contains("5 passed, 0 failed"), "{}", test.render());
+        assert!(test.stdout.contains("6 passed, 0 failed"), "{}", test.render());
     }
     let fmt = pol(tmp.path(), &["fmt", "--check", "periods"]);
     assert_eq!(fmt.code, 0, "the policy is in the canonical layout\n{}", fmt.render());
@@ -30,7 +30,7 @@ fn a_wrong_value_at_another_period_fails_its_expect_line() {
     std::fs::write(&path, text).unwrap_or_else(|error| panic!("cannot write: {error}"));
     let test = pol(tmp.path(), &["test", "--error-format", "plain", "periods"]);
     assert_eq!(test.code, 1, "{}", test.render());
-    assert!(test.stdout.contains("4 passed, 1 failed"), "{}", test.render());
+    assert!(test.stdout.contains("5 passed, 1 failed"), "{}", test.render());
     for engine in ["interp", "jit"] {
         assert!(test.stderr.contains(&format!("failed on the {engine} engine")), "{}", test.render());
     }

@@ -192,7 +192,8 @@ impl Builder {
             }
             Item::Entity(decl) => {
                 for column in &decl.columns {
-                    let ty = Some(column_type_text(&column.ty));
+                    let per = if column.per.is_some() { " per month" } else { "" };
+                    let ty = Some(format!("{}{per}", column_type_text(&column.ty)));
                     let def = self.define(DefKind::Column(decl.kind), &column.name, column.span, &column.doc, ty);
                     self.values.entry(column.name.name.clone()).or_insert(def);
                 }
@@ -205,7 +206,8 @@ impl Builder {
                 self.params.entry(name).or_insert(def);
             }
             Item::Rule(decl) => {
-                let ty = decl.ty.as_ref().map(type_text);
+                let per = decl.per.map(|(per, _)| format!(" per {}", per.word())).unwrap_or_default();
+                let ty = decl.ty.as_ref().map(|ty| format!("{}{per}", type_text(ty)));
                 let def = self.define(DefKind::Rule(decl.entity), &decl.name, decl.span, &decl.doc, ty);
                 self.values.entry(decl.name.name.clone()).or_insert(def);
             }

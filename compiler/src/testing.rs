@@ -127,6 +127,36 @@ fn period_row(
         .collect()
 }
 
+/// A test split into its evaluations: one per date, the test's as-of date `as_of` first (with
+/// the expectations without a period, `expect rejected` and `expect error`), then the first day
+/// of each period an `expect NAME PERIOD = …` names (with those expectations), in order. Each
+/// part's `as_of` is its date.
+pub fn test_parts(test: &Test, as_of: Word) -> Vec<(Word, Test)> {
+    let mut dates = vec![as_of];
+    for expectation in &test.expectations {
+        if let Expectation::Value { at: Some(at), .. } = expectation
+            && !dates.contains(at)
+        {
+            dates.push(*at);
+        }
+    }
+    dates
+        .into_iter()
+        .map(|date| {
+            let expectations = test
+                .expectations
+                .iter()
+                .filter(|expectation| match expectation {
+                    Expectation::Value { at, .. } => at.unwrap_or(as_of) == date,
+                    Expectation::Rejected(..) | Expectation::Error(_) => date == as_of,
+                })
+                .cloned()
+                .collect();
+            (date, Test { expectations, as_of: Some(date), ..test.clone() })
+        })
+        .collect()
+}
+
 /// The program a test runs on when it gives computed rules' values (`person { pension: 50 }`):
 /// `program` itself when it gives none. Each given rule's body becomes the given value for the
 /// records that give it and stays the rule for the others: the household's rule becomes the
@@ -141,7 +171,20 @@ pub fn given_program(program: &Program, test: &Test) -> Result<Program, String> 
     }
     let mut given_program = program.clone();
     for given in &test.given {
-        let Some(rule) = given_program.rules.get_mut(given.rule.0 as usize) else {
+        // A value given for one period is its instance's (`x@2017-01`, or `x` itself when that
+        // is the run's month or year); an instance the program does not have is read by nothing.
+        let target = match (given.at, program.rule(given.rule)) {
+            (Some(from), Some(rule)) => {
+                let instance = format!("{}@{}", rule.name, crate::dated::unroll::period_label(rule.period, from));
+                match program.rules.iter().position(|candidate| candidate.name == instance) {
+                    Some(index) => crate::tir::RuleId(index as u32),
+                    None if main_start(program, test, rule.period) == Some(from) => given.rule,
+                    None => continue,
+                }
+            }
+            (None, _) | (_, None) => given.rule,
+        };
+        let Some(rule) = given_program.rules.get_mut(target.0 as usize) else {
             return Err(format!(
                 "internal error: a given value names rule {} of no rule; please report this",
                 given.rule.0
@@ -189,6 +232,23 @@ pub fn given_program(program: &Program, test: &Test) -> Result<Program, String> 
         };
     }
     Ok(given_program)
+}
+
+/// The first day of the run's month or year for a rule of period `per`: of the test's as-of date
+/// (each of [`test_parts`] has its evaluation's date), else of the month of the program's
+/// monthly columns; `None` when neither says.
+fn main_start(program: &Program, test: &Test, per: crate::tir::Per) -> Option<Word> {
+    let month = match test.as_of {
+        Some(day) => crate::dated::unroll::month_start(day),
+        None => [&program.household, &program.person, &program.case]
+            .iter()
+            .flat_map(|schema| schema.columns.iter())
+            .find_map(|column| column.month.filter(|_| !column.name.contains('@')))?,
+    };
+    Some(match per {
+        crate::tir::Per::Month => month,
+        crate::tir::Per::Year => crate::dated::unroll::year_start(month),
+    })
 }
 
 /// Runs one test on an engine with the county table for the test's as-of date; an empty list

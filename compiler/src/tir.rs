@@ -759,6 +759,9 @@ pub struct Given {
     pub rule: RuleId,
     /// The value it takes for that record.
     pub value: Word,
+    /// `person { pension 2017-01: 50 }`: the first day of the period (of the rule's own
+    /// period) whose instance takes the value; `None`: the run's month or year.
+    pub at: Option<Word>,
 }
 
 /// What a test expects.

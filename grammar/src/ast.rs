@@ -615,6 +615,7 @@ pub enum ExpectTarget {
 
 /// One `expect` line.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(clippy::large_enum_variant, reason = "a test has a few of them; boxing would only add noise")]
 pub enum Expectation {
     /// `expect [person N | case N] NAME = VALUE`
     Value {

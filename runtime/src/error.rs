@@ -121,9 +121,9 @@ pub enum RuntimeError {
         /// The header name.
         column: String,
         /// Why it is not one.
-        reason: String,
+        reason: Box<str>,
         /// How to name it.
-        help: String,
+        help: Box<str>,
         /// The header line (a CSV file).
         #[source_code]
         header: Option<InputExcerpt>,

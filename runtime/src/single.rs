@@ -152,6 +152,12 @@ fn read_rows(
                     TextHandle::new(TextOrigin::Batch, (texts.len() - 1) as u32).to_word()
                 }
             };
+            // A year's money total read for one month: its twelfth, as `pol run` types it.
+            let word = if opened.spread.contains(&index) {
+                pol_compiler::arith::div_round(word, 12).map_err(|error| bad(format!("{error:?}")))?
+            } else {
+                word
+            };
             row.push(word);
         }
         columns.push_row(&row);

@@ -394,3 +394,78 @@ fn a_column_with_a_default_may_be_absent_in_every_format() {
         }
     }
 }
+
+/// A policy with monthly columns (`tests/policies/periods`) in force on [`as_of`], with its
+/// instance columns (`salary@2019-01`, …).
+fn periods_compiled() -> Compiled {
+    let text = include_str!("../../tests/policies/periods/policy.pol");
+    let mut sources = pol_compiler::diagnostic::Sources::default();
+    sources.add("policy.pol", text, pol_compiler::diagnostic::SourceKind::Pol);
+    let policy = pol_compiler::policy::compile(&sources).unwrap_or_else(|errors| panic!("{} errors", errors.len()));
+    let (on_day, counties) = policy.on(as_of()).unwrap_or_else(|errors| panic!("{} errors", errors.len()));
+    Compiled { sources, program: on_day.program, jurisdictions: on_day.jurisdictions, counties }
+}
+
+/// Monthly columns given per month and for every month read alike from CSV, JSON lines and
+/// Parquet; a year's total gives the same outputs from CSV and Parquet as its twelfths per month.
+#[test]
+fn monthly_columns_read_alike_in_every_format() {
+    let compiled = periods_compiled();
+    let inputs = Inputs::new();
+    let households = "household_id,accommodation_size,accommodation_size@2019-01,rent\nh1,50,80,700\nh2,40,40,0\n";
+    let persons = "person_id,household_id,birth,salary,salary@2019-07,salary@2018-09\n\
+                   p1,h1,1980-03-15,1000,3000,250.5\np2,h1,2010-06-01,0,0,0\np3,h2,1950-01-01,500,500,9000\n";
+    inputs.write("households.csv", households);
+    inputs.write("households.jsonl", to_jsonl(households));
+    inputs.write("households.parquet", to_parquet(households));
+    let mut expected = None;
+    for extension in ["csv", "jsonl", "parquet"] {
+        inputs.write(
+            &format!("persons.{extension}"),
+            match extension {
+                "csv" => persons.as_bytes().to_vec(),
+                "jsonl" => to_jsonl(persons).into_bytes(),
+                _ => to_parquet(persons),
+            },
+        );
+        let out = format!("out_{extension}");
+        let options = options(
+            &compiled,
+            &inputs,
+            &format!("households.{extension}"),
+            &format!("persons.{extension}"),
+            None,
+            &out,
+        );
+        let summary = run_ok(&compiled, &options);
+        assert_eq!(summary.households.rejected, 0, "{extension}");
+        let files = dir_files(&inputs.path(&out));
+        match &expected {
+            None => expected = Some(files),
+            Some(expected) => assert!(&files == expected, "persons.{extension} gives other outputs"),
+        }
+    }
+    // 2019 as a year's total (14400 = 1200 a month) and as the same amount given per month.
+    let yearly = "person_id,household_id,birth,salary,salary@2019\np1,h1,1980-03-15,1000,14400\n\
+                  p2,h1,2010-06-01,0,0\np3,h2,1950-01-01,500,0\n";
+    let months: Vec<String> = (1..=12).map(|month| format!("salary@2019-{month:02}")).collect();
+    let monthly = format!(
+        "person_id,household_id,birth,salary,{}\np1,h1,1980-03-15,1000,{}\np2,h1,2010-06-01,0,{}\np3,h2,1950-01-01,500,{}\n",
+        months.join(","),
+        ["1200"; 12].join(","),
+        ["0"; 12].join(","),
+        ["0"; 12].join(",")
+    );
+    let mut outputs = Vec::new();
+    for (name, text) in [
+        ("yearly.csv", yearly.as_bytes().to_vec()),
+        ("yearly.parquet", to_parquet(yearly)),
+        ("monthly.csv", monthly.into_bytes()),
+    ] {
+        inputs.write(name, text);
+        let out = format!("out_{}", name.replace('.', "_"));
+        run_ok(&compiled, &options(&compiled, &inputs, "households.csv", name, None, &out));
+        outputs.push(dir_files(&inputs.path(&out)));
+    }
+    assert!(outputs.windows(2).all(|pair| pair[0] == pair[1]), "a year's total is its twelfths");
+}

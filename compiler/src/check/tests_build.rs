@@ -190,9 +190,13 @@ impl Checker<'_> {
                 let ty = self.rule_types.get(rule.0 as usize).copied().flatten();
                 let because = self.decls.rules.get(rule.0 as usize).and_then(|plan| plan.ty_span);
                 match ty.and_then(|ty| self.literal_value("a given value", value, ty, because)) {
-                    Some(value) => {
-                        givens.found.push(tir::Given { entity: schema.kind, index: givens.index, rule, value })
-                    }
+                    Some(value) => givens.found.push(tir::Given {
+                        entity: schema.kind,
+                        index: givens.index,
+                        rule,
+                        value,
+                        at: None,
+                    }),
                     None => failed = true,
                 }
                 continue;
@@ -212,6 +216,31 @@ impl Checker<'_> {
         for (field, period, value) in record.map(|record| record.periodic.as_slice()).unwrap_or_default() {
             claimed.push(field.name.clone());
             let Some(id) = schema.columns.iter().position(|column| column.name == field.name) else {
+                // A computed rule of the entity given for one period: that period's instance.
+                if let Some(rule) = self.named_rule(schema.kind, &field.name) {
+                    let per = self.decls.rules.get(rule.0 as usize).and_then(|plan| plan.per).map(|(per, _)| per);
+                    if per.is_none_or(|per| per == tir::Per::Month) && self.month_needed(&field.name, period).is_none()
+                    {
+                        failed = true;
+                        continue;
+                    }
+                    let ty = self.rule_types.get(rule.0 as usize).copied().flatten();
+                    let because = self.decls.rules.get(rule.0 as usize).and_then(|plan| plan.ty_span);
+                    match (
+                        ty.and_then(|ty| self.literal_value("a given value", value, ty, because)),
+                        period_start(period),
+                    ) {
+                        (Some(value), Some(from)) => givens.found.push(tir::Given {
+                            entity: schema.kind,
+                            index: givens.index,
+                            rule,
+                            value,
+                            at: Some(from),
+                        }),
+                        _ => failed = true,
+                    }
+                    continue;
+                }
                 failed |= self.field_value(schema, field, value).is_none();
                 continue;
             };

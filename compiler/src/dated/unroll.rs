@@ -224,7 +224,8 @@ impl Unroll<'_> {
     fn build(&mut self, rule: RuleId, start: Word, id: RuleId) {
         let Some(def) = self.program.rule(rule) else { return };
         let day = self.date_of(def.period, start);
-        let reader = self.rules.get(id.0 as usize).map(|rule| rule.name.clone()).unwrap_or_default();
+        // Reads are reported under the rule's name, each once with every day it happens on.
+        let reader = def.name.clone();
         let source = match rule_in_force(def, day) {
             Ok(body) => body,
             // Not in force on that day: the zero of its type, which nothing in force reads (each

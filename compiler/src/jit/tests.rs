@@ -5,6 +5,7 @@
 //! whole [`BatchResult`] is the same: outcomes, and every rule column of every household.
 
 mod generated;
+mod periods;
 mod scales;
 mod shaanxi;
 

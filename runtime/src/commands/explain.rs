@@ -53,7 +53,7 @@ pub fn explain(
         Ok(loaded) => loaded,
         Err(status) => return status,
     };
-    let (title, batch, as_of, test_index) = match household_batch(&policy, target, as_of) {
+    let (title, as_of, test_index) = match household_of(&policy, target, as_of) {
         Ok(found) => found,
         Err(report) => {
             super::render::print_report(err, format, report);
@@ -81,6 +81,14 @@ pub fn explain(
             }
         }
     }
+    // The batch of the program in force: with periods, it has a column per month read.
+    let batch = match household_batch(&policy, target, test_index) {
+        Ok(batch) => batch,
+        Err(report) => {
+            super::render::print_report(err, format, report);
+            return Status::Error;
+        }
+    };
     let result = Interpreter::new(&policy.program).evaluate(&batch, &counties);
     let explainer = Explainer {
         sources: &sources,
@@ -115,11 +123,33 @@ impl NoSuchTest {
     }
 }
 
-/// Finds the household and builds its one-household batch.
-/// The household to explain, its title and date, and for a test its index in the program's tests.
-type Explained = (String, Batch, Word, Option<usize>);
+/// The household to explain: its title and date, and for a test its index in the program's tests.
+type Explained = (String, Word, Option<usize>);
 
-fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<Explained, miette::Report> {
+/// The one-household batch of the household to explain, for `policy` in force on its date.
+fn household_batch(policy: &Policy, target: &Target, test_index: Option<usize>) -> Result<Batch, miette::Report> {
+    match target {
+        Target::Test(_) => {
+            let test = test_index
+                .and_then(|index| policy.program.tests.get(index))
+                .ok_or_else(|| crate::RuntimeError::internal("the explained test vanished".to_string()))?;
+            Ok(pol_compiler::testing::test_batch(&policy.program, test)
+                .map_err(|error| crate::RuntimeError::internal(error.to_string()))?)
+        }
+        Target::Household { id, households, persons, cases } => Ok(crate::single::read_household(
+            &policy.program,
+            &policy.jurisdictions,
+            id,
+            households,
+            persons,
+            cases.as_deref(),
+        )
+        .map_err(miette::Report::new)?),
+    }
+}
+
+/// Finds the household to explain.
+fn household_of(policy: &Policy, target: &Target, as_of: Word) -> Result<Explained, miette::Report> {
     match target {
         Target::Test(name) => {
             let tests = &policy.program.tests;
@@ -139,23 +169,10 @@ fn household_batch(policy: &Policy, target: &Target, as_of: Word) -> Result<Expl
                         .collect();
                     NoSuchTest { name: name.clone(), candidates }
                 })?;
-            let batch = pol_compiler::testing::test_batch(&policy.program, test)
-                .map_err(|error| crate::RuntimeError::internal(error.to_string()))?;
             let index = tests.iter().position(|candidate| std::ptr::eq(candidate, test));
-            Ok((say("line-explain-test", &[("name", &test.name)]), batch, test.as_of.unwrap_or(as_of), index))
+            Ok((say("line-explain-test", &[("name", &test.name)]), test.as_of.unwrap_or(as_of), index))
         }
-        Target::Household { id, households, persons, cases } => {
-            let batch = crate::single::read_household(
-                &policy.program,
-                &policy.jurisdictions,
-                id,
-                households,
-                persons,
-                cases.as_deref(),
-            )
-            .map_err(miette::Report::new)?;
-            Ok((say("line-explain-household-id", &[("id", id)]), batch, as_of, None))
-        }
+        Target::Household { id, .. } => Ok((say("line-explain-household-id", &[("id", id)]), as_of, None)),
     }
 }
 

@@ -8,7 +8,7 @@ use pol_compiler::engine::{CountyTable, Engine};
 use pol_compiler::i18n::line;
 use pol_compiler::policy::Policy;
 use pol_compiler::testing::{TestFailure, run_test};
-use pol_compiler::tir::{Expectation, Program, Test, Word};
+use pol_compiler::tir::{Program, Word};
 use pol_grammar::Span;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -72,28 +72,8 @@ pub fn test(
         let as_of = test.as_of.unwrap_or(options.default_as_of);
         // One evaluation per date: the test's as-of date, then each period an `expect` names
         // (`expect x 2017-01 = …` is computed as of that period's first day).
-        let mut dates = vec![as_of];
-        for expectation in &test.expectations {
-            if let Expectation::Value { at: Some(at), .. } = expectation
-                && !dates.contains(at)
-            {
-                dates.push(*at);
-            }
-        }
         let mut diagnostics = Vec::new();
-        for date in dates {
-            let part = Test {
-                expectations: test
-                    .expectations
-                    .iter()
-                    .filter(|expectation| match expectation {
-                        Expectation::Value { at, .. } => at.unwrap_or(as_of) == date,
-                        Expectation::Rejected(..) | Expectation::Error(_) => date == as_of,
-                    })
-                    .cloned()
-                    .collect(),
-                ..test.clone()
-            };
+        for (date, part) in pol_compiler::testing::test_parts(test, as_of) {
             let setup = programs.entry(date).or_insert_with(|| {
                 let program = policy.program.on(date).ok()?;
                 let table = county_table(&sources, &policy, &program, date);

@@ -166,6 +166,14 @@ fn rule_html(site: &Site<'_>, file: &PolFile<'_>, decl: &ast::RuleDecl) -> Strin
     out.push_str(&doc_and_seed_html(file, &decl.doc, decl.span));
     if let Some((_, rule)) = found {
         let _ = writeln!(out, "<p><span class=\"label\">类型</span>{}</p>", ty_html(site, rule.ty));
+        // A policy with periods says each rule's (按月, 按年).
+        if pol_compiler::dated::unroll::has_periods(program) {
+            let period = match rule.period {
+                pol_compiler::tir::Per::Month => "按月计算(<code>per month</code>)",
+                pol_compiler::tir::Per::Year => "按年计算(<code>per year</code>)",
+            };
+            let _ = writeln!(out, "<p><span class=\"label\">期间</span>{period}</p>");
+        }
     }
     let _ = writeln!(out, "<p class=\"label\">公式</p>\n<pre>{}</pre>", escape(&formatted(&Item::Rule(decl.clone()))));
     out.push_str(&versions_html(file, decl));

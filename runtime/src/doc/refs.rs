@@ -137,37 +137,22 @@ fn tests_of(policy: &Policy, files: &[(&str, &ast::File)], as_of: Word) -> TestT
         }
     }
     // Per as-of date: the interpreter of the program in force that day and its county table.
-    let mut tables: BTreeMap<Word, Result<(Interpreter, CountyTable), String>> = BTreeMap::new();
+    let mut tables: Tables = BTreeMap::new();
     let (mut tests, mut tests_of_rule, mut test_of_span) = (Vec::new(), BTreeMap::new(), BTreeMap::new());
     for test in &program.tests {
         let Some((page, decl)) = decls.get(&span_key(test.span)) else { continue };
-        let day = test.as_of.unwrap_or(as_of);
-        let table = tables.entry(day).or_insert_with(|| match policy.on(day) {
-            Ok((dated, counties)) => Ok((Interpreter::new(&dated.program), counties)),
-            Err(diagnostics) => {
-                let messages: Vec<String> = diagnostics.iter().map(|diagnostic| diagnostic.error.to_string()).collect();
-                Err(messages.join("; "))
-            }
-        });
-        let not_in_force = pol_compiler::dated::check_test(program, test, day);
-        let failures = match table {
-            Ok(_) if !not_in_force.is_empty() => {
-                let messages: Vec<String> =
-                    not_in_force.iter().map(|diagnostic| diagnostic.error.to_string()).collect();
-                Err(messages.join("; "))
-            }
-            Ok((interpreter, table)) if test.given.is_empty() => {
-                Ok(run_test(interpreter.program(), test, table, interpreter))
-            }
-            // A test giving rules' values runs on its own program (`testing::given_program`).
-            Ok((interpreter, table)) => {
-                pol_compiler::testing::given_program(interpreter.program(), test).map(|given| {
-                    let given_interpreter = Interpreter::new(&given);
-                    run_test(&given, test, table, &given_interpreter)
-                })
-            }
-            Err(message) => Err(message.clone()),
-        };
+        // One evaluation per date (`expect x 2017-01 = …` as of that period's first day).
+        let mut failures = Ok(Vec::new());
+        for (day, part) in pol_compiler::testing::test_parts(test, test.as_of.unwrap_or(as_of)) {
+            let part_failures = run_part(policy, &mut tables, &part, day);
+            failures = match (failures, part_failures) {
+                (Ok(mut all), Ok(found)) => {
+                    all.extend(found);
+                    Ok(all)
+                }
+                (Err(message), _) | (Ok(_), Err(message)) => Err(message),
+            };
+        }
         let index = tests.len();
         let anchor = super::html::anchor("test", &index.to_string());
         tests.push(TestInfo { page: page.clone(), anchor, decl: (*decl).clone(), failures });
@@ -183,6 +168,41 @@ fn tests_of(policy: &Policy, files: &[(&str, &ast::File)], as_of: Word) -> TestT
         }
     }
     (tests, tests_of_rule, test_of_span)
+}
+
+/// Interpreter and county table per as-of date.
+type Tables = BTreeMap<Word, Result<(Interpreter, CountyTable), String>>;
+
+/// One evaluation of a test (see `testing::test_parts`) on the interpreter of `day`.
+fn run_part(
+    policy: &pol_compiler::policy::Policy,
+    tables: &mut Tables,
+    test: &tir::Test,
+    day: Word,
+) -> Result<Vec<pol_compiler::testing::TestFailure>, String> {
+    let table = tables.entry(day).or_insert_with(|| match policy.on(day) {
+        Ok((dated, counties)) => Ok((Interpreter::new(&dated.program), counties)),
+        Err(diagnostics) => {
+            let messages: Vec<String> = diagnostics.iter().map(|diagnostic| diagnostic.error.to_string()).collect();
+            Err(messages.join("; "))
+        }
+    });
+    let not_in_force = pol_compiler::dated::check_test(&policy.program, test, day);
+    match table {
+        Ok(_) if !not_in_force.is_empty() => {
+            let messages: Vec<String> = not_in_force.iter().map(|diagnostic| diagnostic.error.to_string()).collect();
+            Err(messages.join("; "))
+        }
+        Ok((interpreter, table)) if test.given.is_empty() => {
+            Ok(run_test(interpreter.program(), test, table, interpreter))
+        }
+        // A test giving rules' values runs on its own program (`testing::given_program`).
+        Ok((interpreter, table)) => pol_compiler::testing::given_program(interpreter.program(), test).map(|given| {
+            let given_interpreter = Interpreter::new(&given);
+            run_test(&given, test, table, &given_interpreter)
+        }),
+        Err(message) => Err(message.clone()),
+    }
 }
 
 /// A span as a map key: source, start, end.

@@ -295,10 +295,12 @@ fn schema_columns(
         header.push(name.clone());
     }
     let positions = header_positions(&header, file_name, schema)?;
-    // A year's money total is spread over its months by the file readers' typing, which Arrow
-    // input does not go through: it gives months (`salary@2017-01`) or the constant.
-    if let Some(column) =
-        super::header::spread_columns(&header, schema).first().and_then(|index| schema.columns.get(*index))
+    // A year's money total is spread over its months after typing, which the typing of Arrow
+    // batches in memory (`arrow_eval`, whose floats are read as text) does not do: such input
+    // gives months (`salary@2017-01`) or the constant. Parquet files go through that typing.
+    if floats == Floats::ShortestText
+        && let Some(column) =
+            super::header::spread_columns(&header, schema).first().and_then(|index| schema.columns.get(*index))
     {
         let year = header.iter().find(|name| {
             name.starts_with(&format!("{}@", column.base_name())) && name.len() == column.base_name().len() + 5
@@ -306,11 +308,12 @@ fn schema_columns(
         return Err(RuntimeError::PeriodColumn {
             file: file_name.to_string(),
             column: year.cloned().unwrap_or_else(|| column.name.clone()),
-            reason: "a year's total is not read from Arrow input".to_string(),
+            reason: "a year's total is not read from `Arrow` batches in memory".into(),
             help: format!(
                 "give each month as `{0}@2017-01`, or one value for every month as `{0}`",
                 column.base_name()
-            ),
+            )
+            .into_boxed_str(),
             header: None,
             at: None,
         });

@@ -135,8 +135,8 @@ pub(crate) fn check_period_headers(
             return Err(RuntimeError::PeriodColumn {
                 file,
                 column: name.clone(),
-                reason,
-                help,
+                reason: reason.into_boxed_str(),
+                help: help.into_boxed_str(),
                 header: None,
                 at: None,
             });

@@ -130,9 +130,11 @@ fn parse_object(
     let entries = RowSeed { keys }.deserialize(&mut deserializer).map_err(not_an_object)?;
     deserializer.end().map_err(not_an_object)?;
     let mut seen = vec![false; cells.len()];
-    let mut month_given = vec![false; cells.len()];
+    // Only a schema with monthly columns needs these (no allocation per line otherwise).
+    let n_periodic = if keys.periodic.is_empty() { 0 } else { cells.len() };
+    let mut month_given = vec![false; n_periodic];
     // The value of a monthly column's key for every month, for the months the line leaves out.
-    let mut every_month: Vec<Option<CellSpan>> = vec![None; cells.len()];
+    let mut every_month: Vec<Option<CellSpan>> = vec![None; n_periodic];
     for (column, raw) in entries {
         let Some(column) = column else { continue };
         if column == BAD_PERIOD_KEY {
@@ -169,7 +171,8 @@ fn parse_object(
             *slot = cell;
         }
     }
-    for (((cell, seen), default), month) in cells.iter_mut().zip(&seen).zip(defaults).zip(&month_given) {
+    for (index, ((cell, seen), default)) in cells.iter_mut().zip(&seen).zip(defaults).enumerate() {
+        let month = month_given.get(index).copied().unwrap_or(false);
         if let (false, false, Some(default)) = (seen, month, default) {
             let start = bytes.len();
             bytes.extend_from_slice(default.as_bytes());

@@ -345,7 +345,13 @@ fn rule_type(workspace: &Workspace, def: &Definition, entity: pol_grammar::ast::
             .rules
             .iter()
             .find(|rule| rule.name == def.name && rule.entity == entity && rule.role == RuleRole::Named)?;
-        Some(pol_compiler::index::ty_text(&policy.program, rule.ty))
+        let ty = pol_compiler::index::ty_text(&policy.program, rule.ty);
+        // A policy with periods says each rule's: "per month" or "per year".
+        Some(if pol_compiler::dated::unroll::has_periods(&policy.program) {
+            format!("{ty} per {}", rule.period.word())
+        } else {
+            ty
+        })
     });
     checked.or_else(|| def.written_type.clone()).unwrap_or_else(|| "? (the policy has errors)".to_string())
 }

@@ -142,6 +142,13 @@ fn shaanxi_policy() -> Option<crate::policy::Policy> {
 fn shaanxi_compiles_fast_and_agrees_on_its_tests() {
     let Some(policy) = shaanxi_policy() else { return };
     let program = &policy.program;
+    // No periods: the program in force is the one it always was, without instances.
+    assert!(!crate::dated::unroll::has_periods(program));
+    if let Ok(on_day) = program.on(date("2019-07-01")) {
+        assert_eq!(on_day.rules.len(), program.rules.len());
+        assert_eq!(on_day.params.len(), program.params.len());
+        assert!(on_day.person.columns.iter().all(|column| column.month.is_none()));
+    }
     let (best, compiled) = generated::best_time(|| JitEngine::compile(program));
     let n_nodes: usize = program.rules.iter().map(|rule| generated::count_nodes(&rule.body)).sum();
     println!("shaanxi: {} rules ({n_nodes} expression nodes), compiled in {best:.1} ms", program.rules.len());
