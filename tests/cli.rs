@@ -1057,6 +1057,35 @@ fn scales_set_by_cities_give_each_county_its_brackets_on_both_engines() {
         let (_, persons) = run(engine, &format!("out_scenario_{engine}"), Some("scales/scenario.toml"));
         assert_eq!(persons, scenario_persons, "{engine}");
     }
+    // `pol explain` shows the brackets of the household's county and where they come from.
+    let explain = pol(
+        tmp.path(),
+        &[
+            "explain",
+            "scales",
+            "--households",
+            "scales/data/households.csv",
+            "--persons",
+            "scales/data/persons.csv",
+            "--household",
+            "h3",
+            "--as-of",
+            "2020-07-01",
+        ],
+    );
+    assert_eq!(explain.code, 0, "{}", explain.render());
+    assert!(
+        explain.stdout.contains(
+            "  high_age_allowance                 [80: 80.00, 90: 160.00, 100: 500.00]  params/990201.toml:5 (local file of 990201, from 2020-01-01)\n"
+        ),
+        "{}",
+        explain.stdout
+    );
+    assert!(
+        explain.stdout.contains("  heating_supplement                 [0.00: 0.00, 1000.00: 10.00, 2000.00: 10.00, 4000.00: 20.00]  policy.pol:46 (province, always)\n"),
+        "{}",
+        explain.stdout
+    );
     // A city's brackets that break the scale's `require`s: rejected at the file's line.
     let path = tmp.path().join("scales").join("params").join("990100.toml");
     let broken = read_text(&path).replace("[80: 60, 90: 120, 100: 400]", "[80: 40, 90: 120, 100: 100]");
