@@ -409,13 +409,16 @@ impl<'a> Reader<'a> {
         // is then labelled at its own bracket.
         let raw = text.get(span.start as usize..span.end as usize).unwrap_or("");
         let base = (raw.len() >= 2 && raw.get(1..raw.len() - 1) == Some(written)).then_some(span.start as usize + 1);
-        let part_span = |part: &str| match base {
-            Some(base) => {
-                let offset = part.as_ptr() as usize - written.as_ptr() as usize;
-                let start = base + offset + (part.len() - part.trim_start().len());
-                Span::new(span.source, start, start + part.trim().len().max(1))
+        let part_span = |part: &str| {
+            // `part` is a slice of `written`: its offset there is the difference of addresses.
+            let offset = (part.as_ptr() as usize).checked_sub(written.as_ptr() as usize);
+            match base.zip(offset) {
+                Some((base, offset)) => {
+                    let start = base + offset + (part.len() - part.trim_start().len());
+                    Span::new(span.source, start, start + part.trim().len().max(1))
+                }
+                None => span,
             }
-            None => span,
         };
         let inner = written.trim().strip_prefix('[').and_then(|rest| rest.strip_suffix(']'));
         let Some(inner) = inner else {
