@@ -86,6 +86,7 @@
 //!   defaults would not follow a local change.
 //! - Stopping at the first error of a file: drafters fix files in one round trip.
 
+mod brackets;
 mod constraint;
 mod error;
 mod file;
