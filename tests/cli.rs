@@ -7,7 +7,7 @@
 //! `--error-format plain` (no colour), the format the snapshots store.
 
 use crate::support::{
-    TempDir, copy_dir, eur_no_jurisdictions_dir, pension_topup_dir, read_text, repo_root, shaanxi_dir,
+    TempDir, copy_dir, eur_no_jurisdictions_dir, local_scales_dir, pension_topup_dir, read_text, repo_root, shaanxi_dir,
 };
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -985,4 +985,112 @@ fn a_policy_in_euros_without_jurisdictions_checks_tests_and_runs() {
     );
     assert_eq!(run.code, 0, "{}", run.render());
     assert_eq!(read_counts(&run.stdout, "households"), (300, 300, 0), "{}", run.render());
+}
+
+/// Scales set by cities and counties (issue 12, item 2): `pol check` and `pol test` pass on both
+/// engines; `pol run` gives each county its own brackets (its city's file, its own file, or the
+/// province's), the same on both engines; a scenario adds a province version and sets a city's
+/// brackets; a city file breaking a scale's `require` is rejected at its line.
+#[test]
+fn scales_set_by_cities_give_each_county_its_brackets_on_both_engines() {
+    let tmp = TempDir::new("local_scales");
+    copy_dir(&local_scales_dir(), &tmp.path().join("scales"));
+    let check = pol(tmp.path(), &["check", "scales"]);
+    assert_eq!(check.code, 0, "{}", check.render());
+    for engine in ["interp", "jit"] {
+        let test = pol(tmp.path(), &["test", "--engine", engine, "scales"]);
+        assert_eq!(test.code, 0, "{}", test.render());
+    }
+    let run = |engine: &str, out: &str, scenario: Option<&str>| {
+        let mut args = vec![
+            "run",
+            "scales",
+            "--households",
+            "scales/data/households.csv",
+            "--persons",
+            "scales/data/persons.csv",
+            "--as-of",
+            "2020-07-01",
+            "--engine",
+            engine,
+            "--out",
+            out,
+        ];
+        if let Some(scenario) = scenario {
+            args.extend(["--scenario", scenario]);
+        }
+        let run = pol(tmp.path(), &args);
+        assert_eq!(run.code, 0, "{}", run.render());
+        let dir = tmp.path().join(out);
+        (read_text(&dir.join("household_results.csv")), read_text(&dir.join("person_results.csv")))
+    };
+    // 990101 and 990102 follow their city's file, 990201 its own (its city's supplement is the
+    // province's), 990202 the province's brackets.
+    let expected = (
+        "household_id,county_code,total\n\
+         h1,990101,105.00\n\
+         h2,990102,120.00\n\
+         h3,990201,600.00\n\
+         h4,990202,410.00\n"
+            .to_string(),
+        "person_id,allowance,heating\n\
+         p1,60.00,45.00\n\
+         p2,120.00,0.00\n\
+         p3,80.00,20.00\n\
+         p4,500.00,0.00\n\
+         p5,50.00,20.00\n\
+         p6,300.00,40.00\n"
+            .to_string(),
+    );
+    assert_eq!(run("jit", "out_jit", None), expected);
+    assert_eq!(run("interp", "out_interp", None), expected);
+    // The scenario's province version reaches 990202 (and 990101's city keeps its own); 990200's
+    // supplement reaches both of its counties.
+    let scenario_persons = "person_id,allowance,heating\n\
+         p1,60.00,45.00\n\
+         p2,120.00,0.00\n\
+         p3,80.00,30.00\n\
+         p4,500.00,0.00\n\
+         p5,70.00,30.00\n\
+         p6,400.00,30.00\n";
+    for engine in ["jit", "interp"] {
+        let (_, persons) = run(engine, &format!("out_scenario_{engine}"), Some("scales/scenario.toml"));
+        assert_eq!(persons, scenario_persons, "{engine}");
+    }
+    // `pol explain` shows the brackets of the household's county and where they come from.
+    let explain = pol(
+        tmp.path(),
+        &[
+            "explain",
+            "scales",
+            "--households",
+            "scales/data/households.csv",
+            "--persons",
+            "scales/data/persons.csv",
+            "--household",
+            "h3",
+            "--as-of",
+            "2020-07-01",
+        ],
+    );
+    assert_eq!(explain.code, 0, "{}", explain.render());
+    assert!(
+        explain.stdout.contains(
+            "  high_age_allowance                 [80: 80.00, 90: 160.00, 100: 500.00]  params/990201.toml:5 (local file of 990201, from 2020-01-01)\n"
+        ),
+        "{}",
+        explain.stdout
+    );
+    assert!(
+        explain.stdout.contains("  heating_supplement                 [0.00: 0.00, 1000.00: 10.00, 2000.00: 10.00, 4000.00: 20.00]  policy.pol:46 (province, always)\n"),
+        "{}",
+        explain.stdout
+    );
+    // A city's brackets that break the scale's `require`s: rejected at the file's line.
+    let path = tmp.path().join("scales").join("params").join("990100.toml");
+    let broken = read_text(&path).replace("[80: 60, 90: 120, 100: 400]", "[80: 40, 90: 120, 100: 100]");
+    std::fs::write(&path, broken).unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+    let check = pol(tmp.path(), &["check", "--error-format", "plain", "scales"]);
+    assert_eq!(check.code, 1, "{}", check.render());
+    insta::assert_snapshot!(check.render());
 }

@@ -383,3 +383,29 @@ fn removing_a_rule_that_only_an_output_reads() {
     let reform = "reform of \"../base\"\nremove household benefit\n";
     assert_snapshot!(errors(&sources(&[reform], &[], None)));
 }
+
+/// A reform adds a scale that cities set, and its own parameter file sets a city's brackets:
+/// the county table holds them for that city's county, the province's elsewhere, and both
+/// engines pay them.
+#[test]
+fn a_reforms_file_sets_a_scale_the_reform_adds() {
+    let reform = "reform of \"../base\"\n/// 高龄加发(元/月)\nparam age_bonus: scale(int, 元/月) {\n  set by city\n  = [80: 50, 90: 100]\n  require bracket(age_bonus, 80) >= 50 \"不低于50元\"\n}\nperson bonus: 元/月 = bracket(age_bonus, age)\n";
+    let file = "jurisdiction = \"610700\"\n\n[2019-01-01]\nage_bonus = \"[80: 60, 90: 150]\"\n";
+    let policy = compile(&sources(&[reform], &[file], None)).unwrap_or_else(|errors| panic!("{errors}"));
+    let Ok((on, counties)) = policy.on(pol_compiler::date::parse_iso("2019-07-01").unwrap_or(0)) else {
+        panic!("the reform is in force")
+    };
+    let scale = on.program.scales.iter().position(|scale| scale.name == "age_bonus").unwrap_or(usize::MAX);
+    let id = pol_compiler::tir::ScaleId(scale as u32);
+    let brackets = |code: &str| {
+        let county = on.jurisdictions.index_of(code).unwrap_or(usize::MAX);
+        counties
+            .brackets(&on.program, county, id)
+            .map(|brackets| brackets.iter().map(|b| (b.threshold, b.value)).collect::<Vec<_>>())
+    };
+    assert_eq!(brackets("610702"), Some(vec![(80, 6_000), (90, 15_000)]));
+    assert_eq!(brackets("610102"), Some(vec![(80, 5_000), (90, 10_000)]));
+    // A reform file breaking the scale's `require` is rejected at its line.
+    let broken = file.replace("[80: 60, 90: 150]", "[80: 40, 90: 150]");
+    insta::assert_snapshot!(errors(&sources(&[reform], &[&broken], None)));
+}

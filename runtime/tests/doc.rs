@@ -227,3 +227,22 @@ fn the_site_renders_in_a_headless_browser() {
         assert!(bytes.len() >= MIN_SCREENSHOT_BYTES, "{png} looks blank: {} bytes", bytes.len());
     }
 }
+
+/// A scale set by cities and counties (`tests/policies/local_scales`): the parameters page lists
+/// who may set it, each local file's brackets with its line and jurisdiction, and its `require`s;
+/// every link resolves.
+#[test]
+fn the_parameters_page_shows_each_local_files_brackets() {
+    let (_, pages) = site_of("../tests/policies/local_scales");
+    assert!(check_links(&pages) > 10);
+    let params = pages.iter().find(|page| page.name == "params.html").map(|page| page.html.as_str()).unwrap();
+    assert!(params.contains("<p><span class=\"label\">设定层级</span>省、市、县</p>"), "{params}");
+    assert!(params.contains(
+        "<tr><td><code>params/990100.toml</code> 第 5 行</td><td>市 <a href=\"jurisdictions.html#j-990100\"><code>990100</code></a></td><td>2020-01-01</td><td><code>&quot;[80: 60, 90: 120, 100: 400]&quot;</code></td><td>80 → 60.00;90 → 120.00;100 → 400.00</td></tr>"
+    ));
+    assert!(params.contains("<td>2020-01-01</td><td><code>&quot;[80: 80, 90: 160 元/月, 100: 500]&quot;</code></td><td>80 → 80.00;90 → 160.00;100 → 500.00</td>"));
+    assert!(
+        params
+            .contains("<li><code>require bracket(high_age_allowance, 80) &gt;= 50</code>:80岁以上每月不低于50元</li>")
+    );
+}

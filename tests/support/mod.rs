@@ -93,6 +93,12 @@ pub fn read_text(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
 }
 
+/// The policy whose scales cities and counties set (`tests/policies/local_scales`): two cities,
+/// a county with its own file, `require`s on a scale, a scenario.
+pub fn local_scales_dir() -> PathBuf {
+    repo_root().join("tests").join("policies").join("local_scales")
+}
+
 /// The policy in euros without jurisdictions (`tests/policies/eur_no_jurisdictions`): a
 /// declared currency, scales, no county column, province totals only.
 pub fn eur_no_jurisdictions_dir() -> PathBuf {

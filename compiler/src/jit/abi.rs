@@ -168,6 +168,8 @@ impl CompiledCode {
     /// - the county-level values have a row of `width` words for every county row, and the code
     ///   reads words below the width it was compiled with (checked here); it reads the age table
     ///   only below `age_days`, its length;
+    /// - `counties` in the context is the address of the borrowed county table, which outlives
+    ///   the call; only [`pol_jit_county_scale`] reads it, through safe, bounds-checked lookups;
     /// - the generated code contains no trapping instruction, and the helpers never unwind.
     pub(super) fn run(
         &self,

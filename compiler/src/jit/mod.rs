@@ -70,6 +70,13 @@
 //! before the first batch of a county table, and generated code loads them from the county's row
 //! of values. A county where one of them fails is flagged, and its households are given up.
 //!
+//! A scale the province alone sets is compiled in: `bracket` as a chain of selects over its
+//! brackets, `marginal` as a call to the interpreter's function with the address of a bracket
+//! table the engine owns. A *local* scale (`set by city`) has each county's brackets in the
+//! county table (`CountyTable::scales`): its applications call a helper with the table's
+//! address, the household's county and the scale, which applies `CountyTable::county_brackets`
+//! with [`crate::ops::apply_scale`], the interpreter's own reading and function.
+//!
 //! Ages on the as-of date (`age(birth_date)`) read a table, made per county table, of the age
 //! on the as-of date of each of the 73,200 days (200 years) before it, computed by
 //! [`crate::date::years_between`] itself; other dates call that function.

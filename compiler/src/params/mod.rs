@@ -86,6 +86,7 @@
 //!   defaults would not follow a local change.
 //! - Stopping at the first error of a file: drafters fix files in one round trip.
 
+mod brackets;
 mod constraint;
 mod error;
 mod file;
@@ -411,7 +412,7 @@ impl ParamSet {
                 // Not in force on `as_of`, or computed from something not in force: nothing
                 // the program in force on `as_of` evaluates reads it (`Program::on` checks
                 // that before any evaluation), so its word is never read.
-                Err(Fail::Missing(_)) => words.push(0),
+                Err(Fail::Missing(_) | Fail::MissingScale(_)) => words.push(0),
                 Err(fail) => return Err(self.resolution_error(program, param, who, day, fail)),
             }
         }
@@ -533,7 +534,7 @@ impl ParamSet {
         let mut env = Env::new(program, &self.files, &self.texts);
         match env.resolve(chain, Some(date), param) {
             Ok(found) => Ok(self.origin(program, found.origin).map(|origin| Resolved { word: found.word, origin })),
-            Err(Fail::Missing(_)) => Ok(None),
+            Err(Fail::Missing(_) | Fail::MissingScale(_)) => Ok(None),
             Err(fail) => Err(self.resolution_error(program, param, place, date, fail)),
         }
     }

@@ -225,7 +225,7 @@ impl<'a> Env<'a> {
                 let earlier = day.and_then(one_year_before).ok_or(Fail::NoLastYear)?;
                 match self.resolve_at_depth(chain, Some(earlier), *param, depth) {
                     Ok(found) => Ok(found.word),
-                    Err(Fail::Missing(_)) => Err(Fail::NoLastYear),
+                    Err(Fail::Missing(_) | Fail::MissingScale(_)) => Err(Fail::NoLastYear),
                     Err(other) => Err(other),
                 }
             }

@@ -493,14 +493,13 @@ fn a_scale_where_a_number_is_expected() {
 
 #[test]
 fn marginal_needs_rates_over_money_and_the_thresholds_unit() {
-    assert_snapshot!(errors_of(
-        &[
-            "person m: 元/月 = marginal(bands, grade)\nhousehold t: 元/年 = marginal(tax, annual_income as 元/月)\nhousehold n: ratio = bracket(tax)\nparam by_grade: scale(int, ratio) { = [1: 5%] }\nperson g: int = marginal(by_grade, grade)",
-            SCALES,
-            SCHEMA
-        ],
-        None
-    ));
+    let pols = [
+        "person m: 元/月 = marginal(bands, grade)\nhousehold t: 元/年 = marginal(tax, annual_income as 元/月)\nhousehold n: ratio = bracket(tax)\nparam by_grade: scale(int, ratio) { = [1: 5%] }\nperson g: int = marginal(by_grade, grade)",
+        SCALES,
+        SCHEMA,
+    ];
+    assert_snapshot!(errors_of(&pols, None));
+    assert_snapshot!("marginal_needs_rates_over_money_and_the_thresholds_unit_zh", super::errors_of_zh(&pols, None));
 }
 
 #[test]

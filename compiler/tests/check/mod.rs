@@ -85,6 +85,22 @@ pub fn errors_of(pols: &[&str], csv: Option<&str>) -> String {
     out
 }
 
+/// The diagnostics of [`errors_of`] rendered in Chinese (as `--lang zh` prints them).
+pub fn errors_of_zh(pols: &[&str], csv: Option<&str>) -> String {
+    let checked = check_files(pols, csv);
+    match checked.result {
+        Ok(Err(diagnostics)) => diagnostics
+            .into_iter()
+            .map(|diagnostic| {
+                let localized = pol_compiler::i18n::localize_diagnostic(pol_compiler::i18n::Lang::Zh, diagnostic);
+                pol_compiler::diagnostic::render_plain(&checked.sources, localized)
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(_) | Ok(Ok(_)) => "NO TYPE ERROR\n".into(),
+    }
+}
+
 /// The snapshot text of one `.pol` text that must fail.
 pub fn errors(pol: &str) -> String {
     errors_of(&[pol], None)

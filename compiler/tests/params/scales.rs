@@ -212,3 +212,49 @@ fn a_county_may_not_set_a_scale_its_city_sets() {
     insta::assert_snapshot!(world.snapshot(&files));
     insta::assert_snapshot!("a_county_may_not_set_a_scale_its_city_sets_zh", world.snapshot_zh(&files));
 }
+
+#[test]
+fn the_provinces_own_brackets_breaking_a_require_are_reported_in_the_policy() {
+    let pol =
+        POL.replace("from 2021-01-01 = [80: 60, 90: 120, 100: 300]", "from 2021-01-01 = [80: 45, 90: 120, 100: 300]");
+    let mut world = World::new("2019/scales.pol", &pol);
+    let errors = world.load_err(&[]);
+    let places: Vec<(String, String, usize)> = errors
+        .iter()
+        .map(|error| (error.code().unwrap_or_default(), world.file_of(error), world.line_of(error)))
+        .collect();
+    let line = line_containing(&pol, "from 2021-01-01");
+    assert_eq!(places, [("pol::params::constraint".to_string(), "2019/scales.pol".to_string(), line)]);
+    insta::assert_snapshot!(world.render(errors));
+}
+
+#[test]
+fn a_require_reads_a_marginal_amount_scale_set_by_a_city() {
+    let pol = format!(
+        "{POL}\n/// 取暖补贴(元/月)\nparam heating: scale(元/月, 元/月) {{\n  set by city\n  = [0: 0, 1000: 10, 2000: 10]\n  require marginal(heating, 5000) <= 30 \"取暖补贴合计不超过30元\"\n}}\n"
+    );
+    let mut world = World::new("2019/scales.pol", &pol);
+    let good = "jurisdiction = \"610800\"\n\n[2020-01-01]\nheating = \"[0: 0, 1000: 15, 2000: 15]\"\n";
+    world.load_ok(&[("params/610800_yulin.toml", good)]);
+    let bad = "jurisdiction = \"610800\"\n\n[2020-01-01]\nheating = \"[0: 0, 1000: 15, 2000: 15, 4999.99: 1]\"\n";
+    let files = [("params/610800_yulin.toml", bad)];
+    let errors = world.load_err(&files);
+    let codes: Vec<(String, usize)> =
+        errors.iter().map(|error| (error.code().unwrap_or_default(), world.line_of(error))).collect();
+    assert_eq!(codes, [("pol::params::constraint".to_string(), 4)]);
+    insta::assert_snapshot!(world.snapshot(&files));
+}
+
+#[test]
+fn brackets_for_a_date_on_which_the_scale_is_not_in_force() {
+    let pol = POL.replace(
+        "  from 2021-01-01 = [80: 60, 90: 120, 100: 300]\n",
+        "  from 2021-01-01 = [80: 60, 90: 120, 100: 300]\n  from 2022-01-01 = none\n",
+    );
+    let mut world = World::new("2019/scales.pol", &pol);
+    let toml = "jurisdiction = \"610800\"\n\n[2022-06-01]\nhigh_age_allowance = \"[80: 60, 90: 120, 100: 320]\"\n";
+    let files = [("params/610800_yulin.toml", toml)];
+    let codes: Vec<String> = world.load_err(&files).iter().filter_map(|diagnostic| diagnostic.code()).collect();
+    assert_eq!(codes, ["pol::dated::local_value_not_in_force"]);
+    insta::assert_snapshot!(world.snapshot(&files));
+}

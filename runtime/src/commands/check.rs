@@ -41,7 +41,8 @@ pub fn check_scenario(
             ("dir", dir.display().to_string()),
             ("pol", n_pol.to_string()),
             ("rules", rules.to_string()),
-            ("params", program.params.len().to_string()),
+            // Scale parameters are parameters too (`param p: scale(…)`).
+            ("params", (program.params.len() + program.scales.len()).to_string()),
             ("counties", policy.jurisdictions.counties.len().to_string()),
             ("local", n_params.to_string()),
             ("tests", program.tests.len().to_string()),

@@ -64,6 +64,8 @@ pub fn explain(
     // something that is not.
     let not_in_force: Vec<bool> =
         policy.program.rules.iter().map(|rule| pol_compiler::dated::rule_in_force(rule, as_of).is_err()).collect();
+    // The program with every dated version, for where a scale's brackets come from.
+    let full_program = policy.program.clone();
     let (mut policy, counties) = match policy.on(as_of) {
         Ok(dated) => dated,
         Err(diagnostics) => {
@@ -97,6 +99,7 @@ pub fn explain(
         counties: &counties,
         result: &result,
         not_in_force: &not_in_force,
+        full_program: &full_program,
     };
     let text = explainer.render(&title, as_of);
     let _ = out.write_all(text.as_bytes());
@@ -190,6 +193,8 @@ struct Explainer<'a> {
     result: &'a BatchResult,
     /// By rule id: the rule is not in force on the date (not shown).
     not_in_force: &'a [bool],
+    /// The program before `Policy::on` chose the versions in force: a scale's dated versions.
+    full_program: &'a Program,
 }
 
 impl Explainer<'_> {
@@ -251,6 +256,40 @@ impl Explainer<'_> {
                 Err(_) => ("—".to_string(), say("line-explain-unresolved", &[])),
             };
             out.push_str(&format!("  {:<34} {:>16}  {origin}\n", param.name, value));
+        }
+        self.render_scales(out, code, as_of);
+    }
+
+    /// Each scale's brackets for the household's county, as the engines read them (the county
+    /// table), with the file line or province version they come from.
+    fn render_scales(&self, out: &mut String, code: &str, as_of: Word) {
+        let program = self.program();
+        let Some(county) = self.county_index() else { return };
+        for (index, scale) in program.scales.iter().enumerate() {
+            let id = pol_compiler::tir::ScaleId(index as u32);
+            let brackets = self.counties.brackets(program, county, id).filter(|brackets| !brackets.is_empty());
+            let Some(brackets) = brackets else {
+                let text = say("line-explain-not-in-force", &[]);
+                out.push_str(&format!("  {:<34} {:>16}  {text}\n", scale.name, "—"));
+                continue;
+            };
+            let pairs: Vec<String> = brackets
+                .iter()
+                .map(|bracket| {
+                    let texts = self.texts();
+                    let threshold =
+                        pol_compiler::format::word_to_string(program, &texts, scale.threshold_ty, bracket.threshold);
+                    let value = pol_compiler::format::word_to_string(program, &texts, scale.value_ty, bracket.value);
+                    format!("{threshold}: {value}")
+                })
+                .collect();
+            let resolved =
+                self.policy.params.explain_scale(self.full_program, &self.policy.jurisdictions, id, code, as_of);
+            let origin = match resolved {
+                Ok(Some((_, origin))) => self.origin(&origin),
+                Ok(None) | Err(_) => say("line-explain-unresolved", &[]),
+            };
+            out.push_str(&format!("  {:<34} {:>16}  {origin}\n", scale.name, format!("[{}]", pairs.join(", "))));
         }
     }
 

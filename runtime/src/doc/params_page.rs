@@ -8,7 +8,7 @@ use super::site::Site;
 use pol_compiler::date::format_iso;
 use pol_compiler::format::word_to_string;
 use pol_compiler::text::TextTables;
-use pol_compiler::tir::{ParamDef, ParamId, ScaleDef, Word};
+use pol_compiler::tir::{Bracket, ParamDef, ParamId, ScaleDef, ScaleId, Word};
 use pol_grammar::ast::{self, Item, Level};
 use std::fmt::Write as _;
 
@@ -30,7 +30,8 @@ pub(super) fn params_html(site: &Site<'_>) -> String {
     page(site.title, "参数", &body)
 }
 
-/// A scale parameter: its type and its brackets by date (set by the province only).
+/// A scale parameter: its type, its brackets by date in the province and in every local file
+/// that sets them, and its constraints.
 fn scale_html(site: &Site<'_>, scale: &ScaleDef) -> String {
     let program = &site.policy.program;
     let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: site.policy.params.texts() };
@@ -58,29 +59,78 @@ fn scale_html(site: &Site<'_>, scale: &ScaleDef) -> String {
         ty_html(site, scale.threshold_ty),
         ty_html(site, scale.value_ty)
     );
-    out.push_str("<p><span class=\"label\">设定层级</span>省</p>\n");
+    let mut levels = vec!["省"];
+    levels.extend(scale.set_by.iter().map(|level| level_name(*level)));
+    let _ = writeln!(out, "<p><span class=\"label\">设定层级</span>{}</p>", levels.join("、"));
     out.push_str(
         "<p class=\"label\">各档(门槛含本数)</p>\n<table>\n<tr><th>起始日期</th><th>各档:门槛 → 值</th></tr>\n",
     );
+    let brackets_text = |brackets: &[Bracket]| {
+        brackets
+            .iter()
+            .map(|bracket| {
+                format!(
+                    "{} → {}",
+                    word_to_string(program, &texts, scale.threshold_ty, bracket.threshold),
+                    word_to_string(program, &texts, scale.value_ty, bracket.value)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(";")
+    };
     for version in &scale.versions {
         let from = version.from.map_or_else(|| "自始".to_string(), format_iso);
-        let brackets = match &version.brackets {
-            None => "不再生效".to_string(),
-            Some(brackets) => brackets
-                .iter()
-                .map(|bracket| {
-                    format!(
-                        "{} → {}",
-                        word_to_string(program, &texts, scale.threshold_ty, bracket.threshold),
-                        word_to_string(program, &texts, scale.value_ty, bracket.value)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(";"),
-        };
+        let brackets = version.brackets.as_deref().map_or_else(|| "不再生效".to_string(), brackets_text);
         let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", escape(&from), escape(&brackets));
     }
-    out.push_str("</table>\n</section>\n");
+    out.push_str("</table>\n");
+    out.push_str(&local_scales_html(site, scale, &brackets_text));
+    if !scale.requires.is_empty() {
+        out.push_str("<p class=\"label\">约束(每个取值都须满足)</p>\n<ul>\n");
+        for require in &scale.requires {
+            let message = require.message.as_deref().map(|m| format!(":{}", escape(m))).unwrap_or_default();
+            let _ = writeln!(out, "<li><code>require {}</code>{message}</li>", escape(site.text_of(require.cond.span)));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// The brackets local files set for a scale: file, jurisdiction, from which day, as written
+/// and as read.
+fn local_scales_html(site: &Site<'_>, scale: &ScaleDef, brackets_text: &dyn Fn(&[Bracket]) -> String) -> String {
+    let index = site.policy.program.scales.iter().position(|other| std::ptr::eq(other, scale)).unwrap_or(usize::MAX);
+    let files = site.policy.params.local_scales(ScaleId(index as u32));
+    if files.is_empty() {
+        if scale.is_local() {
+            return "<p><span class=\"label\">市县参数文件</span>无(各地执行省级各档)</p>\n".into();
+        }
+        return String::new();
+    }
+    let mut out = String::from(
+        "<p class=\"label\">市县参数文件中的各档</p>\n<table>\n\
+         <tr><th>参数文件</th><th>辖区</th><th>起始日期</th><th>取值(原文)</th><th>各档:门槛 → 值</th></tr>\n",
+    );
+    for (file, settings) in files {
+        let place = format!(
+            "{} {}",
+            level_name(file.level),
+            code_link(&format!("jurisdictions.html#{}", anchor("j", file.jurisdiction)), file.jurisdiction)
+        );
+        for setting in settings {
+            let line = site.sources.line_col(setting.span.source, setting.span.start).0;
+            let _ = writeln!(
+                out,
+                "<tr><td><code>{}</code> 第 {line} 行</td><td>{place}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
+                escape(site.source_name(file.source)),
+                format_iso(setting.from),
+                escape(site.text_of(setting.span)),
+                escape(&brackets_text(&setting.brackets))
+            );
+        }
+    }
+    out.push_str("</table>\n");
     out
 }
 

@@ -392,6 +392,53 @@ fn seed_passage(text: &str, name_offset: usize) -> Vec<String> {
     passage
 }
 
+/// A scale's brackets on the as-of date: the province's, and every local file's that sets them
+/// (with its file and line), as the engines read them.
+fn scale_values(workspace: &Workspace, policy: &pol_compiler::policy::Policy, index: usize, out: &mut String) {
+    let as_of = workspace.settings.as_of;
+    let date = pol_compiler::date::format_iso(as_of);
+    let program = &policy.program;
+    let Some(scale) = program.scales.get(index) else { return };
+    let no_texts: Vec<String> = Vec::new();
+    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: &no_texts };
+    let list = |brackets: &[pol_compiler::tir::Bracket]| {
+        let pairs: Vec<String> = brackets
+            .iter()
+            .map(|bracket| {
+                let threshold =
+                    pol_compiler::format::word_to_string(program, &texts, scale.threshold_ty, bracket.threshold);
+                let value = pol_compiler::format::word_to_string(program, &texts, scale.value_ty, bracket.value);
+                format!("{threshold}: {value}")
+            })
+            .collect();
+        format!("[{}]", pairs.join(", "))
+    };
+    let brackets = scale.version_on(as_of).and_then(|version| version.brackets.as_ref());
+    match brackets {
+        Some(brackets) => {
+            out.push_str(&format!("\nbrackets on {date} (thresholds inclusive):\n"));
+            for bracket in brackets {
+                let threshold =
+                    pol_compiler::format::word_to_string(program, &texts, scale.threshold_ty, bracket.threshold);
+                let value = pol_compiler::format::word_to_string(program, &texts, scale.value_ty, bracket.value);
+                out.push_str(&format!("- from {threshold}: {value}\n"));
+            }
+        }
+        None => out.push_str(&format!("\nbrackets on {date}: not in force\n")),
+    }
+    let id = pol_compiler::tir::ScaleId(u32::try_from(index).unwrap_or(u32::MAX));
+    for file in policy.params.local_files() {
+        let explained = policy.params.explain_scale(program, &policy.jurisdictions, id, file.jurisdiction, as_of);
+        let Ok(Some((brackets, Origin::Local { source, span, .. }))) = explained else { continue };
+        if source != file.source {
+            continue;
+        }
+        let name = workspace.sources.get(source).map_or("?", |file| file.name.as_str());
+        let (line, _) = workspace.sources.line_col(source, span.start);
+        out.push_str(&format!("- {name}:{line} (`{}`): {}\n", file.jurisdiction, list(&brackets)));
+    }
+}
+
 /// A parameter's values on the as-of date: the province's, and every local file's that sets it
 /// (with its file and line), as the engine resolves them.
 fn param_values(workspace: &Workspace, def: &Definition, out: &mut String) {
@@ -402,22 +449,8 @@ fn param_values(workspace: &Workspace, def: &Definition, out: &mut String) {
         return;
     };
     let program = &policy.program;
-    if let Some(scale) = program.scales.iter().find(|scale| scale.name == def.name) {
-        let no_texts: Vec<String> = Vec::new();
-        let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: &no_texts };
-        let brackets = scale.version_on(as_of).and_then(|version| version.brackets.as_ref());
-        match brackets {
-            Some(brackets) => {
-                out.push_str(&format!("\nbrackets on {date} (thresholds inclusive):\n"));
-                for bracket in brackets {
-                    let threshold =
-                        pol_compiler::format::word_to_string(program, &texts, scale.threshold_ty, bracket.threshold);
-                    let value = pol_compiler::format::word_to_string(program, &texts, scale.value_ty, bracket.value);
-                    out.push_str(&format!("- from {threshold}: {value}\n"));
-                }
-            }
-            None => out.push_str(&format!("\nbrackets on {date}: not in force\n")),
-        }
+    if let Some(index) = program.scales.iter().position(|scale| scale.name == def.name) {
+        scale_values(workspace, policy, index, out);
         return;
     }
     let Some(index) = program.params.iter().position(|param| param.name == def.name) else { return };

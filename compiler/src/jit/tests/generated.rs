@@ -276,6 +276,7 @@ impl ProgramGen<'_> {
                 4 if self.tame => bin(BinOp::DivScaled, sub(self, Gty::Money), k(3 * RATIO_SCALE / 2)),
                 4 => bin(BinOp::DivScaled, sub(self, Gty::Money), sub(self, Gty::Ratio)),
                 5 if self.tape.pick(2) == 1 => scale(ScaleKind::Marginal, 0, sub(self, Gty::Money)),
+                5 if self.tape.pick(2) == 1 => scale(ScaleKind::MarginalAmount, 1, sub(self, Gty::Int)),
                 5 => scale(ScaleKind::Bracket, 1, sub(self, Gty::Int)),
                 _ => un(UnOp::Neg, sub(self, Gty::Money)),
             },
@@ -472,6 +473,92 @@ proptest! {
             let dated = program.rules.iter().any(|rule| crate::dated::rule_in_force(rule, day).is_err());
             prop_assert!(dated, "refused although every rule is in force");
         }
+    }
+}
+
+/// The program's scales made local (`set by city`), and per county of the batch's table its
+/// own brackets drawn from a tape: 1 to 4 brackets of increasing thresholds, rates within
+/// 0–100% for the rate scale, amounts of any size for the amount scale.
+fn with_local_scales(program: &mut Program, counties: &mut CountyTable, choices: &[u32]) {
+    let mut tape = Tape { choices, at: 0 };
+    for scale in &mut program.scales {
+        scale.set_by = vec![pol_grammar::ast::Level::City];
+    }
+    let n_counties = counties.len().max(1);
+    counties.scales = (0..n_counties)
+        .map(|_| {
+            program
+                .scales
+                .iter()
+                .map(|scale| {
+                    let n = 1 + tape.pick(4);
+                    let threshold_ty = gty_of(scale.threshold_ty);
+                    let mut thresholds: Vec<Word> = (0..n).map(|_| tape.word(threshold_ty, false)).collect();
+                    thresholds.sort_unstable();
+                    thresholds.dedup();
+                    thresholds
+                        .into_iter()
+                        .map(|threshold| {
+                            let value = if scale.value_ty == Ty::Ratio {
+                                tape.word(Gty::Int, true).rem_euclid(RATIO_SCALE + 1)
+                            } else {
+                                tape.word(gty_of(scale.value_ty), false)
+                            };
+                            crate::tir::Bracket { threshold, value }
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+}
+
+/// Appends rules applying each scale in each way to a column, so that every program of the
+/// local-scale property reads the county table's brackets, in household and member loops.
+fn with_scale_rules(program: &mut Program) {
+    let applications = [
+        (EntityKind::Person, ScaleKind::MarginalAmount, 1, Gty::Int),
+        (EntityKind::Person, ScaleKind::Bracket, 1, Gty::Int),
+        (EntityKind::Person, ScaleKind::Marginal, 0, Gty::Money),
+        (EntityKind::Household, ScaleKind::Bracket, 0, Gty::Money),
+        (EntityKind::Household, ScaleKind::MarginalAmount, 1, Gty::Int),
+    ];
+    for (entity, kind, index, x_ty) in applications {
+        let column = columns(entity, x_ty).first().copied().unwrap_or(0);
+        let body = scale(kind, index, read_column(entity, column));
+        let id = RuleId(program.rules.len() as u32);
+        program.rules.push(Rule {
+            name: format!("scale_rule{}", id.0),
+            entity,
+            slot: program.n_rules(entity) as u32,
+            ty: body.ty,
+            body,
+            versions: Vec::new(),
+            role: RuleRole::Named,
+            doc: Vec::new(),
+            span: fresh_span(),
+        });
+        program.order.push(id);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: proptest_cases() / 2, ..ProptestConfig::default() })]
+
+    /// Scales set by cities: each county's brackets come from the county table, on both
+    /// engines (the JIT through its county-scale helper), and give the same outcomes and rule
+    /// columns.
+    #[test]
+    fn jit_agrees_with_the_interpreter_on_local_scales(
+        program_tape in vec(any::<u32>(), 0..400),
+        batch_tape in vec(any::<u32>(), 0..400),
+        scales_tape in vec(any::<u32>(), 0..200),
+    ) {
+        let mut program = program_from(&program_tape, (1, 12), false);
+        with_scale_rules(&mut program);
+        let (batch, mut counties) = batch_from(&batch_tape, false);
+        with_local_scales(&mut program, &mut counties, &scales_tape);
+        agree(&program, &batch, &counties);
     }
 }
 
