@@ -535,6 +535,7 @@ fn with_scale_rules(program: &mut Program) {
             body,
             versions: Vec::new(),
             role: RuleRole::Named,
+            period: crate::tir::Per::Month,
             doc: Vec::new(),
             span: fresh_span(),
         });
