@@ -12,8 +12,8 @@ built), each in a process of its own. It then checks:
   of of64, with the same allowance for float32's error;
 - `age` exactly.
 
-A person born after the month's first day is not in the situation of that month (OpenFisca
-gives such a person a negative age, `pol` counts full years; neither is a person's age).
+Every person is in every month's situation, also one born after the month's first day: both
+count their age downwards the same way (born 2018-01-15: -2 on 2017-01-01).
 On failure it prints the first differing rows with every input of their household, and exits 1.
 
     .venv-openfisca/bin/python tests/openfisca/compare.py [--households 10000] [--months ...]
@@ -43,9 +43,8 @@ def read_csv(path):
 
 
 def month_situation(data, month, out):
-    """The households and the persons born on or before the month's first day."""
-    first = f"{month}-01"
-    persons = [row for row in read_csv(os.path.join(data, "persons.csv")) if row["birth"] <= first]
+    """The households and the persons of the month (all of them, whatever their birth)."""
+    persons = read_csv(os.path.join(data, "persons.csv"))
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "persons.csv"), "w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=list(persons[0].keys()), lineterminator="\n")
