@@ -126,6 +126,18 @@ fn arrow_eval(c: &mut Criterion) {
     let evaluator =
         Evaluator::new(program, shaanxi.policy.jurisdictions.clone(), shaanxi.counties.clone(), Box::new(engine), 2)
             .expect("an evaluator on 2 threads");
+    // `POL_BENCH_PROFILE=typed` (or `strings`): one evaluation of that batch, then stop
+    // without criterion, for an instruction count under callgrind (BENCHMARKS.md §9b);
+    // `none`: no evaluation, the setup alone (subtracted from the others' counts).
+    if let Ok(which) = std::env::var("POL_BENCH_PROFILE") {
+        let batch = match which.as_str() {
+            "none" => return,
+            "strings" => &strings,
+            _ => &typed,
+        };
+        black_box(evaluator.evaluate_nested(black_box(batch)).expect("evaluates"));
+        return;
+    }
     for batch in [&strings, &typed] {
         let check = evaluator.evaluate_nested(batch).expect("the nested batch evaluates");
         assert_eq!(check.counts[0].accepted, n_households, "clean data: every household is accepted");
