@@ -135,7 +135,12 @@ fn arrow_eval(c: &mut Criterion) {
             "strings" => &strings,
             _ => &typed,
         };
-        black_box(evaluator.evaluate_nested(black_box(batch)).expect("evaluates"));
+        // `POL_BENCH_PROFILE_RUNS` evaluations (default 1): the difference between 2 and 1 is
+        // an evaluation by an evaluator that has evaluated before (its batches reused).
+        let runs: usize = std::env::var("POL_BENCH_PROFILE_RUNS").ok().and_then(|runs| runs.parse().ok()).unwrap_or(1);
+        for _ in 0..runs {
+            black_box(evaluator.evaluate_nested(black_box(batch)).expect("evaluates"));
+        }
         return;
     }
     for batch in [&strings, &typed] {

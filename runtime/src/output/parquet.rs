@@ -29,9 +29,12 @@ pub(crate) fn build(
     for column in &plan.columns {
         // INVARIANT: a plan's slots are its entity's rules (`TablePlan::of_program`) and the
         // engine returns one value per batch row in each of them; `rows` are batch rows.
-        let values = results
-            .get(column.slot)
-            .ok_or_else(|| RuntimeError::internal(format!("no result column in slot {}", column.slot)))?;
+        // A chunk with no row in the batch has no result columns (nothing was evaluated).
+        let values = match results.get(column.slot) {
+            Some(values) => values.as_slice(),
+            None if rows.is_empty() => &[],
+            None => return Err(RuntimeError::internal(format!("no result column in slot {}", column.slot))),
+        };
         let words: Vec<Word> = if in_order {
             values.get(..rows.len()).map(<[Word]>::to_vec)
         } else {

@@ -20,7 +20,7 @@ use crate::hash::{BuildIdentity, HashCollector};
 use crate::input::{ArrowColumn, ArrowRows, Layout, RawTable, TableSize};
 use crate::output::{OutputFormat, TablePart, TablePlan, sorted_batch, sorted_text_rows};
 use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
-use pol_compiler::engine::{CountyTable, Engine};
+use pol_compiler::engine::{Batch, BatchResult, CountyTable, Engine};
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::tir::{ColumnId, Program};
 use rayon::prelude::*;
@@ -69,7 +69,17 @@ enum PersonPlace {
     Matched(Vec<Vec<(u32, u32)>>, Vec<KeyList>),
 }
 
-/// Evaluates `input` on `pool` in chunks of `chunk_households` households.
+/// Batches and results kept from one evaluation to the next (their columns and text tables
+/// keep their allocations), shared by the evaluations of one evaluator.
+#[derive(Debug, Default)]
+pub(crate) struct Recycled {
+    batches: Mutex<Vec<Batch>>,
+    results: Mutex<Vec<BatchResult>>,
+}
+
+/// Evaluates `input` on `pool` in chunks of `chunk_households` households, reusing the batches
+/// and results of `recycled` (and leaving this evaluation's there).
+#[expect(clippy::too_many_arguments, reason = "the evaluator's parts, passed apart")]
 pub(crate) fn evaluate(
     program: &Program,
     counties: &CountyTable,
@@ -78,6 +88,7 @@ pub(crate) fn evaluate(
     pool: &rayon::ThreadPool,
     chunk_households: usize,
     input: &MemoryInput,
+    recycled: &Recycled,
 ) -> Result<MemoryOutput, RuntimeError> {
     check_entities(program, input.cases.is_some())?;
     let typer = FieldTyper::new(program, jurisdictions);
@@ -186,12 +197,20 @@ pub(crate) fn evaluate(
         reconcile: None,
         persons_keyed: true,
         collect_person_hashes: false,
-        batches: Mutex::new(Vec::new()),
-        results: Mutex::new(Vec::new()),
+        batches: Mutex::new(recycled.batches.lock().map(|mut pool| std::mem::take(&mut *pool)).unwrap_or_default()),
+        results: Mutex::new(recycled.results.lock().map(|mut pool| std::mem::take(&mut *pool)).unwrap_or_default()),
     };
     let outputs = pool.install(|| {
         chunks.par_iter().map(|chunk| worker::process(&shared, chunk)).collect::<Result<Vec<_>, RuntimeError>>()
-    })?;
+    });
+    // The batches and results go back for the next evaluation (a poisoned lock: not kept).
+    if let (Ok(mut kept), Ok(batches)) = (recycled.batches.lock(), shared.batches.into_inner()) {
+        *kept = batches;
+    }
+    if let (Ok(mut kept), Ok(results)) = (recycled.results.lock(), shared.results.into_inner()) {
+        *kept = results;
+    }
+    let outputs = outputs?;
     let mut counts = [RowCounts::default(); 3];
     let mut parts: Vec<Vec<TablePart>> = tables.iter().map(|_| Vec::new()).collect();
     let mut rejects = Vec::new();
