@@ -126,6 +126,23 @@ fn arrow_eval(c: &mut Criterion) {
     let evaluator =
         Evaluator::new(program, shaanxi.policy.jurisdictions.clone(), shaanxi.counties.clone(), Box::new(engine), 2)
             .expect("an evaluator on 2 threads");
+    // `POL_BENCH_PROFILE=typed` (or `strings`): one evaluation of that batch, then stop
+    // without criterion, for an instruction count under callgrind (BENCHMARKS.md §9b);
+    // `none`: no evaluation, the setup alone (subtracted from the others' counts).
+    if let Ok(which) = std::env::var("POL_BENCH_PROFILE") {
+        let batch = match which.as_str() {
+            "none" => return,
+            "strings" => &strings,
+            _ => &typed,
+        };
+        // `POL_BENCH_PROFILE_RUNS` evaluations (default 1): the difference between 2 and 1 is
+        // an evaluation by an evaluator that has evaluated before (its batches reused).
+        let runs: usize = std::env::var("POL_BENCH_PROFILE_RUNS").ok().and_then(|runs| runs.parse().ok()).unwrap_or(1);
+        for _ in 0..runs {
+            black_box(evaluator.evaluate_nested(black_box(batch)).expect("evaluates"));
+        }
+        return;
+    }
     for batch in [&strings, &typed] {
         let check = evaluator.evaluate_nested(batch).expect("the nested batch evaluates");
         assert_eq!(check.counts[0].accepted, n_households, "clean data: every household is accepted");

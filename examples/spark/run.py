@@ -32,6 +32,10 @@ import pol
 from pol.groups import LINE, cached_policy, output_batches, output_schema
 
 GROUP = "__group"
+# Rows whose household id is missing share one group (they are rejected, and so are the members
+# that name no household); a member among them whose id is duplicated is moved, with that group,
+# beside the other rows carrying the id, as `pol run` sees them all.
+NO_ID = "\u0000no id"
 
 def spark_type(arrow_type: pa.DataType) -> T.DataType:
     """The Spark type of an output column's Arrow type."""
@@ -51,9 +55,11 @@ def spark_type(arrow_type: pa.DataType) -> T.DataType:
 
 
 def read(spark: SparkSession, path: str, key: str) -> DataFrame:
-    """A flat file with each row's line (`__line`) and its household id as text (`__group`)."""
+    """A flat file with each row's line (`__line`) and its household id as text (`__group`, `NO_ID`
+    when it is missing)."""
     frame = spark.read.parquet(path)
-    return frame.select("*", (F.col("_metadata.row_index") + 2).alias(LINE), F.col(key).cast("string").alias(GROUP))
+    group = F.coalesce(F.col(key).cast("string"), F.lit(NO_ID))
+    return frame.select("*", (F.col("_metadata.row_index") + 2).alias(LINE), group.alias(GROUP))
 
 
 def regroup(spark: SparkSession, frames: dict, members: dict) -> dict:

@@ -8,7 +8,7 @@
 //! (`pol/__init__.py`) re-exports these classes and defines the exception classes.
 
 use arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Int64Type, Schema};
+use arrow::datatypes::{DataType, Field, Int64Type, Schema, UInt64Type};
 use arrow_pyarrow::{FromPyArrow, IntoPyArrow, PyArrowType};
 use pol_compiler::diagnostic::{Diagnostic, Sources, render_plain};
 use pol_compiler::i18n::{Lang, localize};
@@ -353,7 +353,8 @@ fn one_batch(value: &Bound<'_, PyAny>) -> PyResult<RecordBatch> {
     RecordBatch::from_pyarrow_bound(value)
 }
 
-/// The schema of the rejects table: `rejects.csv`'s columns, `line` as an integer.
+/// The schema of the rejects table: `rejects.csv`'s columns, `line` as an Int64 (the type
+/// `docs/python.md`, the `.pyi` and the Spark and Ray examples give it).
 fn rejects_schema() -> Arc<Schema> {
     Arc::new(Schema::new(vec![
         Field::new("file", DataType::Utf8, false),
@@ -364,12 +365,10 @@ fn rejects_schema() -> Arc<Schema> {
     ]))
 }
 
-/// The rejects as a table (file, line, household_id, field, reason), from `rejects.csv`'s rows,
-/// with the file names `names` and, when given, each row's line taken from `lines` (the line of
-/// batch row `i` is `lines[i]`, for the line and for the lines a duplicate's reason lists).
-///
-/// Kept apart so that it can become `Evaluated::rejects_batch()` plus the renaming when the
-/// runtime offers that.
+/// The rejects as a table (file, line, household_id, field, reason): the runtime's
+/// [`Evaluated::rejects_batch`] with the file names `names` and, when given, each row's line
+/// taken from `lines` (the line of batch row `i` is `lines[i]`, for the line and for the lines a
+/// duplicate's reason lists).
 fn rejects_batch(
     evaluated: &Evaluated,
     names: &[String; 3],
@@ -391,25 +390,30 @@ fn rejects_batch(
             }),
         }
     };
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(evaluated.rejects.as_slice());
-    let (mut files, mut line_numbers, mut households, mut fields, mut reasons) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for record in reader.records() {
-        let record = record.map_err(|error| format!("a rejects row could not be read: {error}"))?;
-        let cell = |index: usize| record.get(index).unwrap_or("").to_string();
-        let file = DEFAULT_FILE_NAMES.iter().position(|name| *name == record.get(0).unwrap_or("")).unwrap_or(0);
-        let line: i64 = cell(1).parse().map_err(|_| format!("a rejects row has the line `{}`", cell(1)))?;
+    let rejects = evaluated.rejects_batch().map_err(|error| error.to_string())?;
+    let column = |index: usize| rejects.columns().get(index).ok_or_else(|| "a rejects column is missing".to_string());
+    let (Some(file_column), Some(line_column), Some(reason_column)) = (
+        column(0)?.as_string_opt::<i32>(),
+        column(1)?.as_primitive_opt::<UInt64Type>(),
+        column(4)?.as_string_opt::<i32>(),
+    ) else {
+        return Err("the rejects batch has columns of other types".to_string());
+    };
+    let n_rows = rejects.num_rows();
+    let (mut files, mut line_numbers, mut reasons) =
+        (Vec::with_capacity(n_rows), Vec::with_capacity(n_rows), Vec::with_capacity(n_rows));
+    for row in 0..n_rows {
+        let file = DEFAULT_FILE_NAMES.iter().position(|name| *name == file_column.value(row)).unwrap_or(0);
+        let line = i64::try_from(line_column.value(row)).map_err(|_| "a rejects line beyond 63 bits".to_string())?;
         files.push(names.get(file).cloned().unwrap_or_default());
         line_numbers.push(map_line(file, line)?);
-        households.push(cell(2));
-        fields.push(cell(3));
-        reasons.push(map_reason_lines(&cell(4), |line| map_line(file, line))?);
+        reasons.push(map_reason_lines(reason_column.value(row), |line| map_line(file, line))?);
     }
     let columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from(files)),
         Arc::new(Int64Array::from(line_numbers)),
-        Arc::new(StringArray::from(households)),
-        Arc::new(StringArray::from(fields)),
+        column(2)?.clone(),
+        column(3)?.clone(),
         Arc::new(StringArray::from(reasons)),
     ];
     RecordBatch::try_new(rejects_schema(), columns).map_err(|error| error.to_string())

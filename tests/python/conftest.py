@@ -90,6 +90,25 @@ def generated(tmp_path_factory) -> Dataset:
     return make(tmp_path_factory, "generated", csv_dir)
 
 
+@pytest.fixture(scope="session")
+def orphan_duplicate(tmp_path_factory) -> Dataset:
+    """The example files with one more person (line 22 of persons.parquet): no household id (a
+    null cell), and the person id of the person on line 11 (P00000009, of household H0000005).
+    `pol run` rejects it for its missing household id, the other P00000009 as a duplicate
+    `(lines 11, 22)`, and so H0000005 with its persons and cases."""
+    directory = str(tmp_path_factory.mktemp("orphan_duplicate"))
+    csv_to_parquet(os.path.join(ROOT, "examples"), directory)
+    path = os.path.join(directory, "persons.parquet")
+    persons = pq.read_table(path)
+    rows = persons.to_pylist()
+    orphan = dict(rows[9], household_id=None)
+    rows.insert(20, orphan)
+    pq.write_table(pa.Table.from_pylist(rows, schema=persons.schema), path)
+    pol_out = os.path.join(directory, "pol_run")
+    pol_run(directory, pol_out)
+    return Dataset("orphan_duplicate", directory, pol_out)
+
+
 @pytest.fixture(params=["examples", "generated"])
 def dataset(request) -> Dataset:
     return request.getfixturevalue(request.param)

@@ -37,3 +37,12 @@ def test_the_example_writes_what_pol_run_writes(engine, dataset, tmp_path):
     out = str(tmp_path / engine)
     run_example(engine, dataset, out)
     assert_same_outputs(dataset.pol_out, out, OUTPUTS)
+
+
+@pytest.mark.parametrize("engine", ["spark", "ray"])
+def test_a_person_of_no_household_sharing_an_id_is_grouped_with_that_id(engine, orphan_duplicate, tmp_path):
+    """The person of no household whose id is another's is evaluated beside it: the same rejects
+    as `pol run`'s (the duplicate found, its household rejected)."""
+    out = str(tmp_path / engine)
+    run_example(engine, orphan_duplicate, out)
+    assert_same_outputs(orphan_duplicate.pol_out, out, OUTPUTS)

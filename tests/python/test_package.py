@@ -227,3 +227,15 @@ def test_the_package_describes_the_policy(policy):
     assert policy.as_of == "2019-07-01" and policy.engine == "jit"
     with pytest.raises(ValueError):
         policy.columns("village")
+
+
+def test_a_person_of_no_household_sharing_an_id_is_rejected_as_pol_run_rejects_it(policy, orphan_duplicate):
+    """A person whose household id is null and whose person id is another person's: rejected for
+    its missing household id, and the other person (so its household) as a duplicate, by
+    `evaluate_grouped` and by `pol.evaluate_groups` (the Spark and Ray layout) as by `pol run`."""
+    rejects = expected_rejects(orphan_duplicate.pol_out)
+    assert ("persons.parquet", 22, "", "household_id", "bad household_id: missing") in rejects
+    assert ("persons.parquet", 11, "H0000005", "person_id", "duplicate person_id `P00000009` (lines 11, 22)") in rejects
+    inputs = [orphan_duplicate.table(name) for name in ("households", "persons", "cases")]
+    result = policy.evaluate_grouped(*inputs, file_names=file_names(orphan_duplicate))
+    assert_equals_pol_run(result, orphan_duplicate.pol_out)

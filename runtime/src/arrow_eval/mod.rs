@@ -45,6 +45,8 @@ pub struct Evaluator {
     pool: rayon::ThreadPool,
     chunk_households: usize,
     file_names: [String; 3],
+    /// Batches and results reused by the next evaluation.
+    recycled: memory::Recycled,
 }
 
 /// The results of one evaluation.
@@ -133,6 +135,7 @@ impl Evaluator {
             pool,
             chunk_households: CHUNK_HOUSEHOLDS,
             file_names: ["households".to_string(), "persons".to_string(), "cases".to_string()],
+            recycled: memory::Recycled::default(),
         })
     }
 
@@ -180,6 +183,7 @@ impl Evaluator {
             &self.pool,
             self.chunk_households,
             input,
+            &self.recycled,
         )?;
         Ok(Evaluated { tables: output.tables, rejects: output.rejects, counts: output.counts })
     }

@@ -2,7 +2,7 @@
 //! `decimal(19,9)`, dates `date32`, enums and text `utf8` (see [`super::plan`] for the schema).
 //! A chunk's rows are built column by column into one Arrow record batch.
 
-use super::plan::{TablePart, TablePlan, word_at};
+use super::plan::{TablePart, TablePlan};
 use crate::error::RuntimeError;
 use crate::format;
 use arrow::array::{ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int64Array, RecordBatch, StringBuilder};
@@ -13,80 +13,84 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-/// One Arrow column being built.
-#[derive(Debug)]
-pub(crate) enum ColumnBuilder {
-    Bool(Vec<bool>),
-    Int(Vec<i64>),
-    Decimal(Vec<i128>, u8, i8),
-    Date(Vec<i32>),
-    Text(StringBuilder),
-}
-
-/// Empty column builders for `plan`'s columns.
-pub(crate) fn builders(plan: &TablePlan) -> Vec<ColumnBuilder> {
-    plan.columns
-        .iter()
-        .map(|column| match column.ty {
-            Ty::Bool => ColumnBuilder::Bool(Vec::new()),
-            Ty::Int => ColumnBuilder::Int(Vec::new()),
-            Ty::Money(_) => ColumnBuilder::Decimal(Vec::new(), 19, 2),
-            Ty::Ratio => ColumnBuilder::Decimal(Vec::new(), 19, 9),
-            Ty::Date => ColumnBuilder::Date(Vec::new()),
-            Ty::Enum(_) | Ty::Text => ColumnBuilder::Text(StringBuilder::new()),
-        })
-        .collect()
-}
-
-/// Appends row `row` (its values are `results[slot][row]`) to the column builders; `scratch` is
-/// a reusable buffer.
-#[inline]
-pub(crate) fn push_row(
-    builders: &mut [ColumnBuilder],
-    scratch: &mut Vec<u8>,
+/// The rows `rows` (indices into each result column, in output order) of `plan`'s columns as
+/// one record batch, built column by column: each column's words are read in one pass over
+/// `rows` (a plain copy when they are `0..n`), texts and enum names appended straight from the
+/// tables that hold them.
+pub(crate) fn build(
     plan: &TablePlan,
     program: &Program,
     texts: &TextTables<'_>,
     results: &[Vec<Word>],
-    row: usize,
-) -> Result<(), RuntimeError> {
-    for (builder, column) in builders.iter_mut().zip(&plan.columns) {
-        let value = word_at(results, column.slot, row)?;
-        match builder {
-            ColumnBuilder::Bool(values) => values.push(value != 0),
-            ColumnBuilder::Int(values) => values.push(value),
-            ColumnBuilder::Decimal(values, _, _) => values.push(i128::from(value)),
-            // INVARIANT: dates come from input days, parameters and as_of, all within 0001–9999.
-            ColumnBuilder::Date(values) => values
-                .push(i32::try_from(value).map_err(|_| RuntimeError::internal(format!("a date of {value} days")))?),
-            ColumnBuilder::Text(values) => {
-                scratch.clear();
-                format::write_word(scratch, program, texts, column.ty, value);
-                values.append_value(String::from_utf8_lossy(scratch));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The built columns as one record batch of `plan`'s schema.
-pub(crate) fn finish(builders: Vec<ColumnBuilder>, plan: &TablePlan) -> Result<RecordBatch, RuntimeError> {
-    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(builders.len());
-    for builder in builders {
-        let array: ArrayRef = match builder {
-            ColumnBuilder::Bool(values) => Arc::new(BooleanArray::from(values)),
-            ColumnBuilder::Int(values) => Arc::new(Int64Array::from(values)),
-            ColumnBuilder::Decimal(values, precision, scale) => Arc::new(
-                Decimal128Array::from(values)
-                    .with_precision_and_scale(precision, scale)
-                    .map_err(|error| RuntimeError::internal(error.to_string()))?,
-            ),
-            ColumnBuilder::Date(values) => Arc::new(Date32Array::from(values)),
-            ColumnBuilder::Text(mut values) => Arc::new(values.finish()),
+    rows: &[u32],
+) -> Result<RecordBatch, RuntimeError> {
+    let in_order = rows.iter().enumerate().all(|(at, row)| *row as usize == at);
+    let mut arrays: Vec<ArrayRef> = Vec::with_capacity(plan.columns.len());
+    for column in &plan.columns {
+        // INVARIANT: a plan's slots are its entity's rules (`TablePlan::of_program`) and the
+        // engine returns one value per batch row in each of them; `rows` are batch rows.
+        // A chunk with no row in the batch has no result columns (nothing was evaluated).
+        let values = match results.get(column.slot) {
+            Some(values) => values.as_slice(),
+            None if rows.is_empty() => &[],
+            None => return Err(RuntimeError::internal(format!("no result column in slot {}", column.slot))),
         };
-        arrays.push(array);
+        let words: Vec<Word> = if in_order {
+            values.get(..rows.len()).map(<[Word]>::to_vec)
+        } else {
+            rows.iter().map(|row| values.get(*row as usize).copied()).collect::<Option<Vec<Word>>>()
+        }
+        .ok_or_else(|| {
+            RuntimeError::internal(format!("a result column shorter than its rows (slot {})", column.slot))
+        })?;
+        arrays.push(array(program, texts, column.ty, words)?);
     }
     RecordBatch::try_new(plan.schema.clone(), arrays).map_err(|error| RuntimeError::internal(error.to_string()))
+}
+
+/// One output column of words of type `ty`, as Parquet writes it.
+fn array(program: &Program, texts: &TextTables<'_>, ty: Ty, words: Vec<Word>) -> Result<ArrayRef, RuntimeError> {
+    let internal = |error: arrow::error::ArrowError| RuntimeError::internal(error.to_string());
+    Ok(match ty {
+        Ty::Bool => Arc::new(BooleanArray::from(words.iter().map(|word| *word != 0).collect::<Vec<bool>>())),
+        Ty::Int => Arc::new(Int64Array::from(words)),
+        Ty::Money(_) => Arc::new(
+            Decimal128Array::from_iter_values(words.into_iter().map(i128::from))
+                .with_precision_and_scale(19, 2)
+                .map_err(internal)?,
+        ),
+        Ty::Ratio => Arc::new(
+            Decimal128Array::from_iter_values(words.into_iter().map(i128::from))
+                .with_precision_and_scale(19, 9)
+                .map_err(internal)?,
+        ),
+        // INVARIANT: dates come from input days, parameters and as_of, all within 0001–9999.
+        Ty::Date => Arc::new(Date32Array::from(
+            words
+                .into_iter()
+                .map(|word| i32::try_from(word).map_err(|_| RuntimeError::internal(format!("a date of {word} days"))))
+                .collect::<Result<Vec<i32>, RuntimeError>>()?,
+        )),
+        Ty::Text => {
+            let bytes: usize = words.iter().map(|word| texts.raw(*word).len()).sum();
+            let mut builder = StringBuilder::with_capacity(words.len(), bytes);
+            for word in words {
+                builder.append_value(texts.render(word));
+            }
+            Arc::new(builder.finish())
+        }
+        Ty::Enum(_) => {
+            let mut builder = StringBuilder::with_capacity(words.len(), words.len() * 8);
+            let mut scratch = Vec::new();
+            for word in words {
+                scratch.clear();
+                format::write_word(&mut scratch, program, texts, ty, word);
+                // Enum names are identifiers and `#N` (valid UTF-8).
+                builder.append_value(std::str::from_utf8(&scratch).unwrap_or_default());
+            }
+            Arc::new(builder.finish())
+        }
+    })
 }
 
 /// A Parquet writer of `plan`'s schema into `file` (at `path`).

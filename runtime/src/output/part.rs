@@ -13,21 +13,24 @@ pub(crate) struct PartBuilder {
     bytes: Vec<u8>,
     ends: Vec<usize>,
     keys: Vec<u64>,
-    arrow: Vec<parquet::ColumnBuilder>,
+    /// Parquet: the result rows, built column by column at the end.
+    rows: Vec<u32>,
     scratch: Vec<u8>,
 }
 
 impl PartBuilder {
-    /// An empty part for `plan`.
-    pub(crate) fn new(plan: &TablePlan) -> PartBuilder {
-        let arrow = if plan.format == OutputFormat::Parquet { parquet::builders(plan) } else { Vec::new() };
-        PartBuilder { bytes: Vec::new(), ends: Vec::new(), keys: Vec::new(), arrow, scratch: Vec::new() }
-    }
-
     /// An empty part for `plan` with room for about `rows` rows.
     pub(crate) fn with_rows(plan: &TablePlan, rows: usize) -> PartBuilder {
-        let mut part = PartBuilder::new(plan);
-        if plan.format != OutputFormat::Parquet {
+        let mut part = PartBuilder {
+            bytes: Vec::new(),
+            ends: Vec::new(),
+            keys: Vec::new(),
+            rows: Vec::new(),
+            scratch: Vec::new(),
+        };
+        if plan.format == OutputFormat::Parquet {
+            part.rows.reserve(rows);
+        } else {
             part.bytes.reserve(rows * (plan.columns.len() * 12 + 2));
         }
         part
@@ -49,7 +52,8 @@ impl PartBuilder {
                 jsonl::push_row(&mut self.bytes, &mut self.scratch, plan, program, texts, results, row)?;
             }
             OutputFormat::Parquet => {
-                parquet::push_row(&mut self.arrow, &mut self.scratch, plan, program, texts, results, row)?;
+                let row = u32::try_from(row).map_err(|_| RuntimeError::internal("a batch row beyond 32 bits"))?;
+                self.rows.push(row);
             }
         }
         if plan.keyed {
@@ -59,12 +63,18 @@ impl PartBuilder {
         Ok(())
     }
 
-    /// The finished part.
-    pub(crate) fn finish(self, plan: &TablePlan) -> Result<TablePart, RuntimeError> {
+    /// The finished part; `results` are the ones the rows were pushed from.
+    pub(crate) fn finish(
+        self,
+        plan: &TablePlan,
+        program: &Program,
+        texts: &TextTables<'_>,
+        results: &[Vec<Word>],
+    ) -> Result<TablePart, RuntimeError> {
         if plan.format != OutputFormat::Parquet {
             return Ok(TablePart::Text { bytes: self.bytes, ends: self.ends, keys: self.keys });
         }
-        let batch = parquet::finish(self.arrow, plan)?;
+        let batch = parquet::build(plan, program, texts, results, &self.rows)?;
         Ok(TablePart::Arrow { batch, keys: self.keys })
     }
 }

@@ -148,11 +148,12 @@ impl Typing<'_, '_> {
             (_, DataType::LargeUtf8) => self.strings(array.as_string::<i64>(), words, texts, failed),
             (ColumnKind::Bool, DataType::Boolean) => {
                 let array = array.as_boolean();
-                for (row, slot) in words.iter_mut().enumerate() {
-                    if array.is_null(row) {
+                let nulls = array.nulls().filter(|nulls| nulls.null_count() > 0);
+                for (row, (slot, value)) in words.iter_mut().zip(array.values().iter()).enumerate() {
+                    if nulls.is_some_and(|nulls| nulls.is_null(row)) {
                         failed.push(row);
                     } else {
-                        *slot = Word::from(array.value(row));
+                        *slot = Word::from(value);
                     }
                 }
             }

@@ -17,10 +17,10 @@ use super::{check_entities, used_columns, worker};
 use crate::error::RuntimeError;
 use crate::fields::FieldTyper;
 use crate::hash::{BuildIdentity, HashCollector};
-use crate::input::{ArrowRows, Layout, RawTable};
+use crate::input::{ArrowColumn, ArrowRows, Layout, RawTable, TableSize};
 use crate::output::{OutputFormat, TablePart, TablePlan, sorted_batch, sorted_text_rows};
-use arrow::array::{RecordBatch, UInt32Array};
-use pol_compiler::engine::{CountyTable, Engine};
+use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
+use pol_compiler::engine::{Batch, BatchResult, CountyTable, Engine};
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::tir::{ColumnId, Program};
 use rayon::prelude::*;
@@ -69,7 +69,17 @@ enum PersonPlace {
     Matched(Vec<Vec<(u32, u32)>>, Vec<KeyList>),
 }
 
-/// Evaluates `input` on `pool` in chunks of `chunk_households` households.
+/// Batches and results kept from one evaluation to the next (their columns and text tables
+/// keep their allocations), shared by the evaluations of one evaluator.
+#[derive(Debug, Default)]
+pub(crate) struct Recycled {
+    batches: Mutex<Vec<Batch>>,
+    results: Mutex<Vec<BatchResult>>,
+}
+
+/// Evaluates `input` on `pool` in chunks of `chunk_households` households, reusing the batches
+/// and results of `recycled` (and leaving this evaluation's there).
+#[expect(clippy::too_many_arguments, reason = "the evaluator's parts, passed apart")]
 pub(crate) fn evaluate(
     program: &Program,
     counties: &CountyTable,
@@ -78,6 +88,7 @@ pub(crate) fn evaluate(
     pool: &rayon::ThreadPool,
     chunk_households: usize,
     input: &MemoryInput,
+    recycled: &Recycled,
 ) -> Result<MemoryOutput, RuntimeError> {
     check_entities(program, input.cases.is_some())?;
     let typer = FieldTyper::new(program, jurisdictions);
@@ -99,12 +110,22 @@ pub(crate) fn evaluate(
             .into_par_iter()
             .map(|chunk| key_list(&input.households, household_key, chunk * size, size))
             .collect();
-        let person_keys: Vec<KeyList> = match program.person.key {
-            Some(key) => (0..n_persons.div_ceil(PIECE))
+        // Each chunk's person ids when the persons are nested (the worker then reads them from
+        // here, not from the arrays again), else each piece's.
+        let person_keys: Vec<(usize, KeyList)> = match (program.person.key, &input.person_offsets) {
+            (Some(key), Some(offsets)) => (0..n_chunks)
                 .into_par_iter()
-                .map(|piece| key_list(&input.persons, key.0 as usize, piece * PIECE, PIECE))
+                .map(|chunk| {
+                    let from = offsets.get(chunk * size).copied().unwrap_or(n_persons);
+                    let to = offsets.get(((chunk + 1) * size).min(n_households)).copied().unwrap_or(n_persons);
+                    (from, key_list(&input.persons, key.0 as usize, from, to.saturating_sub(from)))
+                })
                 .collect(),
-            None => Vec::new(),
+            (Some(key), None) => (0..n_persons.div_ceil(PIECE))
+                .into_par_iter()
+                .map(|piece| (piece * PIECE, key_list(&input.persons, key.0 as usize, piece * PIECE, PIECE)))
+                .collect(),
+            (None, _) => Vec::new(),
         };
         let nested = input.person_offsets.as_ref().filter(|offsets| {
             input.references_filled || references_match(input, offsets, &household_keys, person_ref, size)
@@ -136,11 +157,20 @@ pub(crate) fn evaluate(
         };
         (household_keys, place, person_keys)
     });
-    let duplicates = Duplicates::new(repeated(&household_keys, size), repeated(&person_keys, PIECE));
+    let household_lists: Vec<(usize, &KeyList)> =
+        household_keys.iter().enumerate().map(|(chunk, keys)| (chunk * size, keys)).collect();
+    let person_lists: Vec<(usize, &KeyList)> = person_keys.iter().map(|(first, keys)| (*first, keys)).collect();
+    let duplicates = Duplicates::new(repeated(&household_lists), repeated(&person_lists));
+    // The nested persons' ids, by chunk, for the workers.
+    let chunk_person_ids = matches!(place, PersonPlace::Nested(_)) && input.person_offsets.is_some();
     let chunks = pool.install(|| {
         (0..=n_chunks)
             .into_par_iter()
-            .map(|chunk| build_chunk(input, &household_keys, &place, size, n_chunks, chunk))
+            .map(|chunk| {
+                let person_ids =
+                    if chunk_person_ids { person_keys.get(chunk).map(|(_, keys)| keys.clone()) } else { None };
+                build_chunk(input, &household_keys, &place, size, n_chunks, chunk, person_ids)
+            })
             .collect::<Result<Vec<RawChunk>, RuntimeError>>()
     })?;
     let plan_of = |file_name: &String, used: &Vec<bool>| EntityPlan {
@@ -169,12 +199,20 @@ pub(crate) fn evaluate(
         reconcile: None,
         persons_keyed: true,
         collect_person_hashes: false,
-        batches: Mutex::new(Vec::new()),
-        results: Mutex::new(Vec::new()),
+        batches: Mutex::new(recycled.batches.lock().map(|mut pool| std::mem::take(&mut *pool)).unwrap_or_default()),
+        results: Mutex::new(recycled.results.lock().map(|mut pool| std::mem::take(&mut *pool)).unwrap_or_default()),
     };
     let outputs = pool.install(|| {
         chunks.par_iter().map(|chunk| worker::process(&shared, chunk)).collect::<Result<Vec<_>, RuntimeError>>()
-    })?;
+    });
+    // The batches and results go back for the next evaluation (a poisoned lock: not kept).
+    if let (Ok(mut kept), Ok(batches)) = (recycled.batches.lock(), shared.batches.into_inner()) {
+        *kept = batches;
+    }
+    if let (Ok(mut kept), Ok(results)) = (recycled.results.lock(), shared.results.into_inner()) {
+        *kept = results;
+    }
+    let outputs = outputs?;
     let mut counts = [RowCounts::default(); 3];
     let mut parts: Vec<Vec<TablePart>> = tables.iter().map(|_| Vec::new()).collect();
     let mut rejects = Vec::new();
@@ -237,6 +275,16 @@ fn column(column: Option<ColumnId>) -> Result<usize, RuntimeError> {
 fn key_list(rows: &ArrowRows, column: usize, first: usize, count: usize) -> KeyList {
     let end = rows.len.min(first + count);
     let mut keys = KeyList::with_capacity(end.saturating_sub(first), end.saturating_sub(first) * 12);
+    // A string column (the usual id column): its values are the texts.
+    if let Some(ArrowColumn::Array(array)) = rows.columns.get(column)
+        && let Some(strings) = array.as_string_opt::<i32>()
+        && end <= strings.len()
+    {
+        for row in first..end {
+            keys.push((!strings.is_null(row)).then(|| strings.value(row).as_bytes()));
+        }
+        return keys;
+    }
     let mut text = Vec::new();
     for row in first..end {
         text.clear();
@@ -255,26 +303,39 @@ fn references_match(
     person_ref: usize,
     size: usize,
 ) -> bool {
+    // A string column (the usual reference column) is compared where it lies.
+    let strings = match input.persons.columns.get(person_ref) {
+        Some(ArrowColumn::Array(array)) => {
+            array.as_string_opt::<i32>().filter(|strings| strings.len() == input.persons.len)
+        }
+        _ => None,
+    };
     household_keys.par_iter().enumerate().all(|(chunk, keys)| {
         let mut text = Vec::new();
         (0..keys.len()).all(|row| {
             let household = chunk * size + row;
             let (Some(from), Some(to)) = (offsets.get(household), offsets.get(household + 1)) else { return false };
-            (*from..*to).all(|person| {
-                text.clear();
-                let present = input.persons.write_text(person_ref, person, &mut text);
-                keys.get(row) == present.then_some(text.as_slice())
+            let key = keys.get(row);
+            (*from..*to).all(|person| match strings {
+                Some(strings) if person < strings.len() => {
+                    key == (!strings.is_null(person)).then(|| strings.value(person).as_bytes())
+                }
+                _ => {
+                    text.clear();
+                    let present = input.persons.write_text(person_ref, person, &mut text);
+                    key == present.then_some(text.as_slice())
+                }
             })
         })
     })
 }
 
-/// The ids that occur more than once among `lists` (row `i` of list `l` is row
-/// `l * per_list + i`, on line row + 2), with their lines: the hashes that repeat are found by
+/// The ids that occur more than once among `lists` (row `i` of a list `(first, keys)` is row
+/// `first + i`, on line row + 2), with their lines: the hashes that repeat are found by
 /// sorting, then confirmed on the ids that have them.
-fn repeated(lists: &[KeyList], per_list: usize) -> HashMap<Vec<u8>, Vec<u64>> {
+fn repeated(lists: &[(usize, &KeyList)]) -> HashMap<Vec<u8>, Vec<u64>> {
     let mut hashes = HashCollector::default();
-    for keys in lists {
+    for (_, keys) in lists {
         for row in 0..keys.len() {
             if keys.get(row).is_some() {
                 hashes.push(keys.hash(row));
@@ -286,12 +347,12 @@ fn repeated(lists: &[KeyList], per_list: usize) -> HashMap<Vec<u8>, Vec<u64>> {
         return HashMap::new();
     }
     let mut lines: HashMap<Vec<u8>, Vec<u64>> = HashMap::new();
-    for (list, keys) in lists.iter().enumerate() {
+    for (first, keys) in lists {
         for row in 0..keys.len() {
             if let Some(key) = keys.get(row)
                 && repeated.contains(&keys.hash(row))
             {
-                lines.entry(key.to_vec()).or_default().push((list * per_list + row) as u64 + 2);
+                lines.entry(key.to_vec()).or_default().push((first + row) as u64 + 2);
             }
         }
     }
@@ -354,19 +415,29 @@ fn build_chunk(
     size: usize,
     n_chunks: usize,
     chunk: usize,
+    person_ids: Option<KeyList>,
 ) -> Result<RawChunk, RuntimeError> {
     let first = chunk * size;
     let households_here = input.households.len.saturating_sub(first).min(size);
     let households =
         if chunk < n_chunks { input.households.slice(first, households_here) } else { input.households.slice(0, 0) };
     let mut household_lines = RawTable::new(0);
+    household_lines.reserve(TableSize { rows: households.len, bytes: 0 });
     for row in 0..households.len {
         household_lines.push(&[], &[], (first + row) as u64 + 2, None);
     }
     let household_keys = household_keys.get(chunk).cloned().unwrap_or_default();
+    let n_members = match place {
+        PersonPlace::Nested(offsets) => {
+            let from = offsets.get(first).copied().unwrap_or(0);
+            offsets.get(first + households_here).copied().unwrap_or(from).saturating_sub(from)
+        }
+        PersonPlace::Matched(per_chunk, _) => per_chunk.get(chunk).map_or(0, Vec::len),
+    };
     let mut person_lines = RawTable::new(0);
-    let mut person_refs = KeyList::default();
-    let mut person_household = Vec::new();
+    person_lines.reserve(TableSize { rows: n_members, bytes: 0 });
+    let mut person_refs = KeyList::with_capacity(n_members, n_members * 12);
+    let mut person_household = Vec::with_capacity(n_members);
     let persons = match place {
         PersonPlace::Nested(offsets) if chunk < n_chunks => {
             let start = offsets.get(first).copied().unwrap_or(0);
@@ -413,6 +484,6 @@ fn build_chunk(
         persons: person_lines,
         person_refs,
         person_household,
-        arrow: Some(ArrowChunk { households, persons }),
+        arrow: Some(ArrowChunk { households, persons, person_ids }),
     })
 }

@@ -102,6 +102,8 @@ pub(crate) struct ArrowChunk {
     pub households: ArrowRows,
     /// The persons' rows.
     pub persons: ArrowRows,
+    /// The persons' ids, when already read (then not read again from the arrays).
+    pub person_ids: Option<KeyList>,
 }
 
 /// A case's fate, decided by the worker of its household.

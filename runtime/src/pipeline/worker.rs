@@ -306,15 +306,17 @@ fn type_chunk(
     let mut person_ids = KeyList::with_capacity(n_persons, chunk.persons.bytes.len() / 10 + 8 * n_persons);
     let person_starts = column_lengths(&plan.spread, &batch.persons.columns);
     let mut person_problems = match &chunk.arrow {
-        Some(arrow) => type_rows(
-            shared.typer,
-            &program.person,
-            &plan.used,
-            &arrow.persons,
-            &mut batch.persons.columns,
-            sink,
-            Some(&mut person_ids),
-        ),
+        Some(arrow) => {
+            // Ids read before (a copy of their list), or read here.
+            let ids = match &arrow.person_ids {
+                Some(ids) if ids.len() == n_persons => {
+                    person_ids = ids.clone();
+                    None
+                }
+                _ => Some(&mut person_ids),
+            };
+            type_rows(shared.typer, &program.person, &plan.used, &arrow.persons, &mut batch.persons.columns, sink, ids)
+        }
         None => type_table(
             shared.typer,
             &program.person,
@@ -620,7 +622,12 @@ fn emit(
     }
     let mut tables = Vec::with_capacity(parts.len());
     for (part, plan) in parts.into_iter().zip(shared.tables) {
-        tables.push(part.finish(plan)?);
+        let results = match plan.entity {
+            EntityKind::Household => &result.household,
+            EntityKind::Person => &result.person,
+            EntityKind::Case => &result.case,
+        };
+        tables.push(part.finish(plan, program, &text_tables, results)?);
     }
     debug_assert_eq!(household_counts.read, household_counts.accepted + household_counts.rejected);
     debug_assert_eq!(person_counts.read, person_counts.accepted + person_counts.rejected);
