@@ -68,7 +68,7 @@ pub(crate) fn header_positions(
 /// The header names a column is read from, best first, each with whether it holds a year's
 /// value: a monthly column's month `salary@2017-01` is read from `salary@2017-01`, else from
 /// the year's `salary@2017`, else from `salary` (every month not given otherwise); any other
-/// column from its name (docs/data.md, "Monthly columns").
+/// column from its name (docs/language.md#periods, "The input layout of monthly columns").
 fn candidates(column: &Column) -> Vec<(String, bool)> {
     match column.month {
         Some(month) => {

@@ -236,7 +236,7 @@ fn column_lengths(spread: &[usize], columns: &[Vec<Word>]) -> Vec<usize> {
 }
 
 /// Divides the words typed since `starts` of each column holding a year's money total by 12,
-/// rounded half away from zero to the fen: the month's share (docs/data.md, "Monthly columns").
+/// rounded half away from zero to the fen: the month's share (docs/language.md#periods, "The input layout of monthly columns").
 /// A division by 12 cannot overflow.
 fn spread_years(spread: &[usize], starts: &[usize], columns: &mut [Vec<Word>]) {
     for (column, start) in spread.iter().zip(starts) {
