@@ -56,6 +56,24 @@ pub(crate) fn pol(dir: &Path, args: &[&str]) -> Run {
     pol_with_env(dir, args, &[])
 }
 
+/// `pol check POLICY` accepts the policy directory `policy` (relative to `dir`), and `pol test`
+/// passes its `passed` tests on the interpreter and on the JIT.
+pub(crate) fn assert_checks_and_passes_on_both_engines(dir: &Path, policy: &str, passed: usize) {
+    let check = pol(dir, &["check", policy]);
+    assert_eq!(check.code, 0, "{}", check.render());
+    for engine in ["interp", "jit"] {
+        let test = pol(dir, &["test", "--engine", engine, policy]);
+        assert_eq!(test.code, 0, "{}", test.render());
+        assert!(test.stdout.contains(&format!("{passed} passed, 0 failed")), "{}", test.render());
+    }
+}
+
+/// `pol fmt --check POLICY` finds the policy in the canonical layout.
+pub(crate) fn assert_canonical(dir: &Path, policy: &str) {
+    let fmt = pol(dir, &["fmt", "--check", policy]);
+    assert_eq!(fmt.code, 0, "the policy is in the canonical layout\n{}", fmt.render());
+}
+
 /// [`pol`] with environment variables set (after the locale variables are cleared).
 pub(crate) fn pol_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = Command::new(env!("CARGO_BIN_EXE_pol"))

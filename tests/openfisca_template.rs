@@ -5,7 +5,7 @@
 //! engines with the figures OpenFisca 8.2.0 gives for them (computed with
 //! `tests/openfisca/bench.py`; `tests/openfisca/compare.py` compares on generated data).
 
-use crate::cli::pol;
+use crate::cli::{assert_canonical, assert_checks_and_passes_on_both_engines, pol};
 use crate::support::{TempDir, copy_dir, openfisca_country_template_dir, read_text};
 
 /// The policy's own tests and each reform's, with how many each has.
@@ -24,16 +24,9 @@ fn the_template_checks_and_its_yaml_cases_pass_on_both_engines() {
     let tmp = TempDir::new("openfisca-tests");
     copy_dir(&openfisca_country_template_dir(), &tmp.path().join("openfisca_country_template"));
     for (dir, count) in TESTS {
-        let check = pol(tmp.path(), &["check", dir]);
-        assert_eq!(check.code, 0, "{}", check.render());
-        for engine in ["interp", "jit"] {
-            let test = pol(tmp.path(), &["test", "--engine", engine, dir]);
-            assert_eq!(test.code, 0, "{}", test.render());
-            assert!(test.stdout.contains(&format!("{count} passed, 0 failed")), "{}", test.render());
-        }
+        assert_checks_and_passes_on_both_engines(tmp.path(), dir, count);
     }
-    let fmt = pol(tmp.path(), &["fmt", "--check", "openfisca_country_template"]);
-    assert_eq!(fmt.code, 0, "the policy is in the canonical layout\n{}", fmt.render());
+    assert_canonical(tmp.path(), "openfisca_country_template");
 }
 
 /// `pol run` on `data/` in January 2017 (the 2016-12 basic income, the 2017 scale, the yearly

@@ -1,22 +1,15 @@
 //! Periods end to end, on `tests/policies/periods`: yearly and monthly rules, monthly inputs
 //! given per month and per year, and the reads across periods (docs/language.md#periods).
 
-use crate::cli::{pol, pol_with_env};
+use crate::cli::{assert_canonical, assert_checks_and_passes_on_both_engines, pol, pol_with_env};
 use crate::support::{TempDir, copy_dir, periods_dir, read_text};
 
 #[test]
 fn the_periods_policy_checks_tests_on_both_engines_and_is_formatted() {
     let tmp = TempDir::new("periods-tests");
     copy_dir(&periods_dir(), &tmp.path().join("periods"));
-    let check = pol(tmp.path(), &["check", "periods"]);
-    assert_eq!(check.code, 0, "{}", check.render());
-    for engine in ["interp", "jit"] {
-        let test = pol(tmp.path(), &["test", "--engine", engine, "periods"]);
-        assert_eq!(test.code, 0, "{}", test.render());
-        assert!(test.stdout.contains("6 passed, 0 failed"), "{}", test.render());
-    }
-    let fmt = pol(tmp.path(), &["fmt", "--check", "periods"]);
-    assert_eq!(fmt.code, 0, "the policy is in the canonical layout\n{}", fmt.render());
+    assert_checks_and_passes_on_both_engines(tmp.path(), "periods", 6);
+    assert_canonical(tmp.path(), "periods");
 }
 
 /// A test whose expectation at another period is wrong fails at that `expect` line, on both

@@ -1,22 +1,15 @@
 //! Household roles end to end, on `tests/policies/household_roles`: parents (at most two) and
 //! children, read from the persons' `role` column.
 
-use crate::cli::pol;
+use crate::cli::{assert_canonical, assert_checks_and_passes_on_both_engines, pol};
 use crate::support::{TempDir, copy_dir, household_roles_dir, read_text};
 
 #[test]
 fn the_roles_policy_checks_tests_on_both_engines_and_is_formatted() {
     let tmp = TempDir::new("roles-tests");
     copy_dir(&household_roles_dir(), &tmp.path().join("household_roles"));
-    let check = pol(tmp.path(), &["check", "household_roles"]);
-    assert_eq!(check.code, 0, "{}", check.render());
-    for engine in ["interp", "jit"] {
-        let test = pol(tmp.path(), &["test", "--engine", engine, "household_roles"]);
-        assert_eq!(test.code, 0, "{}", test.render());
-        assert!(test.stdout.contains("6 passed, 0 failed"), "{}", test.render());
-    }
-    let fmt = pol(tmp.path(), &["fmt", "--check", "household_roles"]);
-    assert_eq!(fmt.code, 0, "the policy is in the canonical layout\n{}", fmt.render());
+    assert_checks_and_passes_on_both_engines(tmp.path(), "household_roles", 6);
+    assert_canonical(tmp.path(), "household_roles");
 }
 
 const HOUSEHOLDS: &str = "household_id,county_code,rent\nH1,990101,800\nH2,990101,900\nH3,990102,1000\nH4,990201,600\n";
