@@ -288,6 +288,12 @@ impl Decimal {
     }
 }
 
+/// The fen of a money cell's text when it is one (the pattern [`FieldTyper::type_cell`] accepts),
+/// else `None`, leaving the reason to `type_cell`.
+pub(crate) fn money_fen(text: &[u8]) -> Option<Word> {
+    parse_decimal(text, 2).value()
+}
+
 /// Reads `^[0-9]+(\.[0-9]{1,decimals})?$` scaled by `10^decimals` (`decimals` = 0: no point).
 fn parse_decimal(text: &[u8], decimals: u32) -> Decimal {
     let (whole, fraction) = match text.iter().position(|byte| *byte == b'.') {

@@ -460,6 +460,7 @@ fn monthly_columns_read_alike_in_every_format() {
     for (name, text) in [
         ("yearly.csv", yearly.as_bytes().to_vec()),
         ("yearly.parquet", to_parquet(yearly)),
+        ("yearly.jsonl", to_jsonl(yearly).into_bytes()),
         ("monthly.csv", monthly.into_bytes()),
     ] {
         inputs.write(name, text);
@@ -468,4 +469,84 @@ fn monthly_columns_read_alike_in_every_format() {
         outputs.push(dir_files(&inputs.path(&out)));
     }
     assert!(outputs.windows(2).all(|pair| pair[0] == pair[1]), "a year's total is its twelfths");
+}
+
+/// JSON lines give a monthly column by its month's key, its year's key and the key for every
+/// month, with the precedence of CSV headers (month, then year, then every month), and a year's
+/// money total is divided as in CSV; a bad year's total is rejected with the reason CSV gives.
+#[test]
+fn json_lines_take_a_years_key_as_csv_takes_its_header() {
+    let compiled = periods_compiled();
+    let inputs = Inputs::new();
+    let households = "household_id,accommodation_size,rent\nh1,50,700\nh2,40,0\nh3,30,0\n";
+    inputs.write("households.csv", households);
+    // p1: month and year and every month; p2: the year's total (not a multiple of 12 fen) and
+    // every month; p4: a bad year's total.
+    let persons = "person_id,household_id,birth,salary,salary@2019,salary@2019-07\n\
+                   p1,h1,1980-03-15,1000,14400,3000\np2,h1,2010-06-01,0,1000.01,\n\
+                   p3,h2,1950-01-01,500,,\np4,h3,1960-01-01,0,12.345,\n";
+    // The same rows as JSON lines, an empty CSV cell being an absent key.
+    let jsonl: String = to_jsonl(persons)
+        .lines()
+        .map(|line| {
+            let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).unwrap();
+            object.retain(|_, value| value.as_str() != Some(""));
+            format!("{}\n", serde_json::Value::Object(object))
+        })
+        .collect();
+    inputs.write("persons.jsonl", jsonl);
+    // CSV cannot leave a cell out: the rows that lack a key are written as files of their own
+    // headers, so each row is read with the same headers as its JSON line; the persons' results
+    // are compared (each CSV run has only some of the households' members).
+    let csv_rows = [
+        "person_id,household_id,birth,salary,salary@2019,salary@2019-07\np1,h1,1980-03-15,1000,14400,3000\n",
+        "person_id,household_id,birth,salary,salary@2019\np2,h1,2010-06-01,0,1000.01\n",
+        "person_id,household_id,birth,salary\np3,h2,1950-01-01,500\n",
+        "person_id,household_id,birth,salary,salary@2019\np4,h3,1960-01-01,0,12.345\n",
+    ];
+    let mut from_csv = Vec::new();
+    let mut from_jsonl = Vec::new();
+    for (index, rows) in csv_rows.iter().enumerate() {
+        let name = format!("persons_{index}.csv");
+        inputs.write(&name, rows);
+        let out = format!("out_csv_{index}");
+        run_ok(&compiled, &options(&compiled, &inputs, "households.csv", &name, None, &out));
+        from_csv.push(dir_files(&inputs.path(&out)));
+    }
+    run_ok(&compiled, &options(&compiled, &inputs, "households.csv", "persons.jsonl", None, "out_jsonl"));
+    let jsonl_files = dir_files(&inputs.path("out_jsonl"));
+    for (name, bytes) in &jsonl_files {
+        if name != "person_results.csv" {
+            continue;
+        }
+        let text = String::from_utf8_lossy(bytes);
+        let mut lines = text.lines();
+        let header = lines.next().unwrap_or("");
+        for line in lines {
+            from_jsonl.push(format!("{name}: {header}: {line}"));
+        }
+    }
+    let mut csv_lines = Vec::new();
+    for files in &from_csv {
+        for (name, bytes) in files {
+            if name != "person_results.csv" {
+                continue;
+            }
+            let text = String::from_utf8_lossy(bytes);
+            let mut lines = text.lines();
+            let header = lines.next().unwrap_or("");
+            csv_lines.extend(lines.map(|line| format!("{name}: {header}: {line}")));
+        }
+    }
+    from_jsonl.sort();
+    csv_lines.sort();
+    assert_eq!(from_jsonl.len(), 3, "{from_jsonl:?}");
+    assert_eq!(from_jsonl, csv_lines, "JSON lines and CSV give the same persons' results row for row");
+    let reason = |text: &str| {
+        text.lines().skip(1).map(|line| line.rsplit(',').next().unwrap_or("").to_string()).collect::<Vec<_>>()
+    };
+    let jsonl_rejects = reason(&inputs.read("out_jsonl/rejects.csv"));
+    let csv_rejects = reason(&inputs.read("out_csv_3/rejects.csv"));
+    assert!(!csv_rejects.is_empty(), "a year's total of three decimals is rejected");
+    assert_eq!(jsonl_rejects, csv_rejects, "the same reason in both formats");
 }

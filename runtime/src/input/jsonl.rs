@@ -8,7 +8,7 @@
 use super::csv::LineReader;
 use super::table::{CellSpan, RawTable, RecordSource, file_name};
 use crate::error::RuntimeError;
-use pol_compiler::tir::EntitySchema;
+use pol_compiler::tir::{ColumnTy, EntitySchema, Ty};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -29,6 +29,8 @@ pub(crate) struct JsonlSource {
     fallbacks: Vec<(usize, usize)>,
     /// The names of the monthly columns (`salary`), whose `NAME@YYYY-MM` keys may be given.
     periodic: std::collections::HashSet<String>,
+    /// The months of each year's key (`salary@2017`) this run reads.
+    years: Vec<YearKey>,
     bytes: Vec<u8>,
     cells: Vec<CellSpan>,
 }
@@ -53,6 +55,21 @@ impl JsonlSource {
             .filter(|(_, column)| column.month.is_some() && column.name.contains('@'))
             .filter_map(|(index, column)| Some((index, *columns.get(column.base_name())?)))
             .collect();
+        // A year's key (`salary@2017`) gives each month of that year the run reads: the run's own
+        // month (`salary`) and the other months' columns (`salary@2017-01`).
+        let mut years: Vec<YearKey> = Vec::new();
+        for (index, column) in schema.columns.iter().enumerate() {
+            let Some(month) = column.month else { continue };
+            let (year, _, _) = pol_compiler::date::to_ymd(month);
+            let key = format!("{}@{year:04}", column.base_name());
+            let group = *columns.entry(key).or_insert_with(|| {
+                years.push(YearKey { months: Vec::new(), money: matches!(column.ty, ColumnTy::Value(Ty::Money(_))) });
+                YEAR_KEY + years.len() - 1
+            });
+            if let Some(year) = group.checked_sub(YEAR_KEY).and_then(|group| years.get_mut(group)) {
+                year.months.push((index, column.name.contains('@')));
+            }
+        }
         let periodic = schema
             .columns
             .iter()
@@ -68,6 +85,7 @@ impl JsonlSource {
             defaults: schema.columns.iter().map(|column| column.default_cell.clone()).collect(),
             fallbacks,
             periodic,
+            years,
             bytes: Vec::new(),
             cells: Vec::new(),
         }
@@ -89,7 +107,8 @@ impl RecordSource for JsonlSource {
         self.bytes.clear();
         self.cells.clear();
         self.cells.resize(self.n_columns, CellSpan::MISSING);
-        let keys = Keys { columns: &self.columns, periodic: &self.periodic, fallbacks: &self.fallbacks };
+        let keys =
+            Keys { columns: &self.columns, periodic: &self.periodic, fallbacks: &self.fallbacks, years: &self.years };
         let problem = parse_object(text, keys, &self.defaults, &mut self.bytes, &mut self.cells).err();
         if let Some(Problem::NotAnObject(_)) = problem {
             self.bytes.clear();
@@ -135,11 +154,24 @@ fn parse_object(
     let mut month_given = vec![false; n_periodic];
     // The value of a monthly column's key for every month, for the months the line leaves out.
     let mut every_month: Vec<Option<CellSpan>> = vec![None; n_periodic];
+    // The cell each year's key gives (a money total already divided into the month's share).
+    let mut year_cells: Vec<Option<CellSpan>> = vec![None; keys.years.len()];
     for (column, raw) in entries {
         let Some(column) = column else { continue };
+        if let Some(year) = column.checked_sub(YEAR_KEY).filter(|_| column < MONTH_KEY) {
+            let (Some(slot), Some(key)) = (year_cells.get_mut(year), keys.years.get(year)) else { continue };
+            if slot.is_some() {
+                let name = columns.iter().find(|(_, index)| **index == column).map_or("", |(name, _)| name.as_str());
+                return Err(Problem::Value(format!("key `{name}` appears twice")));
+            }
+            let cell = value_cell(raw.get(), bytes).map_err(Problem::Value)?;
+            *slot = Some(if key.money { month_share(cell, bytes) } else { cell });
+            continue;
+        }
         if column == BAD_PERIOD_KEY {
             return Err(Problem::Value(
-                "a key with `@` is not a month `NAME@YYYY-MM` of a column declared `per month` (JSON lines give a monthly column's months, or one value `NAME` for every month)".to_string(),
+                "a key with `@` is not a month `NAME@YYYY-MM` or a year `NAME@YYYY` of a column declared `per month`"
+                    .to_string(),
             ));
         }
         if let Some(month_column) = column.checked_sub(MONTH_KEY) {
@@ -171,26 +203,55 @@ fn parse_object(
             *slot = cell;
         }
     }
+    // A year's key gives each of its months that the month's own key does not.
+    let mut year_given = vec![false; n_periodic];
+    for (cell, key) in year_cells.iter().zip(keys.years) {
+        let Some(cell) = cell else { continue };
+        for (column, other_month) in &key.months {
+            let own = if *other_month { &seen } else { &month_given };
+            if own.get(*column).copied() == Some(false)
+                && let (Some(slot), Some(given)) = (cells.get_mut(*column), year_given.get_mut(*column))
+            {
+                *slot = *cell;
+                *given = true;
+            }
+        }
+    }
     for (index, ((cell, seen), default)) in cells.iter_mut().zip(&seen).zip(defaults).enumerate() {
-        let month = month_given.get(index).copied().unwrap_or(false);
+        let month = month_given.get(index).copied().unwrap_or(false) || year_given.get(index).copied().unwrap_or(false);
         if let (false, false, Some(default)) = (seen, month, default) {
             let start = bytes.len();
             bytes.extend_from_slice(default.as_bytes());
             *cell = CellSpan::text(start, bytes.len());
         }
     }
-    // A month the line does not give holds the value given for every month (or its default).
+    // A month the line gives neither by its key nor by its year's holds the value given for
+    // every month; without one it keeps its default, filled above.
     for (month, base) in keys.fallbacks {
-        let every = every_month.get(*base).copied().flatten();
         if seen.get(*month).copied() == Some(false)
-            && let Some(cell) =
-                every.or_else(|| (month_given.get(*base) == Some(&false)).then(|| cells.get(*base).copied()).flatten())
+            && year_given.get(*month).copied() == Some(false)
+            && let Some(cell) = every_month.get(*base).copied().flatten()
             && let Some(slot) = cells.get_mut(*month)
         {
             *slot = cell;
         }
     }
     Ok(())
+}
+
+/// A month's share of a year's money total: the total's fen divided by 12, rounded half away from
+/// zero to the fen, as the other formats spread a `NAME@YYYY` column after typing
+/// (docs/language.md#periods). A cell that is not an amount stays as it is, so that typing
+/// rejects it with the reason any amount gets.
+fn month_share(cell: CellSpan, bytes: &mut Vec<u8>) -> CellSpan {
+    let crate::input::table::Cell::Text(text) = cell.get(bytes) else { return cell };
+    let Some(share) = crate::fields::money_fen(text).and_then(|fen| pol_compiler::arith::div_round(fen, 12).ok())
+    else {
+        return cell;
+    };
+    let start = bytes.len();
+    bytes.extend_from_slice(format!("{}.{:02}", share / 100, share % 100).as_bytes());
+    CellSpan::text(start, bytes.len())
 }
 
 /// The cell of one raw JSON value, its text appended to `bytes`.
@@ -227,6 +288,17 @@ struct Keys<'c> {
     periodic: &'c std::collections::HashSet<String>,
     /// Month columns and the column each falls back to.
     fallbacks: &'c [(usize, usize)],
+    /// The months each year's key gives.
+    years: &'c [YearKey],
+}
+
+/// The months a year's key (`salary@2017`) gives: each column with whether it is another month's
+/// (`salary@2017-01`, given unless its own key is) or the run's month (`salary`, given unless the
+/// month's key `salary@2017-03` is), and whether the value is money, a year's total spread over
+/// its months.
+struct YearKey {
+    months: Vec<(usize, bool)>,
+    money: bool,
 }
 
 /// The column index of a key with `@` that is no month of a monthly column (a row problem).
@@ -234,6 +306,9 @@ const BAD_PERIOD_KEY: usize = usize::MAX;
 
 /// Added to a column's index for the key of the run's month of a monthly column.
 const MONTH_KEY: usize = usize::MAX / 2;
+
+/// Added to a [`YearKey`]'s index for a year's key of a monthly column.
+const YEAR_KEY: usize = usize::MAX / 4;
 
 impl<'de> DeserializeSeed<'de> for RowSeed<'_> {
     type Value = Vec<(Option<usize>, &'de RawValue)>;
@@ -284,16 +359,15 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
         if let Some(index) = self.keys.columns.get(key) {
             return Ok(Some(*index));
         }
-        // A month of a monthly column this run does not read is left out; anything else with
-        // `@` (an unknown column, a malformed period, a year's value) is a mistake.
+        // A month or year of a monthly column this run does not read is left out; anything else
+        // with `@` (an unknown column, a malformed period) is a mistake.
         let Some((base, period)) = key.split_once('@') else { return Ok(None) };
-        let month = period.split_once('-').is_some_and(|(year, month)| {
-            year.len() == 4
-                && year.bytes().all(|byte| byte.is_ascii_digit())
-                && month.len() == 2
-                && matches!(month.parse::<u32>(), Ok(1..=12))
-        });
-        if month && self.keys.periodic.contains(base) { Ok(None) } else { Ok(Some(BAD_PERIOD_KEY)) }
+        let is_year = |year: &str| year.len() == 4 && year.bytes().all(|byte| byte.is_ascii_digit());
+        let period_ok = match period.split_once('-') {
+            Some((year, month)) => is_year(year) && month.len() == 2 && matches!(month.parse::<u32>(), Ok(1..=12)),
+            None => is_year(period),
+        };
+        if period_ok && self.keys.periodic.contains(base) { Ok(None) } else { Ok(Some(BAD_PERIOD_KEY)) }
     }
 }
 
@@ -307,7 +381,7 @@ mod tests {
         let mut bytes = Vec::new();
         let mut cells = vec![CellSpan::MISSING; 3];
         let periodic = std::collections::HashSet::new();
-        let keys = Keys { columns: &columns, periodic: &periodic, fallbacks: &[] };
+        let keys = Keys { columns: &columns, periodic: &periodic, fallbacks: &[], years: &[] };
         parse_object(text, keys, &[None, None, Some("7".into())], &mut bytes, &mut cells).map_err(|problem| {
             match problem {
                 Problem::NotAnObject(text) | Problem::Value(text) => text,
