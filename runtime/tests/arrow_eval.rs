@@ -748,3 +748,44 @@ fn float_and_decimal_amounts_follow_the_text_rules() {
     }
     assert_eq!(evaluated.counts[0].accepted, 0, "{rejects}");
 }
+
+/// A year's money total (`salary@2019`) in a batch evaluated in memory is divided into each
+/// month's share as in files: the same tables as the twelfths given month by month, flat and
+/// nested, on the periods fixture (whose rules read months of 2019 and 2018).
+#[test]
+fn a_years_total_in_a_batch_is_its_twelfths() {
+    let compiled = crate::formats::periods_compiled();
+    let evaluator = evaluator(&compiled, 2);
+    let households = csv_batch("household_id,accommodation_size,rent\nh1,50,700\nh2,40,0\n");
+    let yearly = csv_batch(
+        "person_id,household_id,birth,salary,salary@2019\np1,h1,1980-03-15,1000,14400\n\
+         p2,h1,2010-06-01,0,1000.01\np3,h2,1950-01-01,500,0\n",
+    );
+    let months: Vec<String> = (1..=12).map(|month| format!("salary@2019-{month:02}")).collect();
+    let monthly = csv_batch(&format!(
+        "person_id,household_id,birth,salary,{}\np1,h1,1980-03-15,1000,{}\np2,h1,2010-06-01,0,{}\n\
+         p3,h2,1950-01-01,500,{}\n",
+        months.join(","),
+        ["1200.00"; 12].join(","),
+        ["83.33"; 12].join(","),
+        ["0"; 12].join(",")
+    ));
+    let by_year = evaluator.evaluate_grouped(&households, &yearly, None).unwrap();
+    let by_month = evaluator.evaluate_grouped(&households, &monthly, None).unwrap();
+    assert_eq!(by_year.rejects_csv(), by_month.rejects_csv());
+    assert_eq!(by_year.counts, by_month.counts);
+    for ((name, ours), (_, theirs)) in by_year.tables.iter().zip(&by_month.tables) {
+        assert_eq!(ours, theirs, "{name}: a year's total is its twelfths");
+    }
+    // Without the division the year's total would be each month's value.
+    let undivided = csv_batch(&format!(
+        "person_id,household_id,birth,salary,{}\np1,h1,1980-03-15,1000,{}\np2,h1,2010-06-01,0,{}\n\
+         p3,h2,1950-01-01,500,{}\n",
+        months.join(","),
+        ["14400"; 12].join(","),
+        ["1000.01"; 12].join(","),
+        ["0"; 12].join(",")
+    ));
+    let undivided = evaluator.evaluate_grouped(&households, &undivided, None).unwrap();
+    assert_ne!(by_year.tables, undivided.tables);
+}

@@ -397,7 +397,7 @@ fn a_column_with_a_default_may_be_absent_in_every_format() {
 
 /// A policy with monthly columns (`tests/policies/periods`) in force on [`as_of`], with its
 /// instance columns (`salary@2019-01`, …).
-fn periods_compiled() -> Compiled {
+pub(crate) fn periods_compiled() -> Compiled {
     let text = include_str!("../../tests/policies/periods/policy.pol");
     let mut sources = pol_compiler::diagnostic::Sources::default();
     sources.add("policy.pol", text, pol_compiler::diagnostic::SourceKind::Pol);
@@ -549,4 +549,34 @@ fn json_lines_take_a_years_key_as_csv_takes_its_header() {
     let csv_rejects = reason(&inputs.read("out_csv_3/rejects.csv"));
     assert!(!csv_rejects.is_empty(), "a year's total of three decimals is rejected");
     assert_eq!(jsonl_rejects, csv_rejects, "the same reason in both formats");
+}
+
+/// A monthly money column of cases given as a year's total (`amount@2019`) is divided into the
+/// month's share, as households' and persons' are: the same results as the month's own value.
+#[test]
+fn a_case_columns_years_total_is_its_twelfths() {
+    let text = "currency EUR\n\
+                household {\n  household_id: key\n}\n\
+                person {\n  person_id: key\n  household_id: household\n}\n\
+                case {\n  case_id: key\n  household_id: household\n  amount: EUR/月 per month = 0\n}\n\
+                case paid: EUR/月 = amount\n\
+                output case_results for case {\n  case_id\n  paid\n}\n";
+    let mut sources = pol_compiler::diagnostic::Sources::default();
+    sources.add("policy.pol", text, pol_compiler::diagnostic::SourceKind::Pol);
+    let policy = pol_compiler::policy::compile(&sources).unwrap_or_else(|errors| panic!("{errors:?}"));
+    let (on_day, counties) = policy.on(as_of()).unwrap_or_else(|errors| panic!("{errors:?}"));
+    let compiled = Compiled { sources, program: on_day.program, jurisdictions: on_day.jurisdictions, counties };
+    let inputs = Inputs::new();
+    inputs.write("households.csv", "household_id\nh1\n");
+    inputs.write("persons.csv", "person_id,household_id\np1,h1\n");
+    inputs.write("yearly.csv", "case_id,household_id,amount@2019\nc1,h1,1000.01\n");
+    inputs.write("monthly.csv", "case_id,household_id,amount\nc1,h1,83.33\n");
+    let mut outputs = Vec::new();
+    for name in ["yearly.csv", "monthly.csv"] {
+        let out = format!("out_{name}");
+        run_ok(&compiled, &options(&compiled, &inputs, "households.csv", "persons.csv", Some(name), &out));
+        outputs.push(inputs.read(&format!("{out}/case_results.csv")));
+    }
+    assert_eq!(outputs[0], "case_id,paid\nc1,83.33\n");
+    assert_eq!(outputs[0], outputs[1]);
 }

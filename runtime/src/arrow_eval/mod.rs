@@ -223,15 +223,14 @@ fn grouped_input(
     file_names: &[String; 3],
 ) -> Result<MemoryInput, RuntimeError> {
     let [household_file, person_file, case_file] = file_names;
+    let cases = cases.map(|cases| flat_rows(cases, case_file, &program.case, Floats::ShortestText)).transpose()?;
     Ok(MemoryInput {
         households: flat_rows(households, household_file, &program.household, Floats::ShortestText)?,
         persons: flat_rows(persons, person_file, &program.person, Floats::ShortestText)?,
         person_offsets: None,
         references_filled: false,
-        cases: cases
-            .map(|cases| flat_rows(cases, case_file, &program.case, Floats::ShortestText))
-            .transpose()?
-            .map(|rows| rows.to_raw_table(2)),
+        case_spread: cases.as_ref().map_or_else(Vec::new, |rows| rows.spread.clone()),
+        cases: cases.map(|rows| rows.to_raw_table(2)),
         file_names: file_names.clone(),
     })
 }
@@ -258,16 +257,18 @@ pub(crate) fn nested_input(
     .ok_or_else(|| missing_list(household_file, "persons"))?;
     let cases = if program.case.declared {
         flatten_members(households, "cases", household_file, case_file, &program.case, key, Floats::ShortestText)?
-            .map(|members| members.rows.to_raw_table(2))
     } else {
         None
     };
+    let case_spread = cases.as_ref().map_or_else(Vec::new, |members| members.rows.spread.clone());
+    let cases = cases.map(|members| members.rows.to_raw_table(2));
     Ok(MemoryInput {
         households: household_rows,
         references_filled: persons.reference_filled,
         person_offsets: Some(persons.offsets),
         persons: persons.rows,
         cases,
+        case_spread,
         file_names: file_names.clone(),
     })
 }

@@ -52,6 +52,9 @@ pub(crate) struct ArrowRows {
     pub columns: Vec<ArrowColumn>,
     /// Number of rows.
     pub len: usize,
+    /// The schema columns read from a year's money total (`salary@2017` for the month column
+    /// `salary@2017-03`), which typing divides into the month's share, as for files.
+    pub spread: Vec<usize>,
 }
 
 impl ArrowRows {
@@ -65,7 +68,7 @@ impl ArrowRows {
                 ArrowColumn::Default(text) => ArrowColumn::Default(text.clone()),
             })
             .collect();
-        ArrowRows { columns, len }
+        ArrowRows { columns, len, spread: self.spread.clone() }
     }
 
     /// The rows at `indices`, in that order.
@@ -80,7 +83,7 @@ impl ArrowRows {
                 ArrowColumn::Default(text) => ArrowColumn::Default(text.clone()),
             });
         }
-        Ok(ArrowRows { columns, len: indices.len() })
+        Ok(ArrowRows { columns, len: indices.len(), spread: self.spread.clone() })
     }
 
     /// Appends the text of column `column` of row `row` as a file reader would read it;
@@ -136,9 +139,10 @@ pub(crate) fn flat_rows(
     schema: &EntitySchema,
     floats: Floats,
 ) -> Result<ArrowRows, RuntimeError> {
-    let columns = schema_columns(batch.schema().fields(), batch.columns(), file_name, "", schema, None, floats)?;
+    let (columns, spread) =
+        schema_columns(batch.schema().fields(), batch.columns(), file_name, "", schema, None, floats)?;
     let columns = columns.into_iter().map(|column| column.ok_or_else(vanished)).collect::<Result<_, _>>()?;
-    Ok(ArrowRows { columns, len: batch.num_rows() })
+    Ok(ArrowRows { columns, len: batch.num_rows(), spread })
 }
 
 fn vanished() -> RuntimeError {
@@ -192,7 +196,8 @@ pub(crate) fn flatten_members(
     };
     let Some(structs) = values.as_struct_opt() else { return Err(wrong_type()) };
     let reference = schema.household_ref.map(|column| column.0 as usize);
-    let columns = schema_columns(structs.fields(), structs.columns(), member_file, list, schema, reference, floats)?;
+    let (columns, spread) =
+        schema_columns(structs.fields(), structs.columns(), member_file, list, schema, reference, floats)?;
     // Each household's member range (empty for a null list).
     let n_households = households.num_rows();
     let mut ranges = Vec::with_capacity(n_households);
@@ -271,7 +276,7 @@ pub(crate) fn flatten_members(
         };
         flat.push(column);
     }
-    Ok(Some(Members { rows: ArrowRows { columns: flat, len: total }, offsets, reference_filled }))
+    Ok(Some(Members { rows: ArrowRows { columns: flat, len: total, spread }, offsets, reference_filled }))
 }
 
 /// The cells of each schema column (`None` for `optional`, the one column that may be absent
@@ -285,7 +290,7 @@ fn schema_columns(
     schema: &EntitySchema,
     optional: Option<usize>,
     floats: Floats,
-) -> Result<Vec<Option<ArrowColumn>>, RuntimeError> {
+) -> Result<(Vec<Option<ArrowColumn>>, Vec<usize>), RuntimeError> {
     let mut header: Vec<String> = fields.iter().map(|field| field.name().clone()).collect();
     let n_fields = header.len();
     let optional_name = optional.and_then(|column| schema.columns.get(column)).map(|column| column.name.clone());
@@ -295,29 +300,8 @@ fn schema_columns(
         header.push(name.clone());
     }
     let positions = header_positions(&header, file_name, schema)?;
-    // A year's money total is spread over its months after typing, which the typing of Arrow
-    // batches in memory (`arrow_eval`, whose floats are read as text) does not do: such input
-    // gives months (`salary@2017-01`) or the constant. Parquet files go through that typing.
-    if floats == Floats::ShortestText
-        && let Some(column) =
-            super::header::spread_columns(&header, schema).first().and_then(|index| schema.columns.get(*index))
-    {
-        let year = header.iter().find(|name| {
-            name.starts_with(&format!("{}@", column.base_name())) && name.len() == column.base_name().len() + 5
-        });
-        return Err(RuntimeError::PeriodColumn {
-            file: file_name.to_string(),
-            column: year.cloned().unwrap_or_else(|| column.name.clone()),
-            reason: "a year's total is not read from `Arrow` batches in memory".into(),
-            help: format!(
-                "give each month as `{0}@2017-01`, or one value for every month as `{0}`",
-                column.base_name()
-            )
-            .into_boxed_str(),
-            header: None,
-            at: None,
-        });
-    }
+    // A year's money total (`salary@2017`) is divided into each month's share after typing.
+    let spread = super::header::spread_columns(&header, schema);
     let mut columns = Vec::with_capacity(positions.len());
     for (position, column) in positions.into_iter().zip(&schema.columns) {
         if position == ABSENT {
@@ -342,7 +326,7 @@ fn schema_columns(
         }
         columns.push(Some(ArrowColumn::Array(decoded(array, file_name)?)));
     }
-    Ok(columns)
+    Ok((columns, spread))
 }
 
 /// A dictionary of strings decoded to its strings; any other array as it is.

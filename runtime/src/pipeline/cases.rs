@@ -79,11 +79,13 @@ impl CaseStore {
         let n_cells = if opened.layout == Layout::Cells { schema.columns.len() } else { 0 };
         let mut table = RawTable::new(n_cells);
         while source.next_into(&mut table)? {}
-        CaseStore::from_table(&table, &opened.layout, &opened.file_name, program, typer, used)
+        CaseStore::from_table(&table, &opened.layout, &opened.file_name, program, typer, used, &opened.spread)
     }
 
     /// Types every case of `table` (read from `file_name` with `layout`); `used[c]` says whether
-    /// rules read column `c`. (Arrow evaluation hands its case rows here too.)
+    /// rules read column `c`; the columns of `spread` hold a year's money total, divided into the
+    /// month's share as the household and person rows' are. (Arrow evaluation hands its case rows
+    /// here too.)
     pub(crate) fn from_table(
         table: &RawTable,
         layout: &Layout,
@@ -91,6 +93,7 @@ impl CaseStore {
         program: &Program,
         typer: &FieldTyper<'_>,
         used: &[bool],
+        spread: &[usize],
     ) -> Result<CaseStore, RuntimeError> {
         let schema = &program.case;
         let mut store = CaseStore::empty(schema);
@@ -126,6 +129,10 @@ impl CaseStore {
                 for (column_index, column) in schema.columns.iter().enumerate() {
                     let cell = cells.get(column_index);
                     let word = match typer.type_cell(column, cell) {
+                        Ok(Typed::Word(word)) if spread.contains(&column_index) => {
+                            pol_compiler::arith::div_round(word, 12)
+                                .map_err(|_| RuntimeError::internal("a year's total divided by 12"))?
+                        }
                         Ok(Typed::Word(word)) => word,
                         Ok(Typed::Text) if store.text_columns.get(column_index).is_some_and(|keep| *keep) => {
                             let text = match cell {

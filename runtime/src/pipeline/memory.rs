@@ -42,6 +42,8 @@ pub(crate) struct MemoryInput {
     pub references_filled: bool,
     /// Case rows, as text cells, when there are cases.
     pub cases: Option<RawTable>,
+    /// The case columns read from a year's money total ([`ArrowRows::spread`]).
+    pub case_spread: Vec<usize>,
     /// The names `rejects.csv` gives the households', persons' and cases' rows.
     pub file_names: [String; 3],
 }
@@ -95,7 +97,9 @@ pub(crate) fn evaluate(
     let used = used_columns(program);
     let [household_file, person_file, case_file] = &input.file_names;
     let cases = match &input.cases {
-        Some(table) => CaseStore::from_table(table, &Layout::Cells, case_file, program, &typer, &used[2])?,
+        Some(table) => {
+            CaseStore::from_table(table, &Layout::Cells, case_file, program, &typer, &used[2], &input.case_spread)?
+        }
         None => CaseStore::empty(&program.case),
     };
     let household_key = column(program.household.key)?;
@@ -173,15 +177,14 @@ pub(crate) fn evaluate(
             })
             .collect::<Result<Vec<RawChunk>, RuntimeError>>()
     })?;
-    let plan_of = |file_name: &String, used: &Vec<bool>| EntityPlan {
+    let plan_of = |file_name: &String, used: &Vec<bool>, rows: &ArrowRows| EntityPlan {
         file_name: file_name.clone(),
         layout: Layout::Cells,
         used: used.clone(),
-        // Arrow input gives no year's totals: `arrow_rows` rejects such a column.
-        spread: Vec::new(),
+        spread: rows.spread.clone(),
     };
-    let household_plan = plan_of(household_file, &used[0]);
-    let person_plan = plan_of(person_file, &used[1]);
+    let household_plan = plan_of(household_file, &used[0], &input.households);
+    let person_plan = plan_of(person_file, &used[1], &input.persons);
     // Persons are keyed by line: their rows and rejects come back in input order.
     let tables = TablePlan::of_program(program, OutputFormat::Parquet, true)?;
     let shared = Shared {
