@@ -244,16 +244,7 @@ impl Checker<'_> {
         if self.n_errors() > errors_before {
             return None;
         }
-        if self.decls.jurisdictions.is_none() {
-            for (level, span) in decl.set_by.iter().filter(|(level, _)| *level != Level::Province) {
-                let word = if *level == Level::City { "city" } else { "county" };
-                self.error(*span, TypeError::NoJurisdictions { what: format!("`set by {word}`"), span: *span });
-            }
-        }
-        let mut set_by: Vec<Level> =
-            decl.set_by.iter().map(|(level, _)| *level).filter(|level| *level != Level::Province).collect();
-        set_by.sort();
-        set_by.dedup();
+        let set_by = self.levels_below_province(&decl.set_by);
         Some(ParamDef {
             on: None,
             name,
@@ -268,6 +259,22 @@ impl Checker<'_> {
     }
 
     /// The outputs; a filter that is a rule must be a `bool` rule.
+    /// The levels below the province that a `set by` names, sorted, each once; each is an error
+    /// in a policy without jurisdictions (for parameters and scales alike).
+    pub(super) fn levels_below_province(&mut self, set_by: &[(Level, Span)]) -> Vec<Level> {
+        if self.decls.jurisdictions.is_none() {
+            for (level, span) in set_by.iter().filter(|(level, _)| *level != Level::Province) {
+                let word = if *level == Level::City { "city" } else { "county" };
+                self.error(*span, TypeError::NoJurisdictions { what: format!("`set by {word}`"), span: *span });
+            }
+        }
+        let mut levels: Vec<Level> =
+            set_by.iter().map(|(level, _)| *level).filter(|level| *level != Level::Province).collect();
+        levels.sort();
+        levels.dedup();
+        levels
+    }
+
     pub(super) fn build_outputs(&mut self) -> Vec<tir::Output> {
         let decls = self.decls;
         let mut outputs = Vec::with_capacity(decls.outputs.len());

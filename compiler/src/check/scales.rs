@@ -12,7 +12,7 @@ use super::error::{TypeError, same_file};
 use super::resolve::Scope;
 use crate::tir::{self, Bracket, Constraint, ScaleDef, ScaleKind, ScaleVersion, Ty, UnOp, Word};
 use pol_grammar::Span;
-use pol_grammar::ast::{self, ExprKind, Ident, Level};
+use pol_grammar::ast::{self, ExprKind, Ident};
 
 impl Checker<'_> {
     /// Checks every scale parameter; `None` when one failed (and was reported).
@@ -25,16 +25,7 @@ impl Checker<'_> {
     fn check_scale(&mut self, info: &ScaleInfo<'_>) -> Option<ScaleDef> {
         let decl = info.decl;
         let errors_before = self.n_errors();
-        if self.decls.jurisdictions.is_none() {
-            for (level, span) in decl.set_by.iter().filter(|(level, _)| *level != Level::Province) {
-                let word = if *level == Level::City { "city" } else { "county" };
-                self.error(*span, TypeError::NoJurisdictions { what: format!("`set by {word}`"), span: *span });
-            }
-        }
-        let mut set_by: Vec<Level> =
-            decl.set_by.iter().map(|(level, _)| *level).filter(|level| *level != Level::Province).collect();
-        set_by.sort();
-        set_by.dedup();
+        let set_by = self.levels_below_province(&decl.set_by);
         let requires: Vec<Option<Constraint>> = decl
             .requires
             .iter()

@@ -7,8 +7,10 @@ use super::refs::Ref;
 use super::site::Site;
 use pol_compiler::date::format_iso;
 use pol_compiler::format::word_to_string;
+use pol_compiler::params::LocalFileInfo;
 use pol_compiler::text::TextTables;
 use pol_compiler::tir::{Bracket, ParamDef, ParamId, ScaleDef, ScaleId, Word};
+use pol_grammar::Span;
 use pol_grammar::ast::{self, Item, Level};
 use std::fmt::Write as _;
 
@@ -108,9 +110,24 @@ fn local_scales_html(site: &Site<'_>, scale: &ScaleDef, brackets_text: &dyn Fn(&
         }
         return String::new();
     }
-    let mut out = String::from(
-        "<p class=\"label\">市县参数文件中的各档</p>\n<table>\n\
-         <tr><th>参数文件</th><th>辖区</th><th>起始日期</th><th>取值(原文)</th><th>各档:门槛 → 值</th></tr>\n",
+    local_settings_table(site, "各档", "各档:门槛 → 值", &files, |setting| {
+        (setting.span, setting.from, brackets_text(&setting.brackets))
+    })
+}
+
+/// The table of what local files set: for each setting of each file, the file and line, the
+/// jurisdiction, the day from which it is in force, the value as written, and `parts`' value as
+/// read (`what` names the values in the caption, `read` the last column).
+fn local_settings_table<S>(
+    site: &Site<'_>,
+    what: &str,
+    read: &str,
+    files: &[(LocalFileInfo<'_>, Vec<S>)],
+    parts: impl Fn(&S) -> (Span, Word, String),
+) -> String {
+    let mut out = format!(
+        "<p class=\"label\">市县参数文件中的{what}</p>\n<table>\n\
+         <tr><th>参数文件</th><th>辖区</th><th>起始日期</th><th>取值(原文)</th><th>{read}</th></tr>\n",
     );
     for (file, settings) in files {
         let place = format!(
@@ -119,14 +136,15 @@ fn local_scales_html(site: &Site<'_>, scale: &ScaleDef, brackets_text: &dyn Fn(&
             code_link(&format!("jurisdictions.html#{}", anchor("j", file.jurisdiction)), file.jurisdiction)
         );
         for setting in settings {
-            let line = site.sources.line_col(setting.span.source, setting.span.start).0;
+            let (span, from, value) = parts(setting);
+            let line = site.sources.line_col(span.source, span.start).0;
             let _ = writeln!(
                 out,
                 "<tr><td><code>{}</code> 第 {line} 行</td><td>{place}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
                 escape(site.source_name(file.source)),
-                format_iso(setting.from),
-                escape(site.text_of(setting.span)),
-                escape(&brackets_text(&setting.brackets))
+                format_iso(from),
+                escape(site.text_of(span)),
+                escape(&value)
             );
         }
     }
@@ -239,30 +257,9 @@ fn local_values_html(site: &Site<'_>, index: usize, param: &ParamDef) -> String 
     if files.is_empty() {
         return "<p><span class=\"label\">市县参数文件</span>无(各地执行省级取值)</p>\n".into();
     }
-    let mut out = String::from(
-        "<p class=\"label\">市县参数文件中的取值</p>\n<table>\n\
-         <tr><th>参数文件</th><th>辖区</th><th>起始日期</th><th>取值(原文)</th><th>取值</th></tr>\n",
-    );
-    for (file, settings) in files {
-        let place = format!(
-            "{} {}",
-            level_name(file.level),
-            code_link(&format!("jurisdictions.html#{}", anchor("j", file.jurisdiction)), file.jurisdiction)
-        );
-        for setting in settings {
-            let line = site.sources.line_col(setting.span.source, setting.span.start).0;
-            let _ = writeln!(
-                out,
-                "<tr><td><code>{}</code> 第 {line} 行</td><td>{place}</td><td>{}</td><td><code>{}</code></td><td>{}</td></tr>",
-                escape(site.source_name(file.source)),
-                format_iso(setting.from),
-                escape(site.text_of(setting.span)),
-                escape(&word_to_string(program, &texts, param.ty, setting.word))
-            );
-        }
-    }
-    out.push_str("</table>\n");
-    out
+    local_settings_table(site, "取值", "取值", &files, |setting| {
+        (setting.span, setting.from, word_to_string(program, &texts, param.ty, setting.word))
+    })
 }
 
 fn level_name(level: Level) -> &'static str {
