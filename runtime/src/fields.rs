@@ -15,6 +15,7 @@
 //! A failure is a reason such as ``` `4500元` is not an amount in yuan with at most two decimals ```,
 //! written to `rejects.csv` as `bad annual_income: …`.
 
+use crate::decimal::{Decimal, parse_decimal};
 use crate::hash::{BuildIdentity, hash_bytes};
 use crate::input::Cell;
 use pol_compiler::date;
@@ -264,66 +265,6 @@ fn parse_day(text: &[u8]) -> Option<Word> {
     let month = digit(m1)? * 10 + digit(m2)?;
     let day = digit(d1)? * 10 + digit(d2)?;
     date::from_ymd(i64::from(year), month, day)
-}
-
-/// The result of reading `^[0-9]+(\.[0-9]{1,d})?$`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Decimal {
-    /// The number × 10^d.
-    Value(Word),
-    /// The text does not have the pattern.
-    Shape,
-    /// It has the pattern but does not fit in 64 bits.
-    TooLarge,
-}
-
-impl Decimal {
-    /// The value, if the text is one.
-    #[inline(always)]
-    fn value(self) -> Option<Word> {
-        match self {
-            Decimal::Value(value) => Some(value),
-            Decimal::Shape | Decimal::TooLarge => None,
-        }
-    }
-}
-
-/// The fen of a money cell's text when it is one (the pattern [`FieldTyper::type_cell`] accepts),
-/// else `None`, leaving the reason to `type_cell`.
-pub(crate) fn money_fen(text: &[u8]) -> Option<Word> {
-    parse_decimal(text, 2).value()
-}
-
-/// Reads `^[0-9]+(\.[0-9]{1,decimals})?$` scaled by `10^decimals` (`decimals` = 0: no point).
-fn parse_decimal(text: &[u8], decimals: u32) -> Decimal {
-    let (whole, fraction) = match text.iter().position(|byte| *byte == b'.') {
-        Some(point) if decimals > 0 => (text.get(..point).unwrap_or(&[]), Some(text.get(point + 1..).unwrap_or(&[]))),
-        _ => (text, None),
-    };
-    if whole.is_empty() || !whole.iter().all(u8::is_ascii_digit) {
-        return Decimal::Shape;
-    }
-    if let Some(fraction) = fraction
-        && (fraction.is_empty() || fraction.len() > decimals as usize || !fraction.iter().all(u8::is_ascii_digit))
-    {
-        return Decimal::Shape;
-    }
-    let mut value: Word = 0;
-    for digit in whole {
-        match value.checked_mul(10).and_then(|value| value.checked_add(Word::from(digit - b'0'))) {
-            Some(next) => value = next,
-            None => return Decimal::TooLarge,
-        }
-    }
-    let fraction = fraction.unwrap_or(&[]);
-    for index in 0..decimals as usize {
-        let digit = fraction.get(index).map_or(0, |digit| Word::from(digit - b'0'));
-        match value.checked_mul(10).and_then(|value| value.checked_add(digit)) {
-            Some(next) => value = next,
-            None => return Decimal::TooLarge,
-        }
-    }
-    Decimal::Value(value)
 }
 
 const _: () = assert!(RATIO_SCALE == 1_000_000_000);

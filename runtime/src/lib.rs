@@ -17,6 +17,7 @@
 
 pub mod arrow_eval;
 pub mod commands;
+mod decimal;
 pub mod doc;
 pub mod error;
 mod fields;
