@@ -68,6 +68,35 @@ pub(crate) fn assert_checks_and_passes_on_both_engines(dir: &Path, policy: &str,
     }
 }
 
+/// `pol run POLICY --households H --persons P --as-of D --engine E --out OUT` in `dir`, which
+/// must succeed: the run (for its messages) and the output directory.
+pub(crate) fn run_policy_ok(
+    dir: &Path,
+    policy: &str,
+    [households, persons]: [&str; 2],
+    as_of: &str,
+    engine: &str,
+    out: &str,
+) -> (Run, PathBuf) {
+    let args = [
+        "run",
+        policy,
+        "--households",
+        households,
+        "--persons",
+        persons,
+        "--as-of",
+        as_of,
+        "--engine",
+        engine,
+        "--out",
+        out,
+    ];
+    let run = pol(dir, &args);
+    assert_eq!(run.code, 0, "{}", run.render());
+    (run, dir.join(out))
+}
+
 /// `pol fmt --check POLICY` finds the policy in the canonical layout.
 pub(crate) fn assert_canonical(dir: &Path, policy: &str) {
     let fmt = pol(dir, &["fmt", "--check", policy]);

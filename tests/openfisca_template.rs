@@ -5,7 +5,7 @@
 //! engines with the figures OpenFisca 8.2.0 gives for them (computed with
 //! `tests/openfisca/bench.py`; `tests/openfisca/compare.py` compares on generated data).
 
-use crate::cli::{assert_canonical, assert_checks_and_passes_on_both_engines, pol};
+use crate::cli::{assert_canonical, assert_checks_and_passes_on_both_engines, pol, run_policy_ok};
 use crate::support::{TempDir, copy_dir, openfisca_country_template_dir, read_text};
 
 /// The policy's own tests and each reform's, with how many each has.
@@ -91,23 +91,14 @@ fn the_batch_contract_runs_on_the_example_data_on_both_engines() {
     for (as_of, households, persons) in EXPECTED {
         for engine in ["interp", "jit"] {
             let out = format!("out-{as_of}-{engine}");
-            let args = [
-                "run",
+            let (_, dir) = run_policy_ok(
+                tmp.path(),
                 "openfisca_country_template",
-                "--households",
-                "openfisca_country_template/data/households.csv",
-                "--persons",
-                "openfisca_country_template/data/persons.csv",
-                "--as-of",
+                ["openfisca_country_template/data/households.csv", "openfisca_country_template/data/persons.csv"],
                 as_of,
-                "--engine",
                 engine,
-                "--out",
                 &out,
-            ];
-            let run = pol(tmp.path(), &args);
-            assert_eq!(run.code, 0, "{}", run.render());
-            let dir = tmp.path().join(&out);
+            );
             assert_eq!(read_text(&dir.join("household_results.csv")), households, "{as_of} on {engine}");
             assert_eq!(read_text(&dir.join("person_results.csv")), persons, "{as_of} on {engine}");
             assert_eq!(read_text(&dir.join("rejects.csv")), "file,line,household_id,field,reason\n");

@@ -1,7 +1,7 @@
 //! Periods end to end, on `tests/policies/periods`: yearly and monthly rules, monthly inputs
 //! given per month and per year, and the reads across periods (docs/language.md#periods).
 
-use crate::cli::{assert_canonical, assert_checks_and_passes_on_both_engines, pol, pol_with_env};
+use crate::cli::{assert_canonical, assert_checks_and_passes_on_both_engines, pol, pol_with_env, run_policy_ok};
 use crate::support::{TempDir, copy_dir, periods_dir, read_text};
 
 #[test]
@@ -47,23 +47,8 @@ const PERSONS_2017_03: &str = "person_id,age,income_tax,yearly_income_tax,yearly
 
 fn run(tmp: &TempDir, engine: &str, as_of: &str) -> (String, String, String) {
     let out = format!("out-{engine}-{as_of}");
-    let args = [
-        "run",
-        "periods",
-        "--households",
-        "periods/households.csv",
-        "--persons",
-        "periods/persons.csv",
-        "--as-of",
-        as_of,
-        "--engine",
-        engine,
-        "--out",
-        &out,
-    ];
-    let run = pol(tmp.path(), &args);
-    assert_eq!(run.code, 0, "{}", run.render());
-    let dir = tmp.path().join(&out);
+    let (_, dir) =
+        run_policy_ok(tmp.path(), "periods", ["periods/households.csv", "periods/persons.csv"], as_of, engine, &out);
     (
         read_text(&dir.join("household_results.csv")),
         read_text(&dir.join("person_results.csv")),

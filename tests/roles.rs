@@ -1,7 +1,7 @@
 //! Household roles end to end, on `tests/policies/household_roles`: parents (at most two) and
 //! children, read from the persons' `role` column.
 
-use crate::cli::{assert_canonical, assert_checks_and_passes_on_both_engines, pol};
+use crate::cli::{assert_canonical, assert_checks_and_passes_on_both_engines, pol, run_policy_ok};
 use crate::support::{TempDir, copy_dir, household_roles_dir, read_text};
 
 #[test]
@@ -33,23 +33,14 @@ fn a_batch_rejects_a_bad_role_and_a_household_over_a_limit() {
     let mut outputs = Vec::new();
     for engine in ["interp", "jit"] {
         let out = format!("out-{engine}");
-        let args = [
-            "run",
+        let (_, dir) = run_policy_ok(
+            tmp.path(),
             "household_roles",
-            "--households",
-            "data/households.csv",
-            "--persons",
-            "data/persons.csv",
-            "--as-of",
+            ["data/households.csv", "data/persons.csv"],
             "2024-01-01",
-            "--engine",
             engine,
-            "--out",
             &out,
-        ];
-        let run = pol(tmp.path(), &args);
-        assert_eq!(run.code, 0, "{}", run.render());
-        let dir = tmp.path().join(&out);
+        );
         outputs.push((read_text(&dir.join("benefits.csv")), read_text(&dir.join("rejects.csv"))));
     }
     let (benefits, rejects) = &outputs[0];
@@ -102,24 +93,16 @@ fn generated_households_give_the_same_tables_on_both_engines() {
     let mut tables = Vec::new();
     for engine in ["interp", "jit"] {
         let out = format!("out-{engine}");
-        let args = [
-            "run",
+        let (run, dir) = run_policy_ok(
+            tmp.path(),
             "household_roles",
-            "--households",
-            "data/households.csv",
-            "--persons",
-            "data/persons.csv",
-            "--as-of",
+            ["data/households.csv", "data/persons.csv"],
             "2024-01-01",
-            "--engine",
             engine,
-            "--out",
             &out,
-        ];
-        let run = pol(tmp.path(), &args);
-        assert_eq!(run.code, 0, "{}", run.render());
+        );
         assert!(run.stdout.contains("read 2000 households: 2000 accepted, 0 rejected"), "{}", run.render());
-        tables.push(read_text(&tmp.path().join(&out).join("benefits.csv")));
+        tables.push(read_text(&dir.join("benefits.csv")));
     }
     assert_eq!(tables[0], tables[1], "the interpreter and the JIT differ");
     let parents: Vec<&str> = tables[0].lines().skip(1).filter_map(|line| line.split(',').nth(1)).collect();
