@@ -529,16 +529,21 @@ mod tests {
         NameIndex::build(&[(source, &file)])
     }
 
-    #[test]
-    fn roles_declare_their_enum_variants_and_the_role_column() {
-        let text = "household {\n  id: key\n  role at most 2 parent, child\n}\nperson {\n  pid: key\n  hid: household\n}\nhousehold n: int = count(members where role == child)\n";
-        let index = index_of(text);
-        let names: Vec<(&str, usize)> = index
+    /// Each definition's name with how many occurrences of it the index holds.
+    fn occurrence_counts(index: &NameIndex) -> Vec<(&str, usize)> {
+        index
             .defs
             .iter()
             .enumerate()
             .map(|(def, definition)| (definition.name.as_str(), index.occurrences_of(def).count()))
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn roles_declare_their_enum_variants_and_the_role_column() {
+        let text = "household {\n  id: key\n  role at most 2 parent, child\n}\nperson {\n  pid: key\n  hid: household\n}\nhousehold n: int = count(members where role == child)\n";
+        let index = index_of(text);
+        let names = occurrence_counts(&index);
         assert_eq!(
             names,
             [("id", 1), ("Role", 0), ("parent", 1), ("child", 2), ("role", 1), ("pid", 1), ("hid", 1), ("n", 1)]
@@ -552,12 +557,7 @@ mod tests {
     fn rules_columns_params_and_variants_are_found_where_used() {
         let text = "enum Cap { full, none }\nhousehold {\n  id: key\n  cap: Cap\n}\nparam topup.child: ratio {\n  = 10%\n}\nhousehold weak: bool = cap == Cap.none\nhousehold r: ratio = if weak { topup.child } else { 0% }\n";
         let index = index_of(text);
-        let names: Vec<(&str, usize)> = index
-            .defs
-            .iter()
-            .enumerate()
-            .map(|(def, definition)| (definition.name.as_str(), index.occurrences_of(def).count()))
-            .collect();
+        let names = occurrence_counts(&index);
         assert_eq!(
             names,
             [("Cap", 3), ("full", 1), ("none", 2), ("id", 1), ("cap", 2), ("topup.child", 2), ("weak", 2), ("r", 1)]
