@@ -2,7 +2,15 @@
 //! turn a cell's text into another (`input::jsonl`: a year's total into a month's share) use:
 //! `^[0-9]+(\.[0-9]{1,d})?$` scaled by `10^d`, nothing else (no sign, no exponent, no spaces).
 
+use crate::error::RuntimeError;
 use pol_compiler::tir::Word;
+
+/// A month's share of a year's money total (`salary@2017`): the total's fen divided by 12,
+/// rounded half away from zero to the fen (docs/language.md#periods), for every reader of year
+/// totals. A division by 12 cannot fail; an error would be a bug, reported as one.
+pub(crate) fn month_share(total: Word) -> Result<Word, RuntimeError> {
+    pol_compiler::arith::div_round(total, 12).map_err(|_| RuntimeError::internal("a year's total divided by 12"))
+}
 
 /// The result of reading `^[0-9]+(\.[0-9]{1,d})?$`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

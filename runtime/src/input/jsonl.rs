@@ -245,8 +245,7 @@ fn parse_object(
 /// rejects it with the reason any amount gets.
 fn month_share(cell: CellSpan, bytes: &mut Vec<u8>) -> CellSpan {
     let crate::input::table::Cell::Text(text) = cell.get(bytes) else { return cell };
-    let Some(share) = crate::decimal::money_fen(text).and_then(|fen| pol_compiler::arith::div_round(fen, 12).ok())
-    else {
+    let Some(share) = crate::decimal::money_fen(text).and_then(|fen| crate::decimal::month_share(fen).ok()) else {
         return cell;
     };
     let start = bytes.len();

@@ -129,10 +129,7 @@ impl CaseStore {
                 for (column_index, column) in schema.columns.iter().enumerate() {
                     let cell = cells.get(column_index);
                     let word = match typer.type_cell(column, cell) {
-                        Ok(Typed::Word(word)) if spread.contains(&column_index) => {
-                            pol_compiler::arith::div_round(word, 12)
-                                .map_err(|_| RuntimeError::internal("a year's total divided by 12"))?
-                        }
+                        Ok(Typed::Word(word)) if spread.contains(&column_index) => crate::decimal::month_share(word)?,
                         Ok(Typed::Word(word)) => word,
                         Ok(Typed::Text) if store.text_columns.get(column_index).is_some_and(|keep| *keep) => {
                             let text = match cell {

@@ -237,14 +237,14 @@ fn column_lengths(spread: &[usize], columns: &[Vec<Word>]) -> Vec<usize> {
 
 /// Divides the words typed since `starts` of each column holding a year's money total by 12,
 /// rounded half away from zero to the fen: the month's share (docs/language.md#periods, "The input layout of monthly columns").
-/// A division by 12 cannot overflow.
-fn spread_years(spread: &[usize], starts: &[usize], columns: &mut [Vec<Word>]) {
+fn spread_years(spread: &[usize], starts: &[usize], columns: &mut [Vec<Word>]) -> Result<(), RuntimeError> {
     for (column, start) in spread.iter().zip(starts) {
         let Some(words) = columns.get_mut(*column).and_then(|words| words.get_mut(*start..)) else { continue };
         for word in words {
-            *word = pol_compiler::arith::div_round(*word, 12).unwrap_or(*word);
+            *word = crate::decimal::month_share(*word)?;
         }
     }
+    Ok(())
 }
 
 /// Types every household and person row into the batch's columns (in chunk order) and finds
@@ -281,7 +281,7 @@ fn type_chunk(
             None,
         )?,
     };
-    spread_years(&plan.spread, &household_starts, &mut batch.households.columns);
+    spread_years(&plan.spread, &household_starts, &mut batch.households.columns)?;
     let mut causes: Vec<Option<Box<Cause>>> = Vec::with_capacity(n_households);
     for (index, problem) in household_problems.iter().enumerate() {
         let mut cause = problem.as_deref().map(Cause::from_problem);
@@ -329,7 +329,7 @@ fn type_chunk(
             Some(&mut person_ids),
         )?,
     };
-    spread_years(&plan.spread, &person_starts, &mut batch.persons.columns);
+    spread_years(&plan.spread, &person_starts, &mut batch.persons.columns)?;
     let mut person_hashes = Vec::new();
     for (index, slot) in person_problems.iter_mut().enumerate() {
         if let Some(id) = person_ids.get(index) {
