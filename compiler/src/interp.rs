@@ -36,16 +36,20 @@ use pol_grammar::ast::EntityKind;
 /// The reference interpreter for one program.
 #[derive(Debug, Clone)]
 pub struct Interpreter {
+    /// The program evaluated: the checked one, computed finely when its policy declares a
+    /// `precision` ([`Program::computed_finely`]).
+    evaluated: Program,
+    /// The program it was made for.
     program: Program,
 }
 
 impl Interpreter {
     /// An interpreter for a checked program.
     pub fn new(program: &Program) -> Interpreter {
-        Interpreter { program: program.clone() }
+        Interpreter { evaluated: program.computed_finely(), program: program.clone() }
     }
 
-    /// The program it evaluates.
+    /// The program it was made for (whose rules its results hold, by slot).
     pub fn program(&self) -> &Program {
         &self.program
     }
@@ -57,7 +61,7 @@ impl Engine for Interpreter {
     }
 
     fn evaluate_into(&self, batch: &Batch, counties: &CountyTable, result: &mut BatchResult) {
-        let program = &self.program;
+        let program = &self.evaluated;
         result.reset(program, batch);
         if batch.validate(program, counties).is_err() {
             // A malformed batch is an internal error of the caller; no household is evaluated.
@@ -364,7 +368,8 @@ impl<'a> HouseholdEval<'a> {
                     .county
                     .and_then(|county| self.counties.brackets(self.program, county, *scale))
                     .ok_or_else(|| internal(expr.span))?;
-                ops::apply_scale(*kind, brackets, value).map_err(|error| fail(error, expr.span))
+                let brackets = crate::precision::scaled_brackets(brackets, self.program.threshold_factor(*scale));
+                ops::apply_scale(*kind, &brackets, value).map_err(|error| fail(error, expr.span))
             }
             ExprKind::If(cond, then, otherwise) => {
                 if self.eval(cond, scope, result)? != 0 {
@@ -652,6 +657,8 @@ mod tests {
             tests: Vec::new(),
             texts: Vec::new(),
             currency: Default::default(),
+            money_decimals: crate::tir::CENT_DECIMALS,
+            fine_factor: 1,
             scales: Vec::new(),
         }
     }

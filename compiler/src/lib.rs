@@ -26,6 +26,7 @@ pub mod jurisdictions;
 pub mod ops;
 pub mod params;
 pub mod policy;
+pub mod precision;
 pub mod reform;
 pub mod testing;
 pub mod text;

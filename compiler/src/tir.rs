@@ -126,6 +126,33 @@ pub struct Program {
     pub texts: Vec<String>,
     /// The currency of every amount (`currency EUR`; `元` when the policy declares none).
     pub currency: Currency,
+    /// The decimals amounts are computed to (`currency EUR precision 0.000001` is 6; 2, the
+    /// cent, without `precision`). Amounts are written, read and shown to the cent whatever it
+    /// is (docs/language.md#precision).
+    pub money_decimals: u32,
+    /// How many of this program's money words make a cent: 1 in a checked program; `10^(d −
+    /// 2)` in the program the engines evaluate for a policy computed to `d` decimals
+    /// ([`Program::computed_finely`]), where each money rule reads the others' values before
+    /// they are rounded to the cent.
+    pub fine_factor: Word,
+}
+
+/// The decimals of the cent (`0.01`): amounts are computed to it unless a policy declares a
+/// finer `precision`.
+pub const CENT_DECIMALS: u32 = 2;
+
+/// The finest precision a policy may declare: `0.000001` (amounts up to 9.2 × 10¹² of the
+/// currency still fit in a word).
+pub const MAX_MONEY_DECIMALS: u32 = 6;
+
+/// The decimals of a written precision: `0.01` is 2 … `0.000001` is 6; `None` for anything
+/// else (`0.5`, `0.02`, `1`, `0.0000001`).
+pub fn precision_decimals(written: &str) -> Option<u32> {
+    let digits = written.strip_prefix("0.")?;
+    let decimals = u32::try_from(digits.len()).ok()?;
+    let (zeros, one) = digits.split_at(digits.len().checked_sub(1)?);
+    let valid = one == "1" && zeros.bytes().all(|byte| byte == b'0');
+    (valid && (CENT_DECIMALS..=MAX_MONEY_DECIMALS).contains(&decimals)).then_some(decimals)
 }
 
 /// A program the policy pays: `program dibao "农村最低生活保障" = dibao_monthly`.

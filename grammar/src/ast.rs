@@ -81,6 +81,9 @@ pub struct CurrencyDecl {
     pub currency: Currency,
     /// Where the code is written.
     pub code_span: Span,
+    /// `precision 0.000001`: the fraction of a unit amounts are computed to, as written, and
+    /// where; `None` when the line has none (amounts are computed to the cent).
+    pub precision: Option<(String, Span)>,
     /// The whole declaration.
     pub span: Span,
 }

@@ -265,6 +265,10 @@ impl Printer<'_> {
                 docs.push(self.keyword("currency", decl.span.start));
                 docs.push(Doc::text(" "));
                 docs.push(self.at(decl.currency.name(), decl.code_span));
+                if let Some((precision, precision_span)) = &decl.precision {
+                    docs.push(Doc::text(" precision "));
+                    docs.push(self.at(precision.clone(), *precision_span));
+                }
                 Doc::Seq(docs)
             }
             ast::Item::Reform(decl) => {

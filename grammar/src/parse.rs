@@ -304,12 +304,15 @@ impl Builder<'_> {
 
     fn build_currency(&mut self, pair: Pair<'_, Rule>) -> Option<ast::CurrencyDecl> {
         let (span, doc) = (self.cx.span(&pair), self.cx.doc(&pair));
-        let code = children(pair).find(|child| child.as_rule() == Rule::currency_code)?;
+        let code = children(pair.clone()).find(|child| child.as_rule() == Rule::currency_code)?;
         let code_span = self.cx.span(&code);
         let Some(currency) = ast::Currency::of_unit(code.as_str()) else {
             return self.fail(self.cx.internal(code_span, "a currency code that is not three capitals"));
         };
-        Some(ast::CurrencyDecl { doc, currency, code_span, span })
+        let precision = children(pair)
+            .find(|child| child.as_rule() == Rule::decimal)
+            .map(|decimal| (decimal.as_str().to_string(), self.cx.span(&decimal)));
+        Some(ast::CurrencyDecl { doc, currency, code_span, precision, span })
     }
 
     fn build_reform(&mut self, pair: Pair<'_, Rule>) -> Option<ast::ReformDecl> {

@@ -52,6 +52,8 @@ pub(super) struct Decls<'a> {
     pub tests: Vec<&'a TestDecl>,
     /// The policy's currency (`currency EUR`; `元` when none is declared).
     pub currency: ast::Currency,
+    /// The decimals amounts are computed to (`precision`; 2 without it).
+    pub money_decimals: u32,
     /// Scale parameters in declaration order; a [`ScaleId`] indexes this list.
     pub scales: Vec<ScaleInfo<'a>>,
     /// Scale ids by (dotted) name.
@@ -230,6 +232,7 @@ pub(super) fn collect<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Di
     let items = group_items(files, diags);
     let (enums, enum_by_name) = collect_enums(&items.enums, diags);
     let currency = collect_currency(&items.currencies, diags);
+    let money_decimals = collect_precision(&items.currencies, diags);
     let mut decls = Decls {
         enums,
         enum_by_name,
@@ -246,6 +249,7 @@ pub(super) fn collect<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Di
         visits: items.visits.clone(),
         tests: items.tests.clone(),
         currency,
+        money_decimals,
         scales: Vec::new(),
         scale_by_name: HashMap::new(),
     };
@@ -273,6 +277,27 @@ fn collect_currency(decls: &[&ast::CurrencyDecl], diags: &mut Vec<Diagnostic>) -
         push(diags, decl.code_span, error);
     }
     first.currency
+}
+
+/// The decimals amounts are computed to: the first `currency` line's `precision` (`0.0001` is
+/// 4), else 2, the cent. A precision other than `0.01` … `0.000001` is reported.
+fn collect_precision(decls: &[&ast::CurrencyDecl], diags: &mut Vec<Diagnostic>) -> u32 {
+    let Some((written, span)) = decls.first().and_then(|decl| decl.precision.as_ref().map(|p| (p, decl))) else {
+        return crate::tir::CENT_DECIMALS;
+    };
+    let (text, precision_span) = written;
+    match crate::tir::precision_decimals(text) {
+        Some(decimals) => decimals,
+        None => {
+            let error = TypeError::MoneyPrecision {
+                written: text.clone(),
+                currency: span.currency.name(),
+                span: *precision_span,
+            };
+            push(diags, *precision_span, error);
+            crate::tir::CENT_DECIMALS
+        }
+    }
 }
 
 fn group_items<'a>(files: &'a [(SourceId, ast::File)], diags: &mut Vec<Diagnostic>) -> Items<'a> {

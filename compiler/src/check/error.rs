@@ -250,6 +250,24 @@ pub enum TypeError {
         first: Option<Span>,
     },
 
+    /// A `currency` line's `precision` that is not one of `0.01` … `0.000001`.
+    #[error("`precision {written}` is not a precision amounts can be computed to")]
+    #[diagnostic(
+        code("pol::unit::precision"),
+        help(
+            "write one of `0.01` (the cent, as without `precision`), `0.001`, `0.0001`, `0.00001` or `0.000001`: amounts are computed to that fraction of a `{currency}` and written to the cent"
+        )
+    )]
+    MoneyPrecision {
+        /// The precision as written.
+        written: String,
+        /// The policy's currency.
+        currency: String,
+        /// Where.
+        #[label("not 0.01 … 0.000001")]
+        span: Span,
+    },
+
     /// A local level (`set by city`, `by county`) in a policy that declares no jurisdictions.
     #[error("{what} needs jurisdictions, and this policy declares none")]
     #[diagnostic(

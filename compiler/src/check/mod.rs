@@ -221,6 +221,8 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
             tests: tests.iter().cloned().collect::<Option<Vec<_>>>()?,
             texts: std::mem::take(&mut checker.texts.texts),
             currency: decls.currency,
+            money_decimals: decls.money_decimals,
+            fine_factor: 1,
         })
     };
     // Parameters that follow each other in a circle were reported; their values cannot be
@@ -249,6 +251,8 @@ fn build_program(checker: &mut Checker<'_>) -> (Option<Program>, Option<Program>
             tests: Vec::new(),
             texts: checker.texts.texts.clone(),
             currency: decls.currency,
+            money_decimals: decls.money_decimals,
+            fine_factor: 1,
         };
         return (None, Program::new(parts).ok());
     };

@@ -358,8 +358,9 @@ pub(super) unsafe extern "C" fn pol_jit_scale(
 }
 
 /// A local scale (set by local files) applied to `x` with the brackets of the household's
-/// county: [`CountyTable::county_brackets`] and [`ops::apply_scale`], what the interpreter
-/// reads and applies. `kind` is a [`scale_kind_code`], `scale` a [`crate::tir::ScaleId`].
+/// county: [`CountyTable::county_brackets`], their thresholds times `threshold_factor`
+/// ([`Program::threshold_factor`](crate::tir::Program::threshold_factor)), and
+/// [`ops::apply_scale`], what the interpreter reads and applies. `kind` is a [`scale_kind_code`], `scale` a [`crate::tir::ScaleId`].
 ///
 /// # Safety
 ///
@@ -372,6 +373,7 @@ pub(super) unsafe extern "C" fn pol_jit_county_scale(
     county: i64,
     scale: i64,
     kind: i64,
+    threshold_factor: Word,
     x: Word,
     out: *mut Word,
 ) -> i32 {
@@ -382,8 +384,10 @@ pub(super) unsafe extern "C" fn pol_jit_county_scale(
         .zip(u32::try_from(scale).ok())
         .and_then(|(county, scale)| counties.county_brackets(county, crate::tir::ScaleId(scale)));
     let (Some(brackets), Some(kind)) = (brackets, scale_kind_of(kind)) else { return HELPER_NO_BRACKETS };
+    // A policy computed finer than the cent: the table's thresholds are cents, `x` is not.
+    let brackets = crate::precision::scaled_brackets(brackets, threshold_factor);
     // SAFETY: this function's contract is `write_result`'s for `out`.
-    unsafe { write_result(ops::apply_scale(kind, brackets, x), out) }
+    unsafe { write_result(ops::apply_scale(kind, &brackets, x), out) }
 }
 
 /// Whether two text handles show the same text: 1 or 0 (the interpreter's

@@ -76,7 +76,12 @@ impl<'a> Codegen<'a> {
                 cranelift_codegen::ir::types::I8,
             )?,
             scale: declare_helper(&mut module, "pol_jit_scale", &[I64, I64, I64, I64, I64], I32)?,
-            county_scale: declare_helper(&mut module, "pol_jit_county_scale", &[I64, I64, I64, I64, I64, I64], I32)?,
+            county_scale: declare_helper(
+                &mut module,
+                "pol_jit_county_scale",
+                &[I64, I64, I64, I64, I64, I64, I64],
+                I32,
+            )?,
         };
         let context = module.make_context();
         Ok(Codegen { program, module, context, builder_context: FunctionBuilderContext::new(), helpers })

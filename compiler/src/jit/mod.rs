@@ -136,7 +136,8 @@ use crate::tir::{Bracket, Program, RuleId, Word};
 
 /// A program compiled to native code; evaluates batches like the interpreter, faster.
 pub struct JitEngine {
-    /// The program, to validate batches against and for the interpreter's part.
+    /// The program evaluated (computed finely when its policy declares a `precision`), to
+    /// validate batches against and for the interpreter's part.
     program: Program,
     /// The code and the module that owns it.
     code: abi::CompiledCode,
@@ -203,6 +204,9 @@ impl JitEngine {
         keep: Option<&HashSet<RuleId>>,
         settings: &[(&str, &str)],
     ) -> Result<JitEngine, JitError> {
+        // A policy computed finer than the cent: the program both engines evaluate.
+        let fine = program.computed_finely();
+        let program = &fine;
         check_slots(program)?;
         let plan = plan::Plan::new(program, keep)?;
         // Columns of rules the code does not store: zeroed per batch when all were asked for

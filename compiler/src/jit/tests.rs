@@ -146,6 +146,8 @@ fn schema() -> Program {
         tests: Vec::new(),
         texts: vec!["王建国".into(), "王**".into(), "李四".into()],
         currency: Default::default(),
+        money_decimals: crate::tir::CENT_DECIMALS,
+        fine_factor: 1,
         scales: Vec::new(),
     }
 }

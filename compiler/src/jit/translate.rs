@@ -41,7 +41,7 @@ pub(super) struct HelperRefs {
     pub text_eq: FuncRef,
     /// `pol_jit_scale(kind, brackets, len, x, out) -> status`.
     pub scale: FuncRef,
-    /// `pol_jit_county_scale(counties, county, scale, kind, x, out) -> status`.
+    /// `pol_jit_county_scale(counties, county, scale, kind, factor, x, out) -> status`.
     pub county_scale: FuncRef,
 }
 
@@ -356,9 +356,10 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             let counties = self.load_context(offset_of!(RawContext, counties), self.pointer);
             let county = self.county_index()?;
             let scale_index = self.builder.ins().iconst(I64, i64::from(scale.0));
+            let factor = self.builder.ins().iconst(I64, self.program.threshold_factor(scale));
             let (slot, out) = self.result_slot();
-            let call =
-                self.builder.ins().call(self.helpers.county_scale, &[counties, county, scale_index, kind_code, x, out]);
+            let arguments = [counties, county, scale_index, kind_code, factor, x, out];
+            let call = self.builder.ins().call(self.helpers.county_scale, &arguments);
             return self.helper_result(call, slot);
         }
         let brackets = self

@@ -1,6 +1,6 @@
 //! Snapshots of every kind of checker error: the input, then each diagnostic as rendered.
 
-use super::{codes, errors, errors_of, errors_with_body};
+use super::{codes, errors, errors_of, errors_of_zh, errors_with_body};
 use insta::assert_snapshot;
 use pol_grammar::ast::{Expr, ExprKind, Ident, Path};
 
@@ -432,6 +432,12 @@ fn a_declared_currency_holds_every_unit() {
 #[test]
 fn a_currency_declared_twice() {
     assert_snapshot!(errors_of(&["currency EUR\ncurrency USD\nhousehold { household_id: key }"], None));
+}
+
+#[test]
+fn a_precision_that_is_not_a_fraction_of_the_cent() {
+    let pol = "currency EUR precision 0.05\nhousehold { household_id: key }";
+    assert_snapshot!(format!("{}\n{}", errors_of(&[pol], None), errors_of_zh(&[pol], None)));
 }
 
 // ------------------------------------------------------------------------------------- scales

@@ -272,6 +272,7 @@ fn rule_name(rule: Rule) -> Option<&'static str> {
         R::money_type => "a unit such as `元/月`",
         R::currency_code => "a currency code such as `EUR`",
         R::kw_currency => "`currency`",
+        R::kw_precision => "`precision`",
         R::kw_scale | R::scale_type => "`scale(THRESHOLD TYPE, VALUE TYPE)`",
         R::scale_lit => "brackets such as `[0: 3%, 12000: 10%]`",
         R::scale_bracket => "a bracket such as `12000: 10%`",

@@ -436,13 +436,16 @@ proptest! {
     // POL_JIT_PROPTEST_CASES for a longer run.
     #![proptest_config(ProptestConfig { cases: proptest_cases(), ..ProptestConfig::default() })]
 
-    /// The JIT and the interpreter give the same outcomes and rule columns.
+    /// The JIT and the interpreter give the same outcomes and rule columns, also computed finer
+    /// than the cent (`precision`, docs/language.md#precision), fine twins included.
     #[test]
     fn jit_agrees_with_the_interpreter(
         program_tape in vec(any::<u32>(), 0..400),
         batch_tape in vec(any::<u32>(), 0..400),
+        money_decimals in prop_oneof![Just(2u32), 3u32..=6],
     ) {
-        let program = program_from(&program_tape, (1, 12), false);
+        let mut program = program_from(&program_tape, (1, 12), false);
+        program.money_decimals = money_decimals;
         let (batch, counties) = batch_from(&batch_tape, false);
         agree(&program, &batch, &counties);
     }
@@ -548,14 +551,17 @@ proptest! {
 
     /// Scales set by cities: each county's brackets come from the county table, on both
     /// engines (the JIT through its county-scale helper), and give the same outcomes and rule
-    /// columns.
+    /// columns, also in a program computed finer than the cent (thresholds read in cents and
+    /// scaled, `Program::threshold_factor`).
     #[test]
     fn jit_agrees_with_the_interpreter_on_local_scales(
         program_tape in vec(any::<u32>(), 0..400),
         batch_tape in vec(any::<u32>(), 0..400),
         scales_tape in vec(any::<u32>(), 0..200),
+        money_decimals in prop_oneof![Just(2u32), 3u32..=6],
     ) {
         let mut program = program_from(&program_tape, (1, 12), false);
+        program.money_decimals = money_decimals;
         with_scale_rules(&mut program);
         let (batch, mut counties) = batch_from(&batch_tape, false);
         with_local_scales(&mut program, &mut counties, &scales_tape);

@@ -227,6 +227,10 @@ pol-unit-currency-twice = the policy declares its currency twice: `{ $first_curr
     .label-2 = first declared here
     .help = a policy has one currency: keep one `currency` line
 
+pol-unit-precision = `precision { $written }` is not a precision amounts can be computed to
+    .label = not 0.01 … 0.000001
+    .help = write one of `0.01` (the cent, as without `precision`), `0.001`, `0.0001`, `0.00001` or `0.000001`: amounts are computed to that fraction of a `{ $currency }` and written to the cent
+
 pol-name-no-enum-context = cannot tell which enum `{ $name }` belongs to
     .label = no enum type is expected here
 

@@ -227,6 +227,10 @@ pol-unit-currency-twice = 本政策两次声明货币：先是 `{ $first_currenc
     .label-2 = 第一次在此声明
     .help = 一个政策只有一种货币：只保留一行 `currency`
 
+pol-unit-precision = `precision { $written }` 不是金额可以采用的计算精度
+    .label = 不在 0.01 … 0.000001 之中
+    .help = 请写 `0.01`（到分，与不写 `precision` 相同）、`0.001`、`0.0001`、`0.00001` 或 `0.000001` 之一：金额按 `{ $currency }` 的这一精度计算，写出时到分
+
 pol-name-no-enum-context = 无法判断 `{ $name }` 属于哪个枚举
     .label = 此处不需要枚举类型
 
