@@ -136,3 +136,62 @@ fn a_header_naming_no_monthly_column_is_refused_in_english_and_chinese() {
     assert_eq!(run.code, 1, "{}", run.render());
     assert!(run.stderr.contains("`2017-13` is not a month `YYYY-MM` or a year `YYYY`"), "{}", run.render());
 }
+
+/// A monthly amount that starts in 2017, averaged over the last 12 months: `pol check` reports
+/// the months before 2017 that a run from 2017 on reads (as `pol run` refuses those runs), with
+/// the instances' days; a run on a day whose 12 months are all in force passes.
+const LAST_12_MONTHS_BEFORE_THE_START: &str = r#"currency EUR
+household {
+  household_id: key
+}
+person {
+  person_id: key
+  household_id: household
+}
+param amount: EUR/月 {
+  from 2017-01-01 = 100
+}
+household paid: EUR/月 per month = amount
+household average_paid: EUR/月 per month = average_last_12_months(paid)
+output household_results for household {
+  household_id
+  average_paid
+}
+"#;
+
+#[test]
+fn check_reports_what_runs_read_in_other_months_not_in_force() {
+    let tmp = TempDir::new("periods-check-instances");
+    let dir = tmp.path().join("policy");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|error| panic!("cannot create: {error}"));
+    std::fs::write(dir.join("policy.pol"), LAST_12_MONTHS_BEFORE_THE_START)
+        .unwrap_or_else(|error| panic!("cannot write: {error}"));
+    let en = pol(tmp.path(), &["check", "--error-format", "plain", "policy"]);
+    assert_eq!(en.code, 1, "{}", en.render());
+    insta::assert_snapshot!("period_check_instances_en", en.render());
+    let zh = pol_with_env(tmp.path(), &["check", "--error-format", "plain", "policy"], &[("LANG", "zh_CN.UTF-8")]);
+    assert_eq!(zh.code, 1, "{}", zh.render());
+    insta::assert_snapshot!("period_check_instances_zh", zh.render());
+    // `pol run` agrees: refused in 2017-06, computed from 2017-12 on.
+    std::fs::write(tmp.path().join("households.csv"), "household_id\nh1\n").unwrap_or_else(|error| panic!("{error}"));
+    std::fs::write(tmp.path().join("persons.csv"), "person_id,household_id\np1,h1\n")
+        .unwrap_or_else(|error| panic!("{error}"));
+    let run = |as_of: &str| {
+        let args = [
+            "run",
+            "policy",
+            "--households",
+            "households.csv",
+            "--persons",
+            "persons.csv",
+            "--as-of",
+            as_of,
+            "--out",
+            "out",
+        ];
+        pol(tmp.path(), &args)
+    };
+    assert_eq!(run("2017-06-01").code, 1);
+    let ok = run("2017-12-01");
+    assert_eq!(ok.code, 0, "{}", ok.render());
+}

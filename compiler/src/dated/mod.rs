@@ -477,6 +477,9 @@ pub fn check_all_dates(program: &Program) -> Vec<Diagnostic> {
     // start on different days (OpenFisca's country template) is not faulted for the days
     // before it is complete. When no stretch is complete, every stretch is checked.
     let first = segments.iter().position(|(start, _)| outputs_complete_on(program, start.unwrap_or(0))).unwrap_or(0);
+    if unroll::has_periods(program) && !days.is_empty() {
+        return check_all_dates_with_periods(program, segments.get(first..).unwrap_or_default(), &days);
+    }
     let mut found: BTreeMap<Use, Vec<DayRange>> = BTreeMap::new();
     for (start, end) in segments.into_iter().skip(first) {
         // A segment without a start is the only one of a policy with no dates: nothing changes,
@@ -500,6 +503,64 @@ pub fn check_all_dates(program: &Program) -> Vec<Diagnostic> {
     diagnostics(merged.into_values().map(|(read, mut ranges)| {
         ranges.sort();
         let dates: Vec<String> = ranges.iter().map(|range| format!("`{}`", range_text(*range))).collect();
+        (read, dates.join(", "))
+    }))
+}
+
+/// [`check_all_dates`] for a policy with periods: a run on day D computes instances of other
+/// months and years (the last 12 months, the months of D's year, D's year), each on its own
+/// day, so what is read changes from month to month, not only at the policy's dates. Each
+/// segment is checked on its first day and on the first day of each later month in it, up to
+/// two years after the last date (after which every instance's day is past it), as
+/// [`Program::on`] does for a run; each read is reported once with the days of the instances
+/// that make it (a range when they follow each other month by month).
+fn check_all_dates_with_periods(program: &Program, segments: &[DayRange], days: &[Word]) -> Vec<Diagnostic> {
+    let last = days.last().copied().unwrap_or(0);
+    let horizon = unroll::add_months(unroll::year_start(last), 24);
+    let mut run_days = Vec::new();
+    for (start, end) in segments {
+        let Some(start) = *start else { continue };
+        run_days.push(start);
+        let mut month = unroll::add_months(unroll::month_start(start), 1);
+        while month <= horizon && end.is_none_or(|end| month <= end) {
+            run_days.push(month);
+            month = unroll::add_months(month, 1);
+        }
+    }
+    let mut found: BTreeMap<Use, std::collections::BTreeSet<Word>> = BTreeMap::new();
+    let mut internal = Vec::new();
+    for day in run_days {
+        match unroll::unroll(program, day) {
+            Ok((_, reads)) => {
+                let outside = uses_outside_rules(program, day).into_iter().map(|read| (read, day));
+                for (read, read_day) in outside.chain(reads.uses) {
+                    found.entry(read).or_default().insert(read_day);
+                }
+            }
+            Err(errors) => {
+                internal = errors;
+                break;
+            }
+        }
+    }
+    if !internal.is_empty() {
+        return internal;
+    }
+    let mut merged: BTreeMap<(Span, String, String), (Use, std::collections::BTreeSet<Word>)> = BTreeMap::new();
+    for (read, read_days) in found {
+        let key = (read.span, read.name.clone(), read.reader.clone());
+        merged.entry(key).or_insert_with(|| (read, Default::default())).1.extend(read_days);
+    }
+    diagnostics(merged.into_values().map(|(read, read_days)| {
+        let mut ranges: Vec<(Word, Word)> = Vec::new();
+        for day in read_days {
+            match ranges.last_mut() {
+                Some((_, end)) if day <= unroll::add_months(unroll::month_start(*end), 1) => *end = day,
+                _ => ranges.push((day, day)),
+            }
+        }
+        let dates: Vec<String> =
+            ranges.into_iter().map(|(start, end)| format!("`{}`", range_text((Some(start), Some(end))))).collect();
         (read, dates.join(", "))
     }))
 }
