@@ -132,3 +132,34 @@ fn the_batch_contract_runs_on_the_example_data_on_both_engines() {
         before.render()
     );
 }
+
+/// `pol explain` says that the amounts it shows are rounded from amounts computed finer, so
+/// that a reader adding H4's taxes (52.58 + 7.01) to its income does not expect 890.91.
+#[test]
+fn explain_says_the_amounts_shown_are_rounded_from_finer_ones() {
+    let tmp = TempDir::new("openfisca-explain");
+    copy_dir(&openfisca_country_template_dir(), &tmp.path().join("openfisca_country_template"));
+    let args = [
+        "explain",
+        "openfisca_country_template",
+        "--household",
+        "H4",
+        "--households",
+        "openfisca_country_template/data/households.csv",
+        "--persons",
+        "openfisca_country_template/data/persons.csv",
+        "--as-of",
+        "2017-01-01",
+    ];
+    let explained = pol(tmp.path(), &args);
+    assert_eq!(explained.code, 0, "{}", explained.render());
+    let lines: Vec<&str> = explained.stdout.lines().collect();
+    assert_eq!(
+        lines.get(1).copied(),
+        Some(
+            "amounts are computed to 0.000001 EUR and each is shown rounded to the cent, so a total may differ by a few cents from the sum of the amounts shown"
+        )
+    );
+    assert!(lines.iter().any(|line| line.starts_with("  disposable_income ") && line.contains("890.92 EUR/月")));
+    assert!(lines.iter().any(|line| line.starts_with("  income_tax ") && line.contains("52.58 EUR/月")));
+}

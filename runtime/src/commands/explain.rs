@@ -215,6 +215,14 @@ impl Explainer<'_> {
         let date = pol_compiler::date::format_iso(as_of);
         out.push_str(&say("line-explain-title", &[("title", title), ("date", &date)]));
         out.push_str(&format!("{place}\n"));
+        let program = self.program();
+        if program.money_decimals != pol_compiler::tir::CENT_DECIMALS {
+            // Each value below is rounded to the cent from one computed finer: sums of the values
+            // shown may differ from the amounts shown by a cent (docs/language.md#precision).
+            let unit = format!("0.{:0>width$} {}", 1, program.currency.name(), width = program.money_decimals as usize);
+            out.push_str(&say("line-explain-precision", &[("unit", &unit)]));
+            out.push('\n');
+        }
         if let Some(county) = county {
             self.render_params(&mut out, &county.code, as_of);
         }

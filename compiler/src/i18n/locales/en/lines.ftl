@@ -148,6 +148,7 @@ phrase-test-case-value = case { $index } `{ $name }`
 line-explain-test = test `{ $name }`
 line-explain-household-id = household `{ $id }`
 line-explain-title = explain { $title } as of { $date }
+line-explain-precision = amounts are computed to { $unit } and each is shown rounded to the cent, so a total may differ by a few cents from the sum of the amounts shown
 line-explain-place = county { $county } (city { $city })
 line-explain-parameters = parameters in force
 line-explain-no-value = no value on this date

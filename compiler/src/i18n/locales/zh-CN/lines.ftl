@@ -148,6 +148,7 @@ phrase-test-case-value = 第 { $index } 个个案的 `{ $name }`
 line-explain-test = 测试 `{ $name }`
 line-explain-household-id = 家庭 `{ $id }`
 line-explain-title = 解释{ $title }，计算日期 { $date }
+line-explain-precision = 金额按 { $unit } 计算，显示时各自四舍五入到分，所以合计数可能与所显示金额之和相差几分
 line-explain-place = 县区 `{ $county }`（市 `{ $city }`）
 line-explain-parameters = 现行参数
 line-explain-no-value = 该日期没有取值
