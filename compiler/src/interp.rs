@@ -151,6 +151,7 @@ fn reads_record(expr: &Expr) -> bool {
         | ExprKind::Match(..)
         | ExprKind::Mask(_)
         | ExprKind::Scale(..)
+        | ExprKind::OtherScale(..)
         | ExprKind::Periodic(..)
         | ExprKind::LastYear(_)
         | ExprKind::Province(_) => false,
@@ -356,7 +357,8 @@ impl<'a> HouseholdEval<'a> {
             ExprKind::AsOf => Ok(self.as_of),
             // Unrolled by `Program::on` into reads of instances: never in a program an engine
             // accepts.
-            ExprKind::Periodic(..) => Err(internal(expr.span)),
+            // Only in `require`s, which the parameters' resolver evaluates.
+            ExprKind::Periodic(..) | ExprKind::OtherScale(..) => Err(internal(expr.span)),
             ExprKind::Unary(op, operand) => {
                 let value = self.eval(operand, scope, result)?;
                 ops::eval_unary(*op, value).map_err(|error| fail(error, expr.span))

@@ -222,8 +222,12 @@ impl Rewriter<'_> {
                 };
                 return if amount { self.scaled(applied) } else { applied };
             }
-            // Left for the engines to refuse, as in any program: `Program::on` unrolls them.
+            // Left for the engines to refuse, as in any program: `Program::on` unrolls periods,
+            // and another place's or year's brackets are read by `require`s alone.
             ExprKind::Periodic(read, operand) => ExprKind::Periodic(*read, boxed(operand)),
+            ExprKind::OtherScale(other, kind, scale, operand) => {
+                ExprKind::OtherScale(*other, *kind, *scale, boxed(operand))
+            }
         };
         Expr { kind, ty: expr.ty, span }
     }

@@ -616,10 +616,24 @@ pub enum ExprKind {
     Province(ParamId),
     /// `marginal(scale, x)` or `bracket(scale, x)`, with the scale's brackets in force.
     Scale(ScaleKind, ScaleId, Box<Expr>),
+    /// In a `require` only: `bracket(province(s), x)`, `marginal(last_year(s), x)`: the scale
+    /// applied with the province's brackets, or with the brackets in force one year earlier in
+    /// the same jurisdiction (the constraint is skipped when there are none); `x` is evaluated
+    /// as anywhere else. The engines refuse it.
+    OtherScale(OtherBrackets, ScaleKind, ScaleId, Box<Expr>),
     /// A read of another period (`this_year(x)`, `sum_months(x)`, …); the operand is the
     /// [`ExprKind::Rule`] or [`ExprKind::Column`] read. Only in checked programs: [`Program::on`]
     /// unrolls it into reads of instances, and the engines refuse it.
     Periodic(PeriodRead, Box<Expr>),
+}
+
+/// Whose brackets [`ExprKind::OtherScale`] applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OtherBrackets {
+    /// `last_year(s)`: those in force one year before, in the same jurisdiction.
+    LastYear,
+    /// `province(s)`: the province's.
+    Province,
 }
 
 /// How a rule or column of another period is read (docs/language.md#periods).
@@ -962,6 +976,7 @@ impl Expr {
             ExprKind::Unary(_, operand)
             | ExprKind::Mask(operand)
             | ExprKind::Scale(_, _, operand)
+            | ExprKind::OtherScale(_, _, _, operand)
             | ExprKind::Periodic(_, operand) => visit(operand),
             ExprKind::Binary(_, left, right) => {
                 visit(left);

@@ -334,6 +334,7 @@ fn first_column_read(expr: &tir::Expr) -> Option<(EntityKind, tir::ColumnId)> {
         | ExprKind::Aggregate { .. }
         | ExprKind::Mask(_)
         | ExprKind::Scale(..)
+        | ExprKind::OtherScale(..)
         | ExprKind::Periodic(..) => None,
     })
 }

@@ -182,9 +182,31 @@ impl Checker<'_> {
             self.error(span, error);
             return None;
         };
-        let scale_name = match &scale_arg.kind {
-            ExprKind::Path(path) => Some(path.dotted()),
-            _ => None,
+        // `bracket(province(s), x)`, `marginal(last_year(s), x)`: in a `require` only.
+        let (scale_name, other) = match &scale_arg.kind {
+            ExprKind::Path(path) => (Some(path.dotted()), None),
+            ExprKind::Call(function, inner) if matches!(function.name.as_str(), "province" | "last_year") => {
+                if self.scope != Scope::ParamRequire {
+                    let help = Some(format!(
+                        "`{}` compares a scale's brackets with another place's or year's inside its `require` lines",
+                        function.name
+                    ));
+                    let what = format!("`{}`", function.name);
+                    let error = TypeError::NotAllowed { what, place: self.scope.place(), span: scale_arg.span, help };
+                    self.error(scale_arg.span, error);
+                    return None;
+                }
+                let other = if function.name == "province" {
+                    tir::OtherBrackets::Province
+                } else {
+                    tir::OtherBrackets::LastYear
+                };
+                match inner.as_slice() {
+                    [ast::Expr { kind: ExprKind::Path(path), .. }] => (Some(path.dotted()), Some(other)),
+                    _ => (None, Some(other)),
+                }
+            }
+            _ => (None, None),
         };
         let Some((id, info)) = scale_name.as_ref().and_then(|scale_name| {
             let id = *self.decls.scale_by_name.get(scale_name)?;
@@ -220,7 +242,11 @@ impl Checker<'_> {
             ScaleKind::Marginal => threshold_ty,
             ScaleKind::MarginalAmount | ScaleKind::Bracket => value_ty,
         };
-        Some(tir::Expr { kind: tir::ExprKind::Scale(kind, id, Box::new(x)), ty, span })
+        let kind = match other {
+            Some(other) => tir::ExprKind::OtherScale(other, kind, id, Box::new(x)),
+            None => tir::ExprKind::Scale(kind, id, Box::new(x)),
+        };
+        Some(tir::Expr { kind, ty, span })
     }
 
     /// A threshold as written: `12000 元/年`, `80`.

@@ -26,7 +26,9 @@ pub use error::DatedError;
 
 use crate::date;
 use crate::diagnostic::{self, Diagnostic};
-use crate::tir::{Expr, ExprKind, ParamDef, ParamId, Program, Rule, RuleId, ScaleId, ScaleVersion, Test, Word};
+use crate::tir::{
+    Expr, ExprKind, OtherBrackets, ParamDef, ParamId, Program, Rule, RuleId, ScaleId, ScaleVersion, Test, Word,
+};
 use pol_grammar::Span;
 use std::collections::BTreeMap;
 
@@ -232,7 +234,10 @@ fn reads_in(program: &Program, day: Word, expr: &Expr, reader: &str, uses: &mut 
             ExprKind::Param(param) | ExprKind::Province(param) => {
                 param_read(program, day, *param, node.span, reader, uses)
             }
-            ExprKind::Scale(_, scale, _) => scale_read(program, day, *scale, node.span, reader, uses),
+            ExprKind::Scale(_, scale, _) | ExprKind::OtherScale(OtherBrackets::Province, _, scale, _) => {
+                scale_read(program, day, *scale, node.span, reader, uses)
+            }
+            ExprKind::OtherScale(OtherBrackets::LastYear, ..) => {}
             ExprKind::Const(_)
             | ExprKind::Column(..)
             | ExprKind::CountyAttr(_)

@@ -396,7 +396,8 @@ impl Unroll<'_> {
             | ExprKind::CountyAttr(_)
             | ExprKind::AsOf
             | ExprKind::LastYear(_)
-            | ExprKind::Province(_) => expr.kind.clone(),
+            | ExprKind::Province(_)
+            | ExprKind::OtherScale(..) => expr.kind.clone(),
             ExprKind::Unary(op, operand) => ExprKind::Unary(*op, Box::new(self.expr(operand, per, start, day, reader))),
             ExprKind::Binary(op, left, right) => ExprKind::Binary(
                 *op,

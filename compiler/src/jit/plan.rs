@@ -240,6 +240,9 @@ impl<'p> Timer<'p> {
                 let what = format!("`{}` before `Program::on` unrolls it", read.name());
                 return Err(JitError::untranslatable(what, expr.span));
             }
+            ExprKind::OtherScale(..) => {
+                return Err(JitError::untranslatable("another jurisdiction's or year's scale", expr.span));
+            }
         };
         let mut bound = own;
         for child in expr.children() {
@@ -273,6 +276,7 @@ impl Timer<'_> {
             | ExprKind::Match(..)
             | ExprKind::Mask(_)
             | ExprKind::Scale(..)
+            | ExprKind::OtherScale(..)
             | ExprKind::Periodic(..)
             | ExprKind::LastYear(_)
             | ExprKind::Province(_) => time,
@@ -332,7 +336,7 @@ impl CountyLevel {
             | ExprKind::Scale(..)
             | ExprKind::LastYear(_)
             | ExprKind::Province(_) => expr.children().into_iter().all(|child| self.is_county_level(child)),
-            ExprKind::Periodic(..) => false,
+            ExprKind::Periodic(..) | ExprKind::OtherScale(..) => false,
         }
     }
 

@@ -330,6 +330,9 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             ExprKind::Periodic(read, _) => {
                 Err(JitError::untranslatable(format!("`{}` before `Program::on` unrolls it", read.name()), expr.span))
             }
+            ExprKind::OtherScale(..) => {
+                Err(JitError::untranslatable("another jurisdiction's or year's scale (only in a `require`)", expr.span))
+            }
         }
     }
 
@@ -735,7 +738,7 @@ impl<'a, 'f> FunctionTranslator<'a, 'f> {
             {
                 return None;
             }
-            ExprKind::Periodic(..) => return None,
+            ExprKind::Periodic(..) | ExprKind::OtherScale(..) => return None,
             // The value was accumulated already; reading it costs nothing.
             ExprKind::Aggregate { .. } => return Some(1),
             ExprKind::Const(_)

@@ -20,7 +20,7 @@ use crate::date;
 use crate::diagnostic::Diagnostic;
 use crate::jurisdictions::JurisdictionTable;
 use crate::tir::{
-    BinOp, Constraint, Expr, ExprKind, ParamId, Program, RATIO_SCALE, ScaleId, ScaleKind, Ty, UnOp, Word,
+    BinOp, Constraint, Expr, ExprKind, OtherBrackets, ParamId, Program, RATIO_SCALE, ScaleId, ScaleKind, Ty, UnOp, Word,
 };
 use pol_grammar::Span;
 use std::collections::HashSet;
@@ -336,7 +336,7 @@ fn reads(expr: &Expr, out: &mut Vec<Item>) {
             ExprKind::Param(param) | ExprKind::LastYear(param) | ExprKind::Province(param) => {
                 out.push(Item::Param(*param))
             }
-            ExprKind::Scale(_, scale, _) => out.push(Item::Scale(*scale)),
+            ExprKind::Scale(_, scale, _) | ExprKind::OtherScale(_, _, scale, _) => out.push(Item::Scale(*scale)),
             ExprKind::Const(_)
             | ExprKind::Column(..)
             | ExprKind::Rule(_)
@@ -499,6 +499,24 @@ impl Describer<'_, '_> {
             ExprKind::Scale(..) => {
                 format!("`{}` ({})", render(self.program, expr, 0, 0), self.value_text(expr, true))
             }
+            ExprKind::OtherScale(other, ..) => {
+                let whose = match other {
+                    OtherBrackets::Province => "the province's".to_string(),
+                    OtherBrackets::LastYear => self
+                        .day
+                        .and_then(one_year_before)
+                        .map_or_else(|| "last year's".into(), |day| format!("{}'s", date::to_ymd(day).0)),
+                };
+                // The call as if on the scale itself: "the province's `bracket(s, 90)`".
+                let (ExprKind::OtherScale(_, kind, scale, operand) | ExprKind::Scale(kind, scale, operand)) =
+                    &expr.kind
+                else {
+                    return self.value_text(expr, true);
+                };
+                let plain =
+                    Expr { kind: ExprKind::Scale(*kind, *scale, operand.clone()), ty: expr.ty, span: expr.span };
+                format!("{whose} `{}` ({})", render(self.program, &plain, 0, 0), self.value_text(expr, true))
+            }
             ExprKind::Unary(UnOp::Neg, operand) => format!("-{}", self.describe_operand(operand, depth)),
             ExprKind::Binary(op @ (BinOp::Min | BinOp::Max), left, right) => {
                 let name = if *op == BinOp::Min { "min" } else { "max" };
@@ -541,7 +559,12 @@ impl Describer<'_, '_> {
 fn is_leaf(expr: &Expr) -> bool {
     matches!(
         expr.kind,
-        ExprKind::Const(_) | ExprKind::Param(_) | ExprKind::LastYear(_) | ExprKind::Province(_) | ExprKind::Scale(..)
+        ExprKind::Const(_)
+            | ExprKind::Param(_)
+            | ExprKind::LastYear(_)
+            | ExprKind::Province(_)
+            | ExprKind::Scale(..)
+            | ExprKind::OtherScale(..)
     )
 }
 
@@ -635,6 +658,18 @@ pub(crate) fn render(program: &Program, expr: &Expr, min_precedence: u8, depth: 
             };
             let name = program.scales.get(scale.0 as usize).map_or("?", |def| def.name.as_str());
             format!("{function}({name}, {})", sub(operand, 0))
+        }
+        ExprKind::OtherScale(other, kind, scale, operand) => {
+            let function = match kind {
+                ScaleKind::Marginal | ScaleKind::MarginalAmount => "marginal",
+                ScaleKind::Bracket => "bracket",
+            };
+            let whose = match other {
+                OtherBrackets::Province => "province",
+                OtherBrackets::LastYear => "last_year",
+            };
+            let name = program.scales.get(scale.0 as usize).map_or("?", |def| def.name.as_str());
+            format!("{function}({whose}({name}), {})", sub(operand, 0))
         }
         ExprKind::Column(..)
         | ExprKind::Rule(_)

@@ -17,7 +17,7 @@ use crate::arith::ArithError;
 use crate::date;
 use crate::ops;
 use crate::text::TextTables;
-use crate::tir::{Bracket, Expr, ExprKind, ParamId, Program, ScaleId, Word};
+use crate::tir::{Bracket, Expr, ExprKind, OtherBrackets, ParamId, Program, ScaleId, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::Level;
 use std::collections::HashMap;
@@ -260,6 +260,21 @@ impl<'a> Env<'a> {
                 if let OriginRef::Local(local) = origin {
                     self.merge_blame(blame, Some(local));
                 }
+                ops::apply_scale(*kind, brackets, x).map_err(|error| Fail::Arith(error, expr.span))
+            }
+            ExprKind::OtherScale(other, kind, scale, operand) => {
+                let x = self.eval_at_depth(chain, day, operand, blame, depth)?;
+                let brackets = match other {
+                    OtherBrackets::Province => self.scale(Chain::PROVINCE, day, *scale)?.0,
+                    OtherBrackets::LastYear => {
+                        let earlier = day.and_then(one_year_before).ok_or(Fail::NoLastYear)?;
+                        match self.scale(chain, Some(earlier), *scale) {
+                            Ok((brackets, _)) => brackets,
+                            Err(Fail::MissingScale(_)) => return Err(Fail::NoLastYear),
+                            Err(other) => return Err(other),
+                        }
+                    }
+                };
                 ops::apply_scale(*kind, brackets, x).map_err(|error| Fail::Arith(error, expr.span))
             }
             ExprKind::Column(..)

@@ -442,6 +442,13 @@ fn a_precision_that_is_not_a_fraction_of_the_cent() {
 
 // ------------------------------------------------------------------------------------- scales
 
+#[test]
+fn province_and_last_year_of_a_scale_are_for_requires_only() {
+    let pol = "param bands: scale(int, 元/月) {\n  = [80: 50]\n}\nparam floor: 元/月 {\n  = bracket(province(bands), 80)\n}\n";
+    assert_eq!(codes(pol), ["pol::scope::not_allowed"]);
+    assert_snapshot!(errors(pol));
+}
+
 /// A scale of rates over yearly income and one of amounts over ages, for the scale tests.
 const SCALES: &str = r#"
 param tax: scale(元/年, ratio) {

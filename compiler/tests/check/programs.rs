@@ -45,6 +45,10 @@ fn show(program: &Program, expr: &Expr) -> String {
         }
         ExprKind::LastYear(param) => format!("(LastYear {})", param.0),
         ExprKind::Province(param) => format!("(Province {})", param.0),
+        ExprKind::OtherScale(other, kind, scale, x) => {
+            let name = program.scales.get(scale.0 as usize).map_or("?", |scale| scale.name.as_str());
+            format!("({kind:?} {other:?} scale:{name} {})", show(x))
+        }
     }
 }
 

@@ -258,3 +258,40 @@ fn brackets_for_a_date_on_which_the_scale_is_not_in_force() {
     assert_eq!(codes, ["pol::dated::local_value_not_in_force"]);
     insta::assert_snapshot!(world.snapshot(&files));
 }
+
+/// A floor under the province's brackets and a cap on the yearly rise: `bracket(province(s),
+/// x)` and `bracket(last_year(s), x)` in a scale's `require`.
+const FLOORS: &str = r#"/// 高龄津贴(元/月),按年龄段
+param high_age_allowance: scale(int, 元/月) {
+  set by city, county
+  = [80: 50, 90: 100, 100: 300]
+  require bracket(high_age_allowance, 90) >= bracket(province(high_age_allowance), 90) "不低于省定标准"
+  require bracket(high_age_allowance, 100) <= 2 * bracket(last_year(high_age_allowance), 100) "每年涨幅不超过一倍"
+}
+"#;
+
+#[test]
+fn a_scales_require_reads_the_provinces_and_last_years_brackets() {
+    let mut world = World::new("2019/scales.pol", FLOORS);
+    // 榆林 pays more than the province: fine; 神木 pays less at 90 from 2020-07-01, and its 100
+    // bracket more than doubles 榆林's of the year before (what 神木 followed then).
+    let yulin = "jurisdiction = \"610800\"\n\n[2019-06-01]\nhigh_age_allowance = \"[80: 60, 90: 120, 100: 320]\"\n";
+    let shenmu = "jurisdiction = \"610881\"\n\n[2020-07-01]\nhigh_age_allowance = \"[80: 100, 90: 90, 100: 700]\"\n";
+    world.load_ok(&[("params/610800_yulin.toml", yulin)]);
+    let files = [("params/610800_yulin.toml", yulin), ("params/610881_shenmu.toml", shenmu)];
+    let errors = world.load_err(&files);
+    let line = line_containing(shenmu, "high_age_allowance");
+    let found: Vec<(String, usize)> =
+        errors.iter().map(|error| (error.code().unwrap_or_default(), world.line_of(error))).collect();
+    assert_eq!(
+        found,
+        [("pol::params::constraint".to_string(), line), ("pol::params::constraint".to_string(), line)],
+        "{}",
+        world.render(errors)
+    );
+    insta::assert_snapshot!(world.snapshot(&files));
+    insta::assert_snapshot!(
+        "a_scales_require_reads_the_provinces_and_last_years_brackets_zh",
+        world.snapshot_zh(&files)
+    );
+}

@@ -116,6 +116,7 @@ fn reads_of(exprs: &[&tir::Expr]) -> BTreeSet<Ref> {
                 | ExprKind::Aggregate { .. }
                 | ExprKind::Mask(_)
                 | ExprKind::Scale(..)
+                | ExprKind::OtherScale(..)
                 | ExprKind::Periodic(..) => {}
             }
         }

@@ -316,6 +316,7 @@ fn collect_preloads(program: &Program, plan: &Plan<'_>, expr: &Expr, needed: &mu
         | ExprKind::Aggregate { .. }
         | ExprKind::Mask(_)
         | ExprKind::Scale(..)
+        | ExprKind::OtherScale(..)
         | ExprKind::Periodic(..) => {}
     }
     for child in expr.children() {
