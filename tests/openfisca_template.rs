@@ -163,3 +163,34 @@ fn explain_says_the_amounts_shown_are_rounded_from_finer_ones() {
     assert!(lines.iter().any(|line| line.starts_with("  disposable_income ") && line.contains("890.92 EUR/月")));
     assert!(lines.iter().any(|line| line.starts_with("  income_tax ") && line.contains("52.58 EUR/月")));
 }
+
+/// A bad amount in the template's data is rejected with a reason in euros (Shaanxi's say yuan).
+#[test]
+fn a_bad_amount_is_rejected_with_its_currency() {
+    let tmp = TempDir::new("openfisca-bad-amount");
+    copy_dir(&openfisca_country_template_dir(), &tmp.path().join("openfisca_country_template"));
+    let persons = read_text(&tmp.path().join("openfisca_country_template/data/persons.csv"))
+        .replace("P7,H4,adult,1975-01-01,350.50,0", "P7,H4,adult,1975-01-01,350.505,0");
+    std::fs::write(tmp.path().join("persons.csv"), persons).unwrap_or_else(|error| panic!("{error}"));
+    let args = [
+        "run",
+        "openfisca_country_template",
+        "--households",
+        "openfisca_country_template/data/households.csv",
+        "--persons",
+        "persons.csv",
+        "--as-of",
+        "2017-01-01",
+        "--out",
+        "out",
+    ];
+    let run = pol(tmp.path(), &args);
+    assert_eq!(run.code, 0, "{}", run.render());
+    let rejects = read_text(&tmp.path().join("out/rejects.csv"));
+    assert!(
+        rejects.contains(
+            "persons.csv,8,H4,salary,bad salary: `350.505` is not an amount in EUR with at most two decimals"
+        ),
+        "{rejects}"
+    );
+}

@@ -216,7 +216,14 @@ impl<'p> FieldTyper<'p> {
             },
             ColumnTy::Value(Ty::Money(_)) => match parse_decimal(text, 2) {
                 Decimal::Value(fen) => Ok(Typed::Word(fen)),
-                Decimal::Shape => Err(format!("`{}` is not an amount in yuan with at most two decimals", shown())),
+                Decimal::Shape => {
+                    // `yuan` as Shaanxi's reasons have always said it; another currency by its code.
+                    let currency = match self.program.currency {
+                        pol_grammar::ast::Currency::Yuan => "yuan".to_string(),
+                        other @ pol_grammar::ast::Currency::Code(_) => other.name(),
+                    };
+                    Err(format!("`{}` is not an amount in {currency} with at most two decimals", shown()))
+                }
                 Decimal::TooLarge => Err(format!("`{}` is too large", shown())),
             },
             ColumnTy::Value(Ty::Ratio) => match parse_decimal(text, 9) {

@@ -165,7 +165,7 @@ fn parse_object(
                 return Err(Problem::Value(format!("key `{name}` appears twice")));
             }
             let cell = value_cell(raw.get(), bytes).map_err(Problem::Value)?;
-            *slot = Some(if key.money { month_share(cell, bytes) } else { cell });
+            *slot = Some(if key.money { month_share(cell, bytes).map_err(Problem::Value)? } else { cell });
             continue;
         }
         if column == BAD_PERIOD_KEY {
@@ -241,16 +241,16 @@ fn parse_object(
 
 /// A month's share of a year's money total: the total's fen divided by 12, rounded half away from
 /// zero to the fen, as the other formats spread a `NAME@YYYY` column after typing
-/// (docs/language.md#periods). A cell that is not an amount stays as it is, so that typing
-/// rejects it with the reason any amount gets.
-fn month_share(cell: CellSpan, bytes: &mut Vec<u8>) -> CellSpan {
-    let crate::input::table::Cell::Text(text) = cell.get(bytes) else { return cell };
-    let Some(share) = crate::decimal::money_fen(text).and_then(|fen| crate::decimal::month_share(fen).ok()) else {
-        return cell;
-    };
+/// (docs/language.md#periods), written as any amount is (`-1.50` for a negative total of
+/// `-18.00`). A cell that is not an amount stays as it is, so that typing rejects it with the
+/// reason any amount gets.
+fn month_share(cell: CellSpan, bytes: &mut Vec<u8>) -> Result<CellSpan, String> {
+    let crate::input::table::Cell::Text(text) = cell.get(bytes) else { return Ok(cell) };
+    let Some(fen) = crate::decimal::money_fen(text) else { return Ok(cell) };
+    let share = crate::decimal::month_share(fen).map_err(|error| error.to_string())?;
     let start = bytes.len();
-    bytes.extend_from_slice(format!("{}.{:02}", share / 100, share % 100).as_bytes());
-    CellSpan::text(start, bytes.len())
+    crate::format::write_money(bytes, share);
+    Ok(CellSpan::text(start, bytes.len()))
 }
 
 /// The cell of one raw JSON value, its text appended to `bytes`.
