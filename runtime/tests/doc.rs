@@ -246,3 +246,19 @@ fn the_parameters_page_shows_each_local_files_brackets() {
             .contains("<li><code>require bracket(high_age_allowance, 80) &gt;= 50</code>:80岁以上每月不低于50元</li>")
     );
 }
+
+/// OpenFisca's country template: its file page names the currency with its precision.
+#[test]
+fn the_currency_line_shows_its_precision() {
+    let (_, pages) = site_of("../policies/openfisca_country_template");
+    assert!(check_links(&pages) > 10);
+    let with_currency: Vec<&str> = pages
+        .iter()
+        .filter(|page| page.html.contains("currency <code>EUR</code>"))
+        .map(|page| page.html.as_str())
+        .collect();
+    assert_eq!(with_currency.len(), 1);
+    assert!(
+        with_currency.iter().all(|html| html.contains("currency <code>EUR</code> precision <code>0.000001</code>"))
+    );
+}

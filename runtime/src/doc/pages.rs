@@ -130,7 +130,10 @@ pub(super) fn file_html(site: &Site<'_>, file: &PolFile<'_>) -> String {
                 body.push_str(&plain_item_html(file, item, &title, &decl.doc, decl.span));
             }
             Item::Currency(decl) => {
-                let title = format!("currency <code>{}</code>", escape(&decl.currency.name()));
+                let mut title = format!("currency <code>{}</code>", escape(&decl.currency.name()));
+                if let Some((precision, _)) = &decl.precision {
+                    title.push_str(&format!(" precision <code>{}</code>", escape(precision)));
+                }
                 body.push_str(&plain_item_html(file, item, &title, &decl.doc, decl.span));
             }
             Item::Replace(decl) => match &decl.target {
