@@ -165,6 +165,13 @@ impl RawTable {
         }
     }
 
+    /// Appends rows without bytes or cells (rows whose cells are elsewhere, in Arrow arrays),
+    /// one on each line of `lines`.
+    pub(crate) fn push_lines(&mut self, lines: std::ops::Range<u64>) {
+        let start = self.bytes.len();
+        self.rows.extend(lines.map(|line| RawRow { start, end: start, line, problem: NO_PROBLEM, quoted: true }));
+    }
+
     /// Appends row `index` of `other` (a table of the same layout).
     pub(crate) fn push_from(&mut self, other: &RawTable, index: usize) {
         let Some(row) = other.rows.get(index) else { return };

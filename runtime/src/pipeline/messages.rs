@@ -103,7 +103,7 @@ pub(crate) struct ArrowChunk {
     /// The persons' rows.
     pub persons: ArrowRows,
     /// The persons' ids, when already read (then not read again from the arrays).
-    pub person_ids: Option<KeyList>,
+    pub person_ids: Option<std::sync::Arc<KeyList>>,
 }
 
 /// A case's fate, decided by the worker of its household.
