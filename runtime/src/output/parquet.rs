@@ -79,14 +79,21 @@ fn array(program: &Program, texts: &TextTables<'_>, ty: Ty, words: Vec<Word>) ->
             }
             Arc::new(builder.finish())
         }
-        Ty::Enum(_) => {
+        Ty::Enum(id) => {
             let mut builder = StringBuilder::with_capacity(words.len(), words.len() * 8);
+            let variants = program.enums.get(id.0 as usize).map_or(&[][..], |def| def.variants.as_slice());
             let mut scratch = Vec::new();
             for word in words {
-                scratch.clear();
-                format::write_word(&mut scratch, program, texts, ty, word);
-                // Enum names are identifiers and `#N` (valid UTF-8).
-                builder.append_value(std::str::from_utf8(&scratch).unwrap_or_default());
+                // A variant's name straight from the policy; any other word as `write_word`
+                // writes it (`#N`, valid UTF-8).
+                match usize::try_from(word).ok().and_then(|index| variants.get(index)) {
+                    Some(name) => builder.append_value(name),
+                    None => {
+                        scratch.clear();
+                        format::write_word(&mut scratch, program, texts, ty, word);
+                        builder.append_value(std::str::from_utf8(&scratch).unwrap_or_default());
+                    }
+                }
             }
             Arc::new(builder.finish())
         }
