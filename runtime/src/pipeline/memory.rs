@@ -465,7 +465,8 @@ fn build_chunk(
     };
     let mut person_lines = RawTable::new(0);
     person_lines.reserve(TableSize { rows: n_members, bytes: 0 });
-    let mut person_refs = KeyList::with_capacity(n_members, n_members * 12);
+    let nested = matches!(place, PersonPlace::Nested(_));
+    let mut person_refs = if nested { KeyList::default() } else { KeyList::with_capacity(n_members, n_members * 12) };
     let mut person_household = Vec::with_capacity(n_members);
     let persons = match place {
         PersonPlace::Nested(offsets) if chunk < n_chunks => {
@@ -475,11 +476,9 @@ fn build_chunk(
                 else {
                     return Err(RuntimeError::internal("member offsets shorter than the households"));
                 };
+                // Their references are their household's id (`RawChunk::person_ref`).
                 let key = household_keys.get(household);
                 person_lines.push_lines(*from as u64 + 2..*to as u64 + 2);
-                for _ in *from..*to {
-                    person_refs.push_hashed(key, household_keys.hash(household));
-                }
                 let owner = if key.is_some() { household as u32 } else { ORPHAN };
                 person_household.extend(std::iter::repeat_n(owner, to.saturating_sub(*from)));
             }
@@ -514,6 +513,6 @@ fn build_chunk(
         persons: person_lines,
         person_refs,
         person_household,
-        arrow: Some(ArrowChunk { households, persons, person_ids }),
+        arrow: Some(ArrowChunk { households, persons, person_ids, listed_under_households: nested }),
     })
 }

@@ -580,7 +580,9 @@ fn emit(
         let line = chunk.persons.line(person)?;
         if let Some((field, reason)) = person_rejection(shared, chunk, typed, person) {
             person_counts.rejected += 1;
-            person_rejects.push(&shared.persons.file_name, line, &chunk.person_refs.text(person), &field, &reason);
+            let reference =
+                chunk.person_ref(person).0.map_or_else(String::new, |id| String::from_utf8_lossy(id).into_owned());
+            person_rejects.push(&shared.persons.file_name, line, &reference, &field, &reason);
             continue;
         }
         person_counts.accepted += 1;
@@ -682,10 +684,9 @@ fn person_rejection(
     }
     // A person of a duplicated household id is rejected for that, whichever of the households
     // carrying the id it was matched with.
-    let reference = chunk.person_refs.get(person).unwrap_or(&[]);
-    if let Some(rejection) =
-        duplicate_household(shared, &shared.program.person, chunk.person_refs.hash(person), reference)
-    {
+    let (reference, hash) = chunk.person_ref(person);
+    let reference = reference.unwrap_or(&[]);
+    if let Some(rejection) = duplicate_household(shared, &shared.program.person, hash, reference) {
         return Some(rejection);
     }
     let household = chunk.person_household.get(person).copied().unwrap_or(ORPHAN);
