@@ -684,14 +684,18 @@ fn person_rejection(
     }
     // A person of a duplicated household id is rejected for that, whichever of the households
     // carrying the id it was matched with.
-    let (reference, hash) = chunk.person_ref(person);
-    let reference = reference.unwrap_or(&[]);
-    if let Some(rejection) = duplicate_household(shared, &shared.program.person, hash, reference) {
-        return Some(rejection);
+    // (Without duplicated households, the usual case, a person's reference is read only when
+    // it is rejected.)
+    if shared.duplicates.has_households() {
+        let (reference, hash) = chunk.person_ref(person);
+        if let Some(rejection) = duplicate_household(shared, &shared.program.person, hash, reference.unwrap_or(&[])) {
+            return Some(rejection);
+        }
     }
     let household = chunk.person_household.get(person).copied().unwrap_or(ORPHAN);
     if household == ORPHAN {
         let field = household_ref_name(&shared.program.person);
+        let reference = chunk.person_ref(person).0.unwrap_or(&[]);
         return Some((field, format!("unknown household `{}`", String::from_utf8_lossy(reference))));
     }
     let cause = typed.causes.get(household as usize)?.as_ref()?;
