@@ -63,9 +63,9 @@ pub(crate) struct MemoryOutput {
 const PIECE: usize = 1 << 16;
 
 /// Where the persons of each chunk are.
-enum PersonPlace {
+enum PersonPlace<'i> {
     /// Persons `offsets[h]..offsets[h + 1]` belong to household `h` (a nested batch).
-    Nested(Vec<usize>),
+    Nested(&'i [usize]),
     /// The persons of each chunk in order (the last list: persons of no household) with the
     /// row of their household in the chunk, and each person's reference (by piece).
     Matched(Vec<Vec<(u32, u32)>>, Vec<KeyList>),
@@ -139,7 +139,7 @@ pub(crate) fn evaluate(
                 input.references_filled || references_match(input, offsets, &household_keys, person_ref, size)
             });
             let place = match nested {
-                Some(offsets) => PersonPlace::Nested(offsets.clone()),
+                Some(offsets) => PersonPlace::Nested(offsets),
                 None => {
                     let references: Vec<KeyList> = (0..n_persons.div_ceil(PIECE))
                         .into_par_iter()
@@ -231,6 +231,9 @@ pub(crate) fn evaluate(
     if let (Ok(mut kept), Ok(results)) = (recycled.results.lock(), shared.results.into_inner()) {
         *kept = results;
     }
+    // The chunks (their lines and id lists) are freed on the pool's threads, not one by one
+    // here.
+    pool.install(|| chunks.into_par_iter().for_each(drop));
     let outputs = outputs?;
     let mut counts = [RowCounts::default(); 3];
     let mut parts: Vec<Vec<TablePart>> = tables.iter().map(|_| Vec::new()).collect();
@@ -442,7 +445,7 @@ impl<'k> HouseholdIndex<'k> {
 fn build_chunk(
     input: &MemoryInput,
     household_keys: &[KeyList],
-    place: &PersonPlace,
+    place: &PersonPlace<'_>,
     size: usize,
     n_chunks: usize,
     chunk: usize,
