@@ -52,7 +52,13 @@ pub(crate) fn build(
 fn array(program: &Program, texts: &TextTables<'_>, ty: Ty, words: Vec<Word>) -> Result<ArrayRef, RuntimeError> {
     let internal = |error: arrow::error::ArrowError| RuntimeError::internal(error.to_string());
     Ok(match ty {
-        Ty::Bool => Arc::new(BooleanArray::from(words.iter().map(|word| *word != 0).collect::<Vec<bool>>())),
+        // Packed 64 values at a time.
+        Ty::Bool => Arc::new(BooleanArray::new(
+            arrow::buffer::BooleanBuffer::collect_bool(words.len(), |row| {
+                words.get(row).is_some_and(|word| *word != 0)
+            }),
+            None,
+        )),
         Ty::Int => Arc::new(Int64Array::from(words)),
         Ty::Money(_) => Arc::new(
             Decimal128Array::from_iter_values(words.into_iter().map(i128::from))
