@@ -455,8 +455,8 @@ fn build_chunk(
     let households_here = input.households.len.saturating_sub(first).min(size);
     let households =
         if chunk < n_chunks { input.households.slice(first, households_here) } else { input.households.slice(0, 0) };
+    // The households' lines follow on: held as one range, not row by row.
     let mut household_lines = RawTable::new(0);
-    household_lines.reserve(TableSize { rows: households.len, bytes: 0 });
     household_lines.push_lines(first as u64 + 2..(first + households.len) as u64 + 2);
     let household_keys = household_keys.get(chunk).cloned().unwrap_or_default();
     let n_members = match place {
@@ -466,9 +466,11 @@ fn build_chunk(
         }
         PersonPlace::Matched(per_chunk, _) => per_chunk.get(chunk).map_or(0, Vec::len),
     };
-    let mut person_lines = RawTable::new(0);
-    person_lines.reserve(TableSize { rows: n_members, bytes: 0 });
     let nested = matches!(place, PersonPlace::Nested(_));
+    let mut person_lines = RawTable::new(0);
+    if !nested {
+        person_lines.reserve(TableSize { rows: n_members, bytes: 0 });
+    }
     let mut person_refs = if nested { KeyList::default() } else { KeyList::with_capacity(n_members, n_members * 12) };
     let mut person_household = Vec::with_capacity(n_members);
     let persons = match place {
