@@ -101,7 +101,7 @@ const SEGMENT: usize = 1024;
 /// (no doubling growth); [`HashCollector::sort`] joins and sorts each bucket.
 #[derive(Debug, Clone)]
 pub(crate) struct HashCollector {
-    /// Full segments per bucket.
+    /// Full segments per bucket (and the last segments of absorbed collectors, shorter).
     segments: Vec<Vec<Box<[u64]>>>,
     /// The segment being filled, per bucket.
     open: Vec<Vec<u64>>,
@@ -136,9 +136,22 @@ impl HashCollector {
         }
     }
 
+    /// Adds every hash of `other` (its segments are moved, not copied): collectors filled on
+    /// several threads become one.
+    pub(crate) fn absorb(&mut self, other: HashCollector) {
+        let HashCollector { segments, open, .. } = other;
+        for ((mine, theirs), open) in self.segments.iter_mut().zip(segments).zip(open) {
+            mine.extend(theirs);
+            if !open.is_empty() {
+                mine.push(open.into_boxed_slice());
+            }
+        }
+    }
+
     /// Bytes held, for measurements.
     pub(crate) fn heap_bytes(&self) -> usize {
-        let segments: usize = self.segments.iter().map(|bucket| bucket.len() * SEGMENT * 8).sum();
+        let segments: usize =
+            self.segments.iter().map(|bucket| bucket.iter().map(|segment| segment.len() * 8).sum::<usize>()).sum();
         let open: usize = self.open.iter().map(|bucket| bucket.capacity() * 8).sum();
         let sorted: usize = self.sorted.iter().map(|bucket| bucket.capacity() * 8).sum();
         segments + open + sorted
@@ -189,7 +202,8 @@ impl HashCollector {
 
 /// A bucket's segments and open segment joined (and emptied) into one sorted vector.
 fn sorted_bucket(segments: &mut Vec<Box<[u64]>>, open: &mut Vec<u64>) -> Vec<u64> {
-    let mut bucket = Vec::with_capacity(segments.len() * SEGMENT + open.len());
+    let held: usize = segments.iter().map(|segment| segment.len()).sum();
+    let mut bucket = Vec::with_capacity(held + open.len());
     for segment in segments.drain(..) {
         bucket.extend_from_slice(&segment);
     }

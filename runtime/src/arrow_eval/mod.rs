@@ -159,7 +159,7 @@ impl Evaluator {
 
     /// Evaluates households whose members are in a `persons` (and `cases`) list column.
     pub fn evaluate_nested(&self, households: &RecordBatch) -> Result<Evaluated, RuntimeError> {
-        let input = nested_input(&self.program, households, &self.file_names)?;
+        let input = self.pool.install(|| nested_input(&self.program, households, &self.file_names))?;
         self.evaluate(&input)
     }
 
@@ -198,7 +198,8 @@ pub struct Named<'a> {
 impl Named<'_> {
     /// [`Evaluator::evaluate_nested`] with these names.
     pub fn evaluate_nested(&self, households: &RecordBatch) -> Result<Evaluated, RuntimeError> {
-        let input = nested_input(&self.evaluator.program, households, &self.file_names)?;
+        let input =
+            self.evaluator.pool.install(|| nested_input(&self.evaluator.program, households, &self.file_names))?;
         self.evaluator.evaluate(&input)
     }
 
@@ -245,23 +246,40 @@ pub(crate) fn nested_input(
     let household_rows = flat_rows(households, household_file, &program.household, Floats::ShortestText)?;
     let key = program.household.key.and_then(|key| program.household.columns.get(key.0 as usize));
     let key = key.map(|column| column.name.as_str());
-    let persons = flatten_members(
-        households,
-        "persons",
-        household_file,
-        person_file,
-        &program.person,
-        key,
-        Floats::ShortestText,
-    )?
-    .ok_or_else(|| missing_list(household_file, "persons"))?;
-    let cases = if program.case.declared {
-        flatten_members(households, "cases", household_file, case_file, &program.case, key, Floats::ShortestText)?
-    } else {
-        None
+    // The persons and the cases are flattened side by side (on the current rayon pool).
+    let (persons, cases) = rayon::join(
+        || {
+            flatten_members(
+                households,
+                "persons",
+                household_file,
+                person_file,
+                &program.person,
+                key,
+                Floats::ShortestText,
+            )
+        },
+        || -> Result<_, RuntimeError> {
+            if !program.case.declared {
+                return Ok(None);
+            }
+            let cases = flatten_members(
+                households,
+                "cases",
+                household_file,
+                case_file,
+                &program.case,
+                key,
+                Floats::ShortestText,
+            )?;
+            Ok(cases.map(|members| (members.rows.spread.clone(), members.rows.to_raw_table(2))))
+        },
+    );
+    let persons = persons?.ok_or_else(|| missing_list(household_file, "persons"))?;
+    let (case_spread, cases) = match cases? {
+        Some((spread, table)) => (spread, Some(table)),
+        None => (Vec::new(), None),
     };
-    let case_spread = cases.as_ref().map_or_else(Vec::new, |members| members.rows.spread.clone());
-    let cases = cases.map(|members| members.rows.to_raw_table(2));
     Ok(MemoryInput {
         households: household_rows,
         references_filled: persons.reference_filled,

@@ -90,6 +90,11 @@ pub(crate) struct RawTable {
     pub n_cells: usize,
     /// Problems of rows (see [`RawRow::problem`]).
     pub problems: Vec<String>,
+    /// Rows without bytes or cells on consecutive lines (the first line, how many), not stored
+    /// one by one: what [`RawTable::push_lines`] makes of an empty table (the rows of Arrow
+    /// arrays, which only need their lines). `rows` is then empty; any other push stores them
+    /// as rows first.
+    pub consecutive: Option<(u64, usize)>,
 }
 
 impl RawTable {
@@ -100,7 +105,7 @@ impl RawTable {
 
     /// How many rows and bytes the table holds (to make room for as many in the next one).
     pub(crate) fn size(&self) -> TableSize {
-        TableSize { rows: self.rows.len(), bytes: self.bytes.len() }
+        TableSize { rows: self.len(), bytes: self.bytes.len() }
     }
 
     /// Makes room for `size` more rows and bytes.
@@ -112,7 +117,7 @@ impl RawTable {
 
     /// Number of rows.
     pub(crate) fn len(&self) -> usize {
-        self.rows.len()
+        self.rows.len() + self.consecutive.map_or(0, |(_, count)| count)
     }
 
     /// Removes every row, keeping the allocations.
@@ -121,6 +126,7 @@ impl RawTable {
         self.rows.clear();
         self.cells.clear();
         self.problems.clear();
+        self.consecutive = None;
     }
 
     /// The bytes of row `index`.
@@ -137,6 +143,11 @@ impl RawTable {
     /// The line of row `index` in its file.
     pub(crate) fn line(&self, index: usize) -> Result<u64, RuntimeError> {
         // INVARIANT: callers ask for rows below `len()`.
+        if let Some((first, count)) = self.consecutive
+            && index < count
+        {
+            return Ok(first + index as u64);
+        }
         self.rows.get(index).map(|row| row.line).ok_or_else(|| RuntimeError::internal(format!("no row {index}")))
     }
 
@@ -148,6 +159,9 @@ impl RawTable {
 
     /// Appends a row from its bytes (and, for pre-split tables, its cells).
     pub(crate) fn push(&mut self, bytes: &[u8], cells: &[CellSpan], line: u64, problem: Option<&str>) {
+        if self.consecutive.is_some() {
+            self.store_consecutive();
+        }
         let start = self.bytes.len();
         self.bytes.extend_from_slice(bytes);
         let problem = match problem {
@@ -165,8 +179,49 @@ impl RawTable {
         }
     }
 
+    /// Appends rows without bytes or cells (rows whose cells are elsewhere, in Arrow arrays),
+    /// one on each line of `lines`.
+    pub(crate) fn push_lines(&mut self, lines: std::ops::Range<u64>) {
+        let count = usize::try_from(lines.end.saturating_sub(lines.start)).unwrap_or(usize::MAX);
+        // Kept as a range while the lines follow on from the table's (an empty table's first).
+        match self.consecutive {
+            None if self.rows.is_empty() => {
+                self.consecutive = Some((lines.start, count));
+                return;
+            }
+            Some((first, held)) if first + held as u64 == lines.start => {
+                self.consecutive = Some((first, held + count));
+                return;
+            }
+            _ => {}
+        }
+        self.store_consecutive();
+        let start = self.bytes.len();
+        self.rows.extend(lines.map(|line| RawRow { start, end: start, line, problem: NO_PROBLEM, quoted: true }));
+    }
+
+    /// Stores the rows of `consecutive` one by one.
+    fn store_consecutive(&mut self) {
+        if let Some((first, count)) = self.consecutive.take() {
+            let start = self.bytes.len();
+            self.rows.extend((first..first + count as u64).map(|line| RawRow {
+                start,
+                end: start,
+                line,
+                problem: NO_PROBLEM,
+                quoted: true,
+            }));
+        }
+    }
+
     /// Appends row `index` of `other` (a table of the same layout).
     pub(crate) fn push_from(&mut self, other: &RawTable, index: usize) {
+        if let Some((first, count)) = other.consecutive
+            && index < count
+        {
+            self.push(&[], &[], first + index as u64, None);
+            return;
+        }
         let Some(row) = other.rows.get(index) else { return };
         let bytes = other.bytes.get(row.start..row.end).unwrap_or(&[]);
         self.push(bytes, other.row_cells(index), row.line, other.row_problem(index));

@@ -31,7 +31,7 @@ mod sink;
 mod staging;
 
 pub(crate) use csv::push_cell as push_csv_cell;
-pub(crate) use parquet::sorted_batch;
+pub(crate) use parquet::{concat, sorted_batch};
 pub(crate) use part::PartBuilder;
 pub use plan::OutputFormat;
 pub(crate) use plan::{ColumnPlan, TablePart, TablePlan, sorted_text_rows, word_at};

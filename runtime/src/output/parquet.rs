@@ -52,7 +52,13 @@ pub(crate) fn build(
 fn array(program: &Program, texts: &TextTables<'_>, ty: Ty, words: Vec<Word>) -> Result<ArrayRef, RuntimeError> {
     let internal = |error: arrow::error::ArrowError| RuntimeError::internal(error.to_string());
     Ok(match ty {
-        Ty::Bool => Arc::new(BooleanArray::from(words.iter().map(|word| *word != 0).collect::<Vec<bool>>())),
+        // Packed 64 values at a time.
+        Ty::Bool => Arc::new(BooleanArray::new(
+            arrow::buffer::BooleanBuffer::collect_bool(words.len(), |row| {
+                words.get(row).is_some_and(|word| *word != 0)
+            }),
+            None,
+        )),
         Ty::Int => Arc::new(Int64Array::from(words)),
         Ty::Money(_) => Arc::new(
             Decimal128Array::from_iter_values(words.into_iter().map(i128::from))
@@ -79,14 +85,21 @@ fn array(program: &Program, texts: &TextTables<'_>, ty: Ty, words: Vec<Word>) ->
             }
             Arc::new(builder.finish())
         }
-        Ty::Enum(_) => {
+        Ty::Enum(id) => {
             let mut builder = StringBuilder::with_capacity(words.len(), words.len() * 8);
+            let variants = program.enums.get(id.0 as usize).map_or(&[][..], |def| def.variants.as_slice());
             let mut scratch = Vec::new();
             for word in words {
-                scratch.clear();
-                format::write_word(&mut scratch, program, texts, ty, word);
-                // Enum names are identifiers and `#N` (valid UTF-8).
-                builder.append_value(std::str::from_utf8(&scratch).unwrap_or_default());
+                // A variant's name straight from the policy; any other word as `write_word`
+                // writes it (`#N`, valid UTF-8).
+                match usize::try_from(word).ok().and_then(|index| variants.get(index)) {
+                    Some(name) => builder.append_value(name),
+                    None => {
+                        scratch.clear();
+                        format::write_word(&mut scratch, program, texts, ty, word);
+                        builder.append_value(std::str::from_utf8(&scratch).unwrap_or_default());
+                    }
+                }
             }
             Arc::new(builder.finish())
         }
@@ -117,7 +130,9 @@ pub(crate) fn write_sorted(
     Ok(())
 }
 
-/// Keyed parts as one batch sorted by key (stable: equal keys keep their order).
+/// Keyed parts as one batch sorted by key (stable: equal keys keep their order). Parts whose
+/// keys already come in order (the usual case: chunks in order, rows in order within each) are
+/// only joined, not reordered.
 pub(crate) fn sorted_batch(plan: &TablePlan, parts: Vec<TablePart>) -> Result<RecordBatch, RuntimeError> {
     let mut batches = Vec::new();
     let mut keys = Vec::new();
@@ -128,8 +143,10 @@ pub(crate) fn sorted_batch(plan: &TablePlan, parts: Vec<TablePart>) -> Result<Re
         batches.push(batch);
         keys.extend(part_keys);
     }
-    let all = arrow::compute::concat_batches(&plan.schema, &batches)
-        .map_err(|error| RuntimeError::internal(error.to_string()))?;
+    let all = concat(plan, &batches)?;
+    if keys.windows(2).all(|pair| matches!(pair, [a, b] if a <= b)) {
+        return Ok(all);
+    }
     let mut order = Vec::with_capacity(keys.len());
     for (row, key) in keys.iter().enumerate() {
         let row = u32::try_from(row).map_err(|_| RuntimeError::internal("more than 4 billion sorted rows"))?;
@@ -138,4 +155,27 @@ pub(crate) fn sorted_batch(plan: &TablePlan, parts: Vec<TablePart>) -> Result<Re
     order.sort_by_key(|(key, _)| *key);
     let indices = arrow::array::UInt32Array::from_iter_values(order.into_iter().map(|(_, row)| row));
     arrow::compute::take_record_batch(&all, &indices).map_err(|error| RuntimeError::internal(error.to_string()))
+}
+
+/// `batches` (of `plan`'s schema) joined into one, each column joined on its own thread (of
+/// the current rayon pool).
+pub(crate) fn concat(plan: &TablePlan, batches: &[RecordBatch]) -> Result<RecordBatch, RuntimeError> {
+    use rayon::prelude::*;
+    let internal = |error: arrow::error::ArrowError| RuntimeError::internal(error.to_string());
+    let n_columns = plan.schema.fields().len();
+    if batches.len() < 2 || n_columns == 0 {
+        return arrow::compute::concat_batches(&plan.schema, batches).map_err(internal);
+    }
+    let columns = (0..n_columns)
+        .into_par_iter()
+        .map(|column| {
+            let arrays: Vec<&dyn arrow::array::Array> =
+                batches.iter().filter_map(|batch| batch.columns().get(column)).map(|array| array.as_ref()).collect();
+            if arrays.len() != batches.len() {
+                return Err(RuntimeError::internal("an output part with fewer columns than its table"));
+            }
+            arrow::compute::concat(&arrays).map_err(internal)
+        })
+        .collect::<Result<Vec<ArrayRef>, RuntimeError>>()?;
+    RecordBatch::try_new(plan.schema.clone(), columns).map_err(internal)
 }

@@ -27,6 +27,7 @@ use crate::fields::{ColumnKind, FieldTyper, head_word};
 use crate::input::{ArrowColumn, ArrowRows, Cell};
 use crate::text_rules::text_problem;
 use arrow::array::{Array, ArrowPrimitiveType, AsArray, GenericStringArray, OffsetSizeTrait, PrimitiveArray};
+use arrow::buffer::NullBuffer;
 use arrow::datatypes::{
     DataType, Date32Type, Decimal128Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type,
     UInt64Type,
@@ -55,12 +56,18 @@ pub(crate) fn type_rows(
     for (index, ((column, out), cells)) in schema.columns.iter().zip(columns.iter_mut()).zip(&rows.columns).enumerate()
     {
         let start = out.len();
-        out.resize(start + n_rows, 0);
-        let words = out.get_mut(start..).unwrap_or(&mut []);
+        out.reserve(n_rows);
         let keep_text = used.get(index).copied().unwrap_or(false);
         failed.clear();
         let typing = Typing { typer, kind: ColumnKind::of(column), keep_text };
-        typing.column(cells, n_rows, words, texts, &mut failed, &mut scratch);
+        typing.column(cells, n_rows, out, texts, &mut failed, &mut scratch);
+        // One word per row: a row the arrays do not reach (never, for rows of one batch) is not
+        // a value.
+        for row in out.len().saturating_sub(start)..n_rows {
+            failed.push(row);
+            out.push(0);
+        }
+        out.truncate(start + n_rows);
         if key == Some(index)
             && let Some(keys) = keys.as_deref_mut()
         {
@@ -116,12 +123,14 @@ struct Typing<'t, 'p> {
 }
 
 impl Typing<'_, '_> {
-    /// Writes each row's word into `words` and the rows whose cell is not a value into `failed`.
+    /// Pushes each row's word onto `out` (0 for a row whose cell is not a value) and the rows
+    /// whose cell is not a value onto `failed`. The column's kind and its nulls are looked at
+    /// once, not per cell: a column without nulls is typed without a null test.
     fn column(
         &self,
         cells: &ArrowColumn,
         n_rows: usize,
-        words: &mut [Word],
+        out: &mut Vec<Word>,
         texts: &mut TextSink<'_>,
         failed: &mut Vec<usize>,
         scratch: &mut Vec<u8>,
@@ -130,39 +139,31 @@ impl Typing<'_, '_> {
             ArrowColumn::Default(text) => {
                 // The default's text (rendered by the checker): typed once, or stored for each
                 // row when it is a text the policy reads.
-                let text = text.as_bytes();
-                if self.kind == ColumnKind::Text && self.keep_text && text_problem(text).is_none() {
-                    words.iter_mut().for_each(|slot| *slot = texts_push(texts, text));
-                    return;
-                }
-                match self.text(text, texts) {
-                    Some(word) => words.iter_mut().for_each(|slot| *slot = word),
-                    None => failed.extend(0..n_rows),
-                }
-                return;
+                return self.default(text.as_bytes(), n_rows, out, texts, failed);
             }
             ArrowColumn::Array(array) => array.as_ref(),
         };
         match (self.kind, array.data_type()) {
-            (_, DataType::Utf8) => self.strings(array.as_string::<i32>(), words, texts, failed),
-            (_, DataType::LargeUtf8) => self.strings(array.as_string::<i64>(), words, texts, failed),
+            (_, DataType::Utf8) => self.strings(array.as_string::<i32>(), out, texts, failed),
+            (_, DataType::LargeUtf8) => self.strings(array.as_string::<i64>(), out, texts, failed),
             (ColumnKind::Bool, DataType::Boolean) => {
                 let array = array.as_boolean();
-                let nulls = array.nulls().filter(|nulls| nulls.null_count() > 0);
-                for (row, (slot, value)) in words.iter_mut().zip(array.values().iter()).enumerate() {
-                    if nulls.is_some_and(|nulls| nulls.is_null(row)) {
-                        failed.push(row);
-                    } else {
-                        *slot = Word::from(value);
-                    }
+                match array.nulls().filter(|nulls| nulls.null_count() > 0) {
+                    None => out.extend(array.values().iter().map(Word::from)),
+                    Some(nulls) => out.extend(array.values().iter().enumerate().map(|(row, value)| {
+                        if nulls.is_valid(row) {
+                            Word::from(value)
+                        } else {
+                            failed.push(row);
+                            0
+                        }
+                    })),
                 }
             }
             (ColumnKind::Date, DataType::Date32) => {
                 let (first, last) = day_range();
                 let array = array.as_primitive::<Date32Type>();
-                typed(array, words, failed, |days| {
-                    Word::try_from(days).ok().filter(|day| (first..=last).contains(day))
-                });
+                typed(array, out, failed, |days| Word::try_from(days).ok().filter(|day| (first..=last).contains(day)));
             }
             (ColumnKind::Int(_) | ColumnKind::Money | ColumnKind::Ratio, DataType::Decimal128(_, scale))
                 if self.decimal_scale(*scale).is_some() =>
@@ -172,7 +173,7 @@ impl Typing<'_, '_> {
                     ColumnKind::Int(range) => range,
                     _ => None,
                 };
-                typed(array.as_primitive::<Decimal128Type>(), words, failed, |value| scaled(value, factor, range));
+                typed(array.as_primitive::<Decimal128Type>(), out, failed, |value| scaled(value, factor, range));
             }
             (ColumnKind::Int(_) | ColumnKind::Money | ColumnKind::Ratio, data_type) if data_type.is_integer() => {
                 let factor = self.decimal_scale(0).unwrap_or(1);
@@ -182,18 +183,18 @@ impl Typing<'_, '_> {
                 };
                 let map = |value: i128| scaled(value, factor, range);
                 match data_type {
-                    DataType::Int8 => typed(array.as_primitive::<Int8Type>(), words, failed, map),
-                    DataType::Int16 => typed(array.as_primitive::<Int16Type>(), words, failed, map),
-                    DataType::Int32 => typed(array.as_primitive::<Int32Type>(), words, failed, map),
-                    DataType::Int64 => typed(array.as_primitive::<Int64Type>(), words, failed, map),
-                    DataType::UInt8 => typed(array.as_primitive::<UInt8Type>(), words, failed, map),
-                    DataType::UInt16 => typed(array.as_primitive::<UInt16Type>(), words, failed, map),
-                    DataType::UInt32 => typed(array.as_primitive::<UInt32Type>(), words, failed, map),
-                    DataType::UInt64 => typed(array.as_primitive::<UInt64Type>(), words, failed, map),
-                    _ => self.as_text(array, words, texts, failed, scratch),
+                    DataType::Int8 => typed(array.as_primitive::<Int8Type>(), out, failed, map),
+                    DataType::Int16 => typed(array.as_primitive::<Int16Type>(), out, failed, map),
+                    DataType::Int32 => typed(array.as_primitive::<Int32Type>(), out, failed, map),
+                    DataType::Int64 => typed(array.as_primitive::<Int64Type>(), out, failed, map),
+                    DataType::UInt8 => typed(array.as_primitive::<UInt8Type>(), out, failed, map),
+                    DataType::UInt16 => typed(array.as_primitive::<UInt16Type>(), out, failed, map),
+                    DataType::UInt32 => typed(array.as_primitive::<UInt32Type>(), out, failed, map),
+                    DataType::UInt64 => typed(array.as_primitive::<UInt64Type>(), out, failed, map),
+                    _ => self.as_text(array, out, texts, failed, scratch),
                 }
             }
-            _ => self.as_text(array, words, texts, failed, scratch),
+            _ => self.as_text(array, out, texts, failed, scratch),
         }
     }
 
@@ -223,43 +224,72 @@ impl Typing<'_, '_> {
         }
     }
 
+    /// A column the batch lacks: its default's text, typed once (or stored for each row when
+    /// it is a text the policy reads).
+    fn default(
+        &self,
+        text: &[u8],
+        n_rows: usize,
+        out: &mut Vec<Word>,
+        texts: &mut TextSink<'_>,
+        failed: &mut Vec<usize>,
+    ) {
+        if self.kind == ColumnKind::Text && self.keep_text && text_problem(text).is_none() {
+            out.extend((0..n_rows).map(|_| texts_push(texts, text)));
+            return;
+        }
+        match self.text(text, texts) {
+            Some(word) => out.extend(std::iter::repeat_n(word, n_rows)),
+            None => {
+                out.extend(std::iter::repeat_n(0, n_rows));
+                failed.extend(0..n_rows);
+            }
+        }
+    }
+
     /// A string column: each string is the cell's text, typed where it lies.
     fn strings<O: OffsetSizeTrait>(
         &self,
         array: &GenericStringArray<O>,
-        words: &mut [Word],
+        out: &mut Vec<Word>,
         texts: &mut TextSink<'_>,
         failed: &mut Vec<usize>,
     ) {
         let values = array.values().as_slice();
         let offsets = array.value_offsets();
         let nulls = array.nulls().filter(|nulls| nulls.null_count() > 0);
-        for (row, slot) in words.iter_mut().enumerate() {
-            if nulls.is_some_and(|nulls| nulls.is_null(row)) {
-                failed.push(row);
-                continue;
+        match self.kind {
+            // A kept text is stored from the array's `&str` (no second UTF-8 check).
+            ColumnKind::Text if self.keep_text => {
+                each_string(offsets, values, nulls, out, failed, |row, text, _, _| {
+                    text_problem(text).is_none().then(|| texts.push(array.value(row)))
+                })
             }
-            let (Some(start), Some(end)) = (offsets.get(row), offsets.get(row + 1)) else {
-                failed.push(row);
-                continue;
-            };
-            let (start, end) = (start.as_usize(), end.as_usize());
-            let Some(text) = values.get(start..end) else {
-                failed.push(row);
-                continue;
-            };
-            let word = match self.kind {
-                // A kept text is stored from the array's `&str` (no second UTF-8 check).
-                ColumnKind::Text if self.keep_text && text_problem(text).is_none() => {
-                    Some(texts.push(array.value(row)))
-                }
-                ColumnKind::Text => self.text(text, texts),
-                kind => self.typer.word(kind, head_word(values, start, end), text),
-            };
-            match word {
-                Some(word) => *slot = word,
-                None => failed.push(row),
+            ColumnKind::Text => each_string(offsets, values, nulls, out, failed, |_, text, _, _| {
+                text_problem(text).is_none().then(unused_text)
+            }),
+            // Each kind in its own loop (`word` inlined with the kind known there): no branch on
+            // the kind per cell, and the head word only for the kinds that read it.
+            kind @ (ColumnKind::Bool | ColumnKind::Enum(_)) => {
+                each_string(offsets, values, nulls, out, failed, |_, text, start, end| {
+                    self.typer.word(kind, head_word(values, start, end), text)
+                })
             }
+            ColumnKind::Money => each_string(offsets, values, nulls, out, failed, |_, text, _, _| {
+                self.typer.word(ColumnKind::Money, 0, text)
+            }),
+            ColumnKind::Ratio => each_string(offsets, values, nulls, out, failed, |_, text, _, _| {
+                self.typer.word(ColumnKind::Ratio, 0, text)
+            }),
+            ColumnKind::Int(range) => each_string(offsets, values, nulls, out, failed, |_, text, _, _| {
+                self.typer.word(ColumnKind::Int(range), 0, text)
+            }),
+            ColumnKind::Date => each_string(offsets, values, nulls, out, failed, |_, text, _, _| {
+                self.typer.word(ColumnKind::Date, 0, text)
+            }),
+            ColumnKind::County => each_string(offsets, values, nulls, out, failed, |_, text, _, _| {
+                self.typer.word(ColumnKind::County, 0, text)
+            }),
         }
     }
 
@@ -267,19 +297,19 @@ impl Typing<'_, '_> {
     fn as_text(
         &self,
         array: &dyn Array,
-        words: &mut [Word],
+        out: &mut Vec<Word>,
         texts: &mut TextSink<'_>,
         failed: &mut Vec<usize>,
         scratch: &mut Vec<u8>,
     ) {
-        for (row, slot) in words.iter_mut().enumerate() {
+        for row in 0..array.len() {
             scratch.clear();
             let word =
                 if crate::input::write_arrow_cell(array, row, scratch) { self.text(scratch, texts) } else { None };
-            match word {
-                Some(word) => *slot = word,
-                None => failed.push(row),
-            }
+            out.push(word.unwrap_or_else(|| {
+                failed.push(row);
+                0
+            }));
         }
     }
 }
@@ -302,8 +332,35 @@ fn scaled(value: i128, factor: i128, range: Option<(i64, i64)>) -> Option<Word> 
     if value < 0 {
         return None;
     }
-    let word = Word::try_from(value.checked_mul(factor)?).ok()?;
+    let word =
+        if factor == 1 { Word::try_from(value).ok()? } else { Word::try_from(value.checked_mul(factor)?).ok()? };
     range.is_none_or(|(low, high)| (low..=high).contains(&word)).then_some(word)
+}
+
+/// Each row of a string column (`offsets`, `values`, `nulls`) typed by `word_of(row, text,
+/// start, end)` onto `out`; a null is not a value.
+#[inline(always)]
+fn each_string<O: OffsetSizeTrait>(
+    offsets: &[O],
+    values: &[u8],
+    nulls: Option<&NullBuffer>,
+    out: &mut Vec<Word>,
+    failed: &mut Vec<usize>,
+    mut word_of: impl FnMut(usize, &[u8], usize, usize) -> Option<Word>,
+) {
+    out.extend(offsets.windows(2).enumerate().map(|(row, bounds)| {
+        let word = match bounds {
+            [start, end] if nulls.is_none_or(|nulls| nulls.is_valid(row)) => {
+                let (start, end) = (start.as_usize(), end.as_usize());
+                values.get(start..end).and_then(|text| word_of(row, text, start, end))
+            }
+            _ => None,
+        };
+        word.unwrap_or_else(|| {
+            failed.push(row);
+            0
+        })
+    }));
 }
 
 /// A primitive column: each value mapped by `map` (`None`: not accepted; the text path then
@@ -311,23 +368,29 @@ fn scaled(value: i128, factor: i128, range: Option<(i64, i64)>) -> Option<Word> 
 #[inline(always)]
 fn typed<T: ArrowPrimitiveType>(
     array: &PrimitiveArray<T>,
-    words: &mut [Word],
+    out: &mut Vec<Word>,
     failed: &mut Vec<usize>,
     map: impl Fn(i128) -> Option<Word>,
 ) where
     T::Native: Into<i128>,
 {
     let values = array.values();
-    let nulls = array.nulls().filter(|nulls| nulls.null_count() > 0);
-    for (row, (slot, value)) in words.iter_mut().zip(values.iter()).enumerate() {
-        if nulls.is_some_and(|nulls| nulls.is_null(row)) {
-            failed.push(row);
-            continue;
-        }
-        match map((*value).into()) {
-            Some(word) => *slot = word,
-            None => failed.push(row),
-        }
+    match array.nulls().filter(|nulls| nulls.null_count() > 0) {
+        None => out.extend(values.iter().enumerate().map(|(row, value)| {
+            map((*value).into()).unwrap_or_else(|| {
+                failed.push(row);
+                0
+            })
+        })),
+        Some(nulls) => out.extend(values.iter().enumerate().map(|(row, value)| {
+            match nulls.is_valid(row).then(|| map((*value).into())).flatten() {
+                Some(word) => word,
+                None => {
+                    failed.push(row);
+                    0
+                }
+            }
+        })),
     }
 }
 

@@ -32,9 +32,15 @@ impl Duplicates {
         self.households.is_empty() && self.persons.is_empty()
     }
 
+    /// Whether some household id is duplicated.
+    pub(crate) fn has_households(&self) -> bool {
+        !self.households.is_empty()
+    }
+
     /// The lines of a duplicated household id.
     pub(crate) fn household(&self, hash: u64, key: &[u8]) -> Option<&[u64]> {
-        if !self.household_hashes.contains(&hash) {
+        // The usual input has none: no lookup then.
+        if self.household_hashes.is_empty() || !self.household_hashes.contains(&hash) {
             return None;
         }
         self.households.get(key).map(Vec::as_slice)
@@ -42,7 +48,7 @@ impl Duplicates {
 
     /// The lines of a duplicated person id.
     pub(crate) fn person(&self, hash: u64, key: &[u8]) -> Option<&[u64]> {
-        if !self.person_hashes.contains(&hash) {
+        if self.person_hashes.is_empty() || !self.person_hashes.contains(&hash) {
             return None;
         }
         self.persons.get(key).map(Vec::as_slice)

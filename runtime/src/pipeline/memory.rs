@@ -18,14 +18,14 @@ use crate::error::RuntimeError;
 use crate::fields::FieldTyper;
 use crate::hash::{BuildIdentity, HashCollector};
 use crate::input::{ArrowColumn, ArrowRows, Layout, RawTable, TableSize};
-use crate::output::{OutputFormat, TablePart, TablePlan, sorted_batch, sorted_text_rows};
+use crate::output::{OutputFormat, TablePart, TablePlan, concat, sorted_batch, sorted_text_rows};
 use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
 use pol_compiler::engine::{Batch, BatchResult, CountyTable, Engine};
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::tir::{ColumnId, Program};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Rows in memory, in Arrow arrays (one per schema column).
 #[derive(Debug)]
@@ -63,9 +63,9 @@ pub(crate) struct MemoryOutput {
 const PIECE: usize = 1 << 16;
 
 /// Where the persons of each chunk are.
-enum PersonPlace {
+enum PersonPlace<'i> {
     /// Persons `offsets[h]..offsets[h + 1]` belong to household `h` (a nested batch).
-    Nested(Vec<usize>),
+    Nested(&'i [usize]),
     /// The persons of each chunk in order (the last list: persons of no household) with the
     /// row of their household in the chunk, and each person's reference (by piece).
     Matched(Vec<Vec<(u32, u32)>>, Vec<KeyList>),
@@ -96,87 +96,103 @@ pub(crate) fn evaluate(
     let typer = FieldTyper::new(program, jurisdictions);
     let used = used_columns(program);
     let [household_file, person_file, case_file] = &input.file_names;
-    let cases = match &input.cases {
-        Some(table) => {
-            CaseStore::from_table(table, &Layout::Cells, case_file, program, &typer, &used[2], &input.case_spread)?
-        }
-        None => CaseStore::empty(&program.case),
-    };
     let household_key = column(program.household.key)?;
     let person_ref = column(program.person.household_ref)?;
     let size = chunk_households.max(1);
     let n_households = input.households.len;
     let n_persons = input.persons.len;
     let n_chunks = n_households.div_ceil(size);
-    let (household_keys, place, person_keys) = pool.install(|| {
-        // Each chunk's household ids, each piece's person ids (and references).
-        let household_keys: Vec<KeyList> = (0..n_chunks)
-            .into_par_iter()
-            .map(|chunk| key_list(&input.households, household_key, chunk * size, size))
-            .collect();
-        // Each chunk's person ids when the persons are nested (the worker then reads them from
-        // here, not from the arrays again), else each piece's.
-        let person_keys: Vec<(usize, KeyList)> = match (program.person.key, &input.person_offsets) {
-            (Some(key), Some(offsets)) => (0..n_chunks)
+    // The cases are typed (on one thread) while the ids are listed.
+    let case_store = || match &input.cases {
+        Some(table) => {
+            CaseStore::from_table(table, &Layout::Cells, case_file, program, &typer, &used[2], &input.case_spread)
+        }
+        None => Ok(CaseStore::empty(&program.case)),
+    };
+    let (cases, (household_keys, place, person_keys)) = pool.install(|| {
+        rayon::join(case_store, || {
+            // Each chunk's household ids, each piece's person ids (and references).
+            let household_keys: Vec<KeyList> = (0..n_chunks)
                 .into_par_iter()
-                .map(|chunk| {
-                    let from = offsets.get(chunk * size).copied().unwrap_or(n_persons);
-                    let to = offsets.get(((chunk + 1) * size).min(n_households)).copied().unwrap_or(n_persons);
-                    (from, key_list(&input.persons, key.0 as usize, from, to.saturating_sub(from)))
-                })
-                .collect(),
-            (Some(key), None) => (0..n_persons.div_ceil(PIECE))
-                .into_par_iter()
-                .map(|piece| (piece * PIECE, key_list(&input.persons, key.0 as usize, piece * PIECE, PIECE)))
-                .collect(),
-            (None, _) => Vec::new(),
-        };
-        let nested = input.person_offsets.as_ref().filter(|offsets| {
-            input.references_filled || references_match(input, offsets, &household_keys, person_ref, size)
-        });
-        let place = match nested {
-            Some(offsets) => PersonPlace::Nested(offsets.clone()),
-            None => {
-                let references: Vec<KeyList> = (0..n_persons.div_ceil(PIECE))
+                .map(|chunk| key_list(&input.households, household_key, chunk * size, size))
+                .collect();
+            // Each chunk's person ids when the persons are nested (the worker then reads them from
+            // here, not from the arrays again), else each piece's.
+            let person_keys: Vec<(usize, Arc<KeyList>)> = match (program.person.key, &input.person_offsets) {
+                (Some(key), Some(offsets)) => (0..n_chunks)
                     .into_par_iter()
-                    .map(|piece| key_list(&input.persons, person_ref, piece * PIECE, PIECE))
-                    .collect();
-                let index = HouseholdIndex::new(&household_keys, size);
-                let households: Vec<Option<usize>> = references
-                    .par_iter()
-                    .flat_map_iter(|keys| (0..keys.len()).map(|row| index.find(keys, row)))
-                    .collect();
-                let mut per_chunk: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n_chunks + 1];
-                for (person, household) in households.into_iter().enumerate() {
-                    let (chunk, within) = match household {
-                        Some(household) => (household / size, (household % size) as u32),
-                        None => (n_chunks, ORPHAN),
-                    };
-                    if let Some(list) = per_chunk.get_mut(chunk) {
-                        list.push((person as u32, within));
+                    .map(|chunk| {
+                        let from = offsets.get(chunk * size).copied().unwrap_or(n_persons);
+                        let to = offsets.get(((chunk + 1) * size).min(n_households)).copied().unwrap_or(n_persons);
+                        (from, Arc::new(key_list(&input.persons, key.0 as usize, from, to.saturating_sub(from))))
+                    })
+                    .collect(),
+                (Some(key), None) => (0..n_persons.div_ceil(PIECE))
+                    .into_par_iter()
+                    .map(|piece| {
+                        (piece * PIECE, Arc::new(key_list(&input.persons, key.0 as usize, piece * PIECE, PIECE)))
+                    })
+                    .collect(),
+                (None, _) => Vec::new(),
+            };
+            let nested = input.person_offsets.as_ref().filter(|offsets| {
+                input.references_filled || references_match(input, offsets, &household_keys, person_ref, size)
+            });
+            let place = match nested {
+                Some(offsets) => PersonPlace::Nested(offsets),
+                None => {
+                    let references: Vec<KeyList> = (0..n_persons.div_ceil(PIECE))
+                        .into_par_iter()
+                        .map(|piece| key_list(&input.persons, person_ref, piece * PIECE, PIECE))
+                        .collect();
+                    let index = HouseholdIndex::new(&household_keys, size);
+                    let households: Vec<Option<usize>> = references
+                        .par_iter()
+                        .flat_map_iter(|keys| (0..keys.len()).map(|row| index.find(keys, row)))
+                        .collect();
+                    let mut per_chunk: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n_chunks + 1];
+                    for (person, household) in households.into_iter().enumerate() {
+                        let (chunk, within) = match household {
+                            Some(household) => (household / size, (household % size) as u32),
+                            None => (n_chunks, ORPHAN),
+                        };
+                        if let Some(list) = per_chunk.get_mut(chunk) {
+                            list.push((person as u32, within));
+                        }
                     }
+                    PersonPlace::Matched(per_chunk, references)
                 }
-                PersonPlace::Matched(per_chunk, references)
-            }
-        };
-        (household_keys, place, person_keys)
+            };
+            (household_keys, place, person_keys)
+        })
     });
+    let cases = cases?;
     let household_lists: Vec<(usize, &KeyList)> =
         household_keys.iter().enumerate().map(|(chunk, keys)| (chunk * size, keys)).collect();
-    let person_lists: Vec<(usize, &KeyList)> = person_keys.iter().map(|(first, keys)| (*first, keys)).collect();
-    let duplicates = Duplicates::new(repeated(&household_lists), repeated(&person_lists));
+    let person_lists: Vec<(usize, &KeyList)> =
+        person_keys.iter().map(|(first, keys)| (*first, keys.as_ref())).collect();
     // The nested persons' ids, by chunk, for the workers.
     let chunk_person_ids = matches!(place, PersonPlace::Nested(_)) && input.person_offsets.is_some();
-    let chunks = pool.install(|| {
-        (0..=n_chunks)
-            .into_par_iter()
-            .map(|chunk| {
-                let person_ids =
-                    if chunk_person_ids { person_keys.get(chunk).map(|(_, keys)| keys.clone()) } else { None };
-                build_chunk(input, &household_keys, &place, size, n_chunks, chunk, person_ids)
-            })
-            .collect::<Result<Vec<RawChunk>, RuntimeError>>()
-    })?;
+    // The duplicated ids are found while the chunks are cut (neither needs the other).
+    let (duplicates, chunks) = pool.install(|| {
+        rayon::join(
+            || {
+                let (households, persons) = rayon::join(|| repeated(&household_lists), || repeated(&person_lists));
+                Duplicates::new(households, persons)
+            },
+            || {
+                (0..=n_chunks)
+                    .into_par_iter()
+                    .map(|chunk| {
+                        let person_ids =
+                            if chunk_person_ids { person_keys.get(chunk).map(|(_, keys)| keys.clone()) } else { None };
+                        build_chunk(input, &household_keys, &place, size, n_chunks, chunk, person_ids)
+                    })
+                    .collect::<Result<Vec<RawChunk>, RuntimeError>>()
+            },
+        )
+    });
+    let chunks = chunks?;
     let plan_of = |file_name: &String, used: &Vec<bool>, rows: &ArrowRows| EntityPlan {
         file_name: file_name.clone(),
         layout: Layout::Cells,
@@ -215,6 +231,9 @@ pub(crate) fn evaluate(
     if let (Ok(mut kept), Ok(results)) = (recycled.results.lock(), shared.results.into_inner()) {
         *kept = results;
     }
+    // The chunks (their lines and id lists) are freed on the pool's threads, not one by one
+    // here.
+    pool.install(|| chunks.into_par_iter().for_each(drop));
     let outputs = outputs?;
     let mut counts = [RowCounts::default(); 3];
     let mut parts: Vec<Vec<TablePart>> = tables.iter().map(|_| Vec::new()).collect();
@@ -241,23 +260,28 @@ pub(crate) fn evaluate(
     let (case_counts, case_rows) = case_rejects(program, &cases, &decisions);
     counts[2] = case_counts;
     rejects.extend_from_slice(&case_rows);
-    let mut batches = Vec::with_capacity(tables.len());
-    for (plan, parts) in tables.iter().zip(parts) {
-        let batch = if plan.keyed {
-            sorted_batch(plan, parts)?
-        } else {
-            let mut batches = Vec::with_capacity(parts.len());
-            for part in parts {
-                let TablePart::Arrow { batch, .. } = part else {
-                    return Err(RuntimeError::internal("an output part of the wrong format"));
+    // Each table's parts joined into one batch, the tables and their columns in parallel.
+    let batches = pool.install(|| {
+        tables
+            .par_iter()
+            .zip(parts)
+            .map(|(plan, parts)| {
+                let batch = if plan.keyed {
+                    sorted_batch(plan, parts)?
+                } else {
+                    let mut batches = Vec::with_capacity(parts.len());
+                    for part in parts {
+                        let TablePart::Arrow { batch, .. } = part else {
+                            return Err(RuntimeError::internal("an output part of the wrong format"));
+                        };
+                        batches.push(batch);
+                    }
+                    concat(plan, &batches)?
                 };
-                batches.push(batch);
-            }
-            arrow::compute::concat_batches(&plan.schema, &batches)
-                .map_err(|error| RuntimeError::internal(error.to_string()))?
-        };
-        batches.push((plan.name.clone(), batch));
-    }
+                Ok((plan.name.clone(), batch))
+            })
+            .collect::<Result<Vec<_>, RuntimeError>>()
+    })?;
     Ok(MemoryOutput { tables: batches, rejects, counts })
 }
 
@@ -335,16 +359,23 @@ fn references_match(
 
 /// The ids that occur more than once among `lists` (row `i` of a list `(first, keys)` is row
 /// `first + i`, on line row + 2), with their lines: the hashes that repeat are found by
-/// sorting, then confirmed on the ids that have them.
+/// sorting, then confirmed on the ids that have them. The hashes are collected on two threads
+/// (each half of the lists), then sorted bucket by bucket in parallel.
 fn repeated(lists: &[(usize, &KeyList)]) -> HashMap<Vec<u8>, Vec<u64>> {
-    let mut hashes = HashCollector::default();
-    for (_, keys) in lists {
-        for row in 0..keys.len() {
-            if keys.get(row).is_some() {
-                hashes.push(keys.hash(row));
+    let collect = |lists: &[(usize, &KeyList)]| {
+        let mut hashes = HashCollector::default();
+        for (_, keys) in lists {
+            for row in 0..keys.len() {
+                if keys.get(row).is_some() {
+                    hashes.push(keys.hash(row));
+                }
             }
         }
-    }
+        hashes
+    };
+    let (first_half, second_half) = lists.split_at(lists.len() / 2);
+    let (mut hashes, more) = rayon::join(|| collect(first_half), || collect(second_half));
+    hashes.absorb(more);
     let repeated: HashSet<u64, BuildIdentity> = hashes.into_repeated().into_iter().collect();
     if repeated.is_empty() {
         return HashMap::new();
@@ -414,21 +445,19 @@ impl<'k> HouseholdIndex<'k> {
 fn build_chunk(
     input: &MemoryInput,
     household_keys: &[KeyList],
-    place: &PersonPlace,
+    place: &PersonPlace<'_>,
     size: usize,
     n_chunks: usize,
     chunk: usize,
-    person_ids: Option<KeyList>,
+    person_ids: Option<Arc<KeyList>>,
 ) -> Result<RawChunk, RuntimeError> {
     let first = chunk * size;
     let households_here = input.households.len.saturating_sub(first).min(size);
     let households =
         if chunk < n_chunks { input.households.slice(first, households_here) } else { input.households.slice(0, 0) };
+    // The households' lines follow on: held as one range, not row by row.
     let mut household_lines = RawTable::new(0);
-    household_lines.reserve(TableSize { rows: households.len, bytes: 0 });
-    for row in 0..households.len {
-        household_lines.push(&[], &[], (first + row) as u64 + 2, None);
-    }
+    household_lines.push_lines(first as u64 + 2..(first + households.len) as u64 + 2);
     let household_keys = household_keys.get(chunk).cloned().unwrap_or_default();
     let n_members = match place {
         PersonPlace::Nested(offsets) => {
@@ -437,9 +466,12 @@ fn build_chunk(
         }
         PersonPlace::Matched(per_chunk, _) => per_chunk.get(chunk).map_or(0, Vec::len),
     };
+    let nested = matches!(place, PersonPlace::Nested(_));
     let mut person_lines = RawTable::new(0);
-    person_lines.reserve(TableSize { rows: n_members, bytes: 0 });
-    let mut person_refs = KeyList::with_capacity(n_members, n_members * 12);
+    if !nested {
+        person_lines.reserve(TableSize { rows: n_members, bytes: 0 });
+    }
+    let mut person_refs = if nested { KeyList::default() } else { KeyList::with_capacity(n_members, n_members * 12) };
     let mut person_household = Vec::with_capacity(n_members);
     let persons = match place {
         PersonPlace::Nested(offsets) if chunk < n_chunks => {
@@ -449,12 +481,11 @@ fn build_chunk(
                 else {
                     return Err(RuntimeError::internal("member offsets shorter than the households"));
                 };
+                // Their references are their household's id (`RawChunk::person_ref`).
                 let key = household_keys.get(household);
-                for person in *from..*to {
-                    person_lines.push(&[], &[], person as u64 + 2, None);
-                    person_refs.push_hashed(key, household_keys.hash(household));
-                    person_household.push(if key.is_some() { household as u32 } else { ORPHAN });
-                }
+                person_lines.push_lines(*from as u64 + 2..*to as u64 + 2);
+                let owner = if key.is_some() { household as u32 } else { ORPHAN };
+                person_household.extend(std::iter::repeat_n(owner, to.saturating_sub(*from)));
             }
             input.persons.slice(start, person_lines.len())
         }
@@ -487,6 +518,6 @@ fn build_chunk(
         persons: person_lines,
         person_refs,
         person_household,
-        arrow: Some(ArrowChunk { households, persons, person_ids }),
+        arrow: Some(ArrowChunk { households, persons, person_ids, listed_under_households: nested }),
     })
 }

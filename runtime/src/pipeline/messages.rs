@@ -86,13 +86,31 @@ pub(crate) struct RawChunk {
     pub household_keys: KeyList,
     /// Person rows (file order when the persons file is grouped).
     pub persons: RawTable,
-    /// Their household references.
+    /// Their household references (empty when the persons are listed under their households:
+    /// see [`RawChunk::person_ref`]).
     pub person_refs: KeyList,
     /// For each person, the index of its household in this chunk, or [`ORPHAN`].
     pub person_household: Vec<u32>,
     /// Rows held in Arrow arrays (in-process evaluation): their values, typed from the arrays;
     /// `households` and `persons` then hold only the rows' lines.
     pub arrow: Option<ArrowChunk>,
+}
+
+impl RawChunk {
+    /// Person `person`'s household reference and its hash (`None` and 0 when it has none):
+    /// from `person_refs`, or, for persons listed under their households (a nested batch),
+    /// the id of the household they are listed under, not copied for each person.
+    pub(crate) fn person_ref(&self, person: usize) -> (Option<&[u8]>, u64) {
+        if self.arrow.as_ref().is_some_and(|arrow| arrow.listed_under_households) {
+            let household = self.person_household.get(person).copied().unwrap_or(ORPHAN);
+            if household == ORPHAN {
+                return (None, 0);
+            }
+            let household = household as usize;
+            return (self.household_keys.get(household), self.household_keys.hash(household));
+        }
+        (self.person_refs.get(person), self.person_refs.hash(person))
+    }
 }
 
 /// The values of a chunk's rows held in Arrow arrays.
@@ -103,7 +121,10 @@ pub(crate) struct ArrowChunk {
     /// The persons' rows.
     pub persons: ArrowRows,
     /// The persons' ids, when already read (then not read again from the arrays).
-    pub person_ids: Option<KeyList>,
+    pub person_ids: Option<std::sync::Arc<KeyList>>,
+    /// Whether each person's household is the one it is listed under in a nested batch (its
+    /// reference is then that household's id: [`RawChunk::person_ref`]).
+    pub listed_under_households: bool,
 }
 
 /// A case's fate, decided by the worker of its household.

@@ -33,6 +33,7 @@ use pol_compiler::text::TextTables;
 use pol_compiler::tir::{EntitySchema, Program, RuleId, RuleRole, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::EntityKind;
+use std::sync::Arc;
 use std::time::Instant;
 /// Why a household is rejected.
 #[derive(Debug, Clone)]
@@ -62,7 +63,8 @@ impl Cause {
 struct TypedChunk {
     causes: Vec<Option<Box<Cause>>>,
     person_problems: Vec<Option<Box<Problem>>>,
-    person_ids: KeyList,
+    /// The persons' ids (shared with the chunk when they were read before it).
+    person_ids: Arc<KeyList>,
     person_hashes: Vec<u64>,
 }
 
@@ -302,32 +304,43 @@ fn type_chunk(
     batch.households.len = n_households;
     let n_persons = chunk.persons.len();
     let plan = shared.persons;
-    // Ids are a small part of a row: a tenth of the rows' bytes is room enough for them.
-    let mut person_ids = KeyList::with_capacity(n_persons, chunk.persons.bytes.len() / 10 + 8 * n_persons);
     let person_starts = column_lengths(&plan.spread, &batch.persons.columns);
-    let mut person_problems = match &chunk.arrow {
-        Some(arrow) => {
-            // Ids read before (a copy of their list), or read here.
-            let ids = match &arrow.person_ids {
-                Some(ids) if ids.len() == n_persons => {
-                    person_ids = ids.clone();
-                    None
-                }
-                _ => Some(&mut person_ids),
-            };
-            type_rows(shared.typer, &program.person, &plan.used, &arrow.persons, &mut batch.persons.columns, sink, ids)
+    // Ids read before (shared, not copied), or read here.
+    let known_ids =
+        chunk.arrow.as_ref().and_then(|arrow| arrow.person_ids.clone()).filter(|ids| ids.len() == n_persons);
+    let (mut person_problems, person_ids) = match known_ids {
+        Some(ids) => {
+            let arrow = chunk.arrow.as_ref().ok_or_else(|| RuntimeError::internal("ids of arrays without arrays"))?;
+            let columns = &mut batch.persons.columns;
+            (type_rows(shared.typer, &program.person, &plan.used, &arrow.persons, columns, sink, None), ids)
         }
-        None => type_table(
-            shared.typer,
-            &program.person,
-            &plan.layout,
-            &plan.file_name,
-            &plan.used,
-            &chunk.persons,
-            &mut batch.persons.columns,
-            sink,
-            Some(&mut person_ids),
-        )?,
+        None => {
+            // Ids are a small part of a row: a tenth of the rows' bytes is room enough for them.
+            let mut ids = KeyList::with_capacity(n_persons, chunk.persons.bytes.len() / 10 + 8 * n_persons);
+            let problems = match &chunk.arrow {
+                Some(arrow) => type_rows(
+                    shared.typer,
+                    &program.person,
+                    &plan.used,
+                    &arrow.persons,
+                    &mut batch.persons.columns,
+                    sink,
+                    Some(&mut ids),
+                ),
+                None => type_table(
+                    shared.typer,
+                    &program.person,
+                    &plan.layout,
+                    &plan.file_name,
+                    &plan.used,
+                    &chunk.persons,
+                    &mut batch.persons.columns,
+                    sink,
+                    Some(&mut ids),
+                )?,
+            };
+            (problems, Arc::new(ids))
+        }
     };
     spread_years(&plan.spread, &person_starts, &mut batch.persons.columns)?;
     let mut person_hashes = Vec::new();
@@ -567,7 +580,9 @@ fn emit(
         let line = chunk.persons.line(person)?;
         if let Some((field, reason)) = person_rejection(shared, chunk, typed, person) {
             person_counts.rejected += 1;
-            person_rejects.push(&shared.persons.file_name, line, &chunk.person_refs.text(person), &field, &reason);
+            let reference =
+                chunk.person_ref(person).0.map_or_else(String::new, |id| String::from_utf8_lossy(id).into_owned());
+            person_rejects.push(&shared.persons.file_name, line, &reference, &field, &reason);
             continue;
         }
         person_counts.accepted += 1;
@@ -669,15 +684,18 @@ fn person_rejection(
     }
     // A person of a duplicated household id is rejected for that, whichever of the households
     // carrying the id it was matched with.
-    let reference = chunk.person_refs.get(person).unwrap_or(&[]);
-    if let Some(rejection) =
-        duplicate_household(shared, &shared.program.person, chunk.person_refs.hash(person), reference)
-    {
-        return Some(rejection);
+    // (Without duplicated households, the usual case, a person's reference is read only when
+    // it is rejected.)
+    if shared.duplicates.has_households() {
+        let (reference, hash) = chunk.person_ref(person);
+        if let Some(rejection) = duplicate_household(shared, &shared.program.person, hash, reference.unwrap_or(&[])) {
+            return Some(rejection);
+        }
     }
     let household = chunk.person_household.get(person).copied().unwrap_or(ORPHAN);
     if household == ORPHAN {
         let field = household_ref_name(&shared.program.person);
+        let reference = chunk.person_ref(person).0.unwrap_or(&[]);
         return Some((field, format!("unknown household `{}`", String::from_utf8_lossy(reference))));
     }
     let cause = typed.causes.get(household as usize)?.as_ref()?;
