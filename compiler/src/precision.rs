@@ -18,7 +18,6 @@
 //! of a cent.
 
 use crate::tir::{BinOp, Bracket, Expr, ExprKind, Pat, Program, Rule, RuleId, RuleRole, ScaleKind, Ty, Word};
-use pol_grammar::ast::EntityKind;
 
 /// The suffix of a money rule's fine twin (`total_taxes·fine`).
 pub const FINE_SUFFIX: &str = "·fine";
@@ -36,17 +35,14 @@ impl Program {
         }
         let mut fine = self.clone();
         fine.fine_factor = factor;
-        // The twin of each money rule, added in rule order.
-        let mut slots = [EntityKind::Household, EntityKind::Person, EntityKind::Case].map(|kind| self.n_rules(kind));
+        // The twin of each money rule, added in rule order after the rules of its entity.
         let mut twins: Vec<Option<RuleId>> = Vec::with_capacity(self.rules.len());
         for rule in &self.rules {
-            let next = slots.get_mut(entity_index(rule.entity));
-            let (true, Some(next)) = (matches!(rule.ty, Ty::Money(_)), next) else {
+            if !matches!(rule.ty, Ty::Money(_)) {
                 twins.push(None);
                 continue;
-            };
-            let slot = u32::try_from(*next).unwrap_or(u32::MAX);
-            *next += 1;
+            }
+            let slot = u32::try_from(fine.n_rules(rule.entity)).unwrap_or(u32::MAX);
             twins.push(Some(RuleId(fine.rules.len() as u32)));
             fine.rules.push(Rule {
                 name: format!("{}{FINE_SUFFIX}", rule.name),
@@ -57,18 +53,16 @@ impl Program {
         }
         let rewriter = Rewriter { twins: &twins, factor };
         for ((index, rule), twin) in self.rules.iter().enumerate().zip(&twins) {
-            let fine_body = rewriter.expr(&rule.body);
-            let Some(twin) = twin else {
-                if let Some(target) = fine.rules.get_mut(index) {
-                    target.body = fine_body;
-                }
-                continue;
+            // The definition goes to the twin when there is one, and the rule reads it rounded.
+            let (definition_at, rounded) = match twin {
+                Some(twin) => (twin.0 as usize, Some(rounded_to_cent(*twin, rule, factor))),
+                None => (index, None),
             };
-            if let Some(target) = fine.rules.get_mut(twin.0 as usize) {
-                target.body = fine_body;
+            if let Some(target) = fine.rules.get_mut(definition_at) {
+                target.body = rewriter.expr(&rule.body);
             }
-            if let Some(target) = fine.rules.get_mut(index) {
-                target.body = rounded_to_cent(*twin, rule, factor);
+            if let (Some(rounded), Some(target)) = (rounded, fine.rules.get_mut(index)) {
+                target.body = rounded;
             }
         }
         // Each twin just before its rule: it reads what the rule read, all earlier.
@@ -83,12 +77,8 @@ impl Program {
             if scale.is_local() || !matches!(scale.threshold_ty, Ty::Money(_)) {
                 continue;
             }
-            for version in &mut scale.versions {
-                for bracket in version.brackets.iter_mut().flatten() {
-                    // Saturating is exact: no fine amount reaches `Word::MAX`, so a threshold
-                    // beyond it compares as the one written.
-                    bracket.threshold = bracket.threshold.saturating_mul(factor);
-                }
+            for brackets in scale.versions.iter_mut().filter_map(|version| version.brackets.as_mut()) {
+                *brackets = scaled_brackets(brackets, factor).into_owned();
             }
         }
         fine
@@ -124,14 +114,6 @@ pub fn scaled_brackets(brackets: &[Bracket], factor: Word) -> std::borrow::Cow<'
             .map(|bracket| Bracket { threshold: bracket.threshold.saturating_mul(factor), value: bracket.value })
             .collect(),
     )
-}
-
-fn entity_index(entity: EntityKind) -> usize {
-    match entity {
-        EntityKind::Household => 0,
-        EntityKind::Person => 1,
-        EntityKind::Case => 2,
-    }
 }
 
 /// `round(twin ÷ factor)`: the rule's value to the cent.
