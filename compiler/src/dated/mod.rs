@@ -499,13 +499,7 @@ pub fn check_all_dates(program: &Program) -> Vec<Diagnostic> {
             }
         }
     }
-    // The same read may be grouped under two reasons (two `none` versions): one diagnostic.
-    let mut merged: BTreeMap<(Span, String, String), (Use, Vec<DayRange>)> = BTreeMap::new();
-    for (read, ranges) in found {
-        let key = (read.span, read.name.clone(), read.reader.clone());
-        merged.entry(key).or_insert_with(|| (read, Vec::new())).1.extend(ranges);
-    }
-    diagnostics(merged.into_values().map(|(read, mut ranges)| {
+    diagnostics(merge_reasons(found).map(|(read, mut ranges)| {
         ranges.sort();
         let dates: Vec<String> = ranges.iter().map(|range| format!("`{}`", range_text(*range))).collect();
         (read, dates.join(", "))
@@ -551,12 +545,7 @@ fn check_all_dates_with_periods(program: &Program, segments: &[DayRange], days: 
     if !internal.is_empty() {
         return internal;
     }
-    let mut merged: BTreeMap<(Span, String, String), (Use, std::collections::BTreeSet<Word>)> = BTreeMap::new();
-    for (read, read_days) in found {
-        let key = (read.span, read.name.clone(), read.reader.clone());
-        merged.entry(key).or_insert_with(|| (read, Default::default())).1.extend(read_days);
-    }
-    diagnostics(merged.into_values().map(|(read, read_days)| {
+    diagnostics(merge_reasons(found).map(|(read, read_days)| {
         let mut ranges: Vec<(Word, Word)> = Vec::new();
         for day in read_days {
             match ranges.last_mut() {
@@ -568,6 +557,19 @@ fn check_all_dates_with_periods(program: &Program, segments: &[DayRange], days: 
             ranges.into_iter().map(|(start, end)| format!("`{}`", range_text((Some(start), Some(end))))).collect();
         (read, dates.join(", "))
     }))
+}
+
+/// The dates of each read, one entry per read: the same read may be grouped under two reasons
+/// (two `none` versions), and gives one diagnostic.
+fn merge_reasons<D: Default + Extend<E> + IntoIterator<Item = E>, E>(
+    found: BTreeMap<Use, D>,
+) -> impl Iterator<Item = (Use, D)> {
+    let mut merged: BTreeMap<(Span, String, String), (Use, D)> = BTreeMap::new();
+    for (read, dates) in found {
+        let key = (read.span, read.name.clone(), read.reader.clone());
+        merged.entry(key).or_insert_with(|| (read, D::default())).1.extend(dates);
+    }
+    merged.into_values()
 }
 
 /// `2019-01-01..2020-12-31`, `2023-01-01..`, `..` (every date).
