@@ -636,6 +636,19 @@ pub enum OtherBrackets {
     Province,
 }
 
+impl OtherBrackets {
+    /// Both, in the order the checker tries their names.
+    pub const ALL: [OtherBrackets; 2] = [OtherBrackets::Province, OtherBrackets::LastYear];
+
+    /// The function written around the scale's name: `province`, `last_year`.
+    pub fn function(self) -> &'static str {
+        match self {
+            OtherBrackets::LastYear => "last_year",
+            OtherBrackets::Province => "province",
+        }
+    }
+}
+
 /// How a rule or column of another period is read (docs/language.md#periods).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PeriodRead {

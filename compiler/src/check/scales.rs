@@ -183,9 +183,11 @@ impl Checker<'_> {
             return None;
         };
         // `bracket(province(s), x)`, `marginal(last_year(s), x)`: in a `require` only.
+        let other_of =
+            |function: &Ident| tir::OtherBrackets::ALL.into_iter().find(|other| other.function() == function.name);
         let (scale_name, other) = match &scale_arg.kind {
             ExprKind::Path(path) => (Some(path.dotted()), None),
-            ExprKind::Call(function, inner) if matches!(function.name.as_str(), "province" | "last_year") => {
+            ExprKind::Call(function, inner) if other_of(function).is_some() => {
                 if self.scope != Scope::ParamRequire {
                     let help = Some(format!(
                         "`{}` compares a scale's brackets with another place's or year's inside its `require` lines",
@@ -196,14 +198,10 @@ impl Checker<'_> {
                     self.error(scale_arg.span, error);
                     return None;
                 }
-                let other = if function.name == "province" {
-                    tir::OtherBrackets::Province
-                } else {
-                    tir::OtherBrackets::LastYear
-                };
+                let other = other_of(function);
                 match inner.as_slice() {
-                    [ast::Expr { kind: ExprKind::Path(path), .. }] => (Some(path.dotted()), Some(other)),
-                    _ => (None, Some(other)),
+                    [ast::Expr { kind: ExprKind::Path(path), .. }] => (Some(path.dotted()), other),
+                    _ => (None, other),
                 }
             }
             _ => (None, None),

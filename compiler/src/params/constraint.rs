@@ -479,10 +479,7 @@ impl Describer<'_, '_> {
             ExprKind::Const(_) => self.value_text(expr, true),
             ExprKind::Param(param) => format!("`{}` ({})", self.param_name(*param), self.value_text(expr, true)),
             ExprKind::LastYear(param) => {
-                let year = self
-                    .day
-                    .and_then(one_year_before)
-                    .map_or_else(|| "last year".into(), |day| format!("{}'s", date::to_ymd(day).0));
+                let year = self.year_before("last year");
                 if Item::Param(*param) == self.subject {
                     format!("{year} {}", self.value_text(expr, true))
                 } else {
@@ -499,23 +496,14 @@ impl Describer<'_, '_> {
             ExprKind::Scale(..) => {
                 format!("`{}` ({})", render(self.program, expr, 0, 0), self.value_text(expr, true))
             }
-            ExprKind::OtherScale(other, ..) => {
+            ExprKind::OtherScale(other, kind, scale, operand) => {
                 let whose = match other {
                     OtherBrackets::Province => "the province's".to_string(),
-                    OtherBrackets::LastYear => self
-                        .day
-                        .and_then(one_year_before)
-                        .map_or_else(|| "last year's".into(), |day| format!("{}'s", date::to_ymd(day).0)),
+                    OtherBrackets::LastYear => self.year_before("last year's"),
                 };
                 // The call as if on the scale itself: "the province's `bracket(s, 90)`".
-                let (ExprKind::OtherScale(_, kind, scale, operand) | ExprKind::Scale(kind, scale, operand)) =
-                    &expr.kind
-                else {
-                    return self.value_text(expr, true);
-                };
-                let plain =
-                    Expr { kind: ExprKind::Scale(*kind, *scale, operand.clone()), ty: expr.ty, span: expr.span };
-                format!("{whose} `{}` ({})", render(self.program, &plain, 0, 0), self.value_text(expr, true))
+                let call = scale_call(self.program, *kind, *scale, None, &render(self.program, operand, 0, 0));
+                format!("{whose} `{call}` ({})", self.value_text(expr, true))
             }
             ExprKind::Unary(UnOp::Neg, operand) => format!("-{}", self.describe_operand(operand, depth)),
             ExprKind::Binary(op @ (BinOp::Min | BinOp::Max), left, right) => {
@@ -536,6 +524,11 @@ impl Describer<'_, '_> {
             ExprKind::Binary(op, ..) if arithmetic_symbol(*op).is_some() => format!("({text})"),
             _ => text,
         }
+    }
+
+    /// `2019's` for the year before the day checked, else `fallback`.
+    fn year_before(&self, fallback: &str) -> String {
+        self.day.and_then(one_year_before).map_or_else(|| fallback.into(), |day| format!("{}'s", date::to_ymd(day).0))
     }
 
     fn subject_name(&self) -> String {
@@ -651,25 +644,9 @@ pub(crate) fn render(program: &Program, expr: &Expr, min_precedence: u8, depth: 
             format!("if {} {{ {} }} else {{ {} }}", sub(cond, 0), sub(then, 0), sub(otherwise, 0))
         }
         ExprKind::Match(scrutinee, _) => format!("match {} {{ … }}", sub(scrutinee, 0)),
-        ExprKind::Scale(kind, scale, operand) => {
-            let function = match kind {
-                ScaleKind::Marginal | ScaleKind::MarginalAmount => "marginal",
-                ScaleKind::Bracket => "bracket",
-            };
-            let name = program.scales.get(scale.0 as usize).map_or("?", |def| def.name.as_str());
-            format!("{function}({name}, {})", sub(operand, 0))
-        }
+        ExprKind::Scale(kind, scale, operand) => scale_call(program, *kind, *scale, None, &sub(operand, 0)),
         ExprKind::OtherScale(other, kind, scale, operand) => {
-            let function = match kind {
-                ScaleKind::Marginal | ScaleKind::MarginalAmount => "marginal",
-                ScaleKind::Bracket => "bracket",
-            };
-            let whose = match other {
-                OtherBrackets::Province => "province",
-                OtherBrackets::LastYear => "last_year",
-            };
-            let name = program.scales.get(scale.0 as usize).map_or("?", |def| def.name.as_str());
-            format!("{function}({whose}({name}), {})", sub(operand, 0))
+            scale_call(program, *kind, *scale, Some(*other), &sub(operand, 0))
         }
         ExprKind::Column(..)
         | ExprKind::Rule(_)
@@ -680,4 +657,17 @@ pub(crate) fn render(program: &Program, expr: &Expr, min_precedence: u8, depth: 
         | ExprKind::Periodic(..) => "…".into(),
     };
     if own < min_precedence { format!("({text})") } else { text }
+}
+
+/// `bracket(s, x)`, `marginal(province(s), x)`: a scale applied, as written, with `x` rendered.
+fn scale_call(program: &Program, kind: ScaleKind, scale: ScaleId, other: Option<OtherBrackets>, x: &str) -> String {
+    let function = match kind {
+        ScaleKind::Marginal | ScaleKind::MarginalAmount => "marginal",
+        ScaleKind::Bracket => "bracket",
+    };
+    let name = program.scales.get(scale.0 as usize).map_or("?", |def| def.name.as_str());
+    match other {
+        Some(other) => format!("{function}({}({name}), {x})", other.function()),
+        None => format!("{function}({name}, {x})"),
+    }
 }
