@@ -762,14 +762,18 @@ fn a_years_total_in_a_batch_is_its_twelfths() {
          p2,h1,2010-06-01,0,1000.01\np3,h2,1950-01-01,500,0\n",
     );
     let months: Vec<String> = (1..=12).map(|month| format!("salary@2019-{month:02}")).collect();
-    let monthly = csv_batch(&format!(
-        "person_id,household_id,birth,salary,{}\np1,h1,1980-03-15,1000,{}\np2,h1,2010-06-01,0,{}\n\
-         p3,h2,1950-01-01,500,{}\n",
-        months.join(","),
-        ["1200.00"; 12].join(","),
-        ["83.33"; 12].join(","),
-        ["0"; 12].join(",")
-    ));
+    // The three persons with the same salary in each month of 2019.
+    let every_month = |p1: &str, p2: &str, p3: &str| {
+        csv_batch(&format!(
+            "person_id,household_id,birth,salary,{}\np1,h1,1980-03-15,1000,{}\np2,h1,2010-06-01,0,{}\n\
+             p3,h2,1950-01-01,500,{}\n",
+            months.join(","),
+            [p1; 12].join(","),
+            [p2; 12].join(","),
+            [p3; 12].join(",")
+        ))
+    };
+    let monthly = every_month("1200.00", "83.33", "0");
     let by_year = evaluator.evaluate_grouped(&households, &yearly, None).unwrap();
     let by_month = evaluator.evaluate_grouped(&households, &monthly, None).unwrap();
     assert_eq!(by_year.rejects_csv(), by_month.rejects_csv());
@@ -778,14 +782,7 @@ fn a_years_total_in_a_batch_is_its_twelfths() {
         assert_eq!(ours, theirs, "{name}: a year's total is its twelfths");
     }
     // Without the division the year's total would be each month's value.
-    let undivided = csv_batch(&format!(
-        "person_id,household_id,birth,salary,{}\np1,h1,1980-03-15,1000,{}\np2,h1,2010-06-01,0,{}\n\
-         p3,h2,1950-01-01,500,{}\n",
-        months.join(","),
-        ["14400"; 12].join(","),
-        ["1000.01"; 12].join(","),
-        ["0"; 12].join(",")
-    ));
+    let undivided = every_month("14400", "1000.01", "0");
     let undivided = evaluator.evaluate_grouped(&households, &undivided, None).unwrap();
     assert_ne!(by_year.tables, undivided.tables);
 }
