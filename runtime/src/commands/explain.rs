@@ -218,7 +218,7 @@ impl Explainer<'_> {
         let program = self.program();
         if program.money_decimals != pol_compiler::tir::CENT_DECIMALS {
             // Each value below is rounded to the cent from one computed finer: sums of the values
-            // shown may differ from the amounts shown by a cent (docs/language.md#precision).
+            // shown may differ from the totals shown by a few cents (docs/language.md#precision).
             let unit = format!("0.{:0>width$} {}", 1, program.currency.name(), width = program.money_decimals as usize);
             out.push_str(&say("line-explain-precision", &[("unit", &unit)]));
             out.push('\n');
