@@ -137,17 +137,18 @@ def output_batches(result: Evaluation, schema: pa.Schema):
     tables = dict(result.tables)
     tables[REJECTS] = result.rejects
     for name, table in tables.items():
-        if table.num_rows == 0:
-            continue
-        columns = []
-        for field in schema:
-            if field.name == name:
-                table = table.combine_chunks()
-                arrays = [table.column(member.name).chunk(0) if table.column(member.name).num_chunks else pa.array([], member.type) for member in field.type]
-                columns.append(pa.StructArray.from_arrays(arrays, fields=list(field.type)))
-            else:
-                columns.append(pa.nulls(table.num_rows, field.type))
-        yield pa.RecordBatch.from_arrays(columns, schema=schema)
+        # A table comes in its chunks' batches: each becomes one output batch, not joined.
+        for chunk in table.to_batches():
+            if chunk.num_rows == 0:
+                continue
+            columns = []
+            for field in schema:
+                if field.name == name:
+                    arrays = [chunk.column(chunk.schema.get_field_index(member.name)) for member in field.type]
+                    columns.append(pa.StructArray.from_arrays(arrays, fields=list(field.type)))
+                else:
+                    columns.append(pa.nulls(chunk.num_rows, field.type))
+            yield pa.RecordBatch.from_arrays(columns, schema=schema)
 
 
 def split_output(batch: "pa.RecordBatch | pa.Table", name: str) -> pa.Table:

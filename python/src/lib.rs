@@ -8,12 +8,12 @@
 //! (`pol/__init__.py`) re-exports these classes and defines the exception classes.
 
 use arrow::array::{Array, ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
-use arrow::datatypes::{DataType, Field, Int64Type, Schema, UInt64Type};
+use arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef, UInt64Type};
 use arrow_pyarrow::{FromPyArrow, IntoPyArrow, PyArrowType};
 use pol_compiler::diagnostic::{Diagnostic, Sources, render_plain};
 use pol_compiler::i18n::{Lang, localize};
 use pol_compiler::tir::{EntitySchema, Program};
-use pol_runtime::arrow_eval::{Evaluated, Evaluator};
+use pol_runtime::arrow_eval::{Evaluated, Evaluator, OutputTable};
 use pol_runtime::commands::render::diagnostic_json;
 use pol_runtime::commands::{EngineChoice, EngineUse, make_engines};
 use pyo3::exceptions::PyValueError;
@@ -435,13 +435,14 @@ fn map_reason_lines(reason: &str, map: impl Fn(i64) -> Result<i64, String>) -> R
 /// The results of one evaluation: the output tables, the rejects and the row counts.
 #[pyclass(frozen, module = "pol._pol", name = "Evaluation")]
 struct Evaluation {
-    tables: Vec<(String, RecordBatch)>,
+    tables: Vec<OutputTable>,
     rejects: RecordBatch,
     counts: [(u64, u64, u64); 3],
 }
 
-fn to_table<'py>(py: Python<'py>, batch: &RecordBatch) -> PyResult<Bound<'py, PyAny>> {
-    arrow_pyarrow::Table::try_new(vec![batch.clone()], batch.schema())
+/// A pyarrow table of `batches` (its chunks, not joined) with `schema`.
+fn to_table<'py>(py: Python<'py>, batches: &[RecordBatch], schema: SchemaRef) -> PyResult<Bound<'py, PyAny>> {
+    arrow_pyarrow::Table::try_new(batches.to_vec(), schema)
         .map_err(|error| PyValueError::new_err(error.to_string()))?
         .into_pyarrow(py)
 }
@@ -453,16 +454,16 @@ impl Evaluation {
     #[getter]
     fn tables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
-        for (name, batch) in &self.tables {
-            dict.set_item(name, to_table(py, batch)?)?;
+        for table in &self.tables {
+            dict.set_item(&table.name, to_table(py, &table.batches, table.schema.clone())?)?;
         }
         Ok(dict)
     }
 
     /// The output table ``name``; ``KeyError`` if the policy has none of that name.
     fn __getitem__<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        match self.tables.iter().find(|(table, _)| table == name) {
-            Some((_, batch)) => to_table(py, batch),
+        match self.tables.iter().find(|table| table.name == name) {
+            Some(table) => to_table(py, &table.batches, table.schema.clone()),
             None => Err(pyo3::exceptions::PyKeyError::new_err(name.to_string())),
         }
     }
@@ -471,7 +472,7 @@ impl Evaluation {
     /// of ``rejects.csv``; households, then persons, then cases).
     #[getter]
     fn rejects<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_table(py, &self.rejects)
+        to_table(py, std::slice::from_ref(&self.rejects), self.rejects.schema())
     }
 
     /// Rows read, accepted and rejected:
@@ -491,7 +492,7 @@ impl Evaluation {
 
     fn __repr__(&self) -> String {
         let tables: Vec<String> =
-            self.tables.iter().map(|(name, batch)| format!("{name}: {} rows", batch.num_rows())).collect();
+            self.tables.iter().map(|table| format!("{}: {} rows", table.name, table.num_rows())).collect();
         format!("Evaluation({}, rejects: {} rows)", tables.join(", "), self.rejects.num_rows())
     }
 }

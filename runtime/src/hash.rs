@@ -101,7 +101,7 @@ const SEGMENT: usize = 1024;
 /// (no doubling growth); [`HashCollector::sort`] joins and sorts each bucket.
 #[derive(Debug, Clone)]
 pub(crate) struct HashCollector {
-    /// Full segments per bucket (and the last segments of absorbed collectors, shorter).
+    /// Full segments per bucket.
     segments: Vec<Vec<Box<[u64]>>>,
     /// The segment being filled, per bucket.
     open: Vec<Vec<u64>>,
@@ -133,18 +133,6 @@ impl HashCollector {
     pub(crate) fn extend(&mut self, hashes: &[u64]) {
         for hash in hashes {
             self.push(*hash);
-        }
-    }
-
-    /// Adds every hash of `other` (its segments are moved, not copied): collectors filled on
-    /// several threads become one.
-    pub(crate) fn absorb(&mut self, other: HashCollector) {
-        let HashCollector { segments, open, .. } = other;
-        for ((mine, theirs), open) in self.segments.iter_mut().zip(segments).zip(open) {
-            mine.extend(theirs);
-            if !open.is_empty() {
-                mine.push(open.into_boxed_slice());
-            }
         }
     }
 
@@ -225,6 +213,113 @@ fn push_repeated(bucket: &[u64], repeated: &mut Vec<u64>) {
     }
 }
 
+/// The hashes that occur more than once among the hashes of `parts` (`hashes_of(part)`, each
+/// part's hashes; every part is read twice), each once, in no particular order that depends on
+/// anything but the hashes: for hashes all in memory (in-process evaluation), on the current
+/// rayon pool's threads. The parts are split among the threads; each thread sorts its hashes
+/// into [`N_BUCKETS`] buckets by their top bits (counted, then placed: one array, no growing
+/// segments), and then each bucket, the threads' pieces of it together, is checked on its own
+/// with a small table that stays in the processor's cache.
+pub(crate) fn repeated_hashes<'p, P, I>(parts: &'p [P], hashes_of: impl Fn(&'p P) -> I + Sync) -> Vec<u64>
+where
+    P: Sync,
+    I: Iterator<Item = u64> + 'p,
+{
+    let groups = rayon::current_num_threads().max(1);
+    let per_group = parts.len().div_ceil(groups).max(1);
+    // Each group's hashes placed bucket by bucket, with where each bucket starts.
+    let placed: Vec<(Vec<u64>, Vec<usize>)> = parts
+        .par_chunks(per_group)
+        .map(|group| {
+            let mut starts = vec![0usize; N_BUCKETS + 1];
+            for part in group {
+                for hash in hashes_of(part) {
+                    if let Some(count) = starts.get_mut(bucket_of(hash) + 1) {
+                        *count += 1;
+                    }
+                }
+            }
+            for bucket in 1..=N_BUCKETS {
+                let before = starts.get(bucket - 1).copied().unwrap_or(0);
+                if let Some(start) = starts.get_mut(bucket) {
+                    *start += before;
+                }
+            }
+            let mut next = starts.clone();
+            let mut hashes = vec![0u64; starts.last().copied().unwrap_or(0)];
+            for part in group {
+                for hash in hashes_of(part) {
+                    if let Some(at) = next.get_mut(bucket_of(hash))
+                        && let Some(slot) = hashes.get_mut(*at)
+                    {
+                        *slot = hash;
+                        *at += 1;
+                    }
+                }
+            }
+            (hashes, starts)
+        })
+        .collect();
+    let per_bucket: Vec<Vec<u64>> = (0..N_BUCKETS)
+        .into_par_iter()
+        .map_init(Vec::new, |table, bucket| {
+            let pieces = placed.iter().filter_map(|(hashes, starts)| {
+                let (start, end) = (*starts.get(bucket)?, *starts.get(bucket + 1)?);
+                hashes.get(start..end)
+            });
+            repeats_in_bucket(pieces, table)
+        })
+        .collect();
+    per_bucket.concat()
+}
+
+/// The bucket of a hash: its top bits.
+#[inline(always)]
+fn bucket_of(hash: u64) -> usize {
+    (hash >> 54) as usize
+}
+
+/// The hashes that occur more than once in `pieces` (of one bucket), each once, using `table`
+/// (reused from bucket to bucket) as an open-addressing set: a slot holds a hash and whether it
+/// was already reported; 0 marks an empty slot, so the hash 0 is counted on its own.
+fn repeats_in_bucket<'a>(pieces: impl Iterator<Item = &'a [u64]> + Clone, table: &mut Vec<(u64, bool)>) -> Vec<u64> {
+    let len: usize = pieces.clone().map(<[u64]>::len).sum();
+    let size = (len * 2).next_power_of_two().max(16);
+    table.clear();
+    table.resize(size, (0, false));
+    let mask = size - 1;
+    let mut repeated = Vec::new();
+    let mut zeros = 0usize;
+    for hash in pieces.flatten() {
+        if *hash == 0 {
+            zeros += 1;
+            if zeros == 2 {
+                repeated.push(0);
+            }
+            continue;
+        }
+        // The low bits place the hash (the top ones are the bucket's, the same for all).
+        let mut at = (*hash as usize) & mask;
+        while let Some(slot) = table.get_mut(at) {
+            match slot {
+                (0, _) => {
+                    *slot = (*hash, false);
+                    break;
+                }
+                (held, reported) if *held == *hash => {
+                    if !*reported {
+                        *reported = true;
+                        repeated.push(*hash);
+                    }
+                    break;
+                }
+                _ => at = (at + 1) & mask,
+            }
+        }
+    }
+    repeated
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +352,21 @@ mod tests {
             }
         }
         assert_eq!(collector.sorted.iter().map(Vec::len).sum::<usize>(), 100_001);
+        // The same repeats found among hashes all in memory, split in parts.
+        let hashes: Vec<u64> = ids.iter().map(|id| hash_bytes(id.as_bytes())).collect();
+        let mut parts: Vec<Vec<u64>> = hashes.chunks(7_777).map(<[u64]>::to_vec).collect();
+        parts.push(vec![hash_bytes(b"H0000042"), hash_bytes(b"H0099999"), hash_bytes(b"H0099999")]);
+        let mut repeated = repeated_hashes(&parts, |part| part.iter().copied());
+        repeated.sort_unstable();
+        let mut expected = vec![hash_bytes(b"H0000042"), hash_bytes(b"H0099999")];
+        expected.sort_unstable();
+        assert_eq!(repeated, expected);
+        assert!(repeated_hashes(&parts[..1], |part| part.iter().copied()).is_empty());
+        // Hashes sharing a bucket and their low bits, and the hash 0, counted exactly.
+        let crowded: Vec<u64> = (0..5_000u64).flat_map(|index| [index << 20, index << 20]).chain([0, 0, 0]).collect();
+        let mut repeated = repeated_hashes(&[crowded], |part| part.iter().copied());
+        repeated.sort_unstable();
+        assert_eq!(repeated, (0..5_000u64).map(|index| index << 20).collect::<Vec<_>>());
         assert!(collector.heap_bytes() >= 800_008);
     }
 }

@@ -8,7 +8,7 @@ use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Fields};
 use pol_compiler::interp::Interpreter;
 use pol_runtime::OutputFormat;
-use pol_runtime::arrow_eval::{Evaluated, Evaluator};
+use pol_runtime::arrow_eval::{CHUNK_HOUSEHOLDS, Evaluated, Evaluator};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -77,8 +77,12 @@ fn pol_run_on(
 fn assert_same(compiled: &Compiled, evaluated: &Evaluated, expected: &(Vec<RecordBatch>, String)) {
     assert_eq!(evaluated.tables.len(), compiled.program.outputs.len());
     assert_eq!(evaluated.rejects_csv(), expected.1);
-    for ((name, batch), file) in evaluated.tables.iter().zip(&expected.0) {
+    for (table, file) in evaluated.tables.iter().zip(&expected.0) {
+        let name = &table.name;
+        assert!(table.batches.iter().all(|batch| batch.schema() == table.schema && batch.num_rows() > 0), "{name}");
+        let batch = table.concat().unwrap();
         assert_eq!(batch.num_rows(), file.num_rows(), "{name}");
+        assert_eq!(table.num_rows(), file.num_rows(), "{name}");
         let fields: Vec<(String, DataType)> =
             batch.schema().fields().iter().map(|field| (field.name().clone(), field.data_type().clone())).collect();
         let file_fields: Vec<(String, DataType)> =
@@ -157,26 +161,36 @@ fn nest_moving(
     (batch, persons_text, cases_text)
 }
 
-/// Both layouts against `pol run` on the CSV texts in `inputs`.
+/// Both layouts against `pol run` on the CSV texts in `inputs`, by an evaluator of the default
+/// chunk size and by one of chunks of 97 households (outputs in many batches).
 fn check_layouts(compiled: &Compiled, inputs: &Inputs) {
     let households = inputs.read("households.csv");
     let persons = inputs.read("persons.csv");
     let cases = inputs.read("cases.csv");
-    let evaluator = evaluator(compiled, 2);
-    let grouped = evaluator
-        .evaluate_grouped(&csv_batch(&households), &csv_batch(&persons), Some(&csv_batch(&cases)))
-        .unwrap_or_else(|error| panic!("{}", render_error(&compiled.sources, error)));
-    assert_same(compiled, &grouped, &pol_run(compiled, inputs, "persons.csv", "cases.csv", "flat"));
+    let evaluators = [evaluator(compiled, 2), evaluator(compiled, 2).with_chunk_households(97)];
+    let flat = pol_run(compiled, inputs, "persons.csv", "cases.csv", "flat");
+    for evaluator in &evaluators {
+        let grouped = evaluator
+            .evaluate_grouped(&csv_batch(&households), &csv_batch(&persons), Some(&csv_batch(&cases)))
+            .unwrap_or_else(|error| panic!("{}", render_error(&compiled.sources, error)));
+        assert_same(compiled, &grouped, &flat);
+    }
     for drop_reference in [false, true] {
         let (nested, nested_persons, nested_cases) = nest(&households, &persons, &cases, drop_reference);
         inputs.write("nested_persons.csv", nested_persons);
         inputs.write("nested_cases.csv", nested_cases);
         let expected = pol_run(compiled, inputs, "nested_persons.csv", "nested_cases.csv", "nested");
-        let evaluated = evaluator
-            .with_file_names_ref("households.csv", "nested_persons.csv", "nested_cases.csv")
-            .evaluate_nested(&nested)
-            .unwrap_or_else(|error| panic!("{}", render_error(&compiled.sources, error)));
-        assert_same(compiled, &evaluated, &expected);
+        for (evaluator, chunk) in evaluators.iter().zip([CHUNK_HOUSEHOLDS, 97]) {
+            let evaluated = evaluator
+                .with_file_names_ref("households.csv", "nested_persons.csv", "nested_cases.csv")
+                .evaluate_nested(&nested)
+                .unwrap_or_else(|error| panic!("{}", render_error(&compiled.sources, error)));
+            assert_same(compiled, &evaluated, &expected);
+            // The chunks' batches come back as they are: one per chunk with rows.
+            let results = evaluated.table("household_results").unwrap();
+            assert!(results.batches.iter().all(|batch| batch.num_rows() <= chunk));
+            assert_eq!(results.batches.len() > 1, results.num_rows() > chunk);
+        }
     }
 }
 
@@ -778,8 +792,8 @@ fn a_years_total_in_a_batch_is_its_twelfths() {
     let by_month = evaluator.evaluate_grouped(&households, &monthly, None).unwrap();
     assert_eq!(by_year.rejects_csv(), by_month.rejects_csv());
     assert_eq!(by_year.counts, by_month.counts);
-    for ((name, ours), (_, theirs)) in by_year.tables.iter().zip(&by_month.tables) {
-        assert_eq!(ours, theirs, "{name}: a year's total is its twelfths");
+    for (ours, theirs) in by_year.tables.iter().zip(&by_month.tables) {
+        assert_eq!(ours, theirs, "{}: a year's total is its twelfths", ours.name);
     }
     // Without the division the year's total would be each month's value.
     let undivided = every_month("14400", "1000.01", "0");

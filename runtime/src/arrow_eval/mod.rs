@@ -15,12 +15,13 @@
 //! then validated and evaluated by the workers of `pol run` (`crate::pipeline::memory`), in
 //! chunks on all the pool's threads. Row `i` of a batch has line
 //! `i + 2` in rejects, as the same table written as CSV would; the persons (cases) of a nested
-//! batch are numbered in order across households. The outputs are the batches
-//! `pol run --output-format parquet` writes (same schema, same values, same row order), and the
-//! rejects are `rejects.csv`'s rows.
+//! batch are numbered in order across households. The outputs are the tables
+//! `pol run --output-format parquet` writes (same schema, same values, same row order), each in
+//! the batches its chunks produced ([`OutputTable`]), and the rejects are `rejects.csv`'s rows.
 
 use crate::error::RuntimeError;
 use crate::input::{Floats, flat_rows, flatten_members};
+pub use crate::output::OutputTable;
 use crate::pipeline::RowCounts;
 use crate::pipeline::memory::{self, MemoryInput};
 use arrow::array::{ArrayRef, RecordBatch, StringBuilder, UInt64Builder};
@@ -52,8 +53,9 @@ pub struct Evaluator {
 /// The results of one evaluation.
 #[derive(Debug, Clone)]
 pub struct Evaluated {
-    /// Each output table (name, rows), in the policy's order.
-    pub tables: Vec<(String, RecordBatch)>,
+    /// The output tables, in the policy's order: each its rows in batches (see
+    /// [`OutputTable`]).
+    pub tables: Vec<OutputTable>,
     /// `rejects.csv`'s rows without its header: households, then persons, then cases.
     pub rejects: Vec<u8>,
     /// Households, persons and cases read, accepted and rejected.
@@ -62,8 +64,8 @@ pub struct Evaluated {
 
 impl Evaluated {
     /// The output table `name`.
-    pub fn table(&self, name: &str) -> Option<&RecordBatch> {
-        self.tables.iter().find(|(table, _)| table == name).map(|(_, batch)| batch)
+    pub fn table(&self, name: &str) -> Option<&OutputTable> {
+        self.tables.iter().find(|table| table.name == name)
     }
 
     /// The whole `rejects.csv` text, header included.
@@ -137,6 +139,14 @@ impl Evaluator {
             file_names: ["households".to_string(), "persons".to_string(), "cases".to_string()],
             recycled: memory::Recycled::default(),
         })
+    }
+
+    /// The same evaluator cutting batches into chunks of `households` households (at least 1;
+    /// by default [`CHUNK_HOUSEHOLDS`]): the unit of parallel work, and the rows of each output
+    /// batch.
+    pub fn with_chunk_households(mut self, households: usize) -> Evaluator {
+        self.chunk_households = households.max(1);
+        self
     }
 
     /// The names rejects give the households', persons' and cases' rows (by default

@@ -31,9 +31,40 @@ mod sink;
 mod staging;
 
 pub(crate) use csv::push_cell as push_csv_cell;
-pub(crate) use parquet::{concat, sorted_batch};
+pub(crate) use parquet::sorted_batches;
 pub(crate) use part::PartBuilder;
 pub use plan::OutputFormat;
 pub(crate) use plan::{ColumnPlan, TablePart, TablePlan, sorted_text_rows, word_at};
 pub(crate) use sink::TableSink;
 pub(crate) use staging::{OutputDir, Staging};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+
+/// One output table evaluated in memory: its rows in record batches, in the table's row order
+/// (the order `pol run` writes), each of `schema`. The batches are the chunks' own, not joined
+/// into one (a copy of every column that no Arrow consumer needs: a pyarrow `Table`, Spark's and
+/// Ray's batches and a Parquet writer all take rows batch by batch); [`OutputTable::concat`]
+/// joins them for a caller that wants one batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputTable {
+    /// The table's name (`household_results`).
+    pub name: String,
+    /// The columns and types `pol run --output-format parquet` writes.
+    pub schema: SchemaRef,
+    /// The rows, in order; no batch is empty.
+    pub batches: Vec<RecordBatch>,
+}
+
+impl OutputTable {
+    /// Number of rows.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+
+    /// The rows in one batch.
+    pub fn concat(&self) -> Result<RecordBatch, crate::error::RuntimeError> {
+        arrow::compute::concat_batches(&self.schema, &self.batches)
+            .map_err(|error| crate::error::RuntimeError::internal(error.to_string()))
+    }
+}

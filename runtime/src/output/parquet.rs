@@ -114,26 +114,29 @@ pub(crate) fn writer(file: File, path: &Path, plan: &TablePlan) -> Result<ArrowW
     ArrowWriter::try_new(file, plan.schema.clone(), Some(properties)).map_err(|error| RuntimeError::write(path, &error))
 }
 
-/// Writes keyed parts into `file` sorted by key (stable: equal keys keep their order).
+/// Writes keyed parts into `file` sorted by key (stable: equal keys keep their order). The
+/// writer gathers the batches into its row groups, so the file is the same however the rows
+/// come batched.
 pub(crate) fn write_sorted(
     file: File,
     path: &Path,
     plan: &TablePlan,
     parts: Vec<TablePart>,
 ) -> Result<(), RuntimeError> {
-    let sorted = sorted_batch(plan, parts)?;
+    let sorted = sorted_batches(plan, parts)?;
     let mut writer = writer(file, path, plan)?;
-    if sorted.num_rows() > 0 {
-        writer.write(&sorted).map_err(|error| RuntimeError::write(path, &error))?;
+    for batch in sorted.iter().filter(|batch| batch.num_rows() > 0) {
+        writer.write(batch).map_err(|error| RuntimeError::write(path, &error))?;
     }
     writer.close().map_err(|error| RuntimeError::write(path, &error))?;
     Ok(())
 }
 
-/// Keyed parts as one batch sorted by key (stable: equal keys keep their order). Parts whose
+/// Keyed parts as batches sorted by key (stable: equal keys keep their order). Parts whose
 /// keys already come in order (the usual case: chunks in order, rows in order within each) are
-/// only joined, not reordered.
-pub(crate) fn sorted_batch(plan: &TablePlan, parts: Vec<TablePart>) -> Result<RecordBatch, RuntimeError> {
+/// returned as they are, neither joined nor copied; otherwise the rows are joined into one
+/// batch and reordered.
+pub(crate) fn sorted_batches(plan: &TablePlan, parts: Vec<TablePart>) -> Result<Vec<RecordBatch>, RuntimeError> {
     let mut batches = Vec::new();
     let mut keys = Vec::new();
     for part in parts {
@@ -143,10 +146,10 @@ pub(crate) fn sorted_batch(plan: &TablePlan, parts: Vec<TablePart>) -> Result<Re
         batches.push(batch);
         keys.extend(part_keys);
     }
-    let all = concat(plan, &batches)?;
     if keys.windows(2).all(|pair| matches!(pair, [a, b] if a <= b)) {
-        return Ok(all);
+        return Ok(batches);
     }
+    let all = concat(plan, &batches)?;
     let mut order = Vec::with_capacity(keys.len());
     for (row, key) in keys.iter().enumerate() {
         let row = u32::try_from(row).map_err(|_| RuntimeError::internal("more than 4 billion sorted rows"))?;
@@ -154,12 +157,14 @@ pub(crate) fn sorted_batch(plan: &TablePlan, parts: Vec<TablePart>) -> Result<Re
     }
     order.sort_by_key(|(key, _)| *key);
     let indices = arrow::array::UInt32Array::from_iter_values(order.into_iter().map(|(_, row)| row));
-    arrow::compute::take_record_batch(&all, &indices).map_err(|error| RuntimeError::internal(error.to_string()))
+    let sorted =
+        arrow::compute::take_record_batch(&all, &indices).map_err(|error| RuntimeError::internal(error.to_string()))?;
+    Ok(vec![sorted])
 }
 
 /// `batches` (of `plan`'s schema) joined into one, each column joined on its own thread (of
 /// the current rayon pool).
-pub(crate) fn concat(plan: &TablePlan, batches: &[RecordBatch]) -> Result<RecordBatch, RuntimeError> {
+fn concat(plan: &TablePlan, batches: &[RecordBatch]) -> Result<RecordBatch, RuntimeError> {
     use rayon::prelude::*;
     let internal = |error: arrow::error::ArrowError| RuntimeError::internal(error.to_string());
     let n_columns = plan.schema.fields().len();

@@ -16,10 +16,10 @@ use super::rejects::case_rejects;
 use super::{check_entities, used_columns, worker};
 use crate::error::RuntimeError;
 use crate::fields::FieldTyper;
-use crate::hash::{BuildIdentity, HashCollector};
+use crate::hash::{BuildIdentity, repeated_hashes};
 use crate::input::{ArrowColumn, ArrowRows, Layout, RawTable, TableSize};
-use crate::output::{OutputFormat, TablePart, TablePlan, concat, sorted_batch, sorted_text_rows};
-use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
+use crate::output::{OutputFormat, OutputTable, TablePart, TablePlan, sorted_batches, sorted_text_rows};
+use arrow::array::{Array, AsArray, UInt32Array};
 use pol_compiler::engine::{Batch, BatchResult, CountyTable, Engine};
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::tir::{ColumnId, Program};
@@ -51,8 +51,8 @@ pub(crate) struct MemoryInput {
 /// What [`evaluate`] returns.
 #[derive(Debug)]
 pub(crate) struct MemoryOutput {
-    /// One batch per output table, in the policy's order, with its name.
-    pub tables: Vec<(String, RecordBatch)>,
+    /// The output tables, in the policy's order.
+    pub tables: Vec<OutputTable>,
     /// `rejects.csv` rows (without the header): households, then persons, then cases.
     pub rejects: Vec<u8>,
     /// Row counts of households, persons and cases.
@@ -260,28 +260,28 @@ pub(crate) fn evaluate(
     let (case_counts, case_rows) = case_rejects(program, &cases, &decisions);
     counts[2] = case_counts;
     rejects.extend_from_slice(&case_rows);
-    // Each table's parts joined into one batch, the tables and their columns in parallel.
-    let batches = pool.install(|| {
-        tables
-            .par_iter()
-            .zip(parts)
-            .map(|(plan, parts)| {
-                let batch = if plan.keyed {
-                    sorted_batch(plan, parts)?
-                } else {
-                    let mut batches = Vec::with_capacity(parts.len());
-                    for part in parts {
-                        let TablePart::Arrow { batch, .. } = part else {
-                            return Err(RuntimeError::internal("an output part of the wrong format"));
-                        };
-                        batches.push(batch);
-                    }
-                    concat(plan, &batches)?
+    // Each table's parts in order, as they are (a keyed table whose parts come out of order is
+    // sorted into one batch, its columns on the pool's threads).
+    let mut batches = Vec::with_capacity(tables.len());
+    for (plan, parts) in tables.iter().zip(parts) {
+        let parts = if plan.keyed {
+            pool.install(|| sorted_batches(plan, parts))?
+        } else {
+            let mut batches = Vec::with_capacity(parts.len());
+            for part in parts {
+                let TablePart::Arrow { batch, .. } = part else {
+                    return Err(RuntimeError::internal("an output part of the wrong format"));
                 };
-                Ok((plan.name.clone(), batch))
-            })
-            .collect::<Result<Vec<_>, RuntimeError>>()
-    })?;
+                batches.push(batch);
+            }
+            batches
+        };
+        batches.push(OutputTable {
+            name: plan.name.clone(),
+            schema: plan.schema.clone(),
+            batches: parts.into_iter().filter(|batch| batch.num_rows() > 0).collect(),
+        });
+    }
     Ok(MemoryOutput { tables: batches, rejects, counts })
 }
 
@@ -298,20 +298,19 @@ fn column(column: Option<ColumnId>) -> Result<usize, RuntimeError> {
         .ok_or_else(|| RuntimeError::internal("a key column the schema check let pass"))
 }
 
-/// The text of column `column` of rows `first..first + count` (fewer at the end).
+/// The text of column `column` of rows `first..first + count` (fewer at the end): a string
+/// column's rows where they lie, other columns' cells written as text.
 fn key_list(rows: &ArrowRows, column: usize, first: usize, count: usize) -> KeyList {
     let end = rows.len.min(first + count);
-    let mut keys = KeyList::with_capacity(end.saturating_sub(first), end.saturating_sub(first) * 12);
     // A string column (the usual id column): its values are the texts.
     if let Some(ArrowColumn::Array(array)) = rows.columns.get(column)
         && let Some(strings) = array.as_string_opt::<i32>()
         && end <= strings.len()
     {
-        for row in first..end {
-            keys.push((!strings.is_null(row)).then(|| strings.value(row).as_bytes()));
-        }
-        return keys;
+        let first = first.min(end);
+        return KeyList::of_strings(strings.slice(first, end - first));
     }
+    let mut keys = KeyList::with_capacity(end.saturating_sub(first), end.saturating_sub(first) * 12);
     let mut text = Vec::new();
     for row in first..end {
         text.clear();
@@ -358,25 +357,11 @@ fn references_match(
 }
 
 /// The ids that occur more than once among `lists` (row `i` of a list `(first, keys)` is row
-/// `first + i`, on line row + 2), with their lines: the hashes that repeat are found by
-/// sorting, then confirmed on the ids that have them. The hashes are collected on two threads
-/// (each half of the lists), then sorted bucket by bucket in parallel.
+/// `first + i`, on line row + 2), with their lines: the hashes that repeat are found
+/// ([`repeated_hashes`], on the pool's threads), then confirmed on the ids that have them.
 fn repeated(lists: &[(usize, &KeyList)]) -> HashMap<Vec<u8>, Vec<u64>> {
-    let collect = |lists: &[(usize, &KeyList)]| {
-        let mut hashes = HashCollector::default();
-        for (_, keys) in lists {
-            for row in 0..keys.len() {
-                if keys.get(row).is_some() {
-                    hashes.push(keys.hash(row));
-                }
-            }
-        }
-        hashes
-    };
-    let (first_half, second_half) = lists.split_at(lists.len() / 2);
-    let (mut hashes, more) = rayon::join(|| collect(first_half), || collect(second_half));
-    hashes.absorb(more);
-    let repeated: HashSet<u64, BuildIdentity> = hashes.into_repeated().into_iter().collect();
+    let repeated: HashSet<u64, BuildIdentity> =
+        repeated_hashes(lists, |(_, keys)| keys.present_hashes()).into_iter().collect();
     if repeated.is_empty() {
         return HashMap::new();
     }

@@ -8,6 +8,8 @@ use crate::input::{ArrowRows, RawTable};
 use crate::output::TablePart;
 use crate::reconcile::ReconcilePart;
 use crate::report::ReportAcc;
+use arrow::array::{Array, StringArray};
+use arrow::buffer::NullBuffer;
 use std::time::Duration;
 /// [`RawChunk::person_household`] of a person whose household is not in the chunk.
 pub(crate) const ORPHAN: u32 = u32::MAX;
@@ -15,21 +17,46 @@ pub(crate) const ORPHAN: u32 = u32::MAX;
 /// Ids (or household references) of a chunk's rows, with their hashes.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct KeyList {
-    bytes: Vec<u8>,
-    spans: Vec<(usize, usize)>,
+    texts: KeyTexts,
     hashes: Vec<u64>,
-    present: Vec<bool>,
+}
+
+/// Where a [`KeyList`]'s texts are.
+#[derive(Debug, Clone)]
+enum KeyTexts {
+    /// Copied into the list (keys read from files, or written from non-string cells).
+    Copied { bytes: Vec<u8>, spans: Vec<(usize, usize)>, present: Vec<bool> },
+    /// The rows of an Arrow string array (a slice sharing its buffers, not a copy): a null row
+    /// is an absent key.
+    Arrow(StringArray),
+}
+
+impl Default for KeyTexts {
+    fn default() -> Self {
+        KeyTexts::Copied { bytes: Vec::new(), spans: Vec::new(), present: Vec::new() }
+    }
 }
 
 impl KeyList {
     /// An empty list with room for `keys` keys of `bytes` bytes in all.
     pub(crate) fn with_capacity(keys: usize, bytes: usize) -> KeyList {
         KeyList {
-            bytes: Vec::with_capacity(bytes),
-            spans: Vec::with_capacity(keys),
+            texts: KeyTexts::Copied {
+                bytes: Vec::with_capacity(bytes),
+                spans: Vec::with_capacity(keys),
+                present: Vec::with_capacity(keys),
+            },
             hashes: Vec::with_capacity(keys),
-            present: Vec::with_capacity(keys),
         }
+    }
+
+    /// The rows of a string array as keys, without copying them: only their hashes are
+    /// computed.
+    pub(crate) fn of_strings(strings: StringArray) -> KeyList {
+        let hashes = (0..strings.len())
+            .map(|row| if strings.is_null(row) { 0 } else { hash_bytes(strings.value(row).as_bytes()) })
+            .collect();
+        KeyList { texts: KeyTexts::Arrow(strings), hashes }
     }
 
     /// Appends a key (or its absence) and returns its hash.
@@ -41,22 +68,72 @@ impl KeyList {
 
     /// Appends a key whose [`hash_bytes`] the caller has (0 for an absent key).
     pub(crate) fn push_hashed(&mut self, key: Option<&[u8]>, hash: u64) {
-        let start = self.bytes.len();
-        if let Some(key) = key {
-            self.bytes.extend_from_slice(key);
+        if let KeyTexts::Arrow(_) = self.texts {
+            // A list over an array gets no keys appended; should one be, its keys are copied
+            // first.
+            self.texts = self.copied_texts();
         }
-        self.spans.push((start, self.bytes.len()));
+        if let KeyTexts::Copied { bytes, spans, present } = &mut self.texts {
+            let start = bytes.len();
+            if let Some(key) = key {
+                bytes.extend_from_slice(key);
+            }
+            spans.push((start, bytes.len()));
+            present.push(key.is_some());
+        }
         self.hashes.push(hash);
-        self.present.push(key.is_some());
+    }
+
+    /// The keys copied.
+    fn copied_texts(&self) -> KeyTexts {
+        let mut bytes = Vec::new();
+        let mut spans = Vec::with_capacity(self.len());
+        let mut present = Vec::with_capacity(self.len());
+        for index in 0..self.len() {
+            let start = bytes.len();
+            let key = self.get(index);
+            if let Some(key) = key {
+                bytes.extend_from_slice(key);
+            }
+            spans.push((start, bytes.len()));
+            present.push(key.is_some());
+        }
+        KeyTexts::Copied { bytes, spans, present }
+    }
+
+    /// The hashes of the keys present, in order.
+    pub(crate) fn present_hashes(&self) -> impl Iterator<Item = u64> + '_ {
+        let nulls = match &self.texts {
+            KeyTexts::Copied { present, .. } => Presence::Flags(present),
+            KeyTexts::Arrow(strings) => match strings.logical_nulls().filter(|nulls| nulls.null_count() > 0) {
+                Some(nulls) => Presence::Nulls(nulls),
+                None => Presence::All,
+            },
+        };
+        self.hashes.iter().enumerate().filter_map(move |(index, hash)| {
+            let present = match &nulls {
+                Presence::All => true,
+                Presence::Flags(present) => present.get(index).copied().unwrap_or(false),
+                Presence::Nulls(nulls) => index < nulls.len() && nulls.is_valid(index),
+            };
+            present.then_some(*hash)
+        })
     }
 
     /// Key `index`, if present.
     pub(crate) fn get(&self, index: usize) -> Option<&[u8]> {
-        if !self.present.get(index).copied().unwrap_or(false) {
-            return None;
+        match &self.texts {
+            KeyTexts::Copied { bytes, spans, present } => {
+                if !present.get(index).copied().unwrap_or(false) {
+                    return None;
+                }
+                let (start, end) = *spans.get(index)?;
+                bytes.get(start..end)
+            }
+            KeyTexts::Arrow(strings) => {
+                (index < strings.len() && strings.is_valid(index)).then(|| strings.value(index).as_bytes())
+            }
         }
-        let (start, end) = *self.spans.get(index)?;
-        self.bytes.get(start..end)
     }
 
     /// The hash of key `index` (0 when absent).
@@ -73,6 +150,13 @@ impl KeyList {
     pub(crate) fn len(&self) -> usize {
         self.hashes.len()
     }
+}
+
+/// Which keys of a [`KeyList`] are present.
+enum Presence<'k> {
+    All,
+    Flags(&'k [bool]),
+    Nulls(NullBuffer),
 }
 
 /// Households with their persons, as read: the unit of parallel work.
