@@ -138,8 +138,10 @@ fn arrow_eval(c: &mut Criterion) {
         // `POL_BENCH_PROFILE_RUNS` evaluations (default 1): the difference between 2 and 1 is
         // an evaluation by an evaluator that has evaluated before (its batches reused).
         let runs: usize = std::env::var("POL_BENCH_PROFILE_RUNS").ok().and_then(|runs| runs.parse().ok()).unwrap_or(1);
-        for _ in 0..runs {
+        for run in 1..=runs {
+            let started = std::time::Instant::now();
             black_box(evaluator.evaluate_nested(black_box(batch)).expect("evaluates"));
+            eprintln!("evaluation {run}: {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
         }
         return;
     }
@@ -161,8 +163,10 @@ fn arrow_eval(c: &mut Criterion) {
     for (name, batch) in [("nested_strings", &strings), ("nested_typed", &typed)] {
         let runs = 5;
         let (cpu_before, wall_before) = (cpu_seconds(), std::time::Instant::now());
-        for _ in 0..runs {
+        for run in 1..=runs {
+            let started = std::time::Instant::now();
             black_box(evaluator.evaluate_nested(black_box(batch)).expect("evaluates"));
+            eprintln!("evaluation {run}: {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
         }
         let (cpu, wall) = (cpu_seconds() - cpu_before, wall_before.elapsed().as_secs_f64());
         let per_run = cpu / f64::from(runs);

@@ -16,7 +16,7 @@ use pol_compiler::date;
 use pol_compiler::diagnostic::Sources;
 use pol_compiler::engine::{Batch, CountyTable};
 use pol_compiler::policy::Policy;
-use pol_compiler::text::{TextHandle, TextOrigin};
+use pol_compiler::text::{TextHandle, TextOrigin, TextTable};
 use pol_compiler::tir::{Column, ColumnTy, EntitySchema, Ty, Word};
 use pol_testkit::synth::{SynthConfig, county_codes_from_csv, generate};
 use std::collections::HashMap;
@@ -112,7 +112,7 @@ impl Shaanxi {
         schema: &EntitySchema,
         positions: &[usize],
         record: &csv::StringRecord,
-        texts: &mut Vec<String>,
+        texts: &mut TextTable,
         row: &mut Vec<Word>,
     ) {
         row.clear();
@@ -124,12 +124,11 @@ impl Shaanxi {
 
     /// Types one cell like `pol run` does (runtime `fields.rs`); panics on a cell the clean
     /// generator never writes.
-    fn type_cell(&self, column: &Column, cell: &str, texts: &mut Vec<String>) -> Word {
+    fn type_cell(&self, column: &Column, cell: &str, texts: &mut TextTable) -> Word {
         let name = column.name.as_str();
         match column.ty {
             ColumnTy::Key | ColumnTy::HouseholdRef | ColumnTy::Value(Ty::Text) => {
-                texts.push(cell.to_string());
-                let index = u32::try_from(texts.len() - 1).expect("fewer than 4G texts a batch");
+                let index = u32::try_from(texts.push(cell)).expect("fewer than 4G texts a batch");
                 TextHandle::new(TextOrigin::Batch, index).to_word()
             }
             ColumnTy::County => *self.county_index.get(cell).unwrap_or_else(|| bad_cell(name, cell)) as Word,

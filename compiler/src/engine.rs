@@ -8,6 +8,7 @@
 //! [`BatchResult`]. The interpreter ([`crate::interp`]) defines the semantics; the JIT
 //! ([`crate::jit`]) must produce the same words and the same outcomes.
 
+use crate::text::TextTable;
 use crate::tir::{Bracket, Program, RuleId, ScaleId, Word};
 use pol_grammar::Span;
 use pol_grammar::ast::EntityKind;
@@ -64,7 +65,7 @@ pub struct Batch {
     /// `households.len + 1` offsets into the case rows.
     pub case_offsets: Vec<u32>,
     /// Texts of input cells; batch text handles index this table.
-    pub texts: Vec<String>,
+    pub texts: TextTable,
 }
 
 /// Parameter values and jurisdiction attributes per county, resolved for one as-of date.
@@ -279,7 +280,7 @@ impl Batch {
             person_offsets: vec![0],
             cases: Columns::with_columns(program.case.columns.len()),
             case_offsets: vec![0],
-            texts: Vec::new(),
+            texts: TextTable::new(),
         }
     }
 

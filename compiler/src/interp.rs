@@ -168,7 +168,7 @@ fn detached_batch(program: &Program, county: usize) -> Option<Batch> {
         person_offsets: vec![0, 1],
         cases: columns(program.case.columns.len()),
         case_offsets: vec![0, 1],
-        texts: Vec::new(),
+        texts: crate::text::TextTable::new(),
     };
     if let Some(cell) = program
         .household
@@ -673,7 +673,7 @@ mod tests {
             cases: Columns::with_columns(0),
             person_offsets: vec![0],
             case_offsets: vec![0],
-            texts: Vec::new(),
+            texts: crate::text::TextTable::new(),
         };
         for (income, grades) in households {
             batch.households.push_row(&[*income]);

@@ -102,7 +102,7 @@ mod tests {
     use super::*;
 
     fn texts() -> TextTables<'static> {
-        TextTables { literals: &[], batch: &[], jurisdiction: &[] }
+        TextTables { literals: &[], batch: &crate::text::NO_TEXTS, jurisdiction: &[] }
     }
 
     #[test]

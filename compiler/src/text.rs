@@ -70,13 +70,89 @@ pub fn mask_word(word: Word) -> Word {
     word | MASK_BIT
 }
 
+/// Texts stored end to end in one buffer, each reached by its index: a batch's input texts.
+/// Storing one copies its bytes and its end, with no allocation of its own, and a table
+/// cleared for the next batch keeps its room.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextTable {
+    bytes: String,
+    /// Where each text ends in `bytes` (it starts where the one before ends).
+    ends: Vec<usize>,
+}
+
+/// A table with no text (for [`TextTables`] of no batch).
+pub static NO_TEXTS: TextTable = TextTable::new();
+
+impl TextTable {
+    /// An empty table.
+    pub const fn new() -> TextTable {
+        TextTable { bytes: String::new(), ends: Vec::new() }
+    }
+
+    /// Stores a text and returns its index.
+    pub fn push(&mut self, text: &str) -> usize {
+        self.bytes.push_str(text);
+        self.ends.push(self.bytes.len());
+        self.ends.len() - 1
+    }
+
+    /// Stores a text of a batch and returns its handle ([`TextOrigin::Batch`]).
+    pub fn push_handle(&mut self, text: &str) -> Word {
+        let index = self.push(text);
+        // A handle holds 32 bits of index: a batch of more texts than that (never: batches are
+        // chunks of thousands of rows) would show the later ones as empty.
+        TextHandle::new(TextOrigin::Batch, u32::try_from(index).unwrap_or(u32::MAX)).to_word()
+    }
+
+    /// Text `index`, if there is one.
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        let start = match index.checked_sub(1) {
+            Some(before) => *self.ends.get(before)?,
+            None => 0,
+        };
+        self.bytes.get(start..end)
+    }
+
+    /// Number of texts.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there is no text.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Removes every text, keeping the room.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
+    /// The texts in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).filter_map(|index| self.get(index))
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for TextTable {
+    fn from_iter<I: IntoIterator<Item = S>>(texts: I) -> TextTable {
+        let mut table = TextTable::new();
+        for text in texts {
+            table.push(text.as_ref());
+        }
+        table
+    }
+}
+
 /// The three tables a handle can point into.
 #[derive(Debug, Clone, Copy)]
 pub struct TextTables<'a> {
     /// Program literals.
     pub literals: &'a [String],
     /// The batch's input texts.
-    pub batch: &'a [String],
+    pub batch: &'a TextTable,
     /// Jurisdiction texts.
     pub jurisdiction: &'a [String],
 }
@@ -85,12 +161,12 @@ impl<'a> TextTables<'a> {
     /// The raw (unmasked) text of a handle; empty for a dangling index.
     pub fn raw(&self, word: Word) -> &'a str {
         let handle = TextHandle::from_word(word);
-        let table = match handle.origin {
-            TextOrigin::Literal => self.literals,
-            TextOrigin::Batch => self.batch,
-            TextOrigin::Jurisdiction => self.jurisdiction,
-        };
-        table.get(handle.index as usize).map_or("", String::as_str)
+        let index = handle.index as usize;
+        match handle.origin {
+            TextOrigin::Literal => self.literals.get(index).map_or("", String::as_str),
+            TextOrigin::Batch => self.batch.get(index).unwrap_or(""),
+            TextOrigin::Jurisdiction => self.jurisdiction.get(index).map_or("", String::as_str),
+        }
     }
 
     /// The text as shown: masked when the handle says so.
@@ -123,6 +199,20 @@ pub fn mask(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_table_gives_back_each_text_and_keeps_its_room() {
+        let mut table: TextTable = ["王建国", "", "H0001"].into_iter().collect();
+        assert_eq!(table.iter().collect::<Vec<_>>(), ["王建国", "", "H0001"]);
+        assert_eq!((table.get(0), table.get(1), table.get(3)), (Some("王建国"), Some(""), None));
+        let handle = table.push_handle("李四");
+        let tables = TextTables { literals: &[], batch: &table, jurisdiction: &[] };
+        assert_eq!((tables.raw(handle), tables.render(mask_word(handle)).as_ref()), ("李四", "李*"));
+        let room = table.bytes.capacity();
+        table.clear();
+        assert!(table.is_empty() && table.get(0).is_none() && table.bytes.capacity() == room);
+        assert_eq!(NO_TEXTS.len(), 0);
+    }
 
     #[test]
     fn masks_code_points() {

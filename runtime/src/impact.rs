@@ -524,7 +524,11 @@ pub struct PersonsChange {
 /// The groups of the summary: the province, each city (in order of first appearance), each
 /// county (in file order), as (level, code, name, counties).
 fn groups(program: &Program, jurisdictions: &JurisdictionTable) -> Vec<(&'static str, String, String, Vec<usize>)> {
-    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: &jurisdictions.texts };
+    let texts = TextTables {
+        literals: &program.texts,
+        batch: &pol_compiler::text::NO_TEXTS,
+        jurisdiction: &jurisdictions.texts,
+    };
     let attr = |name: &str| program.jurisdiction.attrs.iter().position(|attr| attr.name == name && attr.ty == Ty::Text);
     let (county_name, city_name) = (attr("county_name"), attr("city_name"));
     let name_of = |county: usize, attr: Option<usize>| -> String {

@@ -391,7 +391,11 @@ pub(crate) fn render(
     if acc.missing_cell {
         return Err(RuntimeError::internal("a report row lacks a value of its table"));
     }
-    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: &jurisdictions.texts };
+    let texts = TextTables {
+        literals: &program.texts,
+        batch: &pol_compiler::text::NO_TEXTS,
+        jurisdiction: &jurisdictions.texts,
+    };
     let attr = |name: &str| program.jurisdiction.attrs.iter().position(|attr| attr.name == name && attr.ty == Ty::Text);
     let (county_name_attr, city_name_attr) = (attr("county_name"), attr("city_name"));
     let name_of = |county: usize, attr: Option<usize>| -> Option<String> {

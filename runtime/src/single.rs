@@ -9,7 +9,7 @@ use crate::fields::{FieldTyper, Typed};
 use crate::input::{self, Cell, RawTable, Splitter};
 use pol_compiler::engine::{Batch, Columns};
 use pol_compiler::jurisdictions::JurisdictionTable;
-use pol_compiler::text::{TextHandle, TextOrigin};
+use pol_compiler::text::TextTable;
 use pol_compiler::tir::{EntitySchema, Program, Word};
 use std::path::Path;
 
@@ -105,7 +105,7 @@ fn read_rows(
     path: &Path,
     link: Option<usize>,
     id: &str,
-    texts: &mut Vec<String>,
+    texts: &mut TextTable,
 ) -> Result<Columns, SingleError> {
     let file = path.display().to_string();
     let mut opened = input::open(path, schema).map_err(|error| SingleError::Input(Box::new(error)))?;
@@ -148,8 +148,7 @@ fn read_rows(
                         Cell::Missing | Cell::NotScalar => &[],
                     };
                     let text = std::str::from_utf8(bytes).map_err(|_| bad("not UTF-8".into()))?;
-                    texts.push(text.to_string());
-                    TextHandle::new(TextOrigin::Batch, (texts.len() - 1) as u32).to_word()
+                    texts.push_handle(text)
                 }
             };
             // A year's money total read for one month: its twelfth, as `pol run` types it.

@@ -211,7 +211,7 @@ fn batch(households: &[Household]) -> Batch {
         cases: Columns::with_columns(2),
         person_offsets: vec![0],
         case_offsets: vec![0],
-        texts: ["王建国", "王**", "李四", "王建国", ""].map(String::from).to_vec(),
+        texts: ["王建国", "王**", "李四", "王建国", ""].into_iter().collect(),
     };
     for household in households {
         batch.households.push_row(&household.columns);

@@ -107,7 +107,8 @@ pub(crate) struct Env<'a> {
 impl<'a> Env<'a> {
     /// An environment over loaded files; `jurisdiction_texts` resolves text handles of local values.
     pub fn new(program: &'a Program, files: &'a [LocalFile], jurisdiction_texts: &'a [String]) -> Env<'a> {
-        let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: jurisdiction_texts };
+        let texts =
+            TextTables { literals: &program.texts, batch: &crate::text::NO_TEXTS, jurisdiction: jurisdiction_texts };
         Env { program, files, texts, memo: HashMap::new() }
     }
 

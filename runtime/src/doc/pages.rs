@@ -440,7 +440,8 @@ pub(super) fn schema_html(site: &Site<'_>) -> String {
 pub(super) fn jurisdictions_html(site: &Site<'_>) -> String {
     let program = &site.policy.program;
     let table = &site.policy.jurisdictions;
-    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: &table.texts };
+    let texts =
+        TextTables { literals: &program.texts, batch: &pol_compiler::text::NO_TEXTS, jurisdiction: &table.texts };
     let mut body = String::from("<h1>辖区</h1>\n<table>\n<tr><th>县级代码</th><th>所属市</th>");
     for attr in &program.jurisdiction.attrs {
         let _ =

@@ -36,7 +36,11 @@ pub(super) fn params_html(site: &Site<'_>) -> String {
 /// that sets them, and its constraints.
 fn scale_html(site: &Site<'_>, scale: &ScaleDef) -> String {
     let program = &site.policy.program;
-    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: site.policy.params.texts() };
+    let texts = TextTables {
+        literals: &program.texts,
+        batch: &pol_compiler::text::NO_TEXTS,
+        jurisdiction: site.policy.params.texts(),
+    };
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -213,7 +217,11 @@ fn param_html(site: &Site<'_>, index: usize, param: &ParamDef) -> String {
 /// The province's values: from which day, as written, and the value in force that day.
 fn province_values_html(site: &Site<'_>, index: usize, param: &ParamDef) -> String {
     let program = &site.policy.program;
-    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: site.policy.params.texts() };
+    let texts = TextTables {
+        literals: &program.texts,
+        batch: &pol_compiler::text::NO_TEXTS,
+        jurisdiction: site.policy.params.texts(),
+    };
     let mut out = String::from(
         "<p class=\"label\">省级取值</p>\n<table>\n<tr><th>起始日期</th><th>取值(原文)</th><th>当日取值</th></tr>\n",
     );
@@ -252,7 +260,11 @@ fn province_values_html(site: &Site<'_>, index: usize, param: &ParamDef) -> Stri
 /// The values local files set: file, jurisdiction, from which day, as written and as read.
 fn local_values_html(site: &Site<'_>, index: usize, param: &ParamDef) -> String {
     let program = &site.policy.program;
-    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: site.policy.params.texts() };
+    let texts = TextTables {
+        literals: &program.texts,
+        batch: &pol_compiler::text::NO_TEXTS,
+        jurisdiction: site.policy.params.texts(),
+    };
     let files = site.policy.params.local_values(ParamId(index as u32));
     if files.is_empty() {
         return "<p><span class=\"label\">市县参数文件</span>无(各地执行省级取值)</p>\n".into();

@@ -42,7 +42,7 @@ pub use error::GenerateError;
 use pol_compiler::engine::{Batch, Columns, CountyTable, Engine, EvalErrorKind, Outcome};
 use pol_compiler::interp::Interpreter;
 use pol_compiler::jurisdictions::JurisdictionTable;
-use pol_compiler::text::{TextHandle, TextOrigin, TextTables};
+use pol_compiler::text::{TextTable, TextTables};
 use pol_compiler::tir::{Column, ColumnTy, EntitySchema, EnumId, Program, RATIO_SCALE, Ty, Word};
 use pol_grammar::ast::{EntityKind, Period};
 use std::io::Write;
@@ -453,7 +453,7 @@ fn to_batch<'c>(plan: &Plan<'_>, candidates: impl Iterator<Item = &'c Candidate>
         cases: Columns::with_columns(program.case.columns.len()),
         person_offsets: vec![0],
         case_offsets: vec![0],
-        texts: Vec::new(),
+        texts: TextTable::new(),
     };
     let mut words = Vec::new();
     for candidate in candidates {
@@ -470,15 +470,12 @@ fn to_batch<'c>(plan: &Plan<'_>, candidates: impl Iterator<Item = &'c Candidate>
     batch
 }
 
-fn push_row(columns: &mut Columns, texts: &mut Vec<String>, words: &mut Vec<Word>, cells: &[Cell]) {
+fn push_row(columns: &mut Columns, texts: &mut TextTable, words: &mut Vec<Word>, cells: &[Cell]) {
     words.clear();
     for cell in cells {
         words.push(match cell {
             Cell::Word(word) => *word,
-            Cell::Text(text) => {
-                texts.push(text.clone());
-                TextHandle::new(TextOrigin::Batch, (texts.len() - 1) as u32).to_word()
-            }
+            Cell::Text(text) => texts.push_handle(text),
         });
     }
     columns.push_row(words);
@@ -622,7 +619,7 @@ fn format_row(
                 push_field(row, &county.code);
             }
             (draw, Cell::Word(word)) => {
-                let texts = TextTables { literals: &[], batch: &[], jurisdiction: &[] };
+                let texts = TextTables { literals: &[], batch: &pol_compiler::text::NO_TEXTS, jurisdiction: &[] };
                 let mut text = String::new();
                 pol_compiler::format::write_word(&mut text, plan.program, &texts, value_ty(*draw), *word);
                 push_field(row, &text);

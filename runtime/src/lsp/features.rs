@@ -400,7 +400,7 @@ fn scale_values(workspace: &Workspace, policy: &pol_compiler::policy::Policy, in
     let program = &policy.program;
     let Some(scale) = program.scales.get(index) else { return };
     let no_texts: Vec<String> = Vec::new();
-    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: &no_texts };
+    let texts = TextTables { literals: &program.texts, batch: &pol_compiler::text::NO_TEXTS, jurisdiction: &no_texts };
     let list = |brackets: &[pol_compiler::tir::Bracket]| {
         let pairs: Vec<String> = brackets
             .iter()
@@ -458,7 +458,8 @@ fn param_values(workspace: &Workspace, def: &Definition, out: &mut String) {
     let id = ParamId(u32::try_from(index).unwrap_or(u32::MAX));
     let no_texts: Vec<String> = Vec::new();
     let jurisdiction_texts = workspace.analysis.counties.as_ref().map_or(&no_texts, |counties| &counties.texts);
-    let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: jurisdiction_texts };
+    let texts =
+        TextTables { literals: &program.texts, batch: &pol_compiler::text::NO_TEXTS, jurisdiction: jurisdiction_texts };
     let show = |word| pol_compiler::format::word_to_string(program, &texts, param.ty, word);
     out.push_str(&format!("\nvalues on {date}:\n"));
     match policy.params.province_value(program, id, as_of) {

@@ -19,30 +19,25 @@ use crate::error::RuntimeError;
 use crate::fields::{ColumnKind, FieldTyper, head_word};
 use crate::input::{Cell, CellSpan, Layout, RawTable, Splitter, csv};
 use crate::text_rules::text_problem;
-use pol_compiler::text::{TextHandle, TextOrigin};
+use pol_compiler::text::TextTable;
 use pol_compiler::tir::{EntitySchema, Word};
 
-/// Batch texts being filled, reusing the strings of a recycled batch.
+/// Batch texts being filled (a recycled batch's table, emptied, keeps its room).
 pub(crate) struct TextSink<'b> {
     /// The batch's text table.
-    pub texts: &'b mut Vec<String>,
-    /// Entries used so far.
-    pub len: usize,
+    texts: &'b mut TextTable,
 }
 
-impl TextSink<'_> {
+impl<'b> TextSink<'b> {
+    /// A sink into `texts`, emptied first.
+    pub(crate) fn new(texts: &'b mut TextTable) -> TextSink<'b> {
+        texts.clear();
+        TextSink { texts }
+    }
+
     /// Stores a text and returns its handle.
     pub(crate) fn push(&mut self, text: &str) -> Word {
-        let index = self.len;
-        match self.texts.get_mut(index) {
-            Some(slot) => {
-                slot.clear();
-                slot.push_str(text);
-            }
-            None => self.texts.push(text.to_string()),
-        }
-        self.len += 1;
-        TextHandle::new(TextOrigin::Batch, u32::try_from(index).unwrap_or(u32::MAX)).to_word()
+        self.texts.push_handle(text)
     }
 }
 

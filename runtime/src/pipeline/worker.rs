@@ -152,7 +152,7 @@ pub(crate) fn prepare(shared: &Shared<'_>, chunk: &RawChunk) -> Result<Prepared,
     let mut batch = pooled.unwrap_or_else(|| Batch::empty(shared.program));
     reset_batch(&mut batch, shared.program);
     let mut texts = std::mem::take(&mut batch.texts);
-    let mut sink = TextSink { texts: &mut texts, len: 0 };
+    let mut sink = TextSink::new(&mut texts);
     let typed = type_chunk(shared, chunk, &mut batch, &mut sink)?;
     let placement = build_batch(shared, chunk, &typed, &mut batch, &mut sink)?;
     batch.texts = texts;

@@ -392,7 +392,11 @@ fn county_names(program: &Program, jurisdictions: &JurisdictionTable) -> Vec<Cou
     let (county_attr, city_attr) = (attr("county_name"), attr("city_name"));
     let text = |county: &pol_compiler::jurisdictions::County, attr: Option<usize>| -> String {
         let word = attr.and_then(|attr| county.attrs.get(attr)).copied();
-        let texts = TextTables { literals: &program.texts, batch: &[], jurisdiction: &jurisdictions.texts };
+        let texts = TextTables {
+            literals: &program.texts,
+            batch: &pol_compiler::text::NO_TEXTS,
+            jurisdiction: &jurisdictions.texts,
+        };
         // A policy without the name columns has no names: shown empty.
         word.map(|word| texts.render(word).into_owned()).unwrap_or_default()
     };
