@@ -26,6 +26,7 @@ pub(crate) fn build(
 ) -> Result<RecordBatch, RuntimeError> {
     let in_order = rows.iter().enumerate().all(|(at, row)| *row as usize == at);
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(plan.columns.len());
+    let mut gathered: Vec<Word> = Vec::new();
     for column in &plan.columns {
         // INVARIANT: a plan's slots are its entity's rules (`TablePlan::of_program`) and the
         // engine returns one value per batch row in each of them; `rows` are batch rows.
@@ -35,21 +36,25 @@ pub(crate) fn build(
             None if rows.is_empty() => &[],
             None => return Err(RuntimeError::internal(format!("no result column in slot {}", column.slot))),
         };
-        let words: Vec<Word> = if in_order {
-            values.get(..rows.len()).map(<[Word]>::to_vec)
+        let short = || RuntimeError::internal(format!("a result column shorter than its rows (slot {})", column.slot));
+        // Rows in order are read where they lie; others gathered into a reused buffer.
+        let words: &[Word] = if in_order {
+            values.get(..rows.len()).ok_or_else(short)?
         } else {
-            rows.iter().map(|row| values.get(*row as usize).copied()).collect::<Option<Vec<Word>>>()
-        }
-        .ok_or_else(|| {
-            RuntimeError::internal(format!("a result column shorter than its rows (slot {})", column.slot))
-        })?;
+            gathered.clear();
+            for row in rows {
+                gathered.push(*values.get(*row as usize).ok_or_else(short)?);
+            }
+            &gathered
+        };
         arrays.push(array(program, texts, column.ty, words)?);
     }
     RecordBatch::try_new(plan.schema.clone(), arrays).map_err(|error| RuntimeError::internal(error.to_string()))
 }
 
 /// One output column of words of type `ty`, as Parquet writes it.
-fn array(program: &Program, texts: &TextTables<'_>, ty: Ty, words: Vec<Word>) -> Result<ArrayRef, RuntimeError> {
+/// Each array is built in one pass over the words.
+fn array(program: &Program, texts: &TextTables<'_>, ty: Ty, words: &[Word]) -> Result<ArrayRef, RuntimeError> {
     let internal = |error: arrow::error::ArrowError| RuntimeError::internal(error.to_string());
     Ok(match ty {
         // Packed 64 values at a time.
@@ -59,29 +64,29 @@ fn array(program: &Program, texts: &TextTables<'_>, ty: Ty, words: Vec<Word>) ->
             }),
             None,
         )),
-        Ty::Int => Arc::new(Int64Array::from(words)),
+        Ty::Int => Arc::new(Int64Array::from(words.to_vec())),
         Ty::Money(_) => Arc::new(
-            Decimal128Array::from_iter_values(words.into_iter().map(i128::from))
+            Decimal128Array::from_iter_values(words.iter().map(|word| i128::from(*word)))
                 .with_precision_and_scale(19, 2)
                 .map_err(internal)?,
         ),
         Ty::Ratio => Arc::new(
-            Decimal128Array::from_iter_values(words.into_iter().map(i128::from))
+            Decimal128Array::from_iter_values(words.iter().map(|word| i128::from(*word)))
                 .with_precision_and_scale(19, 9)
                 .map_err(internal)?,
         ),
         // INVARIANT: dates come from input days, parameters and as_of, all within 0001–9999.
         Ty::Date => Arc::new(Date32Array::from(
             words
-                .into_iter()
-                .map(|word| i32::try_from(word).map_err(|_| RuntimeError::internal(format!("a date of {word} days"))))
+                .iter()
+                .map(|word| i32::try_from(*word).map_err(|_| RuntimeError::internal(format!("a date of {word} days"))))
                 .collect::<Result<Vec<i32>, RuntimeError>>()?,
         )),
         Ty::Text => {
             let bytes: usize = words.iter().map(|word| texts.raw(*word).len()).sum();
             let mut builder = StringBuilder::with_capacity(words.len(), bytes);
             for word in words {
-                builder.append_value(texts.render(word));
+                builder.append_value(texts.render(*word));
             }
             Arc::new(builder.finish())
         }
@@ -89,7 +94,7 @@ fn array(program: &Program, texts: &TextTables<'_>, ty: Ty, words: Vec<Word>) ->
             let mut builder = StringBuilder::with_capacity(words.len(), words.len() * 8);
             let variants = program.enums.get(id.0 as usize).map_or(&[][..], |def| def.variants.as_slice());
             let mut scratch = Vec::new();
-            for word in words {
+            for &word in words {
                 // A variant's name straight from the policy; any other word as `write_word`
                 // writes it (`#N`, valid UTF-8).
                 match usize::try_from(word).ok().and_then(|index| variants.get(index)) {
