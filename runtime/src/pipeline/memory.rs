@@ -20,6 +20,7 @@ use crate::hash::{BuildIdentity, repeated_hashes};
 use crate::input::{ArrowColumn, ArrowRows, Layout, RawTable, TableSize};
 use crate::output::{OutputFormat, OutputTable, TablePart, TablePlan, sorted_batches, sorted_text_rows};
 use arrow::array::{Array, AsArray, UInt32Array};
+use arrow::datatypes::ArrowNativeType;
 use pol_compiler::engine::{Batch, BatchResult, CountyTable, Engine};
 use pol_compiler::jurisdictions::JurisdictionTable;
 use pol_compiler::tir::{ColumnId, Program};
@@ -329,24 +330,33 @@ fn references_match(
     person_ref: usize,
     size: usize,
 ) -> bool {
-    // A string column (the usual reference column) is compared where it lies.
+    // A string column (the usual reference column) is compared where it lies: its bytes and
+    // offsets read directly, its nulls only when it has some.
     let strings = match input.persons.columns.get(person_ref) {
         Some(ArrowColumn::Array(array)) => {
             array.as_string_opt::<i32>().filter(|strings| strings.len() == input.persons.len)
         }
         _ => None,
     };
+    let raw = strings.map(|strings| {
+        (strings.value_offsets(), strings.values().as_slice(), strings.nulls().filter(|nulls| nulls.null_count() > 0))
+    });
     household_keys.par_iter().enumerate().all(|(chunk, keys)| {
         let mut text = Vec::new();
         (0..keys.len()).all(|row| {
             let household = chunk * size + row;
             let (Some(from), Some(to)) = (offsets.get(household), offsets.get(household + 1)) else { return false };
             let key = keys.get(row);
-            (*from..*to).all(|person| match strings {
-                Some(strings) if person < strings.len() => {
-                    key == (!strings.is_null(person)).then(|| strings.value(person).as_bytes())
+            (*from..*to).all(|person| match raw {
+                Some((offsets, values, nulls)) => {
+                    let reference = match (offsets.get(person), offsets.get(person + 1)) {
+                        _ if nulls.is_some_and(|nulls| nulls.is_null(person)) => None,
+                        (Some(start), Some(end)) => values.get(start.as_usize()..end.as_usize()),
+                        _ => return false,
+                    };
+                    key == reference
                 }
-                _ => {
+                None => {
                     text.clear();
                     let present = input.persons.write_text(person_ref, person, &mut text);
                     key == present.then_some(text.as_slice())
