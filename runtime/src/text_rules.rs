@@ -67,12 +67,32 @@ fn may_hold_forbidden(text: &[u8]) -> bool {
             return true;
         }
     }
-    // The last 0–7 bytes, padded with spaces (which no check flags), as one more word.
-    let mut bytes = [b' '; 8];
-    for (slot, byte) in bytes.iter_mut().zip(chunks.remainder()) {
-        *slot = *byte;
-    }
-    flagged(u64::from_le_bytes(bytes))
+    // The last 1–7 bytes as one more word, read with loads that may overlap bytes already
+    // checked (checking a byte twice changes nothing), not byte by byte: the last eight bytes;
+    // or, in a shorter text, its first and last four; or its first, middle and last byte (all
+    // of a text of 1–3 bytes) with spaces, which no check flags.
+    let len = text.len();
+    let word = match chunks.remainder().len() {
+        0 => return false,
+        _ if len >= 8 => load::<8>(text, len - 8).map(u64::from_le_bytes),
+        4.. => load::<4>(text, 0)
+            .zip(load::<4>(text, len - 4))
+            .map(|(first, last)| u64::from(u32::from_le_bytes(first)) | (u64::from(u32::from_le_bytes(last)) << 32)),
+        _ => {
+            let byte = |index: usize| u64::from(text.get(index).copied().unwrap_or(b' '));
+            let spaces = u64::from_le_bytes([b' '; 8]) & !0xFF_FFFF;
+            Some(byte(0) | (byte(len / 2) << 8) | (byte(len - 1) << 16) | spaces)
+        }
+    };
+    word.is_none_or(flagged)
+}
+
+/// The `N` bytes of `text` from `at`, if it has them.
+#[inline(always)]
+fn load<const N: usize>(text: &[u8], at: usize) -> Option<[u8; N]> {
+    let mut bytes = [0u8; N];
+    bytes.copy_from_slice(text.get(at..at + N)?);
+    Some(bytes)
 }
 
 /// `text` with each forbidden character written as `<U+XXXX>`, for `rejects.csv`, which
