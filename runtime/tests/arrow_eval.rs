@@ -642,11 +642,15 @@ fn check_typed(seed: u64, households: u64, bad: f64) -> String {
     let nested = RecordBatch::try_from_iter(nested_columns).unwrap();
     let expected =
         pol_run_on(&compiled, &inputs, "households.jsonl", "nested_persons.jsonl", "nested_cases.jsonl", "nested");
-    let evaluated = evaluator
-        .with_file_names_ref("households.jsonl", "nested_persons.jsonl", "nested_cases.jsonl")
-        .evaluate_nested(&nested)
-        .unwrap_or_else(|error| panic!("{}", render_error(&compiled.sources, error)));
-    assert_same(&compiled, &evaluated, &expected);
+    // Also in chunks of 61 households: each chunk's typed arrays are slices at an offset (bits
+    // of booleans not starting a byte, nulls included).
+    for evaluator in [evaluator, crate::arrow_eval::evaluator(&compiled, 2).with_chunk_households(61)] {
+        let evaluated = evaluator
+            .with_file_names_ref("households.jsonl", "nested_persons.jsonl", "nested_cases.jsonl")
+            .evaluate_nested(&nested)
+            .unwrap_or_else(|error| panic!("{}", render_error(&compiled.sources, error)));
+        assert_same(&compiled, &evaluated, &expected);
+    }
     expected.1
 }
 

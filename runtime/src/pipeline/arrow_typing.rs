@@ -149,7 +149,15 @@ impl Typing<'_, '_> {
             (ColumnKind::Bool, DataType::Boolean) => {
                 let array = array.as_boolean();
                 match array.nulls().filter(|nulls| nulls.null_count() > 0) {
-                    None => out.extend(array.values().iter().map(Word::from)),
+                    // Read 64 values a word, not bit by bit.
+                    None => {
+                        let bits = array.values().bit_chunks();
+                        for chunk in bits.iter() {
+                            out.extend((0..64).map(|bit| Word::from((chunk >> bit) & 1 == 1)));
+                        }
+                        let rest = bits.remainder_bits();
+                        out.extend((0..bits.remainder_len()).map(|bit| Word::from((rest >> bit) & 1 == 1)));
+                    }
                     Some(nulls) => out.extend(array.values().iter().enumerate().map(|(row, value)| {
                         if nulls.is_valid(row) {
                             Word::from(value)
