@@ -3,7 +3,7 @@
 //! the tables `pol run --output-format parquet` writes, row by row, and the same rejects.
 
 use crate::support::*;
-use arrow::array::{ArrayRef, ListArray, RecordBatch, StringArray, StructArray};
+use arrow::array::{Array, ArrayRef, AsArray, ListArray, RecordBatch, StringArray, StructArray};
 use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Fields};
 use pol_compiler::interp::Interpreter;
@@ -803,4 +803,53 @@ fn a_years_total_in_a_batch_is_its_twelfths() {
     let undivided = every_month("14400", "1000.01", "0");
     let undivided = evaluator.evaluate_grouped(&households, &undivided, None).unwrap();
     assert_ne!(by_year.tables, undivided.tables);
+}
+
+/// A null `persons` list hides its members, which stay in the list's child array: the batch
+/// evaluates as the same batch with that list empty and those members gone, with the members
+/// after them numbered alike, in one chunk or many.
+#[test]
+fn a_null_members_list_is_an_empty_one() {
+    let compiled = crate::shaanxi::shaanxi();
+    let inputs = Inputs::new();
+    crate::shaanxi::synthesize(&inputs, 200, 0.0, 31);
+    let (households, persons, cases) =
+        (inputs.read("households.csv"), inputs.read("persons.csv"), inputs.read("cases.csv"));
+    let (nested, _, _) = nest(&households, &persons, &cases, false);
+    let position = nested.schema().index_of("persons").unwrap();
+    let lists = nested.column(position).as_list::<i32>().clone();
+    let hidden: Vec<usize> =
+        (0..lists.len()).filter(|household| household % 7 == 3 && lists.value_length(*household) > 0).collect();
+    assert!(hidden.len() > 10);
+    let valid: Vec<bool> = (0..lists.len()).map(|household| !hidden.contains(&household)).collect();
+    let field = Arc::new(Field::new("item", lists.value_type(), true));
+    let with_nulls =
+        ListArray::new(field.clone(), lists.offsets().clone(), lists.values().clone(), Some(valid.clone().into()));
+    let kept: Vec<u32> = (0..lists.len())
+        .filter(|household| valid[*household])
+        .flat_map(|household| {
+            let start = lists.value_offsets()[household] as u32;
+            start..start + lists.value_length(household) as u32
+        })
+        .collect();
+    let values = arrow::compute::take(lists.values().as_ref(), &arrow::array::UInt32Array::from(kept), None).unwrap();
+    let lengths =
+        (0..lists.len()).map(|household| if valid[household] { lists.value_length(household) as usize } else { 0 });
+    let emptied = ListArray::new(field, OffsetBuffer::from_lengths(lengths), values, None);
+    let with_column = |list: ListArray| {
+        let mut columns: Vec<(String, ArrayRef)> =
+            nested.schema().fields().iter().map(|field| field.name().clone()).zip(nested.columns().to_vec()).collect();
+        columns[position].1 = Arc::new(list);
+        RecordBatch::try_from_iter(columns).unwrap()
+    };
+    let (with_nulls, emptied) = (with_column(with_nulls), with_column(emptied));
+    for evaluator in [evaluator(&compiled, 2), evaluator(&compiled, 2).with_chunk_households(61)] {
+        let ours = evaluator.evaluate_nested(&with_nulls).unwrap();
+        let theirs = evaluator.evaluate_nested(&emptied).unwrap();
+        assert_eq!(ours.rejects_csv(), theirs.rejects_csv());
+        assert_eq!(ours.counts, theirs.counts);
+        for (ours, theirs) in ours.tables.iter().zip(&theirs.tables) {
+            assert_eq!(ours.concat().unwrap(), theirs.concat().unwrap(), "{}", ours.name);
+        }
+    }
 }

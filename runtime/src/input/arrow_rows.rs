@@ -149,6 +149,22 @@ fn vanished() -> RuntimeError {
     RuntimeError::internal("a declared column without a default passed the header check")
 }
 
+/// The offsets of a list column's lists into its values.
+enum Bounds<'a> {
+    Narrow(&'a [i32]),
+    Wide(&'a [i64]),
+}
+
+impl Bounds<'_> {
+    /// Offset `index` (a negative one: none).
+    fn get(&self, index: usize) -> Option<usize> {
+        match self {
+            Bounds::Narrow(offsets) => usize::try_from(*offsets.get(index)?).ok(),
+            Bounds::Wide(offsets) => usize::try_from(*offsets.get(index)?).ok(),
+        }
+    }
+}
+
 /// The members (persons or cases) of a nested households batch.
 #[derive(Debug, Clone)]
 pub(crate) struct Members {
@@ -181,16 +197,14 @@ pub(crate) fn flatten_members(
         column: list.to_string(),
         data_type: column.data_type().to_string(),
     };
-    let (bounds, values): (Vec<usize>, ArrayRef) = match column.data_type() {
+    let (bounds, values): (Bounds<'_>, ArrayRef) = match column.data_type() {
         DataType::List(_) => {
             let array = column.as_list::<i32>();
-            let offsets = array.value_offsets().iter().map(|offset| usize::try_from(*offset).unwrap_or(0));
-            (offsets.collect(), array.values().clone())
+            (Bounds::Narrow(array.value_offsets()), array.values().clone())
         }
         DataType::LargeList(_) => {
             let array = column.as_list::<i64>();
-            let offsets = array.value_offsets().iter().map(|offset| usize::try_from(*offset).unwrap_or(0));
-            (offsets.collect(), array.values().clone())
+            (Bounds::Wide(array.value_offsets()), array.values().clone())
         }
         _ => return Err(wrong_type()),
     };
@@ -198,34 +212,49 @@ pub(crate) fn flatten_members(
     let reference = schema.household_ref.map(|column| column.0 as usize);
     let (columns, spread) =
         schema_columns(structs.fields(), structs.columns(), member_file, list, schema, reference, floats)?;
-    // Each household's member range (empty for a null list).
+    // Each household's member range (empty for a null list), checked against the members.
     let n_households = households.num_rows();
-    let mut ranges = Vec::with_capacity(n_households);
-    for household in 0..n_households {
+    let null_lists = column.logical_nulls().filter(|nulls| nulls.null_count() > 0);
+    let range = |household: usize| -> Result<(usize, usize), RuntimeError> {
         let (Some(start), Some(end)) = (bounds.get(household), bounds.get(household + 1)) else {
             return Err(wrong_type());
         };
-        if *start > *end || *end > structs.len() {
+        if start > end || end > structs.len() {
             return Err(wrong_type());
         }
-        ranges.push(if column.is_null(household) { (*start, *start) } else { (*start, *end) });
-    }
+        Ok(if null_lists.as_ref().is_some_and(|nulls| nulls.is_null(household)) {
+            (start, start)
+        } else {
+            (start, end)
+        })
+    };
+    // `offsets[h]..offsets[h + 1]` are household h's members among the members kept; they are
+    // contiguous (one slice of the struct's columns) unless a null list hides members.
     let mut offsets = Vec::with_capacity(n_households + 1);
     offsets.push(0);
     let mut total = 0;
-    for (start, end) in &ranges {
+    let mut contiguous = true;
+    let mut previous_end = None;
+    for household in 0..n_households {
+        let (start, end) = range(household)?;
+        contiguous &= previous_end.is_none_or(|previous| previous == start);
+        previous_end = Some(end);
         total += end - start;
         offsets.push(total);
     }
-    // Contiguous ranges (no null list hides members) are one slice of the struct's columns.
-    let contiguous = ranges.windows(2).all(|pair| matches!(pair, [(_, end), (next, _)] if end == next));
-    let first = ranges.first().map_or(0, |(start, _)| *start);
+    let first = if n_households == 0 { 0 } else { range(0)?.0 };
     let internal = |error: arrow::error::ArrowError| RuntimeError::internal(error.to_string());
-    let indices = (!contiguous).then(|| {
-        UInt32Array::from_iter_values(
-            ranges.iter().flat_map(|(start, end)| *start..*end).map(|member| u32::try_from(member).unwrap_or(u32::MAX)),
-        )
-    });
+    // Members listed out of order (a null list hides members): taken by index.
+    let indices = if contiguous {
+        None
+    } else {
+        let mut indices = Vec::with_capacity(total);
+        for household in 0..n_households {
+            let (start, end) = range(household)?;
+            indices.extend((start..end).map(|member| u32::try_from(member).unwrap_or(u32::MAX)));
+        }
+        Some(UInt32Array::from(indices))
+    };
     let member_nulls = structs.nulls().filter(|nulls| nulls.null_count() > 0).map(|nulls| {
         let valid = BooleanArray::new(nulls.inner().clone(), None);
         match &indices {
@@ -259,10 +288,13 @@ pub(crate) fn flatten_members(
                 let ids = household_key.and_then(|key| households.column_by_name(key)).ok_or_else(vanished)?;
                 let ids = decoded(ids, household_file)?;
                 let owners = UInt32Array::from_iter_values(
-                    ranges
-                        .iter()
+                    offsets
+                        .windows(2)
                         .enumerate()
-                        .flat_map(|(household, (start, end))| std::iter::repeat_n(household, end - start))
+                        .flat_map(|(household, pair)| match pair {
+                            [start, end] => std::iter::repeat_n(household, end - start),
+                            _ => std::iter::repeat_n(household, 0),
+                        })
                         .map(|household| u32::try_from(household).unwrap_or(u32::MAX)),
                 );
                 let array = arrow::compute::take(ids.as_ref(), &owners, None).map_err(internal)?;
