@@ -350,7 +350,7 @@ fn references_match(
             (*from..*to).all(|person| match raw {
                 Some((offsets, values, nulls)) => {
                     let reference = match (offsets.get(person), offsets.get(person + 1)) {
-                        _ if nulls.is_some_and(|nulls| nulls.is_null(person)) => None,
+                        _ if nulls.is_some_and(|nulls| person >= nulls.len() || nulls.is_null(person)) => None,
                         (Some(start), Some(end)) => values.get(start.as_usize()..end.as_usize()),
                         _ => return false,
                     };
