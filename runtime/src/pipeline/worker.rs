@@ -21,10 +21,12 @@ use super::arrow_typing::type_rows;
 use super::messages::{CaseDecision, ChunkOutput, KeyList, ORPHAN, RawChunk, StageTimes};
 use super::options::RowCounts;
 use super::plan::Shared;
+use super::reader::EntityPlan;
 use super::rejects::{RejectRows, write_reject};
 use super::rows::{Problem, is_text, unused_text};
 use super::typing::{TextSink, type_table};
 use crate::error::RuntimeError;
+use crate::input::{ArrowRows, RawTable};
 use crate::output::PartBuilder;
 use crate::report::ReportAcc;
 use pol_compiler::diagnostic::Sources;
@@ -259,31 +261,16 @@ fn type_chunk(
 ) -> Result<TypedChunk, RuntimeError> {
     let program = shared.program;
     let n_households = chunk.households.len();
-    let plan = shared.households;
-    let household_starts = column_lengths(&plan.spread, &batch.households.columns);
-    let household_problems = match &chunk.arrow {
-        Some(arrow) => type_rows(
-            shared.typer,
-            &program.household,
-            &plan.used,
-            &arrow.households,
-            &mut batch.households.columns,
-            sink,
-            None,
-        ),
-        None => type_table(
-            shared.typer,
-            &program.household,
-            &plan.layout,
-            &plan.file_name,
-            &plan.used,
-            &chunk.households,
-            &mut batch.households.columns,
-            sink,
-            None,
-        )?,
-    };
-    spread_years(&plan.spread, &household_starts, &mut batch.households.columns)?;
+    let household_problems = type_entity(
+        shared,
+        &program.household,
+        shared.households,
+        &chunk.households,
+        chunk.arrow.as_ref().map(|arrow| &arrow.households),
+        &mut batch.households.columns,
+        sink,
+        None,
+    )?;
     let mut causes: Vec<Option<Box<Cause>>> = Vec::with_capacity(n_households);
     for (index, problem) in household_problems.iter().enumerate() {
         let mut cause = problem.as_deref().map(Cause::from_problem);
@@ -303,46 +290,25 @@ fn type_chunk(
     }
     batch.households.len = n_households;
     let n_persons = chunk.persons.len();
-    let plan = shared.persons;
-    let person_starts = column_lengths(&plan.spread, &batch.persons.columns);
-    // Ids read before (shared, not copied), or read here.
+    // Ids read before (shared, not copied), or read here: a tenth of the rows' bytes is room
+    // enough for them.
     let known_ids =
         chunk.arrow.as_ref().and_then(|arrow| arrow.person_ids.clone()).filter(|ids| ids.len() == n_persons);
-    let (mut person_problems, person_ids) = match known_ids {
-        Some(ids) => {
-            let arrow = chunk.arrow.as_ref().ok_or_else(|| RuntimeError::internal("ids of arrays without arrays"))?;
-            let columns = &mut batch.persons.columns;
-            (type_rows(shared.typer, &program.person, &plan.used, &arrow.persons, columns, sink, None), ids)
-        }
-        None => {
-            // Ids are a small part of a row: a tenth of the rows' bytes is room enough for them.
-            let mut ids = KeyList::with_capacity(n_persons, chunk.persons.bytes.len() / 10 + 8 * n_persons);
-            let problems = match &chunk.arrow {
-                Some(arrow) => type_rows(
-                    shared.typer,
-                    &program.person,
-                    &plan.used,
-                    &arrow.persons,
-                    &mut batch.persons.columns,
-                    sink,
-                    Some(&mut ids),
-                ),
-                None => type_table(
-                    shared.typer,
-                    &program.person,
-                    &plan.layout,
-                    &plan.file_name,
-                    &plan.used,
-                    &chunk.persons,
-                    &mut batch.persons.columns,
-                    sink,
-                    Some(&mut ids),
-                )?,
-            };
-            (problems, Arc::new(ids))
-        }
+    let mut read_ids = match known_ids {
+        Some(_) => KeyList::default(),
+        None => KeyList::with_capacity(n_persons, chunk.persons.bytes.len() / 10 + 8 * n_persons),
     };
-    spread_years(&plan.spread, &person_starts, &mut batch.persons.columns)?;
+    let mut person_problems = type_entity(
+        shared,
+        &program.person,
+        shared.persons,
+        &chunk.persons,
+        chunk.arrow.as_ref().map(|arrow| &arrow.persons),
+        &mut batch.persons.columns,
+        sink,
+        known_ids.is_none().then_some(&mut read_ids),
+    )?;
+    let person_ids = known_ids.unwrap_or_else(|| Arc::new(read_ids));
     let mut person_hashes = Vec::new();
     for (index, slot) in person_problems.iter_mut().enumerate() {
         if let Some(id) = person_ids.get(index) {
@@ -375,6 +341,31 @@ fn type_chunk(
     }
     batch.persons.len = n_persons;
     Ok(TypedChunk { causes, person_problems, person_ids, person_hashes })
+}
+
+/// Types the rows of one entity into `columns`: from the chunk's Arrow arrays when it has them
+/// (`arrow`), else from its table of cells; then divides the columns holding a year's money
+/// total by 12. Returns each row's own problem; the key column's texts go to `keys` when given.
+#[expect(clippy::too_many_arguments, reason = "the chunk's rows, where they go, and what is read of them")]
+fn type_entity(
+    shared: &Shared<'_>,
+    schema: &EntitySchema,
+    plan: &EntityPlan,
+    table: &RawTable,
+    arrow: Option<&ArrowRows>,
+    columns: &mut [Vec<Word>],
+    sink: &mut TextSink<'_>,
+    keys: Option<&mut KeyList>,
+) -> Result<Vec<Option<Box<Problem>>>, RuntimeError> {
+    let starts = column_lengths(&plan.spread, columns);
+    let problems = match arrow {
+        Some(rows) => type_rows(shared.typer, schema, &plan.used, rows, columns, sink, keys),
+        None => {
+            type_table(shared.typer, schema, &plan.layout, &plan.file_name, &plan.used, table, columns, sink, keys)?
+        }
+    };
+    spread_years(&plan.spread, &starts, columns)?;
+    Ok(problems)
 }
 
 /// Keeps `indices` of every column, in that order.
