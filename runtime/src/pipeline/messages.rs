@@ -9,7 +9,6 @@ use crate::output::TablePart;
 use crate::reconcile::ReconcilePart;
 use crate::report::ReportAcc;
 use arrow::array::{Array, StringArray};
-use arrow::buffer::NullBuffer;
 use std::time::Duration;
 /// [`RawChunk::person_household`] of a person whose household is not in the chunk.
 pub(crate) const ORPHAN: u32 = u32::MAX;
@@ -71,7 +70,11 @@ impl KeyList {
         if let KeyTexts::Arrow(_) = self.texts {
             // A list over an array gets no keys appended; should one be, its keys are copied
             // first.
-            self.texts = self.copied_texts();
+            let mut copied = KeyList::with_capacity(self.len() + 1, 0);
+            for index in 0..self.len() {
+                copied.push_hashed(self.get(index), self.hash(index));
+            }
+            *self = copied;
         }
         if let KeyTexts::Copied { bytes, spans, present } = &mut self.texts {
             let start = bytes.len();
@@ -84,55 +87,30 @@ impl KeyList {
         self.hashes.push(hash);
     }
 
-    /// The keys copied.
-    fn copied_texts(&self) -> KeyTexts {
-        let mut bytes = Vec::new();
-        let mut spans = Vec::with_capacity(self.len());
-        let mut present = Vec::with_capacity(self.len());
-        for index in 0..self.len() {
-            let start = bytes.len();
-            let key = self.get(index);
-            if let Some(key) = key {
-                bytes.extend_from_slice(key);
-            }
-            spans.push((start, bytes.len()));
-            present.push(key.is_some());
+    /// Whether key `index` is there (not absent, and within the list).
+    fn is_present(&self, index: usize) -> bool {
+        match &self.texts {
+            KeyTexts::Copied { present, .. } => present.get(index).copied().unwrap_or(false),
+            KeyTexts::Arrow(strings) => index < strings.len() && strings.is_valid(index),
         }
-        KeyTexts::Copied { bytes, spans, present }
     }
 
     /// The hashes of the keys present, in order.
     pub(crate) fn present_hashes(&self) -> impl Iterator<Item = u64> + '_ {
-        let nulls = match &self.texts {
-            KeyTexts::Copied { present, .. } => Presence::Flags(present),
-            KeyTexts::Arrow(strings) => match strings.logical_nulls().filter(|nulls| nulls.null_count() > 0) {
-                Some(nulls) => Presence::Nulls(nulls),
-                None => Presence::All,
-            },
-        };
-        self.hashes.iter().enumerate().filter_map(move |(index, hash)| {
-            let present = match &nulls {
-                Presence::All => true,
-                Presence::Flags(present) => present.get(index).copied().unwrap_or(false),
-                Presence::Nulls(nulls) => index < nulls.len() && nulls.is_valid(index),
-            };
-            present.then_some(*hash)
-        })
+        self.hashes.iter().enumerate().filter(|(index, _)| self.is_present(*index)).map(|(_, hash)| *hash)
     }
 
     /// Key `index`, if present.
     pub(crate) fn get(&self, index: usize) -> Option<&[u8]> {
+        if !self.is_present(index) {
+            return None;
+        }
         match &self.texts {
-            KeyTexts::Copied { bytes, spans, present } => {
-                if !present.get(index).copied().unwrap_or(false) {
-                    return None;
-                }
+            KeyTexts::Copied { bytes, spans, .. } => {
                 let (start, end) = *spans.get(index)?;
                 bytes.get(start..end)
             }
-            KeyTexts::Arrow(strings) => {
-                (index < strings.len() && strings.is_valid(index)).then(|| strings.value(index).as_bytes())
-            }
+            KeyTexts::Arrow(strings) => Some(strings.value(index).as_bytes()),
         }
     }
 
@@ -150,13 +128,6 @@ impl KeyList {
     pub(crate) fn len(&self) -> usize {
         self.hashes.len()
     }
-}
-
-/// Which keys of a [`KeyList`] are present.
-enum Presence<'k> {
-    All,
-    Flags(&'k [bool]),
-    Nulls(NullBuffer),
 }
 
 /// Households with their persons, as read: the unit of parallel work.
@@ -259,4 +230,32 @@ pub(crate) struct ChunkOutput {
     pub person_hashes: Vec<u64>,
     /// Time per stage.
     pub times: StageTimes,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A list over a string array reads its keys where they lie; appending to it copies them
+    /// first, and every key, hash and absence stays as it was.
+    #[test]
+    fn a_key_list_over_strings_reads_and_copies_its_keys_alike() {
+        let strings = StringArray::from(vec![Some("H1"), None, Some("H22"), Some("")]);
+        let mut keys = KeyList::of_strings(strings.slice(1, 3));
+        let expected = |keys: &KeyList| {
+            assert_eq!(
+                (keys.get(0), keys.get(1), keys.get(2), keys.get(9)),
+                (None, Some(&b"H22"[..]), Some(&b""[..]), None)
+            );
+            assert_eq!((keys.hash(0), keys.hash(1)), (0, hash_bytes(b"H22")));
+            let present: Vec<u64> = keys.present_hashes().take(2).collect();
+            assert_eq!(present, vec![hash_bytes(b"H22"), hash_bytes(b"")]);
+        };
+        expected(&keys);
+        keys.push(Some(b"H4"));
+        assert!(matches!(keys.texts, KeyTexts::Copied { .. }));
+        expected(&keys);
+        assert_eq!((keys.len(), keys.get(3), keys.text(3)), (4, Some(&b"H4"[..]), "H4".to_string()));
+        assert_eq!(keys.present_hashes().count(), 3);
+    }
 }
