@@ -6,6 +6,7 @@
 //! with a second look at the ids that have them (see `run.rs`). Hashes are spread over
 //! [`N_BUCKETS`] buckets by their top bits, each sorted on its own.
 
+use crate::word_loads::{tail_word, word_at};
 use rayon::prelude::*;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -19,43 +20,12 @@ pub(crate) fn hash_bytes(bytes: &[u8]) -> u64 {
     for chunk in &mut chunks {
         state = (state ^ word_at(chunk, 0)).wrapping_mul(K).rotate_left(29);
     }
-    // The bytes after the last full word, read with loads that may overlap bytes already read
-    // (every byte is still read, and the length is in the state), not one byte at a time.
-    let tail = match chunks.remainder().len() {
-        0 => None,
-        _ if len >= 8 => Some(word_at(bytes, len - 8)),
-        4.. => Some(u64::from(half_at(bytes, 0)) | (u64::from(half_at(bytes, len - 4)) << 32)),
-        _ => {
-            let byte = |index: usize| u64::from(bytes.get(index).copied().unwrap_or(0));
-            Some(byte(0) | (byte(len / 2) << 8) | (byte(len - 1) << 16))
-        }
-    };
-    if let Some(tail) = tail {
+    // The bytes after the last full word, in one word (every byte is still read, and the
+    // length is in the state).
+    if let Some(tail) = tail_word(bytes, 0) {
         state = (state ^ tail ^ 0xFF).wrapping_mul(K).rotate_left(29);
     }
     fmix64(state)
-}
-
-/// The 8 bytes of `bytes` from `at` as a little-endian word (0 if there are not 8).
-#[inline(always)]
-fn word_at(bytes: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(array_at(bytes, at))
-}
-
-/// The 4 bytes of `bytes` from `at` as a little-endian word (0 if there are not 4).
-#[inline(always)]
-fn half_at(bytes: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(array_at(bytes, at))
-}
-
-/// The `N` bytes of `bytes` from `at` (zeros if there are not `N`).
-#[inline(always)]
-fn array_at<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
-    let mut array = [0u8; N];
-    if let Some(source) = bytes.get(at..at + N) {
-        array.copy_from_slice(source);
-    }
-    array
 }
 
 /// MurmurHash3's finaliser: every input bit affects every output bit.

@@ -35,6 +35,7 @@ pub mod reconcile;
 pub mod report;
 pub mod single;
 mod text_rules;
+mod word_loads;
 
 pub use error::RuntimeError;
 pub use input::InputFormat;

@@ -18,7 +18,9 @@
 //! ratios and dates are never altered: `-12.50` is an amount, written as is. JSON lines and
 //! Parquet outputs hold typed values and are written as they are.
 //!
-//! A leaf module: it imports nothing from the crate.
+//! A leaf module: it imports nothing from the crate but `word_loads`.
+
+use crate::word_loads::{tail_word, word_at};
 
 /// Why a text cell is rejected, or `None` when every character is allowed. Inlined: the usual
 /// cell is settled by the word scan alone.
@@ -59,40 +61,12 @@ fn may_hold_forbidden(text: &[u8]) -> bool {
             & HIGHS
             != 0
     };
-    let mut chunks = text.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(chunk);
-        if flagged(u64::from_le_bytes(bytes)) {
-            return true;
-        }
+    if text.chunks_exact(8).any(|chunk| flagged(word_at(chunk, 0))) {
+        return true;
     }
-    // The last 1–7 bytes as one more word, read with loads that may overlap bytes already
-    // checked (checking a byte twice changes nothing), not byte by byte: the last eight bytes;
-    // or, in a shorter text, its first and last four; or its first, middle and last byte (all
-    // of a text of 1–3 bytes) with spaces, which no check flags.
-    let len = text.len();
-    let word = match chunks.remainder().len() {
-        0 => return false,
-        _ if len >= 8 => load::<8>(text, len - 8).map(u64::from_le_bytes),
-        4.. => load::<4>(text, 0)
-            .zip(load::<4>(text, len - 4))
-            .map(|(first, last)| u64::from(u32::from_le_bytes(first)) | (u64::from(u32::from_le_bytes(last)) << 32)),
-        _ => {
-            let byte = |index: usize| u64::from(text.get(index).copied().unwrap_or(b' '));
-            let spaces = u64::from_le_bytes([b' '; 8]) & !0xFF_FFFF;
-            Some(byte(0) | (byte(len / 2) << 8) | (byte(len - 1) << 16) | spaces)
-        }
-    };
-    word.is_none_or(flagged)
-}
-
-/// The `N` bytes of `text` from `at`, if it has them.
-#[inline(always)]
-fn load<const N: usize>(text: &[u8], at: usize) -> Option<[u8; N]> {
-    let mut bytes = [0u8; N];
-    bytes.copy_from_slice(text.get(at..at + N)?);
-    Some(bytes)
+    // The last 1–7 bytes as one more word (some bytes checked twice, which changes nothing),
+    // padded with spaces, which no check flags.
+    tail_word(text, u64::from_le_bytes([b' '; 8])).is_some_and(flagged)
 }
 
 /// `text` with each forbidden character written as `<U+XXXX>`, for `rejects.csv`, which
