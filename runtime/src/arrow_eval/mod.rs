@@ -169,8 +169,7 @@ impl Evaluator {
 
     /// Evaluates households whose members are in a `persons` (and `cases`) list column.
     pub fn evaluate_nested(&self, households: &RecordBatch) -> Result<Evaluated, RuntimeError> {
-        let input = self.pool.install(|| nested_input(&self.program, households, &self.file_names))?;
-        self.evaluate(&input)
+        self.nested_named(households, &self.file_names)
     }
 
     /// Evaluates flat batches; persons (and cases) name their household by its id.
@@ -180,7 +179,25 @@ impl Evaluator {
         persons: &RecordBatch,
         cases: Option<&RecordBatch>,
     ) -> Result<Evaluated, RuntimeError> {
-        let input = grouped_input(&self.program, households, persons, cases, &self.file_names)?;
+        self.grouped_named(households, persons, cases, &self.file_names)
+    }
+
+    /// [`Evaluator::evaluate_nested`] with the reject names `file_names` (the lists are
+    /// flattened on the pool's threads).
+    fn nested_named(&self, households: &RecordBatch, file_names: &[String; 3]) -> Result<Evaluated, RuntimeError> {
+        let input = self.pool.install(|| nested_input(&self.program, households, file_names))?;
+        self.evaluate(&input)
+    }
+
+    /// [`Evaluator::evaluate_grouped`] with the reject names `file_names`.
+    fn grouped_named(
+        &self,
+        households: &RecordBatch,
+        persons: &RecordBatch,
+        cases: Option<&RecordBatch>,
+        file_names: &[String; 3],
+    ) -> Result<Evaluated, RuntimeError> {
+        let input = grouped_input(&self.program, households, persons, cases, file_names)?;
         self.evaluate(&input)
     }
 
@@ -208,9 +225,7 @@ pub struct Named<'a> {
 impl Named<'_> {
     /// [`Evaluator::evaluate_nested`] with these names.
     pub fn evaluate_nested(&self, households: &RecordBatch) -> Result<Evaluated, RuntimeError> {
-        let input =
-            self.evaluator.pool.install(|| nested_input(&self.evaluator.program, households, &self.file_names))?;
-        self.evaluator.evaluate(&input)
+        self.evaluator.nested_named(households, &self.file_names)
     }
 
     /// [`Evaluator::evaluate_grouped`] with these names.
@@ -220,8 +235,7 @@ impl Named<'_> {
         persons: &RecordBatch,
         cases: Option<&RecordBatch>,
     ) -> Result<Evaluated, RuntimeError> {
-        let input = grouped_input(&self.evaluator.program, households, persons, cases, &self.file_names)?;
-        self.evaluator.evaluate(&input)
+        self.evaluator.grouped_named(households, persons, cases, &self.file_names)
     }
 }
 
